@@ -1,0 +1,49 @@
+# cascade_cache: shared-memory query result cache for PostgreSQL 15
+#
+#   make            build
+#   make install    install into the PostgreSQL found by pg_config
+#   make test       install missing packages, build, install and run every test
+#   make demo       install missing packages, start a throwaway cluster, show it
+#   make demo-stop  stop the demo cluster
+
+MODULE_big = cascade_cache
+OBJS = \
+	src/cascade_cache.o \
+	src/cache_shmem.o \
+	src/cache_key.o \
+	src/cached_query.o \
+	src/cacheability.o \
+	src/params.o \
+	src/jsonb_dest.o \
+	src/invalidate.o \
+	src/worker.o \
+	src/stats.o
+
+EXTENSION = cascade_cache
+DATA = sql/cascade_cache--1.0.sql
+PGFILEDESC = "cascade_cache - shared-memory query result cache"
+
+PG_CPPFLAGS = -I$(srcdir)/include
+# PostgreSQL's own headers and hook signatures trip these; everything else
+# is an error.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+REGRESS = core_api
+REGRESS_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
+	--temp-instance=./tmp_check_regress --inputdir=$(srcdir)
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(OBJS): include/cascade_cache.h
+
+.PHONY: test demo demo-stop
+test:
+	./test/run-tests.sh
+
+demo:
+	./test/demo.sh start
+
+demo-stop:
+	./test/demo.sh stop

@@ -1,0 +1,369 @@
+/*-------------------------------------------------------------------------
+ *
+ * cascade_cache.h
+ *		Shared declarations of the cascade_cache extension.
+ *
+ * cascade_cache keeps the results of read-only queries, as jsonb, in a
+ * shared-memory hash table and removes every entry a committed write can
+ * change before that write becomes visible.  The pieces are:
+ *
+ *	cache_shmem.c	fixed shared memory, the DSA area, the entry table, the
+ *					dependency index, CLOCK eviction and memory accounting
+ *	cache_key.c		the cache key: database, role and a 128-bit hash of the
+ *					query, its parameters and every setting that changes
+ *					its result
+ *	cached_query.c	the SQL entry point: lookup, fill and store
+ *	cacheability.c	what may be cached, and why not
+ *	params.c		binding a jsonb array to $1..$n
+ *	jsonb_dest.c	a DestReceiver that turns rows into a jsonb array
+ *	invalidate.c	executor and utility hooks, transaction callbacks and
+ *					the generation fence
+ *	worker.c		the background worker: expiry, eviction, upkeep
+ *	stats.c			counters and the statistics functions
+ *
+ * Locking rules (see cache_shmem.c for details):
+ *	- The hit path takes one dshash partition lock of the entry table in
+ *	  shared mode, copies the payload and releases it.
+ *	- No code holds two dshash partition locks at once, nor a dshash
+ *	  partition lock together with CascadeCacheShared->clock_lock.
+ *	- Nothing that can ERROR, sleep or run SQL happens while an LWLock is
+ *	  held.
+ *	- The fence (generation stripes) is lock-free: pg_atomic operations only.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CASCADE_CACHE_H
+#define CASCADE_CACHE_H
+
+#include "fmgr.h"
+#include "lib/dshash.h"
+#include "nodes/params.h"
+#include "nodes/parsenodes.h"
+#include "tcop/dest.h"
+#include "port/atomics.h"
+#include "storage/lwlock.h"
+#include "utils/dsa.h"
+#include "utils/jsonb.h"
+#include "utils/timestamp.h"
+
+#define CC_EXTENSION_NAME		"cascade_cache"
+#define CC_SCHEMA_NAME			"cascade_cache"
+
+/*
+ * Number of generation stripes in the fence.  A dependency key maps onto
+ * one stripe; two keys sharing a stripe only make the fence more
+ * conservative, never less safe.
+ */
+#define CC_NUM_STRIPES			65536
+
+/* Size of the part of the DSA area that lives in fixed shared memory. */
+#define CC_DSA_INPLACE_SIZE		(256 * 1024)
+
+/*
+ * The accounted bytes are kept at or below this fraction of max_memory; the
+ * rest of the DSA area (which is hard-capped at max_memory) absorbs the
+ * allocator's own fragmentation and the dshash bucket arrays.
+ */
+#define CC_MEMORY_BUDGET_FRACTION	0.90
+
+/* The background worker starts evicting above this fraction of the budget */
+#define CC_EVICT_HIGH_WATERMARK		0.95
+#define CC_EVICT_LOW_WATERMARK		0.85
+
+/* Upper bound on the dependencies one entry may carry. */
+#define CC_MAX_DEPS_PER_ENTRY	4096
+
+/* ----------
+ * Cache key
+ *
+ * Database and role are kept verbatim, so that a hash collision can never
+ * hand one role's result to another; the rest of the key material is folded
+ * into 128 bits with a per-cluster random seed.
+ * ----------
+ */
+typedef struct CCKey
+{
+	Oid			dbid;
+	Oid			userid;
+	uint64		h1;
+	uint64		h2;
+} CCKey;
+
+/* ----------
+ * Dependency keys
+ *
+ * Everything an entry can be invalidated by is a dependency key: a 64-bit
+ * hash of (kind, database, object).  Relations use CC_DEP_RELATION.  Entity
+ * tags, query names and finer-grained keys use further kinds.  A hash
+ * collision between two dependency keys only causes extra invalidation.
+ * ----------
+ */
+typedef enum CCDepKind
+{
+	CC_DEP_RELATION = 1,		/* any change to a relation */
+	CC_DEP_DATABASE = 2,		/* everything in one database */
+	CC_DEP_CLUSTER = 3			/* everything */
+} CCDepKind;
+
+/* ----------
+ * Entry states (CCEntry.state)
+ *
+ * PENDING: stored by a backend whose fence check is not done yet; only that
+ *			backend (the owner) may remove it.  Never served.
+ * VALID:	served by the hit path.
+ * DOOMED:	a PENDING entry that an invalidation reached; its owner removes
+ *			it when it finishes storing.
+ * ----------
+ */
+#define CC_ENTRY_PENDING	1
+#define CC_ENTRY_VALID		2
+#define CC_ENTRY_DOOMED		3
+
+/*
+ * An entry in the dshash entry table.  The payload and all the per-entry
+ * bookkeeping live in a separate DSA allocation, the blob.
+ */
+typedef struct CCEntry
+{
+	CCKey		key;			/* hash key, must be first */
+	uint32		state;			/* CC_ENTRY_* */
+	int32		owner_pid;		/* storing backend, while PENDING */
+	uint64		serial;			/* identifies this incarnation of the key */
+	dsa_pointer blob;			/* CCBlob */
+	TimestampTz expires_at;		/* 0 = never */
+} CCEntry;
+
+/*
+ * One link of an entry into the list of its dependency key.  The nodes live
+ * inside the entry's blob; prev/next point at other nodes (or are
+ * InvalidDsaPointer at the ends).  A node whose list was already cut by an
+ * invalidation has next == CC_LINK_DETACHED.  blob_off leads from a node
+ * found in a list back to the blob that holds it.
+ */
+typedef struct CCDepLink
+{
+	uint64		dep;
+	dsa_pointer prev;
+	dsa_pointer next;
+	uint32		blob_off;		/* offset of this node from its blob */
+} CCDepLink;
+
+/* No DSA chunk ever starts at offset 1, so this cannot be a real pointer. */
+#define CC_LINK_DETACHED	((dsa_pointer) 1)
+
+/*
+ * The blob: one DSA allocation per entry, laid out as
+ *		CCBlob header | CCDepLink[ndeps] | name | MAXALIGN | payload
+ * The payload is the complete jsonb varlena, ready to be returned.
+ */
+typedef struct CCBlob
+{
+	CCKey		key;			/* copy of the entry key */
+	uint64		serial;			/* copy of the entry serial */
+	dsa_pointer clock_prev;		/* CLOCK ring, under clock_lock */
+	dsa_pointer clock_next;
+	TimestampTz created_at;
+	Size		alloc_size;		/* accounted size of this blob */
+	uint32		payload_len;	/* VARSIZE of the payload */
+	uint32		payload_off;	/* offset of the payload from the blob */
+	uint16		ndeps;
+	uint16		name_len;
+	volatile uint8 referenced;	/* CLOCK reference bit */
+	bool		in_ring;		/* linked into the CLOCK ring */
+	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
+} CCBlob;
+
+/* An entry of the dependency index: the head of a list of CCDepLinks. */
+typedef struct CCDepEntry
+{
+	uint64		dep;			/* hash key, must be first */
+	dsa_pointer head;
+	uint64		count;
+} CCDepEntry;
+
+/*
+ * A generation stripe of the fence.  See invalidate.c.
+ */
+typedef struct CCStripe
+{
+	pg_atomic_uint64 gen;		/* invalidation sequence of the last bump */
+	pg_atomic_uint32 inprogress;	/* committing invalidations not done */
+	uint32		pad;
+} CCStripe;
+
+/* ----------
+ * Counters.  Each backend writes its own slot; readers add all slots up.
+ * Add new counters here only (and to cc_counter_names in stats.c).
+ * ----------
+ */
+typedef enum CCCounter
+{
+	CC_STAT_HITS = 0,
+	CC_STAT_MISSES,
+	CC_STAT_STORES,
+	CC_STAT_REJECTED_STORES,
+	CC_STAT_EVICTIONS,
+	CC_STAT_EXPIRATIONS,
+	CC_STAT_INVALIDATIONS,
+	CC_STAT_INVALIDATION_EVENTS,
+	CC_STAT_STORE_RACES,
+	/* bypasses by reason, in the order of CCBypassReason */
+	CC_STAT_BYPASS_FIRST,
+	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 18
+} CCCounter;
+
+typedef enum CCBypassReason
+{
+	CC_BYPASS_NONE = -1,
+	CC_BYPASS_DISABLED = 0,
+	CC_BYPASS_WRITE_TRANSACTION,
+	CC_BYPASS_ISOLATION_LEVEL,
+	CC_BYPASS_STANDBY,
+	CC_BYPASS_NESTED,
+	CC_BYPASS_LOCKING,
+	CC_BYPASS_VOLATILE_FUNCTION,
+	CC_BYPASS_SESSION_FUNCTION,
+	CC_BYPASS_TEMPORARY_TABLE,
+	CC_BYPASS_SYSTEM_CATALOG,
+	CC_BYPASS_FOREIGN_TABLE,
+	CC_BYPASS_SEQUENCE,
+	CC_BYPASS_ROW_LEVEL_SECURITY,
+	CC_BYPASS_TOO_LARGE,
+	CC_BYPASS_TOO_MANY_DEPENDENCIES,
+	CC_BYPASS_NO_MEMORY,
+	CC_NUM_BYPASS_REASONS
+} CCBypassReason;
+
+StaticAssertDecl(CC_STAT_BYPASS_FIRST + CC_NUM_BYPASS_REASONS <= CC_STAT_LAST,
+				 "CC_STAT_LAST too small for the bypass reasons");
+
+typedef struct CCBackendStats
+{
+	pg_atomic_uint64 counters[CC_STAT_LAST];
+} CCBackendStats;
+
+/*
+ * The fixed shared-memory state.  Allocated once by the postmaster; the
+ * stripes, the per-backend counters and the in-place part of the DSA area
+ * follow it in the same chunk.
+ */
+typedef struct CCShared
+{
+	LWLock	   *clock_lock;		/* protects the CLOCK ring and hand */
+	LWLock	   *stats_lock;		/* protects stats_reset_base */
+	int			dsa_tranche;
+	int			entries_tranche;
+	int			deps_tranche;
+	dshash_table_handle entries_handle;
+	dshash_table_handle deps_handle;
+	dsa_pointer clock_hand;		/* next blob the sweep looks at */
+	uint64		seed1;			/* random key hash seeds */
+	uint64		seed2;
+	pg_atomic_uint64 next_serial;
+	pg_atomic_uint64 inval_seq; /* global invalidation sequence */
+	pg_atomic_uint64 bytes_used;	/* accounted bytes */
+	pg_atomic_uint64 entries;	/* entries in the table (any state) */
+	pg_atomic_uint64 ttl_entries;	/* entries with an expiry time */
+	pg_atomic_uint32 worker_pid;
+	uint64		stats_reset_base[CC_STAT_LAST]; /* under stats_lock */
+	TimestampTz stats_reset_time;
+	int			nstats_slots;
+	CCStripe   *stripes;		/* CC_NUM_STRIPES */
+	CCBackendStats *stats;		/* nstats_slots */
+	void	   *dsa_space;		/* CC_DSA_INPLACE_SIZE */
+} CCShared;
+
+/* ----------
+ * Globals
+ * ----------
+ */
+extern CCShared *cc_shared;
+extern bool cc_preloaded;
+
+/* GUCs */
+extern int	cc_max_memory_kb;
+extern int	cc_max_entry_size_kb;
+extern int	cc_default_ttl_s;
+extern bool cc_enabled;
+extern char *cc_key_settings;
+extern int	cc_debug_fill_pause;
+
+/* cascade_cache.c */
+extern void cc_check_loaded(void);
+extern Size cc_memory_limit_bytes(void);
+
+/* cache_shmem.c */
+extern Size cc_shmem_size(void);
+extern void cc_shmem_init(void);
+extern void cc_attach(void);
+extern dsa_area *cc_area;
+extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
+extern Jsonb *cc_lookup(const CCKey *key);
+extern void cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps,
+					 int ndeps, const char *name, int64 ttl_us, uint64 s0);
+extern uint64 cc_remove_dependents(uint64 dep);
+extern uint64 cc_remove_all(Oid dbid, bool expired_only, int counter);
+extern void cc_evict_to(Size target, int max_victims);
+extern void cc_gc_orphans(void);
+extern Size cc_budget_bytes(void);
+extern void cc_apply_size_limit(void);
+
+/* cache_key.c */
+extern void cc_compute_key(text *query, Jsonb *params, const char *name,
+						   CCKey *key);
+extern bool cc_is_key_setting(const char *name);
+extern bool cc_have_key_settings(void);
+
+/* cached_query.c */
+extern Datum cached_query(PG_FUNCTION_ARGS);
+
+/* cacheability.c */
+typedef struct CCFill CCFill;
+extern CCBypassReason cc_check_query(Query *query);
+extern CCBypassReason cc_check_relation(Oid relid, char relkind);
+extern void cc_cacheability_init(void);
+
+/* params.c */
+extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams);
+
+/* jsonb_dest.c */
+extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
+extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
+
+/* invalidate.c */
+extern void cc_invalidate_init(void);
+extern uint64 cc_fence_begin(void);
+extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0);
+extern bool cc_xact_has_writes(void);
+extern void cc_fill_push(CCFill *fill);
+extern void cc_fill_pop(CCFill *fill);
+extern bool cc_fill_active(void);
+
+/*
+ * A fill in progress: what the executor hook learns about the query while
+ * its result is being computed.
+ */
+struct CCFill
+{
+	uint64	   *deps;			/* dependency keys (may repeat) */
+	int			ndeps;
+	int			maxdeps;
+	CCBypassReason reason;		/* first reason not to store, or NONE */
+	MemoryContext cxt;
+	CCFill	   *outer;
+};
+extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
+
+/* worker.c */
+extern void cc_register_worker(void);
+extern PGDLLEXPORT void cc_worker_main(Datum arg);
+extern void cc_wake_worker(void);
+
+/* stats.c */
+extern void cc_count(CCCounter counter, uint64 n);
+extern void cc_count_bypass(CCBypassReason reason);
+extern const char *cc_bypass_reason_name(CCBypassReason reason);
+
+#endif							/* CASCADE_CACHE_H */

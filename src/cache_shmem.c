@@ -1,0 +1,1200 @@
+/*-------------------------------------------------------------------------
+ *
+ * cache_shmem.c
+ *		The cache's shared memory: the area, the entry table, the dependency
+ *		index, CLOCK eviction and memory accounting.
+ *
+ * Layout
+ * ------
+ * The postmaster allocates one chunk of fixed shared memory (CCShared, the
+ * fence stripes, one counter slot per backend, and the first 256kB of a DSA
+ * area created in place).  Because the area exists before any backend
+ * starts and lives as long as the postmaster, no backend depends on the
+ * background worker to find it; the worker only does upkeep.  Further DSA
+ * segments are created on demand by whichever backend needs them; the area
+ * is hard-capped at cascade_cache.max_memory with dsa_set_size_limit().
+ *
+ * Two dshash tables live in the area:
+ *
+ *	entries:  CCKey -> CCEntry.  Each entry points at a blob (CCBlob), one
+ *			  DSA allocation holding the payload (a complete jsonb varlena),
+ *			  the entry's dependency links and its CLOCK ring links.
+ *	deps:	  dependency key (uint64) -> CCDepEntry, the head of a doubly
+ *			  linked list running through the CCDepLink nodes embedded in the
+ *			  blobs of every entry with that dependency.  Invalidating a key
+ *			  therefore costs O(entries that depend on it).
+ *
+ * Every blob is also linked into one circular CLOCK ring, protected by
+ * CascadeCacheShared->clock_lock.  Hits set the blob's reference bit; the
+ * sweep clears it and evicts blobs whose bit is already clear.
+ *
+ * Locking rules
+ * -------------
+ *	- At most one lock at a time among: an entries partition lock, a deps
+ *	  partition lock, clock_lock.  Every multi-structure operation below is
+ *	  a sequence of short critical sections.
+ *	- Nothing that can ERROR (palloc, catalog access, SQL) runs while one of
+ *	  them is held.  The hit path allocates its result with
+ *	  MCXT_ALLOC_NO_OOM for that reason.
+ *	- A blob is freed only by the backend that deleted its entry from the
+ *	  entries table (or that failed to publish it), and only after all of
+ *	  its dependency links are detached and it is out of the CLOCK ring;
+ *	  so a link reached from a dependency list, or a blob reached from the
+ *	  ring, is always live while the corresponding lock is held.
+ *	- A PENDING entry belongs to the backend storing it.  Others may only
+ *	  mark it DOOMED; the owner then removes it.  See cc_store().
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "common/hashfn.h"
+#include "miscadmin.h"
+#include "port/pg_bitutils.h"
+#include "storage/ipc.h"
+#include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+/* Shared state, set in every process by cc_shmem_init() */
+CCShared   *cc_shared = NULL;
+
+/* Per-backend attachment, set up by cc_attach() */
+dsa_area   *cc_area = NULL;
+static dshash_table *cc_entries = NULL;
+static dshash_table *cc_deps = NULL;
+
+/* Hard cap on the number of entries: dshash's bucket array must fit 1GB. */
+#define CC_MAX_ENTRIES			(64 * 1024 * 1024)
+
+/* Victims collected per critical section by the CLOCK sweep. */
+#define CC_EVICT_BATCH			64
+
+/* Keys collected per critical section when invalidating a dependency. */
+#define CC_INVAL_BATCH			64
+
+/* What cc_scan_entries() removes. */
+typedef enum CCScanMode
+{
+	CC_SCAN_DATABASE,			/* every entry of a database (or all) */
+	CC_SCAN_EXPIRED,			/* entries past their expiry time */
+	CC_SCAN_ORPHANS				/* PENDING/DOOMED entries of dead owners */
+} CCScanMode;
+
+/* A (key, serial) pair copied out of shared memory under a lock. */
+typedef struct CCVictim
+{
+	CCKey		key;
+	uint64		serial;
+} CCVictim;
+
+static int	cc_key_compare(const void *a, const void *b, size_t size,
+						   void *arg);
+static dshash_hash cc_key_hash(const void *key, size_t size, void *arg);
+static int	cc_dep_compare(const void *a, const void *b, size_t size,
+						   void *arg);
+static dshash_hash cc_dep_key_hash(const void *key, size_t size, void *arg);
+static dshash_parameters cc_entries_params(void);
+static dshash_parameters cc_deps_params(void);
+static Size cc_chunk_size(Size size);
+static Size cc_entry_overhead(void);
+static Size cc_dep_entry_overhead(void);
+static void cc_link_deps(dsa_pointer blob_dp, CCBlob *blob);
+static void cc_release_blob(dsa_pointer blob_dp);
+static void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
+static void cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob);
+static bool cc_remove_by_key(const CCKey *key, uint64 serial, int counter);
+static uint64 cc_scan_entries(CCScanMode mode, Oid dbid, int counter);
+static int	cc_uint64_cmp(const void *a, const void *b);
+
+/* ----------------------------------------------------------------
+ * Fixed shared memory
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Number of per-backend counter slots: one per PGPROC that can run our code.
+ */
+static int
+cc_num_stats_slots(void)
+{
+	return MaxBackends + NUM_AUXILIARY_PROCS;
+}
+
+/*
+ * Size of the fixed shared memory chunk.  Called from shmem_request_hook,
+ * after MaxBackends is known.
+ */
+Size
+cc_shmem_size(void)
+{
+	Size		size;
+
+	size = MAXALIGN(sizeof(CCShared));
+	size = add_size(size, MAXALIGN(mul_size(CC_NUM_STRIPES, sizeof(CCStripe))));
+	size = add_size(size, MAXALIGN(mul_size(cc_num_stats_slots(),
+											sizeof(CCBackendStats))));
+	size = add_size(size, CC_DSA_INPLACE_SIZE);
+	return size;
+}
+
+/*
+ * Create (in the postmaster) or find (in EXEC_BACKEND children) the fixed
+ * shared state.  In the postmaster this also creates the DSA area in place
+ * and both dshash tables.
+ */
+void
+cc_shmem_init(void)
+{
+	bool		found;
+	char	   *p;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	cc_shared = ShmemInitStruct("cascade_cache", cc_shmem_size(), &found);
+	if (!found)
+	{
+		CCShared   *s = cc_shared;
+		dsa_area   *area;
+		dshash_table *table;
+		dshash_parameters params;
+		int			i;
+
+		memset(s, 0, sizeof(CCShared));
+		p = (char *) s + MAXALIGN(sizeof(CCShared));
+		s->stripes = (CCStripe *) p;
+		p += MAXALIGN(mul_size(CC_NUM_STRIPES, sizeof(CCStripe)));
+		s->nstats_slots = cc_num_stats_slots();
+		s->stats = (CCBackendStats *) p;
+		p += MAXALIGN(mul_size(s->nstats_slots, sizeof(CCBackendStats)));
+		s->dsa_space = p;
+
+		s->clock_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[0].lock;
+		s->stats_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[1].lock;
+		s->dsa_tranche = LWLockNewTrancheId();
+		s->entries_tranche = LWLockNewTrancheId();
+		s->deps_tranche = LWLockNewTrancheId();
+		s->clock_hand = InvalidDsaPointer;
+
+		if (!pg_strong_random(&s->seed1, sizeof(s->seed1)) ||
+			!pg_strong_random(&s->seed2, sizeof(s->seed2)))
+			ereport(FATAL,
+					(errmsg("cascade_cache could not generate a random hash seed")));
+
+		pg_atomic_init_u64(&s->next_serial, 1);
+		pg_atomic_init_u64(&s->inval_seq, 1);
+		pg_atomic_init_u64(&s->bytes_used, 0);
+		pg_atomic_init_u64(&s->entries, 0);
+		pg_atomic_init_u64(&s->ttl_entries, 0);
+		pg_atomic_init_u32(&s->worker_pid, 0);
+		s->stats_reset_time = GetCurrentTimestamp();
+
+		for (i = 0; i < CC_NUM_STRIPES; i++)
+		{
+			pg_atomic_init_u64(&s->stripes[i].gen, 0);
+			pg_atomic_init_u32(&s->stripes[i].inprogress, 0);
+		}
+		for (i = 0; i < s->nstats_slots; i++)
+		{
+			int			c;
+
+			for (c = 0; c < CC_STAT_LAST; c++)
+				pg_atomic_init_u64(&s->stats[i].counters[c], 0);
+		}
+
+		LWLockRegisterTranche(s->dsa_tranche, "cascade_cache_dsa");
+		LWLockRegisterTranche(s->entries_tranche, "cascade_cache_entries");
+		LWLockRegisterTranche(s->deps_tranche, "cascade_cache_deps");
+
+		/*
+		 * Create the area in place and both tables inside its fixed part, as
+		 * pgstat_shmem.c does: the postmaster cannot create DSM segments, so
+		 * limit the area to its in-place size while creating the tables.
+		 */
+		area = dsa_create_in_place(s->dsa_space, CC_DSA_INPLACE_SIZE,
+								   s->dsa_tranche, NULL);
+		dsa_pin(area);
+		dsa_set_size_limit(area, CC_DSA_INPLACE_SIZE);
+
+		params = cc_entries_params();
+		table = dshash_create(area, &params, NULL);
+		s->entries_handle = dshash_get_hash_table_handle(table);
+		dshash_detach(table);
+
+		params = cc_deps_params();
+		table = dshash_create(area, &params, NULL);
+		s->deps_handle = dshash_get_hash_table_handle(table);
+		dshash_detach(table);
+
+		dsa_set_size_limit(area, Max(cc_memory_limit_bytes(),
+									 CC_DSA_INPLACE_SIZE));
+		dsa_detach(area);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * Attach this backend to the DSA area and both tables, once.  Can ERROR
+ * (out of memory); never call it with a lock held.
+ */
+void
+cc_attach(void)
+{
+	MemoryContext oldcxt;
+	dshash_parameters params;
+
+	if (cc_area != NULL)
+		return;
+
+	cc_check_loaded();
+
+	LWLockRegisterTranche(cc_shared->dsa_tranche, "cascade_cache_dsa");
+	LWLockRegisterTranche(cc_shared->entries_tranche, "cascade_cache_entries");
+	LWLockRegisterTranche(cc_shared->deps_tranche, "cascade_cache_deps");
+
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	cc_area = dsa_attach_in_place(cc_shared->dsa_space, NULL);
+	dsa_pin_mapping(cc_area);
+	on_shmem_exit(dsa_on_shmem_exit_release_in_place,
+				  PointerGetDatum(cc_shared->dsa_space));
+
+	params = cc_entries_params();
+	cc_entries = dshash_attach(cc_area, &params, cc_shared->entries_handle,
+							   NULL);
+	params = cc_deps_params();
+	cc_deps = dshash_attach(cc_area, &params, cc_shared->deps_handle, NULL);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Apply cascade_cache.max_memory to the area.  Called by the worker at start
+ * and after a configuration reload.
+ */
+void
+cc_apply_size_limit(void)
+{
+	cc_attach();
+	dsa_set_size_limit(cc_area, Max(cc_memory_limit_bytes(),
+									CC_DSA_INPLACE_SIZE));
+}
+
+/*
+ * The accounted bytes the cache may use: a fixed fraction of max_memory
+ * (the rest is slack for the allocator, see CC_MEMORY_BUDGET_FRACTION).
+ */
+Size
+cc_budget_bytes(void)
+{
+	return (Size) (cc_memory_limit_bytes() * CC_MEMORY_BUDGET_FRACTION);
+}
+
+/* ----------------------------------------------------------------
+ * Hash table parameters and hashing
+ * ----------------------------------------------------------------
+ */
+
+static int
+cc_key_compare(const void *a, const void *b, size_t size, void *arg)
+{
+	return memcmp(a, b, sizeof(CCKey));
+}
+
+static dshash_hash
+cc_key_hash(const void *key, size_t size, void *arg)
+{
+	const CCKey *k = (const CCKey *) key;
+
+	/* h1 already covers dbid and userid; see cc_compute_key() */
+	return (dshash_hash) (k->h1 ^ (k->h1 >> 32));
+}
+
+static int
+cc_dep_compare(const void *a, const void *b, size_t size, void *arg)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+static dshash_hash
+cc_dep_key_hash(const void *key, size_t size, void *arg)
+{
+	uint64		k = *(const uint64 *) key;
+
+	return (dshash_hash) (k ^ (k >> 32));
+}
+
+static dshash_parameters
+cc_entries_params(void)
+{
+	dshash_parameters p;
+
+	p.key_size = sizeof(CCKey);
+	p.entry_size = sizeof(CCEntry);
+	p.compare_function = cc_key_compare;
+	p.hash_function = cc_key_hash;
+	p.tranche_id = cc_shared->entries_tranche;
+	return p;
+}
+
+static dshash_parameters
+cc_deps_params(void)
+{
+	dshash_parameters p;
+
+	p.key_size = sizeof(uint64);
+	p.entry_size = sizeof(CCDepEntry);
+	p.compare_function = cc_dep_compare;
+	p.hash_function = cc_dep_key_hash;
+	p.tranche_id = cc_shared->deps_tranche;
+	return p;
+}
+
+/*
+ * Hash a dependency key.  All processes agree on the value because the seed
+ * is in shared memory.
+ */
+uint64
+cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid)
+{
+	struct
+	{
+		uint32		kind;
+		Oid			dbid;
+		Oid			objid;
+		uint32		pad;
+	}			k;
+
+	k.kind = (uint32) kind;
+	k.dbid = dbid;
+	k.objid = objid;
+	k.pad = 0;
+	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
+							   cc_shared->seed2);
+}
+
+/* ----------------------------------------------------------------
+ * Memory accounting
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The size of the DSA chunk that serves a request of 'size' bytes: DSA's
+ * small size classes up to 8kB, whole 4kB pages above.
+ */
+static Size
+cc_chunk_size(Size size)
+{
+	static const uint16 classes[] = {
+		8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256,
+		320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1560, 1816, 2048,
+		2616, 3120, 3640, 4096, 5456, 6552, 7280, 8192
+	};
+	Size		i;
+
+	if (size > 8192)
+		return TYPEALIGN(4096, size);
+	for (i = 0; i < lengthof(classes); i++)
+		if (size <= classes[i])
+			return classes[i];
+	return 8192;
+}
+
+/*
+ * Accounted cost of one entry in the entries table: the dshash item plus an
+ * average share of the bucket array (8 bytes per bucket, load factor 0.375
+ * to 0.75).
+ */
+static Size
+cc_entry_overhead(void)
+{
+	return cc_chunk_size(MAXALIGN(2 * sizeof(dsa_pointer)) + sizeof(CCEntry)) + 16;
+}
+
+/* Accounted cost of one entry in the dependency index. */
+static Size
+cc_dep_entry_overhead(void)
+{
+	return cc_chunk_size(MAXALIGN(2 * sizeof(dsa_pointer)) + sizeof(CCDepEntry)) + 16;
+}
+
+static inline void
+cc_account(int64 delta)
+{
+	if (delta >= 0)
+		pg_atomic_fetch_add_u64(&cc_shared->bytes_used, (uint64) delta);
+	else
+		pg_atomic_fetch_sub_u64(&cc_shared->bytes_used, (uint64) -delta);
+}
+
+/* ----------------------------------------------------------------
+ * The hit path
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Look the key up.  Returns a palloc'd copy of the payload of a VALID,
+ * unexpired entry, or NULL.  Takes one entries partition lock in shared mode.
+ */
+Jsonb *
+cc_lookup(const CCKey *key)
+{
+	CCEntry    *entry;
+	CCBlob	   *blob;
+	Jsonb	   *result;
+
+	entry = dshash_find(cc_entries, key, false);
+	if (entry == NULL)
+		return NULL;
+
+	if (entry->state != CC_ENTRY_VALID ||
+		(entry->expires_at != 0 && GetCurrentTimestamp() >= entry->expires_at))
+	{
+		dshash_release_lock(cc_entries, entry);
+		return NULL;
+	}
+
+	blob = dsa_get_address(cc_area, entry->blob);
+	result = MemoryContextAllocExtended(CurrentMemoryContext,
+										blob->payload_len,
+										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (result != NULL)
+	{
+		memcpy(result, (char *) blob + blob->payload_off, blob->payload_len);
+		if (!blob->referenced)
+			blob->referenced = 1;
+	}
+	dshash_release_lock(cc_entries, entry);
+
+	if (result == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed to copy a cached result of %u bytes.",
+						   blob->payload_len)));
+	return result;
+}
+
+/* ----------------------------------------------------------------
+ * Storing
+ * ----------------------------------------------------------------
+ */
+
+static int
+cc_uint64_cmp(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a;
+	uint64		y = *(const uint64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Allocate a blob of 'size' bytes, evicting to make room.  Returns
+ * InvalidDsaPointer if the cache cannot make room.  No locks held.
+ */
+static dsa_pointer
+cc_allocate_blob(Size size, Size accounted)
+{
+	int			attempt;
+
+	for (attempt = 0; attempt < 4; attempt++)
+	{
+		Size		budget = cc_budget_bytes();
+		dsa_pointer dp;
+
+		if (accounted > budget)
+			return InvalidDsaPointer;
+
+		if (pg_atomic_read_u64(&cc_shared->bytes_used) + accounted > budget ||
+			pg_atomic_read_u64(&cc_shared->entries) >= CC_MAX_ENTRIES)
+		{
+			cc_evict_to(budget - accounted, CC_EVICT_BATCH * 4);
+			cc_wake_worker();
+			if (pg_atomic_read_u64(&cc_shared->bytes_used) + accounted > budget)
+				continue;
+		}
+
+		dp = dsa_allocate_extended(cc_area, size,
+								   DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
+		if (DsaPointerIsValid(dp))
+			return dp;
+
+		/* The area is full although the budget is not: fragmentation. */
+		cc_evict_to(pg_atomic_read_u64(&cc_shared->bytes_used) / 10 * 9,
+					CC_EVICT_BATCH * 4);
+	}
+	return InvalidDsaPointer;
+}
+
+/*
+ * Store a result.
+ *
+ * 'deps' are the dependency keys the fill recorded (duplicates allowed; the
+ * array is sorted in place), 's0' the invalidation sequence read before the
+ * fill took its snapshot.  The entry becomes visible only if no invalidation
+ * of any of its dependencies can have committed after s0; see
+ * invalidate.c for the fence.
+ *
+ * The protocol:
+ *	1. allocate and fill the blob;
+ *	2. insert the entry as PENDING (taking over an expired or DOOMED one);
+ *	3. link the blob into the CLOCK ring and into every dependency's list;
+ *	4. check the fence;
+ *	5. flip PENDING to VALID, or remove the entry.
+ * An invalidation that runs concurrently either finds the entry through
+ * the dependency lists (step 3 happened first; it dooms or removes the
+ * entry) or has already marked the fence (step 4 sees it).
+ *
+ * Returns nothing; outcomes are counted.  Called with no locks held.  An
+ * ERROR inside (only possible when the area is exhausted in dshash's own
+ * allocations) releases our locks, undoes the partial store and re-throws.
+ */
+void
+cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
+		 int ndeps_in, const char *name, int64 ttl_us, uint64 s0)
+{
+	uint64	   *deps;
+	int			ndeps;
+	int			name_len = name ? strlen(name) : 0;
+	uint32		payload_len = VARSIZE(payload);
+	Size		header_size;
+	Size		size;
+	Size		accounted;
+	dsa_pointer blob_dp;
+	CCBlob	   *blob;
+	uint64		serial;
+	TimestampTz now = GetCurrentTimestamp();
+	volatile int stage = 0;
+	int			i,
+				n;
+
+	cc_attach();
+
+	/* sort and de-duplicate the dependencies */
+	deps = palloc(sizeof(uint64) * Max(ndeps_in, 1));
+	memcpy(deps, deps_in, sizeof(uint64) * ndeps_in);
+	qsort(deps, ndeps_in, sizeof(uint64), cc_uint64_cmp);
+	for (i = 0, n = 0; i < ndeps_in; i++)
+		if (n == 0 || deps[n - 1] != deps[i])
+			deps[n++] = deps[i];
+	ndeps = n;
+
+	if (ndeps > CC_MAX_DEPS_PER_ENTRY)
+	{
+		cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
+		return;
+	}
+
+	/* 1. allocate and fill the blob */
+	header_size = offsetof(CCBlob, deps) + ndeps * sizeof(CCDepLink) + name_len;
+	size = MAXALIGN(header_size) + payload_len;
+	accounted = cc_chunk_size(size) + cc_entry_overhead();
+	blob_dp = cc_allocate_blob(size, accounted);
+	if (!DsaPointerIsValid(blob_dp))
+	{
+		cc_count_bypass(CC_BYPASS_NO_MEMORY);
+		return;
+	}
+	cc_account(accounted);
+
+	serial = pg_atomic_fetch_add_u64(&cc_shared->next_serial, 1);
+	blob = dsa_get_address(cc_area, blob_dp);
+	blob->key = *key;
+	blob->serial = serial;
+	blob->clock_prev = InvalidDsaPointer;
+	blob->clock_next = InvalidDsaPointer;
+	blob->created_at = now;
+	blob->alloc_size = accounted;
+	blob->payload_len = payload_len;
+	blob->payload_off = MAXALIGN(header_size);
+	blob->ndeps = ndeps;
+	blob->name_len = name_len;
+	blob->referenced = 0;
+	blob->in_ring = false;
+	for (i = 0; i < ndeps; i++)
+	{
+		blob->deps[i].dep = deps[i];
+		blob->deps[i].prev = InvalidDsaPointer;
+		blob->deps[i].next = CC_LINK_DETACHED;
+		blob->deps[i].blob_off = offsetof(CCBlob, deps) + i * sizeof(CCDepLink);
+	}
+	if (name_len > 0)
+		memcpy((char *) &blob->deps[ndeps], name, name_len);
+	memcpy((char *) blob + blob->payload_off, payload, payload_len);
+
+	PG_TRY();
+	{
+		CCEntry    *entry;
+		bool		found;
+		dsa_pointer old_blob = InvalidDsaPointer;
+		bool		fence_ok;
+
+		/* 2. insert the entry as PENDING */
+		entry = dshash_find_or_insert(cc_entries, key, &found);
+		if (found)
+		{
+			bool		expired = (entry->expires_at != 0 &&
+								   entry->expires_at <= now);
+
+			if (entry->state == CC_ENTRY_PENDING ||
+				(entry->state == CC_ENTRY_VALID && !expired))
+			{
+				/* somebody else stored (or is storing) this key: keep theirs */
+				dshash_release_lock(cc_entries, entry);
+				cc_account(-(int64) accounted);
+				dsa_free(cc_area, blob_dp);
+				cc_count(CC_STAT_STORE_RACES, 1);
+				stage = -1;
+			}
+			else
+			{
+				/*
+				 * Take the key over.  An expired VALID entry's blob is ours
+				 * to release; a DOOMED entry's blob belongs to its owner, who
+				 * will find the serial changed and release it.
+				 */
+				if (entry->state == CC_ENTRY_VALID)
+				{
+					old_blob = entry->blob;
+					if (entry->expires_at != 0)
+						pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
+				}
+				else
+					pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+			}
+		}
+
+		if (stage == 0)
+		{
+			entry->state = CC_ENTRY_PENDING;
+			entry->owner_pid = MyProcPid;
+			entry->serial = serial;
+			entry->blob = blob_dp;
+			entry->expires_at = ttl_us > 0 ? now + ttl_us : 0;
+			dshash_release_lock(cc_entries, entry);
+			pg_atomic_fetch_add_u64(&cc_shared->entries, 1);
+			if (ttl_us > 0)
+				pg_atomic_fetch_add_u64(&cc_shared->ttl_entries, 1);
+			stage = 1;
+
+			if (DsaPointerIsValid(old_blob))
+			{
+				cc_release_blob(old_blob);
+				cc_count(CC_STAT_EXPIRATIONS, 1);
+			}
+
+			/* 3. link into the CLOCK ring and the dependency lists */
+			cc_ring_insert(blob_dp, blob);
+			cc_link_deps(blob_dp, blob);
+
+			/* 4. check the fence */
+			pg_memory_barrier();
+			fence_ok = cc_fence_check(deps, ndeps, s0);
+
+			/* 5. publish or remove */
+			entry = dshash_find(cc_entries, key, true);
+			if (entry != NULL && entry->serial == serial)
+			{
+				if (fence_ok && entry->state == CC_ENTRY_PENDING)
+				{
+					entry->state = CC_ENTRY_VALID;
+					entry->owner_pid = 0;
+					dshash_release_lock(cc_entries, entry);
+					cc_count(CC_STAT_STORES, 1);
+				}
+				else
+				{
+					if (entry->expires_at != 0)
+						pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
+					dshash_delete_entry(cc_entries, entry);
+					pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+					cc_release_blob(blob_dp);
+					cc_count(CC_STAT_REJECTED_STORES, 1);
+				}
+			}
+			else
+			{
+				/* our DOOMED entry was taken over by another store */
+				if (entry != NULL)
+					dshash_release_lock(cc_entries, entry);
+				cc_release_blob(blob_dp);
+				cc_count(CC_STAT_REJECTED_STORES, 1);
+			}
+			stage = 2;
+		}
+	}
+	PG_CATCH();
+	{
+		/*
+		 * Only dshash's own allocations can fail in here, with one of its
+		 * partition locks held.  We hold no other LWLock (the caller is a
+		 * SQL function), so releasing all of them is exact.
+		 */
+		LWLockReleaseAll();
+		if (stage == 0)
+		{
+			cc_account(-(int64) accounted);
+			dsa_free(cc_area, blob_dp);
+		}
+		else if (stage == 1)
+		{
+			CCEntry    *entry = dshash_find(cc_entries, key, true);
+
+			if (entry != NULL && entry->serial == serial)
+			{
+				if (entry->expires_at != 0)
+					pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
+				dshash_delete_entry(cc_entries, entry);
+				pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+			}
+			else if (entry != NULL)
+				dshash_release_lock(cc_entries, entry);
+			cc_release_blob(blob_dp);
+		}
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	pfree(deps);
+}
+
+/*
+ * Link every dependency node of a blob into its dependency's list.  Takes
+ * one deps partition lock at a time.  Can ERROR (dshash allocation) with
+ * that lock held; see cc_store().
+ */
+static void
+cc_link_deps(dsa_pointer blob_dp, CCBlob *blob)
+{
+	int			i;
+
+	for (i = 0; i < blob->ndeps; i++)
+	{
+		CCDepLink  *node = &blob->deps[i];
+		dsa_pointer node_dp = blob_dp + offsetof(CCBlob, deps) +
+			i * sizeof(CCDepLink);
+		CCDepEntry *dep;
+		bool		found;
+
+		dep = dshash_find_or_insert(cc_deps, &node->dep, &found);
+		if (!found)
+		{
+			dep->head = InvalidDsaPointer;
+			dep->count = 0;
+			cc_account(cc_dep_entry_overhead());
+		}
+		node->prev = InvalidDsaPointer;
+		node->next = dep->head;
+		if (DsaPointerIsValid(dep->head))
+		{
+			CCDepLink  *head = dsa_get_address(cc_area, dep->head);
+
+			head->prev = node_dp;
+		}
+		dep->head = node_dp;
+		dep->count++;
+		dshash_release_lock(cc_deps, dep);
+	}
+}
+
+/*
+ * Release a blob that is no longer reachable from the entries table:
+ * detach its remaining dependency links, take it out of the CLOCK ring,
+ * un-account and free it.  Called with no locks held; takes one lock at a
+ * time.
+ */
+static void
+cc_release_blob(dsa_pointer blob_dp)
+{
+	CCBlob	   *blob = dsa_get_address(cc_area, blob_dp);
+	int			i;
+
+	for (i = 0; i < blob->ndeps; i++)
+	{
+		CCDepLink  *node = &blob->deps[i];
+		CCDepEntry *dep;
+
+		dep = dshash_find(cc_deps, &node->dep, true);
+		if (dep == NULL)
+			continue;			/* list already cut and dropped */
+		if (node->next == CC_LINK_DETACHED)
+		{
+			dshash_release_lock(cc_deps, dep);
+			continue;
+		}
+
+		if (DsaPointerIsValid(node->prev))
+			((CCDepLink *) dsa_get_address(cc_area, node->prev))->next = node->next;
+		else
+			dep->head = node->next;
+		if (DsaPointerIsValid(node->next))
+			((CCDepLink *) dsa_get_address(cc_area, node->next))->prev = node->prev;
+		node->next = CC_LINK_DETACHED;
+		node->prev = InvalidDsaPointer;
+
+		if (--dep->count == 0)
+		{
+			Assert(!DsaPointerIsValid(dep->head));
+			dshash_delete_entry(cc_deps, dep);
+			cc_account(-(int64) cc_dep_entry_overhead());
+		}
+		else
+			dshash_release_lock(cc_deps, dep);
+	}
+
+	cc_ring_remove(blob_dp, blob);
+	cc_account(-(int64) blob->alloc_size);
+	dsa_free(cc_area, blob_dp);
+}
+
+/* ----------------------------------------------------------------
+ * Removal
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Remove the entry with this key if it is still the incarnation 'serial'.
+ * A PENDING entry is only marked DOOMED (its owner removes it).  Returns
+ * true if a VALID entry was removed; counts it under 'counter'.  Called
+ * with no locks held.
+ */
+static bool
+cc_remove_by_key(const CCKey *key, uint64 serial, int counter)
+{
+	CCEntry    *entry;
+	dsa_pointer blob_dp;
+
+	entry = dshash_find(cc_entries, key, true);
+	if (entry == NULL)
+		return false;
+	if (entry->serial != serial || entry->state == CC_ENTRY_DOOMED)
+	{
+		dshash_release_lock(cc_entries, entry);
+		return false;
+	}
+	if (entry->state == CC_ENTRY_PENDING)
+	{
+		entry->state = CC_ENTRY_DOOMED;
+		dshash_release_lock(cc_entries, entry);
+		return false;
+	}
+
+	blob_dp = entry->blob;
+	if (entry->expires_at != 0)
+		pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
+	dshash_delete_entry(cc_entries, entry);
+	pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+	cc_release_blob(blob_dp);
+	if (counter >= 0)
+		cc_count((CCCounter) counter, 1);
+	return true;
+}
+
+/*
+ * Remove every entry that depends on 'dep'.  Cuts the dependency's list in
+ * batches: under the deps partition lock, detach up to CC_INVAL_BATCH nodes
+ * and copy their owners' keys; then remove those entries one by one.
+ * Returns the number of VALID entries removed.  Called with no locks held.
+ */
+uint64
+cc_remove_dependents(uint64 dep)
+{
+	uint64		removed = 0;
+
+	cc_attach();
+
+	for (;;)
+	{
+		CCVictim	batch[CC_INVAL_BATCH];
+		int			n = 0;
+		int			i;
+		CCDepEntry *entry;
+
+		entry = dshash_find(cc_deps, &dep, true);
+		if (entry == NULL)
+			break;
+
+		while (DsaPointerIsValid(entry->head) && n < CC_INVAL_BATCH)
+		{
+			CCDepLink  *node = dsa_get_address(cc_area, entry->head);
+			CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
+
+			batch[n].key = blob->key;
+			batch[n].serial = blob->serial;
+			n++;
+
+			entry->head = node->next;
+			if (DsaPointerIsValid(node->next))
+				((CCDepLink *) dsa_get_address(cc_area, node->next))->prev = InvalidDsaPointer;
+			node->next = CC_LINK_DETACHED;
+			node->prev = InvalidDsaPointer;
+			entry->count--;
+		}
+
+		if (!DsaPointerIsValid(entry->head))
+		{
+			dshash_delete_entry(cc_deps, entry);
+			cc_account(-(int64) cc_dep_entry_overhead());
+		}
+		else
+			dshash_release_lock(cc_deps, entry);
+
+		for (i = 0; i < n; i++)
+			if (cc_remove_by_key(&batch[i].key, batch[i].serial,
+								 CC_STAT_INVALIDATIONS))
+				removed++;
+
+		if (n < CC_INVAL_BATCH)
+			break;
+	}
+	return removed;
+}
+
+/*
+ * Remove every entry of database 'dbid' (InvalidOid: of every database).
+ * Returns the number of VALID entries removed, counted under 'counter'.
+ */
+uint64
+cc_remove_all(Oid dbid, bool expired_only, int counter)
+{
+	cc_attach();
+	return cc_scan_entries(expired_only ? CC_SCAN_EXPIRED : CC_SCAN_DATABASE,
+						   dbid, counter);
+}
+
+/*
+ * Remove PENDING and DOOMED entries whose owner process is gone.  A store
+ * cleans up after itself even on ERROR, so this only matters if a backend
+ * left in a way that skipped its error handling.
+ */
+void
+cc_gc_orphans(void)
+{
+	cc_attach();
+	(void) cc_scan_entries(CC_SCAN_ORPHANS, InvalidOid, -1);
+}
+
+/*
+ * Walk the whole entries table and remove what 'mode' selects.
+ *
+ * The scan holds one partition lock at a time (exclusively, so that it can
+ * delete the entries it selects); the blobs of deleted entries are
+ * collected in an array sized before the scan and released after it,
+ * because releasing takes other locks.  If the array fills up the scan
+ * stops early and starts over, so progress is guaranteed.
+ */
+static uint64
+cc_scan_entries(CCScanMode mode, Oid dbid, int counter)
+{
+	uint64		removed = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		dshash_seq_status status;
+		CCEntry    *entry;
+		dsa_pointer *blobs;
+		int			maxblobs;
+		int			nblobs = 0;
+		bool		full = false;
+		int			i;
+
+		maxblobs = (int) Min(pg_atomic_read_u64(&cc_shared->entries) + 64,
+							 (uint64) (MaxAllocHugeSize / sizeof(dsa_pointer)));
+		blobs = MemoryContextAllocHuge(CurrentMemoryContext,
+									   sizeof(dsa_pointer) * maxblobs);
+
+		dshash_seq_init(&status, cc_entries, true);
+		while ((entry = dshash_seq_next(&status)) != NULL)
+		{
+			bool		match;
+
+			switch (mode)
+			{
+				case CC_SCAN_DATABASE:
+					match = (!OidIsValid(dbid) || entry->key.dbid == dbid);
+					break;
+				case CC_SCAN_EXPIRED:
+					match = (entry->state == CC_ENTRY_VALID &&
+							 entry->expires_at != 0 &&
+							 entry->expires_at <= now);
+					break;
+				case CC_SCAN_ORPHANS:
+					match = (entry->state != CC_ENTRY_VALID &&
+							 entry->owner_pid != 0 &&
+							 kill(entry->owner_pid, 0) != 0 &&
+							 errno == ESRCH);
+					break;
+				default:
+					match = false;
+					break;
+			}
+			if (!match)
+				continue;
+
+			if (entry->state == CC_ENTRY_PENDING && mode != CC_SCAN_ORPHANS)
+			{
+				/* its owner will see this and remove it */
+				entry->state = CC_ENTRY_DOOMED;
+				continue;
+			}
+			if (entry->state == CC_ENTRY_DOOMED && mode != CC_SCAN_ORPHANS)
+				continue;
+
+			if (nblobs >= maxblobs)
+			{
+				full = true;
+				break;
+			}
+			blobs[nblobs++] = entry->blob;
+			if (entry->state == CC_ENTRY_VALID)
+				removed++;
+			if (entry->expires_at != 0)
+				pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
+			pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+			dshash_delete_current(&status);
+		}
+		dshash_seq_term(&status);
+
+		for (i = 0; i < nblobs; i++)
+			cc_release_blob(blobs[i]);
+		pfree(blobs);
+
+		if (!full)
+			break;
+	}
+
+	if (counter >= 0 && removed > 0)
+		cc_count((CCCounter) counter, removed);
+	return removed;
+}
+
+/* ----------------------------------------------------------------
+ * CLOCK ring and eviction
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Link a new blob into the ring just behind the hand, so that it gets a
+ * full revolution before the sweep first looks at it.
+ */
+static void
+cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob)
+{
+	LWLockAcquire(cc_shared->clock_lock, LW_EXCLUSIVE);
+	if (!DsaPointerIsValid(cc_shared->clock_hand))
+	{
+		blob->clock_prev = blob_dp;
+		blob->clock_next = blob_dp;
+		cc_shared->clock_hand = blob_dp;
+	}
+	else
+	{
+		dsa_pointer hand_dp = cc_shared->clock_hand;
+		CCBlob	   *hand = dsa_get_address(cc_area, hand_dp);
+		CCBlob	   *prev = dsa_get_address(cc_area, hand->clock_prev);
+
+		blob->clock_prev = hand->clock_prev;
+		blob->clock_next = hand_dp;
+		prev->clock_next = blob_dp;
+		hand->clock_prev = blob_dp;
+	}
+	blob->in_ring = true;
+	LWLockRelease(cc_shared->clock_lock);
+}
+
+/* Unlink a blob from the ring, if it is in it. */
+static void
+cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob)
+{
+	LWLockAcquire(cc_shared->clock_lock, LW_EXCLUSIVE);
+	if (blob->in_ring)
+	{
+		if (blob->clock_next == blob_dp)
+			cc_shared->clock_hand = InvalidDsaPointer;
+		else
+		{
+			CCBlob	   *prev = dsa_get_address(cc_area, blob->clock_prev);
+			CCBlob	   *next = dsa_get_address(cc_area, blob->clock_next);
+
+			prev->clock_next = blob->clock_next;
+			next->clock_prev = blob->clock_prev;
+			if (cc_shared->clock_hand == blob_dp)
+				cc_shared->clock_hand = blob->clock_next;
+		}
+		blob->in_ring = false;
+	}
+	LWLockRelease(cc_shared->clock_lock);
+}
+
+/*
+ * Evict with the CLOCK algorithm until the accounted bytes are at or below
+ * 'target', or 'max_victims' entries were evicted, or a sweep found nothing
+ * to evict.  Called with no locks held, by backends that need room and by
+ * the background worker.
+ */
+void
+cc_evict_to(Size target, int max_victims)
+{
+	int			evicted = 0;
+	uint64		fruitless_steps = 0;
+
+	cc_attach();
+
+	/*
+	 * Give up once two full revolutions of the hand have produced nothing:
+	 * everything left is being stored right now.
+	 */
+	while (pg_atomic_read_u64(&cc_shared->bytes_used) > target &&
+		   evicted < max_victims &&
+		   fruitless_steps <= 2 * pg_atomic_read_u64(&cc_shared->entries) + 2)
+	{
+		CCVictim	batch[CC_EVICT_BATCH];
+		int			n = 0;
+		int			steps = 0;
+		int			removed = 0;
+		int			i;
+
+		LWLockAcquire(cc_shared->clock_lock, LW_EXCLUSIVE);
+		while (DsaPointerIsValid(cc_shared->clock_hand) &&
+			   n < CC_EVICT_BATCH && n < max_victims - evicted &&
+			   steps < CC_EVICT_BATCH * 16)
+		{
+			CCBlob	   *blob = dsa_get_address(cc_area, cc_shared->clock_hand);
+
+			if (blob->referenced)
+				blob->referenced = 0;
+			else
+			{
+				batch[n].key = blob->key;
+				batch[n].serial = blob->serial;
+				n++;
+			}
+			cc_shared->clock_hand = blob->clock_next;
+			steps++;
+		}
+		LWLockRelease(cc_shared->clock_lock);
+
+		if (steps == 0)
+			break;				/* the ring is empty */
+
+		for (i = 0; i < n; i++)
+			if (cc_remove_by_key(&batch[i].key, batch[i].serial,
+								 CC_STAT_EVICTIONS))
+				removed++;
+		evicted += removed;
+		if (removed == 0)
+			fruitless_steps += steps;
+		else
+			fruitless_steps = 0;
+	}
+}

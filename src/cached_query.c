@@ -1,0 +1,342 @@
+/*-------------------------------------------------------------------------
+ *
+ * cached_query.c
+ *		cached_query(query, params, ttl, name): the SQL entry point.
+ *
+ * The hit path does no parsing, no catalog access and no SPI: it computes
+ * the key (cache_key.c), looks it up under one shared dshash partition lock
+ * and returns a copy of the stored jsonb.
+ *
+ * A miss parses and analyzes the statement itself (so that the parameter
+ * types are inferred as PREPARE infers them), rejects anything that is not
+ * a single read-only SELECT, plans it with the parameter values known and
+ * runs it through the executor into a jsonb-building DestReceiver.  While
+ * it runs, a CCFill is active: the executor hook (invalidate.c) records
+ * every relation any plan opens, including plans run inside functions,
+ * as a dependency and notes anything that makes the result uncacheable.
+ *
+ * The fence: the invalidation sequence is read before the snapshot for the
+ * fill is taken; cc_store() refuses the result if any of its dependencies
+ * was invalidated after that point (see invalidate.c).
+ *
+ * When the cache must not be used (cascade_cache.enabled off, a transaction
+ * that has written, REPEATABLE READ or SERIALIZABLE, a hot standby, or a
+ * call nested inside another fill) the query is run the same way and its
+ * result returned without touching the cache.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "tcop/cmdtag.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+PG_FUNCTION_INFO_V1(cached_query);
+
+/* Longest query name accepted, in bytes */
+#define CC_MAX_NAME_LEN		1024
+
+static CCBypassReason cc_session_bypass_reason(void);
+static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
+					 const char *name, int64 ttl_us);
+static void cc_execute(PlannedStmt *pstmt, const char *src,
+					   ParamListInfo paramLI, DestReceiver *dest,
+					   CCFill *fill);
+static void cc_statement_error_callback(void *arg);
+static int64 cc_interval_to_us(Interval *ttl);
+static void cc_debug_pause(void);
+
+/*
+ * cached_query(query text, params jsonb, ttl interval, name text)
+ */
+Datum
+cached_query(PG_FUNCTION_ARGS)
+{
+	text	   *query;
+	Jsonb	   *params;
+	int64		ttl_us;
+	char	   *name = NULL;
+	CCBypassReason reason;
+	CCKey		key;
+	Jsonb	   *result;
+
+	cc_check_loaded();
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cached_query query must not be null")));
+	query = PG_GETARG_TEXT_PP(0);
+
+	if (PG_ARGISNULL(1))
+		params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+													CStringGetDatum("[]")));
+	else
+		params = PG_GETARG_JSONB_P(1);
+
+	if (PG_ARGISNULL(2))
+		ttl_us = (int64) cc_default_ttl_s * USECS_PER_SEC;
+	else
+		ttl_us = cc_interval_to_us(PG_GETARG_INTERVAL_P(2));
+
+	if (!PG_ARGISNULL(3))
+	{
+		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
+		if (strlen(name) > CC_MAX_NAME_LEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cached_query name must be at most %d bytes long",
+							CC_MAX_NAME_LEN)));
+	}
+
+	reason = cc_session_bypass_reason();
+	if (reason != CC_BYPASS_NONE)
+	{
+		cc_count_bypass(reason);
+		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0);
+		PG_RETURN_JSONB_P(result);
+	}
+
+	cc_attach();
+	cc_compute_key(query, params, name, &key);
+
+	result = cc_lookup(&key);
+	if (result != NULL)
+	{
+		cc_count(CC_STAT_HITS, 1);
+		PG_RETURN_JSONB_P(result);
+	}
+
+	result = cc_run(text_to_cstring(query), params, &key, name, ttl_us);
+	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * Why this session must not use the cache right now, or CC_BYPASS_NONE.
+ */
+static CCBypassReason
+cc_session_bypass_reason(void)
+{
+	if (!cc_enabled)
+		return CC_BYPASS_DISABLED;
+	if (cc_fill_active())
+		return CC_BYPASS_NESTED;
+	if (cc_xact_has_writes())
+		return CC_BYPASS_WRITE_TRANSACTION;
+	if (IsolationUsesXactSnapshot())
+		return CC_BYPASS_ISOLATION_LEVEL;
+	if (RecoveryInProgress())
+		return CC_BYPASS_STANDBY;
+	return CC_BYPASS_NONE;
+}
+
+/*
+ * Run 'src' with 'params' and return its rows as a jsonb array, allocated
+ * in the caller's memory context.  If 'key' is not NULL the result is a
+ * candidate for the cache: dependencies are recorded, and the result is
+ * stored unless something made it uncacheable.
+ */
+static Jsonb *
+cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
+	   int64 ttl_us)
+{
+	MemoryContext callercxt = CurrentMemoryContext;
+	MemoryContext runcxt;
+	ErrorContextCallback errcallback;
+	List	   *raw;
+	RawStmt    *rawstmt;
+	List	   *querytrees;
+	Query	   *query;
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+	ParamListInfo paramLI;
+	PlannedStmt *pstmt;
+	CCBypassReason reason = CC_BYPASS_NONE;
+	CCFill		fill;
+	uint64		s0 = 0;
+	DestReceiver *dest;
+	Jsonb	   *result;
+
+	runcxt = AllocSetContextCreate(callercxt, "cascade_cache run",
+								   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(runcxt);
+
+	errcallback.callback = cc_statement_error_callback;
+	errcallback.arg = (void *) src;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	/* parse and analyze: exactly one read-only SELECT */
+	raw = pg_parse_query(src);
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query accepts exactly one SQL statement, got %d",
+						list_length(raw))));
+	rawstmt = linitial_node(RawStmt, raw);
+
+	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
+												  &ntypes, NULL);
+	if (list_length(querytrees) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is rewritten into %d statements.",
+						   list_length(querytrees))));
+	query = linitial_node(Query, querytrees);
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is %s.",
+						   GetCommandTagName(CreateCommandTag((Node *) query)))));
+	if (query->hasModifyingCTE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement has a data-modifying WITH clause.")));
+
+	paramLI = cc_bind_params(params, types, ntypes);
+
+	if (key != NULL)
+		reason = cc_check_query(query);
+
+	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+
+	/*
+	 * From here on the executor hook records what the plan reads.  The
+	 * invalidation sequence must be read before the snapshot is taken.
+	 */
+	memset(&fill, 0, sizeof(fill));
+	fill.reason = reason;
+	fill.cxt = runcxt;
+	if (key != NULL)
+		s0 = cc_fence_begin();
+
+	dest = cc_create_jsonb_dest(runcxt);
+	cc_execute(pstmt, src, paramLI, dest, key != NULL ? &fill : NULL);
+
+	error_context_stack = errcallback.previous;
+
+	MemoryContextSwitchTo(callercxt);
+	result = cc_jsonb_dest_result(dest);
+
+	if (key != NULL)
+	{
+		reason = fill.reason;
+		if (reason == CC_BYPASS_NONE &&
+			VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
+			reason = CC_BYPASS_TOO_LARGE;
+
+		if (reason != CC_BYPASS_NONE)
+			cc_count_bypass(reason);
+		else
+		{
+			cc_count(CC_STAT_MISSES, 1);
+			if (cc_debug_fill_pause != 0)
+				cc_debug_pause();
+			cc_store(key, result, fill.deps, fill.ndeps, name, ttl_us, s0);
+		}
+	}
+
+	MemoryContextDelete(runcxt);
+	return result;
+}
+
+/*
+ * Run a planned SELECT into 'dest' with a fresh snapshot.  If 'fill' is
+ * given it is the active fill while the executor runs, so the executor
+ * hook records what the plan (and every plan it causes) reads.
+ */
+static void
+cc_execute(PlannedStmt *pstmt, const char *src, ParamListInfo paramLI,
+		   DestReceiver *dest, CCFill *fill)
+{
+	if (fill != NULL)
+		cc_fill_push(fill);
+	PG_TRY();
+	{
+		QueryDesc  *qdesc;
+
+		PushActiveSnapshot(GetTransactionSnapshot());
+		qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
+								InvalidSnapshot, dest, paramLI, NULL, 0);
+		ExecutorStart(qdesc, 0);
+		ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+		ExecutorFinish(qdesc);
+		ExecutorEnd(qdesc);
+		FreeQueryDesc(qdesc);
+		PopActiveSnapshot();
+	}
+	PG_FINALLY();
+	{
+		if (fill != NULL)
+			cc_fill_pop(fill);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Report errors in the cached statement against its own text, as SPI does.
+ */
+static void
+cc_statement_error_callback(void *arg)
+{
+	const char *query = (const char *) arg;
+	int			syntaxerrposition = geterrposition();
+
+	if (syntaxerrposition > 0)
+	{
+		errposition(0);
+		internalerrposition(syntaxerrposition);
+		internalerrquery(query);
+	}
+	else
+		errcontext("cached_query statement \"%s\"", query);
+}
+
+/*
+ * A ttl interval in microseconds.  Months count as 30 days, as in
+ * EXTRACT(epoch FROM interval).
+ */
+static int64
+cc_interval_to_us(Interval *ttl)
+{
+	int64		us;
+
+	us = ttl->time + (int64) ttl->day * USECS_PER_DAY +
+		(int64) ttl->month * DAYS_PER_MONTH * USECS_PER_DAY;
+	if (us < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cached_query ttl must not be negative")));
+	return us;
+}
+
+/*
+ * Test only: wait for the advisory lock cascade_cache.debug_fill_pause
+ * before storing, so that isolation tests can interleave a commit.
+ */
+static void
+cc_debug_pause(void)
+{
+	Datum		lockkey = Int64GetDatum((int64) cc_debug_fill_pause);
+
+	DirectFunctionCall1(pg_advisory_lock_int8, lockkey);
+	DirectFunctionCall1(pg_advisory_unlock_int8, lockkey);
+}

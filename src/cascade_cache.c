@@ -1,0 +1,215 @@
+/*-------------------------------------------------------------------------
+ *
+ * cascade_cache.c
+ *		Module entry point: GUCs, shared-memory requests and hook set-up.
+ *
+ * cascade_cache must be loaded through shared_preload_libraries: it sizes
+ * fixed shared memory, registers its background worker and installs the
+ * executor, utility and transaction hooks that drive invalidation.  When
+ * the library is loaded any other way (for instance by CREATE EXTENSION in
+ * a server that does not preload it) _PG_init only notes that fact, and
+ * every SQL-callable function raises an error that says how to fix it.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include "cascade_cache.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* true when loaded from shared_preload_libraries */
+bool		cc_preloaded = false;
+
+/* GUC variables */
+int			cc_max_memory_kb = 64 * 1024;
+int			cc_max_entry_size_kb = 1024;
+int			cc_default_ttl_s = 0;
+bool		cc_enabled = true;
+char	   *cc_key_settings = NULL;
+int			cc_debug_fill_pause = 0;
+
+/* Saved hook values */
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void cc_shmem_request(void);
+static void cc_shmem_startup(void);
+static bool cc_check_key_settings(char **newval, void **extra,
+								  GucSource source);
+
+/*
+ * Module load callback.
+ */
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	cc_preloaded = true;
+
+	DefineCustomIntVariable("cascade_cache.max_memory",
+							"Maximum shared memory used by cached results, including their bookkeeping.",
+							"The cache's DSA area never grows beyond this; entries are evicted to stay under it.",
+							&cc_max_memory_kb,
+							64 * 1024,
+							1024,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.max_entry_size",
+							"Largest result that is stored; larger results are returned but not cached.",
+							NULL,
+							&cc_max_entry_size_kb,
+							1024,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.default_ttl",
+							"Time to live of cached entries when cached_query() is given no ttl; 0 means no expiry.",
+							NULL,
+							&cc_default_ttl_s,
+							0,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomBoolVariable("cascade_cache.enabled",
+							 "Enables serving and storing results in this session.",
+							 "When off, cached_query() runs every query as a plain pass-through.",
+							 &cc_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomStringVariable("cascade_cache.key_settings",
+							   "Comma-separated names of settings whose values are part of every cache key.",
+							   "List here every setting that row-level security policies or the cached queries read, such as app.tenant_id.",
+							   &cc_key_settings,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   cc_check_key_settings,
+							   NULL,
+							   NULL);
+
+	DefineCustomIntVariable("cascade_cache.debug_fill_pause",
+							"Test only: a fill waits on this advisory lock key before storing.",
+							"0 disables the pause.  Used by the isolation tests.",
+							&cc_debug_fill_pause,
+							0,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
+							NULL,
+							NULL,
+							NULL);
+
+	MarkGUCPrefixReserved("cascade_cache");
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = cc_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = cc_shmem_startup;
+
+	cc_invalidate_init();
+	cc_cacheability_init();
+	cc_register_worker();
+}
+
+/*
+ * shmem_request_hook: ask for the fixed shared memory and the named lock
+ * tranche.
+ */
+static void
+cc_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	RequestAddinShmemSpace(cc_shmem_size());
+	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 2);
+}
+
+/*
+ * shmem_startup_hook: create or attach to the fixed shared state.
+ */
+static void
+cc_shmem_startup(void)
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	cc_shmem_init();
+}
+
+/*
+ * Raise a clear error if the library was not preloaded.  Every SQL-callable
+ * function calls this first.
+ */
+void
+cc_check_loaded(void)
+{
+	if (!cc_preloaded || cc_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cascade_cache must be loaded via shared_preload_libraries"),
+				 errhint("Add cascade_cache to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+/*
+ * The configured cap on the cache's shared memory, in bytes.
+ */
+Size
+cc_memory_limit_bytes(void)
+{
+	return (Size) cc_max_memory_kb * 1024;
+}
+
+/*
+ * GUC check hook for cascade_cache.key_settings: must be a list of names.
+ */
+static bool
+cc_check_key_settings(char **newval, void **extra, GucSource source)
+{
+	char	   *rawstring;
+	List	   *elemlist;
+	bool		ok;
+
+	rawstring = pstrdup(*newval);
+	ok = SplitIdentifierString(rawstring, ',', &elemlist);
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(elemlist);
+	pfree(rawstring);
+	return ok;
+}

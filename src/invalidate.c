@@ -1,0 +1,759 @@
+/*-------------------------------------------------------------------------
+ *
+ * invalidate.c
+ *		Knowing what a transaction changed, and removing what it makes
+ *		stale no later than the moment its commit becomes visible.
+ *
+ * What changed
+ * ------------
+ *	- ExecutorStart_hook sees every plan the backend runs, including SQL
+ *	  run inside functions and triggers and foreign-key actions: the result
+ *	  relations of INSERT, UPDATE, DELETE and MERGE (and data-modifying
+ *	  WITH) are recorded in a pending set, with the subtransaction level.
+ *	- ProcessUtility_hook records the target of COPY FROM.
+ *	- At commit, xactGetCommittedInvalidationMessages() lists the relcache
+ *	  and catcache invalidations the transaction will send: every DDL on a
+ *	  relation (ALTER, DROP, rename, TRUNCATE, GRANT/REVOKE, policies, row
+ *	  level security), function and schema changes (which flush the
+ *	  database's entries) and role changes (which flush everything).
+ *	- A write to any member of a partition tree counts as a write to the
+ *	  whole tree (rows can move between partitions, and INSERT routes
+ *	  through the root).
+ *	- Rolled-back subtransactions drop what they recorded; so does abort.
+ *
+ * The fence
+ * ---------
+ * Removing entries at PRE_COMMIT alone would let a fill whose snapshot
+ * predates the commit store its stale result afterwards; removing them at
+ * COMMIT alone would leave the old entries servable after the new data is
+ * visible.  So both ends are used, through CC_NUM_STRIPES generation
+ * stripes in fixed shared memory (a dependency key maps onto a stripe):
+ *
+ *	PRE_COMMIT: seq := ++inval_seq; for each dependency's stripe:
+ *				inprogress++ and gen := max(gen, seq); then remove every
+ *				entry that depends on the changed objects.
+ *	COMMIT or ABORT (after the commit is visible):
+ *				seq := ++inval_seq; for each stripe: gen := max(gen, seq),
+ *				then inprogress--.
+ *
+ * A fill reads s0 := inval_seq before taking its snapshot.  cc_store()
+ * links the new entry into the dependency index, then refuses it if any
+ * stripe of its dependencies (or of its database, or of the cluster) has
+ * inprogress > 0 or gen > s0.  If a commit that the fill's snapshot did
+ * not see touched one of its dependencies, either its PRE_COMMIT removal
+ * found the new entry in the index, or the store sees its mark or its
+ * bump.  The COMMIT callback only does atomic arithmetic on memory
+ * prepared at PRE_COMMIT, so it cannot fail.
+ *
+ * Two-phase commit: PREPARE TRANSACTION of a transaction that changed
+ * anything is refused (the commit would happen in another session that
+ * never sees this backend's state).
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "storage/ipc.h"
+#include "storage/sinval.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "cascade_cache.h"
+
+PG_FUNCTION_INFO_V1(cache_flush);
+PG_FUNCTION_INFO_V1(cache_invalidate_relation);
+
+/* A relation written in this transaction, and the lowest level it was at */
+typedef struct CCPendingRel
+{
+	Oid			relid;			/* hash key */
+	int			level;
+} CCPendingRel;
+
+/* Saved hook values */
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* Relations written by the current transaction; NULL if none */
+static HTAB *cc_pending_rels = NULL;
+
+/* Stripes this backend has marked in progress, to unmark at end of xact */
+static int *cc_held_stripes = NULL;
+static int	cc_nheld = 0;
+static int	cc_maxheld = 0;
+
+/* The fill in progress, if any */
+static CCFill *cc_current_fill = NULL;
+
+static void cc_ExecutorStart(QueryDesc *queryDesc, int eflags);
+static void cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+							  bool readOnlyTree, ProcessUtilityContext context,
+							  ParamListInfo params, QueryEnvironment *queryEnv,
+							  DestReceiver *dest, QueryCompletion *qc);
+static void cc_xact_callback(XactEvent event, void *arg);
+static void cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								SubTransactionId parentSubid, void *arg);
+static void cc_shmem_exit(int code, Datum arg);
+static void cc_pending_add(Oid relid);
+static void cc_pending_reset(void);
+static bool cc_collect_commit_deps(uint64 **deps, int *ndeps,
+								   bool *flush_db, bool *flush_all);
+static void cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps,
+								 int *maxdeps);
+static void cc_fence_mark(const uint64 *deps, int ndeps);
+static void cc_fence_unmark(void);
+static inline CCStripe *cc_stripe(uint64 dep);
+
+/*
+ * Install the hooks and callbacks.  Called from _PG_init.
+ */
+void
+cc_invalidate_init(void)
+{
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = cc_ExecutorStart;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = cc_ProcessUtility;
+	RegisterXactCallback(cc_xact_callback, NULL);
+	RegisterSubXactCallback(cc_subxact_callback, NULL);
+	on_shmem_exit(cc_shmem_exit, (Datum) 0);
+}
+
+/* ----------------------------------------------------------------
+ * The fence
+ * ----------------------------------------------------------------
+ */
+
+static inline CCStripe *
+cc_stripe(uint64 dep)
+{
+	return &cc_shared->stripes[dep & (CC_NUM_STRIPES - 1)];
+}
+
+/* gen := max(gen, seq), lock-free */
+static inline void
+cc_stripe_bump(CCStripe *stripe, uint64 seq)
+{
+	uint64		cur = pg_atomic_read_u64(&stripe->gen);
+
+	while (cur < seq &&
+		   !pg_atomic_compare_exchange_u64(&stripe->gen, &cur, seq))
+		;
+}
+
+/*
+ * Start of a fill: the invalidation sequence, read before the fill takes
+ * its snapshot.
+ */
+uint64
+cc_fence_begin(void)
+{
+	uint64		s0;
+
+	pg_memory_barrier();
+	s0 = pg_atomic_read_u64(&cc_shared->inval_seq);
+	pg_memory_barrier();
+	return s0;
+}
+
+static inline bool
+cc_stripe_moved(uint64 dep, uint64 s0)
+{
+	CCStripe   *stripe = cc_stripe(dep);
+
+	return pg_atomic_read_u32(&stripe->inprogress) > 0 ||
+		pg_atomic_read_u64(&stripe->gen) > s0;
+}
+
+/*
+ * May a fill that started at s0 and depends on 'deps' be published?  Also
+ * checks the keys every entry implicitly depends on: its database and the
+ * whole cluster.  Lock-free; the caller has issued a memory barrier after
+ * linking the entry into the dependency index.
+ */
+bool
+cc_fence_check(const uint64 *deps, int ndeps, uint64 s0)
+{
+	int			i;
+
+	if (cc_stripe_moved(cc_dep_hash(CC_DEP_CLUSTER, InvalidOid, InvalidOid), s0) ||
+		cc_stripe_moved(cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid), s0))
+		return false;
+	for (i = 0; i < ndeps; i++)
+		if (cc_stripe_moved(deps[i], s0))
+			return false;
+	return true;
+}
+
+/*
+ * Mark the stripes of 'deps' as being invalidated.  Can ERROR (growing the
+ * held list) before it touches shared memory, never after.
+ */
+static void
+cc_fence_mark(const uint64 *deps, int ndeps)
+{
+	uint64		seq;
+	int			i;
+
+	if (cc_nheld + ndeps > cc_maxheld)
+	{
+		int			newmax = Max(64, (cc_nheld + ndeps) * 2);
+
+		if (cc_held_stripes == NULL)
+			cc_held_stripes = MemoryContextAlloc(TopMemoryContext,
+												 sizeof(int) * newmax);
+		else
+			cc_held_stripes = repalloc(cc_held_stripes, sizeof(int) * newmax);
+		cc_maxheld = newmax;
+	}
+
+	seq = pg_atomic_add_fetch_u64(&cc_shared->inval_seq, 1);
+	for (i = 0; i < ndeps; i++)
+	{
+		int			idx = (int) (deps[i] & (CC_NUM_STRIPES - 1));
+		CCStripe   *stripe = &cc_shared->stripes[idx];
+
+		pg_atomic_fetch_add_u32(&stripe->inprogress, 1);
+		cc_stripe_bump(stripe, seq);
+		cc_held_stripes[cc_nheld++] = idx;
+	}
+}
+
+/*
+ * Bump and unmark every stripe this backend holds.  Atomic arithmetic on
+ * prepared memory only: safe in the COMMIT callback and at backend exit.
+ */
+static void
+cc_fence_unmark(void)
+{
+	uint64		seq;
+	int			i;
+
+	if (cc_nheld == 0)
+		return;
+
+	seq = pg_atomic_add_fetch_u64(&cc_shared->inval_seq, 1);
+	for (i = 0; i < cc_nheld; i++)
+	{
+		CCStripe   *stripe = &cc_shared->stripes[cc_held_stripes[i]];
+
+		cc_stripe_bump(stripe, seq);
+		pg_atomic_fetch_sub_u32(&stripe->inprogress, 1);
+	}
+	cc_nheld = 0;
+}
+
+/*
+ * Invalidate 'deps' now, outside of any commit: mark, remove, unmark.
+ * Returns the number of entries removed.  Used by the SQL functions.
+ */
+static uint64
+cc_invalidate_now(const uint64 *deps, int ndeps, bool flush_db)
+{
+	volatile uint64 removed = 0;
+	int			i;
+
+	cc_attach();
+	PG_TRY();
+	{
+		cc_fence_mark(deps, ndeps);
+		for (i = 0; i < ndeps; i++)
+			removed += cc_remove_dependents(deps[i]);
+		if (flush_db)
+			removed += cc_remove_all(MyDatabaseId, false, CC_STAT_INVALIDATIONS);
+	}
+	PG_FINALLY();
+	{
+		cc_fence_unmark();
+	}
+	PG_END_TRY();
+	cc_count(CC_STAT_INVALIDATION_EVENTS, 1);
+	return removed;
+}
+
+/* ----------------------------------------------------------------
+ * Fills
+ * ----------------------------------------------------------------
+ */
+
+void
+cc_fill_push(CCFill *fill)
+{
+	fill->outer = cc_current_fill;
+	cc_current_fill = fill;
+}
+
+void
+cc_fill_pop(CCFill *fill)
+{
+	Assert(cc_current_fill == fill);
+	cc_current_fill = fill->outer;
+}
+
+bool
+cc_fill_active(void)
+{
+	return cc_current_fill != NULL;
+}
+
+/* Record a dependency of a fill (and of the fills it is nested in). */
+void
+cc_fill_add_dep(CCFill *fill, uint64 dep)
+{
+	for (; fill != NULL; fill = fill->outer)
+	{
+		if (fill->ndeps >= fill->maxdeps)
+		{
+			int			newmax = Max(16, fill->maxdeps * 2);
+
+			if (fill->deps == NULL)
+				fill->deps = MemoryContextAlloc(fill->cxt,
+												sizeof(uint64) * newmax);
+			else
+				fill->deps = repalloc(fill->deps, sizeof(uint64) * newmax);
+			fill->maxdeps = newmax;
+		}
+		fill->deps[fill->ndeps++] = dep;
+	}
+}
+
+/*
+ * Has the current transaction written anything?  Then cached_query must
+ * neither serve nor store (read-your-writes).
+ */
+bool
+cc_xact_has_writes(void)
+{
+	return TransactionIdIsValid(GetTopTransactionIdIfAny()) ||
+		(cc_pending_rels != NULL && hash_get_num_entries(cc_pending_rels) > 0);
+}
+
+/* ----------------------------------------------------------------
+ * Hooks
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * ExecutorStart hook: record written relations, and the relations a fill
+ * reads.
+ */
+static void
+cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	PlannedStmt *pstmt = queryDesc->plannedstmt;
+	ListCell   *lc;
+
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+
+	if (pstmt->commandType != CMD_SELECT || pstmt->hasModifyingCTE)
+	{
+		foreach(lc, pstmt->resultRelations)
+		{
+			RangeTblEntry *rte = rt_fetch(lfirst_int(lc), pstmt->rtable);
+
+			cc_pending_add(rte->relid);
+		}
+	}
+
+	if (cc_current_fill != NULL)
+	{
+		foreach(lc, pstmt->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+			CCBypassReason reason;
+
+			if (rte->rtekind != RTE_RELATION)
+				continue;
+			reason = cc_check_relation(rte->relid, rte->relkind);
+			if (reason != CC_BYPASS_NONE &&
+				cc_current_fill->reason == CC_BYPASS_NONE)
+				cc_current_fill->reason = reason;
+			cc_fill_add_dep(cc_current_fill,
+							cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
+										rte->relid));
+		}
+	}
+}
+
+/*
+ * ProcessUtility hook: COPY FROM writes without the executor.
+ */
+static void
+cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	RangeVar   *copy_target = NULL;
+
+	if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from &&
+		((CopyStmt *) parsetree)->relation != NULL)
+		copy_target = copyObject(((CopyStmt *) parsetree)->relation);
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+
+	/* COPY holds its lock on the table until commit, so this is stable */
+	if (copy_target != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(copy_target, NoLock, true);
+
+		if (OidIsValid(relid))
+			cc_pending_add(relid);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * The pending set
+ * ----------------------------------------------------------------
+ */
+
+static void
+cc_pending_add(Oid relid)
+{
+	CCPendingRel *rel;
+	bool		found;
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (cc_pending_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CCPendingRel);
+		ctl.hcxt = TopMemoryContext;
+		cc_pending_rels = hash_create("cascade_cache pending relations", 16,
+									  &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	rel = hash_search(cc_pending_rels, &relid, HASH_ENTER, &found);
+	if (!found || level < rel->level)
+		rel->level = level;
+}
+
+static void
+cc_pending_reset(void)
+{
+	if (cc_pending_rels != NULL)
+	{
+		hash_destroy(cc_pending_rels);
+		cc_pending_rels = NULL;
+	}
+}
+
+/*
+ * Append a relation's dependency key; for a member of a partition tree,
+ * the keys of the whole tree.
+ */
+static void
+cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps, int *maxdeps)
+{
+	List	   *rels = NIL;
+	ListCell   *lc;
+	char		relkind = get_rel_relkind(relid);
+
+	if (relkind == RELKIND_PARTITIONED_TABLE || get_rel_relispartition(relid))
+	{
+		Oid			root = relid;
+
+		if (get_rel_relispartition(relid))
+			root = llast_oid(get_partition_ancestors(relid));
+		rels = find_all_inheritors(root, NoLock, NULL);
+	}
+	else
+		rels = list_make1_oid(relid);
+
+	foreach(lc, rels)
+	{
+		if (*ndeps >= *maxdeps)
+		{
+			*maxdeps *= 2;
+			*deps = repalloc(*deps, sizeof(uint64) * *maxdeps);
+		}
+		(*deps)[(*ndeps)++] = cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
+										  lfirst_oid(lc));
+	}
+	list_free(rels);
+}
+
+/*
+ * Everything the committing transaction invalidates, as dependency keys
+ * plus two flags.  Returns false if it invalidates nothing.  Runs at
+ * PRE_COMMIT: may access the catalogs, may ERROR.
+ */
+static bool
+cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
+					   bool *flush_all)
+{
+	SharedInvalidationMessage *msgs;
+	bool		initfile;
+	int			nmsgs;
+	int			maxdeps = 16;
+	int			i;
+
+	*deps = palloc(sizeof(uint64) * maxdeps);
+	*ndeps = 0;
+	*flush_db = false;
+	*flush_all = false;
+
+	if (cc_pending_rels != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		CCPendingRel *rel;
+
+		hash_seq_init(&status, cc_pending_rels);
+		while ((rel = hash_seq_search(&status)) != NULL)
+			cc_add_relation_deps(rel->relid, deps, ndeps, &maxdeps);
+	}
+
+	nmsgs = xactGetCommittedInvalidationMessages(&msgs, &initfile);
+	for (i = 0; i < nmsgs; i++)
+	{
+		SharedInvalidationMessage *msg = &msgs[i];
+
+		if (msg->id == SHAREDINVALRELCACHE_ID)
+		{
+			if (msg->rc.dbId != MyDatabaseId)
+				continue;		/* shared catalogs: never cached */
+			if (!OidIsValid(msg->rc.relId))
+				*flush_db = true;
+			else
+				cc_add_relation_deps(msg->rc.relId, deps, ndeps, &maxdeps);
+		}
+		else if (msg->id >= 0)
+		{
+			switch (msg->cc.id)
+			{
+				case PROCOID:	/* function bodies and privileges */
+				case NAMESPACEOID:	/* schema renames and privileges */
+				case OPEROID:
+				case CASTSOURCETARGET:
+				case ENUMOID:
+				case ENUMTYPOIDNAME:
+				case COLLOID:
+				case TSCONFIGOID:
+					if (msg->cc.dbId == MyDatabaseId)
+						*flush_db = true;
+					break;
+				case AUTHOID:	/* role attributes such as BYPASSRLS */
+				case AUTHMEMMEMROLE:	/* role membership */
+				case AUTHMEMROLEMEM:
+					*flush_all = true;
+					break;
+				default:
+					break;
+			}
+		}
+	}
+
+	return *ndeps > 0 || *flush_db || *flush_all;
+}
+
+/*
+ * PRE_COMMIT: mark the fence and remove every entry the transaction makes
+ * stale.  May ERROR, which aborts the transaction (and the ABORT callback
+ * then unmarks).
+ */
+static void
+cc_pre_commit(void)
+{
+	uint64	   *deps;
+	int			ndeps;
+	bool		flush_db;
+	bool		flush_all;
+	int			i;
+
+	if (!cc_collect_commit_deps(&deps, &ndeps, &flush_db, &flush_all))
+		return;
+
+	cc_attach();
+
+	cc_fence_mark(deps, ndeps);
+	if (flush_db)
+	{
+		uint64		dbdep = cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId,
+										InvalidOid);
+
+		cc_fence_mark(&dbdep, 1);
+	}
+	if (flush_all)
+	{
+		uint64		alldep = cc_dep_hash(CC_DEP_CLUSTER, InvalidOid,
+										 InvalidOid);
+
+		cc_fence_mark(&alldep, 1);
+	}
+
+	for (i = 0; i < ndeps; i++)
+		(void) cc_remove_dependents(deps[i]);
+	if (flush_all)
+		(void) cc_remove_all(InvalidOid, false, CC_STAT_INVALIDATIONS);
+	else if (flush_db)
+		(void) cc_remove_all(MyDatabaseId, false, CC_STAT_INVALIDATIONS);
+
+	cc_count(CC_STAT_INVALIDATION_EVENTS, 1);
+	pfree(deps);
+}
+
+/* ----------------------------------------------------------------
+ * Transaction callbacks
+ * ----------------------------------------------------------------
+ */
+
+static void
+cc_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+			cc_pre_commit();
+			break;
+
+		case XACT_EVENT_PRE_PREPARE:
+			{
+				uint64	   *deps;
+				int			ndeps;
+				bool		flush_db;
+				bool		flush_all;
+
+				if (cc_collect_commit_deps(&deps, &ndeps, &flush_db,
+										   &flush_all))
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("cascade_cache cannot prepare a transaction that changes relations"),
+							 errdetail("The cache would have to be invalidated by COMMIT PREPARED in another session."),
+							 errhint("Commit the transaction directly, or run it in a server without cascade_cache in shared_preload_libraries.")));
+				break;
+			}
+
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+
+			/*
+			 * The commit is visible now (or will never be).  No ERROR is
+			 * allowed here: unmark touches only prepared memory.
+			 */
+			cc_fence_unmark();
+			cc_pending_reset();
+			break;
+
+		default:
+			break;
+	}
+}
+
+static void
+cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	CCPendingRel *rel;
+	int			level;
+
+	if (cc_pending_rels == NULL)
+		return;
+
+	level = GetCurrentTransactionNestLevel();
+	switch (event)
+	{
+		case SUBXACT_EVENT_ABORT_SUB:
+			/* forget what only the aborted subtransaction wrote */
+			hash_seq_init(&status, cc_pending_rels);
+			while ((rel = hash_seq_search(&status)) != NULL)
+				if (rel->level >= level)
+					(void) hash_search(cc_pending_rels, &rel->relid,
+									   HASH_REMOVE, NULL);
+			break;
+
+		case SUBXACT_EVENT_COMMIT_SUB:
+			/* the parent now owns what the subtransaction wrote */
+			hash_seq_init(&status, cc_pending_rels);
+			while ((rel = hash_seq_search(&status)) != NULL)
+				if (rel->level >= level)
+					rel->level = level - 1;
+			break;
+
+		default:
+			break;
+	}
+}
+
+/*
+ * Backend exit: never leave stripes marked.
+ */
+static void
+cc_shmem_exit(int code, Datum arg)
+{
+	if (cc_shared != NULL)
+		cc_fence_unmark();
+}
+
+/* ----------------------------------------------------------------
+ * SQL functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * cache_flush(): remove every entry of the current database now.
+ */
+Datum
+cache_flush(PG_FUNCTION_ARGS)
+{
+	uint64		dbdep;
+
+	cc_check_loaded();
+	dbdep = cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid);
+	PG_RETURN_INT64((int64) cc_invalidate_now(&dbdep, 1, true));
+}
+
+/*
+ * cache_invalidate_relation(regclass): remove every entry that depends on
+ * the relation (for a partition tree member: on any member of the tree)
+ * now.
+ */
+Datum
+cache_invalidate_relation(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	uint64	   *deps;
+	int			ndeps = 0;
+	int			maxdeps = 16;
+
+	cc_check_loaded();
+	if (get_rel_relkind(relid) == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+
+	deps = palloc(sizeof(uint64) * maxdeps);
+	cc_add_relation_deps(relid, &deps, &ndeps, &maxdeps);
+	PG_RETURN_INT64((int64) cc_invalidate_now(deps, ndeps, false));
+}

@@ -1,0 +1,204 @@
+/*-------------------------------------------------------------------------
+ *
+ * params.c
+ *		Binding a jsonb array to the parameters $1..$n of a query.
+ *
+ * The parameter types come from parse analysis, exactly as for PREPARE
+ * without a type list: '[42]' and '["42"]' both bind $1 of an int column.
+ * Element n of the array binds $n:
+ *
+ *	JSON null			SQL NULL
+ *	string				the type's input function, on the string
+ *	number, boolean		the type's input function, on the JSON text
+ *	array				an array parameter: element by element (one
+ *						dimension); anything else: the input function on
+ *						the JSON text
+ *	object				the input function on the JSON text
+ *
+ * A json or jsonb parameter receives the JSON value itself, whatever its
+ * JSON type.  Every failure is an ERROR that names the parameter.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "nodes/params.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+
+#include "cascade_cache.h"
+
+typedef struct CCParamErrorArg
+{
+	int			paramno;
+} CCParamErrorArg;
+
+static Datum cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull);
+static char *cc_json_scalar_text(JsonbValue *v);
+
+static void
+cc_param_error_callback(void *arg)
+{
+	CCParamErrorArg *a = (CCParamErrorArg *) arg;
+
+	if (a->paramno > 0)
+		errcontext("cached_query parameter $%d", a->paramno);
+}
+
+/*
+ * Build the ParamListInfo for 'params' given the types parse analysis
+ * determined.  'params' must be a JSON array with exactly 'nparams'
+ * elements.
+ */
+ParamListInfo
+cc_bind_params(Jsonb *params, Oid *types, int nparams)
+{
+	ParamListInfo paramLI;
+	int			nvalues;
+	ErrorContextCallback errcallback;
+	CCParamErrorArg errarg;
+	int			i;
+
+	if (!JB_ROOT_IS_ARRAY(params) || JB_ROOT_IS_SCALAR(params))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cached_query params must be a JSON array"),
+				 errhint("Pass the values of $1, $2, ... as a JSON array, for example '[42, \"abc\"]'.")));
+
+	nvalues = JB_ROOT_COUNT(params);
+	if (nvalues != nparams)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cached_query params supplies %d value%s, but the query uses %d parameter%s",
+						nvalues, nvalues == 1 ? "" : "s",
+						nparams, nparams == 1 ? "" : "s")));
+
+	if (nparams == 0)
+		return NULL;
+
+	paramLI = makeParamList(nparams);
+
+	errarg.paramno = 0;
+	errcallback.callback = cc_param_error_callback;
+	errcallback.arg = &errarg;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	for (i = 0; i < nparams; i++)
+	{
+		ParamExternData *prm = &paramLI->params[i];
+		JsonbValue *v;
+
+		errarg.paramno = i + 1;
+		v = getIthJsonbValueFromContainer(&params->root, i);
+		prm->ptype = types[i];
+		prm->pflags = PARAM_FLAG_CONST;
+		prm->value = cc_json_to_datum(v, types[i], &prm->isnull);
+	}
+
+	error_context_stack = errcallback.previous;
+	return paramLI;
+}
+
+/*
+ * Convert one JSON value to a Datum of 'type'.
+ */
+static Datum
+cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull)
+{
+	Oid			basetype = getBaseType(type);
+	Oid			elemtype;
+	Oid			typinput;
+	Oid			typioparam;
+	char	   *str;
+
+	*isnull = false;
+	if (v->type == jbvNull)
+	{
+		*isnull = true;
+		return (Datum) 0;
+	}
+
+	/* json and jsonb parameters take the JSON value as it is */
+	if (basetype == JSONBOID || basetype == JSONOID)
+	{
+		Jsonb	   *jb = JsonbValueToJsonb(v);
+
+		if (basetype == JSONBOID)
+			return JsonbPGetDatum(jb);
+		str = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+		getTypeInputInfo(type, &typinput, &typioparam);
+		return OidInputFunctionCall(typinput, str, typioparam, -1);
+	}
+
+	/* a JSON array bound to an array type: element by element */
+	elemtype = get_element_type(basetype);
+	if (v->type == jbvBinary && OidIsValid(elemtype) &&
+		JsonContainerIsArray(v->val.binary.data) &&
+		!JsonContainerIsScalar(v->val.binary.data))
+	{
+		JsonbContainer *c = v->val.binary.data;
+		int			n = JsonContainerSize(c);
+		Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+		bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+		int			dims[1];
+		int			lbs[1];
+		int16		elmlen;
+		bool		elmbyval;
+		char		elmalign;
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			JsonbValue *ev = getIthJsonbValueFromContainer(c, i);
+
+			if (ev->type == jbvBinary)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("a JSON array bound to an array parameter must be one-dimensional"),
+						 errhint("Pass a multidimensional array as a string in PostgreSQL array syntax.")));
+			elems[i] = cc_json_to_datum(ev, elemtype, &nulls[i]);
+		}
+		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
+		dims[0] = n;
+		lbs[0] = 1;
+		if (n == 0)
+			return PointerGetDatum(construct_empty_array(elemtype));
+		return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+												  elemtype, elmlen, elmbyval,
+												  elmalign));
+	}
+
+	if (v->type == jbvBinary)
+		str = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	else
+		str = cc_json_scalar_text(v);
+
+	getTypeInputInfo(type, &typinput, &typioparam);
+	return OidInputFunctionCall(typinput, str, typioparam, -1);
+}
+
+/* The text a scalar JSON value is given to an input function as. */
+static char *
+cc_json_scalar_text(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+	return NULL;				/* keep compiler quiet */
+}

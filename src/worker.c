@@ -1,0 +1,167 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		The cascade_cache background worker: upkeep of the shared cache.
+ *
+ * The worker keeps the cache healthy but is never on the path of a hit, a
+ * miss or an invalidation: the area it maintains lives in fixed shared
+ * memory from postmaster start, and every backend can evict for itself.
+ * Once a second, or sooner when a backend wakes it, the worker
+ *
+ *	- evicts (CLOCK) down to CC_EVICT_LOW_WATERMARK of the budget once the
+ *	  accounted bytes pass CC_EVICT_HIGH_WATERMARK, so that backends rarely
+ *	  have to evict on their own miss path;
+ *	- removes expired entries (only when some entry has a ttl);
+ *	- every ten seconds, removes entries left PENDING by a process that is
+ *	  gone;
+ *	- applies a changed cascade_cache.max_memory to the area.
+ *
+ * It needs shared memory only (no database connection), starts with the
+ * postmaster and also runs during recovery.  Any exit other than postmaster
+ * shutdown, including pg_terminate_backend(), leads to a restart after one
+ * second; the cache keeps its contents meanwhile.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/procsignal.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+/* Upkeep interval */
+#define CC_WORKER_NAPTIME_MS		1000
+#define CC_ORPHAN_SCAN_INTERVAL_MS	10000
+
+static void cc_worker_upkeep(TimestampTz *last_orphan_scan);
+
+/*
+ * Register the worker.  Called from _PG_init during preload.
+ */
+void
+cc_register_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cascade_cache");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cc_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "cascade_cache worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "cascade_cache worker");
+	worker.bgw_main_arg = (Datum) 0;
+	worker.bgw_notify_pid = 0;
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * Wake the worker, if it is running, to evict now.  Safe to call with no
+ * lock held from any backend.
+ */
+void
+cc_wake_worker(void)
+{
+	uint32		pid = pg_atomic_read_u32(&cc_shared->worker_pid);
+
+	if (pid != 0)
+		kill((pid_t) pid, SIGUSR1);
+}
+
+static void
+cc_worker_exit(int code, Datum arg)
+{
+	pg_atomic_write_u32(&cc_shared->worker_pid, 0);
+}
+
+/*
+ * Worker entry point.
+ */
+void
+cc_worker_main(Datum arg)
+{
+	MemoryContext upkeep_cxt;
+	TimestampTz last_orphan_scan = GetCurrentTimestamp();
+
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGUSR1, procsignal_sigusr1_handler);
+	BackgroundWorkerUnblockSignals();
+
+	on_shmem_exit(cc_worker_exit, (Datum) 0);
+	pg_atomic_write_u32(&cc_shared->worker_pid, (uint32) MyProcPid);
+
+	upkeep_cxt = AllocSetContextCreate(TopMemoryContext,
+									   "cascade_cache worker",
+									   ALLOCSET_DEFAULT_SIZES);
+
+	cc_apply_size_limit();
+	ereport(LOG, (errmsg("cascade_cache worker started")));
+
+	for (;;)
+	{
+		MemoryContext oldcxt;
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 CC_WORKER_NAPTIME_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+
+		if (ShutdownRequestPending)
+			break;
+
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			cc_apply_size_limit();
+		}
+
+		oldcxt = MemoryContextSwitchTo(upkeep_cxt);
+		cc_worker_upkeep(&last_orphan_scan);
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(upkeep_cxt);
+	}
+
+	/* exit code 1: the postmaster restarts us unless it is shutting down */
+	proc_exit(1);
+}
+
+/*
+ * One round of upkeep.
+ */
+static void
+cc_worker_upkeep(TimestampTz *last_orphan_scan)
+{
+	Size		budget = cc_budget_bytes();
+	TimestampTz now;
+
+	if (pg_atomic_read_u64(&cc_shared->bytes_used) >
+		(uint64) (budget * CC_EVICT_HIGH_WATERMARK))
+		cc_evict_to((Size) (budget * CC_EVICT_LOW_WATERMARK), INT_MAX);
+
+	if (pg_atomic_read_u64(&cc_shared->ttl_entries) > 0)
+		(void) cc_remove_all(InvalidOid, true, CC_STAT_EXPIRATIONS);
+
+	now = GetCurrentTimestamp();
+	if (TimestampDifferenceExceeds(*last_orphan_scan, now,
+								   CC_ORPHAN_SCAN_INTERVAL_MS))
+	{
+		cc_gc_orphans();
+		*last_orphan_scan = now;
+	}
+}

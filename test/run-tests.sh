@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite (what `make test` and CI run):
+#   - installs missing Debian packages, builds and installs the extension;
+#   - runs pg_regress (sql/, expected/), the isolation specs (specs/) and the
+#     TAP tests (t/), each against throwaway clusters with the library
+#     preloaded, and the benchmark smoke run.
+# Works as root (the clusters then run as the 'postgres' account, because
+# initdb refuses root) and as a normal user with sudo.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. test/lib.sh
+
+cc_ensure_packages
+cc_build_install
+
+# The suite writes results next to the sources; when we are root, run it in
+# a copy owned by the server account.
+work="$top"
+if [ "$(id -u)" = 0 ]; then
+	work=$(mktemp -d /tmp/cascade_cache-test.XXXXXX)
+	cp -a "$top/." "$work/"
+	chown -R postgres: "$work"
+	trap 'rm -rf "$work"' EXIT
+fi
+
+status=0
+cc_as_server_user make -C "$work" -s installcheck PG_CONFIG="$PG_CONFIG" || status=$?
+
+if [ $status -ne 0 ]; then
+	for f in "$work"/regression.diffs "$work"/output_iso/regression.diffs; do
+		[ -s "$f" ] && { echo "---- $f"; cat "$f"; }
+	done
+	for f in "$work"/tmp_check/log/regress_log_*; do
+		[ -f "$f" ] && grep -q "not ok\|Bail out\|died" "$f" && { echo "---- $f"; tail -n 60 "$f"; }
+	done
+	echo "TESTS FAILED"
+	exit $status
+fi
+echo "ALL TESTS PASSED"
