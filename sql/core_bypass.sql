@@ -1,0 +1,118 @@
+--
+-- What is not cached: executed and returned, counted as a bypass with its reason
+--
+SET search_path = public, cascade_cache;
+CREATE TABLE items (id int PRIMARY KEY, label text, price numeric);
+INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 5) g;
+SELECT cache_flush() >= 0 AS ok;
+
+-- a plain query is cached
+SELECT probe('SELECT label FROM items WHERE id = 1');
+SELECT probe('SELECT label FROM items WHERE id = 1');
+
+-- volatile functions
+SELECT probe('SELECT random() < 2 AS r');
+SELECT probe('SELECT id FROM items WHERE id = 1 AND random() < 2');
+CREATE SEQUENCE seq;
+SELECT probe('SELECT nextval(''seq'') AS n');
+SELECT probe('SELECT nextval(''seq'') AS n');
+SELECT probe('SELECT clock_timestamp() IS NOT NULL AS t');
+
+-- functions of the clock and the session
+SELECT probe('SELECT now() IS NOT NULL AS t');
+SELECT probe('SELECT CURRENT_DATE IS NOT NULL AS t');
+SELECT probe('SELECT localtimestamp IS NOT NULL AS t');
+SELECT probe('SELECT count(*) FROM items WHERE $1::timestamptz < now()', '["2000-01-01"]');
+SELECT probe('SELECT pg_backend_pid() > 0 AS t');
+SELECT probe('SELECT has_table_privilege(''items'', ''SELECT'') AS t');
+SELECT probe('SELECT to_regclass(''items'') IS NOT NULL AS t');
+SELECT probe('SELECT current_setting(''application_name'') IS NOT NULL AS t');
+SELECT probe('SELECT age(''2000-01-01''::timestamp) IS NOT NULL AS t');
+-- ... but settings that are part of the key, and stable functions of the
+-- data, are fine
+SELECT probe('SELECT current_setting(''TimeZone'') IS NOT NULL AS t');
+SELECT probe('SELECT current_setting(''TimeZone'') IS NOT NULL AS t');
+SELECT probe('SELECT jsonb_build_object(''id'', id, ''at'', ''2020-01-01''::timestamptz) AS o FROM items WHERE id = 2');
+SELECT probe('SELECT jsonb_build_object(''id'', id, ''at'', ''2020-01-01''::timestamptz) AS o FROM items WHERE id = 2');
+SELECT probe('SELECT current_user = session_user AS same');
+SELECT probe('SELECT current_user = session_user AS same');
+
+-- a volatile function hidden in a view is seen too
+CREATE VIEW v_items_random AS SELECT id, random() AS r FROM items;
+SELECT probe('SELECT count(*) FROM v_items_random');
+
+-- row locking
+SELECT probe('SELECT id FROM items WHERE id = 1 FOR UPDATE');
+SELECT probe('SELECT id FROM items WHERE id = 1 FOR SHARE');
+SELECT probe('SELECT * FROM (SELECT id FROM items WHERE id = 1 FOR KEY SHARE) s');
+
+-- temporary tables, system catalogs, sequences, foreign tables
+CREATE TEMP TABLE tmp_items AS SELECT * FROM items;
+SELECT probe('SELECT count(*) FROM tmp_items');
+SELECT probe('SELECT count(*) FROM tmp_items');
+SELECT probe('SELECT relname FROM pg_class WHERE relname = ''items''');
+-- (information_schema views check privileges with has_table_privilege())
+SELECT probe('SELECT table_name FROM information_schema.tables WHERE table_name = ''items''');
+SELECT probe('SELECT last_value > 0 AS t FROM seq');
+CREATE EXTENSION file_fdw;
+CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;
+CREATE FOREIGN TABLE ft_empty (a int) SERVER files OPTIONS (filename '/dev/null');
+SELECT probe('SELECT count(*) FROM ft_empty');
+
+-- relations read inside functions count too
+CREATE FUNCTION count_tmp() RETURNS bigint LANGUAGE sql STABLE
+  AS $$ SELECT count(*) FROM tmp_items $$;
+CREATE FUNCTION count_classes() RETURNS bigint LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN (SELECT count(*) FROM pg_class WHERE relname = 'items'); END $$;
+SELECT probe('SELECT count_tmp() AS n');
+SELECT probe('SELECT count_classes() AS n');
+
+-- row-level security: not cached unless cascade_cache.key_settings is set
+CREATE TABLE secret (id int, owner text);
+ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
+SELECT probe('SELECT count(*) FROM secret');
+
+-- results over cascade_cache.max_entry_size are returned, not stored
+SET cascade_cache.max_entry_size = '1kB';
+SELECT probe('SELECT length(repeat(''x'', 100)) AS n');
+SELECT probe('SELECT repeat(''x'', 2000) AS big') =
+       'bypass:too_large [{"big": "' || repeat('x', 2000) || '"}]' AS returned_whole;
+SELECT probe('SELECT repeat(''x'', 2000) AS big') ~ '^bypass:too_large' AS still_not_stored;
+RESET cascade_cache.max_entry_size;
+
+-- transactions that have written anything neither serve nor store
+BEGIN;
+SELECT probe('SELECT label FROM items WHERE id = 1');
+UPDATE items SET label = 'changed' WHERE id = 3;
+SELECT probe('SELECT label FROM items WHERE id = 1');
+SELECT probe('SELECT label FROM items WHERE id = 3');
+ROLLBACK;
+-- (the first read above missed because CREATE EXTENSION file_fdw created
+-- functions, which flushes the database's entries)
+-- the uncommitted write was never cached
+SELECT probe('SELECT label FROM items WHERE id = 3');
+SELECT probe('SELECT label FROM items WHERE id = 3');
+
+-- REPEATABLE READ and SERIALIZABLE bypass
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT probe('SELECT label FROM items WHERE id = 1');
+COMMIT;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT probe('SELECT label FROM items WHERE id = 1');
+COMMIT;
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT probe('SELECT label FROM items WHERE id = 1');
+COMMIT;
+
+-- cached_query inside a query that cached_query is computing runs uncached,
+-- and what it reads becomes a dependency of the outer entry
+CREATE FUNCTION inner_label(i int) RETURNS jsonb LANGUAGE sql STABLE
+  AS $$ SELECT cascade_cache.cached_query('SELECT label FROM items WHERE id = $1', jsonb_build_array(i)) $$;
+SELECT probe('SELECT inner_label(4) AS l');
+SELECT (SELECT count FROM cache_bypass_stats() WHERE reason = 'nested') > 0 AS inner_bypassed;
+SELECT probe('SELECT inner_label(4) AS l');
+UPDATE items SET label = 'four' WHERE id = 4;
+SELECT probe('SELECT inner_label(4) AS l');
+
+-- every reason seen in this file
+SELECT reason FROM cache_bypass_stats() WHERE count > 0 ORDER BY reason;
