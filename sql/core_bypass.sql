@@ -51,7 +51,6 @@ CREATE TEMP TABLE tmp_items AS SELECT * FROM items;
 SELECT probe('SELECT count(*) FROM tmp_items');
 SELECT probe('SELECT count(*) FROM tmp_items');
 SELECT probe('SELECT relname FROM pg_class WHERE relname = ''items''');
--- (information_schema views check privileges with has_table_privilege())
 SELECT probe('SELECT table_name FROM information_schema.tables WHERE table_name = ''items''');
 SELECT probe('SELECT last_value > 0 AS t FROM seq');
 CREATE EXTENSION file_fdw;

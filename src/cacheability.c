@@ -136,11 +136,30 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 	if (IsA(node, Query))
 	{
 		Query	   *query = (Query *) node;
+		ListCell   *lc;
 
 		if (query->rowMarks != NIL)
 		{
 			ctx->reason = CC_BYPASS_LOCKING;
 			return true;
+		}
+
+		/*
+		 * Relations first, so that the reason reported for a table with
+		 * row-level security is that, not the policy's current_setting().
+		 * (The executor hook checks every relation again, including those
+		 * read inside functions.)
+		 */
+		foreach(lc, query->rtable)
+		{
+			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+			if (rte->rtekind == RTE_RELATION)
+			{
+				ctx->reason = cc_check_relation(rte->relid, rte->relkind);
+				if (ctx->reason != CC_BYPASS_NONE)
+					return true;
+			}
 		}
 		return query_tree_walker(query, cc_query_walker, (void *) ctx, 0);
 	}

@@ -1,0 +1,137 @@
+--
+-- What the key covers: role, search_path, output settings, key_settings;
+-- row-level security with two roles and two tenants
+--
+SET search_path = public, cascade_cache;
+SET client_min_messages = warning;
+SELECT cache_flush() >= 0 AS ok;
+
+-- search_path: the same text can mean different tables
+CREATE SCHEMA s1;
+CREATE SCHEMA s2;
+CREATE TABLE s1.t (v text);
+CREATE TABLE s2.t (v text);
+INSERT INTO s1.t VALUES ('from s1');
+INSERT INTO s2.t VALUES ('from s2');
+SET search_path = s1, public, cascade_cache;
+SELECT probe('SELECT v FROM t');
+SET search_path = s2, public, cascade_cache;
+SELECT probe('SELECT v FROM t');
+SET search_path = s1, public, cascade_cache;
+SELECT probe('SELECT v FROM t');
+SET search_path = public, cascade_cache;
+
+-- settings that change output are part of the key
+CREATE TABLE ev (at timestamptz, d date, f float8, b bytea, i interval);
+INSERT INTO ev VALUES ('2024-03-01 12:00:00+00', '2024-03-01', 0.1, '\x0102', '1 day 2 hours');
+SET TimeZone = 'UTC';
+SELECT probe('SELECT at FROM ev');
+SET TimeZone = 'Asia/Tokyo';
+SELECT probe('SELECT at FROM ev');
+SET TimeZone = 'UTC';
+SELECT probe('SELECT at FROM ev');
+SET DateStyle = 'ISO, MDY';
+SELECT probe('SELECT d::text AS d FROM ev');
+SET DateStyle = 'German';
+SELECT probe('SELECT d::text AS d FROM ev');
+RESET DateStyle;
+SET extra_float_digits = 0;
+SELECT probe('SELECT (f * 3)::text AS f FROM ev');
+SET extra_float_digits = 3;
+SELECT probe('SELECT (f * 3)::text AS f FROM ev');
+RESET extra_float_digits;
+SET bytea_output = 'hex';
+SELECT probe('SELECT b::text AS b FROM ev');
+SET bytea_output = 'escape';
+SELECT probe('SELECT b::text AS b FROM ev');
+RESET bytea_output;
+SET IntervalStyle = 'postgres';
+SELECT probe('SELECT i::text AS i FROM ev');
+SET IntervalStyle = 'iso_8601';
+SELECT probe('SELECT i::text AS i FROM ev');
+RESET IntervalStyle;
+RESET TimeZone;
+
+-- roles: a role never gets another role's entry
+CREATE ROLE cc_alice;
+CREATE ROLE cc_bob;
+CREATE ROLE cc_carol;
+GRANT USAGE ON SCHEMA cascade_cache TO cc_alice, cc_bob, cc_carol;
+GRANT EXECUTE ON FUNCTION probe(text, jsonb, text) TO cc_alice, cc_bob, cc_carol;
+GRANT EXECUTE ON FUNCTION cache_stats(), cache_bypass_stats() TO cc_alice, cc_bob, cc_carol;
+CREATE TABLE notes (id int, body text);
+INSERT INTO notes VALUES (1, 'note one');
+GRANT SELECT ON notes TO cc_alice, cc_bob;
+SET ROLE cc_alice;
+SELECT probe('SELECT body FROM notes');
+SELECT probe('SELECT body FROM notes');
+SET ROLE cc_bob;
+SELECT probe('SELECT body FROM notes');
+-- carol may not read notes: the entries of the others do not help her
+SET ROLE cc_carol;
+SELECT probe('SELECT body FROM notes');
+RESET ROLE;
+
+-- row-level security: two tenants, two roles
+CREATE TABLE docs (id int, tenant text, body text);
+INSERT INTO docs VALUES (1, 't1', 'doc of t1'), (2, 't2', 'doc of t2'), (3, 't1', 'another of t1');
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON docs USING (tenant = current_setting('app.tenant_id'));
+GRANT SELECT ON docs TO cc_alice, cc_bob;
+\set q_docs 'SELECT id, body FROM docs ORDER BY id'
+
+-- without key_settings, tables with row-level security are not cached
+SET ROLE cc_alice;
+SET app.tenant_id = 't1';
+SELECT probe(:'q_docs');
+RESET ROLE;
+
+-- with the policy's input listed, each tenant gets its own entries
+SET cascade_cache.key_settings = 'app.tenant_id';
+SET ROLE cc_alice;
+SET app.tenant_id = 't1';
+SELECT probe(:'q_docs');
+SELECT probe(:'q_docs');
+SET app.tenant_id = 't2';
+SELECT probe(:'q_docs');
+SELECT probe(:'q_docs');
+SET app.tenant_id = 't1';
+SELECT probe(:'q_docs');
+-- another role with the same tenant computes its own entry
+SET ROLE cc_bob;
+SET app.tenant_id = 't1';
+SELECT probe(:'q_docs');
+SET app.tenant_id = 't2';
+SELECT probe(:'q_docs');
+RESET ROLE;
+-- the table owner is not subject to the policy and gets everything
+SELECT probe(:'q_docs');
+-- key settings may be read by the query itself
+SELECT probe('SELECT current_setting(''app.tenant_id'') AS tenant');
+SET app.tenant_id = 't2';
+SELECT probe('SELECT current_setting(''app.tenant_id'') AS tenant');
+
+-- a policy that reads a setting outside key_settings is not cached
+CREATE TABLE regional (id int, region text);
+INSERT INTO regional VALUES (1, 'eu'), (2, 'us');
+ALTER TABLE regional ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_region ON regional USING (region = current_setting('app.region'));
+GRANT SELECT ON regional TO cc_alice;
+SET ROLE cc_alice;
+SET app.region = 'eu';
+SELECT probe('SELECT id FROM regional');
+RESET ROLE;
+
+-- key_settings is for superusers to set (an ordinary role cannot drop the
+-- tenant from the key)
+SET ROLE cc_alice;
+SET cascade_cache.key_settings = '';
+RESET ROLE;
+-- ... and it must be a list of names
+SET cascade_cache.key_settings = 'a b';
+RESET cascade_cache.key_settings;
+
+REVOKE ALL ON docs, notes, regional FROM cc_alice, cc_bob;
+REVOKE ALL ON SCHEMA cascade_cache FROM cc_alice, cc_bob, cc_carol;
+REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats() FROM cc_alice, cc_bob, cc_carol;
+DROP ROLE cc_alice, cc_bob, cc_carol;
