@@ -29,6 +29,10 @@ PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 REGRESS = core_api core_bypass core_invalidation core_keys
+ISOLATION = fence_stale_fill commit_visibility
+ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
+	--temp-instance=./tmp_check_iso
+
 REGRESS_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_regress --inputdir=$(srcdir)
 

@@ -289,6 +289,7 @@ extern int	cc_default_ttl_s;
 extern bool cc_enabled;
 extern char *cc_key_settings;
 extern int	cc_debug_fill_pause;
+extern bool cc_debug_skip_fence;
 
 /* cascade_cache.c */
 extern void cc_check_loaded(void);

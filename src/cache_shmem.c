@@ -698,7 +698,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 
 			/* 4. check the fence */
 			pg_memory_barrier();
-			fence_ok = cc_fence_check(deps, ndeps, s0);
+			fence_ok = cc_debug_skip_fence || cc_fence_check(deps, ndeps, s0);
 
 			/* 5. publish or remove */
 			entry = dshash_find(cc_entries, key, true);

@@ -39,6 +39,7 @@ int			cc_default_ttl_s = 0;
 bool		cc_enabled = true;
 char	   *cc_key_settings = NULL;
 int			cc_debug_fill_pause = 0;
+bool		cc_debug_skip_fence = false;
 
 /* Saved hook values */
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -133,6 +134,17 @@ _PG_init(void)
 							NULL,
 							NULL,
 							NULL);
+
+	DefineCustomBoolVariable("cascade_cache.debug_skip_fence",
+							 "Test only: store fills without checking the generation fence.",
+							 "Exists so that the isolation tests can show the stale result the fence prevents.  Never turn it on otherwise.",
+							 &cc_debug_skip_fence,
+							 false,
+							 PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL,
+							 NULL,
+							 NULL);
 
 	MarkGUCPrefixReserved("cascade_cache");
 
