@@ -33,6 +33,8 @@ ISOLATION = fence_stale_fill commit_visibility
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso
 
+TAP_TESTS = 1
+
 REGRESS_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_regress --inputdir=$(srcdir)
 

@@ -138,8 +138,8 @@ typedef struct CCEntry
 /*
  * One link of an entry into the list of its dependency key.  The nodes live
  * inside the entry's blob; prev/next point at other nodes (or are
- * InvalidDsaPointer at the ends).  A node whose list was already cut by an
- * invalidation has next == CC_LINK_DETACHED.  blob_off leads from a node
+ * InvalidDsaPointer at the ends).  A node that is not in its list (not yet,
+ * or no longer) has next == CC_LINK_DETACHED.  blob_off leads from a node
  * found in a list back to the blob that holds it.
  */
 typedef struct CCDepLink

@@ -36,6 +36,10 @@
  *	- Nothing that can ERROR (palloc, catalog access, SQL) runs while one of
  *	  them is held.  The hit path allocates its result with
  *	  MCXT_ALLOC_NO_OOM for that reason.
+ *	- A link leaves a dependency list only after its entry has left the
+ *	  entries table (or, if PENDING, was marked DOOMED), so that whoever
+ *	  still finds a link can still remove its entry, and whoever finds the
+ *	  list empty knows its former entries can no longer be served.
  *	- A blob is freed only by the backend that deleted its entry from the
  *	  entries table (or that failed to publish it), and only after all of
  *	  its dependency links are detached and it is out of the CLOCK ring;
@@ -59,6 +63,7 @@
 #include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -535,14 +540,79 @@ cc_allocate_blob(Size size, Size accounted)
 	return InvalidDsaPointer;
 }
 
+/* What one attempt to store came to. */
+typedef enum CCStoreOutcome
+{
+	CC_STORE_DONE,				/* stored, rejected or raced: counted */
+	CC_STORE_NO_MEMORY			/* the area could not hold it */
+} CCStoreOutcome;
+
+static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
+									   const uint64 *deps, int ndeps,
+									   const char *name, int64 ttl_us,
+									   uint64 s0);
+
 /*
  * Store a result.
  *
- * 'deps' are the dependency keys the fill recorded (duplicates allowed; the
- * array is sorted in place), 's0' the invalidation sequence read before the
- * fill took its snapshot.  The entry becomes visible only if no invalidation
- * of any of its dependencies can have committed after s0; see
- * invalidate.c for the fence.
+ * 'deps' are the dependency keys the fill recorded (duplicates allowed),
+ * 's0' the invalidation sequence read before the fill took its snapshot.
+ * The entry becomes visible only if no invalidation of any of its
+ * dependencies can have committed after s0; see invalidate.c for the
+ * fence.
+ *
+ * The cache never raises an error for lack of room: when the area is
+ * exhausted (which the accounting budget normally prevents, but allocator
+ * fragmentation can still cause) the store evicts and tries once more,
+ * then gives up and counts a no_memory bypass.
+ *
+ * Returns nothing; outcomes are counted.  Called with no locks held.
+ */
+void
+cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
+		 int ndeps_in, const char *name, int64 ttl_us, uint64 s0)
+{
+	uint64	   *deps;
+	int			ndeps;
+	int			attempt;
+	int			i;
+
+	cc_attach();
+
+	/* sort and de-duplicate the dependencies */
+	deps = palloc(sizeof(uint64) * Max(ndeps_in, 1));
+	memcpy(deps, deps_in, sizeof(uint64) * ndeps_in);
+	qsort(deps, ndeps_in, sizeof(uint64), cc_uint64_cmp);
+	for (i = 0, ndeps = 0; i < ndeps_in; i++)
+		if (ndeps == 0 || deps[ndeps - 1] != deps[i])
+			deps[ndeps++] = deps[i];
+
+	if (ndeps > CC_MAX_DEPS_PER_ENTRY)
+	{
+		cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
+		pfree(deps);
+		return;
+	}
+
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		if (cc_store_attempt(key, payload, deps, ndeps, name, ttl_us, s0) ==
+			CC_STORE_DONE)
+		{
+			pfree(deps);
+			return;
+		}
+		/* make real room: a tenth of what is there */
+		cc_evict_to(pg_atomic_read_u64(&cc_shared->bytes_used) / 10 * 9,
+					INT_MAX);
+		cc_wake_worker();
+	}
+	cc_count_bypass(CC_BYPASS_NO_MEMORY);
+	pfree(deps);
+}
+
+/*
+ * One attempt to store; 'deps' are sorted and unique.
  *
  * The protocol:
  *	1. allocate and fill the blob;
@@ -554,16 +624,17 @@ cc_allocate_blob(Size size, Size accounted)
  * the dependency lists (step 3 happened first; it dooms or removes the
  * entry) or has already marked the fence (step 4 sees it).
  *
- * Returns nothing; outcomes are counted.  Called with no locks held.  An
- * ERROR inside (only possible when the area is exhausted in dshash's own
- * allocations) releases our locks, undoes the partial store and re-throws.
+ * Steps 2 and 3 allocate inside dshash, which raises ERROR when the area is
+ * exhausted, with one of its partition locks held.  We catch that one
+ * error (ERRCODE_OUT_OF_MEMORY), release the lock, undo the partial store
+ * and report CC_STORE_NO_MEMORY; dshash and DSA leave their structures
+ * consistent when an allocation fails.  Any other error is re-thrown after
+ * the same cleanup.
  */
-void
-cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
-		 int ndeps_in, const char *name, int64 ttl_us, uint64 s0)
+static CCStoreOutcome
+cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
+				 int ndeps, const char *name, int64 ttl_us, uint64 s0)
 {
-	uint64	   *deps;
-	int			ndeps;
 	int			name_len = name ? strlen(name) : 0;
 	uint32		payload_len = VARSIZE(payload);
 	Size		header_size;
@@ -573,26 +644,10 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	CCBlob	   *blob;
 	uint64		serial;
 	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext oldcxt = CurrentMemoryContext;
 	volatile int stage = 0;
-	int			i,
-				n;
-
-	cc_attach();
-
-	/* sort and de-duplicate the dependencies */
-	deps = palloc(sizeof(uint64) * Max(ndeps_in, 1));
-	memcpy(deps, deps_in, sizeof(uint64) * ndeps_in);
-	qsort(deps, ndeps_in, sizeof(uint64), cc_uint64_cmp);
-	for (i = 0, n = 0; i < ndeps_in; i++)
-		if (n == 0 || deps[n - 1] != deps[i])
-			deps[n++] = deps[i];
-	ndeps = n;
-
-	if (ndeps > CC_MAX_DEPS_PER_ENTRY)
-	{
-		cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
-		return;
-	}
+	volatile CCStoreOutcome outcome = CC_STORE_DONE;
+	int			i;
 
 	/* 1. allocate and fill the blob */
 	header_size = offsetof(CCBlob, deps) + ndeps * sizeof(CCDepLink) + name_len;
@@ -600,10 +655,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	accounted = cc_chunk_size(size) + cc_entry_overhead();
 	blob_dp = cc_allocate_blob(size, accounted);
 	if (!DsaPointerIsValid(blob_dp))
-	{
-		cc_count_bypass(CC_BYPASS_NO_MEMORY);
-		return;
-	}
+		return CC_STORE_NO_MEMORY;
 	cc_account(accounted);
 
 	serial = pg_atomic_fetch_add_u64(&cc_shared->next_serial, 1);
@@ -668,8 +720,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 					if (entry->expires_at != 0)
 						pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
 				}
-				else
-					pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
+				pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
 			}
 		}
 
@@ -734,12 +785,15 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		/*
-		 * Only dshash's own allocations can fail in here, with one of its
-		 * partition locks held.  We hold no other LWLock (the caller is a
-		 * SQL function), so releasing all of them is exact.
+		 * We hold no LWLock of our own here (the caller is a SQL function),
+		 * so releasing all of them releases exactly dshash's.
 		 */
 		LWLockReleaseAll();
+		MemoryContextSwitchTo(oldcxt);
+
 		if (stage == 0)
 		{
 			cc_account(-(int64) accounted);
@@ -760,11 +814,17 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 				dshash_release_lock(cc_entries, entry);
 			cc_release_blob(blob_dp);
 		}
-		PG_RE_THROW();
+
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		outcome = CC_STORE_NO_MEMORY;
 	}
 	PG_END_TRY();
 
-	pfree(deps);
+	return outcome;
 }
 
 /*
@@ -900,15 +960,30 @@ cc_remove_by_key(const CCKey *key, uint64 serial, int counter)
 }
 
 /*
- * Remove every entry that depends on 'dep'.  Cuts the dependency's list in
- * batches: under the deps partition lock, detach up to CC_INVAL_BATCH nodes
- * and copy their owners' keys; then remove those entries one by one.
- * Returns the number of VALID entries removed.  Called with no locks held.
+ * Remove every entry that depends on 'dep'; returns how many VALID entries
+ * were removed.  Called with no locks held.
+ *
+ * When this returns, no entry that was in the dependency's list when it
+ * was called can be served any more: each one was deleted from the entries
+ * table (by us or by someone else) or is PENDING/DOOMED and will never be
+ * published.  That is what lets a committing transaction rely on it.  It
+ * relies in turn on the rule that a link leaves a dependency list only
+ * after its entry has left the entries table (cc_release_blob), so a
+ * concurrent invalidation of the same key either still sees the link, or
+ * the entry is already gone.
+ *
+ * The list is read under the deps partition lock in shared mode, in
+ * batches: copy up to CC_INVAL_BATCH (key, serial) pairs, release the lock,
+ * remove those entries one by one (which unlinks them), and read again
+ * from the head.  Links that stay in the list after we processed them
+ * (their entry is DOOMED, or another backend is half-way through removing
+ * it) are remembered by serial and skipped.
  */
 uint64
 cc_remove_dependents(uint64 dep)
 {
 	uint64		removed = 0;
+	HTAB	   *seen = NULL;
 
 	cc_attach();
 
@@ -918,44 +993,53 @@ cc_remove_dependents(uint64 dep)
 		int			n = 0;
 		int			i;
 		CCDepEntry *entry;
+		dsa_pointer node_dp;
 
-		entry = dshash_find(cc_deps, &dep, true);
+		entry = dshash_find(cc_deps, &dep, false);
 		if (entry == NULL)
 			break;
 
-		while (DsaPointerIsValid(entry->head) && n < CC_INVAL_BATCH)
+		for (node_dp = entry->head;
+			 DsaPointerIsValid(node_dp) && n < CC_INVAL_BATCH;)
 		{
-			CCDepLink  *node = dsa_get_address(cc_area, entry->head);
+			CCDepLink  *node = dsa_get_address(cc_area, node_dp);
 			CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
 
-			batch[n].key = blob->key;
-			batch[n].serial = blob->serial;
-			n++;
-
-			entry->head = node->next;
-			if (DsaPointerIsValid(node->next))
-				((CCDepLink *) dsa_get_address(cc_area, node->next))->prev = InvalidDsaPointer;
-			node->next = CC_LINK_DETACHED;
-			node->prev = InvalidDsaPointer;
-			entry->count--;
+			if (seen == NULL ||
+				hash_search(seen, &blob->serial, HASH_FIND, NULL) == NULL)
+			{
+				batch[n].key = blob->key;
+				batch[n].serial = blob->serial;
+				n++;
+			}
+			node_dp = node->next;
 		}
+		dshash_release_lock(cc_deps, entry);
 
-		if (!DsaPointerIsValid(entry->head))
+		if (n == 0)
+			break;
+
+		if (seen == NULL)
 		{
-			dshash_delete_entry(cc_deps, entry);
-			cc_account(-(int64) cc_dep_entry_overhead());
-		}
-		else
-			dshash_release_lock(cc_deps, entry);
+			HASHCTL		ctl;
 
+			ctl.keysize = sizeof(uint64);
+			ctl.entrysize = sizeof(uint64);
+			ctl.hcxt = CurrentMemoryContext;
+			seen = hash_create("cascade_cache invalidated serials", 64, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
 		for (i = 0; i < n; i++)
+		{
 			if (cc_remove_by_key(&batch[i].key, batch[i].serial,
 								 CC_STAT_INVALIDATIONS))
 				removed++;
-
-		if (n < CC_INVAL_BATCH)
-			break;
+			(void) hash_search(seen, &batch[i].serial, HASH_ENTER, NULL);
+		}
 	}
+
+	if (seen != NULL)
+		hash_destroy(seen);
 	return removed;
 }
 

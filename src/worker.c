@@ -16,10 +16,12 @@
  *	  gone;
  *	- applies a changed cascade_cache.max_memory to the area.
  *
- * It needs shared memory only (no database connection), starts with the
- * postmaster and also runs during recovery.  Any exit other than postmaster
- * shutdown, including pg_terminate_backend(), leads to a restart after one
- * second; the cache keeps its contents meanwhile.
+ * It is connected to no particular database (so that it shows in
+ * pg_stat_activity as "cascade_cache worker"), starts once the server is
+ * consistent (so it also runs on hot standbys) and never runs SQL.  Any
+ * exit other than postmaster shutdown, including pg_terminate_backend(),
+ * leads to a restart after one second; the cache keeps its contents
+ * meanwhile.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -56,8 +58,9 @@ cc_register_worker(void)
 	BackgroundWorker worker;
 
 	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
-	worker.bgw_start_time = BgWorkerStart_PostmasterStart;
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = 1;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cascade_cache");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cc_worker_main");
@@ -100,6 +103,12 @@ cc_worker_main(Datum arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGUSR1, procsignal_sigusr1_handler);
 	BackgroundWorkerUnblockSignals();
+
+	/*
+	 * Connect to no database in particular: that makes the worker visible
+	 * in pg_stat_activity, which is all we need the connection for.
+	 */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
 	on_shmem_exit(cc_worker_exit, (Datum) 0);
 	pg_atomic_write_u32(&cc_shared->worker_pid, (uint32) MyProcPid);
