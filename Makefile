@@ -28,7 +28,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys
+REGRESS = core_api core_bypass core_invalidation core_keys pgtap_api
 ISOLATION = fence_stale_fill commit_visibility
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

@@ -1,0 +1,88 @@
+--
+-- pgTAP: the installed API, privileges, GUCs and SQLSTATEs
+--
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+SET search_path = public, cascade_cache;
+\pset format unaligned
+\pset tuples_only on
+
+SELECT plan(42);
+
+-- objects
+SELECT has_schema('cascade_cache');
+SELECT has_function('cascade_cache', 'cached_query', ARRAY['text', 'jsonb', 'interval', 'text']);
+SELECT function_returns('cascade_cache', 'cached_query', ARRAY['text', 'jsonb', 'interval', 'text'], 'jsonb');
+SELECT volatility_is('cascade_cache', 'cached_query', ARRAY['text', 'jsonb', 'interval', 'text'], 'volatile');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cached_query'::regproc), 'u',
+          'cached_query is PARALLEL UNSAFE');
+SELECT has_function('cascade_cache', 'cache_flush', '{}'::name[]);
+SELECT function_returns('cascade_cache', 'cache_flush', '{}'::name[], 'bigint');
+SELECT has_function('cascade_cache', 'cache_invalidate_relation', ARRAY['regclass']);
+SELECT function_returns('cascade_cache', 'cache_invalidate_relation', ARRAY['regclass'], 'bigint');
+SELECT has_function('cascade_cache', 'cache_stats', '{}'::name[]);
+SELECT has_function('cascade_cache', 'cache_bypass_stats', '{}'::name[]);
+SELECT has_function('cascade_cache', 'cache_stats_reset', '{}'::name[]);
+SELECT is((SELECT proargnames::text[] FROM pg_proc WHERE oid = 'cascade_cache.cache_stats'::regproc),
+          ARRAY['hits', 'misses', 'bypasses', 'stores', 'rejected_stores', 'store_races',
+                'evictions', 'expirations', 'invalidations', 'invalidation_events',
+                'entries', 'bytes_used', 'memory_budget', 'memory_limit', 'stats_reset'],
+          'cache_stats() columns');
+SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'cascade_cache'), false,
+          'the extension is not relocatable');
+
+-- privileges: administration is for the owner, statistics for pg_monitor
+SELECT function_privs_are('cascade_cache', 'cache_flush', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_invalidate_relation', ARRAY['regclass'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_stats_reset', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_bypass_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+
+-- settings, their defaults and contexts
+SELECT results_eq(
+  $$SELECT name::text, setting::text, coalesce(unit, '')::text, context::text
+      FROM pg_settings WHERE name LIKE 'cascade\_cache.%' ORDER BY name$$,
+  $$VALUES ('cascade_cache.debug_fill_pause', '0', '', 'superuser'),
+           ('cascade_cache.debug_skip_fence', 'off', '', 'superuser'),
+           ('cascade_cache.default_ttl', '0', 's', 'user'),
+           ('cascade_cache.enabled', 'on', '', 'user'),
+           ('cascade_cache.key_settings', '', '', 'superuser'),
+           ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),
+           ('cascade_cache.max_memory', '65536', 'kB', 'sighup')$$,
+  'GUCs, defaults and contexts');
+SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,
+                 'max_memory can only change in postgresql.conf');
+SELECT throws_ok($$SET cascade_cache.no_such_setting = 1$$, '42602', NULL,
+                 'the cascade_cache prefix is reserved');
+SELECT is((SELECT max_val::bigint FROM pg_settings WHERE name = 'cascade_cache.max_memory') * 1024
+            >= 32::bigint * 1024 * 1024 * 1024, true, 'max_memory accepts at least 32GB');
+
+-- SQLSTATEs of bad input
+CREATE TABLE tap_t (id int PRIMARY KEY, v text);
+INSERT INTO tap_t VALUES (1, 'one');
+SELECT throws_ok($$SELECT cached_query(NULL)$$, '22004', 'cached_query query must not be null');
+SELECT throws_ok($$SELECT cached_query('SELECT 1', '{}')$$, '22023', 'cached_query params must be a JSON array');
+SELECT throws_ok($$SELECT cached_query('SELECT $1::int', '[]')$$, '22023');
+SELECT throws_ok($$SELECT cached_query('SELECT 1', '[1]')$$, '22023');
+SELECT throws_ok($$SELECT cached_query('SELECT $2::int', '[1, 2]')$$, '42P18');
+SELECT throws_ok($$SELECT cached_query('SELECT v FROM tap_t WHERE id = $1', '["x"]')$$, '22P02');
+SELECT throws_ok($$SELECT cached_query('SELECT 1; SELECT 2')$$, '0A000');
+SELECT throws_ok($$SELECT cached_query('DELETE FROM tap_t')$$, '0A000',
+                 'cached_query only runs read-only SELECT statements');
+SELECT throws_ok($$SELECT cached_query('WITH d AS (DELETE FROM tap_t RETURNING 1) SELECT 1')$$, '0A000');
+SELECT throws_ok($$SELECT cached_query('SELEC 1')$$, '42601');
+SELECT throws_ok($$SELECT cached_query('SELECT 1', ttl => '-1s')$$, '22023');
+SELECT throws_ok($$SELECT cache_invalidate_relation(0)$$, '42P01');
+
+-- the happy path, once more through pgTAP
+SELECT is(cached_query('SELECT v FROM tap_t WHERE id = $1', '[1]'), '[{"v": "one"}]'::jsonb, 'a result');
+SELECT is(cached_query('SELECT v FROM tap_t WHERE id = $1', '["1"]'), '[{"v": "one"}]'::jsonb,
+          'a string parameter for an int column');
+SELECT lives_ok($$SELECT cache_stats_reset()$$, 'stats reset');
+SELECT is((SELECT hits + misses FROM cache_stats()), 0::bigint, 'counters start from zero after a reset');
+SELECT is(cached_query('SELECT v FROM tap_t WHERE id = $1', '[1]'), '[{"v": "one"}]'::jsonb, 'a hit');
+SELECT is((SELECT hits FROM cache_stats()), 1::bigint, 'counted as a hit');
+
+SELECT * FROM finish();
+DROP TABLE tap_t;
