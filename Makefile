@@ -16,6 +16,7 @@ OBJS = \
 	src/params.o \
 	src/jsonb_dest.o \
 	src/invalidate.o \
+	src/twophase.o \
 	src/worker.o \
 	src/stats.o
 

@@ -18,6 +18,7 @@
  *	jsonb_dest.c	a DestReceiver that turns rows into a jsonb array
  *	invalidate.c	executor and utility hooks, transaction callbacks and
  *					the generation fence
+ *	twophase.c		invalidation across PREPARE and COMMIT PREPARED
  *	worker.c		the background worker: expiry, eviction, upkeep
  *	stats.c			counters and the statistics functions
  *
@@ -37,6 +38,7 @@
 #ifndef CASCADE_CACHE_H
 #define CASCADE_CACHE_H
 
+#include "access/xact.h"
 #include "fmgr.h"
 #include "lib/dshash.h"
 #include "nodes/params.h"
@@ -245,6 +247,21 @@ typedef struct CCBackendStats
 } CCBackendStats;
 
 /*
+ * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
+ * ROLLBACK PREPARED.  See twophase.c.
+ */
+typedef struct CCPreparedSlot
+{
+	bool		used;
+	bool		ready;			/* the PREPARE completed */
+	Oid			dbid;
+	int			owner_pid;		/* preparing backend, until ready */
+	int			nstripes;
+	dsa_pointer stripes;		/* int[nstripes], fence stripes held */
+	char		gid[GIDSIZE];
+} CCPreparedSlot;
+
+/*
  * The fixed shared-memory state.  Allocated once by the postmaster; the
  * stripes, the per-backend counters and the in-place part of the DSA area
  * follow it in the same chunk.
@@ -253,6 +270,7 @@ typedef struct CCShared
 {
 	LWLock	   *clock_lock;		/* protects the CLOCK ring and hand */
 	LWLock	   *stats_lock;		/* protects stats_reset_base */
+	LWLock	   *prepared_lock;	/* protects prepared[] */
 	int			dsa_tranche;
 	int			entries_tranche;
 	int			deps_tranche;
@@ -272,6 +290,8 @@ typedef struct CCShared
 	int			nstats_slots;
 	CCStripe   *stripes;		/* CC_NUM_STRIPES */
 	CCBackendStats *stats;		/* nstats_slots */
+	int			nprepared;		/* max_prepared_transactions */
+	CCPreparedSlot *prepared;	/* nprepared */
 	void	   *dsa_space;		/* CC_DSA_INPLACE_SIZE */
 } CCShared;
 
@@ -335,6 +355,12 @@ extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
 
 /* invalidate.c */
 extern void cc_invalidate_init(void);
+extern bool cc_begin_commit_invalidation(void);
+extern void cc_fence_mark(const uint64 *deps, int ndeps);
+extern void cc_fence_held(int **stripes, int *nstripes);
+extern void cc_fence_forget(void);
+extern void cc_fence_reserve(int nstripes);
+extern void cc_fence_adopt(const int *stripes, int nstripes);
 extern uint64 cc_fence_begin(void);
 extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0);
 extern bool cc_xact_has_writes(void);
@@ -356,6 +382,15 @@ struct CCFill
 	CCFill	   *outer;
 };
 extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
+
+/* twophase.c */
+extern Size cc_twophase_shmem_size(void);
+extern void cc_twophase_shmem_init(char *place);
+extern void cc_twophase_pre_prepare(void);
+extern void cc_twophase_prepared(void);
+extern void cc_twophase_abort(void);
+extern void cc_twophase_before(TransactionStmt *stmt);
+extern void cc_twophase_after(TransactionStmt *stmt);
 
 /* worker.c */
 extern void cc_register_worker(void);

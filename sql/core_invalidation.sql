@@ -254,17 +254,36 @@ SELECT cache_invalidate_relation('parted_1');
 SELECT cache_invalidate_relation(0);
 SELECT cache_invalidate_relation(NULL);
 
--- PREPARE TRANSACTION of a transaction that changed something is refused
+-- two-phase commit: PREPARE removes the entries and keeps fills from being
+-- stored until COMMIT PREPARED (or ROLLBACK PREPARED) has finished
+SELECT prime();
 BEGIN;
 UPDATE tb_other SET v = 'prepared';
 PREPARE TRANSACTION 'cc_2pc';
-SELECT count(*) FROM pg_prepared_xacts;
-SELECT v FROM tb_other;
--- a read-only prepared transaction is fine
+-- not committed yet: the old value, computed but not stored
+SELECT check_entries();
+SELECT check_entries();
+COMMIT PREPARED 'cc_2pc';
+SELECT check_entries();
+SELECT check_entries();
+-- ROLLBACK PREPARED leaves the data as it was, and the cache working
+BEGIN;
+UPDATE tb_other SET v = 'never committed';
+PREPARE TRANSACTION 'cc_2pc_rb';
+SELECT check_entries();
+ROLLBACK PREPARED 'cc_2pc_rb';
+SELECT check_entries();
+SELECT check_entries();
+-- a read-only prepared transaction changes nothing
 BEGIN;
 SELECT 1;
 PREPARE TRANSACTION 'cc_2pc_ro';
 COMMIT PREPARED 'cc_2pc_ro';
+SELECT check_entries();
+-- COMMIT PREPARED of a GID it has no record of (after a restart, or a typo)
+-- flushes the database's entries, to be safe
+COMMIT PREPARED 'no_such_gid';
+SELECT check_entries();
 
 -- the counters saw all of this
 SELECT invalidations > 0 AS invalidated, invalidation_events > 0 AS events FROM cache_stats();

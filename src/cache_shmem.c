@@ -147,6 +147,7 @@ cc_shmem_size(void)
 	size = add_size(size, MAXALIGN(mul_size(CC_NUM_STRIPES, sizeof(CCStripe))));
 	size = add_size(size, MAXALIGN(mul_size(cc_num_stats_slots(),
 											sizeof(CCBackendStats))));
+	size = add_size(size, MAXALIGN(cc_twophase_shmem_size()));
 	size = add_size(size, CC_DSA_INPLACE_SIZE);
 	return size;
 }
@@ -179,10 +180,13 @@ cc_shmem_init(void)
 		s->nstats_slots = cc_num_stats_slots();
 		s->stats = (CCBackendStats *) p;
 		p += MAXALIGN(mul_size(s->nstats_slots, sizeof(CCBackendStats)));
+		cc_twophase_shmem_init(p);
+		p += MAXALIGN(cc_twophase_shmem_size());
 		s->dsa_space = p;
 
 		s->clock_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[0].lock;
 		s->stats_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[1].lock;
+		s->prepared_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[2].lock;
 		s->dsa_tranche = LWLockNewTrancheId();
 		s->entries_tranche = LWLockNewTrancheId();
 		s->deps_tranche = LWLockNewTrancheId();

@@ -169,7 +169,7 @@ cc_shmem_request(void)
 		prev_shmem_request_hook();
 
 	RequestAddinShmemSpace(cc_shmem_size());
-	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 2);
+	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 3);
 }
 
 /*

@@ -10,7 +10,8 @@
  *	  run inside functions and triggers and foreign-key actions: the result
  *	  relations of INSERT, UPDATE, DELETE and MERGE (and data-modifying
  *	  WITH) are recorded in a pending set, with the subtransaction level.
- *	- ProcessUtility_hook records the target of COPY FROM.
+ *	- ProcessUtility_hook records the target of COPY FROM (and lets
+ *	  twophase.c see PREPARE TRANSACTION and COMMIT/ROLLBACK PREPARED).
  *	- At commit, xactGetCommittedInvalidationMessages() lists the relcache
  *	  and catcache invalidations the transaction will send: every DDL on a
  *	  relation (ALTER, DROP, rename, TRUNCATE, GRANT/REVOKE, policies, row
@@ -45,9 +46,8 @@
  * bump.  The COMMIT callback only does atomic arithmetic on memory
  * prepared at PRE_COMMIT, so it cannot fail.
  *
- * Two-phase commit: PREPARE TRANSACTION of a transaction that changed
- * anything is refused (the commit would happen in another session that
- * never sees this backend's state).
+ * Two-phase commit: PREPARE TRANSACTION does the PRE_COMMIT half and hands
+ * the marks to COMMIT PREPARED; see twophase.c.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -115,7 +115,6 @@ static bool cc_collect_commit_deps(uint64 **deps, int *ndeps,
 								   bool *flush_db, bool *flush_all);
 static void cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps,
 								 int *maxdeps);
-static void cc_fence_mark(const uint64 *deps, int ndeps);
 static void cc_fence_unmark(void);
 static inline CCStripe *cc_stripe(uint64 dep);
 
@@ -201,18 +200,14 @@ cc_fence_check(const uint64 *deps, int ndeps, uint64 s0)
 }
 
 /*
- * Mark the stripes of 'deps' as being invalidated.  Can ERROR (growing the
- * held list) before it touches shared memory, never after.
+ * Make room in the held list for 'n' more stripes.  Can ERROR.
  */
-static void
-cc_fence_mark(const uint64 *deps, int ndeps)
+void
+cc_fence_reserve(int n)
 {
-	uint64		seq;
-	int			i;
-
-	if (cc_nheld + ndeps > cc_maxheld)
+	if (cc_nheld + n > cc_maxheld)
 	{
-		int			newmax = Max(64, (cc_nheld + ndeps) * 2);
+		int			newmax = Max(64, (cc_nheld + n) * 2);
 
 		if (cc_held_stripes == NULL)
 			cc_held_stripes = MemoryContextAlloc(TopMemoryContext,
@@ -221,6 +216,21 @@ cc_fence_mark(const uint64 *deps, int ndeps)
 			cc_held_stripes = repalloc(cc_held_stripes, sizeof(int) * newmax);
 		cc_maxheld = newmax;
 	}
+}
+
+/*
+ * Mark the stripes of 'deps' as being invalidated; this backend holds the
+ * marks until cc_fence_unmark() (or hands them over, see twophase.c).  Can
+ * ERROR (growing the held list) before it touches shared memory, never
+ * after.
+ */
+void
+cc_fence_mark(const uint64 *deps, int ndeps)
+{
+	uint64		seq;
+	int			i;
+
+	cc_fence_reserve(ndeps);
 
 	seq = pg_atomic_add_fetch_u64(&cc_shared->inval_seq, 1);
 	for (i = 0; i < ndeps; i++)
@@ -232,6 +242,37 @@ cc_fence_mark(const uint64 *deps, int ndeps)
 		cc_stripe_bump(stripe, seq);
 		cc_held_stripes[cc_nheld++] = idx;
 	}
+}
+
+/* The stripes this backend holds marked. */
+void
+cc_fence_held(int **stripes, int *nstripes)
+{
+	*stripes = cc_held_stripes;
+	*nstripes = cc_nheld;
+}
+
+/*
+ * Forget the held marks without clearing them: a prepared transaction's
+ * slot owns them now.
+ */
+void
+cc_fence_forget(void)
+{
+	cc_nheld = 0;
+}
+
+/*
+ * Take over marks set by another backend (a prepared transaction's), to be
+ * cleared at the end of this transaction.  The caller reserved the room, so
+ * this cannot fail.
+ */
+void
+cc_fence_adopt(const int *stripes, int nstripes)
+{
+	Assert(cc_nheld + nstripes <= cc_maxheld);
+	memcpy(cc_held_stripes + cc_nheld, stripes, sizeof(int) * nstripes);
+	cc_nheld += nstripes;
 }
 
 /*
@@ -412,12 +453,18 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		((CopyStmt *) parsetree)->relation != NULL)
 		copy_target = copyObject(((CopyStmt *) parsetree)->relation);
 
+	if (IsA(parsetree, TransactionStmt))
+		cc_twophase_before((TransactionStmt *) parsetree);
+
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
 							queryEnv, dest, qc);
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	if (IsA(parsetree, TransactionStmt))
+		cc_twophase_after((TransactionStmt *) parsetree);
 
 	/* COPY holds its lock on the table until commit, so this is stable */
 	if (copy_target != NULL)
@@ -577,12 +624,14 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 }
 
 /*
- * PRE_COMMIT: mark the fence and remove every entry the transaction makes
- * stale.  May ERROR, which aborts the transaction (and the ABORT callback
- * then unmarks).
+ * The first half of a commit's invalidation, run at PRE_COMMIT (and at
+ * PRE_PREPARE): mark the fence for everything the transaction changed and
+ * remove every entry that depends on it.  Returns false if the transaction
+ * changed nothing we track.  May ERROR, which aborts the transaction (and
+ * the ABORT callback then unmarks).
  */
-static void
-cc_pre_commit(void)
+bool
+cc_begin_commit_invalidation(void)
 {
 	uint64	   *deps;
 	int			ndeps;
@@ -591,7 +640,7 @@ cc_pre_commit(void)
 	int			i;
 
 	if (!cc_collect_commit_deps(&deps, &ndeps, &flush_db, &flush_all))
-		return;
+		return false;
 
 	cc_attach();
 
@@ -620,6 +669,7 @@ cc_pre_commit(void)
 
 	cc_count(CC_STAT_INVALIDATION_EVENTS, 1);
 	pfree(deps);
+	return true;
 }
 
 /* ----------------------------------------------------------------
@@ -633,29 +683,25 @@ cc_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
-			cc_pre_commit();
+			(void) cc_begin_commit_invalidation();
 			break;
 
 		case XACT_EVENT_PRE_PREPARE:
-			{
-				uint64	   *deps;
-				int			ndeps;
-				bool		flush_db;
-				bool		flush_all;
+			(void) cc_begin_commit_invalidation();
+			cc_twophase_pre_prepare();
+			break;
 
-				if (cc_collect_commit_deps(&deps, &ndeps, &flush_db,
-										   &flush_all))
-					ereport(ERROR,
-							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							 errmsg("cascade_cache cannot prepare a transaction that changes relations"),
-							 errdetail("The cache would have to be invalidated by COMMIT PREPARED in another session."),
-							 errhint("Commit the transaction directly, or run it in a server without cascade_cache in shared_preload_libraries.")));
-				break;
-			}
-
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PREPARE:
+			/* the prepared transaction's slot keeps the marks */
+			cc_twophase_prepared();
+			cc_fence_unmark();
+			cc_pending_reset();
+			break;
+
+		case XACT_EVENT_ABORT:
+			cc_twophase_abort();
+			/* FALLTHROUGH */
+		case XACT_EVENT_COMMIT:
 
 			/*
 			 * The commit is visible now (or will never be).  No ERROR is

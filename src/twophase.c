@@ -1,0 +1,260 @@
+/*-------------------------------------------------------------------------
+ *
+ * twophase.c
+ *		Invalidation for two-phase commit.
+ *
+ * A prepared transaction commits in whatever session runs COMMIT PREPARED,
+ * which never sees the preparing backend's state.  So at PREPARE
+ * TRANSACTION the invalidation is done as for a commit's PRE_COMMIT step
+ * (the fence stripes are marked and dependent entries removed), but the
+ * marks are not cleared when the preparing transaction ends: they are
+ * handed to a shared slot keyed by the transaction's GID.  While they are
+ * held no fill of an affected relation can be stored.  The session that
+ * runs COMMIT PREPARED or ROLLBACK PREPARED adopts the slot's marks once
+ * that command has finished the prepared transaction, and clears them at
+ * the end of its own transaction, after the commit is visible.
+ *
+ * Every prepared transaction gets a slot, even one that invalidates
+ * nothing.  Slots live in fixed shared memory, one per
+ * max_prepared_transactions, so they do not survive a restart while
+ * prepared transactions do.  When COMMIT PREPARED finds no slot (the
+ * restart case, or a GID that does not exist), it assumes the worst: before
+ * finishing the prepared transaction it marks the whole database and
+ * removes all of its entries, and clears that mark at the end of its
+ * transaction.
+ *
+ * Locking: prepared_lock protects the slot array.  It is never held
+ * together with any other lock of ours.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/twophase.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "storage/lwlock.h"
+
+#include "cascade_cache.h"
+
+/* GID of the PREPARE TRANSACTION being executed, seen by the utility hook */
+static char cc_prepare_gid[GIDSIZE];
+static bool cc_have_prepare_gid = false;
+
+/* Slot this backend filled at PRE_PREPARE, until PREPARE or ABORT */
+static int	cc_my_slot = -1;
+
+static int	cc_find_slot(const char *gid);
+
+/*
+ * Fixed shared memory for the slots.
+ */
+Size
+cc_twophase_shmem_size(void)
+{
+	return mul_size(Max(max_prepared_xacts, 0), sizeof(CCPreparedSlot));
+}
+
+/*
+ * Initialize the slots at 'place'.  Called by the postmaster.
+ */
+void
+cc_twophase_shmem_init(char *place)
+{
+	cc_shared->nprepared = Max(max_prepared_xacts, 0);
+	cc_shared->prepared = (CCPreparedSlot *) place;
+	memset(place, 0, cc_twophase_shmem_size());
+}
+
+/*
+ * Index of the slot of the prepared transaction 'gid', or -1.  Caller holds
+ * prepared_lock.
+ */
+static int
+cc_find_slot(const char *gid)
+{
+	int			i;
+
+	for (i = 0; i < cc_shared->nprepared; i++)
+		if (cc_shared->prepared[i].ready &&
+			strcmp(cc_shared->prepared[i].gid, gid) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Utility hook, before standard_ProcessUtility runs a transaction statement.
+ *
+ * PREPARE TRANSACTION: remember the GID for the PRE_PREPARE callback.
+ * COMMIT/ROLLBACK PREPARED: make sure the marks can be adopted afterwards
+ * without allocating, or, if the slot was lost, mark the database and
+ * remove its entries now.  May ERROR.
+ */
+void
+cc_twophase_before(TransactionStmt *stmt)
+{
+	switch (stmt->kind)
+	{
+		case TRANS_STMT_PREPARE:
+			strlcpy(cc_prepare_gid, stmt->gid, GIDSIZE);
+			cc_have_prepare_gid = true;
+			break;
+
+		case TRANS_STMT_COMMIT_PREPARED:
+		case TRANS_STMT_ROLLBACK_PREPARED:
+			{
+				int			slot;
+				int			nstripes = 0;
+
+				cc_attach();
+				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
+				slot = cc_find_slot(stmt->gid);
+				if (slot >= 0)
+					nstripes = cc_shared->prepared[slot].nstripes;
+				LWLockRelease(cc_shared->prepared_lock);
+
+				if (slot >= 0)
+					cc_fence_reserve(nstripes);
+				else
+				{
+					uint64		dbdep = cc_dep_hash(CC_DEP_DATABASE,
+													MyDatabaseId, InvalidOid);
+
+					cc_fence_mark(&dbdep, 1);
+					(void) cc_remove_all(MyDatabaseId, false,
+										 CC_STAT_INVALIDATIONS);
+				}
+				break;
+			}
+
+		default:
+			break;
+	}
+}
+
+/*
+ * Utility hook, after standard_ProcessUtility finished COMMIT PREPARED or
+ * ROLLBACK PREPARED: the prepared transaction is gone (committed and
+ * visible, or rolled back).  Adopt its marks; they are cleared when this
+ * transaction ends.  Cannot fail: the room was reserved before.
+ */
+void
+cc_twophase_after(TransactionStmt *stmt)
+{
+	int			slot;
+
+	if (stmt->kind != TRANS_STMT_COMMIT_PREPARED &&
+		stmt->kind != TRANS_STMT_ROLLBACK_PREPARED)
+		return;
+
+	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+	slot = cc_find_slot(stmt->gid);
+	if (slot >= 0)
+	{
+		CCPreparedSlot *s = &cc_shared->prepared[slot];
+
+		cc_fence_adopt(dsa_get_address(cc_area, s->stripes), s->nstripes);
+		dsa_free(cc_area, s->stripes);
+		s->used = false;
+		s->ready = false;
+	}
+	LWLockRelease(cc_shared->prepared_lock);
+}
+
+/*
+ * PRE_PREPARE, after the stripes were marked and the entries removed: copy
+ * the marks into a free slot.  Every prepared transaction gets a slot, even
+ * one that changed nothing, so that COMMIT PREPARED can tell "nothing to
+ * do" from "the slot was lost in a restart".  May ERROR (which aborts the
+ * PREPARE).
+ */
+void
+cc_twophase_pre_prepare(void)
+{
+	int		   *held;
+	int			nheld;
+	dsa_pointer dp;
+	int			i;
+	int			slot = -1;
+
+	if (!cc_have_prepare_gid)
+		elog(ERROR, "cascade_cache: PREPARE TRANSACTION without a GID");
+
+	cc_attach();
+	cc_fence_held(&held, &nheld);
+	dp = dsa_allocate(cc_area, sizeof(int) * Max(nheld, 1));
+	memcpy(dsa_get_address(cc_area, dp), held, sizeof(int) * nheld);
+
+	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_shared->nprepared; i++)
+	{
+		if (!cc_shared->prepared[i].used)
+		{
+			CCPreparedSlot *s = &cc_shared->prepared[i];
+
+			s->used = true;
+			s->ready = false;
+			s->dbid = MyDatabaseId;
+			s->owner_pid = MyProcPid;
+			s->nstripes = nheld;
+			s->stripes = dp;
+			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
+			slot = i;
+			break;
+		}
+	}
+	LWLockRelease(cc_shared->prepared_lock);
+
+	if (slot < 0)
+	{
+		dsa_free(cc_area, dp);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("cascade_cache has no free slot for a prepared transaction"),
+				 errhint("Finish other prepared transactions, or restart after raising max_prepared_transactions.")));
+	}
+	cc_my_slot = slot;
+}
+
+/*
+ * PREPARE: the transaction is prepared; its slot now owns the marks.  No
+ * ERROR is allowed here.
+ */
+void
+cc_twophase_prepared(void)
+{
+	if (cc_my_slot >= 0)
+	{
+		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+		cc_shared->prepared[cc_my_slot].ready = true;
+		cc_shared->prepared[cc_my_slot].owner_pid = 0;
+		LWLockRelease(cc_shared->prepared_lock);
+		cc_my_slot = -1;
+		cc_fence_forget();
+	}
+	cc_have_prepare_gid = false;
+}
+
+/*
+ * ABORT: a PREPARE that got as far as PRE_PREPARE failed; free its slot
+ * (the marks are cleared by the caller as for any abort).
+ */
+void
+cc_twophase_abort(void)
+{
+	if (cc_my_slot >= 0)
+	{
+		CCPreparedSlot *s = &cc_shared->prepared[cc_my_slot];
+
+		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+		dsa_free(cc_area, s->stripes);
+		s->used = false;
+		s->ready = false;
+		LWLockRelease(cc_shared->prepared_lock);
+		cc_my_slot = -1;
+	}
+	cc_have_prepare_gid = false;
+}
