@@ -12,6 +12,7 @@ OBJS = \
 	src/cache_shmem.o \
 	src/cache_key.o \
 	src/cached_query.o \
+	src/coalesce.o \
 	src/cacheability.o \
 	src/params.o \
 	src/jsonb_dest.o \
@@ -30,7 +31,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 REGRESS = core_api core_bypass core_invalidation core_keys pgtap_api
-ISOLATION = fence_stale_fill commit_visibility
+ISOLATION = fence_stale_fill commit_visibility coalesce
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso
 

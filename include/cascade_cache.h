@@ -13,6 +13,7 @@
  *					query, its parameters and every setting that changes
  *					its result
  *	cached_query.c	the SQL entry point: lookup, fill and store
+ *	coalesce.c		request coalescing: one fill per key, waiters share it
  *	cacheability.c	what may be cached, and why not
  *	params.c		binding a jsonb array to $1..$n
  *	jsonb_dest.c	a DestReceiver that turns rows into a jsonb array
@@ -26,7 +27,8 @@
  *	- The hit path takes one dshash partition lock of the entry table in
  *	  shared mode, copies the payload and releases it.
  *	- No code holds two dshash partition locks at once, nor a dshash
- *	  partition lock together with CascadeCacheShared->clock_lock.
+ *	  partition lock together with CascadeCacheShared->clock_lock, nor any
+ *	  of these together with an in-flight partition lock (coalesce.c).
  *	- Nothing that can ERROR, sleep or run SQL happens while an LWLock is
  *	  held.
  *	- The fence (generation stripes) is lock-free: pg_atomic operations only.
@@ -211,6 +213,15 @@ typedef enum CCCounter
 	CC_STAT_INVALIDATIONS,
 	CC_STAT_INVALIDATION_EVENTS,
 	CC_STAT_STORE_RACES,
+	/* request coalescing (coalesce.c) */
+	CC_STAT_COALESCE_LEADS,		/* fills led while others could wait */
+	CC_STAT_COALESCE_WAITS,		/* waits for another backend's fill */
+	CC_STAT_COALESCE_SAVED,		/* waits that ended with the leader's result */
+	CC_STAT_COALESCE_TAKEOVERS, /* waiters that took over a failed leader */
+	CC_STAT_COALESCE_TIMEOUTS,	/* waits that hit coalesce_timeout */
+	CC_STAT_COALESCE_UNSHAREABLE,	/* waiters released to run alone */
+	CC_STAT_COALESCE_FULL,		/* misses run uncoalesced: table full */
+	CC_STAT_COALESCE_WAIT_US,	/* total wait time, microseconds */
 	/* bypasses by reason, in the order of CCBypassReason */
 	CC_STAT_BYPASS_FIRST,
 	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 18
@@ -246,6 +257,48 @@ typedef struct CCBackendStats
 	pg_atomic_uint64 counters[CC_STAT_LAST];
 } CCBackendStats;
 
+/* ----------
+ * Request coalescing (coalesce.c)
+ * ----------
+ */
+#define CC_INFLIGHT_PARTITIONS	16
+
+typedef enum CCFillRole
+{
+	CC_ROLE_LEADER,				/* run the query, then cc_coalesce_finish() */
+	CC_ROLE_WAITER,				/* another backend runs it: wait */
+	CC_ROLE_ALONE				/* no room to coalesce: run it alone */
+} CCFillRole;
+
+/* How a leader's fill ended, as its waiters see it */
+typedef enum CCFillOutcome
+{
+	CC_FILL_STORED = 1,			/* the result is in the cache */
+	CC_FILL_REFILL,				/* the fence refused it: start again */
+	CC_FILL_UNSHAREABLE,		/* it may not be cached: run alone */
+	CC_FILL_FAILED				/* the leader failed: start again */
+} CCFillOutcome;
+
+typedef enum CCWaitResult
+{
+	CC_WAIT_STORED = CC_FILL_STORED,
+	CC_WAIT_REFILL = CC_FILL_REFILL,
+	CC_WAIT_UNSHAREABLE = CC_FILL_UNSHAREABLE,
+	CC_WAIT_FAILED = CC_FILL_FAILED,
+	CC_WAIT_UNKNOWN,			/* outcome overwritten: start again */
+	CC_WAIT_TIMEOUT,			/* coalesce_timeout passed */
+	CC_WAIT_TAKEOVER			/* the leader vanished; we lead now */
+} CCWaitResult;
+
+/* What cc_store() did with a result */
+typedef enum CCStoreResult
+{
+	CC_STORE_STORED,			/* published */
+	CC_STORE_RACED,				/* another backend had stored the key */
+	CC_STORE_REJECTED,			/* the fence refused it */
+	CC_STORE_REFUSED			/* no room, or too many dependencies */
+} CCStoreResult;
+
 /*
  * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
  * ROLLBACK PREPARED.  See twophase.c.
@@ -271,6 +324,8 @@ typedef struct CCShared
 	LWLock	   *clock_lock;		/* protects the CLOCK ring and hand */
 	LWLock	   *stats_lock;		/* protects stats_reset_base */
 	LWLock	   *prepared_lock;	/* protects prepared[] */
+	LWLock	   *inflight_locks[CC_INFLIGHT_PARTITIONS];	/* coalesce.c */
+	pg_atomic_uint64 coalesce_wait_max_us;	/* longest wait since reset */
 	int			dsa_tranche;
 	int			entries_tranche;
 	int			deps_tranche;
@@ -309,6 +364,9 @@ extern int	cc_default_ttl_s;
 extern bool cc_enabled;
 extern char *cc_key_settings;
 extern int	cc_debug_fill_pause;
+extern bool cc_coalesce_enabled;
+extern int	cc_coalesce_timeout_ms;
+extern int	cc_max_inflight;
 extern bool cc_debug_skip_fence;
 
 /* cascade_cache.c */
@@ -322,8 +380,9 @@ extern void cc_attach(void);
 extern dsa_area *cc_area;
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
 extern Jsonb *cc_lookup(const CCKey *key);
-extern void cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps,
-					 int ndeps, const char *name, int64 ttl_us, uint64 s0);
+extern CCStoreResult cc_store(const CCKey *key, Jsonb *payload,
+							  const uint64 *deps, int ndeps, const char *name,
+							  int64 ttl_us, uint64 s0);
 extern uint64 cc_remove_dependents(uint64 dep);
 extern uint64 cc_remove_all(Oid dbid, bool expired_only, int counter);
 extern void cc_evict_to(Size target, int max_victims);
@@ -382,6 +441,17 @@ struct CCFill
 	CCFill	   *outer;
 };
 extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
+
+/* coalesce.c */
+extern Size cc_coalesce_shmem_size(void);
+extern void cc_coalesce_shmem_init(void);
+extern void cc_coalesce_init(void);
+extern CCFillRole cc_coalesce_begin(const CCKey *key, uint64 *fill_id);
+extern void cc_coalesce_finish(CCFillOutcome outcome);
+extern bool cc_coalesce_leading(void);
+extern CCWaitResult cc_coalesce_wait(const CCKey *key, uint64 *fill_id,
+									 TimestampTz deadline);
+extern int64 cc_coalesce_inflight(void);
 
 /* twophase.c */
 extern Size cc_twophase_shmem_size(void);

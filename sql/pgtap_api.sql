@@ -26,6 +26,10 @@ SELECT has_function('cascade_cache', 'cache_stats_reset', '{}'::name[]);
 SELECT is((SELECT proargnames::text[] FROM pg_proc WHERE oid = 'cascade_cache.cache_stats'::regproc),
           ARRAY['hits', 'misses', 'bypasses', 'stores', 'rejected_stores', 'store_races',
                 'evictions', 'expirations', 'invalidations', 'invalidation_events',
+                'coalesce_leaders', 'coalesce_waits', 'coalesce_takeovers',
+                'coalesce_timeouts', 'coalesce_unshareable', 'coalesce_table_full',
+                'coalesce_wait_total_ms', 'coalesce_wait_max_ms', 'db_calls_saved',
+                'db_call_reduction_pct', 'inflight',
                 'entries', 'bytes_used', 'memory_budget', 'memory_limit', 'stats_reset'],
           'cache_stats() columns');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'cascade_cache'), false,
@@ -43,12 +47,15 @@ SELECT function_privs_are('cascade_cache', 'cache_bypass_stats', '{}'::name[], '
 SELECT results_eq(
   $$SELECT name::text, setting::text, coalesce(unit, '')::text, context::text
       FROM pg_settings WHERE name LIKE 'cascade\_cache.%' ORDER BY name$$,
-  $$VALUES ('cascade_cache.debug_fill_pause', '0', '', 'superuser'),
+  $$VALUES ('cascade_cache.coalesce', 'on', '', 'user'),
+           ('cascade_cache.coalesce_timeout', '10000', 'ms', 'user'),
+           ('cascade_cache.debug_fill_pause', '0', '', 'superuser'),
            ('cascade_cache.debug_skip_fence', 'off', '', 'superuser'),
            ('cascade_cache.default_ttl', '0', 's', 'user'),
            ('cascade_cache.enabled', 'on', '', 'user'),
            ('cascade_cache.key_settings', '', '', 'superuser'),
            ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),
+           ('cascade_cache.max_inflight', '16384', '', 'postmaster'),
            ('cascade_cache.max_memory', '65536', 'kB', 'sighup')$$,
   'GUCs, defaults and contexts');
 SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,

@@ -187,6 +187,10 @@ cc_shmem_init(void)
 		s->clock_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[0].lock;
 		s->stats_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[1].lock;
 		s->prepared_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[2].lock;
+		for (i = 0; i < CC_INFLIGHT_PARTITIONS; i++)
+			s->inflight_locks[i] =
+				&(GetNamedLWLockTranche(CC_EXTENSION_NAME))[3 + i].lock;
+		pg_atomic_init_u64(&s->coalesce_wait_max_us, 0);
 		s->dsa_tranche = LWLockNewTrancheId();
 		s->entries_tranche = LWLockNewTrancheId();
 		s->deps_tranche = LWLockNewTrancheId();
@@ -554,7 +558,7 @@ typedef enum CCStoreOutcome
 static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
 									   const uint64 *deps, int ndeps,
 									   const char *name, int64 ttl_us,
-									   uint64 s0);
+									   uint64 s0, CCStoreResult *result);
 
 /*
  * Store a result.
@@ -572,7 +576,7 @@ static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
  *
  * Returns nothing; outcomes are counted.  Called with no locks held.
  */
-void
+CCStoreResult
 cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 		 int ndeps_in, const char *name, int64 ttl_us, uint64 s0)
 {
@@ -595,16 +599,18 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	{
 		cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
 		pfree(deps);
-		return;
+		return CC_STORE_REFUSED;
 	}
 
 	for (attempt = 0; attempt < 2; attempt++)
 	{
-		if (cc_store_attempt(key, payload, deps, ndeps, name, ttl_us, s0) ==
-			CC_STORE_DONE)
+		CCStoreResult result;
+
+		if (cc_store_attempt(key, payload, deps, ndeps, name, ttl_us, s0,
+							 &result) == CC_STORE_DONE)
 		{
 			pfree(deps);
-			return;
+			return result;
 		}
 		/* make real room: a tenth of what is there */
 		cc_evict_to(pg_atomic_read_u64(&cc_shared->bytes_used) / 10 * 9,
@@ -613,6 +619,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	}
 	cc_count_bypass(CC_BYPASS_NO_MEMORY);
 	pfree(deps);
+	return CC_STORE_REFUSED;
 }
 
 /*
@@ -637,7 +644,8 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
  */
 static CCStoreOutcome
 cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
-				 int ndeps, const char *name, int64 ttl_us, uint64 s0)
+				 int ndeps, const char *name, int64 ttl_us, uint64 s0,
+				 CCStoreResult *result)
 {
 	int			name_len = name ? strlen(name) : 0;
 	uint32		payload_len = VARSIZE(payload);
@@ -709,6 +717,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 				cc_account(-(int64) accounted);
 				dsa_free(cc_area, blob_dp);
 				cc_count(CC_STAT_STORE_RACES, 1);
+				*result = CC_STORE_RACED;
 				stage = -1;
 			}
 			else
@@ -765,6 +774,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 					entry->owner_pid = 0;
 					dshash_release_lock(cc_entries, entry);
 					cc_count(CC_STAT_STORES, 1);
+					*result = CC_STORE_STORED;
 				}
 				else
 				{
@@ -774,6 +784,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 					pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);
 					cc_release_blob(blob_dp);
 					cc_count(CC_STAT_REJECTED_STORES, 1);
+					*result = CC_STORE_REJECTED;
 				}
 			}
 			else
@@ -783,6 +794,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 					dshash_release_lock(cc_entries, entry);
 				cc_release_blob(blob_dp);
 				cc_count(CC_STAT_REJECTED_STORES, 1);
+				*result = CC_STORE_REJECTED;
 			}
 			stage = 2;
 		}

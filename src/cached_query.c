@@ -19,6 +19,14 @@
  * fill is taken; cc_store() refuses the result if any of its dependencies
  * was invalidated after that point (see invalidate.c).
  *
+ * Coalescing: a miss first joins the key's fill in the in-flight table
+ * (coalesce.c).  The leader runs the query and reports how its fill ended;
+ * waiters read the stored result from the cache, start again (one of them
+ * leads) when the leader failed or its result was fenced out, or run the
+ * query alone when the result cannot be shared.  A leader that finds
+ * before executing that the query is uncacheable releases its waiters at
+ * once.
+ *
  * When the cache must not be used (cascade_cache.enabled off, a transaction
  * that has written, REPEATABLE READ or SERIALIZABLE, a hot standby, or a
  * call nested inside another fill) the query is run the same way and its
@@ -51,9 +59,26 @@ PG_FUNCTION_INFO_V1(cached_query);
 /* Longest query name accepted, in bytes */
 #define CC_MAX_NAME_LEN		1024
 
+/* A fill run by a leader, kept in memory so PG_TRY cannot clobber it */
+typedef struct CCLeadRun
+{
+	const char *src;
+	Jsonb	   *params;
+	const CCKey *key;
+	const char *name;
+	int64		ttl_us;
+	CCFillOutcome outcome;
+	Jsonb	   *result;
+} CCLeadRun;
+
 static CCBypassReason cc_session_bypass_reason(void);
+static Jsonb *cc_miss(const char *src, Jsonb *params, const CCKey *key,
+					  const char *name, int64 ttl_us);
+static Jsonb *cc_lead(const char *src, Jsonb *params, const CCKey *key,
+					  const char *name, int64 ttl_us);
+static void cc_note_wait(TimestampTz started);
 static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
-					 const char *name, int64 ttl_us);
+					 const char *name, int64 ttl_us, CCFillOutcome *outcome);
 static void cc_execute(PlannedStmt *pstmt, const char *src,
 					   ParamListInfo paramLI, DestReceiver *dest,
 					   CCFill *fill);
@@ -108,7 +133,7 @@ cached_query(PG_FUNCTION_ARGS)
 	if (reason != CC_BYPASS_NONE)
 	{
 		cc_count_bypass(reason);
-		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0);
+		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0, NULL);
 		PG_RETURN_JSONB_P(result);
 	}
 
@@ -122,8 +147,140 @@ cached_query(PG_FUNCTION_ARGS)
 		PG_RETURN_JSONB_P(result);
 	}
 
-	result = cc_run(text_to_cstring(query), params, &key, name, ttl_us);
+	result = cc_miss(text_to_cstring(query), params, &key, name, ttl_us);
 	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * A miss: lead the key's fill, or wait for the one in progress and share
+ * its result.  See coalesce.c for the states a wait can end in.
+ */
+static Jsonb *
+cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
+		int64 ttl_us)
+{
+	TimestampTz deadline = 0;
+	bool		took_over = false;
+	int			round;
+
+	for (round = 0;; round++)
+	{
+		CCFillRole	role;
+		CCWaitResult wait;
+		TimestampTz started;
+		uint64		fill_id;
+
+		if (round > 0)
+		{
+			Jsonb	   *result = cc_lookup(key);
+
+			if (result != NULL)
+			{
+				cc_count(CC_STAT_COALESCE_SAVED, 1);
+				return result;
+			}
+		}
+
+		if (!cc_coalesce_enabled || round >= 8)
+			return cc_run(src, params, key, name, ttl_us, NULL);
+
+		role = cc_coalesce_begin(key, &fill_id);
+		if (role == CC_ROLE_ALONE)
+		{
+			cc_count(CC_STAT_COALESCE_FULL, 1);
+			return cc_run(src, params, key, name, ttl_us, NULL);
+		}
+		if (role == CC_ROLE_LEADER)
+		{
+			if (took_over)
+				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
+			return cc_lead(src, params, key, name, ttl_us);
+		}
+
+		/* a waiter */
+		started = GetCurrentTimestamp();
+		if (deadline == 0)
+			deadline = TimestampTzPlusMilliseconds(started,
+												   cc_coalesce_timeout_ms);
+		cc_count(CC_STAT_COALESCE_WAITS, 1);
+		wait = cc_coalesce_wait(key, &fill_id, deadline);
+		cc_note_wait(started);
+
+		switch (wait)
+		{
+			case CC_WAIT_STORED:
+			case CC_WAIT_REFILL:
+			case CC_WAIT_UNKNOWN:
+				/* read the cache again; if missing, join or lead anew */
+				break;
+			case CC_WAIT_FAILED:
+				took_over = true;
+				break;
+			case CC_WAIT_TAKEOVER:
+				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
+				return cc_lead(src, params, key, name, ttl_us);
+			case CC_WAIT_UNSHAREABLE:
+				cc_count(CC_STAT_COALESCE_UNSHAREABLE, 1);
+				return cc_run(src, params, key, name, ttl_us, NULL);
+			case CC_WAIT_TIMEOUT:
+				cc_count(CC_STAT_COALESCE_TIMEOUTS, 1);
+				return cc_run(src, params, NULL, NULL, 0, NULL);
+		}
+	}
+}
+
+static void
+cc_lead_run(CCLeadRun *run)
+{
+	run->result = cc_run(run->src, run->params, run->key, run->name,
+						 run->ttl_us, &run->outcome);
+}
+
+/*
+ * Run the fill as the leader of the key's slot; whatever happens, the slot
+ * is released and the waiters woken with the outcome.
+ */
+static Jsonb *
+cc_lead(const char *src, Jsonb *params, const CCKey *key, const char *name,
+		int64 ttl_us)
+{
+	CCLeadRun	run;
+
+	run.src = src;
+	run.params = params;
+	run.key = key;
+	run.name = name;
+	run.ttl_us = ttl_us;
+	run.outcome = CC_FILL_FAILED;
+	run.result = NULL;
+
+	cc_count(CC_STAT_COALESCE_LEADS, 1);
+	PG_TRY();
+	{
+		cc_lead_run(&run);
+	}
+	PG_CATCH();
+	{
+		cc_coalesce_finish(CC_FILL_FAILED);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	cc_coalesce_finish(run.outcome);
+	return run.result;
+}
+
+/* Account one wait that began at 'started'. */
+static void
+cc_note_wait(TimestampTz started)
+{
+	uint64		us = (uint64) Max(GetCurrentTimestamp() - started, 0);
+	uint64		max = pg_atomic_read_u64(&cc_shared->coalesce_wait_max_us);
+
+	cc_count(CC_STAT_COALESCE_WAIT_US, us);
+	while (us > max &&
+		   !pg_atomic_compare_exchange_u64(&cc_shared->coalesce_wait_max_us,
+										   &max, us))
+		;
 }
 
 /*
@@ -149,11 +306,13 @@ cc_session_bypass_reason(void)
  * Run 'src' with 'params' and return its rows as a jsonb array, allocated
  * in the caller's memory context.  If 'key' is not NULL the result is a
  * candidate for the cache: dependencies are recorded, and the result is
- * stored unless something made it uncacheable.
+ * stored unless something made it uncacheable.  If 'outcome' is not NULL
+ * the caller leads the key's fill: *outcome says how the fill ended, and
+ * waiters are released as soon as the query is known to be uncacheable.
  */
 static Jsonb *
 cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
-	   int64 ttl_us)
+	   int64 ttl_us, CCFillOutcome *outcome)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext runcxt;
@@ -214,7 +373,15 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	paramLI = cc_bind_params(params, types, ntypes);
 
 	if (key != NULL)
+	{
 		reason = cc_check_query(query);
+		if (reason != CC_BYPASS_NONE && outcome != NULL)
+		{
+			/* nothing to share: let the waiters run it on their own now */
+			*outcome = CC_FILL_UNSHAREABLE;
+			cc_coalesce_finish(CC_FILL_UNSHAREABLE);
+		}
+	}
 
 	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
 
@@ -244,13 +411,29 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 			reason = CC_BYPASS_TOO_LARGE;
 
 		if (reason != CC_BYPASS_NONE)
+		{
 			cc_count_bypass(reason);
+			if (outcome != NULL)
+				*outcome = CC_FILL_UNSHAREABLE;
+		}
 		else
 		{
+			CCStoreResult stored;
+
 			cc_count(CC_STAT_MISSES, 1);
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			cc_store(key, result, fill.deps, fill.ndeps, name, ttl_us, s0);
+			stored = cc_store(key, result, fill.deps, fill.ndeps, name,
+							  ttl_us, s0);
+			if (outcome != NULL)
+			{
+				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
+					*outcome = CC_FILL_STORED;
+				else if (stored == CC_STORE_REJECTED)
+					*outcome = CC_FILL_REFILL;
+				else
+					*outcome = CC_FILL_UNSHAREABLE;
+			}
 		}
 	}
 

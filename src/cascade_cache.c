@@ -39,6 +39,9 @@ int			cc_default_ttl_s = 0;
 bool		cc_enabled = true;
 char	   *cc_key_settings = NULL;
 int			cc_debug_fill_pause = 0;
+bool		cc_coalesce_enabled = true;
+int			cc_coalesce_timeout_ms = 10000;
+int			cc_max_inflight = 16384;
 bool		cc_debug_skip_fence = false;
 
 /* Saved hook values */
@@ -122,6 +125,43 @@ _PG_init(void)
 							   NULL,
 							   NULL);
 
+	DefineCustomBoolVariable("cascade_cache.coalesce",
+							 "Coalesces concurrent misses of one key into one execution.",
+							 NULL,
+							 &cc_coalesce_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("cascade_cache.coalesce_timeout",
+							"Longest wait for another session's fill of the same key.",
+							"After this the waiter runs the query itself and does not store the result.",
+							&cc_coalesce_timeout_ms,
+							10000,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.max_inflight",
+							"Number of keys that can be filled at once with coalescing.",
+							"When all are in use, further misses run without coalescing.",
+							&cc_max_inflight,
+							16384,
+							64,
+							1024 * 1024,
+							PGC_POSTMASTER,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
 	DefineCustomIntVariable("cascade_cache.debug_fill_pause",
 							"Test only: a fill waits on this advisory lock key before storing.",
 							"0 disables the pause.  Used by the isolation tests.",
@@ -154,6 +194,7 @@ _PG_init(void)
 	shmem_startup_hook = cc_shmem_startup;
 
 	cc_invalidate_init();
+	cc_coalesce_init();
 	cc_cacheability_init();
 	cc_register_worker();
 }
@@ -169,7 +210,8 @@ cc_shmem_request(void)
 		prev_shmem_request_hook();
 
 	RequestAddinShmemSpace(cc_shmem_size());
-	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 3);
+	RequestAddinShmemSpace(cc_coalesce_shmem_size());
+	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 3 + CC_INFLIGHT_PARTITIONS);
 }
 
 /*
@@ -182,6 +224,7 @@ cc_shmem_startup(void)
 		prev_shmem_startup_hook();
 
 	cc_shmem_init();
+	cc_coalesce_shmem_init();
 }
 
 /*

@@ -119,9 +119,10 @@ cache_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	uint64		c[CC_STAT_LAST];
-	Datum		values[15];
-	bool		nulls[15];
+	Datum		values[26];
+	bool		nulls[26];
 	uint64		bypasses = 0;
+	uint64		saved;
 	int			i = 0;
 	int			r;
 	TimestampTz reset_time;
@@ -136,6 +137,7 @@ cache_stats(PG_FUNCTION_ARGS)
 	LWLockAcquire(cc_shared->stats_lock, LW_SHARED);
 	reset_time = cc_shared->stats_reset_time;
 	LWLockRelease(cc_shared->stats_lock);
+	saved = c[CC_STAT_COALESCE_SAVED];
 
 	memset(nulls, 0, sizeof(nulls));
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_HITS]);
@@ -148,6 +150,20 @@ cache_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_EXPIRATIONS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATIONS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATION_EVENTS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_LEADS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_WAITS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TAKEOVERS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TIMEOUTS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_UNSHAREABLE]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_FULL]);
+	values[i++] = Float8GetDatum(c[CC_STAT_COALESCE_WAIT_US] / 1000.0);
+	values[i++] = Float8GetDatum(pg_atomic_read_u64(&cc_shared->coalesce_wait_max_us) / 1000.0);
+	values[i++] = Int64GetDatum((int64) saved);
+	if (saved + c[CC_STAT_MISSES] > 0)
+		values[i++] = Float8GetDatum(100.0 * saved / (saved + c[CC_STAT_MISSES]));
+	else
+		nulls[i++] = true;
+	values[i++] = Int64GetDatum(cc_coalesce_inflight());
 	values[i++] = Int64GetDatum((int64) pg_atomic_read_u64(&cc_shared->entries));
 	values[i++] = Int64GetDatum((int64) pg_atomic_read_u64(&cc_shared->bytes_used));
 	values[i++] = Int64GetDatum((int64) cc_budget_bytes());
@@ -197,6 +213,7 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 	for (c = 0; c < CC_STAT_LAST; c++)
 		cc_shared->stats_reset_base[c] = cc_counter_raw(c);
 	cc_shared->stats_reset_time = GetCurrentTimestamp();
+	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
 	LWLockRelease(cc_shared->stats_lock);
 	PG_RETURN_VOID();
 }

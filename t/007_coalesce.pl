@@ -1,0 +1,183 @@
+# Request coalescing under real concurrency:
+#  - 64 sessions miss on one key whose query takes 300 ms: exactly one
+#    execution (counted by pg_stat_user_functions), and every session is
+#    done in well under 2 x 300 ms;
+#  - with cascade_cache.coalesce off the same herd executes many times;
+#  - a full in-flight table makes further misses run uncoalesced, counted;
+#  - the leader SIGKILLed mid-fill: after the crash-restart all works.
+use strict;
+use warnings;
+
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use lib 't';
+use CCTest;
+
+my $node = cc_node(
+	'coalesce',
+	conf => "max_connections = 120\n"
+	  . "track_functions = all\n"
+	  . "cascade_cache.max_inflight = 64\n"
+	  . "restart_after_crash = on\n");
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION slow_value(i int) RETURNS int LANGUAGE plpgsql STABLE AS $$
+	BEGIN
+	  PERFORM pg_sleep(0.3);
+	  RETURN i * 10;
+	END $$;
+	CREATE TABLE herd_times (client int, elapsed float8, coalesce bool);
+});
+
+my $tmp = PostgreSQL::Test::Utils::tempdir;
+
+# Run pgbench in the background with 'script' for 'clients' clients, one
+# transaction each.  Returns the harness.
+sub start_pgbench
+{
+	my ($script, $clients) = @_;
+	my $file = "$tmp/script_$clients.sql";
+	open my $fh, '>', $file or die $!;
+	print $fh $script;
+	close $fh;
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[
+			'pgbench', '--no-vacuum', "--client=$clients", '--jobs=2',
+			'--transactions=1', '-f', $file, '-h', $node->host,
+			'-p', $node->port, 'postgres'
+		],
+		'>', \$out, '2>', \$err);
+	return ($h, \$out, \$err);
+}
+
+# Hold advisory lock 'key' in a background session; wait until 'n' sessions
+# are queued behind it.
+sub barrier
+{
+	my ($key, $n) = @_;
+	my $holder = $node->background_psql('postgres');
+	$holder->query_safe("SELECT pg_advisory_lock($key)");
+	return $holder;
+}
+
+sub await_queued
+{
+	my ($key, $n) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) >= $n FROM pg_locks WHERE locktype = 'advisory'
+		   AND objid = $key AND NOT granted")
+	  or die "fewer than $n sessions queued on lock $key";
+}
+
+# --- a herd of 64 on one 300 ms key --------------------------------------
+sub herd
+{
+	my ($coalesce, $arg) = @_;
+	$node->safe_psql('postgres',
+		'SELECT cascade_cache.cache_flush(), cascade_cache.cache_stats_reset(), pg_stat_reset()');
+	my $holder = barrier(4711);
+	my ($h, $out, $err) = start_pgbench(<<"EOS", 64);
+SET cascade_cache.enabled = off;
+SELECT cascade_cache.cached_query('SELECT 1 AS warm_up');
+RESET cascade_cache.enabled;
+SET cascade_cache.coalesce = $coalesce;
+SELECT pg_advisory_lock_shared(4711);
+SELECT pg_advisory_unlock_shared(4711);
+SELECT extract(epoch FROM clock_timestamp()) AS t0,
+       cascade_cache.cached_query('SELECT slow_value($arg) AS v') AS r,
+       extract(epoch FROM clock_timestamp()) AS t1 \\gset
+INSERT INTO herd_times VALUES (:client_id, :t1 - :t0, '$coalesce');
+EOS
+	await_queued(4711, 64);
+	$holder->query_safe('SELECT pg_advisory_unlock(4711)');
+	$holder->quit;
+	$h->finish;
+	is($h->result(0), 0, "pgbench herd (coalesce $coalesce) ran cleanly")
+	  or diag($$err);
+	$node->poll_query_until('postgres',
+		"SELECT coalesce(sum(calls), 0) > 0 FROM pg_stat_user_functions WHERE funcname = 'slow_value'"
+	) or die 'function calls were never counted';
+	# backends flush their statistics when they exit; give the last ones a moment
+	sleep 1;
+	return $node->safe_psql('postgres',
+		"SELECT sum(calls) FROM pg_stat_user_functions WHERE funcname = 'slow_value'");
+}
+
+my $calls = herd('on', 1);
+is($calls, '1', '64 concurrent misses on one key: exactly one execution');
+is($node->safe_psql('postgres',
+		'SELECT count(*), count(DISTINCT client) FROM herd_times WHERE coalesce'),
+	'64|64', 'all 64 sessions got their result');
+my $max = $node->safe_psql('postgres', 'SELECT max(elapsed) FROM herd_times WHERE coalesce');
+cmp_ok($max, '<', 0.5, "every session finished in well under 2 x 300 ms (slowest: ${max}s)");
+is( $node->safe_psql(
+		'postgres',
+		'SELECT misses, db_calls_saved, coalesce_waits, inflight FROM cascade_cache.cache_stats()'),
+	'1|63|63|0',
+	'one miss, 63 waits served by it, no slot left behind');
+
+$calls = herd('off', 2);
+cmp_ok($calls, '>', 8, "without coalescing the same herd runs the query $calls times");
+
+# --- the in-flight table is full --------------------------------------------
+$node->safe_psql('postgres',
+	'SELECT cascade_cache.cache_flush(), cascade_cache.cache_stats_reset()');
+my $holder = barrier(99);
+my ($h, $out, $err) = start_pgbench(<<'EOS', 80);
+SET cascade_cache.debug_fill_pause = 99;
+SELECT cascade_cache.cached_query('SELECT :client_id AS c');
+EOS
+await_queued(99, 80);
+my ($inflight, $full) = split /\|/, $node->safe_psql('postgres',
+	'SELECT inflight, coalesce_table_full FROM cascade_cache.cache_stats()');
+cmp_ok($inflight, '<=', 64, "the in-flight table holds at most its size ($inflight)");
+cmp_ok($full, '>', 0, "further misses ran uncoalesced and were counted ($full)");
+is($inflight + $full, 80, 'every miss either took a slot or was counted');
+$holder->query_safe('SELECT pg_advisory_unlock(99)');
+$holder->quit;
+$h->finish;
+is($h->result(0), 0, 'all 80 fills completed') or diag($$err);
+is($node->safe_psql('postgres', 'SELECT inflight, stores FROM cascade_cache.cache_stats()'),
+	'0|80', 'every result was stored and no slot is left');
+
+# --- the leader is SIGKILLed in the middle of its fill -------------------------
+$holder = barrier(77);
+my $leader = $node->background_psql('postgres', on_error_stop => 0);
+$leader->query_safe('SET cascade_cache.debug_fill_pause = 77');
+my $leader_pid = $leader->query_safe('SELECT pg_backend_pid()');
+$leader->query_until(qr/go/, q(
+\echo go
+SELECT cascade_cache.cached_query('SELECT slow_value(3) AS v');
+));
+$node->poll_query_until('postgres',
+	"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $leader_pid")
+  or die 'the leader never paused';
+my @waiters;
+for my $i (1 .. 2)
+{
+	my $w = $node->background_psql('postgres', on_error_stop => 0);
+	$w->query_until(qr/go/, q(
+\echo go
+SELECT cascade_cache.cached_query('SELECT slow_value(3) AS v');
+));
+	push @waiters, $w;
+}
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 2 FROM pg_stat_activity WHERE wait_event_type = 'Extension' AND backend_type = 'client backend'")
+  or die 'the waiters never waited: '
+  . $node->safe_psql('postgres',
+	"SELECT string_agg(concat_ws(' ', pid, backend_type, wait_event_type, wait_event, left(query, 50)), E'\n') FROM pg_stat_activity");
+my $log_offset = -s $node->logfile;
+kill 'KILL', $leader_pid;
+$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
+$node->poll_query_until('postgres', 'SELECT true')
+  or die 'no restart after the crash';
+eval { $_->quit } for ($holder, $leader, @waiters);
+is(cc_query($node, 'SELECT slow_value(3) AS v'), '[{"v": 30}]', 'after the crash: a miss');
+is(cc_query($node, 'SELECT slow_value(3) AS v'), '[{"v": 30}]', 'and a hit');
+is(cc_stats($node, 'inflight, misses, hits'), '0,1,1', 'nothing left in flight');
+
+$node->stop;
+done_testing();
