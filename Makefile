@@ -19,7 +19,10 @@ OBJS = \
 	src/invalidate.o \
 	src/twophase.o \
 	src/worker.o \
-	src/stats.o
+	src/stats.o \
+	src/tags.o \
+	src/cascade.o \
+	src/audit.o
 
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql
@@ -30,7 +33,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys pgtap_api
+REGRESS = core_api core_bypass core_invalidation core_keys cascade pgtap_api
 ISOLATION = fence_stale_fill commit_visibility coalesce
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

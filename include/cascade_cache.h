@@ -108,8 +108,16 @@ typedef enum CCDepKind
 {
 	CC_DEP_RELATION = 1,		/* any change to a relation */
 	CC_DEP_DATABASE = 2,		/* everything in one database */
-	CC_DEP_CLUSTER = 3			/* everything */
+	CC_DEP_CLUSTER = 3,			/* everything */
+	CC_DEP_TAG = 4,				/* an entity, "Type:id" */
+	CC_DEP_TYPE = 5,			/* every entity of a type, "Type" */
+	CC_DEP_NAME = 6,			/* a query name */
+	CC_DEP_NAME_ARGS = 7,		/* a query name with given parameters */
+	CC_DEP_NAME_ANY = 8			/* fence only: any query name of a database */
 } CCDepKind;
+
+/* Entity tags kept per entry before it falls back to type tags only */
+#define CC_MAX_TAGS_PER_ENTRY	1024
 
 /* ----------
  * Entry states (CCEntry.state)
@@ -176,8 +184,23 @@ typedef struct CCBlob
 	uint16		name_len;
 	volatile uint8 referenced;	/* CLOCK reference bit */
 	bool		in_ring;		/* linked into the CLOCK ring */
+	bool		name_registered;	/* counted in the query-name registry */
 	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
 } CCBlob;
+
+/*
+ * The query-name registry: one entry per distinct (database, name) with
+ * entries in the cache, so that PREFIX and PATTERN invalidations cost
+ * O(distinct names), not O(cache).
+ */
+typedef struct CCNameEntry
+{
+	uint64		dep;			/* hash key: cc_dep_hash_text(NAME, db, name) */
+	Oid			dbid;
+	uint32		len;
+	uint64		count;			/* entries with this name */
+	dsa_pointer text;			/* the name, len bytes */
+} CCNameEntry;
 
 /* An entry of the dependency index: the head of a list of CCDepLinks. */
 typedef struct CCDepEntry
@@ -222,6 +245,12 @@ typedef enum CCCounter
 	CC_STAT_COALESCE_UNSHAREABLE,	/* waiters released to run alone */
 	CC_STAT_COALESCE_FULL,		/* misses run uncoalesced: table full */
 	CC_STAT_COALESCE_WAIT_US,	/* total wait time, microseconds */
+	/* the cascade audit (audit.c) */
+	CC_STAT_AUDIT_MUTATIONS,	/* audited transactions committed */
+	CC_STAT_AUDIT_SUCCESS,
+	CC_STAT_AUDIT_PARTIAL,
+	CC_STAT_AUDIT_FAILED,
+	CC_STAT_AUDIT_REMOVED,		/* entries their invalidations removed */
 	/* bypasses by reason, in the order of CCBypassReason */
 	CC_STAT_BYPASS_FIRST,
 	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 18
@@ -326,11 +355,15 @@ typedef struct CCShared
 	LWLock	   *prepared_lock;	/* protects prepared[] */
 	LWLock	   *inflight_locks[CC_INFLIGHT_PARTITIONS];	/* coalesce.c */
 	pg_atomic_uint64 coalesce_wait_max_us;	/* longest wait since reset */
+	pg_atomic_uint64 audit_last_failure;	/* TimestampTz, 0 if none */
 	int			dsa_tranche;
 	int			entries_tranche;
 	int			deps_tranche;
 	dshash_table_handle entries_handle;
 	dshash_table_handle deps_handle;
+	dshash_table_handle names_handle;
+	int			names_tranche;
+	pg_atomic_uint64 names;		/* entries in the name registry */
 	dsa_pointer clock_hand;		/* next blob the sweep looks at */
 	uint64		seed1;			/* random key hash seeds */
 	uint64		seed2;
@@ -379,6 +412,12 @@ extern void cc_shmem_init(void);
 extern void cc_attach(void);
 extern dsa_area *cc_area;
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
+extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,
+							   int len);
+extern int	cc_names_matching(Oid dbid, bool prefix, const char *pattern,
+							  uint64 **deps, uint64 *entries);
+extern uint64 cc_count_dependents(const uint64 *deps, int ndeps);
+extern uint64 cc_count_database(Oid dbid);
 extern Jsonb *cc_lookup(const CCKey *key);
 extern CCStoreResult cc_store(const CCKey *key, Jsonb *payload,
 							  const uint64 *deps, int ndeps, const char *name,
@@ -421,8 +460,12 @@ extern void cc_fence_forget(void);
 extern void cc_fence_reserve(int nstripes);
 extern void cc_fence_adopt(const int *stripes, int nstripes);
 extern uint64 cc_fence_begin(void);
-extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0);
+extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,
+							bool named);
 extern bool cc_xact_has_writes(void);
+extern void cc_pending_add_dep(uint64 dep);
+extern void cc_pending_add_scope(bool flush_db, bool prefix,
+								 const char *pattern);
 extern void cc_fill_push(CCFill *fill);
 extern void cc_fill_pop(CCFill *fill);
 extern bool cc_fill_active(void);
@@ -462,6 +505,52 @@ extern void cc_twophase_abort(void);
 extern void cc_twophase_before(TransactionStmt *stmt);
 extern void cc_twophase_after(TransactionStmt *stmt);
 
+/* cascade.c */
+#define CC_INVALID_CASCADE_RECORD	0
+#define CC_INVALID_CASCADE_ERROR	1
+extern int	cc_invalid_cascade;
+
+/* An invalidation of cascade.c's on query names */
+typedef struct CCScopeSpec
+{
+	int			scope;			/* 0 EXACT, 1 PREFIX, 2 PATTERN, 3 ALL */
+	char	   *text;			/* name or pattern */
+	Jsonb	   *args;			/* EXACT arguments, or NULL */
+} CCScopeSpec;
+
+/* What a transaction reported, as audit.c writes it down */
+typedef struct CCAuditInfo
+{
+	bool		has_cascade;	/* cascade_invalidate() was called */
+	bool		has_rows;		/* watched rows changed */
+	bool		has_truncate;	/* a watched table was truncated */
+	char	   *error;			/* first malformed cascade's reason */
+	char	   *mutation_id;	/* metadata.transactionId, if given */
+	List	   *payloads;		/* Jsonb *, one per call */
+	List	   *entities;		/* char *, "Type:id" (or "Type") */
+	List	   *names;			/* char *, "SCOPE name" */
+	List	   *missing;		/* char *, rows the cascade did not report */
+} CCAuditInfo;
+
+extern void cc_cascade_subxact(bool commit, int level);
+extern void cc_cascade_xact_end(bool commit);
+extern bool cc_cascade_audit_info(CCAuditInfo *info);
+
+/* audit.c */
+extern bool cc_audit_enabled;
+extern int	cc_audit_max_rows;
+extern int	cc_audit_max_payload_kb;
+extern void cc_audit_pre_commit(uint64 removed, int64 duration_us);
+extern void cc_audit_xact_end(bool commit);
+extern void cc_audit_manual(const char *function, uint64 removed,
+							int64 duration_us);
+
+/* tags.c */
+extern void cc_collect_tags(Jsonb *result, CCFill *fill);
+extern void cc_name_deps(const char *name, Jsonb *params, CCFill *fill);
+extern char *cc_tag_id_text(JsonbValue *v);
+extern uint64 cc_params_tag(const char *name, Jsonb *params);
+
 /* worker.c */
 extern void cc_register_worker(void);
 extern PGDLLEXPORT void cc_worker_main(Datum arg);
@@ -470,6 +559,7 @@ extern void cc_wake_worker(void);
 /* stats.c */
 extern void cc_count(CCCounter counter, uint64 n);
 extern void cc_count_bypass(CCBypassReason reason);
+extern void cc_counters_read(uint64 *values);
 extern const char *cc_bypass_reason_name(CCBypassReason reason);
 
 #endif							/* CASCADE_CACHE_H */

@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(42);
+SELECT plan(58);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -34,6 +34,20 @@ SELECT is((SELECT proargnames::text[] FROM pg_proc WHERE oid = 'cascade_cache.ca
           'cache_stats() columns');
 SELECT is((SELECT extrelocatable FROM pg_extension WHERE extname = 'cascade_cache'), false,
           'the extension is not relocatable');
+SELECT has_function('cascade_cache', 'cascade_invalidate', ARRAY['jsonb']);
+SELECT function_returns('cascade_cache', 'cascade_invalidate', ARRAY['jsonb'], 'integer');
+SELECT has_function('cascade_cache', 'cascade_watch', ARRAY['regclass', 'text', 'name']);
+SELECT has_function('cascade_cache', 'cascade_unwatch', ARRAY['regclass']);
+SELECT has_function('cascade_cache', 'cascade_audit_metrics', '{}'::name[]);
+SELECT has_function('cascade_cache', 'cascade_audit_recent', ARRAY['integer']);
+SELECT has_view('cascade_cache', 'cascade_audit', 'the cascade_audit view');
+SELECT has_view('cascade_cache', 'cascade_watched', 'the cascade_watched view');
+SELECT is((SELECT relpersistence FROM pg_class WHERE oid = 'cascade_cache.audit_log'::regclass), 'u',
+          'the audit table is UNLOGGED');
+SELECT columns_are('cascade_cache', 'cascade_audit',
+  ARRAY['id', 'mutation_id', 'database', 'role', 'application_name', 'committed_at', 'source',
+        'status', 'error', 'payload', 'payload_truncated', 'entities', 'entity_count',
+        'query_names', 'missing', 'entries_removed', 'duration_us']);
 
 -- privileges: administration is for the owner, statistics for pg_monitor
 SELECT function_privs_are('cascade_cache', 'cache_flush', '{}'::name[], 'public', '{}'::text[]);
@@ -42,17 +56,27 @@ SELECT function_privs_are('cascade_cache', 'cache_stats_reset', '{}'::name[], 'p
 SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_bypass_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cascade_invalidate', ARRAY['jsonb'], 'public', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cascade_watch', ARRAY['regclass', 'text', 'name'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cascade_audit_metrics', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
+SELECT table_privs_are('cascade_cache', 'cascade_audit', 'pg_monitor', ARRAY['SELECT']);
+SELECT table_privs_are('cascade_cache', 'audit_log', 'public', '{}'::text[]);
 
 -- settings, their defaults and contexts
 SELECT results_eq(
   $$SELECT name::text, setting::text, coalesce(unit, '')::text, context::text
       FROM pg_settings WHERE name LIKE 'cascade\_cache.%' ORDER BY name$$,
-  $$VALUES ('cascade_cache.coalesce', 'on', '', 'user'),
+  $$VALUES ('cascade_cache.audit', 'on', '', 'superuser'),
+           ('cascade_cache.audit_max_payload', '64', 'kB', 'superuser'),
+           ('cascade_cache.audit_max_rows', '100000', '', 'sighup'),
+           ('cascade_cache.coalesce', 'on', '', 'user'),
            ('cascade_cache.coalesce_timeout', '10000', 'ms', 'user'),
            ('cascade_cache.debug_fill_pause', '0', '', 'superuser'),
            ('cascade_cache.debug_skip_fence', 'off', '', 'superuser'),
            ('cascade_cache.default_ttl', '0', 's', 'user'),
            ('cascade_cache.enabled', 'on', '', 'user'),
+           ('cascade_cache.invalid_cascade', 'record', '', 'user'),
            ('cascade_cache.key_settings', '', '', 'superuser'),
            ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),
            ('cascade_cache.max_inflight', '16384', '', 'postmaster'),

@@ -76,6 +76,7 @@ CCShared   *cc_shared = NULL;
 dsa_area   *cc_area = NULL;
 static dshash_table *cc_entries = NULL;
 static dshash_table *cc_deps = NULL;
+static dshash_table *cc_names = NULL;
 
 /* Hard cap on the number of entries: dshash's bucket array must fit 1GB. */
 #define CC_MAX_ENTRIES			(64 * 1024 * 1024)
@@ -109,6 +110,9 @@ static int	cc_dep_compare(const void *a, const void *b, size_t size,
 static dshash_hash cc_dep_key_hash(const void *key, size_t size, void *arg);
 static dshash_parameters cc_entries_params(void);
 static dshash_parameters cc_deps_params(void);
+static dshash_parameters cc_names_params(void);
+static void cc_names_ref(CCBlob *blob);
+static void cc_names_unref(CCBlob *blob);
 static Size cc_chunk_size(Size size);
 static Size cc_entry_overhead(void);
 static Size cc_dep_entry_overhead(void);
@@ -191,9 +195,12 @@ cc_shmem_init(void)
 			s->inflight_locks[i] =
 				&(GetNamedLWLockTranche(CC_EXTENSION_NAME))[3 + i].lock;
 		pg_atomic_init_u64(&s->coalesce_wait_max_us, 0);
+		pg_atomic_init_u64(&s->audit_last_failure, 0);
 		s->dsa_tranche = LWLockNewTrancheId();
 		s->entries_tranche = LWLockNewTrancheId();
 		s->deps_tranche = LWLockNewTrancheId();
+		s->names_tranche = LWLockNewTrancheId();
+		pg_atomic_init_u64(&s->names, 0);
 		s->clock_hand = InvalidDsaPointer;
 
 		if (!pg_strong_random(&s->seed1, sizeof(s->seed1)) ||
@@ -225,6 +232,7 @@ cc_shmem_init(void)
 		LWLockRegisterTranche(s->dsa_tranche, "cascade_cache_dsa");
 		LWLockRegisterTranche(s->entries_tranche, "cascade_cache_entries");
 		LWLockRegisterTranche(s->deps_tranche, "cascade_cache_deps");
+		LWLockRegisterTranche(s->names_tranche, "cascade_cache_names");
 
 		/*
 		 * Create the area in place and both tables inside its fixed part, as
@@ -244,6 +252,11 @@ cc_shmem_init(void)
 		params = cc_deps_params();
 		table = dshash_create(area, &params, NULL);
 		s->deps_handle = dshash_get_hash_table_handle(table);
+		dshash_detach(table);
+
+		params = cc_names_params();
+		table = dshash_create(area, &params, NULL);
+		s->names_handle = dshash_get_hash_table_handle(table);
 		dshash_detach(table);
 
 		dsa_set_size_limit(area, Max(cc_memory_limit_bytes(),
@@ -271,6 +284,7 @@ cc_attach(void)
 	LWLockRegisterTranche(cc_shared->dsa_tranche, "cascade_cache_dsa");
 	LWLockRegisterTranche(cc_shared->entries_tranche, "cascade_cache_entries");
 	LWLockRegisterTranche(cc_shared->deps_tranche, "cascade_cache_deps");
+	LWLockRegisterTranche(cc_shared->names_tranche, "cascade_cache_names");
 
 	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
 	cc_area = dsa_attach_in_place(cc_shared->dsa_space, NULL);
@@ -283,6 +297,8 @@ cc_attach(void)
 							   NULL);
 	params = cc_deps_params();
 	cc_deps = dshash_attach(cc_area, &params, cc_shared->deps_handle, NULL);
+	params = cc_names_params();
+	cc_names = dshash_attach(cc_area, &params, cc_shared->names_handle, NULL);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -371,6 +387,19 @@ cc_deps_params(void)
 	return p;
 }
 
+static dshash_parameters
+cc_names_params(void)
+{
+	dshash_parameters p;
+
+	p.key_size = sizeof(uint64);
+	p.entry_size = sizeof(CCNameEntry);
+	p.compare_function = cc_dep_compare;
+	p.hash_function = cc_dep_key_hash;
+	p.tranche_id = cc_shared->names_tranche;
+	return p;
+}
+
 /*
  * Hash a dependency key.  All processes agree on the value because the seed
  * is in shared memory.
@@ -392,6 +421,17 @@ cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid)
 	k.pad = 0;
 	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
 							   cc_shared->seed2);
+}
+
+/*
+ * Hash a dependency key named by text: an entity tag, a type, a query name.
+ */
+uint64
+cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text, int len)
+{
+	uint64		h = cc_dep_hash(kind, dbid, InvalidOid);
+
+	return hash_bytes_extended((const unsigned char *) text, len, h);
 }
 
 /* ----------------------------------------------------------------
@@ -684,6 +724,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 	blob->name_len = name_len;
 	blob->referenced = 0;
 	blob->in_ring = false;
+	blob->name_registered = false;
 	for (i = 0; i < ndeps; i++)
 	{
 		blob->deps[i].dep = deps[i];
@@ -756,13 +797,16 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 				cc_count(CC_STAT_EXPIRATIONS, 1);
 			}
 
-			/* 3. link into the CLOCK ring and the dependency lists */
+			/* 3. link into the CLOCK ring, the dependency lists, the names */
 			cc_ring_insert(blob_dp, blob);
 			cc_link_deps(blob_dp, blob);
+			if (name_len > 0)
+				cc_names_ref(blob);
 
 			/* 4. check the fence */
 			pg_memory_barrier();
-			fence_ok = cc_debug_skip_fence || cc_fence_check(deps, ndeps, s0);
+			fence_ok = cc_debug_skip_fence ||
+				cc_fence_check(deps, ndeps, s0, name_len > 0);
 
 			/* 5. publish or remove */
 			entry = dshash_find(cc_entries, key, true);
@@ -927,9 +971,266 @@ cc_release_blob(dsa_pointer blob_dp)
 			dshash_release_lock(cc_deps, dep);
 	}
 
+	if (blob->name_registered)
+		cc_names_unref(blob);
 	cc_ring_remove(blob_dp, blob);
 	cc_account(-(int64) blob->alloc_size);
 	dsa_free(cc_area, blob_dp);
+}
+
+/* ----------------------------------------------------------------
+ * The query-name registry
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Count the blob's entry under its query name.  Can ERROR (out of memory,
+ * with nothing leaked and no lock held by us); cc_store_attempt() catches
+ * that.
+ */
+static void
+cc_names_ref(CCBlob *blob)
+{
+	const char *name = (const char *) &blob->deps[blob->ndeps];
+	uint32		len = blob->name_len;
+	uint64		dep = cc_dep_hash_text(CC_DEP_NAME, blob->key.dbid, name, len);
+	CCNameEntry *entry;
+	dsa_pointer text;
+	bool		found;
+
+	entry = dshash_find(cc_names, &dep, true);
+	if (entry != NULL)
+	{
+		entry->count++;
+		dshash_release_lock(cc_names, entry);
+		blob->name_registered = true;
+		return;
+	}
+
+	/* a new name: copy it (NUL-terminated) before taking the lock */
+	text = dsa_allocate(cc_area, len + 1);
+	memcpy(dsa_get_address(cc_area, text), name, len);
+	((char *) dsa_get_address(cc_area, text))[len] = '\0';
+
+	PG_TRY();
+	{
+		entry = dshash_find_or_insert(cc_names, &dep, &found);
+	}
+	PG_CATCH();
+	{
+		dsa_free(cc_area, text);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (found)
+	{
+		entry->count++;
+		dshash_release_lock(cc_names, entry);
+		dsa_free(cc_area, text);
+	}
+	else
+	{
+		entry->dbid = blob->key.dbid;
+		entry->len = len;
+		entry->count = 1;
+		entry->text = text;
+		dshash_release_lock(cc_names, entry);
+		pg_atomic_fetch_add_u64(&cc_shared->names, 1);
+		cc_account(cc_chunk_size(len + 1) + cc_dep_entry_overhead());
+	}
+	blob->name_registered = true;
+}
+
+/* Undo cc_names_ref().  Cannot fail. */
+static void
+cc_names_unref(CCBlob *blob)
+{
+	const char *name = (const char *) &blob->deps[blob->ndeps];
+	uint32		len = blob->name_len;
+	uint64		dep = cc_dep_hash_text(CC_DEP_NAME, blob->key.dbid, name, len);
+	CCNameEntry *entry;
+	dsa_pointer text = InvalidDsaPointer;
+
+	entry = dshash_find(cc_names, &dep, true);
+	if (entry == NULL)
+		return;
+	if (--entry->count == 0)
+	{
+		text = entry->text;
+		dshash_delete_entry(cc_names, entry);
+		pg_atomic_fetch_sub_u64(&cc_shared->names, 1);
+	}
+	else
+		dshash_release_lock(cc_names, entry);
+
+	if (DsaPointerIsValid(text))
+	{
+		dsa_free(cc_area, text);
+		cc_account(-(int64) (cc_chunk_size(len + 1) + cc_dep_entry_overhead()));
+	}
+	blob->name_registered = false;
+}
+
+/*
+ * Glob match of 'name' against 'pattern': '*' matches any run of
+ * characters, '?' one character, '\' escapes the next.
+ */
+static bool
+cc_glob_match(const char *pattern, const char *name)
+{
+	while (*pattern)
+	{
+		if (*pattern == '*')
+		{
+			while (*pattern == '*')
+				pattern++;
+			if (*pattern == '\0')
+				return true;
+			for (; *name; name++)
+				if (cc_glob_match(pattern, name))
+					return true;
+			return false;
+		}
+		if (*name == '\0')
+			return false;
+		if (*pattern == '\\' && pattern[1] != '\0')
+			pattern++;
+		else if (*pattern == '?')
+		{
+			pattern++;
+			name++;
+			continue;
+		}
+		if (*pattern != *name)
+			return false;
+		pattern++;
+		name++;
+	}
+	return *name == '\0';
+}
+
+/*
+ * The query names of database 'dbid' that start with 'pattern' (prefix) or
+ * match the glob 'pattern'.  Returns how many, their dependency keys in
+ * *deps (palloc'd) and the number of entries they have in *entries.  Names
+ * that appear while this runs may be missed; invalidations therefore also
+ * mark CC_DEP_NAME_ANY, which every named fill checks.
+ */
+int
+cc_names_matching(Oid dbid, bool prefix, const char *pattern, uint64 **deps,
+				  uint64 *entries)
+{
+	dshash_seq_status status;
+	CCNameEntry *entry;
+	size_t		plen = strlen(pattern);
+	int			max;
+	int			n = 0;
+
+	cc_attach();
+	max = (int) pg_atomic_read_u64(&cc_shared->names) + 16;
+	*deps = palloc(sizeof(uint64) * max);
+	*entries = 0;
+
+	dshash_seq_init(&status, cc_names, false);
+	while ((entry = dshash_seq_next(&status)) != NULL && n < max)
+	{
+		const char *name;
+		bool		match;
+
+		if (entry->dbid != dbid)
+			continue;
+		name = dsa_get_address(cc_area, entry->text);
+		if (prefix)
+			match = entry->len >= plen && memcmp(name, pattern, plen) == 0;
+		else
+			match = cc_glob_match(pattern, name);
+		if (match)
+		{
+			(*deps)[n++] = entry->dep;
+			*entries += entry->count;
+		}
+	}
+	dshash_seq_term(&status);
+	return n;
+}
+
+/*
+ * How many distinct entries depend on any of 'deps' right now.  Reads each
+ * list under a shared lock; an entry on several lists counts once.
+ */
+uint64
+cc_count_dependents(const uint64 *deps, int ndeps)
+{
+	uint64	   *serials = NULL;
+	int			nserials = 0;
+	int			maxserials = 0;
+	uint64		distinct = 0;
+	int			d;
+	int			i;
+
+	cc_attach();
+	for (d = 0; d < ndeps; d++)
+	{
+		CCDepEntry *entry;
+		uint64		count;
+		dsa_pointer node_dp;
+
+		entry = dshash_find(cc_deps, &deps[d], false);
+		if (entry == NULL)
+			continue;
+		count = entry->count;
+		dshash_release_lock(cc_deps, entry);
+
+		/* make room outside the lock, then copy what fits */
+		if (nserials + count > (uint64) maxserials)
+		{
+			maxserials = (int) (nserials + count) * 2 + 16;
+			serials = serials ? repalloc_huge(serials, sizeof(uint64) * maxserials)
+				: MemoryContextAllocHuge(CurrentMemoryContext,
+										 sizeof(uint64) * maxserials);
+		}
+		entry = dshash_find(cc_deps, &deps[d], false);
+		if (entry == NULL)
+			continue;
+		for (node_dp = entry->head;
+			 DsaPointerIsValid(node_dp) && nserials < maxserials;)
+		{
+			CCDepLink  *node = dsa_get_address(cc_area, node_dp);
+			CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
+
+			serials[nserials++] = blob->serial;
+			node_dp = node->next;
+		}
+		dshash_release_lock(cc_deps, entry);
+	}
+
+	if (nserials > 0)
+	{
+		qsort(serials, nserials, sizeof(uint64), cc_uint64_cmp);
+		for (i = 0; i < nserials; i++)
+			if (i == 0 || serials[i] != serials[i - 1])
+				distinct++;
+		pfree(serials);
+	}
+	return distinct;
+}
+
+/* How many VALID entries database 'dbid' has right now. */
+uint64
+cc_count_database(Oid dbid)
+{
+	dshash_seq_status status;
+	CCEntry    *entry;
+	uint64		n = 0;
+
+	cc_attach();
+	dshash_seq_init(&status, cc_entries, false);
+	while ((entry = dshash_seq_next(&status)) != NULL)
+		if (entry->key.dbid == dbid && entry->state == CC_ENTRY_VALID)
+			n++;
+	dshash_seq_term(&status);
+	return n;
 }
 
 /* ----------------------------------------------------------------

@@ -421,6 +421,14 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 			CCStoreResult stored;
 
 			cc_count(CC_STAT_MISSES, 1);
+
+			/* what a cascade can invalidate it by: entities and the name */
+			MemoryContextSwitchTo(runcxt);
+			cc_collect_tags(result, &fill);
+			if (name != NULL)
+				cc_name_deps(name, params, &fill);
+			MemoryContextSwitchTo(callercxt);
+
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
 			stored = cc_store(key, result, fill.deps, fill.ndeps, name,

@@ -53,6 +53,12 @@ static void cc_shmem_startup(void);
 static bool cc_check_key_settings(char **newval, void **extra,
 								  GucSource source);
 
+static const struct config_enum_entry cc_invalid_cascade_options[] = {
+	{"record", CC_INVALID_CASCADE_RECORD, false},
+	{"error", CC_INVALID_CASCADE_ERROR, false},
+	{NULL, 0, false}
+};
+
 /*
  * Module load callback.
  */
@@ -158,6 +164,55 @@ _PG_init(void)
 							1024 * 1024,
 							PGC_POSTMASTER,
 							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomEnumVariable("cascade_cache.invalid_cascade",
+							 "What cascade_invalidate() does with a malformed cascade.",
+							 "record: a WARNING, a failed audit row and conservative invalidation; error: an ERROR, so the mutation rolls back.",
+							 &cc_invalid_cascade,
+							 CC_INVALID_CASCADE_RECORD,
+							 cc_invalid_cascade_options,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomBoolVariable("cascade_cache.audit",
+							 "Writes a cascade_audit row for every audited transaction.",
+							 "Counting for cascade_audit_metrics() continues when off.",
+							 &cc_audit_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("cascade_cache.audit_max_rows",
+							"Size of the audit ring: the audit keeps this many latest rows.",
+							NULL,
+							&cc_audit_max_rows,
+							100000,
+							10,
+							INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.audit_max_payload",
+							"Largest cascade payload kept in an audit row; larger ones are replaced by a note of their size.",
+							NULL,
+							&cc_audit_max_payload_kb,
+							64,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
 							NULL,
 							NULL,
 							NULL);

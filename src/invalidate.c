@@ -71,7 +71,9 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 
@@ -85,12 +87,33 @@ typedef struct CCPendingRel
 	int			level;
 } CCPendingRel;
 
+/* A dependency key (tag, type, name) a cascade or a trigger invalidates */
+typedef struct CCPendingDep
+{
+	uint64		dep;			/* hash key */
+	int			level;
+} CCPendingDep;
+
+/* A PREFIX or PATTERN scope on query names, or a whole-database flush */
+typedef struct CCPendingScope
+{
+	int			level;
+	bool		flush_db;		/* ALL */
+	bool		prefix;			/* else a glob pattern */
+	char	   *pattern;
+} CCPendingScope;
+
 /* Saved hook values */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* Relations written by the current transaction; NULL if none */
 static HTAB *cc_pending_rels = NULL;
+
+/* Keys and scopes the current transaction invalidates (cascade.c) */
+static HTAB *cc_pending_deps = NULL;
+static List *cc_pending_scopes = NIL;
+static MemoryContext cc_pending_cxt = NULL;
 
 /* Stripes this backend has marked in progress, to unmark at end of xact */
 static int *cc_held_stripes = NULL;
@@ -182,16 +205,20 @@ cc_stripe_moved(uint64 dep, uint64 s0)
 /*
  * May a fill that started at s0 and depends on 'deps' be published?  Also
  * checks the keys every entry implicitly depends on: its database and the
- * whole cluster.  Lock-free; the caller has issued a memory barrier after
+ * whole cluster, and for an entry with a query name, any query name of its
+ * database (PREFIX and PATTERN invalidations mark that).  Lock-free; the caller has issued a memory barrier after
  * linking the entry into the dependency index.
  */
 bool
-cc_fence_check(const uint64 *deps, int ndeps, uint64 s0)
+cc_fence_check(const uint64 *deps, int ndeps, uint64 s0, bool named)
 {
 	int			i;
 
 	if (cc_stripe_moved(cc_dep_hash(CC_DEP_CLUSTER, InvalidOid, InvalidOid), s0) ||
 		cc_stripe_moved(cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid), s0))
+		return false;
+	if (named &&
+		cc_stripe_moved(cc_dep_hash(CC_DEP_NAME_ANY, MyDatabaseId, InvalidOid), s0))
 		return false;
 	for (i = 0; i < ndeps; i++)
 		if (cc_stripe_moved(deps[i], s0))
@@ -381,7 +408,9 @@ bool
 cc_xact_has_writes(void)
 {
 	return TransactionIdIsValid(GetTopTransactionIdIfAny()) ||
-		(cc_pending_rels != NULL && hash_get_num_entries(cc_pending_rels) > 0);
+		(cc_pending_rels != NULL && hash_get_num_entries(cc_pending_rels) > 0) ||
+		(cc_pending_deps != NULL && hash_get_num_entries(cc_pending_deps) > 0) ||
+		cc_pending_scopes != NIL;
 }
 
 /* ----------------------------------------------------------------
@@ -513,6 +542,69 @@ cc_pending_reset(void)
 		hash_destroy(cc_pending_rels);
 		cc_pending_rels = NULL;
 	}
+	if (cc_pending_cxt != NULL)
+	{
+		MemoryContextDelete(cc_pending_cxt);
+		cc_pending_cxt = NULL;
+	}
+	cc_pending_deps = NULL;
+	cc_pending_scopes = NIL;
+}
+
+/* The memory context of the cascade part of the pending set. */
+static MemoryContext
+cc_pending_memory(void)
+{
+	if (cc_pending_cxt == NULL)
+		cc_pending_cxt = AllocSetContextCreate(TopMemoryContext,
+											   "cascade_cache pending",
+											   ALLOCSET_DEFAULT_SIZES);
+	return cc_pending_cxt;
+}
+
+/*
+ * Invalidate dependency key 'dep' when the current (sub)transaction
+ * commits.  Used for entity tags, types and query names.
+ */
+void
+cc_pending_add_dep(uint64 dep)
+{
+	CCPendingDep *pd;
+	bool		found;
+	int			level = GetCurrentTransactionNestLevel();
+
+	if (cc_pending_deps == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(CCPendingDep);
+		ctl.hcxt = cc_pending_memory();
+		cc_pending_deps = hash_create("cascade_cache pending keys", 64, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	pd = hash_search(cc_pending_deps, &dep, HASH_ENTER, &found);
+	if (!found || level < pd->level)
+		pd->level = level;
+}
+
+/*
+ * Invalidate, at commit, every entry whose query name starts with (prefix)
+ * or matches (glob) 'pattern', or with flush_db every entry of the
+ * database.
+ */
+void
+cc_pending_add_scope(bool flush_db, bool prefix, const char *pattern)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(cc_pending_memory());
+	CCPendingScope *scope = palloc0(sizeof(CCPendingScope));
+
+	scope->level = GetCurrentTransactionNestLevel();
+	scope->flush_db = flush_db;
+	scope->prefix = prefix;
+	scope->pattern = pattern ? pstrdup(pattern) : NULL;
+	cc_pending_scopes = lappend(cc_pending_scopes, scope);
+	MemoryContextSwitchTo(oldcxt);
 }
 
 /*
@@ -564,6 +656,7 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 	int			nmsgs;
 	int			maxdeps = 16;
 	int			i;
+	ListCell   *lc;
 
 	*deps = palloc(sizeof(uint64) * maxdeps);
 	*ndeps = 0;
@@ -578,6 +671,52 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 		hash_seq_init(&status, cc_pending_rels);
 		while ((rel = hash_seq_search(&status)) != NULL)
 			cc_add_relation_deps(rel->relid, deps, ndeps, &maxdeps);
+	}
+
+	if (cc_pending_deps != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		CCPendingDep *pd;
+
+		hash_seq_init(&status, cc_pending_deps);
+		while ((pd = hash_seq_search(&status)) != NULL)
+		{
+			if (*ndeps >= maxdeps)
+			{
+				maxdeps *= 2;
+				*deps = repalloc(*deps, sizeof(uint64) * maxdeps);
+			}
+			(*deps)[(*ndeps)++] = pd->dep;
+		}
+	}
+
+	foreach(lc, cc_pending_scopes)
+	{
+		CCPendingScope *scope = (CCPendingScope *) lfirst(lc);
+		uint64	   *named;
+		uint64		unused;
+		int			nnamed;
+		int			i;
+
+		if (scope->flush_db)
+		{
+			*flush_db = true;
+			continue;
+		}
+
+		/* the names that match now; NAME_ANY fences the ones to come */
+		nnamed = cc_names_matching(MyDatabaseId, scope->prefix,
+								   scope->pattern, &named, &unused);
+		for (i = 0; i < nnamed + 1; i++)
+		{
+			if (*ndeps >= maxdeps)
+			{
+				maxdeps *= 2;
+				*deps = repalloc(*deps, sizeof(uint64) * maxdeps);
+			}
+			(*deps)[(*ndeps)++] = i < nnamed ? named[i] :
+				cc_dep_hash(CC_DEP_NAME_ANY, MyDatabaseId, InvalidOid);
+		}
 	}
 
 	nmsgs = xactGetCommittedInvalidationMessages(&msgs, &initfile);
@@ -638,9 +777,15 @@ cc_begin_commit_invalidation(void)
 	bool		flush_db;
 	bool		flush_all;
 	int			i;
+	uint64		removed = 0;
+	TimestampTz started = GetCurrentTimestamp();
 
 	if (!cc_collect_commit_deps(&deps, &ndeps, &flush_db, &flush_all))
+	{
+		/* a cascade that matched nothing still leaves its audit row */
+		cc_audit_pre_commit(0, 0);
 		return false;
+	}
 
 	cc_attach();
 
@@ -661,14 +806,17 @@ cc_begin_commit_invalidation(void)
 	}
 
 	for (i = 0; i < ndeps; i++)
-		(void) cc_remove_dependents(deps[i]);
+		removed += cc_remove_dependents(deps[i]);
 	if (flush_all)
-		(void) cc_remove_all(InvalidOid, false, CC_STAT_INVALIDATIONS);
+		removed += cc_remove_all(InvalidOid, false, CC_STAT_INVALIDATIONS);
 	else if (flush_db)
-		(void) cc_remove_all(MyDatabaseId, false, CC_STAT_INVALIDATIONS);
+		removed += cc_remove_all(MyDatabaseId, false, CC_STAT_INVALIDATIONS);
 
 	cc_count(CC_STAT_INVALIDATION_EVENTS, 1);
 	pfree(deps);
+
+	/* the audit row, for transactions that reported a cascade or changed watched rows */
+	cc_audit_pre_commit(removed, GetCurrentTimestamp() - started);
 	return true;
 }
 
@@ -695,19 +843,26 @@ cc_xact_callback(XactEvent event, void *arg)
 			/* the prepared transaction's slot keeps the marks */
 			cc_twophase_prepared();
 			cc_fence_unmark();
+			cc_cascade_xact_end(true);
 			cc_pending_reset();
 			break;
 
 		case XACT_EVENT_ABORT:
 			cc_twophase_abort();
-			/* FALLTHROUGH */
+			cc_fence_unmark();
+			cc_cascade_xact_end(false);
+			cc_pending_reset();
+			break;
+
 		case XACT_EVENT_COMMIT:
 
 			/*
-			 * The commit is visible now (or will never be).  No ERROR is
-			 * allowed here: unmark touches only prepared memory.
+			 * The commit is visible now.  No ERROR is allowed here: unmark
+			 * touches only prepared memory, and the audit counters were
+			 * prepared at PRE_COMMIT.
 			 */
 			cc_fence_unmark();
+			cc_cascade_xact_end(true);
 			cc_pending_reset();
 			break;
 
@@ -722,34 +877,67 @@ cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	HASH_SEQ_STATUS status;
 	CCPendingRel *rel;
+	CCPendingDep *pd;
+	ListCell   *lc;
 	int			level;
 
-	if (cc_pending_rels == NULL)
+	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
 		return;
 
 	level = GetCurrentTransactionNestLevel();
-	switch (event)
+	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		case SUBXACT_EVENT_ABORT_SUB:
-			/* forget what only the aborted subtransaction wrote */
+		/* forget what only the aborted subtransaction did */
+		if (cc_pending_rels != NULL)
+		{
 			hash_seq_init(&status, cc_pending_rels);
 			while ((rel = hash_seq_search(&status)) != NULL)
 				if (rel->level >= level)
 					(void) hash_search(cc_pending_rels, &rel->relid,
 									   HASH_REMOVE, NULL);
-			break;
+		}
+		if (cc_pending_deps != NULL)
+		{
+			hash_seq_init(&status, cc_pending_deps);
+			while ((pd = hash_seq_search(&status)) != NULL)
+				if (pd->level >= level)
+					(void) hash_search(cc_pending_deps, &pd->dep,
+									   HASH_REMOVE, NULL);
+		}
+		foreach(lc, cc_pending_scopes)
+		{
+			CCPendingScope *scope = (CCPendingScope *) lfirst(lc);
 
-		case SUBXACT_EVENT_COMMIT_SUB:
-			/* the parent now owns what the subtransaction wrote */
+			if (scope->level >= level)
+				cc_pending_scopes = foreach_delete_current(cc_pending_scopes, lc);
+		}
+	}
+	else
+	{
+		/* the parent now owns what the subtransaction did */
+		if (cc_pending_rels != NULL)
+		{
 			hash_seq_init(&status, cc_pending_rels);
 			while ((rel = hash_seq_search(&status)) != NULL)
 				if (rel->level >= level)
 					rel->level = level - 1;
-			break;
+		}
+		if (cc_pending_deps != NULL)
+		{
+			hash_seq_init(&status, cc_pending_deps);
+			while ((pd = hash_seq_search(&status)) != NULL)
+				if (pd->level >= level)
+					pd->level = level - 1;
+		}
+		foreach(lc, cc_pending_scopes)
+		{
+			CCPendingScope *scope = (CCPendingScope *) lfirst(lc);
 
-		default:
-			break;
+			if (scope->level >= level)
+				scope->level = level - 1;
+		}
 	}
+	cc_cascade_subxact(event == SUBXACT_EVENT_COMMIT_SUB, level);
 }
 
 /*
@@ -774,10 +962,14 @@ Datum
 cache_flush(PG_FUNCTION_ARGS)
 {
 	uint64		dbdep;
+	uint64		removed;
+	TimestampTz started = GetCurrentTimestamp();
 
 	cc_check_loaded();
 	dbdep = cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid);
-	PG_RETURN_INT64((int64) cc_invalidate_now(&dbdep, 1, true));
+	removed = cc_invalidate_now(&dbdep, 1, true);
+	cc_audit_manual("cache_flush()", removed, GetCurrentTimestamp() - started);
+	PG_RETURN_INT64((int64) removed);
 }
 
 /*
@@ -792,6 +984,8 @@ cache_invalidate_relation(PG_FUNCTION_ARGS)
 	uint64	   *deps;
 	int			ndeps = 0;
 	int			maxdeps = 16;
+	uint64		removed;
+	TimestampTz started = GetCurrentTimestamp();
 
 	cc_check_loaded();
 	if (get_rel_relkind(relid) == '\0')
@@ -801,5 +995,9 @@ cache_invalidate_relation(PG_FUNCTION_ARGS)
 
 	deps = palloc(sizeof(uint64) * maxdeps);
 	cc_add_relation_deps(relid, &deps, &ndeps, &maxdeps);
-	PG_RETURN_INT64((int64) cc_invalidate_now(deps, ndeps, false));
+	removed = cc_invalidate_now(deps, ndeps, false);
+	cc_audit_manual(psprintf("cache_invalidate_relation(%s)",
+							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid))),
+					removed, GetCurrentTimestamp() - started);
+	PG_RETURN_INT64((int64) removed);
 }

@@ -95,7 +95,7 @@ cc_counter_raw(int counter)
 }
 
 /* All counters since the last reset. */
-static void
+void
 cc_counters_read(uint64 *values)
 {
 	int			c;
@@ -214,6 +214,7 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 		cc_shared->stats_reset_base[c] = cc_counter_raw(c);
 	cc_shared->stats_reset_time = GetCurrentTimestamp();
 	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
+	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
 	LWLockRelease(cc_shared->stats_lock);
 	PG_RETURN_VOID();
 }
