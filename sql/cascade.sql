@@ -221,6 +221,16 @@ CREATE TABLE tb_tag (id int PRIMARY KEY, label text);
 SELECT cascade_watch('tb_tag', 'User');
 TRUNCATE tb_tag;
 SELECT still_cached();
+-- a bulk write (more than 10000 rows of a type in one transaction)
+-- invalidates the whole type instead of recording every row
+CREATE TABLE tb_many (id int PRIMARY KEY);
+SELECT cascade_watch('tb_many');
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 99999) AS m') ~ '^miss' AS stored;
+INSERT INTO tb_many SELECT generate_series(1, 10000);
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 99999) AS m') ~ '^hit' AS still_cached;
+INSERT INTO tb_many SELECT generate_series(10001, 20001);
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 99999) AS m') ~ '^miss' AS whole_type_invalidated;
+SELECT entity_count, cardinality(entities) AS listed FROM cascade_audit ORDER BY id DESC LIMIT 1;
 -- rolled back writes to watched tables invalidate nothing
 SELECT fill();
 BEGIN;

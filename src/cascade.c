@@ -31,7 +31,9 @@
  * Watched tables: cascade_watch() installs AFTER ROW and AFTER TRUNCATE
  * triggers that record each changed row as "Type:id" (old and new id on
  * UPDATE); the transaction invalidates those entities at commit, and a
- * TRUNCATE every entity of the type.  If the transaction also reported a
+ * TRUNCATE every entity of the type.  Past CC_MAX_WATCHED_ROWS rows of one
+ * type in a transaction (a bulk write), the whole type is invalidated
+ * instead and the rows are no longer recorded one by one.  If the transaction also reported a
  * cascade, every changed row must be covered by its updated/deleted lists,
  * or the audit row says 'partial' and lists what was missing (the rows are
  * invalidated all the same).
@@ -74,6 +76,12 @@ PG_FUNCTION_INFO_V1(cascade_watch_trigger);
 PG_FUNCTION_INFO_V1(cascade_watch);
 PG_FUNCTION_INFO_V1(cascade_unwatch);
 
+/*
+ * Rows of one type a transaction records one by one; past this the whole
+ * type is invalidated instead (a bulk write).
+ */
+#define CC_MAX_WATCHED_ROWS	10000
+
 /* The spec's limits */
 #define CC_MAX_UPDATED		500
 #define CC_MAX_DELETED		100
@@ -93,17 +101,25 @@ typedef struct CCCascadeCall
 	List	   *names;			/* query names / patterns it invalidates */
 } CCCascadeCall;
 
-/* One row changed in a watched table, or a truncated type */
+/* One row changed in a watched table, or a truncated or bulk-written type */
 typedef struct CCWatchedRow
 {
 	char		tag[NAMEDATALEN * 4];	/* hash key: "Type:id", or "Type" */
 	int			level;
-	bool		truncate;
+	bool		truncate;		/* "Type": TRUNCATE, or too many rows */
 } CCWatchedRow;
+
+/* Rows recorded per type in this transaction */
+typedef struct CCWatchedType
+{
+	char		typename[NAMEDATALEN * 2];	/* hash key */
+	int64		rows;
+} CCWatchedType;
 
 static MemoryContext cc_cascade_cxt = NULL;
 static List *cc_calls = NIL;
 static HTAB *cc_rows = NULL;
+static HTAB *cc_row_types = NULL;
 
 static MemoryContext cc_cascade_memory(void);
 static char *cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
@@ -184,6 +200,7 @@ cc_cascade_xact_end(bool commit)
 	}
 	cc_calls = NIL;
 	cc_rows = NULL;
+	cc_row_types = NULL;
 }
 
 /*
@@ -260,7 +277,7 @@ cc_cascade_audit_info(CCAuditInfo *info)
 			if (info->has_cascade && !reported)
 				info->missing = lappend(info->missing,
 										row->truncate ?
-										psprintf("TRUNCATE %s", row->tag) :
+										psprintf("%s (whole type)", row->tag) :
 										pstrdup(row->tag));
 		}
 	}
@@ -809,6 +826,34 @@ cc_note_row(const char *typename, const char *id, bool truncate)
 	CCWatchedRow *row;
 	bool		found;
 	int			level = GetCurrentTransactionNestLevel();
+
+	/* a bulk write: past the limit, the whole type instead of each row */
+	if (!truncate)
+	{
+		CCWatchedType *wt;
+		char		key[NAMEDATALEN * 2];
+
+		if (cc_row_types == NULL)
+		{
+			HASHCTL		ctl;
+
+			ctl.keysize = sizeof(key);
+			ctl.entrysize = sizeof(CCWatchedType);
+			ctl.hcxt = cc_cascade_memory();
+			cc_row_types = hash_create("cascade_cache watched types", 16, &ctl,
+									   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+		}
+		strlcpy(key, typename, sizeof(key));
+		wt = hash_search(cc_row_types, key, HASH_ENTER, &found);
+		if (!found)
+			wt->rows = 0;
+		if (++wt->rows > CC_MAX_WATCHED_ROWS)
+		{
+			if (wt->rows == CC_MAX_WATCHED_ROWS + 1)
+				cc_note_row(typename, NULL, true);
+			return;
+		}
+	}
 
 	full = truncate ? pstrdup(typename) : psprintf("%s:%s", typename, id);
 	cc_pending_add_dep(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
