@@ -5,6 +5,7 @@
 #   make test       install missing packages, build, install and run every test
 #   make demo       install missing packages, start a throwaway cluster, show it
 #   make demo-stop  stop the demo cluster
+#   make bench      run the benchmark suite (bench/README.md)
 
 MODULE_big = cascade_cache
 OBJS = \
@@ -49,7 +50,7 @@ include $(PGXS)
 
 $(OBJS): include/cascade_cache.h
 
-.PHONY: test demo demo-stop
+.PHONY: test demo demo-stop bench
 test:
 	./test/run-tests.sh
 
@@ -58,3 +59,6 @@ demo:
 
 demo-stop:
 	./test/demo.sh stop
+
+bench:
+	./bench/run.sh

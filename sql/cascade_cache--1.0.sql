@@ -125,12 +125,11 @@ SELECT t.tgrelid::regclass AS relation,
 COMMENT ON VIEW cascade_watched IS 'Tables watched by cascade_watch()';
 
 --
--- The audit trail: a ring of cascade_cache.audit_max_rows rows
+-- The audit trail: the latest cascade_cache.audit_max_rows rows
 --
 CREATE SEQUENCE audit_seq;
 
 CREATE UNLOGGED TABLE audit_log (
-    slot bigint PRIMARY KEY,
     id bigint NOT NULL,
     mutation_id text NOT NULL,
     database name NOT NULL,
@@ -149,12 +148,15 @@ CREATE UNLOGGED TABLE audit_log (
     entries_removed bigint NOT NULL,
     duration_us bigint NOT NULL
 );
+CREATE INDEX audit_log_id ON audit_log (id);
 
 CREATE VIEW cascade_audit AS
 SELECT id, mutation_id, database, role, application_name, committed_at,
        source, status, error, payload, payload_truncated, entities,
        entity_count, query_names, missing, entries_removed, duration_us
-  FROM audit_log;
+  FROM audit_log
+ WHERE id > (SELECT pg_catalog.max(id) FROM audit_log)
+            - coalesce(pg_catalog.current_setting('cascade_cache.audit_max_rows', true), '100000')::bigint;
 
 COMMENT ON VIEW cascade_audit IS
 'One row per committed transaction that reported a cascade or changed a watched table, and per manual invalidation';

@@ -12,15 +12,15 @@
  * The row is written at PRE_COMMIT, after the invalidation has removed the
  * entries (so it knows how many), in the committing transaction itself: a
  * transaction that rolls back leaves nothing, and a row is never written
- * for a commit that did not happen.  It is written through SPI as the
- * owner of the audit table, with a safe search_path, so mutating roles
- * need no privilege on it.
+ * for a commit that did not happen.  It goes straight into the heap and
+ * the id index (CatalogTupleInsert), which costs a few microseconds; no
+ * SPI, no executor, and no privilege of the mutating role is needed.
  *
- * The table is a ring of cascade_cache.audit_max_rows slots (slot = id mod
- * audit_max_rows, INSERT ... ON CONFLICT (slot) DO UPDATE): it never grows
- * beyond that many rows whatever the mutation rate, and needs no trimming
- * job.  Once per revolution of the ring the slots beyond audit_max_rows
- * (left over after it was lowered) are deleted.
+ * The table keeps the latest cascade_cache.audit_max_rows rows: every
+ * audit_max_rows / 10 rows (at most every 1000), the inserting backend
+ * deletes the rows that fell out of that window, so the table never holds
+ * more than 110% of it whatever the mutation rate, and no trimming job is
+ * needed.  The cascade_audit view shows exactly the window.
  *
  * The counters behind cascade_audit_metrics() are bumped in the COMMIT
  * callback, from values prepared at PRE_COMMIT (nothing there can fail).
@@ -33,10 +33,13 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/sequence.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -70,6 +73,9 @@ static int	cc_audit_status = CC_AUDIT_NONE;
 static uint64 cc_audit_removed = 0;
 
 static const char *const cc_status_names[] = {NULL, "success", "partial", "failed"};
+
+/* The trimming DELETE, planned once per backend (fully qualified) */
+static SPIPlanPtr cc_audit_trim_plan = NULL;
 
 static void cc_audit_insert(const char *mutation_id, const char *source,
 							const char *status, const char *error,
@@ -223,8 +229,12 @@ cc_text_array(List *list, int max)
 }
 
 /*
- * Insert one row into the ring, as the table's owner.  Does nothing in a
- * database where the extension is not installed.
+ * Insert one row, directly into the heap and its id index: no SPI, no
+ * executor, no permission checks (the row is written on the extension's
+ * behalf; mutating roles need no privilege on the table).  Every so many
+ * rows, delete those older than the latest audit_max_rows, so the table
+ * stays bounded.  Does nothing in a database where the extension is not
+ * installed.
  */
 static void
 cc_audit_insert(const char *mutation_id, const char *source,
@@ -232,52 +242,27 @@ cc_audit_insert(const char *mutation_id, const char *source,
 				List *entities, List *names, List *missing, uint64 removed,
 				int64 duration_us)
 {
-	static const char *sql =
-	"WITH n AS (SELECT pg_catalog.nextval('cascade_cache.audit_seq'::pg_catalog.regclass) AS id) "
-	"INSERT INTO cascade_cache.audit_log AS a "
-	"  (slot, id, mutation_id, database, role, application_name, committed_at, "
-	"   source, status, error, payload, payload_truncated, entities, entity_count, "
-	"   query_names, missing, entries_removed, duration_us) "
-	"SELECT n.id OPERATOR(pg_catalog.%) $1, n.id, $2, $3, $4, $5, pg_catalog.clock_timestamp(), "
-	"       $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM n "
-	"ON CONFLICT (slot) DO UPDATE SET id = excluded.id, mutation_id = excluded.mutation_id, "
-	"  database = excluded.database, role = excluded.role, "
-	"  application_name = excluded.application_name, committed_at = excluded.committed_at, "
-	"  source = excluded.source, status = excluded.status, error = excluded.error, "
-	"  payload = excluded.payload, payload_truncated = excluded.payload_truncated, "
-	"  entities = excluded.entities, entity_count = excluded.entity_count, "
-	"  query_names = excluded.query_names, missing = excluded.missing, "
-	"  entries_removed = excluded.entries_removed, duration_us = excluded.duration_us "
-	"RETURNING a.id";
-	Oid			argtypes[16] = {INT8OID, TEXTOID, NAMEOID, NAMEOID, TEXTOID, TEXTOID,
-		TEXTOID, TEXTOID, JSONBOID, BOOLOID, TEXTARRAYOID, INT4OID,
-	TEXTARRAYOID, TEXTARRAYOID, INT8OID, INT8OID};
-	Datum		values[16];
-	char		nulls[16];
 	Oid			nsp;
 	Oid			relid;
-	Oid			owner;
+	Oid			seqid;
+	Relation	rel;
+	TupleDesc	desc;
+	Datum	   *values;
+	bool	   *nulls;
 	HeapTuple	tuple;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			save_nestlevel;
 	const char *appname;
 	bool		truncated = false;
-	char	   *dbname;
-	char	   *rolename;
-	int64		id = 0;
+	int64		id;
+	int			period;
+	int			i;
 
 	nsp = get_namespace_oid(CC_SCHEMA_NAME, true);
 	if (!OidIsValid(nsp))
 		return;
 	relid = get_relname_relid("audit_log", nsp);
-	if (!OidIsValid(relid))
+	seqid = get_relname_relid("audit_seq", nsp);
+	if (!OidIsValid(relid) || !OidIsValid(seqid))
 		return;
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		return;
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
 
 	if (payload != NULL &&
 		VARSIZE(payload) > (Size) cc_audit_max_payload_kb * 1024)
@@ -287,84 +272,90 @@ cc_audit_insert(const char *mutation_id, const char *source,
 																			  (unsigned) VARSIZE(payload)))));
 		truncated = true;
 	}
-
-	dbname = get_database_name(MyDatabaseId);
-	rolename = GetUserNameFromId(GetUserId(), false);
 	appname = GetConfigOption("application_name", true, false);
+	id = nextval_internal(seqid, false);
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = Int64GetDatum((int64) Max(cc_audit_max_rows, 1));
-	values[1] = CStringGetTextDatum(mutation_id);
-	values[2] = CStringGetDatum(dbname);
-	values[3] = CStringGetDatum(rolename);
-	if (appname)
-		values[4] = CStringGetTextDatum(appname);
-	else
-		nulls[4] = 'n';
-	values[5] = CStringGetTextDatum(source);
-	values[6] = CStringGetTextDatum(status);
-	if (error)
-		values[7] = CStringGetTextDatum(error);
-	else
-		nulls[7] = 'n';
-	if (payload)
-		values[8] = JsonbPGetDatum(payload);
-	else
-		nulls[8] = 'n';
-	values[9] = BoolGetDatum(truncated);
-	values[10] = cc_text_array(entities, CC_AUDIT_MAX_ENTITIES);
-	values[11] = Int32GetDatum(list_length(entities));
-	values[12] = cc_text_array(names, CC_AUDIT_MAX_ENTITIES);
-	values[13] = cc_text_array(missing, CC_AUDIT_MAX_ENTITIES);
-	values[14] = Int64GetDatum((int64) removed);
-	values[15] = Int64GetDatum(duration_us);
-
-	/* NAMEOID parameters want Name datums */
-	values[2] = DirectFunctionCall1(namein, values[2]);
-	values[3] = DirectFunctionCall1(namein, values[3]);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context |
-						   SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
-
-	/* at PRE_COMMIT there is no active snapshot any more */
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "cascade_cache: SPI_connect failed");
-	if (SPI_execute_with_args(sql, 16, argtypes, values, nulls, false, 1) !=
-		SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "cascade_cache: could not write the audit row");
+	rel = table_open(relid, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+	values = palloc0(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	for (i = 0; i < desc->natts; i++)
 	{
-		bool		isnull;
+		Form_pg_attribute attr = TupleDescAttr(desc, i);
+		const char *col = NameStr(attr->attname);
 
-		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
+		nulls[i] = false;
+		if (attr->attisdropped)
+			nulls[i] = true;
+		else if (strcmp(col, "id") == 0)
+			values[i] = Int64GetDatum(id);
+		else if (strcmp(col, "mutation_id") == 0)
+			values[i] = CStringGetTextDatum(mutation_id);
+		else if (strcmp(col, "database") == 0)
+			values[i] = DirectFunctionCall1(namein,
+											CStringGetDatum(get_database_name(MyDatabaseId)));
+		else if (strcmp(col, "role") == 0)
+			values[i] = DirectFunctionCall1(namein,
+											CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+		else if (strcmp(col, "application_name") == 0 && appname != NULL)
+			values[i] = CStringGetTextDatum(appname);
+		else if (strcmp(col, "committed_at") == 0)
+			values[i] = TimestampTzGetDatum(GetCurrentTimestamp());
+		else if (strcmp(col, "source") == 0)
+			values[i] = CStringGetTextDatum(source);
+		else if (strcmp(col, "status") == 0)
+			values[i] = CStringGetTextDatum(status);
+		else if (strcmp(col, "error") == 0 && error != NULL)
+			values[i] = CStringGetTextDatum(error);
+		else if (strcmp(col, "payload") == 0 && payload != NULL)
+			values[i] = JsonbPGetDatum(payload);
+		else if (strcmp(col, "payload_truncated") == 0)
+			values[i] = BoolGetDatum(truncated);
+		else if (strcmp(col, "entities") == 0)
+			values[i] = cc_text_array(entities, CC_AUDIT_MAX_ENTITIES);
+		else if (strcmp(col, "entity_count") == 0)
+			values[i] = Int32GetDatum(list_length(entities));
+		else if (strcmp(col, "query_names") == 0)
+			values[i] = cc_text_array(names, CC_AUDIT_MAX_ENTITIES);
+		else if (strcmp(col, "missing") == 0)
+			values[i] = cc_text_array(missing, CC_AUDIT_MAX_ENTITIES);
+		else if (strcmp(col, "entries_removed") == 0)
+			values[i] = Int64GetDatum((int64) removed);
+		else if (strcmp(col, "duration_us") == 0)
+			values[i] = Int64GetDatum(duration_us);
+		else
+			nulls[i] = true;
 	}
+	tuple = heap_form_tuple(desc, values, nulls);
+	CatalogTupleInsert(rel, tuple);
+	heap_freetuple(tuple);
+	table_close(rel, RowExclusiveLock);
 
-	/*
-	 * Once per revolution of the ring, drop the slots beyond its size (left
-	 * over if audit_max_rows was lowered).
-	 */
-	if (id % Max(cc_audit_max_rows, 1) == 0)
+	/* keep the table bounded: now and then, drop what is out of the window */
+	period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
+	if (id % period == 0 && id > cc_audit_max_rows)
 	{
-		Oid			delargtypes[1] = {INT8OID};
-		Datum		delvalues[1];
+		Oid			argtypes[1] = {INT8OID};
+		Datum		args[1];
 
-		delvalues[0] = Int64GetDatum((int64) Max(cc_audit_max_rows, 1));
-		(void) SPI_execute_with_args("DELETE FROM cascade_cache.audit_log "
-									 "WHERE slot OPERATOR(pg_catalog.>=) $1",
-									 1, delargtypes, delvalues, NULL, false, 0);
+		args[0] = Int64GetDatum(id - cc_audit_max_rows);
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "cascade_cache: SPI_connect failed");
+		if (cc_audit_trim_plan == NULL)
+		{
+			SPIPlanPtr	plan = SPI_prepare("DELETE FROM cascade_cache.audit_log "
+										   "WHERE id OPERATOR(pg_catalog.<=) $1",
+										   1, argtypes);
+
+			if (plan == NULL || SPI_keepplan(plan) != 0)
+				elog(ERROR, "cascade_cache: could not prepare the audit trim");
+			cc_audit_trim_plan = plan;
+		}
+		(void) SPI_execute_plan(cc_audit_trim_plan, args, NULL, false, 0);
+		SPI_finish();
+		PopActiveSnapshot();
 	}
-	SPI_finish();
-	PopActiveSnapshot();
-
-	AtEOXact_GUC(false, save_nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 
 /*

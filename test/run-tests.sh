@@ -3,7 +3,9 @@
 #   - installs missing Debian packages, builds and installs the extension;
 #   - runs pg_regress (sql/, expected/), the isolation specs (specs/) and the
 #     TAP tests (t/), each against throwaway clusters with the library
-#     preloaded, and the benchmark smoke run.
+#     preloaded;
+#   - runs the benchmark suite's smoke version (bench/run.sh --smoke), which
+#     checks that every benchmark script still works (no judgement on speed).
 # Works as root (the clusters then run as the 'postgres' account, because
 # initdb refuses root) and as a normal user with sudo.
 set -euo pipefail
@@ -26,6 +28,11 @@ fi
 
 status=0
 cc_as_server_user make -C "$work" -s installcheck PG_CONFIG="$PG_CONFIG" || status=$?
+
+if [ $status -eq 0 ]; then
+	cc_log "benchmark smoke run"
+	bench/run.sh --smoke || status=$?
+fi
 
 if [ $status -ne 0 ]; then
 	for f in "$work"/regression.diffs "$work"/output_iso/regression.diffs; do

@@ -1,0 +1,411 @@
+#!/usr/bin/env bash
+# make bench: the cascade_cache benchmark suite.
+#
+#   bench/run.sh                 every scenario, results in bench/results/
+#   bench/run.sh --smoke         a ~10-second version that only checks the
+#                                scripts still work (run by make test)
+#   bench/run.sh hit herd ...    only the named scenarios
+#
+# Every scenario runs its competitors side by side in one run, against one
+# cluster, with pgbench and the prepared protocol.  Results:
+# bench/results/<date>-<scenario>.md, .csv and .png; the latest figures are
+# copied into bench/README.md.  See bench/README.md for how to read them.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. test/lib.sh
+. bench/lib.sh
+
+SMOKE=0
+SCENARIOS=()
+for arg in "$@"; do
+	case "$arg" in
+		--smoke) SMOKE=1 ;;
+		hit|scale|herd|mixed|invalidation|memory|large) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|invalidation|memory|large ...]" >&2; exit 2 ;;
+	esac
+done
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed invalidation memory large)
+
+BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
+BENCH_PORT=${CC_BENCH_PORT:-5491}
+PGPOOL_PORT=${CC_PGPOOL_PORT:-5493}
+BENCH_TMP=$(mktemp -d /tmp/cascade_cache_bench_tmp.XXXXXX)
+chmod 755 "$BENCH_TMP"
+DATE=$(date +%Y-%m-%d)
+
+if [ $SMOKE = 1 ]; then
+	SECS=${CC_BENCH_SECONDS:-1}
+	USERS=200
+	CLIENTS_LIST="1 4"
+	SCALE_SIZES="100 1000"
+	RESULTS="$BENCH_TMP/results"
+	MAX_MEMORY=256MB
+else
+	SECS=${CC_BENCH_SECONDS:-10}
+	USERS=10000
+	CLIENTS_LIST="1 8 32"
+	SCALE_SIZES="1000 100000 1000000"
+	RESULTS="$top/bench/results"
+	MAX_MEMORY=4GB
+fi
+mkdir -p "$RESULTS"
+
+cleanup() {
+	pgpool_stop || true
+	cluster_stop || true
+	rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
+
+cc_ensure_packages
+cc_build_install
+
+cc_log "starting the bench cluster in $BENCH_DIR (port $BENCH_PORT)"
+cluster_start "shared_buffers = '512MB'
+synchronous_commit = off
+cascade_cache.max_memory = '$MAX_MEMORY'
+cascade_cache.max_entry_size = '2MB'
+cascade_cache.audit_max_rows = 100000
+max_prepared_transactions = 0"
+cc_log "loading the demo schema ($USERS users, $((USERS * 10)) posts)"
+bpsql -v users=$USERS -f bench/schema.sql
+bpsql -c "ALTER DATABASE postgres SET search_path = public, cascade_cache"
+
+# ---------------------------------------------------------------------
+# results: rows of "scenario|variant|clients|tps|p50|p99|notes"
+# ---------------------------------------------------------------------
+declare -A ROWS
+
+record() {
+	local scenario=$1 variant=$2 clients=$3 tps=$4 p50=$5 p99=$6 notes=${7:-}
+	ROWS[$scenario]+="$variant|$clients|$tps|$p50|$p99|$notes"$'\n'
+	printf '  %-34s %3s clients %10.0f tps  p50 %7.3f ms  p99 %8.3f ms  %s\n' \
+		"$variant" "$clients" "$tps" "$p50" "$p99" "$notes"
+}
+
+# write_results SCENARIO TITLE SUMMARY: .csv, .md and .png
+write_results() {
+	local scenario=$1 title=$2 summary=$3
+	local base="$RESULTS/$DATE-$scenario"
+	{
+		echo "variant,clients,tps,p50_ms,p99_ms,notes"
+		printf '%s' "${ROWS[$scenario]:-}" | awk -F'|' 'NF { printf "%s,%s,%s,%s,%s,\"%s\"\n", $1, $2, $3, $4, $5, $6 }'
+	} > "$base.csv"
+	{
+		echo "## $title"
+		echo
+		echo "$DATE, $(nproc) cores, PostgreSQL $(bval 'SHOW server_version'), ${SECS}s per run, pgbench -M prepared."
+		echo
+		echo "| variant | clients | tps | p50 ms | p99 ms | notes |"
+		echo "|---|---:|---:|---:|---:|---|"
+		printf '%s' "${ROWS[$scenario]:-}" | awk -F'|' 'NF { printf "| %s | %s | %.0f | %.3f | %.3f | %s |\n", $1, $2, $3, $4, $5, $6 }'
+		echo
+		printf '%s\n' "$summary"
+	} > "$base.md"
+	if command -v gnuplot >/dev/null && [ -n "${ROWS[$scenario]:-}" ]; then
+		printf '%s' "${ROWS[$scenario]}" | awk -F'|' 'NF { printf "\"%s/%s\" %s %s\n", $1, $2, $3, $5 }' > "$BENCH_TMP/$scenario.dat"
+		gnuplot <<GP 2>/dev/null || true
+set terminal pngcairo size 1200,700 noenhanced font ",9"
+set output "$base.png"
+set multiplot layout 2,1 title "cascade_cache: $title ($DATE)"
+set style data histograms
+set style fill solid 0.7
+set boxwidth 0.8
+set xtics rotate by -30 left
+set grid ytics
+set ylabel "transactions/s"
+plot "$BENCH_TMP/$scenario.dat" using 2:xtic(1) title "throughput" lc rgb "#3366aa"
+set ylabel "p99 latency (ms)"
+plot "$BENCH_TMP/$scenario.dat" using 3:xtic(1) title "p99 latency" lc rgb "#cc6633"
+unset multiplot
+GP
+	fi
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# ---------------------------------------------------------------------
+# 1. the hit path
+# ---------------------------------------------------------------------
+scenario_hit() {
+	cc_log "scenario hit: a cached user document against the alternatives"
+	local s_one s_tv s_view s_cached out hits entries doc_size best_tv best_cached best_view best_pool_tv
+	doc_size=$(bval "SELECT round(avg(pg_column_size(data))) FROM (SELECT data FROM v_user WHERE id <= 100) s")
+	bval "SELECT count(cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
+	s_one=$(script_file one "SELECT 1;")
+	s_tv=$(script_file tv "\\set id random(1, $USERS)
+SELECT data FROM tv_user WHERE id = :id;")
+	s_view=$(script_file view "\\set id random(1, $USERS)
+SELECT data FROM v_user WHERE id = :id;")
+	s_cached=$(script_file cached "\\set id random(1, $USERS)
+SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
+
+	pgpool_start || echo "pgpool-II did not start" >> "$BENCH_TMP/problems"
+	for c in $CLIENTS_LIST; do
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT "$c" "$SECS" "$s_one")"; record hit "SELECT 1" "$c" "$tps" "$p50" "$p99"
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT "$c" "$SECS" "$s_tv")"; record hit "tv_user by primary key" "$c" "$tps" "$p50" "$p99"
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT "$c" "$SECS" "$s_view")"; record hit "v_user uncached" "$c" "$tps" "$p50" "$p99"
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT "$c" "$SECS" "$s_cached")"; record hit "cached_query hit" "$c" "$tps" "$p50" "$p99"
+		if [ -f "$BENCH_DIR/pgpool/pgpool.pid" ]; then
+			read -r tps p50 p99 n f <<<"$(pgb $PGPOOL_PORT "$c" "$SECS" "$s_view")"
+			record hit "pgpool cache, v_user" "$c" "$tps" "$p50" "$p99" "pgpool cache: $(pgpool_cache | awk '{print $1 " hits, " $2 " entries"}')"
+			read -r tps p50 p99 n f <<<"$(pgb $PGPOOL_PORT "$c" "$SECS" "$s_tv")"
+			record hit "pgpool cache, tv_user" "$c" "$tps" "$p50" "$p99" "pgpool cache: $(pgpool_cache | awk '{print $1 " hits, " $2 " entries"}')"
+		fi
+	done
+	pgpool_stop
+
+	# ratios at the highest client count
+	local rows="${ROWS[hit]}" cmax
+	cmax=$(echo $CLIENTS_LIST | awk '{print $NF}')
+	best_cached=$(printf '%s' "$rows" | awk -F'|' -v c="$cmax" '$1 == "cached_query hit" && $2 == c {print $3}')
+	best_tv=$(printf '%s' "$rows" | awk -F'|' -v c="$cmax" '$1 == "tv_user by primary key" && $2 == c {print $3}')
+	best_view=$(printf '%s' "$rows" | awk -F'|' -v c="$cmax" '$1 == "v_user uncached" && $2 == c {print $3}')
+	best_pool_tv=$(printf '%s' "$rows" | awk -F'|' -v c="$cmax" '$1 == "pgpool cache, tv_user" && $2 == c {print $3}')
+	write_results hit "Hit path: the ${doc_size}-byte user document" \
+"Ratios at $cmax clients (target in brackets):
+
+* cached_query hit / tv_user primary-key lookup: **$(ratio "$best_cached" "$best_tv")×** [≥ 1.0×]
+* cached_query hit / uncached v_user: **$(ratio "$best_cached" "$best_view")×** [≥ 2×]
+* cached_query hit / pgpool's cache on the tv_user lookup: **$(ratio "$best_cached" "${best_pool_tv:-0}")×** [≥ 2×]
+
+pgpool-II 4.3 does not cache queries over views (see the notes column: its
+cache stays empty for v_user); its v_user row is a pass-through."
+}
+
+# ---------------------------------------------------------------------
+# 2. scale: hit latency with 1k .. 1M entries
+# ---------------------------------------------------------------------
+scenario_scale() {
+	cc_log "scenario scale: hits with a growing number of entries"
+	local s n first last filled
+	filled=0
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	for n in $SCALE_SIZES; do
+		bval "SELECT count(cascade_cache.cached_query('SELECT \$1::int AS n, ''payload of about one hundred bytes for the scale scenario'' AS pad', jsonb_build_array(g))) FROM generate_series($((filled + 1)), $n) g" >/dev/null
+		filled=$n
+		s=$(script_file "scale_$n" "\\set i random(1, $n)
+SELECT cascade_cache.cached_query('SELECT \$1::int AS n, ''payload of about one hundred bytes for the scale scenario'' AS pad', jsonb_build_array(:i::int));")
+		read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s")"
+		record scale "$n entries" 8 "$tps" "$p50" "$p99" "entries now: $(bval 'SELECT entries FROM cascade_cache.cache_stats()')"
+	done
+	first=$(printf '%s' "${ROWS[scale]}" | awk -F'|' 'NR == 1 {print $4}')
+	last=$(printf '%s' "${ROWS[scale]}" | awk -F'|' 'NF {v = $4} END {print v}')
+	write_results scale "Scale: hit latency from $(echo $SCALE_SIZES | awk '{print $1}') to $(echo $SCALE_SIZES | awk '{print $NF}') entries" \
+"p50 latency, largest cache / smallest cache: **$(ratio "$last" "$first")×** [within 1.10×]"
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+}
+
+# ---------------------------------------------------------------------
+# 3. thundering herd
+# ---------------------------------------------------------------------
+scenario_herd() {
+	cc_log "scenario herd: 64 clients miss at once on a 200 ms query"
+	bpsql -c "CREATE OR REPLACE FUNCTION bench_slow(i int) RETURNS int LANGUAGE plpgsql STABLE AS \$\$ BEGIN PERFORM pg_sleep(0.2); RETURN i; END \$\$"
+	bpsql -c "CREATE TABLE IF NOT EXISTS herd_times (run text, elapsed float8)"
+	local mode key=0 s calls wall holder_pid
+	for mode in on off; do
+		key=$((key + 1))
+		bpsql -c "SELECT cascade_cache.cache_flush(), pg_stat_reset()" >/dev/null
+		s=$(script_file "herd_$mode" "SET cascade_cache.enabled = off;
+SELECT cascade_cache.cached_query('SELECT 1 AS warm_up');
+RESET cascade_cache.enabled;
+SET cascade_cache.coalesce = $mode;
+SELECT pg_advisory_lock_shared(4711);
+SELECT pg_advisory_unlock_shared(4711);
+SELECT extract(epoch FROM clock_timestamp()) AS t0,
+       cascade_cache.cached_query('SELECT bench_slow(\$1) AS v', jsonb_build_array($key)) AS r,
+       extract(epoch FROM clock_timestamp()) AS t1 \\gset
+INSERT INTO herd_times VALUES ('$mode', :t1 - :t0);")
+		# hold the barrier, let 64 clients queue behind it, release
+		cc_as_server_user "$PGBIN/psql" -X -q -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres \
+			-c "SELECT pg_advisory_lock(4711)" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+		sleep 0.5
+		(cd "$BENCH_TMP" && "$PGBIN/pgbench" -h 127.0.0.1 -p "$BENCH_PORT" -U postgres -n -c 64 -j 2 -t 1 -f "$s" postgres >"$BENCH_TMP/herd_$mode.out" 2>&1) &
+		local pgb_pid=$!
+		for _ in $(seq 1 100); do
+			[ "$(bval "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4711 AND NOT granted")" -ge 64 ] && break
+			sleep 0.1
+		done
+		holder_pid=$(bval "SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(600)'")
+		bval "SELECT pg_terminate_backend($holder_pid)" >/dev/null
+		wait $pgb_pid || true
+		grep -q 'processed: 64/64' "$BENCH_TMP/herd_$mode.out" ||
+			echo "herd ($mode): $(grep -m1 'processed\|error' "$BENCH_TMP/herd_$mode.out")" >> "$BENCH_TMP/problems"
+		sleep 1
+		calls=$(bval "SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'bench_slow'")
+		wall=$(bval "SELECT round(max(elapsed)::numeric * 1000, 1) FROM herd_times WHERE run = '$mode'")
+		record herd "coalesce $mode" 64 0 "$(bval "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY elapsed)::numeric * 1000, 3) FROM herd_times WHERE run = '$mode'")" "$wall" "executions: $calls"
+	done
+	write_results herd "Thundering herd: 64 simultaneous misses on a 200 ms query" \
+"Executions of the query, and the latency of the 64 calls (p99 column = the slowest). Target: a herd costs 1 execution."
+}
+
+# ---------------------------------------------------------------------
+# 4. mixed 80/20 reads and mutations, with the stale-read checker
+# ---------------------------------------------------------------------
+scenario_mixed() {
+	cc_log "scenario mixed: 80% reads, 20% mutations"
+	local read create update delete checker bumper rates r before after hits misses stale
+	read=$(script_file m_read "\\set id random_exponential(1, $USERS, 8)
+SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
+	create=$(script_file m_create "\\set a random(1, $USERS)
+SELECT create_post(:a, 'bench post', 'written by the mixed benchmark');")
+	update=$(script_file m_update "\\set a random(1, $USERS)
+SELECT update_user(:a, 'renamed by the benchmark');")
+	delete=$(script_file m_delete "\\set p random(1, $((USERS * 10)))
+SELECT delete_post(:p);")
+	checker=$(script_file m_check "\\set v random(1, 100)
+SELECT check_version(:v);")
+	bumper=$(script_file m_bump "\\set v random(1, 100)
+SELECT bump_version(:v);")
+	if [ $SMOKE = 1 ]; then rates="200 max"; else rates="2000 5000 10000 max"; fi
+	for r in $rates; do
+		local ropt=()
+		[ "$r" != max ] && ropt=(-R "$r")
+		before=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
+		read -r tps p50 p99 n f <<<"$(PGB_KEEP_OUTPUT="$BENCH_TMP/mixed_$r.out" pgb $BENCH_PORT 16 "$SECS" "$read@70" -f "$checker@10" -f "$create@8" -f "$update@6" -f "$delete@4" -f "$bumper@2" "${ropt[@]}")"
+		after=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
+		hits=$(( $(echo "$after" | cut -d' ' -f1) - $(echo "$before" | cut -d' ' -f1) ))
+		misses=$(( $(echo "$after" | cut -d' ' -f2) - $(echo "$before" | cut -d' ' -f2) ))
+		stale=$(grep -c 'stale read' "$BENCH_TMP/mixed_$r.out" || true)
+		record mixed "rate $r" 16 "$tps" "$p50" "$p99" "hit rate $(awk -v h=$hits -v m=$misses 'BEGIN { if (h + m) printf "%.1f%%", 100 * h / (h + m); else print "n/a" }'), stale reads: $stale, other failures: $((f - stale))"
+	done
+	write_results mixed "Mixed workload: 80% cached reads, 20% mutations (create_post, update_user, delete_post)" \
+"Readers read v_user documents (exponentially skewed ids) through cached_query; 10% of the
+transactions are the stale-read checker, which reads a version directly and then through
+cached_query and fails if the cached one is older; writers bump those versions. A stale
+read aborts a pgbench client, so the count must be 0 [target: 0]. Relation-level
+invalidation: every mutation of tb_user or tb_post invalidates every document that read it."
+}
+
+# ---------------------------------------------------------------------
+# 5. invalidation cost
+# ---------------------------------------------------------------------
+scenario_invalidation() {
+	cc_log "scenario invalidation: the cost of invalidating, and of committing a write"
+	local n k base
+	if [ $SMOKE = 1 ]; then n=2000; else n=1000000; fi
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	cc_log "  filling $n entries tagged Single:i, Ten:i/10, Thousand:i/1000"
+	bval "SELECT count(cascade_cache.cached_query('SELECT jsonb_build_array(jsonb_build_object(''__typename'', ''Single'', ''id'', \$1::int), jsonb_build_object(''__typename'', ''Ten'', ''id'', \$1::int / 10), jsonb_build_object(''__typename'', ''Thousand'', ''id'', \$1::int / 1000)) AS tags', jsonb_build_array(g))) FROM generate_series(1, $n) g" >/dev/null
+	bval "TRUNCATE cascade_cache.audit_log" >/dev/null
+	for k in Single Ten Thousand; do
+		for i in $(seq 1 20); do
+			bval "SELECT cascade_cache.cascade_invalidate('{\"updated\": [{\"__typename\": \"$k\", \"id\": $((i * 37))}]}')" >/dev/null
+		done
+		read -r med removed <<<"$(bval "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_us), round(avg(entries_removed)) FROM cascade_cache.cascade_audit WHERE entities[1] LIKE '$k:%'" | tr '|' ' ')"
+		record invalidation "invalidate $k (in $n entries)" 1 0 "$(awk -v u="$med" 'BEGIN { printf "%.3f", u / 1000 }')" 0 "median ${med} µs for ${removed} entries removed"
+	done
+
+	# commit overhead on a 1-row UPDATE
+	local upd casc
+	upd=$(script_file upd "\\set id random(1, $USERS)
+BEGIN;
+UPDATE tb_user SET bio = bio WHERE id = :id;
+COMMIT;")
+	casc=$(script_file upd_casc "\\set id random(1, $USERS)
+BEGIN;
+UPDATE tb_user SET bio = bio WHERE id = :id;
+SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated', jsonb_build_array(jsonb_build_object('__typename', 'User', 'id', :id::int))));
+COMMIT;")
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	cluster_restart plain
+	read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 4 "$SECS" "$upd")"; base=$tps
+	record invalidation "UPDATE, cascade_cache not loaded" 4 "$tps" "$p50" "$p99"
+	cluster_restart cache
+	read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 4 "$SECS" "$upd")"
+	record invalidation "UPDATE, nothing cached" 4 "$tps" "$p50" "$p99" "$(ratio "$tps" "$base")× of not loaded"
+	bpsql -c "SELECT cascade_cache.cascade_watch('tb_user')" >/dev/null
+	read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 4 "$SECS" "$upd")"
+	record invalidation "UPDATE, table watched" 4 "$tps" "$p50" "$p99" "$(ratio "$tps" "$base")× of not loaded"
+	bpsql -c "ALTER DATABASE postgres SET cascade_cache.audit = off" >/dev/null
+	read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 4 "$SECS" "$casc")"; local audit_off=$tps
+	record invalidation "UPDATE + cascade, audit off" 4 "$tps" "$p50" "$p99" "$(ratio "$tps" "$base")× of not loaded"
+	bpsql -c "ALTER DATABASE postgres RESET cascade_cache.audit" >/dev/null
+	read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 4 "$SECS" "$casc")"
+	record invalidation "UPDATE + cascade, audit on" 4 "$tps" "$p50" "$p99" "audit on / off: $(ratio "$tps" "$audit_off")× [≥ 0.90×]"
+	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user')" >/dev/null
+	write_results invalidation "Invalidation cost" \
+"The first rows give the time one commit spent invalidating an entity held by 1, 10
+and 1000 entries in a cache of $n entries (median of 20, p50 column in ms; target for
+one entity: < 50 µs). The UPDATE rows measure the commit overhead on a 1-row UPDATE
+(synchronous_commit = off, so that the overhead is not hidden behind WAL flushes)."
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+}
+
+# ---------------------------------------------------------------------
+# 6. memory per entry
+# ---------------------------------------------------------------------
+scenario_memory() {
+	cc_log "scenario memory: bytes per entry"
+	local n payload bytes entries per docs
+	if [ $SMOKE = 1 ]; then n=1000; else n=100000; fi
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	bval "SELECT count(cascade_cache.cached_query('SELECT \$1::int AS n, repeat(''x'', 80) AS pad', jsonb_build_array(g))) FROM generate_series(1, $n) g" >/dev/null
+	payload=$(bval "SELECT pg_column_size(cascade_cache.cached_query('SELECT \$1::int AS n, repeat(''x'', 80) AS pad', '[1]'))")
+	read -r bytes entries <<<"$(bval "SELECT bytes_used, entries FROM cascade_cache.cache_stats()" | tr '|' ' ')"
+	per=$(( bytes / entries - payload ))
+	record memory "${payload}-byte payloads" 0 0 0 0 "$entries entries, $bytes bytes: $per bytes of overhead per entry; at 1M entries $((bytes / entries)) MB"
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	docs=$USERS
+	bval "SELECT count(cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(g))) FROM generate_series(1, $docs) g" >/dev/null
+	payload=$(bval "SELECT round(avg(pg_column_size(cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(g))))) FROM generate_series(1, 100) g")
+	read -r bytes entries <<<"$(bval "SELECT bytes_used, entries FROM cascade_cache.cache_stats()" | tr '|' ' ')"
+	per=$(( bytes / entries - payload ))
+	record memory "${payload}-byte user documents" 0 0 0 0 "$entries entries, $bytes bytes: $per bytes of overhead per entry (11 entity tags each); at 1M entries $((bytes / entries)) MB"
+	write_results memory "Memory per entry" \
+"Overhead = accounted bytes per entry minus the payload: the dshash item, the blob header,
+the dependency links (relations and entity tags), DSA size-class rounding, a share of the
+hash table. Target: ≤ 200 bytes. (At 1M entries the total is that per-entry figure in
+MB.)"
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+}
+
+# ---------------------------------------------------------------------
+# 7. large responses
+# ---------------------------------------------------------------------
+scenario_large() {
+	cc_log "scenario large: 100 kB and 1 MB entries"
+	bpsql -c "DROP TABLE IF EXISTS bench_blob" -c "CREATE TABLE bench_blob (id int PRIMARY KEY, data jsonb)" \
+		-c "INSERT INTO bench_blob SELECT g, jsonb_build_object('id', g, 'chunks', (SELECT jsonb_agg(md5(g::text || c::text)) FROM generate_series(1, 3000) c)) FROM generate_series(1, 10) g" \
+		-c "INSERT INTO bench_blob SELECT 100 + g, jsonb_build_object('id', g, 'chunks', (SELECT jsonb_agg(md5(g::text || c::text)) FROM generate_series(1, 30000) c)) FROM generate_series(1, 10) g" \
+		-c "VACUUM ANALYZE bench_blob" >/dev/null 2>&1
+	local size lo hi s_direct s_cached
+	for size in 100kB 1MB; do
+		if [ $size = 100kB ]; then lo=1; hi=10; else lo=101; hi=110; fi
+		bval "SELECT count(cascade_cache.cached_query('SELECT data FROM bench_blob WHERE id = \$1', jsonb_build_array(g))) FROM generate_series($lo, $hi) g" >/dev/null
+		s_direct=$(script_file "large_d_$size" "\\set id random($lo, $hi)
+SELECT data FROM bench_blob WHERE id = :id;")
+		s_cached=$(script_file "large_c_$size" "\\set id random($lo, $hi)
+SELECT cascade_cache.cached_query('SELECT data FROM bench_blob WHERE id = \$1', jsonb_build_array(:id::int));")
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s_direct")"; local d=$tps
+		record large "$size, uncached" 8 "$tps" "$p50" "$p99" "$(bval "SELECT pg_column_size(data) FROM bench_blob WHERE id = $lo") bytes"
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s_cached")"
+		record large "$size, cached_query hit" 8 "$tps" "$p50" "$p99" "$(ratio "$tps" "$d")× uncached"
+	done
+	write_results large "Large responses" \
+"Hit throughput for 100 kB and 1 MB results against running the query. The uncached
+documents are stored compressed (TOAST), so each read decompresses them; the cache keeps
+them uncompressed and copies them."
+}
+
+for s in "${SCENARIOS[@]}"; do
+	"scenario_$s"
+done
+
+if [ -s "$BENCH_TMP/problems" ]; then
+	cc_log "some benchmark runs did not work:"
+	sed 's/^/    /' "$BENCH_TMP/problems"
+	[ $SMOKE = 1 ] && exit 1
+fi
+if [ $SMOKE = 1 ]; then
+	cc_log "smoke run done: every scenario ran (no judgement on speed)"
+	ls "$RESULTS"
+else
+	bench/update-readme.sh "$RESULTS" "$DATE"
+	cc_log "results in bench/results/$DATE-*.md, .csv, .png; latest figures in bench/README.md"
+fi
