@@ -69,7 +69,7 @@ cascade_cache.max_entry_size = '2MB'
 cascade_cache.audit_max_rows = 100000
 max_prepared_transactions = 0"
 cc_log "loading the demo schema ($USERS users, $((USERS * 10)) posts)"
-bpsql -v users=$USERS -f bench/schema.sql
+bpsql -v users=$USERS < bench/schema.sql
 bpsql -c "ALTER DATABASE postgres SET search_path = public, cascade_cache"
 
 # ---------------------------------------------------------------------

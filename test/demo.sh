@@ -52,11 +52,11 @@ start() {
 	cluster_start "shared_buffers = '256MB'
 cascade_cache.max_memory = '512MB'"
 	cc_log "loading the demo application: 10,000 users, 100,000 posts"
-	bpsql -f bench/schema.sql >/dev/null
+	bpsql < bench/schema.sql >/dev/null
 	bpsql -c "ALTER DATABASE postgres SET search_path = public, cascade_cache"
 	bpsql -c "SELECT cascade_watch('tb_user'), cascade_watch('tb_post', 'Post')" >/dev/null
 
-	cc_as_server_user "$PGBIN/psql" -X -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres -f bench/demo.sql
+	cc_as_server_user "$PGBIN/psql" -X -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres -d postgres < bench/demo.sql
 
 	read=$(script_file read "\\set id random_exponential(1, 10000, 8)
 SELECT cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")

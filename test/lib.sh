@@ -48,7 +48,9 @@ cc_server_user() {
 # Run a command as the server user.
 cc_as_server_user() {
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u postgres -- env PATH="/usr/lib/postgresql/15/bin:$PATH" "$@"
+		# from /, which the server account can always enter (the clone may
+		# sit in root's home); paths given to it must be absolute
+		runuser -u postgres -- env -C / PATH="/usr/lib/postgresql/15/bin:$PATH" "$@"
 	else
 		env PATH="/usr/lib/postgresql/15/bin:$PATH" "$@"
 	fi
