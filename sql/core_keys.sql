@@ -131,6 +131,28 @@ RESET ROLE;
 SET cascade_cache.key_settings = 'a b';
 RESET cascade_cache.key_settings;
 
+-- every key setting's value counts, also numeric ones (whose values
+-- PostgreSQL formats into one shared buffer), and a change of any one of
+-- them, or of search_path, between two calls makes a new key
+SET cascade_cache.key_settings = 'work_mem, maintenance_work_mem';
+SET work_mem = '1MB';
+SET maintenance_work_mem = '8MB';
+SELECT probe('SELECT current_setting(''work_mem'') AS w, current_setting(''maintenance_work_mem'') AS m');
+SET work_mem = '2MB';
+SELECT probe('SELECT current_setting(''work_mem'') AS w, current_setting(''maintenance_work_mem'') AS m');
+SET maintenance_work_mem = '16MB';
+SELECT probe('SELECT current_setting(''work_mem'') AS w, current_setting(''maintenance_work_mem'') AS m');
+SET work_mem = '1MB';
+SET maintenance_work_mem = '8MB';
+SELECT probe('SELECT current_setting(''work_mem'') AS w, current_setting(''maintenance_work_mem'') AS m');
+SET search_path = cascade_cache, public;
+SELECT probe('SELECT current_setting(''search_path'') AS p');
+SET search_path = public, cascade_cache;
+SELECT probe('SELECT current_setting(''search_path'') AS p');
+RESET work_mem;
+RESET maintenance_work_mem;
+RESET cascade_cache.key_settings;
+
 REVOKE ALL ON docs, notes, regional FROM cc_alice, cc_bob;
 REVOKE ALL ON SCHEMA cascade_cache FROM cc_alice, cc_bob, cc_carol;
 REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats() FROM cc_alice, cc_bob, cc_carol;
