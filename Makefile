@@ -23,7 +23,8 @@ OBJS = \
 	src/stats.o \
 	src/tags.o \
 	src/cascade.o \
-	src/audit.o
+	src/audit.o \
+	src/precise.o
 
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql
@@ -34,7 +35,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys cascade pgtap_api
+REGRESS = core_api core_bypass core_invalidation core_keys cascade precise pgtap_api
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

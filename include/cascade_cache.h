@@ -19,6 +19,8 @@
  *	jsonb_dest.c	a DestReceiver that turns rows into a jsonb array
  *	invalidate.c	executor and utility hooks, transaction callbacks and
  *					the generation fence
+ *	precise.c		precise invalidation: the keys a fill looked up, the
+ *					rows a write changed
  *	twophase.c		invalidation across PREPARE and COMMIT PREPARED
  *	worker.c		the background worker: expiry, eviction, upkeep
  *	stats.c			counters and the statistics functions
@@ -40,7 +42,9 @@
 #ifndef CASCADE_CACHE_H
 #define CASCADE_CACHE_H
 
+#include "access/htup.h"
 #include "access/xact.h"
+#include "executor/execdesc.h"
 #include "fmgr.h"
 #include "lib/dshash.h"
 #include "nodes/params.h"
@@ -50,6 +54,7 @@
 #include "storage/lwlock.h"
 #include "utils/dsa.h"
 #include "utils/jsonb.h"
+#include "utils/relcache.h"
 #include "utils/timestamp.h"
 
 #define CC_EXTENSION_NAME		"cascade_cache"
@@ -113,7 +118,9 @@ typedef enum CCDepKind
 	CC_DEP_TYPE = 5,			/* every entity of a type, "Type" */
 	CC_DEP_NAME = 6,			/* a query name */
 	CC_DEP_NAME_ARGS = 7,		/* a query name with given parameters */
-	CC_DEP_NAME_ANY = 8			/* fence only: any query name of a database */
+	CC_DEP_NAME_ANY = 8,		/* fence only: any query name of a database */
+	CC_DEP_REL_SCAN = 9,		/* a read of a relation other than by key */
+	CC_DEP_ROW_KEY = 10			/* a key looked up: relation, column, value */
 } CCDepKind;
 
 /* Entity tags kept per entry before it falls back to type tags only */
@@ -484,6 +491,14 @@ struct CCFill
 	CCFill	   *outer;
 };
 extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
+extern CCFill *cc_fill_current(void);
+extern void cc_pending_add_relation(Oid relid);
+
+/* precise.c */
+extern bool cc_precise_enabled;
+extern bool cc_precise_write(Oid relid);
+extern void cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk);
+extern void cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill);
 
 /* coalesce.c */
 extern Size cc_coalesce_shmem_size(void);

@@ -80,7 +80,8 @@ SELECT results_eq(
            ('cascade_cache.key_settings', '', '', 'superuser'),
            ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),
            ('cascade_cache.max_inflight', '16384', '', 'postmaster'),
-           ('cascade_cache.max_memory', '65536', 'kB', 'sighup')$$,
+           ('cascade_cache.max_memory', '65536', 'kB', 'sighup'),
+           ('cascade_cache.precise_invalidation', 'on', '', 'superuser')$$,
   'GUCs, defaults and contexts');
 SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,
                  'max_memory can only change in postgresql.conf');

@@ -129,6 +129,7 @@ static JsonbValue *cc_get_key(JsonbContainer *obj, const char *camel,
 							  const char *snake);
 static void cc_collect_typenames(JsonbContainer *c, List **types);
 static void cc_note_row(const char *typename, const char *id, bool truncate);
+static bool cc_count_row(const char *typename);
 static List *cc_append_unique(List *list, const char *s);
 
 /* ----------------------------------------------------------------
@@ -817,6 +818,42 @@ cascade_invalidate(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
+/*
+ * Count one changed row of 'typename'.  Past CC_MAX_WATCHED_ROWS rows in
+ * the transaction it is a bulk write: the whole type is invalidated
+ * instead (noted again for every further row, so that the note survives
+ * the rollback of the savepoint that crossed the limit), and true is
+ * returned.
+ */
+static bool
+cc_count_row(const char *typename)
+{
+	CCWatchedType *wt;
+	char		key[NAMEDATALEN * 2];
+	bool		found;
+
+	if (cc_row_types == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(key);
+		ctl.entrysize = sizeof(CCWatchedType);
+		ctl.hcxt = cc_cascade_memory();
+		cc_row_types = hash_create("cascade_cache watched types", 16, &ctl,
+								   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
+	strlcpy(key, typename, sizeof(key));
+	wt = hash_search(cc_row_types, key, HASH_ENTER, &found);
+	if (!found)
+		wt->rows = 0;
+	if (++wt->rows > CC_MAX_WATCHED_ROWS)
+	{
+		cc_note_row(typename, NULL, true);
+		return true;
+	}
+	return false;
+}
+
 /* Record a changed row ("Type:id") or a truncated type ("Type"). */
 static void
 cc_note_row(const char *typename, const char *id, bool truncate)
@@ -826,34 +863,6 @@ cc_note_row(const char *typename, const char *id, bool truncate)
 	CCWatchedRow *row;
 	bool		found;
 	int			level = GetCurrentTransactionNestLevel();
-
-	/* a bulk write: past the limit, the whole type instead of each row */
-	if (!truncate)
-	{
-		CCWatchedType *wt;
-		char		key[NAMEDATALEN * 2];
-
-		if (cc_row_types == NULL)
-		{
-			HASHCTL		ctl;
-
-			ctl.keysize = sizeof(key);
-			ctl.entrysize = sizeof(CCWatchedType);
-			ctl.hcxt = cc_cascade_memory();
-			cc_row_types = hash_create("cascade_cache watched types", 16, &ctl,
-									   HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
-		}
-		strlcpy(key, typename, sizeof(key));
-		wt = hash_search(cc_row_types, key, HASH_ENTER, &found);
-		if (!found)
-			wt->rows = 0;
-		if (++wt->rows > CC_MAX_WATCHED_ROWS)
-		{
-			if (wt->rows == CC_MAX_WATCHED_ROWS + 1)
-				cc_note_row(typename, NULL, true);
-			return;
-		}
-	}
 
 	full = truncate ? pstrdup(typename) : psprintf("%s:%s", typename, id);
 	cc_pending_add_dep(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
@@ -892,6 +901,7 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 	const char *typename;
 	TupleDesc	tupdesc;
 	int			attnum;
+	bool		bulk;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -928,23 +938,28 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 						trigger->tgargs[1]),
 				 errhint("Watch it again with cascade_cache.cascade_watch().")));
 
+	bulk = cc_count_row(typename);
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
 		trigdata->tg_newtuple : trigdata->tg_trigtuple;
-		char	   *id = SPI_getvalue(tuple, tupdesc, attnum);
+		char	   *id = bulk ? NULL : SPI_getvalue(tuple, tupdesc, attnum);
 
 		if (id != NULL)
 			cc_note_row(typename, id, false);
+		cc_precise_note_row(trigdata->tg_relation, tuple, bulk);
 	}
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		char	   *id = SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attnum);
+		char	   *id = bulk ? NULL :
+		SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attnum);
 
 		if (id != NULL)
 			cc_note_row(typename, id, false);
+		cc_precise_note_row(trigdata->tg_relation, trigdata->tg_trigtuple,
+							bulk);
 	}
 	return PointerGetDatum(NULL);
 }
@@ -1086,16 +1101,23 @@ cascade_watch(PG_FUNCTION_ARGS)
 
 		/* partitions get the row trigger by cloning from the parent */
 		if (!is_partition)
+		{
 			cc_spi_exec(psprintf("CREATE OR REPLACE TRIGGER cascade_cache_watch "
 								 "AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW "
 								 "EXECUTE FUNCTION cascade_cache.cascade_watch_trigger(%s, %s)",
 								 qualified, quote_literal_cstr(typename),
 								 quote_literal_cstr(idcol)));
+			/* also under session_replication_role = replica */
+			cc_spi_exec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER cascade_cache_watch",
+								 qualified));
+		}
 		cc_spi_exec(psprintf("CREATE OR REPLACE TRIGGER cascade_cache_watch_truncate "
 							 "AFTER TRUNCATE ON %s FOR EACH STATEMENT "
 							 "EXECUTE FUNCTION cascade_cache.cascade_watch_trigger(%s, %s)",
 							 qualified, quote_literal_cstr(typename),
 							 quote_literal_cstr(idcol)));
+		cc_spi_exec(psprintf("ALTER TABLE %s ENABLE ALWAYS TRIGGER cascade_cache_watch_truncate",
+							 qualified));
 	}
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -131,6 +131,17 @@ _PG_init(void)
 							   NULL,
 							   NULL);
 
+	DefineCustomBoolVariable("cascade_cache.precise_invalidation",
+							 "Invalidates entries by the keys they looked up in watched tables.",
+							 "When off, every write to a table invalidates every entry that read it.",
+							 &cc_precise_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
 	DefineCustomBoolVariable("cascade_cache.coalesce",
 							 "Coalesces concurrent misses of one key into one execution.",
 							 NULL,

@@ -9,7 +9,10 @@
  *	- ExecutorStart_hook sees every plan the backend runs, including SQL
  *	  run inside functions and triggers and foreign-key actions: the result
  *	  relations of INSERT, UPDATE, DELETE and MERGE (and data-modifying
- *	  WITH) are recorded in a pending set, with the subtransaction level.
+ *	  WITH) are recorded in a pending set, with the subtransaction level,
+ *	  unless they are watched tables whose trigger reports every changed
+ *	  row (precise.c).  The same hook lets precise.c record what a fill
+ *	  reads.
  *	- ProcessUtility_hook records the target of COPY FROM (and lets
  *	  twophase.c see PREPARE TRANSACTION and COMMIT/ROLLBACK PREPARED).
  *	- At commit, xactGetCommittedInvalidationMessages() lists the relcache
@@ -379,6 +382,13 @@ cc_fill_active(void)
 	return cc_current_fill != NULL;
 }
 
+/* The innermost fill running, or NULL. */
+CCFill *
+cc_fill_current(void)
+{
+	return cc_current_fill;
+}
+
 /* Record a dependency of a fill (and of the fills it is nested in). */
 void
 cc_fill_add_dep(CCFill *fill, uint64 dep)
@@ -442,28 +452,14 @@ cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		{
 			RangeTblEntry *rte = rt_fetch(lfirst_int(lc), pstmt->rtable);
 
-			cc_pending_add(rte->relid);
+			/* a watched table's trigger describes the write row by row */
+			if (!cc_precise_write(rte->relid))
+				cc_pending_add(rte->relid);
 		}
 	}
 
 	if (cc_current_fill != NULL)
-	{
-		foreach(lc, pstmt->rtable)
-		{
-			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-			CCBypassReason reason;
-
-			if (rte->rtekind != RTE_RELATION)
-				continue;
-			reason = cc_check_relation(rte->relid, rte->relkind);
-			if (reason != CC_BYPASS_NONE &&
-				cc_current_fill->reason == CC_BYPASS_NONE)
-				cc_current_fill->reason = reason;
-			cc_fill_add_dep(cc_current_fill,
-							cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
-										rte->relid));
-		}
-	}
+		cc_precise_fill_start(queryDesc, cc_current_fill);
 }
 
 /*
@@ -532,6 +528,13 @@ cc_pending_add(Oid relid)
 	rel = hash_search(cc_pending_rels, &relid, HASH_ENTER, &found);
 	if (!found || level < rel->level)
 		rel->level = level;
+}
+
+/* Invalidate relation 'relid' as a whole at commit (a bulk write). */
+void
+cc_pending_add_relation(Oid relid)
+{
+	cc_pending_add(relid);
 }
 
 static void
