@@ -67,6 +67,9 @@
  */
 #define CC_NUM_STRIPES			65536
 
+/* Invalidated entries remembered to measure invalidation precision */
+#define CC_NUM_GHOSTS			16384
+
 /* Size of the part of the DSA area that lives in fixed shared memory. */
 #define CC_DSA_INPLACE_SIZE		(256 * 1024)
 
@@ -187,6 +190,7 @@ typedef struct CCBlob
 	Size		alloc_size;		/* accounted size of this blob */
 	uint32		payload_len;	/* VARSIZE of the payload */
 	uint32		payload_off;	/* offset of the payload from the blob */
+	uint32		payload_hash;	/* hash_bytes() of the payload */
 	uint16		ndeps;
 	uint16		name_len;
 	volatile uint8 referenced;	/* CLOCK reference bit */
@@ -243,6 +247,8 @@ typedef enum CCCounter
 	CC_STAT_INVALIDATIONS,
 	CC_STAT_INVALIDATION_EVENTS,
 	CC_STAT_STORE_RACES,
+	CC_STAT_REFILL_UNCHANGED,	/* invalidated, then stored again unchanged */
+	CC_STAT_REFILL_CHANGED,		/* invalidated, then stored with a change */
 	/* request coalescing (coalesce.c) */
 	CC_STAT_COALESCE_LEADS,		/* fills led while others could wait */
 	CC_STAT_COALESCE_WAITS,		/* waits for another backend's fill */
@@ -384,6 +390,7 @@ typedef struct CCShared
 	TimestampTz stats_reset_time;
 	int			nstats_slots;
 	CCStripe   *stripes;		/* CC_NUM_STRIPES */
+	pg_atomic_uint64 *ghosts;	/* CC_NUM_GHOSTS, see cache_shmem.c */
 	CCBackendStats *stats;		/* nstats_slots */
 	int			nprepared;		/* max_prepared_transactions */
 	CCPreparedSlot *prepared;	/* nprepared */

@@ -26,6 +26,7 @@ SELECT has_function('cascade_cache', 'cache_stats_reset', '{}'::name[]);
 SELECT is((SELECT proargnames::text[] FROM pg_proc WHERE oid = 'cascade_cache.cache_stats'::regproc),
           ARRAY['hits', 'misses', 'bypasses', 'stores', 'rejected_stores', 'store_races',
                 'evictions', 'expirations', 'invalidations', 'invalidation_events',
+                'refills_unchanged', 'refills_changed', 'invalidation_precision_pct',
                 'coalesce_leaders', 'coalesce_waits', 'coalesce_takeovers',
                 'coalesce_timeouts', 'coalesce_unshareable', 'coalesce_table_full',
                 'coalesce_wait_total_ms', 'coalesce_wait_max_ms', 'db_calls_saved',

@@ -180,6 +180,17 @@ RESET enable_indexonlyscan;
 SET enable_bitmapscan = off;
 SELECT cache_flush() >= 0 AS ok;
 
+-- Invalidation precision: an invalidated entry that is stored again tells
+-- whether its result had changed
+SELECT cache_stats_reset();
+SELECT split_part(probe('SELECT name FROM author WHERE id = $1', '[1]'), ' ', 1) AS first;
+UPDATE author SET country = country WHERE id = 1;	-- the name does not change
+SELECT split_part(probe('SELECT name FROM author WHERE id = $1', '[1]'), ' ', 1) AS unchanged;
+UPDATE author SET name = 'ada b.' WHERE id = 1;
+SELECT split_part(probe('SELECT name FROM author WHERE id = $1', '[1]'), ' ', 1) AS changed;
+SELECT invalidations, refills_unchanged, refills_changed, invalidation_precision_pct
+  FROM cache_stats();
+
 -- Watched again (cascade_watch() replaces its triggers): still precise
 SELECT cascade_watch('author');
 SELECT survivors() IS NOT NULL AS refilled;

@@ -121,6 +121,8 @@ static void cc_release_blob(dsa_pointer blob_dp);
 static void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
 static void cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob);
 static bool cc_remove_by_key(const CCKey *key, uint64 serial, int counter);
+static void cc_ghost_note(const CCKey *key, uint32 payload_hash);
+static void cc_ghost_check(const CCKey *key, uint32 payload_hash);
 static uint64 cc_scan_entries(CCScanMode mode, Oid dbid, int counter);
 static int	cc_uint64_cmp(const void *a, const void *b);
 
@@ -149,6 +151,7 @@ cc_shmem_size(void)
 
 	size = MAXALIGN(sizeof(CCShared));
 	size = add_size(size, MAXALIGN(mul_size(CC_NUM_STRIPES, sizeof(CCStripe))));
+	size = add_size(size, MAXALIGN(mul_size(CC_NUM_GHOSTS, sizeof(pg_atomic_uint64))));
 	size = add_size(size, MAXALIGN(mul_size(cc_num_stats_slots(),
 											sizeof(CCBackendStats))));
 	size = add_size(size, MAXALIGN(cc_twophase_shmem_size()));
@@ -181,6 +184,8 @@ cc_shmem_init(void)
 		p = (char *) s + MAXALIGN(sizeof(CCShared));
 		s->stripes = (CCStripe *) p;
 		p += MAXALIGN(mul_size(CC_NUM_STRIPES, sizeof(CCStripe)));
+		s->ghosts = (pg_atomic_uint64 *) p;
+		p += MAXALIGN(mul_size(CC_NUM_GHOSTS, sizeof(pg_atomic_uint64)));
 		s->nstats_slots = cc_num_stats_slots();
 		s->stats = (CCBackendStats *) p;
 		p += MAXALIGN(mul_size(s->nstats_slots, sizeof(CCBackendStats)));
@@ -221,6 +226,8 @@ cc_shmem_init(void)
 			pg_atomic_init_u64(&s->stripes[i].gen, 0);
 			pg_atomic_init_u32(&s->stripes[i].inprogress, 0);
 		}
+		for (i = 0; i < CC_NUM_GHOSTS; i++)
+			pg_atomic_init_u64(&s->ghosts[i], 0);
 		for (i = 0; i < s->nstats_slots; i++)
 		{
 			int			c;
@@ -596,6 +603,7 @@ typedef enum CCStoreOutcome
 } CCStoreOutcome;
 
 static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
+									   uint32 payload_hash,
 									   const uint64 *deps, int ndeps,
 									   const char *name, int64 ttl_us,
 									   uint64 s0, CCStoreResult *result);
@@ -624,6 +632,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	int			ndeps;
 	int			attempt;
 	int			i;
+	uint32		payload_hash;
 
 	cc_attach();
 
@@ -642,13 +651,16 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 		return CC_STORE_REFUSED;
 	}
 
+	payload_hash = hash_bytes((const unsigned char *) payload, VARSIZE(payload));
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		CCStoreResult result;
 
-		if (cc_store_attempt(key, payload, deps, ndeps, name, ttl_us, s0,
-							 &result) == CC_STORE_DONE)
+		if (cc_store_attempt(key, payload, payload_hash, deps, ndeps, name,
+							 ttl_us, s0, &result) == CC_STORE_DONE)
 		{
+			if (result == CC_STORE_STORED)
+				cc_ghost_check(key, payload_hash);
 			pfree(deps);
 			return result;
 		}
@@ -683,9 +695,9 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
  * the same cleanup.
  */
 static CCStoreOutcome
-cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
-				 int ndeps, const char *name, int64 ttl_us, uint64 s0,
-				 CCStoreResult *result)
+cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
+				 const uint64 *deps, int ndeps, const char *name,
+				 int64 ttl_us, uint64 s0, CCStoreResult *result)
 {
 	int			name_len = name ? strlen(name) : 0;
 	uint32		payload_len = VARSIZE(payload);
@@ -720,6 +732,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, const uint64 *deps,
 	blob->alloc_size = accounted;
 	blob->payload_len = payload_len;
 	blob->payload_off = MAXALIGN(header_size);
+	blob->payload_hash = payload_hash;
 	blob->ndeps = ndeps;
 	blob->name_len = name_len;
 	blob->referenced = 0;
@@ -1234,6 +1247,55 @@ cc_count_database(Oid dbid)
 }
 
 /* ----------------------------------------------------------------
+ * Invalidation precision
+ *
+ * To tell how many invalidations were needed, an invalidated entry leaves
+ * a ghost: a 64-bit word in a fixed array of CC_NUM_GHOSTS, at the slot
+ * its key hashes to, holding 32 bits of the key and a hash of the payload.
+ * When the key is stored again, the ghost is taken (compare-and-swap to 0)
+ * and the new payload's hash tells whether the result had changed.  A
+ * ghost overwritten by another key, or never refilled, is simply not
+ * counted: refills_changed and refills_unchanged are a sample.  Atomic
+ * operations only; safe under a dshash partition lock.
+ * ----------------------------------------------------------------
+ */
+
+static inline pg_atomic_uint64 *
+cc_ghost_slot(const CCKey *key)
+{
+	return &cc_shared->ghosts[key->h1 % CC_NUM_GHOSTS];
+}
+
+static inline uint64
+cc_ghost_word(const CCKey *key, uint32 payload_hash)
+{
+	/* never 0: a free slot */
+	return ((uint64) ((key->h2 >> 32) | 1) << 32) | payload_hash;
+}
+
+/* An entry of 'key' with this payload was invalidated. */
+static void
+cc_ghost_note(const CCKey *key, uint32 payload_hash)
+{
+	pg_atomic_write_u64(cc_ghost_slot(key), cc_ghost_word(key, payload_hash));
+}
+
+/* 'key' was stored again with this payload: did the invalidation matter? */
+static void
+cc_ghost_check(const CCKey *key, uint32 payload_hash)
+{
+	pg_atomic_uint64 *slot = cc_ghost_slot(key);
+	uint64		word = pg_atomic_read_u64(slot);
+	uint64		mine = cc_ghost_word(key, payload_hash);
+
+	if (word == 0 || (word >> 32) != (mine >> 32))
+		return;
+	if (!pg_atomic_compare_exchange_u64(slot, &word, 0))
+		return;
+	cc_count(word == mine ? CC_STAT_REFILL_UNCHANGED : CC_STAT_REFILL_CHANGED, 1);
+}
+
+/* ----------------------------------------------------------------
  * Removal
  * ----------------------------------------------------------------
  */
@@ -1266,6 +1328,9 @@ cc_remove_by_key(const CCKey *key, uint64 serial, int counter)
 	}
 
 	blob_dp = entry->blob;
+	if (counter == CC_STAT_INVALIDATIONS)
+		cc_ghost_note(key,
+					  ((CCBlob *) dsa_get_address(cc_area, blob_dp))->payload_hash);
 	if (entry->expires_at != 0)
 		pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
 	dshash_delete_entry(cc_entries, entry);

@@ -119,8 +119,8 @@ cache_stats(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	uint64		c[CC_STAT_LAST];
-	Datum		values[26];
-	bool		nulls[26];
+	Datum		values[29];
+	bool		nulls[29];
 	uint64		bypasses = 0;
 	uint64		saved;
 	int			i = 0;
@@ -150,6 +150,14 @@ cache_stats(PG_FUNCTION_ARGS)
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_EXPIRATIONS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATIONS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATION_EVENTS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_UNCHANGED]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_CHANGED]);
+	if (c[CC_STAT_REFILL_UNCHANGED] + c[CC_STAT_REFILL_CHANGED] > 0)
+		values[i++] = Float8GetDatum(100.0 * c[CC_STAT_REFILL_CHANGED] /
+									 (c[CC_STAT_REFILL_UNCHANGED] +
+									  c[CC_STAT_REFILL_CHANGED]));
+	else
+		nulls[i++] = true;
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_LEADS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_WAITS]);
 	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TAKEOVERS]);
