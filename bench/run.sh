@@ -21,11 +21,11 @@ SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|invalidation|memory|large) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|invalidation|memory|large ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed invalidation memory large)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}
@@ -248,8 +248,9 @@ INSERT INTO herd_times VALUES ('$mode', :t1 - :t0);")
 # 4. mixed 80/20 reads and mutations, with the stale-read checker
 # ---------------------------------------------------------------------
 scenario_mixed() {
-	cc_log "scenario mixed: 80% reads, 20% mutations"
-	local read create update delete checker bumper rates r before after hits misses stale
+	cc_log "scenario mixed: 80% reads, 20% mutations, precise and relation-level invalidation"
+	local read create update delete checker bumper rates r mode before after hits misses stale
+	local same changed precision
 	read=$(script_file m_read "\\set id random_exponential(1, $USERS, 8)
 SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
 	create=$(script_file m_create "\\set a random(1, $USERS)
@@ -262,24 +263,105 @@ SELECT delete_post(:p);")
 SELECT check_version(:v);")
 	bumper=$(script_file m_bump "\\set v random(1, 100)
 SELECT bump_version(:v);")
+	bpsql -c "SELECT cascade_cache.cascade_watch('tb_user'), cascade_cache.cascade_watch('tb_post', 'Post'), cascade_cache.cascade_watch('bench_version', 'Version')" >/dev/null
 	if [ $SMOKE = 1 ]; then rates="200 max"; else rates="2000 5000 10000 max"; fi
 	for r in $rates; do
-		local ropt=()
-		[ "$r" != max ] && ropt=(-R "$r")
-		before=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
-		read -r tps p50 p99 n f <<<"$(PGB_KEEP_OUTPUT="$BENCH_TMP/mixed_$r.out" pgb $BENCH_PORT 16 "$SECS" "$read@70" -f "$checker@10" -f "$create@8" -f "$update@6" -f "$delete@4" -f "$bumper@2" "${ropt[@]}")"
-		after=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
-		hits=$(( $(echo "$after" | cut -d' ' -f1) - $(echo "$before" | cut -d' ' -f1) ))
-		misses=$(( $(echo "$after" | cut -d' ' -f2) - $(echo "$before" | cut -d' ' -f2) ))
-		stale=$(grep -c 'stale read' "$BENCH_TMP/mixed_$r.out" || true)
-		record mixed "rate $r" 16 "$tps" "$p50" "$p99" "hit rate $(awk -v h=$hits -v m=$misses 'BEGIN { if (h + m) printf "%.1f%%", 100 * h / (h + m); else print "n/a" }'), stale reads: $stale, other failures: $((f - stale))"
+		for mode in precise relation; do
+			local ropt=()
+			[ "$r" != max ] && ropt=(-R "$r")
+			if [ $mode = precise ]; then
+				bpsql -c "ALTER DATABASE postgres RESET cascade_cache.precise_invalidation" >/dev/null
+			else
+				bpsql -c "ALTER DATABASE postgres SET cascade_cache.precise_invalidation = off" >/dev/null
+			fi
+			bval "SELECT cascade_cache.cache_flush()" >/dev/null
+			before=$(bval "SELECT hits || ' ' || misses || ' ' || refills_unchanged || ' ' || refills_changed FROM cascade_cache.cache_stats()")
+			read -r tps p50 p99 n f <<<"$(PGB_KEEP_OUTPUT="$BENCH_TMP/mixed_$r.out" pgb $BENCH_PORT 16 "$SECS" "$read@70" -f "$checker@10" -f "$create@8" -f "$update@6" -f "$delete@4" -f "$bumper@2" "${ropt[@]}")"
+			after=$(bval "SELECT hits || ' ' || misses || ' ' || refills_unchanged || ' ' || refills_changed FROM cascade_cache.cache_stats()")
+			read -r h0 m0 u0 c0 <<<"$before"
+			read -r h1 m1 u1 c1 <<<"$after"
+			hits=$((h1 - h0)) misses=$((m1 - m0)) same=$((u1 - u0)) changed=$((c1 - c0))
+			precision=$(awk -v s=$same -v c=$changed 'BEGIN { if (s + c) printf "%.0f%%", 100 * c / (s + c); else print "n/a" }')
+			stale=$(grep -c 'stale read' "$BENCH_TMP/mixed_$r.out" || true)
+			record mixed "$mode, rate $r" 16 "$tps" "$p50" "$p99" "hit rate $(awk -v h=$hits -v m=$misses 'BEGIN { if (h + m) printf "%.1f%%", 100 * h / (h + m); else print "n/a" }'), invalidations that changed the result: $precision ($changed of $((same + changed)) refilled), stale reads: $stale, other failures: $((f - stale))"
+		done
 	done
+	bpsql -c "ALTER DATABASE postgres RESET cascade_cache.precise_invalidation" >/dev/null
+	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user'), cascade_cache.cascade_unwatch('tb_post'), cascade_cache.cascade_unwatch('bench_version')" >/dev/null
+	local rows="${ROWS[mixed]}" tp tr hp
+	tp=$(printf '%s' "$rows" | awk -F'|' '$1 == "precise, rate max" {print $3}')
+	tr=$(printf '%s' "$rows" | awk -F'|' '$1 == "relation, rate max" {print $3}')
+	hp=$(printf '%s' "$rows" | awk -F'|' '$1 == "precise, rate max" {print $6}' | sed -n 's/^hit rate \([0-9.]*\)%.*/\1/p')
 	write_results mixed "Mixed workload: 80% cached reads, 20% mutations (create_post, update_user, delete_post)" \
 "Readers read v_user documents (exponentially skewed ids) through cached_query; 10% of the
 transactions are the stale-read checker, which reads a version directly and then through
 cached_query and fails if the cached one is older; writers bump those versions. A stale
-read aborts a pgbench client, so the count must be 0 [target: 0]. Relation-level
-invalidation: every mutation of tb_user or tb_post invalidates every document that read it."
+read aborts a pgbench client, so the count must be 0 [target: 0].
+
+Each rate runs twice on the same cluster, with the three tables watched: with precise
+invalidation (the default: a mutation invalidates the documents that looked up the rows it
+changed) and with cascade_cache.precise_invalidation = off (relation level: every mutation
+invalidates every document). \"Invalidations that changed the result\" is the share of
+invalidated entries whose next fill produced a different result (cache_stats()
+invalidation_precision_pct).
+
+At maximum rate: precise hit rate **${hp:-n/a}%** [≥ 85%, aim 95%]; throughput precise /
+relation level: **$(ratio "${tp:-0}" "${tr:-0}")×** [≥ 3×]."
+}
+
+# ---------------------------------------------------------------------
+# 4a. the cost of recording lookups on a miss
+# ---------------------------------------------------------------------
+scenario_miss() {
+	cc_log "scenario miss: the cost of precise invalidation's bookkeeping on a miss"
+	local s mode tps_precise tps_relation
+	# a random second parameter makes every call a new key: every call misses
+	s=$(script_file miss "\\set id random(1, $USERS)
+SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1 AND \$2::float8 >= 0', jsonb_build_array(:id::int, random()));")
+	bpsql -c "SELECT cascade_cache.cascade_watch('tb_user'), cascade_cache.cascade_watch('tb_post', 'Post')" >/dev/null
+	for mode in precise relation; do
+		if [ $mode = precise ]; then
+			bpsql -c "ALTER DATABASE postgres RESET cascade_cache.precise_invalidation" >/dev/null
+		else
+			bpsql -c "ALTER DATABASE postgres SET cascade_cache.precise_invalidation = off" >/dev/null
+		fi
+		bval "SELECT cascade_cache.cache_flush()" >/dev/null
+		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s")"
+		record miss "misses, $mode" 8 "$tps" "$p50" "$p99" "$(bval "SELECT misses || ' misses, ' || hits || ' hits' FROM cascade_cache.cache_stats()")"
+		[ $mode = precise ] && tps_precise=$tps || tps_relation=$tps
+	done
+	bpsql -c "ALTER DATABASE postgres RESET cascade_cache.precise_invalidation" >/dev/null
+	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user'), cascade_cache.cascade_unwatch('tb_post')" >/dev/null
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	write_results miss "Miss cost of precise invalidation" \
+"Every call is a miss (a random parameter makes each key new) on the v_user document, whose fill
+looks up tb_user by id and tb_post by author_id; with precise invalidation the fill records
+those lookups. Throughput precise / relation level: **$(ratio "${tps_precise:-0}" "${tps_relation:-0}")×**
+[bookkeeping ≤ 10% of a miss: ≥ 0.90×]."
+}
+
+# ---------------------------------------------------------------------
+# 4b. the randomized differential test of invalidation
+# ---------------------------------------------------------------------
+scenario_differential() {
+	local ops out
+	if [ $SMOKE = 1 ]; then ops=300; else ops=${CC_DIFF_OPS:-100000}; fi
+	cc_log "scenario differential: $ops random operations, every entry checked after every commit"
+	out="$BENCH_TMP/differential.out"
+	if perl test/differential.pl --host 127.0.0.1 --port "$BENCH_PORT" --user postgres \
+		--ops "$ops" ${CC_DIFF_SEED:+--seed "$CC_DIFF_SEED"} > "$out" 2>&1; then
+		record differential "$ops operations" 5 0 0 0 "$(tail -1 "$out" | sed 's/^differential: //')"
+	else
+		cat "$out" >&2
+		echo "differential: $(grep -m1 'STALE\|seed' "$out")" >> "$BENCH_TMP/problems"
+		record differential "$ops operations" 5 0 0 0 "FAILED: $(grep -m1 'STALE' "$out")"
+	fi
+	bpsql -c "SET client_min_messages = warning" -c "DROP SCHEMA IF EXISTS diff CASCADE" >/dev/null
+	write_results differential "Randomized differential test of invalidation" \
+"Readers fill entries from 13 query shapes over three watched tables with foreign keys while
+three writer sessions run random transactions; after every commit every cached entry is
+compared with a fresh execution (test/differential.pl). Target: 0 differences. The notes
+column holds the seed, which replays the run."
 }
 
 # ---------------------------------------------------------------------
