@@ -325,7 +325,7 @@ SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1 AND \$
 		else
 			bpsql -c "ALTER DATABASE postgres SET cascade_cache.precise_invalidation = off" >/dev/null
 		fi
-		bval "SELECT cascade_cache.cache_flush()" >/dev/null
+		bval "SELECT cascade_cache.cache_flush(), cascade_cache.cache_stats_reset()" >/dev/null
 		read -r tps p50 p99 n f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s")"
 		record miss "misses, $mode" 8 "$tps" "$p50" "$p99" "$(bval "SELECT misses || ' misses, ' || hits || ' hits' FROM cascade_cache.cache_stats()")"
 		[ $mode = precise ] && tps_precise=$tps || tps_relation=$tps
