@@ -24,10 +24,13 @@ OBJS = \
 	src/tags.o \
 	src/cascade.o \
 	src/audit.o \
-	src/precise.o
+	src/precise.o \
+	src/monitor.o \
+	src/explain.o \
+	src/usage.o
 
 EXTENSION = cascade_cache
-DATA = sql/cascade_cache--1.0.sql
+DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include
@@ -35,7 +38,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys cascade precise pgtap_api
+REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

@@ -113,6 +113,7 @@ set style data histograms
 set style fill solid 0.7
 set boxwidth 0.8
 set xtics rotate by -30 left
+set rmargin 12
 set grid ytics
 set ylabel "transactions/s"
 plot "$BENCH_TMP/$scenario.dat" using 2:xtic(1) title "throughput" lc rgb "#3366aa"

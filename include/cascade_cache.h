@@ -24,6 +24,9 @@
  *	twophase.c		invalidation across PREPARE and COMMIT PREPARED
  *	worker.c		the background worker: expiry, eviction, upkeep
  *	stats.c			counters and the statistics functions
+ *	monitor.c		rates over time and the monitoring gauges
+ *	usage.c			statistics by query name and by relation
+ *	explain.c		cache_explain()
  *
  * Locking rules (see cache_shmem.c for details):
  *	- The hit path takes one dshash partition lock of the entry table in
@@ -66,6 +69,9 @@
  * conservative, never less safe.
  */
 #define CC_NUM_STRIPES			65536
+
+/* Longest query name cache_explain() shows */
+#define CC_MAX_NAME_COPY		1024
 
 /* Invalidated entries remembered to measure invalidation precision */
 #define CC_NUM_GHOSTS			16384
@@ -172,12 +178,21 @@ typedef struct CCDepLink
 	uint32		blob_off;		/* offset of this node from its blob */
 } CCDepLink;
 
+/* The relations and the name that follow a blob's dependency links */
+#define CC_BLOB_RELIDS(blob)	((Oid *) &(blob)->deps[(blob)->ndeps])
+#define CC_BLOB_NAME(blob)		((char *) (CC_BLOB_RELIDS(blob) + (blob)->nrelids))
+
+/* Relations one entry remembers for the statistics (more are not shown) */
+#define CC_MAX_RELIDS_PER_ENTRY	64
+
 /* No DSA chunk ever starts at offset 1, so this cannot be a real pointer. */
 #define CC_LINK_DETACHED	((dsa_pointer) 1)
 
 /*
  * The blob: one DSA allocation per entry, laid out as
- *		CCBlob header | CCDepLink[ndeps] | name | MAXALIGN | payload
+ *		CCBlob header | CCDepLink[ndeps] | Oid relids[nrelids] | name |
+ *		MAXALIGN | payload
+ * (relids: the relations the entry read, for cache_relation_stats())
  * The payload is the complete jsonb varlena, ready to be returned.
  */
 typedef struct CCBlob
@@ -191,8 +206,11 @@ typedef struct CCBlob
 	uint32		payload_len;	/* VARSIZE of the payload */
 	uint32		payload_off;	/* offset of the payload from the blob */
 	uint32		payload_hash;	/* hash_bytes() of the payload */
+	pg_atomic_uint64 hits;		/* hits served from this entry */
 	uint16		ndeps;
+	uint16		nrelids;
 	uint16		name_len;
+	int16		usage_slot;		/* its query name's usage slot, or -1 */
 	volatile uint8 referenced;	/* CLOCK reference bit */
 	bool		in_ring;		/* linked into the CLOCK ring */
 	bool		name_registered;	/* counted in the query-name registry */
@@ -357,6 +375,58 @@ typedef struct CCPreparedSlot
 } CCPreparedSlot;
 
 /*
+ * The worker's samples of the counters, for rates (monitor.c).  900
+ * samples, one a second: 15 minutes.
+ */
+#define CC_RATE_SAMPLES			900
+
+typedef struct CCRateSample
+{
+	TimestampTz time;
+	uint64		reads;			/* hits + misses + bypasses */
+	uint64		hits;
+	uint64		misses;
+	uint64		mutations;		/* invalidation events */
+	uint64		invalidations;	/* entries invalidated */
+	uint64		evictions;
+} CCRateSample;
+
+typedef struct CCRateRing
+{
+	int			next;			/* where the next sample goes */
+	int			count;			/* samples in the ring */
+	CCRateSample samples[CC_RATE_SAMPLES];
+} CCRateRing;
+
+/*
+ * Statistics by query name and by relation (usage.c).
+ */
+#define CC_USAGE_SLOTS			1024
+typedef struct CCNameUsage
+{
+	pg_atomic_uint64 key;		/* 0: free; else the name's hash, see usage.c */
+	pg_atomic_uint32 ready;		/* dbid and name are set */
+	Oid			dbid;
+	char		name[NAMEDATALEN * 2];	/* truncated */
+	bool		unnamed;
+	pg_atomic_uint64 stores;
+	pg_atomic_uint64 invalidations;
+	pg_atomic_uint64 evictions;
+	pg_atomic_uint64 expirations;
+	pg_atomic_uint64 removed_hits;	/* hits of entries no longer cached */
+} CCNameUsage;
+
+typedef struct CCRelUsage
+{
+	pg_atomic_uint64 key;		/* 0: free; else hash of (dbid, relid) */
+	pg_atomic_uint32 ready;
+	Oid			dbid;
+	Oid			relid;
+	pg_atomic_uint64 writes;	/* commits that invalidated it */
+	pg_atomic_uint64 invalidations; /* entries those commits removed */
+} CCRelUsage;
+
+/*
  * The fixed shared-memory state.  Allocated once by the postmaster; the
  * stripes, the per-backend counters and the in-place part of the DSA area
  * follow it in the same chunk.
@@ -391,6 +461,10 @@ typedef struct CCShared
 	int			nstats_slots;
 	CCStripe   *stripes;		/* CC_NUM_STRIPES */
 	pg_atomic_uint64 *ghosts;	/* CC_NUM_GHOSTS, see cache_shmem.c */
+	CCRateRing *rates;			/* under stats_lock, see monitor.c */
+	CCNameUsage *name_usage;	/* CC_USAGE_SLOTS, see usage.c */
+	CCRelUsage *rel_usage;		/* CC_USAGE_SLOTS */
+	pg_atomic_uint64 max_entry_bytes;	/* largest payload since reset */
 	CCBackendStats *stats;		/* nstats_slots */
 	int			nprepared;		/* max_prepared_transactions */
 	CCPreparedSlot *prepared;	/* nprepared */
@@ -433,8 +507,24 @@ extern int	cc_names_matching(Oid dbid, bool prefix, const char *pattern,
 extern uint64 cc_count_dependents(const uint64 *deps, int ndeps);
 extern uint64 cc_count_database(Oid dbid);
 extern Jsonb *cc_lookup(const CCKey *key);
+extern dshash_table *cc_entries_table(void);
+
+/* What cache_explain() shows of a stored entry */
+typedef struct CCEntryInfo
+{
+	uint32		state;			/* CC_ENTRY_*, or 0 if there is no entry */
+	TimestampTz created_at;
+	TimestampTz expires_at;
+	uint32		payload_len;
+	Size		alloc_size;
+	uint64		hits;
+	int			ndeps;
+	char	   *name;			/* palloc'd, or NULL */
+} CCEntryInfo;
+extern void cc_entry_info(const CCKey *key, CCEntryInfo *info);
 extern CCStoreResult cc_store(const CCKey *key, Jsonb *payload,
-							  const uint64 *deps, int ndeps, const char *name,
+							  const uint64 *deps, int ndeps,
+							  const Oid *relids, int nrelids, const char *name,
 							  int64 ttl_us, uint64 s0);
 extern uint64 cc_remove_dependents(uint64 dep);
 extern uint64 cc_remove_all(Oid dbid, bool expired_only, int counter);
@@ -450,10 +540,13 @@ extern bool cc_is_key_setting(const char *name);
 extern bool cc_have_key_settings(void);
 
 /* cached_query.c */
+typedef struct CCFill CCFill;
 extern Datum cached_query(PG_FUNCTION_ARGS);
+extern CCBypassReason cc_session_bypass_reason(void);
+extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
+							 CCFill *fill);
 
 /* cacheability.c */
-typedef struct CCFill CCFill;
 extern CCBypassReason cc_check_query(Query *query);
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);
 extern void cc_cacheability_init(void);
@@ -478,6 +571,7 @@ extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,
 							bool named);
 extern bool cc_xact_has_writes(void);
 extern void cc_pending_add_dep(uint64 dep);
+extern void cc_pending_add_dep_rel(uint64 dep, Oid relid);
 extern void cc_pending_add_scope(bool flush_db, bool prefix,
 								 const char *pattern);
 extern void cc_fill_push(CCFill *fill);
@@ -496,8 +590,15 @@ struct CCFill
 	CCBypassReason reason;		/* first reason not to store, or NONE */
 	MemoryContext cxt;
 	CCFill	   *outer;
+	Oid		   *relids;			/* relations read (unique), for the stats */
+	int			nrelids;
+	int			maxrelids;
+	bool		describe;		/* cache_explain(): note what is recorded */
+	List	   *notes;			/* char *, in cxt, when describing */
 };
 extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
+extern void cc_fill_add_relation(CCFill *fill, Oid relid);
+extern void cc_fill_note(CCFill *fill, const char *fmt,...) pg_attribute_printf(2, 3);
 extern CCFill *cc_fill_current(void);
 extern void cc_pending_add_relation(Oid relid);
 
@@ -578,8 +679,24 @@ extern void cc_register_worker(void);
 extern PGDLLEXPORT void cc_worker_main(Datum arg);
 extern void cc_wake_worker(void);
 
+/* usage.c */
+extern Size cc_usage_shmem_size(void);
+extern void cc_usage_shmem_init(char *place);
+extern int	cc_usage_name_slot(Oid dbid, const char *name);
+extern void cc_usage_stored(int slot);
+extern void cc_usage_removed(int slot, uint64 hits, int counter);
+extern void cc_usage_relation(Oid relid, uint64 removed);
+
+/* monitor.c */
+extern Size cc_monitor_shmem_size(void);
+extern void cc_monitor_shmem_init(CCRateRing *ring);
+extern void cc_monitor_sample(void);
+extern void cc_monitor_entry_size(uint64 bytes);
+extern void cc_monitor_define_gucs(void);
+
 /* stats.c */
 extern void cc_count(CCCounter counter, uint64 n);
+extern void cc_counters_read_raw(uint64 *values);
 extern void cc_count_bypass(CCBypassReason reason);
 extern void cc_counters_read(uint64 *values);
 extern const char *cc_bypass_reason_name(CCBypassReason reason);

@@ -365,6 +365,9 @@ CREATE ROLE cc_app;
 CREATE ROLE cc_monitor IN ROLE pg_monitor;
 GRANT USAGE ON SCHEMA cascade_cache, cascade_test TO cc_app, cc_monitor;
 GRANT SELECT, UPDATE ON tb_user TO cc_app;
+-- what the README recommends for an application role
+GRANT EXECUTE ON FUNCTION cached_query(text, jsonb, interval, text),
+                          cascade_invalidate(jsonb) TO cc_app;
 SET ROLE cc_app;
 -- an application role can report cascades and write watched tables: its
 -- audit rows are written on its behalf
@@ -382,5 +385,7 @@ SELECT total_mutations > 0 AS readable FROM cascade_audit_metrics();
 SELECT count(*) = 1 AS readable FROM cascade_audit_recent(1);
 RESET ROLE;
 REVOKE ALL ON tb_user FROM cc_app;
+REVOKE ALL ON FUNCTION cached_query(text, jsonb, interval, text),
+                       cascade_invalidate(jsonb) FROM cc_app;
 REVOKE ALL ON SCHEMA cascade_cache, cascade_test FROM cc_app, cc_monitor;
 DROP ROLE cc_app, cc_monitor;

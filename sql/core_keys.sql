@@ -59,6 +59,7 @@ CREATE ROLE cc_carol;
 GRANT USAGE ON SCHEMA cascade_cache TO cc_alice, cc_bob, cc_carol;
 GRANT EXECUTE ON FUNCTION probe(text, jsonb, text) TO cc_alice, cc_bob, cc_carol;
 GRANT EXECUTE ON FUNCTION cache_stats(), cache_bypass_stats() TO cc_alice, cc_bob, cc_carol;
+GRANT EXECUTE ON FUNCTION cached_query(text, jsonb, interval, text) TO cc_alice, cc_bob, cc_carol;
 CREATE TABLE notes (id int, body text);
 INSERT INTO notes VALUES (1, 'note one');
 GRANT SELECT ON notes TO cc_alice, cc_bob;
@@ -155,5 +156,6 @@ RESET cascade_cache.key_settings;
 
 REVOKE ALL ON docs, notes, regional FROM cc_alice, cc_bob;
 REVOKE ALL ON SCHEMA cascade_cache FROM cc_alice, cc_bob, cc_carol;
-REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats() FROM cc_alice, cc_bob, cc_carol;
+REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats(),
+                       cached_query(text, jsonb, interval, text) FROM cc_alice, cc_bob, cc_carol;
 DROP ROLE cc_alice, cc_bob, cc_carol;

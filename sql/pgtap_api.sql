@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(58);
+SELECT plan(63);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -57,7 +57,12 @@ SELECT function_privs_are('cascade_cache', 'cache_stats_reset', '{}'::name[], 'p
 SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_bypass_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
-SELECT function_privs_are('cascade_cache', 'cascade_invalidate', ARRAY['jsonb'], 'public', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cascade_invalidate', ARRAY['jsonb'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_query', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_health', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_explain', ARRAY['text', 'jsonb', 'text'], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT table_privs_are('cascade_cache', 'cache_metrics', 'pg_monitor', ARRAY['SELECT']);
+SELECT table_privs_are('cascade_cache', 'cache_dashboard', 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cascade_watch', ARRAY['regclass', 'text', 'name'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cascade_audit_metrics', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
@@ -77,6 +82,16 @@ SELECT results_eq(
            ('cascade_cache.debug_skip_fence', 'off', '', 'superuser'),
            ('cascade_cache.default_ttl', '0', 's', 'user'),
            ('cascade_cache.enabled', 'on', '', 'user'),
+           ('cascade_cache.health_cascade_failure_pct', '0.1', '', 'superuser'),
+           ('cascade_cache.health_entry_size', '500', 'kB', 'superuser'),
+           ('cascade_cache.health_hit_rate_critical', '60', '', 'superuser'),
+           ('cascade_cache.health_hit_rate_warning', '70', '', 'superuser'),
+           ('cascade_cache.health_inflight', '10000', '', 'superuser'),
+           ('cascade_cache.health_memory_pct', '90', '', 'superuser'),
+           ('cascade_cache.health_min_lookups', '100', '', 'superuser'),
+           ('cascade_cache.health_mixed_ops', '8000', '', 'superuser'),
+           ('cascade_cache.health_mutation_qps', '5000', '', 'superuser'),
+           ('cascade_cache.health_read_qps', '20000', '', 'superuser'),
            ('cascade_cache.invalid_cascade', 'record', '', 'user'),
            ('cascade_cache.key_settings', '', '', 'superuser'),
            ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),

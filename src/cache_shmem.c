@@ -155,6 +155,8 @@ cc_shmem_size(void)
 	size = add_size(size, MAXALIGN(mul_size(cc_num_stats_slots(),
 											sizeof(CCBackendStats))));
 	size = add_size(size, MAXALIGN(cc_twophase_shmem_size()));
+	size = add_size(size, MAXALIGN(cc_monitor_shmem_size()));
+	size = add_size(size, MAXALIGN(cc_usage_shmem_size()));
 	size = add_size(size, CC_DSA_INPLACE_SIZE);
 	return size;
 }
@@ -191,6 +193,11 @@ cc_shmem_init(void)
 		p += MAXALIGN(mul_size(s->nstats_slots, sizeof(CCBackendStats)));
 		cc_twophase_shmem_init(p);
 		p += MAXALIGN(cc_twophase_shmem_size());
+		s->rates = (CCRateRing *) p;
+		cc_monitor_shmem_init(s->rates);
+		p += MAXALIGN(cc_monitor_shmem_size());
+		cc_usage_shmem_init(p);
+		p += MAXALIGN(cc_usage_shmem_size());
 		s->dsa_space = p;
 
 		s->clock_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[0].lock;
@@ -201,6 +208,7 @@ cc_shmem_init(void)
 				&(GetNamedLWLockTranche(CC_EXTENSION_NAME))[3 + i].lock;
 		pg_atomic_init_u64(&s->coalesce_wait_max_us, 0);
 		pg_atomic_init_u64(&s->audit_last_failure, 0);
+		pg_atomic_init_u64(&s->max_entry_bytes, 0);
 		s->dsa_tranche = LWLockNewTrancheId();
 		s->entries_tranche = LWLockNewTrancheId();
 		s->deps_tranche = LWLockNewTrancheId();
@@ -531,6 +539,7 @@ cc_lookup(const CCKey *key)
 		memcpy(result, (char *) blob + blob->payload_off, blob->payload_len);
 		if (!blob->referenced)
 			blob->referenced = 1;
+		pg_atomic_fetch_add_u64(&blob->hits, 1);
 	}
 	dshash_release_lock(cc_entries, entry);
 
@@ -541,6 +550,48 @@ cc_lookup(const CCKey *key)
 				 errdetail("Failed to copy a cached result of %u bytes.",
 						   blob->payload_len)));
 	return result;
+}
+
+/* The entry table, for the statistics scans of usage.c. */
+dshash_table *
+cc_entries_table(void)
+{
+	return cc_entries;
+}
+
+/*
+ * What is stored under 'key', for cache_explain().  Called with no lock
+ * held; takes the key's partition lock in shared mode to copy.
+ */
+void
+cc_entry_info(const CCKey *key, CCEntryInfo *info)
+{
+	CCEntry    *entry;
+	CCBlob	   *blob;
+	char	   *name = NULL;
+	int			name_len = 0;
+
+	memset(info, 0, sizeof(CCEntryInfo));
+	cc_attach();
+	/* room for the name first: nothing may fail under the lock */
+	name = palloc(CC_MAX_NAME_COPY + 1);
+	entry = dshash_find(cc_entries, key, false);
+	if (entry != NULL)
+	{
+		info->state = entry->state;
+		info->expires_at = entry->expires_at;
+		blob = dsa_get_address(cc_area, entry->blob);
+		info->created_at = blob->created_at;
+		info->payload_len = blob->payload_len;
+		info->alloc_size = blob->alloc_size;
+		info->hits = pg_atomic_read_u64(&blob->hits);
+		info->ndeps = blob->ndeps;
+		name_len = Min(blob->name_len, CC_MAX_NAME_COPY);
+		memcpy(name, CC_BLOB_NAME(blob), name_len);
+		dshash_release_lock(cc_entries, entry);
+	}
+	name[name_len] = '\0';
+	info->name = name_len > 0 ? name : NULL;
 }
 
 /* ----------------------------------------------------------------
@@ -605,8 +656,10 @@ typedef enum CCStoreOutcome
 static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
 									   uint32 payload_hash,
 									   const uint64 *deps, int ndeps,
-									   const char *name, int64 ttl_us,
-									   uint64 s0, CCStoreResult *result);
+									   const Oid *relids, int nrelids,
+									   const char *name, int usage_slot,
+									   int64 ttl_us, uint64 s0,
+									   CCStoreResult *result);
 
 /*
  * Store a result.
@@ -626,13 +679,15 @@ static CCStoreOutcome cc_store_attempt(const CCKey *key, Jsonb *payload,
  */
 CCStoreResult
 cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
-		 int ndeps_in, const char *name, int64 ttl_us, uint64 s0)
+		 int ndeps_in, const Oid *relids, int nrelids, const char *name,
+		 int64 ttl_us, uint64 s0)
 {
 	uint64	   *deps;
 	int			ndeps;
 	int			attempt;
 	int			i;
 	uint32		payload_hash;
+	int			usage_slot;
 
 	cc_attach();
 
@@ -652,15 +707,22 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	}
 
 	payload_hash = hash_bytes((const unsigned char *) payload, VARSIZE(payload));
+	usage_slot = cc_usage_name_slot(key->dbid, name);
+	nrelids = Min(nrelids, CC_MAX_RELIDS_PER_ENTRY);
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		CCStoreResult result;
 
-		if (cc_store_attempt(key, payload, payload_hash, deps, ndeps, name,
-							 ttl_us, s0, &result) == CC_STORE_DONE)
+		if (cc_store_attempt(key, payload, payload_hash, deps, ndeps,
+							 relids, nrelids, name, usage_slot, ttl_us, s0,
+							 &result) == CC_STORE_DONE)
 		{
 			if (result == CC_STORE_STORED)
+			{
 				cc_ghost_check(key, payload_hash);
+				cc_monitor_entry_size(VARSIZE(payload));
+				cc_usage_stored(usage_slot);
+			}
 			pfree(deps);
 			return result;
 		}
@@ -696,7 +758,8 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
  */
 static CCStoreOutcome
 cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
-				 const uint64 *deps, int ndeps, const char *name,
+				 const uint64 *deps, int ndeps, const Oid *relids,
+				 int nrelids, const char *name, int usage_slot,
 				 int64 ttl_us, uint64 s0, CCStoreResult *result)
 {
 	int			name_len = name ? strlen(name) : 0;
@@ -714,7 +777,8 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 	int			i;
 
 	/* 1. allocate and fill the blob */
-	header_size = offsetof(CCBlob, deps) + ndeps * sizeof(CCDepLink) + name_len;
+	header_size = offsetof(CCBlob, deps) + ndeps * sizeof(CCDepLink) +
+		nrelids * sizeof(Oid) + name_len;
 	size = MAXALIGN(header_size) + payload_len;
 	accounted = cc_chunk_size(size) + cc_entry_overhead();
 	blob_dp = cc_allocate_blob(size, accounted);
@@ -733,8 +797,11 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 	blob->payload_len = payload_len;
 	blob->payload_off = MAXALIGN(header_size);
 	blob->payload_hash = payload_hash;
+	pg_atomic_init_u64(&blob->hits, 0);
 	blob->ndeps = ndeps;
+	blob->nrelids = nrelids;
 	blob->name_len = name_len;
+	blob->usage_slot = usage_slot;
 	blob->referenced = 0;
 	blob->in_ring = false;
 	blob->name_registered = false;
@@ -745,8 +812,10 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 		blob->deps[i].next = CC_LINK_DETACHED;
 		blob->deps[i].blob_off = offsetof(CCBlob, deps) + i * sizeof(CCDepLink);
 	}
+	if (nrelids > 0)
+		memcpy(CC_BLOB_RELIDS(blob), relids, nrelids * sizeof(Oid));
 	if (name_len > 0)
-		memcpy((char *) &blob->deps[ndeps], name, name_len);
+		memcpy(CC_BLOB_NAME(blob), name, name_len);
 	memcpy((char *) blob + blob->payload_off, payload, payload_len);
 
 	PG_TRY();
@@ -806,6 +875,10 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 
 			if (DsaPointerIsValid(old_blob))
 			{
+				CCBlob	   *old = dsa_get_address(cc_area, old_blob);
+
+				cc_usage_removed(old->usage_slot, pg_atomic_read_u64(&old->hits),
+								 CC_STAT_EXPIRATIONS);
 				cc_release_blob(old_blob);
 				cc_count(CC_STAT_EXPIRATIONS, 1);
 			}
@@ -1004,7 +1077,7 @@ cc_release_blob(dsa_pointer blob_dp)
 static void
 cc_names_ref(CCBlob *blob)
 {
-	const char *name = (const char *) &blob->deps[blob->ndeps];
+	const char *name = CC_BLOB_NAME(blob);
 	uint32		len = blob->name_len;
 	uint64		dep = cc_dep_hash_text(CC_DEP_NAME, blob->key.dbid, name, len);
 	CCNameEntry *entry;
@@ -1059,7 +1132,7 @@ cc_names_ref(CCBlob *blob)
 static void
 cc_names_unref(CCBlob *blob)
 {
-	const char *name = (const char *) &blob->deps[blob->ndeps];
+	const char *name = CC_BLOB_NAME(blob);
 	uint32		len = blob->name_len;
 	uint64		dep = cc_dep_hash_text(CC_DEP_NAME, blob->key.dbid, name, len);
 	CCNameEntry *entry;
@@ -1328,9 +1401,14 @@ cc_remove_by_key(const CCKey *key, uint64 serial, int counter)
 	}
 
 	blob_dp = entry->blob;
-	if (counter == CC_STAT_INVALIDATIONS)
-		cc_ghost_note(key,
-					  ((CCBlob *) dsa_get_address(cc_area, blob_dp))->payload_hash);
+	{
+		CCBlob	   *blob = dsa_get_address(cc_area, blob_dp);
+
+		if (counter == CC_STAT_INVALIDATIONS)
+			cc_ghost_note(key, blob->payload_hash);
+		cc_usage_removed(blob->usage_slot, pg_atomic_read_u64(&blob->hits),
+						 counter);
+	}
 	if (entry->expires_at != 0)
 		pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
 	dshash_delete_entry(cc_entries, entry);
@@ -1523,7 +1601,13 @@ cc_scan_entries(CCScanMode mode, Oid dbid, int counter)
 			}
 			blobs[nblobs++] = entry->blob;
 			if (entry->state == CC_ENTRY_VALID)
+			{
+				CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
+
 				removed++;
+				cc_usage_removed(blob->usage_slot,
+								 pg_atomic_read_u64(&blob->hits), counter);
+			}
 			if (entry->expires_at != 0)
 				pg_atomic_fetch_sub_u64(&cc_shared->ttl_entries, 1);
 			pg_atomic_fetch_sub_u64(&cc_shared->entries, 1);

@@ -71,7 +71,6 @@ typedef struct CCLeadRun
 	Jsonb	   *result;
 } CCLeadRun;
 
-static CCBypassReason cc_session_bypass_reason(void);
 static Jsonb *cc_miss(const char *src, Jsonb *params, const CCKey *key,
 					  const char *name, int64 ttl_us);
 static Jsonb *cc_lead(const char *src, Jsonb *params, const CCKey *key,
@@ -82,6 +81,8 @@ static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
 static void cc_execute(PlannedStmt *pstmt, const char *src,
 					   ParamListInfo paramLI, DestReceiver *dest,
 					   CCFill *fill);
+static Query *cc_parse(const char *src, Jsonb *params,
+					   ParamListInfo *paramLI);
 static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
@@ -286,7 +287,7 @@ cc_note_wait(TimestampTz started)
 /*
  * Why this session must not use the cache right now, or CC_BYPASS_NONE.
  */
-static CCBypassReason
+CCBypassReason
 cc_session_bypass_reason(void)
 {
 	if (!cc_enabled)
@@ -317,12 +318,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext runcxt;
 	ErrorContextCallback errcallback;
-	List	   *raw;
-	RawStmt    *rawstmt;
-	List	   *querytrees;
 	Query	   *query;
-	Oid		   *types = NULL;
-	int			ntypes = 0;
 	ParamListInfo paramLI;
 	PlannedStmt *pstmt;
 	CCBypassReason reason = CC_BYPASS_NONE;
@@ -340,37 +336,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	/* parse and analyze: exactly one read-only SELECT */
-	raw = pg_parse_query(src);
-	if (list_length(raw) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query accepts exactly one SQL statement, got %d",
-						list_length(raw))));
-	rawstmt = linitial_node(RawStmt, raw);
-
-	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
-												  &ntypes, NULL);
-	if (list_length(querytrees) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is rewritten into %d statements.",
-						   list_length(querytrees))));
-	query = linitial_node(Query, querytrees);
-	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is %s.",
-						   GetCommandTagName(CreateCommandTag((Node *) query)))));
-	if (query->hasModifyingCTE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement has a data-modifying WITH clause.")));
-
-	paramLI = cc_bind_params(params, types, ntypes);
+	query = cc_parse(src, params, &paramLI);
 
 	if (key != NULL)
 	{
@@ -431,8 +397,8 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			stored = cc_store(key, result, fill.deps, fill.ndeps, name,
-							  ttl_us, s0);
+			stored = cc_store(key, result, fill.deps, fill.ndeps,
+							  fill.relids, fill.nrelids, name, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -447,6 +413,53 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 	MemoryContextDelete(runcxt);
 	return result;
+}
+
+/*
+ * Parse and analyze 'src': exactly one read-only SELECT, its parameter
+ * types inferred as PREPARE infers them; bind 'params'.  ERRORs otherwise.
+ */
+static Query *
+cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI)
+{
+	List	   *raw;
+	RawStmt    *rawstmt;
+	List	   *querytrees;
+	Query	   *query;
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+
+	raw = pg_parse_query(src);
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query accepts exactly one SQL statement, got %d",
+						list_length(raw))));
+	rawstmt = linitial_node(RawStmt, raw);
+
+	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
+												  &ntypes, NULL);
+	if (list_length(querytrees) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is rewritten into %d statements.",
+						   list_length(querytrees))));
+	query = linitial_node(Query, querytrees);
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is %s.",
+						   GetCommandTagName(CreateCommandTag((Node *) query)))));
+	if (query->hasModifyingCTE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement has a data-modifying WITH clause.")));
+
+	*paramLI = cc_bind_params(params, types, ntypes);
+	return query;
 }
 
 /*
@@ -480,6 +493,44 @@ cc_execute(PlannedStmt *pstmt, const char *src, ParamListInfo paramLI,
 			cc_fill_pop(fill);
 	}
 	PG_END_TRY();
+}
+
+/*
+ * cache_explain()'s dry run: run 'src' as a fill would, with 'fill'
+ * describing what it records (fill->describe), and return the result
+ * without storing or counting anything.  'fill' must be zeroed, with cxt
+ * set, by the caller.
+ */
+Jsonb *
+cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
+{
+	ErrorContextCallback errcallback;
+	Query	   *query;
+	ParamListInfo paramLI;
+	PlannedStmt *pstmt;
+	DestReceiver *dest;
+	Jsonb	   *result;
+
+	errcallback.callback = cc_statement_error_callback;
+	errcallback.arg = (void *) src;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	query = cc_parse(src, params, &paramLI);
+	fill->reason = cc_check_query(query);
+	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+	dest = cc_create_jsonb_dest(CurrentMemoryContext);
+	cc_execute(pstmt, src, paramLI, dest, fill);
+	error_context_stack = errcallback.previous;
+
+	result = cc_jsonb_dest_result(dest);
+	if (fill->reason == CC_BYPASS_NONE &&
+		VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
+		fill->reason = CC_BYPASS_TOO_LARGE;
+	cc_collect_tags(result, fill);
+	if (name != NULL)
+		cc_name_deps(name, params, fill);
+	return result;
 }
 
 /*

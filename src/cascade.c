@@ -128,8 +128,9 @@ static JsonbContainer *cc_find_cascade(Jsonb *payload, char **error);
 static JsonbValue *cc_get_key(JsonbContainer *obj, const char *camel,
 							  const char *snake);
 static void cc_collect_typenames(JsonbContainer *c, List **types);
-static void cc_note_row(const char *typename, const char *id, bool truncate);
-static bool cc_count_row(const char *typename);
+static void cc_note_row(const char *typename, const char *id, bool truncate,
+						Oid relid);
+static bool cc_count_row(const char *typename, Oid relid);
 static List *cc_append_unique(List *list, const char *s);
 
 /* ----------------------------------------------------------------
@@ -826,7 +827,7 @@ cascade_invalidate(PG_FUNCTION_ARGS)
  * returned.
  */
 static bool
-cc_count_row(const char *typename)
+cc_count_row(const char *typename, Oid relid)
 {
 	CCWatchedType *wt;
 	char		key[NAMEDATALEN * 2];
@@ -848,15 +849,18 @@ cc_count_row(const char *typename)
 		wt->rows = 0;
 	if (++wt->rows > CC_MAX_WATCHED_ROWS)
 	{
-		cc_note_row(typename, NULL, true);
+		cc_note_row(typename, NULL, true, relid);
 		return true;
 	}
 	return false;
 }
 
-/* Record a changed row ("Type:id") or a truncated type ("Type"). */
+/*
+ * Record a changed row ("Type:id") or a truncated type ("Type") of relation
+ * 'relid'.
+ */
 static void
-cc_note_row(const char *typename, const char *id, bool truncate)
+cc_note_row(const char *typename, const char *id, bool truncate, Oid relid)
 {
 	char		tag[NAMEDATALEN * 4];
 	char	   *full;
@@ -865,8 +869,9 @@ cc_note_row(const char *typename, const char *id, bool truncate)
 	int			level = GetCurrentTransactionNestLevel();
 
 	full = truncate ? pstrdup(typename) : psprintf("%s:%s", typename, id);
-	cc_pending_add_dep(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
-										MyDatabaseId, full, strlen(full)));
+	cc_pending_add_dep_rel(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
+											MyDatabaseId, full, strlen(full)),
+						   relid);
 
 	/* the audit compares the first 255 bytes */
 	strlcpy(tag, full, sizeof(tag));
@@ -922,7 +927,8 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
 	{
-		cc_note_row(typename, NULL, true);
+		cc_note_row(typename, NULL, true,
+					RelationGetRelid(trigdata->tg_relation));
 		return PointerGetDatum(NULL);
 	}
 	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -938,7 +944,7 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 						trigger->tgargs[1]),
 				 errhint("Watch it again with cascade_cache.cascade_watch().")));
 
-	bulk = cc_count_row(typename);
+	bulk = cc_count_row(typename, RelationGetRelid(trigdata->tg_relation));
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -947,7 +953,8 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 		char	   *id = bulk ? NULL : SPI_getvalue(tuple, tupdesc, attnum);
 
 		if (id != NULL)
-			cc_note_row(typename, id, false);
+			cc_note_row(typename, id, false,
+						RelationGetRelid(trigdata->tg_relation));
 		cc_precise_note_row(trigdata->tg_relation, tuple, bulk);
 	}
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ||
@@ -957,7 +964,8 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 		SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attnum);
 
 		if (id != NULL)
-			cc_note_row(typename, id, false);
+			cc_note_row(typename, id, false,
+						RelationGetRelid(trigdata->tg_relation));
 		cc_precise_note_row(trigdata->tg_relation, trigdata->tg_trigtuple,
 							bulk);
 	}

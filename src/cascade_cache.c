@@ -131,6 +131,8 @@ _PG_init(void)
 							   NULL,
 							   NULL);
 
+	cc_monitor_define_gucs();
+
 	DefineCustomBoolVariable("cascade_cache.precise_invalidation",
 							 "Invalidates entries by the keys they looked up in watched tables.",
 							 "When off, every write to a table invalidates every entry that read it.",

@@ -64,6 +64,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "executor/executor.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
@@ -95,6 +96,7 @@ typedef struct CCPendingDep
 {
 	uint64		dep;			/* hash key */
 	int			level;
+	Oid			relid;			/* the relation it stands for, if any */
 } CCPendingDep;
 
 /* A PREFIX or PATTERN scope on query names, or a whole-database flush */
@@ -105,6 +107,13 @@ typedef struct CCPendingScope
 	bool		prefix;			/* else a glob pattern */
 	char	   *pattern;
 } CCPendingScope;
+
+/* Entries a commit removed through the keys of one relation */
+typedef struct CCRelRemoved
+{
+	Oid			relid;
+	uint64		removed;
+} CCRelRemoved;
 
 /* Saved hook values */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
@@ -137,10 +146,11 @@ static void cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 static void cc_shmem_exit(int code, Datum arg);
 static void cc_pending_add(Oid relid);
 static void cc_pending_reset(void);
-static bool cc_collect_commit_deps(uint64 **deps, int *ndeps,
+static bool cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 								   bool *flush_db, bool *flush_all);
-static void cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps,
-								 int *maxdeps);
+static void cc_add_relation_deps(Oid relid, uint64 **deps, Oid **relids,
+								 int *ndeps, int *maxdeps);
+static void cc_count_relation_invalidations(CCRelRemoved *pairs, int n);
 static void cc_fence_unmark(void);
 static inline CCStripe *cc_stripe(uint64 dep);
 
@@ -382,6 +392,65 @@ cc_fill_active(void)
 	return cc_current_fill != NULL;
 }
 
+/*
+ * Note what a fill records, for cache_explain().  Only when the fill
+ * describes itself (never for real fills).
+ */
+void
+cc_fill_note(CCFill *fill, const char *fmt,...)
+{
+	MemoryContext oldcxt;
+	ListCell   *lc;
+	char	   *note;
+	va_list		args;
+	StringInfoData buf;
+
+	if (fill == NULL || !fill->describe)
+		return;
+	oldcxt = MemoryContextSwitchTo(fill->cxt);
+	initStringInfo(&buf);
+	for (;;)
+	{
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	note = buf.data;
+	foreach(lc, fill->notes)
+		if (strcmp((char *) lfirst(lc), note) == 0)
+			break;
+	if (lc == NULL)
+		fill->notes = lappend(fill->notes, note);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/* Record a relation a fill read, for the statistics (this fill only). */
+void
+cc_fill_add_relation(CCFill *fill, Oid relid)
+{
+	int			i;
+
+	for (i = 0; i < fill->nrelids; i++)
+		if (fill->relids[i] == relid)
+			return;
+	if (fill->nrelids >= fill->maxrelids)
+	{
+		int			newmax = Max(8, fill->maxrelids * 2);
+
+		if (fill->relids == NULL)
+			fill->relids = MemoryContextAlloc(fill->cxt, sizeof(Oid) * newmax);
+		else
+			fill->relids = repalloc(fill->relids, sizeof(Oid) * newmax);
+		fill->maxrelids = newmax;
+	}
+	fill->relids[fill->nrelids++] = relid;
+}
+
 /* The innermost fill running, or NULL. */
 CCFill *
 cc_fill_current(void)
@@ -572,6 +641,13 @@ cc_pending_memory(void)
 void
 cc_pending_add_dep(uint64 dep)
 {
+	cc_pending_add_dep_rel(dep, InvalidOid);
+}
+
+/* The same, for a key that stands for (part of) relation 'relid'. */
+void
+cc_pending_add_dep_rel(uint64 dep, Oid relid)
+{
 	CCPendingDep *pd;
 	bool		found;
 	int			level = GetCurrentTransactionNestLevel();
@@ -589,6 +665,8 @@ cc_pending_add_dep(uint64 dep)
 	pd = hash_search(cc_pending_deps, &dep, HASH_ENTER, &found);
 	if (!found || level < pd->level)
 		pd->level = level;
+	if (!found)
+		pd->relid = relid;
 }
 
 /*
@@ -611,11 +689,31 @@ cc_pending_add_scope(bool flush_db, bool prefix, const char *pattern)
 }
 
 /*
+ * Append a dependency key, and the relation it stands for (InvalidOid if
+ * none), growing both arrays as needed.
+ */
+static void
+cc_deps_append(uint64 **deps, Oid **relids, int *ndeps, int *maxdeps,
+			   uint64 dep, Oid relid)
+{
+	if (*ndeps >= *maxdeps)
+	{
+		*maxdeps *= 2;
+		*deps = repalloc(*deps, sizeof(uint64) * *maxdeps);
+		*relids = repalloc(*relids, sizeof(Oid) * *maxdeps);
+	}
+	(*deps)[*ndeps] = dep;
+	(*relids)[*ndeps] = relid;
+	(*ndeps)++;
+}
+
+/*
  * Append a relation's dependency key; for a member of a partition tree,
  * the keys of the whole tree.
  */
 static void
-cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps, int *maxdeps)
+cc_add_relation_deps(Oid relid, uint64 **deps, Oid **relids, int *ndeps,
+					 int *maxdeps)
 {
 	List	   *rels = NIL;
 	ListCell   *lc;
@@ -633,15 +731,10 @@ cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps, int *maxdeps)
 		rels = list_make1_oid(relid);
 
 	foreach(lc, rels)
-	{
-		if (*ndeps >= *maxdeps)
-		{
-			*maxdeps *= 2;
-			*deps = repalloc(*deps, sizeof(uint64) * *maxdeps);
-		}
-		(*deps)[(*ndeps)++] = cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
-										  lfirst_oid(lc));
-	}
+		cc_deps_append(deps, relids, ndeps, maxdeps,
+					   cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
+								   lfirst_oid(lc)),
+					   lfirst_oid(lc));
 	list_free(rels);
 }
 
@@ -651,8 +744,8 @@ cc_add_relation_deps(Oid relid, uint64 **deps, int *ndeps, int *maxdeps)
  * PRE_COMMIT: may access the catalogs, may ERROR.
  */
 static bool
-cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
-					   bool *flush_all)
+cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
+					   bool *flush_db, bool *flush_all)
 {
 	SharedInvalidationMessage *msgs;
 	bool		initfile;
@@ -662,6 +755,7 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 	ListCell   *lc;
 
 	*deps = palloc(sizeof(uint64) * maxdeps);
+	*relids = palloc(sizeof(Oid) * maxdeps);
 	*ndeps = 0;
 	*flush_db = false;
 	*flush_all = false;
@@ -673,7 +767,7 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 
 		hash_seq_init(&status, cc_pending_rels);
 		while ((rel = hash_seq_search(&status)) != NULL)
-			cc_add_relation_deps(rel->relid, deps, ndeps, &maxdeps);
+			cc_add_relation_deps(rel->relid, deps, relids, ndeps, &maxdeps);
 	}
 
 	if (cc_pending_deps != NULL)
@@ -683,14 +777,7 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 
 		hash_seq_init(&status, cc_pending_deps);
 		while ((pd = hash_seq_search(&status)) != NULL)
-		{
-			if (*ndeps >= maxdeps)
-			{
-				maxdeps *= 2;
-				*deps = repalloc(*deps, sizeof(uint64) * maxdeps);
-			}
-			(*deps)[(*ndeps)++] = pd->dep;
-		}
+			cc_deps_append(deps, relids, ndeps, &maxdeps, pd->dep, pd->relid);
 	}
 
 	foreach(lc, cc_pending_scopes)
@@ -711,15 +798,11 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 		nnamed = cc_names_matching(MyDatabaseId, scope->prefix,
 								   scope->pattern, &named, &unused);
 		for (i = 0; i < nnamed + 1; i++)
-		{
-			if (*ndeps >= maxdeps)
-			{
-				maxdeps *= 2;
-				*deps = repalloc(*deps, sizeof(uint64) * maxdeps);
-			}
-			(*deps)[(*ndeps)++] = i < nnamed ? named[i] :
-				cc_dep_hash(CC_DEP_NAME_ANY, MyDatabaseId, InvalidOid);
-		}
+			cc_deps_append(deps, relids, ndeps, &maxdeps,
+						   i < nnamed ? named[i] :
+						   cc_dep_hash(CC_DEP_NAME_ANY, MyDatabaseId,
+									   InvalidOid),
+						   InvalidOid);
 	}
 
 	nmsgs = xactGetCommittedInvalidationMessages(&msgs, &initfile);
@@ -734,7 +817,8 @@ cc_collect_commit_deps(uint64 **deps, int *ndeps, bool *flush_db,
 			if (!OidIsValid(msg->rc.relId))
 				*flush_db = true;
 			else
-				cc_add_relation_deps(msg->rc.relId, deps, ndeps, &maxdeps);
+				cc_add_relation_deps(msg->rc.relId, deps, relids, ndeps,
+									 &maxdeps);
 		}
 		else if (msg->id >= 0)
 		{
@@ -776,6 +860,8 @@ bool
 cc_begin_commit_invalidation(void)
 {
 	uint64	   *deps;
+	Oid		   *relids;
+	CCRelRemoved *by_dep;
 	int			ndeps;
 	bool		flush_db;
 	bool		flush_all;
@@ -783,7 +869,7 @@ cc_begin_commit_invalidation(void)
 	uint64		removed = 0;
 	TimestampTz started = GetCurrentTimestamp();
 
-	if (!cc_collect_commit_deps(&deps, &ndeps, &flush_db, &flush_all))
+	if (!cc_collect_commit_deps(&deps, &relids, &ndeps, &flush_db, &flush_all))
 	{
 		/* a cascade that matched nothing still leaves its audit row */
 		cc_audit_pre_commit(0, 0);
@@ -791,6 +877,9 @@ cc_begin_commit_invalidation(void)
 	}
 
 	cc_attach();
+	by_dep = palloc0(sizeof(CCRelRemoved) * Max(ndeps, 1));
+	for (i = 0; i < ndeps; i++)
+		by_dep[i].relid = relids[i];
 
 	cc_fence_mark(deps, ndeps);
 	if (flush_db)
@@ -809,18 +898,64 @@ cc_begin_commit_invalidation(void)
 	}
 
 	for (i = 0; i < ndeps; i++)
-		removed += cc_remove_dependents(deps[i]);
+	{
+		by_dep[i].removed = cc_remove_dependents(deps[i]);
+		removed += by_dep[i].removed;
+	}
 	if (flush_all)
 		removed += cc_remove_all(InvalidOid, false, CC_STAT_INVALIDATIONS);
 	else if (flush_db)
 		removed += cc_remove_all(MyDatabaseId, false, CC_STAT_INVALIDATIONS);
 
 	cc_count(CC_STAT_INVALIDATION_EVENTS, 1);
+	cc_count_relation_invalidations(by_dep, ndeps);
 	pfree(deps);
+	pfree(relids);
+	pfree(by_dep);
 
 	/* the audit row, for transactions that reported a cascade or changed watched rows */
 	cc_audit_pre_commit(removed, GetCurrentTimestamp() - started);
 	return true;
+}
+
+static int
+cc_relid_removed_cmp(const void *a, const void *b)
+{
+	Oid			x = ((const CCRelRemoved *) a)->relid;
+	Oid			y = ((const CCRelRemoved *) b)->relid;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Credit each written relation whose keys removed entries with them, for
+ * cache_relation_stats().  Sorts 'pairs' in place; allocates nothing and
+ * cannot fail.
+ */
+static void
+cc_count_relation_invalidations(CCRelRemoved *pairs, int n)
+{
+	int			start = 0;
+	int			i;
+
+	qsort(pairs, n, sizeof(CCRelRemoved), cc_relid_removed_cmp);
+	for (i = 1; i <= n; i++)
+	{
+		if (i == n || pairs[i].relid != pairs[start].relid)
+		{
+			if (OidIsValid(pairs[start].relid))
+			{
+				uint64		sum = 0;
+				int			k;
+
+				for (k = start; k < i; k++)
+					sum += pairs[k].removed;
+				if (sum > 0)
+					cc_usage_relation(pairs[start].relid, sum);
+			}
+			start = i;
+		}
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -851,6 +986,8 @@ cc_xact_callback(XactEvent event, void *arg)
 			break;
 
 		case XACT_EVENT_ABORT:
+			/* a fill never outlives its transaction (it is popped on error) */
+			cc_current_fill = NULL;
 			cc_twophase_abort();
 			cc_fence_unmark();
 			cc_cascade_xact_end(false);
@@ -985,6 +1122,7 @@ cache_invalidate_relation(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	uint64	   *deps;
+	Oid		   *relids;
 	int			ndeps = 0;
 	int			maxdeps = 16;
 	uint64		removed;
@@ -997,7 +1135,8 @@ cache_invalidate_relation(PG_FUNCTION_ARGS)
 				 errmsg("relation with OID %u does not exist", relid)));
 
 	deps = palloc(sizeof(uint64) * maxdeps);
-	cc_add_relation_deps(relid, &deps, &ndeps, &maxdeps);
+	relids = palloc(sizeof(Oid) * maxdeps);
+	cc_add_relation_deps(relid, &deps, &relids, &ndeps, &maxdeps);
 	removed = cc_invalidate_now(deps, ndeps, false);
 	cc_audit_manual(psprintf("cache_invalidate_relation(%s)",
 							 quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid))),

@@ -144,6 +144,7 @@ typedef struct CCProbe
 	Oid			relid;
 	AttrNumber	attnum;
 	Oid			collation;
+	Oid			typid;
 	FmgrInfo	hash;
 	bool		byval;
 	bool		gave_up;		/* fell back to SCAN(rel) */
@@ -496,7 +497,8 @@ cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
 	if (!info->eligible)
 		return;					/* written relation-level by the executor hook */
 
-	cc_pending_add_dep(cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId, relid));
+	cc_pending_add_dep_rel(cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId, relid),
+						   relid);
 	for (i = 0; i < info->ncolumns; i++)
 	{
 		CCKeyColumn *col = &info->columns[i];
@@ -506,10 +508,11 @@ cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
 		/* no equality lookup finds a NULL */
 		if (isnull)
 			continue;
-		cc_pending_add_dep(cc_rowkey_dep(relid, col->attnum,
-										 cc_value_hash(&col->hash,
-													   col->collation,
-													   value)));
+		cc_pending_add_dep_rel(cc_rowkey_dep(relid, col->attnum,
+											 cc_value_hash(&col->hash,
+														   col->collation,
+														   value)),
+							   relid);
 	}
 }
 
@@ -654,6 +657,7 @@ cc_precise_walker(PlanState *ps, void *context)
 			probe->relid = rte->relid;
 			probe->attnum = col->attnum;
 			probe->collation = col->collation;
+			probe->typid = col->typid;
 			fmgr_info_copy(&probe->hash, &col->hash, CurrentMemoryContext);
 			get_typlenbyval(col->typid, &typlen, &byval);
 			probe->byval = byval;
@@ -700,6 +704,7 @@ cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
 	HASHCTL		ctl;
 	ListCell   *lc;
 	MemoryContext oldcxt;
+	CCFill	   *f;
 
 	foreach(lc, rtable)
 	{
@@ -713,6 +718,8 @@ cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
 			fill->reason = reason;
 		cc_fill_add_dep(fill, cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
 										  rte->relid));
+		for (f = fill; f != NULL; f = f->outer)
+			cc_fill_add_relation(f, rte->relid);
 	}
 
 	/* the probes live as long as the plan */
@@ -742,6 +749,23 @@ cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
 		if (cxt.parallel || acc == NULL || !acc->probed || acc->other)
 			cc_fill_add_dep(fill, cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId,
 											  rte->relid));
+		if (fill->describe)
+		{
+			const char *relname = quote_identifier(get_rel_name(rte->relid));
+
+			if (rte->relkind == RELKIND_VIEW)
+				cc_fill_note(fill, "view %s: its definition", relname);
+			else if (acc != NULL && acc->probed && !acc->other && !cxt.parallel)
+				cc_fill_note(fill, "relation %s: the keys it looks up (below), and its definition",
+							 relname);
+			else
+				cc_fill_note(fill, "relation %s: any change (%s)", relname,
+							 !cc_precise_enabled ? "precise_invalidation is off" :
+							 !cc_relinfo_get(rte->relid)->eligible ? "not watched, or not a plain table" :
+							 cxt.parallel ? "a parallel plan" :
+							 acc == NULL ? "not scanned by this plan" :
+							 "read other than by equality lookups on an indexed column");
+		}
 	}
 
 	/* wrap the lookups of the relations that are only looked up */
@@ -839,11 +863,25 @@ cc_probe_value(CCProbe *probe, Datum value)
 	if (++probe->nkeys > CC_MAX_PROBE_KEYS)
 	{
 		probe->gave_up = true;
+		cc_fill_note(probe->fill, "relation %s: any change (more than %d keys looked up)",
+					 quote_identifier(get_rel_name(probe->relid)),
+					 CC_MAX_PROBE_KEYS);
 		cc_fill_add_dep(probe->fill, cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId,
 												 probe->relid));
 		return false;
 	}
 	cc_fill_add_dep(probe->fill, cc_rowkey_dep(probe->relid, probe->attnum, h));
+	if (probe->fill->describe)
+	{
+		Oid			typoutput;
+		bool		isvarlena;
+
+		getTypeOutputInfo(probe->typid, &typoutput, &isvarlena);
+		cc_fill_note(probe->fill, "key %s.%s = %s",
+					 quote_identifier(get_rel_name(probe->relid)),
+					 quote_identifier(get_attname(probe->relid, probe->attnum, false)),
+					 OidOutputFunctionCall(typoutput, value));
+	}
 	return true;
 }
 

@@ -94,6 +94,16 @@ cc_counter_raw(int counter)
 	return sum;
 }
 
+/* All counters, raw: sums that only grow. */
+void
+cc_counters_read_raw(uint64 *values)
+{
+	int			c;
+
+	for (c = 0; c < CC_STAT_LAST; c++)
+		values[c] = cc_counter_raw(c);
+}
+
 /* All counters since the last reset. */
 void
 cc_counters_read(uint64 *values)
@@ -221,6 +231,7 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 	for (c = 0; c < CC_STAT_LAST; c++)
 		cc_shared->stats_reset_base[c] = cc_counter_raw(c);
 	cc_shared->stats_reset_time = GetCurrentTimestamp();
+	pg_atomic_write_u64(&cc_shared->max_entry_bytes, 0);
 	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
 	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
 	LWLockRelease(cc_shared->stats_lock);

@@ -183,6 +183,7 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 						}
 						tags[ntags++] = cc_dep_hash_text(CC_DEP_TAG, MyDatabaseId,
 														 tag, strlen(tag));
+						cc_fill_note(fill, "entity %s", tag);
 					}
 				}
 				break;
@@ -267,4 +268,5 @@ cc_name_deps(const char *name, Jsonb *params, CCFill *fill)
 	cc_fill_add_dep(fill, cc_dep_hash_text(CC_DEP_NAME, MyDatabaseId,
 										   name, strlen(name)));
 	cc_fill_add_dep(fill, cc_params_tag(name, params));
+	cc_fill_note(fill, "query name %s", name);
 }

@@ -159,6 +159,8 @@ cc_worker_upkeep(TimestampTz *last_orphan_scan)
 	Size		budget = cc_budget_bytes();
 	TimestampTz now;
 
+	cc_monitor_sample();
+
 	if (pg_atomic_read_u64(&cc_shared->bytes_used) >
 		(uint64) (budget * CC_EVICT_HIGH_WATERMARK))
 		cc_evict_to((Size) (budget * CC_EVICT_LOW_WATERMARK), INT_MAX);

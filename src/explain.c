@@ -1,0 +1,141 @@
+/*-------------------------------------------------------------------------
+ *
+ * explain.c
+ *		cache_explain(query, params, name): would this call be cached, and
+ *		what is cached for it now?
+ *
+ * It computes the key the call would use, reports whether an entry is
+ * stored under it (its size, age, expiry, hits), and runs the query once
+ * the way a fill does, with the fill describing itself (CCFill.describe):
+ * whether the result may be cached and, if not, why; and everything the
+ * entry depends on: how each relation is read (the keys it looks up, or
+ * any change), its entities and its query name.  The dry run stores
+ * nothing and counts nothing; it runs with the caller's privileges, like
+ * cached_query itself.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+PG_FUNCTION_INFO_V1(cache_explain);
+
+static void
+cc_explain_row(ReturnSetInfo *rsinfo, const char *item, const char *value)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, value == NULL};
+
+	values[0] = CStringGetTextDatum(item);
+	values[1] = value ? CStringGetTextDatum(value) : (Datum) 0;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * cache_explain(query text, params jsonb DEFAULT '[]', name text DEFAULT
+ * NULL) RETURNS TABLE (item text, detail text)
+ */
+Datum
+cache_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	text	   *query;
+	Jsonb	   *params;
+	char	   *name = NULL;
+	CCKey		key;
+	CCEntryInfo info;
+	CCBypassReason session_reason;
+	CCFill		fill;
+	Jsonb	   *result;
+	ListCell   *lc;
+
+	cc_check_loaded();
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("cache_explain query must not be null")));
+	query = PG_GETARG_TEXT_PP(0);
+	params = PG_ARGISNULL(1) ?
+		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"))) :
+		PG_GETARG_JSONB_P(1);
+	if (!PG_ARGISNULL(2))
+		name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+	InitMaterializedSRF(fcinfo, 0);
+
+	/* the key, and what is stored under it */
+	cc_attach();
+	cc_compute_key(query, params, name, &key);
+	cc_explain_row(rsinfo, "key",
+				   psprintf("database %u, role %s, %016llx%016llx",
+							key.dbid, GetUserNameFromId(key.userid, true),
+							(unsigned long long) key.h1,
+							(unsigned long long) key.h2));
+	cc_entry_info(&key, &info);
+	if (info.state == CC_ENTRY_VALID)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+
+		cc_explain_row(rsinfo, "entry", "cached");
+		cc_explain_row(rsinfo, "stored_at", timestamptz_to_str(info.created_at));
+		if (info.expires_at == 0)
+			cc_explain_row(rsinfo, "expires", "never (invalidated by changes only)");
+		else if (info.expires_at <= now)
+			cc_explain_row(rsinfo, "expires", "expired (removed at the next upkeep)");
+		else
+			cc_explain_row(rsinfo, "expires",
+						   psprintf("%s (in %.1f s)",
+									timestamptz_to_str(info.expires_at),
+									(info.expires_at - now) / 1000000.0));
+		cc_explain_row(rsinfo, "size",
+					   psprintf("%u bytes of result, %zu bytes of memory",
+								info.payload_len, info.alloc_size));
+		cc_explain_row(rsinfo, "hits", psprintf(UINT64_FORMAT, info.hits));
+		cc_explain_row(rsinfo, "dependency_keys", psprintf("%d", info.ndeps));
+	}
+	else if (info.state != 0)
+		cc_explain_row(rsinfo, "entry", "being stored");
+	else
+		cc_explain_row(rsinfo, "entry", "not cached");
+
+	/* a dry run, as a fill */
+	memset(&fill, 0, sizeof(fill));
+	fill.cxt = CurrentMemoryContext;
+	fill.describe = true;
+	session_reason = cc_session_bypass_reason();
+	if (session_reason == CC_BYPASS_NESTED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cache_explain cannot run inside a cached query")));
+	/* cc_execute() makes the fill the active one while the plan runs */
+	result = cc_explain_run(text_to_cstring(query), params, name, &fill);
+
+	if (session_reason != CC_BYPASS_NONE)
+		cc_explain_row(rsinfo, "cacheable",
+					   psprintf("not in this session now: %s",
+								cc_bypass_reason_name(session_reason)));
+	else if (fill.reason != CC_BYPASS_NONE)
+		cc_explain_row(rsinfo, "cacheable",
+					   psprintf("no: %s", cc_bypass_reason_name(fill.reason)));
+	else
+		cc_explain_row(rsinfo, "cacheable", "yes");
+	if (session_reason != CC_BYPASS_NONE && fill.reason != CC_BYPASS_NONE)
+		cc_explain_row(rsinfo, "cacheable",
+					   psprintf("no: %s", cc_bypass_reason_name(fill.reason)));
+	cc_explain_row(rsinfo, "result_size", psprintf("%u bytes", VARSIZE(result)));
+
+	foreach(lc, fill.notes)
+		cc_explain_row(rsinfo, "depends_on", (char *) lfirst(lc));
+
+	return (Datum) 0;
+}
