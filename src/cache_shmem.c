@@ -539,7 +539,8 @@ cc_lookup(const CCKey *key)
 		memcpy(result, (char *) blob + blob->payload_off, blob->payload_len);
 		if (!blob->referenced)
 			blob->referenced = 1;
-		pg_atomic_fetch_add_u64(&blob->hits, 1);
+		/* a plain increment: concurrent hits may rarely lose one */
+		pg_atomic_write_u64(&blob->hits, pg_atomic_read_u64(&blob->hits) + 1);
 	}
 	dshash_release_lock(cc_entries, entry);
 
