@@ -27,7 +27,8 @@ OBJS = \
 	src/precise.o \
 	src/monitor.o \
 	src/explain.o \
-	src/usage.o
+	src/usage.o \
+	src/replication.o
 
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql

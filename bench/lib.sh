@@ -55,6 +55,33 @@ cluster_stop() {
 	cc_as_root rm -rf "$BENCH_DIR"
 }
 
+# psql / one value on the node listening on port $1 (primary or standby)
+spval() {
+	local port=$1
+	shift
+	cc_as_server_user "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$BENCH_DIR" \
+		-p "$port" -U postgres -d postgres -At -c "$1"
+}
+
+# A hot standby N (1, 2, ...) of the bench cluster, streaming from it, on
+# port BENCH_PORT + 10 + N, with the same settings (cascade_cache preloaded).
+standby_start() {
+	local n=$1 d="$BENCH_DIR/standby$1"
+	cc_as_server_user "$PGBIN/pg_basebackup" -h "$BENCH_DIR" -p "$BENCH_PORT" -U postgres \
+		-D "$d" -R -c fast >/dev/null
+	echo "port = $((BENCH_PORT + 10 + n))" | cc_as_server_user tee -a "$d/postgresql.conf" >/dev/null
+	cc_as_server_user "$PGBIN/pg_ctl" -D "$d" -l "$BENCH_DIR/standby$n.log" -w start >/dev/null
+}
+
+standbys_stop() {
+	local d
+	for d in "$BENCH_DIR"/standby*; do
+		[ -f "$d/postmaster.pid" ] || continue
+		cc_as_server_user "$PGBIN/pg_ctl" -D "$d" -m fast -w stop >/dev/null || true
+		cc_as_root rm -rf "$d"
+	done
+}
+
 # Write a pgbench script to a file readable by everyone; prints its path.
 # A trailing meta-command makes pgbench take a fresh timestamp at the end of
 # each transaction: without one, pgbench 15 can log a stale one and report

@@ -8,7 +8,7 @@ block=$(mktemp)
 {
 	echo "<!-- latest figures: begin (written by bench/update-readme.sh) -->"
 	echo
-	for s in hit scale herd mixed miss differential invalidation memory large; do
+	for s in hit scale herd mixed miss differential invalidation memory large replicas; do
 		f="$dir/$date-$s.md"
 		[ -f "$f" ] || continue
 		sed 's/^## /### /' "$f"

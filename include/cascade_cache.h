@@ -27,6 +27,7 @@
  *	monitor.c		rates over time and the monitoring gauges
  *	usage.c			statistics by query name and by relation
  *	explain.c		cache_explain()
+ *	replication.c	invalidations in the WAL, replayed on hot standbys
  *
  * Locking rules (see cache_shmem.c for details):
  *	- The hit path takes one dshash partition lock of the entry table in
@@ -46,10 +47,12 @@
 #define CASCADE_CACHE_H
 
 #include "access/htup.h"
+#include "access/xlogdefs.h"
 #include "access/xact.h"
 #include "executor/execdesc.h"
 #include "fmgr.h"
 #include "lib/dshash.h"
+#include "lib/stringinfo.h"
 #include "nodes/params.h"
 #include "nodes/parsenodes.h"
 #include "tcop/dest.h"
@@ -89,6 +92,13 @@
 /* The background worker starts evicting above this fraction of the budget */
 #define CC_EVICT_HIGH_WATERMARK		0.95
 #define CC_EVICT_LOW_WATERMARK		0.85
+
+/*
+ * Dependency keys are hashed with this fixed seed, not a random one, so that
+ * a key means the same on every node (the WAL carries them to standbys).
+ * A collision between two keys only causes extra invalidation.
+ */
+#define CC_DEP_SEED				UINT64CONST(0x63617363616465)
 
 /* Upper bound on the dependencies one entry may carry. */
 #define CC_MAX_DEPS_PER_ENTRY	4096
@@ -161,6 +171,7 @@ typedef struct CCEntry
 	uint64		serial;			/* identifies this incarnation of the key */
 	dsa_pointer blob;			/* CCBlob */
 	TimestampTz expires_at;		/* 0 = never */
+	uint64		epoch;			/* CCShared.epoch when stored */
 } CCEntry;
 
 /*
@@ -301,6 +312,7 @@ typedef enum CCBypassReason
 	CC_BYPASS_TEMPORARY_TABLE,
 	CC_BYPASS_SYSTEM_CATALOG,
 	CC_BYPASS_FOREIGN_TABLE,
+	CC_BYPASS_SUBSCRIBED_TABLE,
 	CC_BYPASS_SEQUENCE,
 	CC_BYPASS_ROW_LEVEL_SECURITY,
 	CC_BYPASS_TOO_LARGE,
@@ -427,6 +439,25 @@ typedef struct CCRelUsage
 } CCRelUsage;
 
 /*
+ * Hot standbys (replication.c): invalidations replayed from the WAL hold
+ * their fence stripes in a slot until their transaction's end is replayed.
+ */
+#define CC_RMGR_ID				199		/* custom WAL resource manager id */
+#define CC_REPLICA_MAX_STRIPES	64
+#define CC_SLOT_FREE			0
+#define CC_SLOT_FILLING			1
+#define CC_SLOT_HELD			2
+#define CC_SLOT_RELEASING		3
+
+typedef struct CCReplicaSlot
+{
+	pg_atomic_uint32 state;		/* CC_SLOT_* */
+	TransactionId xid;
+	int			nstripes;
+	int			stripes[CC_REPLICA_MAX_STRIPES];
+} CCReplicaSlot;
+
+/*
  * The fixed shared-memory state.  Allocated once by the postmaster; the
  * stripes, the per-backend counters and the in-place part of the DSA area
  * follow it in the same chunk.
@@ -462,6 +493,11 @@ typedef struct CCShared
 	CCStripe   *stripes;		/* CC_NUM_STRIPES */
 	pg_atomic_uint64 *ghosts;	/* CC_NUM_GHOSTS, see cache_shmem.c */
 	CCRateRing *rates;			/* under stats_lock, see monitor.c */
+	CCReplicaSlot *replica_slots;	/* replication.c */
+	int			nreplica_slots;
+	pg_atomic_uint32 replica_held;	/* slots in state HELD (or going) */
+	pg_atomic_uint32 primary_logs;	/* a record of ours was replayed */
+	pg_atomic_uint64 epoch;		/* entries of older epochs are dead */
 	CCNameUsage *name_usage;	/* CC_USAGE_SLOTS, see usage.c */
 	CCRelUsage *rel_usage;		/* CC_USAGE_SLOTS */
 	pg_atomic_uint64 max_entry_bytes;	/* largest payload since reset */
@@ -532,6 +568,8 @@ extern void cc_evict_to(Size target, int max_victims);
 extern void cc_gc_orphans(void);
 extern Size cc_budget_bytes(void);
 extern void cc_apply_size_limit(void);
+extern void cc_bump_epoch(void);
+extern bool cc_epoch_changed(uint64 *seen);
 
 /* cache_key.c */
 extern void cc_compute_key(text *query, Jsonb *params, const char *name,
@@ -567,6 +605,9 @@ extern void cc_fence_forget(void);
 extern void cc_fence_reserve(int nstripes);
 extern void cc_fence_adopt(const int *stripes, int nstripes);
 extern uint64 cc_fence_begin(void);
+extern int	cc_stripe_index(uint64 dep);
+extern void cc_fence_hold_stripes(const int *stripes, int n);
+extern void cc_fence_release_stripes(const int *stripes, int n);
 extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,
 							bool named);
 extern bool cc_xact_has_writes(void);
@@ -678,6 +719,20 @@ extern uint64 cc_params_tag(const char *name, Jsonb *params);
 extern void cc_register_worker(void);
 extern PGDLLEXPORT void cc_worker_main(Datum arg);
 extern void cc_wake_worker(void);
+
+/* replication.c */
+extern void cc_replication_init(void);
+extern int	cc_replica_slots(void);
+extern Size cc_replication_shmem_size(void);
+extern void cc_replication_shmem_init(char *place);
+extern void cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db,
+							  bool flush_all, StringInfo scopes);
+extern void cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db,
+						   bool flush_all);
+extern void cc_wal_log_prepared_end(const char *gid);
+extern XLogRecPtr cc_wal_announce(void);
+extern bool cc_replica_ready(void);
+extern void cc_replica_release(void);
 
 /* usage.c */
 extern Size cc_usage_shmem_size(void);

@@ -32,8 +32,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -190,7 +191,8 @@ cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
 	JsonbValue	v;
 	JsonbValue *res;
 
-	if (!cc_audit_enabled)
+	/* a hot standby cannot write the audit table */
+	if (!cc_audit_enabled || RecoveryInProgress())
 		return;
 
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);

@@ -157,6 +157,7 @@ cc_shmem_size(void)
 	size = add_size(size, MAXALIGN(cc_twophase_shmem_size()));
 	size = add_size(size, MAXALIGN(cc_monitor_shmem_size()));
 	size = add_size(size, MAXALIGN(cc_usage_shmem_size()));
+	size = add_size(size, MAXALIGN(cc_replication_shmem_size()));
 	size = add_size(size, CC_DSA_INPLACE_SIZE);
 	return size;
 }
@@ -198,6 +199,9 @@ cc_shmem_init(void)
 		p += MAXALIGN(cc_monitor_shmem_size());
 		cc_usage_shmem_init(p);
 		p += MAXALIGN(cc_usage_shmem_size());
+		cc_replication_shmem_init(p);
+		p += MAXALIGN(cc_replication_shmem_size());
+		pg_atomic_init_u64(&s->epoch, 1);
 		s->dsa_space = p;
 
 		s->clock_lock = &(GetNamedLWLockTranche(CC_EXTENSION_NAME))[0].lock;
@@ -435,7 +439,7 @@ cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid)
 	k.objid = objid;
 	k.pad = 0;
 	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
-							   cc_shared->seed2);
+							   CC_DEP_SEED);
 }
 
 /*
@@ -524,6 +528,7 @@ cc_lookup(const CCKey *key)
 		return NULL;
 
 	if (entry->state != CC_ENTRY_VALID ||
+		entry->epoch != pg_atomic_read_u64(&cc_shared->epoch) ||
 		(entry->expires_at != 0 && GetCurrentTimestamp() >= entry->expires_at))
 	{
 		dshash_release_lock(cc_entries, entry);
@@ -551,6 +556,28 @@ cc_lookup(const CCKey *key)
 				 errdetail("Failed to copy a cached result of %u bytes.",
 						   blob->payload_len)));
 	return result;
+}
+
+/*
+ * Make every entry invisible at once: the fail-safe of replay, which must
+ * not raise errors.  The worker removes the dead entries.  Atomic only.
+ */
+void
+cc_bump_epoch(void)
+{
+	pg_atomic_fetch_add_u64(&cc_shared->epoch, 1);
+}
+
+/* Has the epoch moved since *seen?  Updates *seen. */
+bool
+cc_epoch_changed(uint64 *seen)
+{
+	uint64		now = pg_atomic_read_u64(&cc_shared->epoch);
+
+	if (now == *seen)
+		return false;
+	*seen = now;
+	return true;
 }
 
 /* The entry table, for the statistics scans of usage.c. */
@@ -830,8 +857,9 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 		entry = dshash_find_or_insert(cc_entries, key, &found);
 		if (found)
 		{
-			bool		expired = (entry->expires_at != 0 &&
-								   entry->expires_at <= now);
+			bool		expired = ((entry->expires_at != 0 &&
+									entry->expires_at <= now) ||
+								   entry->epoch != pg_atomic_read_u64(&cc_shared->epoch));
 
 			if (entry->state == CC_ENTRY_PENDING ||
 				(entry->state == CC_ENTRY_VALID && !expired))
@@ -868,6 +896,7 @@ cc_store_attempt(const CCKey *key, Jsonb *payload, uint32 payload_hash,
 			entry->serial = serial;
 			entry->blob = blob_dp;
 			entry->expires_at = ttl_us > 0 ? now + ttl_us : 0;
+			entry->epoch = pg_atomic_read_u64(&cc_shared->epoch);
 			dshash_release_lock(cc_entries, entry);
 			pg_atomic_fetch_add_u64(&cc_shared->entries, 1);
 			if (ttl_us > 0)

@@ -19,10 +19,15 @@
  *	the result is computed (including relations read inside functions):
  *	temporary tables, system catalogs, foreign tables and sequences are
  *	never cached; tables with row-level security only when
- *	cascade_cache.key_settings is set.
+ *	cascade_cache.key_settings is set; tables a logical replication
+ *	subscription writes into (or partitions of one) only when they are
+ *	watched with both watch triggers enabled ALWAYS, because the apply
+ *	worker's writes pass none of the executor hooks (invalidate.c) and
+ *	only those triggers see them.
  *
  * Function verdicts are cached per backend and forgotten whenever pg_proc
- * changes.
+ * changes; which relations are subscription targets, whenever
+ * pg_subscription_rel changes.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -30,11 +35,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "catalog/catalog.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_subscription_rel.h"
+#include "commands/trigger.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
 #include "utils/builtins.h"
@@ -43,6 +53,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
@@ -59,6 +70,15 @@ typedef struct CCFuncVerdict
 } CCFuncVerdict;
 
 static HTAB *cc_func_verdicts = NULL;
+
+/* relid -> is it a subscription's target?  Forgotten when that changes. */
+typedef struct CCSubscribedRel
+{
+	Oid			relid;
+	bool		subscribed;
+} CCSubscribedRel;
+
+static HTAB *cc_subscribed_rels = NULL;
 
 /*
  * STABLE built-ins in pg_catalog whose result depends on the clock, the
@@ -93,14 +113,28 @@ static bool cc_function_checker(Oid funcid, void *context);
 static int	cc_function_verdict(Oid funcid);
 static bool cc_name_matches(const char *name, const char *pattern);
 static void cc_proc_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void cc_subscription_callback(Datum arg, int cacheid, uint32 hashvalue);
+static bool cc_unwatched_subscription_target(Oid relid);
 
 /*
- * Register the pg_proc invalidation callback.  Called from _PG_init.
+ * Register the invalidation callbacks.  Called from _PG_init.
  */
 void
 cc_cacheability_init(void)
 {
 	CacheRegisterSyscacheCallback(PROCOID, cc_proc_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(SUBSCRIPTIONRELMAP,
+								  cc_subscription_callback, (Datum) 0);
+}
+
+static void
+cc_subscription_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (cc_subscribed_rels != NULL)
+	{
+		hash_destroy(cc_subscribed_rels);
+		cc_subscribed_rels = NULL;
+	}
 }
 
 static void
@@ -344,5 +378,104 @@ cc_check_relation(Oid relid, char relkind)
 		reason = CC_BYPASS_ROW_LEVEL_SECURITY;
 	ReleaseSysCache(tuple);
 
+	if (reason == CC_BYPASS_NONE && cc_unwatched_subscription_target(relid))
+		reason = CC_BYPASS_SUBSCRIBED_TABLE;
+
 	return reason;
+}
+
+/* Does a subscription write into 'relid' itself?  Cached per backend. */
+static bool
+cc_is_subscribed(Oid relid)
+{
+	CCSubscribedRel *entry;
+	Relation	catalog;
+	SysScanDesc scan;
+	ScanKeyData key;
+	bool		subscribed;
+
+	if (cc_subscribed_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CCSubscribedRel);
+		ctl.hcxt = TopMemoryContext;
+		cc_subscribed_rels = hash_create("cascade_cache subscribed relations",
+										 64, &ctl,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(cc_subscribed_rels, &relid, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->subscribed;
+
+	catalog = table_open(SubscriptionRelRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_subscription_rel_srrelid,
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+	scan = systable_beginscan(catalog, SubscriptionRelSrrelidSrsubidIndexId,
+							  true, NULL, 1, &key);
+	subscribed = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(catalog, AccessShareLock);
+
+	/* the scan may have processed invalidations that reset the table */
+	if (cc_subscribed_rels == NULL)
+		return subscribed;
+	entry = hash_search(cc_subscribed_rels, &relid, HASH_ENTER, NULL);
+	entry->subscribed = subscribed;
+	return subscribed;
+}
+
+/*
+ * Do both watch triggers of 'relid' fire in a logical replication apply
+ * worker (enabled ALWAYS)?
+ */
+static bool
+cc_watched_always(Oid relid)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	bool		rows = false;
+	bool		truncate = false;
+	int			i;
+
+	if (!RelationIsValid(rel))
+		return false;
+	if (rel->trigdesc != NULL)
+		for (i = 0; i < rel->trigdesc->numtriggers; i++)
+		{
+			Trigger    *trig = &rel->trigdesc->triggers[i];
+
+			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS)
+				continue;
+			if (strcmp(trig->tgname, "cascade_cache_watch") == 0)
+				rows = true;
+			else if (strcmp(trig->tgname, "cascade_cache_watch_truncate") == 0)
+				truncate = true;
+		}
+	RelationClose(rel);
+	return rows && truncate;
+}
+
+/*
+ * Is 'relid' written by a logical replication subscription (itself, or a
+ * partitioned table above it) without watch triggers that would see those
+ * writes?  Such a relation is not cached.
+ */
+static bool
+cc_unwatched_subscription_target(Oid relid)
+{
+	List	   *ancestors = NIL;
+	ListCell   *lc;
+
+	if (cc_is_subscribed(relid))
+		return !cc_watched_always(relid);
+	if (get_rel_relispartition(relid))
+		ancestors = get_partition_ancestors(relid);
+	foreach(lc, ancestors)
+	{
+		/* rows routed through a subscribed parent land in this partition */
+		if (cc_is_subscribed(lfirst_oid(lc)))
+			return !cc_watched_always(relid);
+	}
+	return false;
 }

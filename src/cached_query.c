@@ -298,7 +298,8 @@ cc_session_bypass_reason(void)
 		return CC_BYPASS_WRITE_TRANSACTION;
 	if (IsolationUsesXactSnapshot())
 		return CC_BYPASS_ISOLATION_LEVEL;
-	if (RecoveryInProgress())
+	/* a standby caches once it knows the primary logs invalidations */
+	if (RecoveryInProgress() && !cc_replica_ready())
 		return CC_BYPASS_STANDBY;
 	return CC_BYPASS_NONE;
 }

@@ -59,6 +59,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "replication/logicalworker.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
@@ -929,6 +930,9 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 	{
 		cc_note_row(typename, NULL, true,
 					RelationGetRelid(trigdata->tg_relation));
+		/* the utility hook sees TRUNCATE, but not in an apply worker */
+		if (IsLogicalWorker())
+			cc_pending_add_relation(RelationGetRelid(trigdata->tg_relation));
 		return PointerGetDatum(NULL);
 	}
 	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))

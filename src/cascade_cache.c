@@ -70,6 +70,9 @@ _PG_init(void)
 
 	cc_preloaded = true;
 
+	/* invalidations in the WAL, for hot standbys */
+	cc_replication_init();
+
 	DefineCustomIntVariable("cascade_cache.max_memory",
 							"Maximum shared memory used by cached results, including their bookkeeping.",
 							"The cache's DSA area never grows beyond this; entries are evicted to stay under it.",

@@ -59,6 +59,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
@@ -152,6 +153,7 @@ static void cc_add_relation_deps(Oid relid, uint64 **deps, Oid **relids,
 								 int *ndeps, int *maxdeps);
 static void cc_count_relation_invalidations(CCRelRemoved *pairs, int n);
 static void cc_fence_unmark(void);
+static StringInfo cc_scopes_for_wal(void);
 static inline CCStripe *cc_stripe(uint64 dep);
 
 /*
@@ -191,14 +193,57 @@ cc_stripe_bump(CCStripe *stripe, uint64 seq)
 		;
 }
 
+/* The stripe a dependency key maps onto. */
+int
+cc_stripe_index(uint64 dep)
+{
+	return (int) (dep & (CC_NUM_STRIPES - 1));
+}
+
+/*
+ * Mark stripes as being invalidated on behalf of a replayed transaction
+ * (replication.c), like cc_fence_mark() without a backend holding them.
+ * Atomics only.
+ */
+void
+cc_fence_hold_stripes(const int *stripes, int n)
+{
+	uint64		seq = pg_atomic_add_fetch_u64(&cc_shared->inval_seq, 1);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		pg_atomic_fetch_add_u32(&cc_shared->stripes[stripes[i]].inprogress, 1);
+		cc_stripe_bump(&cc_shared->stripes[stripes[i]], seq);
+	}
+}
+
+/* Bump and unmark stripes held by cc_fence_hold_stripes().  Atomics only. */
+void
+cc_fence_release_stripes(const int *stripes, int n)
+{
+	uint64		seq = pg_atomic_add_fetch_u64(&cc_shared->inval_seq, 1);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		cc_stripe_bump(&cc_shared->stripes[stripes[i]], seq);
+		pg_atomic_fetch_sub_u32(&cc_shared->stripes[stripes[i]].inprogress, 1);
+	}
+}
+
 /*
  * Start of a fill: the invalidation sequence, read before the fill takes
- * its snapshot.
+ * its snapshot.  On a standby, release first the replayed invalidations
+ * whose transaction has ended, so that they do not refuse this fill.
  */
 uint64
 cc_fence_begin(void)
 {
 	uint64		s0;
+
+	if (RecoveryInProgress())
+		cc_replica_release();
 
 	pg_memory_barrier();
 	s0 = pg_atomic_read_u64(&cc_shared->inval_seq);
@@ -350,6 +395,7 @@ cc_invalidate_now(const uint64 *deps, int ndeps, bool flush_db)
 	int			i;
 
 	cc_attach();
+	cc_wal_log_now(deps, ndeps, flush_db, false);
 	PG_TRY();
 	{
 		cc_fence_mark(deps, ndeps);
@@ -850,6 +896,34 @@ cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 }
 
 /*
+ * The PREFIX and PATTERN scopes of the transaction, for the WAL record
+ * (replication.c): each one byte ('P' for PREFIX, 'G' for a glob
+ * PATTERN), the pattern and a NUL.
+ * A standby resolves them against the query names of its own cache, which
+ * may hold names this server never saw.  NULL if there are none.  Can
+ * ERROR.
+ */
+static StringInfo
+cc_scopes_for_wal(void)
+{
+	StringInfo	buf = NULL;
+	ListCell   *lc;
+
+	foreach(lc, cc_pending_scopes)
+	{
+		CCPendingScope *scope = (CCPendingScope *) lfirst(lc);
+
+		if (scope->flush_db)
+			continue;
+		if (buf == NULL)
+			buf = makeStringInfo();
+		appendStringInfoChar(buf, scope->prefix ? 'P' : 'G');
+		appendBinaryStringInfo(buf, scope->pattern, strlen(scope->pattern) + 1);
+	}
+	return buf;
+}
+
+/*
  * The first half of a commit's invalidation, run at PRE_COMMIT (and at
  * PRE_PREPARE): mark the fence for everything the transaction changed and
  * remove every entry that depends on it.  Returns false if the transaction
@@ -878,6 +952,9 @@ cc_begin_commit_invalidation(void)
 
 	cc_attach();
 	by_dep = palloc0(sizeof(CCRelRemoved) * Max(ndeps, 1));
+
+	/* standbys: the same invalidation, before the commit record */
+	cc_wal_log_commit(deps, ndeps, flush_db, flush_all, cc_scopes_for_wal());
 	for (i = 0; i < ndeps; i++)
 		by_dep[i].relid = relids[i];
 

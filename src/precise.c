@@ -81,6 +81,7 @@
 #include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
+#include "replication/logicalworker.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
@@ -448,7 +449,7 @@ cc_rowkey_dep(Oid relid, AttrNumber attnum, uint32 valhash)
 	k.valhash = valhash;
 	k.pad = 0;
 	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
-							   cc_shared->seed2);
+							   CC_DEP_SEED);
 }
 
 static inline uint32
@@ -495,7 +496,15 @@ cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
 	}
 	info = cc_relinfo_get(relid);
 	if (!info->eligible)
-		return;					/* written relation-level by the executor hook */
+	{
+		/*
+		 * Written relation-level by the executor hook; a logical replication
+		 * apply worker writes without it, so the trigger does it there.
+		 */
+		if (IsLogicalWorker())
+			cc_pending_add_relation(relid);
+		return;
+	}
 
 	cc_pending_add_dep_rel(cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId, relid),
 						   relid);

@@ -45,6 +45,7 @@ static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"temporary_table",
 	"system_catalog",
 	"foreign_table",
+	"subscribed_table",
 	"sequence",
 	"row_level_security",
 	"too_large",

@@ -109,6 +109,8 @@ cc_twophase_before(TransactionStmt *stmt)
 				int			slot;
 				int			nstripes = 0;
 
+				/* standbys: see replication.c */
+				cc_wal_log_prepared_end(stmt->gid);
 				cc_attach();
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
 				slot = cc_find_slot(stmt->gid);

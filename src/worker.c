@@ -29,6 +29,7 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -46,6 +47,8 @@
 /* Upkeep interval */
 #define CC_WORKER_NAPTIME_MS		1000
 #define CC_ORPHAN_SCAN_INTERVAL_MS	10000
+#define CC_WORKER_REPLICA_NAPTIME_MS	10
+#define CC_ANNOUNCE_INTERVAL_MS		60000
 
 static void cc_worker_upkeep(TimestampTz *last_orphan_scan);
 
@@ -84,6 +87,9 @@ cc_wake_worker(void)
 		kill((pid_t) pid, SIGUSR1);
 }
 
+/* The epoch the worker last cleaned up after */
+static uint64 cc_worker_epoch = 1;
+
 static void
 cc_worker_exit(int code, Datum arg)
 {
@@ -98,6 +104,8 @@ cc_worker_main(Datum arg)
 {
 	MemoryContext upkeep_cxt;
 	TimestampTz last_orphan_scan = GetCurrentTimestamp();
+	TimestampTz announced_at = 0;
+	XLogRecPtr	announced_lsn = InvalidXLogRecPtr;
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -123,12 +131,37 @@ cc_worker_main(Datum arg)
 	for (;;)
 	{
 		MemoryContext oldcxt;
+		long		naptime = CC_WORKER_NAPTIME_MS;
+
+		/*
+		 * On a standby, replayed invalidations are released as soon as their
+		 * transaction's end has been replayed: look often while any is held.
+		 */
+		if (pg_atomic_read_u32(&cc_shared->replica_held) > 0)
+			naptime = CC_WORKER_REPLICA_NAPTIME_MS;
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 CC_WORKER_NAPTIME_MS, PG_WAIT_EXTENSION);
+						 naptime, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
+
+		cc_replica_release();
+
+		/*
+		 * A primary (also after a promotion) announces itself to standbys at
+		 * start, and again every minute in which it wrote WAL, so that a
+		 * standby started from a newer base backup learns it soon.
+		 */
+		if (!RecoveryInProgress() &&
+			(announced_at == 0 ||
+			 (TimestampDifferenceExceeds(announced_at, GetCurrentTimestamp(),
+										 CC_ANNOUNCE_INTERVAL_MS) &&
+			  GetXLogInsertRecPtr() != announced_lsn)))
+		{
+			announced_lsn = cc_wal_announce();
+			announced_at = GetCurrentTimestamp();
+		}
 
 		if (ShutdownRequestPending)
 			break;
@@ -160,6 +193,10 @@ cc_worker_upkeep(TimestampTz *last_orphan_scan)
 	TimestampTz now;
 
 	cc_monitor_sample();
+
+	/* entries of an older epoch are dead (see cc_bump_epoch): remove them */
+	if (cc_epoch_changed(&cc_worker_epoch))
+		(void) cc_remove_all(InvalidOid, false, -1);
 
 	if (pg_atomic_read_u64(&cc_shared->bytes_used) >
 		(uint64) (budget * CC_EVICT_HIGH_WATERMARK))

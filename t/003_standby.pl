@@ -1,11 +1,16 @@
-# On a hot standby cached_query runs every query without the cache (it
-# cannot see the primary's commits to invalidate), and says so.
+# A hot standby caches on its own once it has replayed a record that shows
+# the primary logs invalidations (the primary's worker announces itself at
+# start); before that, and on a standby of a primary that does not preload
+# cascade_cache, every call is a 'standby' bypass.  A standby that does not
+# preload it refuses to replay the primary's records.  After promotion the
+# former standby caches and invalidates as a primary.
 use strict;
 use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use Time::HiRes qw(usleep);
 use lib 't';
 use CCTest;
 
@@ -17,31 +22,81 @@ $primary->backup('b1');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b1', has_streaming => 1);
 $standby->start;
+$primary->wait_for_catchup($standby);
 
 my $q = 'SELECT v FROM t WHERE id = 1';
+# the primary's announcement came before the base backup: any invalidation
+# it logs tells the standby too
+$primary->safe_psql('postgres', 'SELECT cascade_cache.cache_flush()');
+$standby->poll_query_until('postgres',
+	"SELECT cascade_cache.cached_query('$q') IS NOT NULL AND hits + misses > 0 FROM cascade_cache.cache_stats()")
+  or die 'the standby never started caching';
 is(cc_query($standby, $q), '[{"v": "a"}]', 'the standby answers');
-is(cc_query($standby, $q), '[{"v": "a"}]', 'and again');
-is(cc_stats($standby, 'hits, misses, entries'), '0,0,0', 'without using the cache');
-is($standby->safe_psql('postgres',
-		"SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'standby'"),
-	'2', 'both calls counted as standby bypasses');
+cmp_ok((split /,/, cc_stats($standby, 'hits'))[0], '>=', 1, 'from its own cache');
 
 $primary->safe_psql('postgres', "UPDATE t SET v = 'b' WHERE id = 1");
 $primary->wait_for_catchup($standby);
-is(cc_query($standby, $q), '[{"v": "b"}]', 'the standby sees replayed changes at once');
+is(cc_query($standby, $q), '[{"v": "b"}]', 'a replayed commit invalidates the standby cache');
+is(cc_query($standby, $q), '[{"v": "b"}]', 'and the new result is cached');
+
+# a standby without the library cannot replay the primary's invalidation
+# records: its startup process stops at the first one, rather than serve
+# from a cache nobody invalidates (here: right after the base backup)
+my $bare = PostgreSQL::Test::Cluster->new('bare_standby');
+$bare->init_from_backup($primary, 'b1', has_streaming => 1);
+$bare->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
+# (pg_ctl without -w: the server may be gone before pg_ctl would look)
+system_log('pg_ctl', '-D', $bare->data_dir, '-l', $bare->logfile, 'start');
+ok($bare->wait_for_log(qr/resource manager with ID 199 not registered/),
+	'a standby without cascade_cache in shared_preload_libraries refuses to replay');
+like(slurp_file($bare->logfile),
+	qr/HINT:  Include the extension module that implements this resource manager in shared_preload_libraries/,
+	'and says what to do');
+my $down = 0;
+for (1 .. 300)
+{
+	$down = system('pg_ctl', 'status', '-D', $bare->data_dir) != 0 and last;
+	usleep(100_000);
+}
+ok($down, 'and the standby shuts down');
 
 # the primary caches as usual
 is(cc_query($primary, $q), '[{"v": "b"}]', 'primary miss');
 is(cc_query($primary, $q), '[{"v": "b"}]', 'primary hit');
 is(cc_stats($primary, 'hits, misses'), '1,1', 'the primary uses its cache');
 
-# after promotion the former standby caches
+# a standby of a primary without cascade_cache: never caches
+my $plain = PostgreSQL::Test::Cluster->new('plain');
+$plain->init(allows_streaming => 1);
+$plain->start;
+$plain->safe_psql('postgres', "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
+$plain->backup('b2');
+my $plain_standby = PostgreSQL::Test::Cluster->new('plain_standby');
+$plain_standby->init_from_backup($plain, 'b2', has_streaming => 1);
+$plain_standby->append_conf('postgresql.conf', "shared_preload_libraries = 'cascade_cache'\n");
+$plain_standby->start;
+$plain->safe_psql('postgres', 'CREATE EXTENSION cascade_cache');
+$plain->wait_for_catchup($plain_standby);
+is(cc_query($plain_standby, $q), '[{"v": "a"}]', 'a standby of a primary without the library answers');
+is(cc_query($plain_standby, $q), '[{"v": "a"}]', 'and again');
+is(cc_stats($plain_standby, 'hits, misses'), '0,0', 'without its cache');
+is($plain_standby->safe_psql('postgres',
+		"SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'standby'"),
+	'2', 'both calls counted as standby bypasses');
+$plain->safe_psql('postgres', "UPDATE t SET v = 'b' WHERE id = 1");
+$plain->wait_for_catchup($plain_standby);
+is(cc_query($plain_standby, $q), '[{"v": "b"}]', 'and sees replayed changes at once');
+$plain_standby->stop;
+$plain->stop;
+
+# after promotion the former standby caches and invalidates on its own
 $standby->promote;
 $standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
   or die 'promotion failed';
-is(cc_query($standby, $q), '[{"v": "b"}]', 'promoted: miss');
-is(cc_query($standby, $q), '[{"v": "b"}]', 'promoted: hit');
-is(cc_stats($standby, 'hits, misses'), '1,1', 'the promoted node uses its cache');
+is(cc_query($standby, $q), '[{"v": "b"}]', 'promoted: answers');
+my $hits = (split /,/, cc_stats($standby, 'hits'))[0];
+is(cc_query($standby, $q), '[{"v": "b"}]', 'promoted: again');
+is((split /,/, cc_stats($standby, 'hits'))[0], $hits + 1, 'from its cache');
 $standby->safe_psql('postgres', "UPDATE t SET v = 'c' WHERE id = 1");
 is(cc_query($standby, $q), '[{"v": "c"}]', 'and invalidates on its own writes');
 

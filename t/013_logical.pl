@@ -1,0 +1,179 @@
+# Logical replication subscribers.  The apply worker writes without the
+# executor hooks that invalidate entries, so on a subscriber:
+#  - a subscribed table that is watched (cascade_watch, whose triggers are
+#    enabled ALWAYS) is invalidated by its triggers: precisely for a plain
+#    table, as a whole for a partitioned one, and on TRUNCATE;
+#  - a subscribed table that is not watched is never cached (bypass
+#    'subscribed_table'), nor are its partitions.
+# Random writes on the publisher; after each the subscriber reads every
+# query through cached_query and compares it with a fresh execution.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use CCTest;
+use DBI;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(usleep);
+
+my $ops = $ENV{CC_LOGICAL_OPS} // 1000;
+
+my $schema = q{
+	CREATE TABLE item (id int PRIMARY KEY, v int NOT NULL, grp int NOT NULL);
+	CREATE INDEX item_grp ON item (grp);
+	CREATE TABLE plain (id int PRIMARY KEY, v int NOT NULL);
+	CREATE TABLE marker (id int PRIMARY KEY, n int NOT NULL);
+};
+my $pub = cc_node('publisher', init => { allows_streaming => 'logical' });
+$pub->safe_psql('postgres', $schema . q{
+	CREATE TABLE part (id int PRIMARY KEY, v int NOT NULL);
+	INSERT INTO item SELECT g, g, g % 5 FROM generate_series(1, 40) g;
+	INSERT INTO part SELECT g, g FROM generate_series(1, 40) g;
+	INSERT INTO plain SELECT g, g FROM generate_series(1, 40) g;
+	INSERT INTO marker VALUES (1, 0);
+	CREATE PUBLICATION pub FOR TABLE item, part, plain, marker;
+});
+
+my $sub = cc_node('subscriber');
+$sub->safe_psql('postgres', $schema . q{
+	CREATE TABLE part (id int PRIMARY KEY, v int NOT NULL) PARTITION BY HASH (id);
+	CREATE TABLE part0 PARTITION OF part FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+	CREATE TABLE part1 PARTITION OF part FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+	CREATE TABLE local_only (id int PRIMARY KEY, v int NOT NULL);
+	INSERT INTO local_only VALUES (1, 1);
+	SELECT cascade_cache.cascade_watch('item');
+	SELECT cascade_cache.cascade_watch('part');
+	CREATE FUNCTION fresh(q text, p jsonb) RETURNS jsonb LANGUAGE sql VOLATILE
+	  SET cascade_cache.enabled = off AS $$ SELECT cascade_cache.cached_query(q, p) $$;
+});
+$sub->safe_psql('postgres',
+	"CREATE SUBSCRIPTION sub CONNECTION 'port=" . $pub->port . ' host=' . $pub->host
+	  . " dbname=postgres' PUBLICATION pub");
+$sub->poll_query_until('postgres',
+	"SELECT count(*) = 0 FROM pg_subscription_rel WHERE srsubstate NOT IN ('r', 's')")
+  or die 'the initial synchronisation did not finish';
+
+sub dbh
+{
+	my ($node) = @_;
+	return DBI->connect('dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
+		undef, undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
+}
+my $p = dbh($pub);
+my $s = dbh($sub);
+$s->do('SET enable_seqscan = off; SET jit = off');
+
+# every write carries the next marker value in its transaction: once the
+# subscriber shows it, the write has been applied there
+my $mark = 0;
+sub applied
+{
+	for (my $i = 0;; $i++)
+	{
+		last if $s->selectrow_array('SELECT n FROM marker WHERE id = 1') == $mark;
+		die 'the subscriber does not catch up' if $i > 30000;
+		usleep(1000);
+	}
+}
+sub write_tx
+{
+	my (@sql) = @_;
+	$p->begin_work;
+	$p->do($_) for @sql;
+	$p->do('UPDATE marker SET n = ? WHERE id = 1', undef, ++$mark);
+	$p->commit;
+	applied();
+}
+
+my @queries = (
+	[ 'SELECT v FROM item WHERE id = $1', '[7]' ],
+	[ 'SELECT v FROM item WHERE id = $1', '[8]' ],
+	[ 'SELECT id, v FROM item WHERE grp = $1 ORDER BY id', '[2]' ],
+	[ 'SELECT count(*) AS n, sum(v) AS s FROM item', '[]' ],
+	[ 'SELECT v FROM part WHERE id = $1', '[7]' ],
+	[ 'SELECT count(*) AS n, sum(v) AS s FROM part', '[]' ],
+	[ 'SELECT v FROM part1 WHERE id = $1', '[8]' ],
+	[ 'SELECT v FROM plain WHERE id = $1', '[7]' ],
+);
+my @q = map { $_->[0] } @queries;
+my @par = map { $_->[1] } @queries;
+my $check = q{
+	SELECT q, p, c::text, f::text FROM (
+	  SELECT q, p, cascade_cache.cached_query(q, p::jsonb) AS c, fresh(q, p::jsonb) AS f
+	    FROM unnest(?::text[], ?::text[]) AS u(q, p)) x
+	 WHERE c IS DISTINCT FROM f};
+
+my $stale = 0;
+srand(4242);
+for my $n (1 .. $ops)
+{
+	my $r = rand();
+	my $id = 1 + int(rand(40));
+	my $t = (qw(item part plain))[ int(rand(3)) ];
+	if ($r < 0.5) { write_tx("UPDATE $t SET v = v + 1 WHERE id = $id"); }
+	elsif ($r < 0.65 && $t eq 'item') { write_tx('UPDATE item SET grp = ' . int(rand(5)) . " WHERE id = $id"); }
+	elsif ($r < 0.8)
+	{
+		write_tx("DELETE FROM $t WHERE id = $id",
+			"INSERT INTO $t SELECT $id, " . int(rand(1000)) . ($t eq 'item' ? ', ' . int(rand(5)) : '')
+			  . " WHERE NOT EXISTS (SELECT FROM $t WHERE id = $id)");
+	}
+	elsif ($r < 0.97)
+	{
+		write_tx("DELETE FROM $t WHERE id = $id");
+		write_tx("INSERT INTO $t SELECT $id, $n" . ($t eq 'item' ? ', ' . int(rand(5)) : ''));
+	}
+	else
+	{
+		write_tx('CREATE TEMP TABLE keep ON COMMIT DROP AS SELECT * FROM ' . $t,
+			"TRUNCATE $t", "INSERT INTO $t SELECT * FROM keep");
+	}
+	my $rows = $s->selectall_arrayref($check, undef, \@q, \@par);
+	for my $row (@$rows)
+	{
+		diag "stale on the subscriber after write $n: $row->[0] $row->[1]: cached $row->[2], fresh $row->[3]"
+		  if $stale++ < 20;
+	}
+}
+is($stale, 0, "no stale result on the subscriber over $ops writes");
+
+my $stats = $s->selectrow_hashref('SELECT * FROM cascade_cache.cache_stats()');
+cmp_ok($stats->{hits}, '>', $ops, "the subscriber served from its cache ($stats->{hits} hits)");
+my $explain = q{SELECT string_agg(item || ': ' || detail, '; ') FROM cascade_cache.cache_explain(?, ?::jsonb)};
+like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[7]'),
+	qr/key item.id = 7/, 'the watched subscribed table is tracked precisely');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM plain WHERE id = $1', '[7]'),
+	qr/subscribed_table/, 'an unwatched subscribed table is not cached, and cache_explain says why');
+my ($bypassed) = $s->selectrow_array(
+	q{SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'subscribed_table'});
+cmp_ok($bypassed, '>=', $ops, 'every read of it is a subscribed_table bypass');
+
+# a partition of an unwatched subscribed partitioned table is not cached
+$sub->safe_psql('postgres', 'SELECT cascade_cache.cascade_unwatch(\'part\')');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM part1 WHERE id = $1', '[8]'),
+	qr/subscribed_table/, 'nor is a partition of an unwatched subscribed table');
+
+# watching the table makes it cacheable, and the apply worker invalidates it
+$sub->safe_psql('postgres', 'SELECT cascade_cache.cascade_watch(\'plain\')');
+my ($v7) = $p->selectrow_array('SELECT v FROM plain WHERE id = 7');
+is($s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM plain WHERE id = $1', '[7]')}),
+	qq{[{"v": $v7}]}, 'once watched, plain is read');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM plain WHERE id = $1', '[7]'),
+	qr/entry: cached/, 'and cached');
+write_tx('UPDATE plain SET v = -1 WHERE id = 7');
+is($s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM plain WHERE id = $1', '[7]')}),
+	'[{"v": -1}]', 'and the apply worker\'s write invalidates it');
+
+# a table only the subscriber has is cached as usual
+$s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM local_only WHERE id = 1')});
+like($s->selectrow_array($explain, undef, 'SELECT v FROM local_only WHERE id = 1', '[]'),
+	qr/entry: cached/, 'a table no subscription writes is cached as usual');
+
+$p->disconnect;
+$s->disconnect;
+$sub->stop;
+$pub->stop;
+done_testing();
