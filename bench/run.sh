@@ -210,8 +210,9 @@ tv_user lookup, ≥ 2× the uncached view, ≥ 2× pgpool's cache):
 |---:|---:|---:|---:|
 ${summary}
 Each figure is the median of $ROUNDS runs of ${HIT_SECS}s, the variants taking turns.
-pgpool-II 4.3 does not cache queries over views (its cache stays empty for v_user, see
-the notes of the 1-client row); its v_user row is a pass-through. At 32 clients the two
+pgpool-II 4.3 does not cache queries over views (its documentation says so; the
+pgpool cache counters in the notes are shared by both pgpool rows), so its v_user row is a
+pass-through. At 32 clients the two
 cores are oversubscribed (pgbench runs on them too)."
 }
 

@@ -497,6 +497,8 @@ typedef struct CCShared
 	int			nreplica_slots;
 	pg_atomic_uint32 replica_held;	/* slots in state HELD (or going) */
 	pg_atomic_uint32 primary_logs;	/* a record of ours was replayed */
+	pg_atomic_uint32 replica_ready; /* and older transactions ended */
+	TransactionId replica_horizon;	/* set by the startup process */
 	pg_atomic_uint64 epoch;		/* entries of older epochs are dead */
 	CCNameUsage *name_usage;	/* CC_USAGE_SLOTS, see usage.c */
 	CCRelUsage *rel_usage;		/* CC_USAGE_SLOTS */
@@ -725,6 +727,7 @@ extern void cc_replication_init(void);
 extern int	cc_replica_slots(void);
 extern Size cc_replication_shmem_size(void);
 extern void cc_replication_shmem_init(char *place);
+extern void cc_hold_until_xact_end(void);
 extern void cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db,
 							  bool flush_all, StringInfo scopes);
 extern void cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db,

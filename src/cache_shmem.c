@@ -295,7 +295,8 @@ cc_attach(void)
 	MemoryContext oldcxt;
 	dshash_parameters params;
 
-	if (cc_area != NULL)
+	/* the last one attached: everything is */
+	if (cc_names != NULL)
 		return;
 
 	cc_check_loaded();
@@ -305,17 +306,32 @@ cc_attach(void)
 	LWLockRegisterTranche(cc_shared->deps_tranche, "cascade_cache_deps");
 	LWLockRegisterTranche(cc_shared->names_tranche, "cascade_cache_names");
 
+	/*
+	 * Each step is done once, so that an error half-way (out of memory)
+	 * leaves a state the next call completes.
+	 */
 	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	cc_area = dsa_attach_in_place(cc_shared->dsa_space, NULL);
-	dsa_pin_mapping(cc_area);
-	on_shmem_exit(dsa_on_shmem_exit_release_in_place,
-				  PointerGetDatum(cc_shared->dsa_space));
+	if (cc_area == NULL)
+	{
+		dsa_area   *area = dsa_attach_in_place(cc_shared->dsa_space, NULL);
 
-	params = cc_entries_params();
-	cc_entries = dshash_attach(cc_area, &params, cc_shared->entries_handle,
-							   NULL);
-	params = cc_deps_params();
-	cc_deps = dshash_attach(cc_area, &params, cc_shared->deps_handle, NULL);
+		dsa_pin_mapping(area);
+		on_shmem_exit(dsa_on_shmem_exit_release_in_place,
+					  PointerGetDatum(cc_shared->dsa_space));
+		cc_area = area;
+	}
+	if (cc_entries == NULL)
+	{
+		params = cc_entries_params();
+		cc_entries = dshash_attach(cc_area, &params,
+								   cc_shared->entries_handle, NULL);
+	}
+	if (cc_deps == NULL)
+	{
+		params = cc_deps_params();
+		cc_deps = dshash_attach(cc_area, &params, cc_shared->deps_handle,
+								NULL);
+	}
 	params = cc_names_params();
 	cc_names = dshash_attach(cc_area, &params, cc_shared->names_handle, NULL);
 	MemoryContextSwitchTo(oldcxt);

@@ -44,6 +44,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_subscription_rel.h"
+#include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
@@ -428,7 +429,8 @@ cc_is_subscribed(Oid relid)
 
 /*
  * Do both watch triggers of 'relid' fire in a logical replication apply
- * worker (enabled ALWAYS)?
+ * worker for every row change and TRUNCATE (enabled ALWAYS, AFTER, for
+ * INSERT, UPDATE and DELETE, without a column list or WHEN clause)?
  */
 static bool
 cc_watched_always(Oid relid)
@@ -445,11 +447,19 @@ cc_watched_always(Oid relid)
 		{
 			Trigger    *trig = &rel->trigdesc->triggers[i];
 
-			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS)
+			/* enabled ALWAYS, AFTER, no column list, no WHEN clause */
+			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS ||
+				!TRIGGER_FOR_AFTER(trig->tgtype) || trig->tgnattr != 0 ||
+				trig->tgqual != NULL)
 				continue;
-			if (strcmp(trig->tgname, "cascade_cache_watch") == 0)
+			if (strcmp(trig->tgname, "cascade_cache_watch") == 0 &&
+				TRIGGER_FOR_ROW(trig->tgtype) &&
+				TRIGGER_FOR_INSERT(trig->tgtype) &&
+				TRIGGER_FOR_UPDATE(trig->tgtype) &&
+				TRIGGER_FOR_DELETE(trig->tgtype))
 				rows = true;
-			else if (strcmp(trig->tgname, "cascade_cache_watch_truncate") == 0)
+			else if (strcmp(trig->tgname, "cascade_cache_watch_truncate") == 0 &&
+					 TRIGGER_FOR_TRUNCATE(trig->tgtype))
 				truncate = true;
 		}
 	RelationClose(rel);

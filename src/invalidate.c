@@ -234,7 +234,7 @@ cc_fence_release_stripes(const int *stripes, int n)
 
 /*
  * Start of a fill: the invalidation sequence, read before the fill takes
- * its snapshot.  On a standby, release first the replayed invalidations
+ * its snapshot.  Release first the held invalidations (replication.c)
  * whose transaction has ended, so that they do not refuse this fill.
  */
 uint64
@@ -242,8 +242,7 @@ cc_fence_begin(void)
 {
 	uint64		s0;
 
-	if (RecoveryInProgress())
-		cc_replica_release();
+	cc_replica_release();
 
 	pg_memory_barrier();
 	s0 = pg_atomic_read_u64(&cc_shared->inval_seq);
@@ -878,6 +877,12 @@ cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 				case ENUMTYPOIDNAME:
 				case COLLOID:
 				case TSCONFIGOID:
+					if (msg->cc.dbId == MyDatabaseId)
+						*flush_db = true;
+					break;
+				case SUBSCRIPTIONRELMAP:	/* a table became (or stopped
+											 * being) a subscription target:
+											 * see cacheability.c */
 					if (msg->cc.dbId == MyDatabaseId)
 						*flush_db = true;
 					break;

@@ -9,8 +9,9 @@
  * PRE_COMMIT, that is before its commit record, and carrying the
  * transaction's top-level xid.  Invalidations made outside a transaction's
  * commit (cache_flush(), cache_invalidate_relation()), and those of a
- * transaction without an xid, are logged with no xid and flushed at once,
- * since no commit record will flush them.  Dependency keys are hashed with
+ * transaction without an xid, are logged with no xid; no commit record
+ * flushes them, so the former are flushed at once and the latter handed to
+ * the WAL writer, like an asynchronous commit.  Dependency keys are hashed with
  * a fixed seed (cache_shmem.c), so a key means the same on every node.
  * Query-name PREFIX and PATTERN scopes travel as patterns: the standby
  * resolves them against the names in its own cache, which the primary may
@@ -23,12 +24,17 @@
  * transaction's commit (or abort) has been replayed, which is when the xid
  * is no longer in progress on the standby (KnownAssignedXids); then the
  * stripes are bumped and unmarked, like the COMMIT callback on the
- * primary.  So a standby session can neither be served an entry the commit
- * invalidates once the commit is visible, nor store a result computed from
- * a snapshot that predates it: the same fence, driven by replay.  The
- * slots are released by the worker (every 10 ms while any is held), by the
- * startup process at each record it replays, and by a standby fill that
- * finds its stripes held.  A record without an xid is applied at once.
+ * primary.  So a standby session can neither be served an entry the
+ * commit invalidates once the commit is visible, nor store a result
+ * computed from a snapshot that predates it: the same fence, driven by
+ * replay.  (Before hot standby is ready nobody can read, and whether a
+ * transaction is running is not tracked yet: nothing is held then;
+ * instead the standby does not cache until those transactions ended.)  The
+ * slots are released by the startup process after each record of ours,
+ * by the worker (every 10 ms while any is held) and by every fill that
+ * starts (cc_fence_begin).  A slot is released only
+ * after a compare-and-swap and a check that it still belongs to the
+ * transaction seen ended.  A record without an xid is applied at once.
  *
  * COMMIT PREPARED and ROLLBACK PREPARED also log, before they run, a flush
  * of the database held until the prepared transaction's end is replayed:
@@ -36,16 +42,19 @@
  * prepared transaction invalidates.
  *
  * Redo never raises an error: marking is atomic arithmetic on fixed shared
- * memory; if removing entries fails (out of memory, a malformed record),
- * the error is caught and the cache epoch is bumped, which makes every
- * entry invisible at once (the worker removes them later).  What removal
- * allocates lives in a memory context reset after each record.
+ * memory; if removing entries fails (out of memory), the error is caught
+ * and the cache epoch is bumped, which makes every entry invisible at once
+ * (the worker removes them later).  What removal allocates lives in a
+ * memory context reset after each record.  A record that cannot be read
+ * (corrupt, or of a newer version) makes the standby stop caching until it
+ * restarts.
  *
  * A standby serves cached_query from its cache only after it has replayed
  * a record that proves the primary logs invalidations (any record of ours;
  * the primary's worker logs one when it starts, and once a minute in which
- * the primary wrote WAL): until then every call is a bypass (reason
- * 'standby').  A standby whose shared_preload_libraries
+ * the primary wrote WAL), and after every transaction that was running
+ * when its redo started has ended (cc_replica_ready): until then every call
+ * is a bypass (reason 'standby').  A standby whose shared_preload_libraries
  * lacks cascade_cache cannot replay these records and stops, as for any
  * unknown resource manager.
  *
@@ -62,6 +71,7 @@
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
 #include "access/xloginsert.h"
+#include "access/xlogutils.h"
 #include "access/xlogreader.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -95,6 +105,11 @@ typedef struct xl_cc_invalidate
 /* The startup process's memory for applying one record, reset after it */
 static MemoryContext cc_redo_cxt = NULL;
 
+static int	cc_replica_claim(void);
+static bool cc_replica_covered(TransactionId xid, const int *stripes,
+							   int nstripes);
+static void cc_replica_give_up(const char *what);
+static void cc_replica_release_in_redo(void);
 static void cc_rmgr_startup(void);
 static void cc_rmgr_cleanup(void);
 static void cc_rmgr_redo(XLogReaderState *record);
@@ -147,6 +162,8 @@ cc_replication_shmem_init(char *place)
 	}
 	pg_atomic_init_u32(&cc_shared->replica_held, 0);
 	pg_atomic_init_u32(&cc_shared->primary_logs, 0);
+	pg_atomic_init_u32(&cc_shared->replica_ready, 0);
+	cc_shared->replica_horizon = FirstNormalTransactionId;
 }
 
 /* ----------------------------------------------------------------
@@ -162,17 +179,20 @@ cc_wal_wanted(void)
 }
 
 /*
- * Write one invalidation record.  A record that no commit record will
- * follow (no xid) is flushed at once, so that it reaches the standbys now
- * rather than at the WAL writer's next round.
+ * Write one invalidation record.  No commit record will flush a record
+ * without an xid: it is flushed at once when 'flush' (the SQL functions),
+ * and otherwise (a transaction that wrote nothing, such as a cascade
+ * reporting a change outside the database) handed to the WAL writer like
+ * an asynchronous commit, which flushes it within wal_writer_delay.
  */
 static void
 cc_wal_write(TransactionId xid, const uint64 *deps, int ndeps, uint32 flags,
-			 StringInfo scopes, int nscopes)
+			 StringInfo scopes, int nscopes, bool flush)
 {
 	xl_cc_invalidate xlrec;
 	XLogRecPtr	end;
 
+	memset(&xlrec, 0, sizeof(xlrec));	/* no uninitialized padding in WAL */
 	xlrec.xid = xid;
 	xlrec.dbid = MyDatabaseId;
 	xlrec.flags = flags;
@@ -185,8 +205,12 @@ cc_wal_write(TransactionId xid, const uint64 *deps, int ndeps, uint32 flags,
 	if (nscopes > 0)
 		XLogRegisterData(scopes->data, scopes->len);
 	end = XLogInsert(CC_RMGR_ID, XLOG_CC_INVALIDATE);
-	if (!TransactionIdIsValid(xid))
+	if (TransactionIdIsValid(xid))
+		return;
+	if (flush)
 		XLogFlush(end);
+	else
+		XLogSetAsyncXactLSN(end);
 }
 
 /*
@@ -211,7 +235,7 @@ cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db, bool flush_all,
 				nscopes++;
 	cc_wal_write(GetTopTransactionIdIfAny(), deps, ndeps,
 				 (flush_db ? CC_WAL_FLUSH_DB : 0) |
-				 (flush_all ? CC_WAL_FLUSH_ALL : 0), scopes, nscopes);
+				 (flush_all ? CC_WAL_FLUSH_ALL : 0), scopes, nscopes, false);
 }
 
 /* Log an invalidation made now, outside a commit (the SQL functions). */
@@ -222,7 +246,7 @@ cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db, bool flush_all)
 		return;
 	cc_wal_write(InvalidTransactionId, deps, ndeps,
 				 (flush_db ? CC_WAL_FLUSH_DB : 0) |
-				 (flush_all ? CC_WAL_FLUSH_ALL : 0), NULL, 0);
+				 (flush_all ? CC_WAL_FLUSH_ALL : 0), NULL, 0, true);
 }
 
 /*
@@ -254,7 +278,7 @@ cc_wal_log_prepared_end(const char *gid)
 	}
 	SPI_finish();
 	if (TransactionIdIsValid(xid))
-		cc_wal_write(xid, NULL, 0, CC_WAL_FLUSH_DB, NULL, 0);
+		cc_wal_write(xid, NULL, 0, CC_WAL_FLUSH_DB, NULL, 0, false);
 }
 
 /*
@@ -278,16 +302,77 @@ cc_wal_announce(void)
 	return end;
 }
 
+/*
+ * PRE_PREPARE in a logical replication apply worker (twophase.c): its
+ * COMMIT PREPARED and ROLLBACK PREPARED do not pass the utility hook, so
+ * instead of a slot keyed by GID the transaction's marks get a held slot
+ * keyed by its xid, like a replayed invalidation, released once the
+ * prepared transaction has ended.  May ERROR (which aborts the PREPARE).
+ */
+void
+cc_hold_until_xact_end(void)
+{
+	TransactionId xid = GetTopTransactionIdIfAny();
+	int		   *held;
+	int			nheld;
+	int			stripes[CC_REPLICA_MAX_STRIPES];
+	int			nstripes = 0;
+	int			slot;
+	CCReplicaSlot *s;
+
+	cc_fence_held(&held, &nheld);
+	if (!TransactionIdIsValid(xid) || nheld == 0)
+		return;
+	if (nheld <= CC_REPLICA_MAX_STRIPES)
+	{
+		memcpy(stripes, held, sizeof(int) * nheld);
+		nstripes = nheld;
+	}
+	else
+		stripes[nstripes++] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
+														  MyDatabaseId,
+														  InvalidOid));
+	slot = cc_replica_claim();
+	if (slot < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("cascade_cache has no free slot to hold the invalidation of a prepared transaction")));
+	s = &cc_shared->replica_slots[slot];
+	s->xid = xid;
+	s->nstripes = nstripes;
+	memcpy(s->stripes, stripes, sizeof(int) * nstripes);
+	cc_fence_hold_stripes(stripes, nstripes);
+	pg_atomic_fetch_add_u32(&cc_shared->replica_held, 1);
+	pg_write_barrier();
+	pg_atomic_write_u32(&s->state, CC_SLOT_HELD);
+}
+
 /* ----------------------------------------------------------------
  * The standby: replaying them
  * ----------------------------------------------------------------
  */
 
-/* May a standby serve and store?  (After an announcement was replayed.) */
+/*
+ * May a standby serve and store?  Once it has replayed a record of ours
+ * (proof that the primary logs them), and once every transaction that was
+ * running when redo started has ended: such a transaction may have logged
+ * its invalidation before the point this standby started replaying from,
+ * and its commit would then invalidate nothing here.  Checked with the
+ * procarray until true, then remembered.
+ */
 bool
 cc_replica_ready(void)
 {
-	return pg_atomic_read_u32(&cc_shared->primary_logs) != 0;
+	if (pg_atomic_read_u32(&cc_shared->replica_ready) != 0)
+		return true;
+	if (pg_atomic_read_u32(&cc_shared->primary_logs) == 0)
+		return false;
+	pg_read_barrier();
+	if (!TransactionIdFollowsOrEquals(GetOldestTransactionIdConsideredRunning(),
+									  cc_shared->replica_horizon))
+		return false;
+	pg_atomic_write_u32(&cc_shared->replica_ready, 1);
+	return true;
 }
 
 /*
@@ -308,15 +393,28 @@ cc_replica_release(void)
 	{
 		CCReplicaSlot *slot = &cc_shared->replica_slots[i];
 		uint32		expected = CC_SLOT_HELD;
+		TransactionId xid;
 
 		if (pg_atomic_read_u32(&slot->state) != CC_SLOT_HELD)
 			continue;
 		pg_read_barrier();
-		if (TransactionIdIsInProgress(slot->xid))
+		xid = slot->xid;
+		if (TransactionIdIsInProgress(xid))
 			continue;
 		if (!pg_atomic_compare_exchange_u32(&slot->state, &expected,
 											CC_SLOT_RELEASING))
 			continue;
+
+		/*
+		 * While we looked the slot may have been released by someone else
+		 * and claimed again for another transaction: then it is not ours to
+		 * release.  (The slot cannot change while it is RELEASING.)
+		 */
+		if (slot->xid != xid)
+		{
+			pg_atomic_write_u32(&slot->state, CC_SLOT_HELD);
+			continue;
+		}
 		cc_fence_release_stripes(slot->stripes, slot->nstripes);
 		pg_atomic_write_u32(&slot->state, CC_SLOT_FREE);
 		pg_atomic_fetch_sub_u32(&cc_shared->replica_held, 1);
@@ -422,7 +520,7 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 		stripes[nstripes++] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
 														  xlrec->dbid,
 														  InvalidOid));
-	if (xlrec->ndeps > CC_REPLICA_MAX_STRIPES - 2 || xlrec->ndeps < 0)
+	if (xlrec->ndeps > CC_REPLICA_MAX_STRIPES - 2)
 	{
 		/* too many to hold one by one: hold the database */
 		coarse = true;
@@ -440,8 +538,40 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 	cc_replica_remove(xlrec, len, coarse);
 
 	/* 3. hold the marks until the transaction's end is replayed */
-	if (TransactionIdIsValid(xlrec->xid))
+	if (!TransactionIdIsValid(xlrec->xid))
+	{
+		cc_fence_release_stripes(stripes, nstripes);
+		return;
+	}
+	if (standbyState != STANDBY_SNAPSHOT_READY)
+	{
+		/*
+		 * No session can read yet, and whether the transaction is still
+		 * running is not tracked yet.  Instead of holding, make the standby
+		 * wait for the transaction's end before it caches at all.
+		 */
+		cc_fence_release_stripes(stripes, nstripes);
+		if (TransactionIdFollowsOrEquals(xlrec->xid, cc_shared->replica_horizon))
+		{
+			TransactionId next = xlrec->xid;
+
+			TransactionIdAdvance(next);
+			cc_shared->replica_horizon = next;
+		}
+		return;
+	}
+	if (cc_replica_covered(xlrec->xid, stripes, nstripes))
+	{
+		/* a slot of the same transaction holds these already */
+		cc_fence_release_stripes(stripes, nstripes);
+		return;
+	}
+	slot = cc_replica_claim();
+	if (slot < 0)
+	{
+		cc_replica_release_in_redo();
 		slot = cc_replica_claim();
+	}
 	if (slot >= 0)
 	{
 		CCReplicaSlot *s = &cc_shared->replica_slots[slot];
@@ -455,21 +585,63 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 	}
 	else
 	{
-		if (TransactionIdIsValid(xlrec->xid))
-		{
-			/* cannot happen with the slots sized as they are; be safe */
-			cc_bump_epoch();
-			ereport(LOG,
-					(errmsg("cascade_cache ran out of replica slots; the whole cache was invalidated")));
-		}
-		cc_fence_release_stripes(stripes, nstripes);
+		/*
+		 * Cannot happen with the slots sized as they are (a standby has at
+		 * least the primary's max_connections and max_prepared_transactions).
+		 * Be safe rather than tidy: keep these marks for good, so that no
+		 * fill depending on them is stored until the standby restarts.
+		 */
+		ereport(WARNING,
+				(errmsg("cascade_cache ran out of replica slots"),
+				 errdetail("Results depending on %d fence stripes are not cached until the server restarts.",
+						   nstripes)));
 	}
 }
 
-/* Redo starts: the memory for applying records. */
+/*
+ * Does a held slot of transaction 'xid' already hold all of 'stripes'?
+ * (A COMMIT PREPARED that failed and is retried logs the same flush again.)
+ * Such a slot cannot be released meanwhile: its transaction is running.
+ */
+static bool
+cc_replica_covered(TransactionId xid, const int *stripes, int nstripes)
+{
+	int			i;
+
+	for (i = 0; i < cc_shared->nreplica_slots; i++)
+	{
+		CCReplicaSlot *slot = &cc_shared->replica_slots[i];
+		int			j;
+		int			k;
+
+		if (pg_atomic_read_u32(&slot->state) != CC_SLOT_HELD)
+			continue;
+		pg_read_barrier();
+		if (slot->xid != xid)
+			continue;
+		for (j = 0; j < nstripes; j++)
+		{
+			for (k = 0; k < slot->nstripes; k++)
+				if (slot->stripes[k] == stripes[j])
+					break;
+			if (k == slot->nstripes)
+				break;
+		}
+		if (j == nstripes)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Redo starts: the memory for applying records, and the horizon a standby
+ * waits for before it caches (cc_replica_ready): a transaction with an
+ * older xid may have logged its invalidation before this point.
+ */
 static void
 cc_rmgr_startup(void)
 {
+	cc_shared->replica_horizon = XidFromFullTransactionId(ShmemVariableCache->nextXid);
 	cc_redo_cxt = AllocSetContextCreate(TopMemoryContext,
 										"cascade_cache redo",
 										ALLOCSET_SMALL_SIZES);
@@ -491,24 +663,62 @@ cc_rmgr_redo(XLogReaderState *record)
 	pg_atomic_write_u32(&cc_shared->primary_logs, 1);
 	if (info == XLOG_CC_INVALIDATE)
 	{
-		if (XLogRecGetDataLen(record) < SizeOfCCInvalidate)
-		{
-			cc_bump_epoch();
-			ereport(LOG,
-					(errmsg("cascade_cache: a short invalidation record was ignored; the whole cache was invalidated")));
-		}
+		xl_cc_invalidate *xlrec = (xl_cc_invalidate *) XLogRecGetData(record);
+		Size		len = XLogRecGetDataLen(record);
+
+		if (len < SizeOfCCInvalidate || xlrec->ndeps < 0 || xlrec->nscopes < 0 ||
+			len < SizeOfCCInvalidate + sizeof(uint64) * (Size) xlrec->ndeps)
+			cc_replica_give_up("a malformed invalidation record");
 		else
-			cc_replica_apply((xl_cc_invalidate *) XLogRecGetData(record),
-							 XLogRecGetDataLen(record));
+			cc_replica_apply(xlrec, len);
 	}
 	else if (info != XLOG_CC_ANNOUNCE)
+		cc_replica_give_up("an unknown record type");
+
+	/* replay runs ahead of the worker: release what has ended since */
+	cc_replica_release_in_redo();
+}
+
+/*
+ * cc_replica_release() for the startup process, which must not ERROR:
+ * looking up whether a transaction is running can (out of memory, an I/O
+ * error reading pg_subtrans).  Then the worker and the fills release them.
+ */
+static void
+cc_replica_release_in_redo(void)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+
+	PG_TRY();
 	{
-		cc_bump_epoch();
-		ereport(LOG,
-				(errmsg("cascade_cache: unknown WAL record type %u ignored; the whole cache was invalidated",
-						info)));
+		cc_replica_release();
 	}
-	cc_replica_release();
+	PG_CATCH();
+	{
+		/* redo holds no lock of its own while it calls us */
+		LWLockReleaseAll();
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * A record we cannot apply (corrupt, or written by a newer version): make
+ * every entry invisible and hold the cluster-wide stripe for good, so that
+ * nothing is stored until the standby restarts.  Never ERRORs.
+ */
+static void
+cc_replica_give_up(const char *what)
+{
+	int			cluster = cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER, InvalidOid,
+													  InvalidOid));
+
+	cc_fence_hold_stripes(&cluster, 1);
+	cc_bump_epoch();
+	ereport(WARNING,
+			(errmsg("cascade_cache cannot apply %s; this server caches nothing until it restarts",
+					what)));
 }
 
 static void

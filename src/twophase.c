@@ -23,6 +23,10 @@
  * removes all of its entries, and clears that mark at the end of its
  * transaction.
  *
+ * A logical replication apply worker prepares and finishes transactions
+ * without the utility hook; its marks are held until the transaction ends
+ * by replication.c instead.
+ *
  * Locking: prepared_lock protects the slot array.  It is never held
  * together with any other lock of ours.
  *
@@ -36,6 +40,7 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
+#include "replication/logicalworker.h"
 #include "storage/lwlock.h"
 
 #include "cascade_cache.h"
@@ -182,6 +187,16 @@ cc_twophase_pre_prepare(void)
 	int			i;
 	int			slot = -1;
 
+	/*
+	 * A logical replication apply worker prepares without the utility hook
+	 * and finishes the transaction without it too: hold its marks until the
+	 * transaction ends instead (replication.c).
+	 */
+	if (IsLogicalWorker())
+	{
+		cc_hold_until_xact_end();
+		return;
+	}
 	if (!cc_have_prepare_gid)
 		elog(ERROR, "cascade_cache: PREPARE TRANSACTION without a GID");
 

@@ -26,8 +26,11 @@ my $schema = q{
 	CREATE INDEX item_grp ON item (grp);
 	CREATE TABLE plain (id int PRIMARY KEY, v int NOT NULL);
 	CREATE TABLE marker (id int PRIMARY KEY, n int NOT NULL);
+	CREATE TABLE late (id int PRIMARY KEY, v int NOT NULL);
+	INSERT INTO late VALUES (1, 1);
 };
-my $pub = cc_node('publisher', init => { allows_streaming => 'logical' });
+my $pub = cc_node('publisher', init => { allows_streaming => 'logical' },
+	conf => "max_prepared_transactions = 4\n");
 $pub->safe_psql('postgres', $schema . q{
 	CREATE TABLE part (id int PRIMARY KEY, v int NOT NULL);
 	INSERT INTO item SELECT g, g, g % 5 FROM generate_series(1, 40) g;
@@ -37,7 +40,7 @@ $pub->safe_psql('postgres', $schema . q{
 	CREATE PUBLICATION pub FOR TABLE item, part, plain, marker;
 });
 
-my $sub = cc_node('subscriber');
+my $sub = cc_node('subscriber', conf => "max_prepared_transactions = 4\n");
 $sub->safe_psql('postgres', $schema . q{
 	CREATE TABLE part (id int PRIMARY KEY, v int NOT NULL) PARTITION BY HASH (id);
 	CREATE TABLE part0 PARTITION OF part FOR VALUES WITH (MODULUS 2, REMAINDER 0);
@@ -51,7 +54,7 @@ $sub->safe_psql('postgres', $schema . q{
 });
 $sub->safe_psql('postgres',
 	"CREATE SUBSCRIPTION sub CONNECTION 'port=" . $pub->port . ' host=' . $pub->host
-	  . " dbname=postgres' PUBLICATION pub");
+	  . " dbname=postgres' PUBLICATION pub WITH (two_phase = true)");
 $sub->poll_query_until('postgres',
 	"SELECT count(*) = 0 FROM pg_subscription_rel WHERE srsubstate NOT IN ('r', 's')")
   or die 'the initial synchronisation did not finish';
@@ -166,6 +169,36 @@ like($s->selectrow_array($explain, undef, 'SELECT v FROM plain WHERE id = $1', '
 write_tx('UPDATE plain SET v = -1 WHERE id = 7');
 is($s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM plain WHERE id = $1', '[7]')}),
 	'[{"v": -1}]', 'and the apply worker\'s write invalidates it');
+
+# a prepared transaction applied by the apply worker (two_phase): while it
+# is prepared on the subscriber, a read sees the old row and does not
+# store it; once committed, the new row
+my ($v9) = $p->selectrow_array('SELECT v FROM item WHERE id = 9');
+my $item9 = q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[9]')};
+is($s->selectrow_array($item9), qq{[{"v": $v9}]}, 'item 9 is cached on the subscriber');
+$p->begin_work;
+$p->do('UPDATE item SET v = v + 100 WHERE id = 9');
+$p->do(q{PREPARE TRANSACTION 'sub2pc'});
+$sub->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_prepared_xacts')
+  or die 'the apply worker did not prepare the transaction';
+is($s->selectrow_array($item9), qq{[{"v": $v9}]},
+	'while the transaction is prepared on the subscriber, reads see the old row');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
+	qr/entry: not cached/, 'and do not store it');
+$p->do(q{COMMIT PREPARED 'sub2pc'});
+write_tx();
+is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
+	'after COMMIT PREPARED the subscriber reads the new row');
+
+# entries cached from a table before it becomes a subscription target are
+# dropped when it does (its writes will arrive past the executor hooks)
+my $late = q{SELECT cascade_cache.cached_query('SELECT v FROM late WHERE id = $1', '[1]')};
+is($s->selectrow_array($late), '[{"v": 1}]', 'a local table is cached');
+$p->do('ALTER PUBLICATION pub ADD TABLE late');
+$sub->safe_psql('postgres', 'ALTER SUBSCRIPTION sub REFRESH PUBLICATION WITH (copy_data = false)');
+write_tx('UPDATE late SET v = 2 WHERE id = 1');
+is($s->selectrow_array($late), '[{"v": 2}]',
+	'once it is subscribed, the entry cached before is gone and writes are seen');
 
 # a table only the subscriber has is cached as usual
 $s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM local_only WHERE id = 1')});
