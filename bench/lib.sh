@@ -96,7 +96,8 @@ script_file() {
 
 # pgb PORT CLIENTS SECONDS SCRIPT [pgbench options...]
 # Runs pgbench (prepared protocol, per-transaction log) and prints
-# "tps p50_ms p99_ms transactions failed" on one line.
+# "tps p50_ms p99_ms transactions failed" on one line.  With PGB_WARMUP=W
+# the figures cover only the last SECONDS - W seconds.
 pgb() {
 	local port=$1 clients=$2 secs=$3 script=$4
 	shift 4
@@ -112,13 +113,20 @@ pgb() {
 	if [ "$failed" != 0 ]; then
 		grep -m 3 'error' "$logdir/out" | sed 's/^/    pgbench: /' >&2
 	fi
-	set -- $(cat "$logdir"/pgbench_log.* 2>/dev/null | awk '{print $3}' | sort -n | awk '
+	# PGB_WARMUP=W: count only the transactions that ended W seconds or
+	# more after the first one (the steady state of long-lived connections)
+	local warm=${PGB_WARMUP:-0} t0
+	t0=$(cat "$logdir"/pgbench_log.* 2>/dev/null | awk 'NR == 1 || $5 + $6 / 1e6 < m { m = $5 + $6 / 1e6 } END { printf "%.6f", m + 0 }')
+	set -- $(cat "$logdir"/pgbench_log.* 2>/dev/null | awk -v from="$t0" -v warm="$warm" '$5 + $6 / 1e6 >= from + warm {print $3}' | sort -n | awk '
 		{ a[NR] = $1 }
 		END {
 			if (NR == 0) { print "0 0 0"; exit }
 			printf "%d %.3f %.3f\n", NR, a[int(NR * 0.50) + 1] / 1000, a[int(NR * 0.99) + 1] / 1000
 		}')
 	n=$1 p50=$2 p99=$3
+	if [ "$warm" != 0 ] && [ "$n" != 0 ]; then
+		tps=$(awk -v n="$n" -v s="$secs" -v w="$warm" 'BEGIN { printf "%.6f", n / (s - w) }')
+	fi
 	# a script that no longer works: recorded for the end of the run
 	if [ "$n" = 0 ] || [ "$failed" != 0 ]; then
 		echo "$(basename "$script"): $n transactions, $failed clients aborted" >> "$BENCH_TMP/problems"
