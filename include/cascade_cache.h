@@ -101,6 +101,8 @@
 #define CC_DEP_SEED				UINT64CONST(0x63617363616465)
 
 /* Upper bound on the dependencies one entry may carry. */
+/* results at least this large are stored compressed (cache_shmem.c) */
+#define CC_COMPRESS_MIN_BYTES	512
 #define CC_MAX_DEPS_PER_ENTRY	4096
 
 /* ----------
@@ -214,7 +216,7 @@ typedef struct CCBlob
 	dsa_pointer clock_next;
 	TimestampTz created_at;
 	Size		alloc_size;		/* accounted size of this blob */
-	uint32		payload_len;	/* VARSIZE of the payload */
+	uint32		payload_len;	/* VARSIZE of the payload as stored */
 	uint32		payload_off;	/* offset of the payload from the blob */
 	uint32		payload_hash;	/* hash_bytes() of the payload */
 	pg_atomic_uint64 hits;		/* hits served from this entry */
@@ -553,7 +555,8 @@ typedef struct CCEntryInfo
 	uint32		state;			/* CC_ENTRY_*, or 0 if there is no entry */
 	TimestampTz created_at;
 	TimestampTz expires_at;
-	uint32		payload_len;
+	uint32		payload_len;	/* the result's size */
+	uint32		stored_len;		/* what is stored (less if compressed) */
 	Size		alloc_size;
 	uint64		hits;
 	int			ndeps;

@@ -167,3 +167,16 @@ RESET enable_seqscan;
 RESET enable_bitmapscan;
 DROP SCHEMA monitor_test CASCADE;
 SELECT cache_flush() >= 0 AS ok;
+
+-- results of 512 bytes or more are stored compressed, and come back
+-- byte for byte on a hit
+SELECT cached_query('SELECT repeat(''abc'', 1000) AS big')::text
+       = jsonb_build_array(jsonb_build_object('big', repeat('abc', 1000)))::text AS miss_same;
+SELECT cached_query('SELECT repeat(''abc'', 1000) AS big')::text
+       = jsonb_build_array(jsonb_build_object('big', repeat('abc', 1000)))::text AS hit_same;
+SELECT item, detail FROM cache_explain('SELECT repeat(''abc'', 1000) AS big')
+ WHERE item IN ('entry', 'hits', 'size');
+-- a small one is stored as it is
+SELECT cached_query('SELECT 42 AS small') IS NOT NULL AS stored;
+SELECT item, detail FROM cache_explain('SELECT 42 AS small') WHERE item = 'size';
+SELECT cache_flush() >= 0 AS ok;

@@ -28,6 +28,11 @@
  * CascadeCacheShared->clock_lock.  Hits set the blob's reference bit; the
  * sweep clears it and evicts blobs whose bit is already clear.
  *
+ * Payloads of CC_COMPRESS_MIN_BYTES or more are stored compressed when that
+ * saves space (cc_compress(), TOAST's compression); cc_lookup() copies the
+ * stored bytes under the partition lock and decompresses after releasing
+ * it.
+ *
  * Locking rules
  * -------------
  *	- At most one lock at a time among: an entries partition lock, a deps
@@ -56,6 +61,9 @@
 
 #include <signal.h>
 
+#include "access/detoast.h"
+#include "access/toast_compression.h"
+#include "access/toast_internals.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
 #include "port/pg_bitutils.h"
@@ -122,6 +130,7 @@ static void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
 static void cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob);
 static bool cc_remove_by_key(const CCKey *key, uint64 serial, int counter);
 static void cc_ghost_note(const CCKey *key, uint32 payload_hash);
+static Jsonb *cc_compress(Jsonb *payload);
 static void cc_ghost_check(const CCKey *key, uint32 payload_hash);
 static uint64 cc_scan_entries(CCScanMode mode, Oid dbid, int counter);
 static int	cc_uint64_cmp(const void *a, const void *b);
@@ -571,6 +580,13 @@ cc_lookup(const CCKey *key)
 				 errmsg("out of memory"),
 				 errdetail("Failed to copy a cached result of %u bytes.",
 						   blob->payload_len)));
+	if (VARATT_IS_COMPRESSED(result))
+	{
+		Jsonb	   *plain = (Jsonb *) detoast_attr((struct varlena *) result);
+
+		pfree(result);
+		result = plain;
+	}
 	return result;
 }
 
@@ -612,6 +628,7 @@ cc_entry_info(const CCKey *key, CCEntryInfo *info)
 {
 	CCEntry    *entry;
 	CCBlob	   *blob;
+	char	   *payload;
 	char	   *name = NULL;
 	int			name_len = 0;
 
@@ -626,7 +643,12 @@ cc_entry_info(const CCKey *key, CCEntryInfo *info)
 		info->expires_at = entry->expires_at;
 		blob = dsa_get_address(cc_area, entry->blob);
 		info->created_at = blob->created_at;
+		payload = (char *) blob + blob->payload_off;
+		info->stored_len = blob->payload_len;
 		info->payload_len = blob->payload_len;
+		if (VARATT_IS_COMPRESSED(payload))
+			info->payload_len = VARDATA_COMPRESSED_GET_EXTSIZE(payload) +
+				VARHDRSZ;
 		info->alloc_size = blob->alloc_size;
 		info->hits = pg_atomic_read_u64(&blob->hits);
 		info->ndeps = blob->ndeps;
@@ -732,6 +754,7 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	int			i;
 	uint32		payload_hash;
 	int			usage_slot;
+	Jsonb	   *stored;
 
 	cc_attach();
 
@@ -751,13 +774,14 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	}
 
 	payload_hash = hash_bytes((const unsigned char *) payload, VARSIZE(payload));
+	stored = cc_compress(payload);
 	usage_slot = cc_usage_name_slot(key->dbid, name);
 	nrelids = Min(nrelids, CC_MAX_RELIDS_PER_ENTRY);
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		CCStoreResult result;
 
-		if (cc_store_attempt(key, payload, payload_hash, deps, ndeps,
+		if (cc_store_attempt(key, stored, payload_hash, deps, ndeps,
 							 relids, nrelids, name, usage_slot, ttl_us, s0,
 							 &result) == CC_STORE_DONE)
 		{
@@ -768,6 +792,8 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 				cc_usage_stored(usage_slot);
 			}
 			pfree(deps);
+			if (stored != payload)
+				pfree(stored);
 			return result;
 		}
 		/* make real room: a tenth of what is there */
@@ -777,7 +803,36 @@ cc_store(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	}
 	cc_count_bypass(CC_BYPASS_NO_MEMORY);
 	pfree(deps);
+	if (stored != payload)
+		pfree(stored);
 	return CC_STORE_REFUSED;
+}
+
+/*
+ * The form in which a result is stored: compressed as TOAST would do it
+ * (LZ4 where the server has it), when that saves space.  JSON documents
+ * shrink several times over, so the cache holds more of them, and a hit
+ * copies, and each backend maps, a fraction of the pages; cc_lookup
+ * decompresses after releasing its lock.  Can ERROR (out of memory); call
+ * it with no lock held.
+ */
+static Jsonb *
+cc_compress(Jsonb *payload)
+{
+	Datum		compressed;
+
+	if (VARSIZE(payload) < CC_COMPRESS_MIN_BYTES)
+		return payload;
+#ifdef USE_LZ4
+	compressed = toast_compress_datum(PointerGetDatum(payload),
+									  TOAST_LZ4_COMPRESSION);
+#else
+	compressed = toast_compress_datum(PointerGetDatum(payload),
+									  TOAST_PGLZ_COMPRESSION);
+#endif
+	if (DatumGetPointer(compressed) == NULL)
+		return payload;			/* not worth it */
+	return (Jsonb *) DatumGetPointer(compressed);
 }
 
 /*

@@ -97,9 +97,15 @@ cache_explain(PG_FUNCTION_ARGS)
 						   psprintf("%s (in %.1f s)",
 									timestamptz_to_str(info.expires_at),
 									(info.expires_at - now) / 1000000.0));
-		cc_explain_row(rsinfo, "size",
-					   psprintf("%u bytes of result, %zu bytes of memory",
-								info.payload_len, info.alloc_size));
+		if (info.stored_len < info.payload_len)
+			cc_explain_row(rsinfo, "size",
+						   psprintf("%u bytes of result, stored compressed in %u, %zu bytes of memory",
+									info.payload_len, info.stored_len,
+									info.alloc_size));
+		else
+			cc_explain_row(rsinfo, "size",
+						   psprintf("%u bytes of result, %zu bytes of memory",
+									info.payload_len, info.alloc_size));
 		cc_explain_row(rsinfo, "hits", psprintf(UINT64_FORMAT, info.hits));
 		cc_explain_row(rsinfo, "dependency_keys", psprintf("%d", info.ndeps));
 	}
