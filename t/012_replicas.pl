@@ -14,7 +14,6 @@ use warnings;
 use FindBin;
 use lib $FindBin::RealBin;
 use CCTest;
-use DBI;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -57,15 +56,9 @@ for my $s (@standbys)
 	  or die $s->name . ' never started caching';
 }
 
-sub dbh
-{
-	my ($node) = @_;
-	return DBI->connect('dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
-		undef, undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
-}
-my $p = dbh($primary);
-my @s = map { dbh($_) } @standbys;
-my @w = map { dbh($_) } @standbys;		# for waiting on replay
+my $p = cc_dbh($primary);
+my @s = map { cc_dbh($_) } @standbys;
+my @w = map { cc_dbh($_) } @standbys;		# for waiting on replay
 # index scans for the point lookups (precise dependencies), and no
 # JIT for the aggregate that a disabled seq scan makes look expensive
 $_->do('SET enable_seqscan = off; SET jit = off') for @s;
@@ -79,13 +72,6 @@ my @queries = (
 	[ 'SELECT data FROM doc WHERE id = $1', '[3]' ],
 	[ 'SELECT i.v, s.label FROM item i, side s WHERE i.id = $1 AND s.id = 1', '[7]' ],
 );
-my @q = map { $_->[0] } @queries;
-my @par = map { $_->[1] } @queries;
-my $check = q{
-	SELECT q, p, c::text, f::text FROM (
-	  SELECT q, p, cascade_cache.cached_query(q, p::jsonb) AS c, fresh(q, p::jsonb) AS f
-	    FROM unnest(?::text[], ?::text[]) AS u(q, p)) x
-	 WHERE c IS DISTINCT FROM f};
 
 sub wait_replay
 {
@@ -152,8 +138,8 @@ for my $n (1 .. $commits)
 	diag sprintf('commit %d (r %.2f) took %.0f ms to replay', $n, $r, 1000 * ($t1 - $t0)) if $t1 - $t0 > 0.05;
 	for my $s (@s)
 	{
-		my $rows = $s->selectall_arrayref($check, undef, \@q, \@par);
-		$checked += scalar @q;
+		my $rows = cc_stale_rows($s, \@queries);
+		$checked += scalar @queries;
 		for my $row (@$rows)
 		{
 			diag "stale on a standby after commit $n: $row->[0] $row->[1]: cached $row->[2], fresh $row->[3]"
@@ -204,7 +190,7 @@ for my $case (
 # a fill on the standby that raced a replayed commit is not stored: hold a
 # fill before it stores, commit a change to what it read, let it go
 $s[0]->do(q{SET cascade_cache.debug_fill_pause = 777});
-my $holder = dbh($standbys[0]);
+my $holder = cc_dbh($standbys[0]);
 $holder->do('SELECT pg_advisory_lock(777)');
 $s[0]->do(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[21]')}, { pg_async => 1 });
 $standbys[0]->poll_query_until('postgres',
@@ -253,7 +239,7 @@ $_->disconnect for ($p, @s, @w, $holder);
 $standbys[0]->promote;
 $standbys[0]->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')
   or die 'promotion failed';
-my $new = dbh($standbys[0]);
+my $new = cc_dbh($standbys[0]);
 $new->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[7]')});
 $new->do('UPDATE item SET v = -7 WHERE id = 7');
 is($new->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[7]')}),
@@ -262,7 +248,7 @@ is($new->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item
 # the old primary went on alone (its cache holds its own, diverged value);
 # rewound with pg_rewind and following the new primary, it starts empty and
 # serves what the new primary commits
-my $old = dbh($primary);
+my $old = cc_dbh($primary);
 $old->do('UPDATE item SET v = 700 WHERE id = 7');
 is($old->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[7]')}),
 	'[{"v": 700}]', 'the old primary cached its diverged value');

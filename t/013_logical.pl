@@ -13,7 +13,6 @@ use warnings;
 use FindBin;
 use lib $FindBin::RealBin;
 use CCTest;
-use DBI;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -59,14 +58,8 @@ $sub->poll_query_until('postgres',
 	"SELECT count(*) = 0 FROM pg_subscription_rel WHERE srsubstate NOT IN ('r', 's')")
   or die 'the initial synchronisation did not finish';
 
-sub dbh
-{
-	my ($node) = @_;
-	return DBI->connect('dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
-		undef, undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
-}
-my $p = dbh($pub);
-my $s = dbh($sub);
+my $p = cc_dbh($pub);
+my $s = cc_dbh($sub);
 $s->do('SET enable_seqscan = off; SET jit = off');
 
 # every write carries the next marker value in its transaction: once the
@@ -101,13 +94,6 @@ my @queries = (
 	[ 'SELECT v FROM part1 WHERE id = $1', '[8]' ],
 	[ 'SELECT v FROM plain WHERE id = $1', '[7]' ],
 );
-my @q = map { $_->[0] } @queries;
-my @par = map { $_->[1] } @queries;
-my $check = q{
-	SELECT q, p, c::text, f::text FROM (
-	  SELECT q, p, cascade_cache.cached_query(q, p::jsonb) AS c, fresh(q, p::jsonb) AS f
-	    FROM unnest(?::text[], ?::text[]) AS u(q, p)) x
-	 WHERE c IS DISTINCT FROM f};
 
 my $stale = 0;
 srand(4242);
@@ -134,7 +120,7 @@ for my $n (1 .. $ops)
 		write_tx('CREATE TEMP TABLE keep ON COMMIT DROP AS SELECT * FROM ' . $t,
 			"TRUNCATE $t", "INSERT INTO $t SELECT * FROM keep");
 	}
-	my $rows = $s->selectall_arrayref($check, undef, \@q, \@par);
+	my $rows = cc_stale_rows($s, \@queries);
 	for my $row (@$rows)
 	{
 		diag "stale on the subscriber after write $n: $row->[0] $row->[1]: cached $row->[2], fresh $row->[3]"

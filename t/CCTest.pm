@@ -8,7 +8,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Exporter 'import';
 
-our @EXPORT = qw(cc_node cc_query cc_stats cc_worker_pid);
+our @EXPORT = qw(cc_node cc_query cc_stats cc_worker_pid cc_dbh cc_stale_rows);
 
 # A new, started node with cascade_cache preloaded and installed in the
 # 'postgres' database.  Extra postgresql.conf lines may be passed.
@@ -42,6 +42,31 @@ sub cc_stats
 	my ($node, $cols) = @_;
 	return $node->safe_psql('postgres',
 		"SELECT concat_ws(',', $cols) FROM cascade_cache.cache_stats()");
+}
+
+# A DBI connection to the node's 'postgres' database; errors raise.
+sub cc_dbh
+{
+	my ($node) = @_;
+	require DBI;
+	return DBI->connect(
+		'dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
+		undef, undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
+}
+
+# Read each [query, params] through cached_query and through fresh(q, p)
+# (a function the test defines that calls cached_query with
+# cascade_cache.enabled off), in one statement; returns the rows that
+# differ, as [query, params, cached, fresh].
+sub cc_stale_rows
+{
+	my ($dbh, $queries) = @_;
+	return $dbh->selectall_arrayref(q{
+		SELECT q, p, c::text, f::text FROM (
+		  SELECT q, p, cascade_cache.cached_query(q, p::jsonb) AS c, fresh(q, p::jsonb) AS f
+		    FROM unnest(?::text[], ?::text[]) AS u(q, p)) x
+		 WHERE c IS DISTINCT FROM f}, undef,
+		[ map { $_->[0] } @$queries ], [ map { $_->[1] } @$queries ]);
 }
 
 # PID of the background worker, or '' if it is not running.
