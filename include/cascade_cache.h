@@ -61,6 +61,7 @@
 #include "utils/dsa.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
+#include "utils/reltrigger.h"
 #include "utils/timestamp.h"
 
 #define CC_EXTENSION_NAME		"cascade_cache"
@@ -591,6 +592,7 @@ extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 
 /* cacheability.c */
 extern CCBypassReason cc_check_query(Query *query);
+extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);
 extern void cc_cacheability_init(void);
 

@@ -44,7 +44,6 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_subscription_rel.h"
-#include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
@@ -447,19 +446,11 @@ cc_watched_always(Oid relid)
 		{
 			Trigger    *trig = &rel->trigdesc->triggers[i];
 
-			/* enabled ALWAYS, AFTER, no column list, no WHEN clause */
-			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS ||
-				!TRIGGER_FOR_AFTER(trig->tgtype) || trig->tgnattr != 0 ||
-				trig->tgqual != NULL)
+			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS)
 				continue;
-			if (strcmp(trig->tgname, "cascade_cache_watch") == 0 &&
-				TRIGGER_FOR_ROW(trig->tgtype) &&
-				TRIGGER_FOR_INSERT(trig->tgtype) &&
-				TRIGGER_FOR_UPDATE(trig->tgtype) &&
-				TRIGGER_FOR_DELETE(trig->tgtype))
+			if (cc_is_complete_watch_trigger(trig, false))
 				rows = true;
-			else if (strcmp(trig->tgname, "cascade_cache_watch_truncate") == 0 &&
-					 TRIGGER_FOR_TRUNCATE(trig->tgtype))
+			else if (cc_is_complete_watch_trigger(trig, true))
 				truncate = true;
 		}
 	RelationClose(rel);

@@ -220,6 +220,32 @@ cc_relinfo_callback(Datum arg, Oid relid)
 		info->valid = false;
 }
 
+/*
+ * Is 't' cascade_watch()'s row trigger ('truncate': its TRUNCATE trigger),
+ * complete: AFTER, for INSERT, UPDATE and DELETE (or TRUNCATE), without a
+ * column list or WHEN clause, calling cascade_watch_trigger()?  Whether it
+ * is enabled is the caller's business.
+ */
+static bool cc_is_watch_function(Oid tgfoid);
+
+bool
+cc_is_complete_watch_trigger(const Trigger *t, bool truncate)
+{
+	if (!TRIGGER_FOR_AFTER(t->tgtype) || t->tgnattr != 0 || t->tgqual != NULL)
+		return false;
+	if (truncate)
+	{
+		if (strcmp(t->tgname, "cascade_cache_watch_truncate") != 0 ||
+			!TRIGGER_FOR_TRUNCATE(t->tgtype))
+			return false;
+	}
+	else if (strcmp(t->tgname, "cascade_cache_watch") != 0 ||
+			 !TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_INSERT(t->tgtype) ||
+			 !TRIGGER_FOR_UPDATE(t->tgtype) || !TRIGGER_FOR_DELETE(t->tgtype))
+		return false;
+	return cc_is_watch_function(t->tgfoid);
+}
+
 /* Is 'tgfoid' cascade_cache.cascade_watch_trigger()? */
 static bool
 cc_is_watch_function(Oid tgfoid)
@@ -320,11 +346,7 @@ cc_relinfo_build(CCRelInfo *info)
 	{
 		Trigger    *t = &trigdesc->triggers[i];
 
-		if (strcmp(t->tgname, "cascade_cache_watch") != 0 ||
-			!TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_AFTER(t->tgtype) ||
-			!TRIGGER_FOR_INSERT(t->tgtype) || !TRIGGER_FOR_UPDATE(t->tgtype) ||
-			!TRIGGER_FOR_DELETE(t->tgtype) || t->tgnattr != 0 ||
-			t->tgqual != NULL || !cc_is_watch_function(t->tgfoid))
+		if (!cc_is_complete_watch_trigger(t, false))
 			continue;
 		info->tgenabled = t->tgenabled;
 		info->eligible = true;

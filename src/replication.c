@@ -106,6 +106,8 @@ typedef struct xl_cc_invalidate
 static MemoryContext cc_redo_cxt = NULL;
 
 static int	cc_replica_claim(void);
+static void cc_replica_publish(int slot, TransactionId xid,
+							   const int *stripes, int nstripes);
 static bool cc_replica_covered(TransactionId xid, const int *stripes,
 							   int nstripes);
 static void cc_replica_give_up(const char *what);
@@ -318,7 +320,6 @@ cc_hold_until_xact_end(void)
 	int			stripes[CC_REPLICA_MAX_STRIPES];
 	int			nstripes = 0;
 	int			slot;
-	CCReplicaSlot *s;
 
 	cc_fence_held(&held, &nheld);
 	if (!TransactionIdIsValid(xid) || nheld == 0)
@@ -337,11 +338,23 @@ cc_hold_until_xact_end(void)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("cascade_cache has no free slot to hold the invalidation of a prepared transaction")));
-	s = &cc_shared->replica_slots[slot];
+	cc_fence_hold_stripes(stripes, nstripes);
+	cc_replica_publish(slot, xid, stripes, nstripes);
+}
+
+/*
+ * Fill the claimed slot with the marks 'stripes' (already held) of
+ * transaction 'xid', and make it visible as HELD.  Atomics only.
+ */
+static void
+cc_replica_publish(int slot, TransactionId xid, const int *stripes,
+				   int nstripes)
+{
+	CCReplicaSlot *s = &cc_shared->replica_slots[slot];
+
 	s->xid = xid;
 	s->nstripes = nstripes;
 	memcpy(s->stripes, stripes, sizeof(int) * nstripes);
-	cc_fence_hold_stripes(stripes, nstripes);
 	pg_atomic_fetch_add_u32(&cc_shared->replica_held, 1);
 	pg_write_barrier();
 	pg_atomic_write_u32(&s->state, CC_SLOT_HELD);
@@ -573,16 +586,7 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 		slot = cc_replica_claim();
 	}
 	if (slot >= 0)
-	{
-		CCReplicaSlot *s = &cc_shared->replica_slots[slot];
-
-		s->xid = xlrec->xid;
-		s->nstripes = nstripes;
-		memcpy(s->stripes, stripes, sizeof(int) * nstripes);
-		pg_atomic_fetch_add_u32(&cc_shared->replica_held, 1);
-		pg_write_barrier();
-		pg_atomic_write_u32(&s->state, CC_SLOT_HELD);
-	}
+		cc_replica_publish(slot, xlrec->xid, stripes, nstripes);
 	else
 	{
 		/*
