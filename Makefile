@@ -28,7 +28,9 @@ OBJS = \
 	src/monitor.o \
 	src/explain.o \
 	src/usage.o \
-	src/replication.o
+	src/replication.o \
+	src/glob.o \
+	src/catalog_inval.o
 
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql
@@ -39,7 +41,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api
+REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

@@ -58,6 +58,7 @@
 #include "tcop/dest.h"
 #include "port/atomics.h"
 #include "storage/lwlock.h"
+#include "storage/sinval.h"
 #include "utils/dsa.h"
 #include "utils/jsonb.h"
 #include "utils/relcache.h"
@@ -296,9 +297,11 @@ typedef enum CCCounter
 	CC_STAT_AUDIT_PARTIAL,
 	CC_STAT_AUDIT_FAILED,
 	CC_STAT_AUDIT_REMOVED,		/* entries their invalidations removed */
+	CC_STAT_AUDIT_DROPPED,		/* audit rows that could not be written */
+	CC_STAT_AUDIT_TRUNCATED,	/* audit rows cut down to the limits */
 	/* bypasses by reason, in the order of CCBypassReason */
 	CC_STAT_BYPASS_FIRST,
-	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 18
+	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 24
 } CCCounter;
 
 typedef enum CCBypassReason
@@ -321,6 +324,9 @@ typedef enum CCBypassReason
 	CC_BYPASS_TOO_LARGE,
 	CC_BYPASS_TOO_MANY_DEPENDENCIES,
 	CC_BYPASS_NO_MEMORY,
+	CC_BYPASS_CLOCK,
+	CC_BYPASS_TEMPORARY_OBJECT,
+	CC_BYPASS_UNTRUSTED_FUNCTION,
 	CC_NUM_BYPASS_REASONS
 } CCBypassReason;
 
@@ -577,11 +583,19 @@ extern void cc_apply_size_limit(void);
 extern void cc_bump_epoch(void);
 extern bool cc_epoch_changed(uint64 *seen);
 
+/* glob.c */
+typedef struct CCGlob CCGlob;
+extern CCGlob *cc_glob_compile(const char *pattern);
+extern bool cc_glob_match(CCGlob *glob, const char *name, int len);
+
 /* cache_key.c */
 extern void cc_compute_key(text *query, Jsonb *params, const char *name,
 						   CCKey *key);
 extern bool cc_is_key_setting(const char *name);
 extern bool cc_have_key_settings(void);
+extern void cc_key_settings_assign(const char *newval, void *extra);
+extern void cc_key_note_catalog_change(void);
+extern List *cc_keyed_setting_names(void);
 
 /* cached_query.c */
 typedef struct CCFill CCFill;
@@ -591,13 +605,21 @@ extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 							 CCFill *fill);
 
 /* cacheability.c */
-extern CCBypassReason cc_check_query(Query *query);
+extern char *cc_trusted_functions;
+extern void cc_trusted_functions_assign(const char *newval, void *extra);
+extern CCBypassReason cc_check_query(Query *query, List *clock_literals);
+extern List *cc_clock_literals(Node *raw);
+extern CCBypassReason cc_check_policies(const Oid *relids, int nrelids);
+extern bool cc_text_names_clock(const char *s);
+extern bool cc_type_reads_clock(Oid typid);
+extern bool cc_type_is_temporary(Oid typid);
 extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);
 extern void cc_cacheability_init(void);
 
 /* params.c */
-extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams);
+extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
+									bool *reads_clock);
 
 /* jsonb_dest.c */
 extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
@@ -650,6 +672,15 @@ extern void cc_fill_note(CCFill *fill, const char *fmt,...) pg_attribute_printf(
 extern CCFill *cc_fill_current(void);
 extern void cc_pending_add_relation(Oid relid);
 
+/* catalog_inval.c */
+extern void cc_catalog_init(void);
+extern void cc_catalog_note_utility(Node *parsetree);
+extern void cc_catalog_note_catalog_write(void);
+extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
+									  int nmsgs, bool *flush_db,
+									  bool *flush_all);
+extern void cc_catalog_xact_end(void);
+
 /* precise.c */
 extern bool cc_precise_enabled;
 extern bool cc_precise_write(Oid relid);
@@ -680,6 +711,10 @@ extern void cc_twophase_after(TransactionStmt *stmt);
 #define CC_INVALID_CASCADE_RECORD	0
 #define CC_INVALID_CASCADE_ERROR	1
 extern int	cc_invalid_cascade;
+extern int	cc_cascade_max_updated;
+extern int	cc_cascade_max_deleted;
+extern int	cc_cascade_max_invalidations;
+extern int	cc_cascade_max_size_kb;
 
 /* An invalidation of cascade.c's on query names */
 typedef struct CCScopeSpec
@@ -697,7 +732,10 @@ typedef struct CCAuditInfo
 	bool		has_truncate;	/* a watched table was truncated */
 	char	   *error;			/* first malformed cascade's reason */
 	char	   *mutation_id;	/* metadata.transactionId, if given */
-	List	   *payloads;		/* Jsonb *, one per call */
+	List	   *payloads;		/* Jsonb *, one per call kept */
+	bool		payloads_dropped;	/* some were not kept (too large) */
+	int			ncalls;			/* cascade_invalidate() calls */
+	Size		payload_bytes;	/* all the calls' payloads */
 	List	   *entities;		/* char *, "Type:id" (or "Type") */
 	List	   *names;			/* char *, "SCOPE name" */
 	List	   *missing;		/* char *, rows the cascade did not report */
@@ -706,12 +744,15 @@ typedef struct CCAuditInfo
 extern void cc_cascade_subxact(bool commit, int level);
 extern void cc_cascade_xact_end(bool commit);
 extern bool cc_cascade_audit_info(CCAuditInfo *info);
+extern bool cc_cascade_has_activity(void);
 
 /* audit.c */
 extern bool cc_audit_enabled;
 extern int	cc_audit_max_rows;
 extern int	cc_audit_max_payload_kb;
 extern void cc_audit_pre_commit(uint64 removed, int64 duration_us);
+extern bool cc_audit_will_write(void);
+extern Oid	cc_audit_relid(void);
 extern void cc_audit_xact_end(bool commit);
 extern void cc_audit_manual(const char *function, uint64 removed,
 							int64 duration_us);

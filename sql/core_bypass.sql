@@ -64,7 +64,9 @@ CREATE FUNCTION count_tmp() RETURNS bigint LANGUAGE sql STABLE
 CREATE FUNCTION count_classes() RETURNS bigint LANGUAGE plpgsql STABLE
   AS $$ BEGIN RETURN (SELECT count(*) FROM pg_class WHERE relname = 'items'); END $$;
 SELECT probe('SELECT count_tmp() AS n');
+SET cascade_cache.trusted_functions = 'count_classes';
 SELECT probe('SELECT count_classes() AS n');
+RESET cascade_cache.trusted_functions;
 
 -- row-level security: not cached unless cascade_cache.key_settings is set
 CREATE TABLE secret (id int, owner text);

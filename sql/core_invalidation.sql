@@ -94,7 +94,8 @@ TRUNCATE tb_other;
 SELECT check_entries();
 INSERT INTO tb_other VALUES (1, 'y');
 
--- DDL: ALTER TABLE, rename, DROP
+-- DDL: ALTER TABLE, rename, DROP.  A change of a table's columns flushes
+-- the whole database (its row type can be used without reading the table)
 SELECT prime();
 ALTER TABLE tb_other ADD COLUMN extra int DEFAULT 7;
 SELECT check_entries();
@@ -119,9 +120,10 @@ CREATE OR REPLACE VIEW v_author AS
     FROM tb_author a;
 SELECT check_entries();
 
--- writes to an unrelated table leave entries alone
-SELECT prime();
+-- writes to an unrelated table leave entries alone (creating a table
+-- flushes the database: a new name can shadow another on a search_path)
 CREATE TABLE tb_unrelated (a int);
+SELECT prime();
 INSERT INTO tb_unrelated VALUES (1);
 UPDATE tb_unrelated SET a = 2;
 SELECT check_entries();
@@ -186,7 +188,9 @@ ALTER TABLE tb_other ENABLE ROW LEVEL SECURITY;
 SELECT check_entries();
 ALTER TABLE tb_other DISABLE ROW LEVEL SECURITY;
 
--- tables read inside SQL and PL/pgSQL functions are dependencies
+-- tables read inside SQL and PL/pgSQL functions are dependencies (a
+-- STABLE PL/pgSQL function is cached only when trusted)
+SET cascade_cache.trusted_functions = 'other_v';
 CREATE FUNCTION books_of(a int) RETURNS bigint LANGUAGE sql STABLE
   AS $$ SELECT count(*) FROM tb_book WHERE author_id = a $$;
 CREATE FUNCTION other_v() RETURNS text LANGUAGE plpgsql STABLE
@@ -250,6 +254,7 @@ SELECT probe('SELECT n FROM mv_count');
 SELECT prime();
 SELECT cache_invalidate_relation('tb_book');
 SELECT check_entries();
+SELECT probe(:'q_p1'), probe(:'q_p2'), probe(:'q_root');
 SELECT cache_invalidate_relation('parted_1');
 SELECT cache_invalidate_relation(0);
 SELECT cache_invalidate_relation(NULL);

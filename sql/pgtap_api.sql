@@ -76,6 +76,10 @@ SELECT results_eq(
   $$VALUES ('cascade_cache.audit', 'on', '', 'superuser'),
            ('cascade_cache.audit_max_payload', '64', 'kB', 'superuser'),
            ('cascade_cache.audit_max_rows', '100000', '', 'sighup'),
+           ('cascade_cache.cascade_max_deleted', '100', '', 'superuser'),
+           ('cascade_cache.cascade_max_invalidations', '100', '', 'superuser'),
+           ('cascade_cache.cascade_max_size', '5120', 'kB', 'superuser'),
+           ('cascade_cache.cascade_max_updated', '500', '', 'superuser'),
            ('cascade_cache.coalesce', 'on', '', 'user'),
            ('cascade_cache.coalesce_timeout', '10000', 'ms', 'user'),
            ('cascade_cache.debug_fill_pause', '0', '', 'superuser'),
@@ -97,7 +101,8 @@ SELECT results_eq(
            ('cascade_cache.max_entry_size', '1024', 'kB', 'superuser'),
            ('cascade_cache.max_inflight', '16384', '', 'postmaster'),
            ('cascade_cache.max_memory', '65536', 'kB', 'sighup'),
-           ('cascade_cache.precise_invalidation', 'on', '', 'superuser')$$,
+           ('cascade_cache.precise_invalidation', 'on', '', 'superuser'),
+           ('cascade_cache.trusted_functions', '', '', 'superuser')$$,
   'GUCs, defaults and contexts');
 SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,
                  'max_memory can only change in postgresql.conf');

@@ -141,7 +141,7 @@ INSERT INTO post SELECT g, 3, 'bulk', false, 0 FROM generate_series(1000, 11500)
 SELECT invalidated();
 DELETE FROM post WHERE id >= 1000;
 SELECT survivors() IS NOT NULL AS refilled;
--- DDL,
+-- DDL (a change of columns flushes the whole database),
 ALTER TABLE post ADD COLUMN extra int;
 SELECT invalidated();
 -- and with precise_invalidation off

@@ -13,14 +13,31 @@
  * entries (so it knows how many), in the committing transaction itself: a
  * transaction that rolls back leaves nothing, and a row is never written
  * for a commit that did not happen.  It goes straight into the heap and
- * the id index (CatalogTupleInsert), which costs a few microseconds; no
- * SPI, no executor, and no privilege of the mutating role is needed.
+ * the table's indexes, as a logical replication apply worker writes: no
+ * SPI, no planner, and no privilege of the committing role is needed or
+ * used.
+ *
+ * The audit never fails the commit it describes.  What it keeps is bounded
+ * before anything is written (payloads past cascade_cache.audit_max_payload
+ * are replaced by a note of their size, lists by their first
+ * CC_AUDIT_MAX_ENTITIES items of at most CC_AUDIT_MAX_TEXT bytes), and the
+ * write runs in a subtransaction with interrupts held off, taking its locks
+ * only if they are free at once: any failure (the table locked, dropped or
+ * altered by hand, out of memory, ...) rolls the subtransaction back,
+ * raises a WARNING and counts the row as dropped, and the transaction
+ * commits.
  *
  * The table keeps the latest cascade_cache.audit_max_rows rows: every
  * audit_max_rows / 10 rows (at most every 1000), the inserting backend
- * deletes the rows that fell out of that window, so the table never holds
- * more than 110% of it whatever the mutation rate, and no trimming job is
- * needed.  The cascade_audit view shows exactly the window.
+ * deletes up to ten such periods of rows that fell out of that window,
+ * directly in the heap (again without privileges, and without waiting for
+ * rows another trim is deleting), in a subtransaction of its own, so that
+ * the table never holds much more than the window whatever the mutation
+ * rate, and no trimming job is needed.  The cascade_audit view shows
+ * exactly the window.
+ *
+ * Entries that read the audit table are invalidated by the commit that
+ * writes a row (invalidate.c adds the table to what the commit changed).
  *
  * The counters behind cascade_audit_metrics() are bumped in the COMMIT
  * callback, from values prepared at PRE_COMMIT (nothing there can fail).
@@ -31,24 +48,34 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/nbtree.h"
 #include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "catalog/indexing.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/sequence.h"
-#include "executor/spi.h"
+#include "executor/executor.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -62,8 +89,29 @@ bool		cc_audit_enabled = true;
 int			cc_audit_max_rows = 100000;
 int			cc_audit_max_payload_kb = 64;
 
-/* Longest entity list kept in one row */
+/* Longest entity list kept in one row, and longest item kept */
 #define CC_AUDIT_MAX_ENTITIES	1000
+#define CC_AUDIT_MAX_TEXT		256
+
+/* A trim deletes at most this many trimming periods of rows */
+#define CC_AUDIT_TRIM_PERIODS	10
+
+/* One audit row, as prepared before it is written */
+typedef struct CCAuditRow
+{
+	const char *mutation_id;
+	const char *source;
+	const char *status;
+	const char *error;
+	Jsonb	   *payload;
+	bool		payload_truncated;
+	List	   *entities;
+	List	   *names;
+	List	   *missing;
+	uint64		removed;
+	int64		duration_us;
+	int64		id;				/* set when written */
+} CCAuditRow;
 
 /* Status of this transaction's audit row, counted at COMMIT; 0 if none */
 #define CC_AUDIT_NONE		0
@@ -75,26 +123,24 @@ static uint64 cc_audit_removed = 0;
 
 static const char *const cc_status_names[] = {NULL, "success", "partial", "failed"};
 
-/* The trimming DELETE, planned once per backend (fully qualified) */
-static SPIPlanPtr cc_audit_trim_plan = NULL;
-
-static void cc_audit_insert(const char *mutation_id, const char *source,
-							const char *status, const char *error,
-							Jsonb *payload, List *entities, List *names,
-							List *missing, uint64 removed, int64 duration_us);
+static void cc_audit_write(CCAuditRow *row);
+static bool cc_audit_protected(void (*fn) (void *), void *arg,
+							   const char *what);
+static void cc_audit_insert(void *arg);
+static void cc_audit_trim(void *arg);
+static Jsonb *cc_audit_payload(CCAuditInfo *info, bool *truncated);
 
 /*
  * PRE_COMMIT (and PRE_PREPARE), after the invalidation: write the audit row
- * if the transaction reported a cascade or changed watched rows.  May
- * ERROR, which aborts the transaction.
+ * if the transaction reported a cascade or changed watched rows.  Never
+ * raises an ERROR for the row itself (see cc_audit_write()); can ERROR only
+ * for out of memory while preparing it, as any PRE_COMMIT work can.
  */
 void
 cc_audit_pre_commit(uint64 removed, int64 duration_us)
 {
 	CCAuditInfo info;
-	const char *source;
-	Jsonb	   *payload = NULL;
-	char	   *mutation_id;
+	CCAuditRow	row;
 
 	cc_audit_status = CC_AUDIT_NONE;
 	if (!cc_cascade_audit_info(&info))
@@ -111,42 +157,91 @@ cc_audit_pre_commit(uint64 removed, int64 duration_us)
 	if (!cc_audit_enabled)
 		return;
 
+	memset(&row, 0, sizeof(row));
 	if (info.has_cascade && info.has_rows)
-		source = "both";
+		row.source = "both";
 	else if (info.has_cascade)
-		source = "cascade";
+		row.source = "cascade";
 	else
-		source = "trigger";
+		row.source = "trigger";
+	row.status = cc_status_names[cc_audit_status];
+	row.error = info.error;
+	row.payload = cc_audit_payload(&info, &row.payload_truncated);
+	row.mutation_id = info.mutation_id ? info.mutation_id :
+		psprintf("%u", GetTopTransactionId());
+	row.entities = info.entities;
+	row.names = info.names;
+	row.missing = info.missing;
+	row.removed = removed;
+	row.duration_us = duration_us;
+	cc_audit_write(&row);
+}
 
-	if (list_length(info.payloads) == 1)
-		payload = (Jsonb *) linitial(info.payloads);
-	else if (info.payloads != NIL)
+/*
+ * Will the committing transaction write an audit row?  (Then the commit
+ * also invalidates the entries that read the audit table.)
+ */
+bool
+cc_audit_will_write(void)
+{
+	return cc_audit_enabled && cc_cascade_has_activity();
+}
+
+/*
+ * The audit table of the current database, or InvalidOid if the extension
+ * is not installed here.
+ */
+Oid
+cc_audit_relid(void)
+{
+	Oid			nsp = get_namespace_oid(CC_SCHEMA_NAME, true);
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	return get_relname_relid("audit_log", nsp);
+}
+
+/*
+ * The payload column: the one cascade, or an array of them, or, when they
+ * do not all fit in cascade_cache.audit_max_payload, a note of their size.
+ */
+static Jsonb *
+cc_audit_payload(CCAuditInfo *info, bool *truncated)
+{
+	JsonbParseState *state = NULL;
+	ListCell   *lc;
+	JsonbValue *res;
+
+	*truncated = false;
+	if (info->payloads == NIL && !info->payloads_dropped)
+		return NULL;
+
+	if (info->payloads_dropped ||
+		info->payload_bytes > (Size) cc_audit_max_payload_kb * 1024)
 	{
-		JsonbParseState *state = NULL;
-		ListCell   *lc;
-		JsonbValue *res;
-
-		(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
-		foreach(lc, info.payloads)
-		{
-			Jsonb	   *jb = (Jsonb *) lfirst(lc);
-			JsonbValue	v;
-
-			v.type = jbvBinary;
-			v.val.binary.data = &jb->root;
-			v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
-			(void) pushJsonbValue(&state, WJB_ELEM, &v);
-		}
-		res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-		payload = JsonbValueToJsonb(res);
+		*truncated = true;
+		return DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+												  CStringGetDatum(psprintf("{\"truncated\": true, \"bytes\": " UINT64_FORMAT ", \"cascades\": %d}",
+																		   (uint64) info->payload_bytes,
+																		   info->ncalls))));
 	}
 
-	mutation_id = info.mutation_id ? info.mutation_id :
-		psprintf("%u", GetTopTransactionId());
+	if (list_length(info->payloads) == 1)
+		return (Jsonb *) linitial(info->payloads);
 
-	cc_audit_insert(mutation_id, source, cc_status_names[cc_audit_status],
-					info.error, payload, info.entities, info.names,
-					info.missing, removed, duration_us);
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	foreach(lc, info->payloads)
+	{
+		Jsonb	   *jb = (Jsonb *) lfirst(lc);
+		JsonbValue	v;
+
+		v.type = jbvBinary;
+		v.val.binary.data = &jb->root;
+		v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+		(void) pushJsonbValue(&state, WJB_ELEM, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	return JsonbValueToJsonb(res);
 }
 
 /*
@@ -181,7 +276,9 @@ cc_audit_xact_end(bool commit)
 
 /*
  * The audit row of a manual invalidation (cache_flush,
- * cache_invalidate_relation), written in the caller's transaction.
+ * cache_invalidate_relation), written in the caller's transaction, which
+ * then invalidates the entries that read the audit table when it commits.
+ * Like every audit row, a failure to write it is a WARNING, not an ERROR.
  */
 void
 cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
@@ -190,10 +287,15 @@ cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
 	JsonbValue	k;
 	JsonbValue	v;
 	JsonbValue *res;
+	CCAuditRow	row;
+	Oid			relid;
 
 	/* a hot standby cannot write the audit table */
 	if (!cc_audit_enabled || RecoveryInProgress())
 		return;
+	relid = cc_audit_relid();
+	if (OidIsValid(relid))
+		cc_pending_add_relation(relid);
 
 	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	k.type = jbvString;
@@ -206,12 +308,20 @@ cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
 	(void) pushJsonbValue(&state, WJB_VALUE, &v);
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 
-	cc_audit_insert(psprintf("%u", GetTopTransactionId()), "manual", "success",
-					NULL, JsonbValueToJsonb(res), NIL, NIL, NIL, removed,
-					duration_us);
+	memset(&row, 0, sizeof(row));
+	row.mutation_id = psprintf("%u", GetTopTransactionId());
+	row.source = "manual";
+	row.status = "success";
+	row.payload = JsonbValueToJsonb(res);
+	row.removed = removed;
+	row.duration_us = duration_us;
+	cc_audit_write(&row);
 }
 
-/* A text[] datum of at most 'max' elements of 'list' (char *). */
+/*
+ * A text[] datum of at most 'max' elements of 'list' (char *), each cut to
+ * CC_AUDIT_MAX_TEXT bytes (at a character boundary).
+ */
 static Datum
 cc_text_array(List *list, int max)
 {
@@ -222,28 +332,114 @@ cc_text_array(List *list, int max)
 
 	foreach(lc, list)
 	{
+		const char *item = (const char *) lfirst(lc);
+		int			len = strlen(item);
+
 		if (i >= n)
 			break;
-		elems[i++] = CStringGetTextDatum((char *) lfirst(lc));
+		if (len > CC_AUDIT_MAX_TEXT)
+			len = pg_mbcliplen(item, len, CC_AUDIT_MAX_TEXT);
+		elems[i++] = PointerGetDatum(cstring_to_text_with_len(item, len));
 	}
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false,
 										   TYPALIGN_INT));
 }
 
 /*
- * Insert one row, directly into the heap and its id index: no SPI, no
- * executor, no permission checks (the row is written on the extension's
- * behalf; mutating roles need no privilege on the table).  Every so many
- * rows, delete those older than the latest audit_max_rows, so the table
- * stays bounded.  Does nothing in a database where the extension is not
- * installed.
+ * Write one audit row, and now and then trim the table, without ever
+ * raising an ERROR: each step runs through cc_audit_protected().
  */
 static void
-cc_audit_insert(const char *mutation_id, const char *source,
-				const char *status, const char *error, Jsonb *payload,
-				List *entities, List *names, List *missing, uint64 removed,
-				int64 duration_us)
+cc_audit_write(CCAuditRow *row)
 {
+	int64		period;
+
+	row->id = 0;
+	if (!cc_audit_protected(cc_audit_insert, row, "write an audit row"))
+	{
+		cc_count(CC_STAT_AUDIT_DROPPED, 1);
+		return;
+	}
+	if (row->payload_truncated)
+		cc_count(CC_STAT_AUDIT_TRUNCATED, 1);
+
+	/* keep the table bounded: now and then, drop what is out of the window */
+	period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
+	if (row->id > 0 && row->id % period == 0 && row->id > cc_audit_max_rows)
+		(void) cc_audit_protected(cc_audit_trim, row, "trim the audit table");
+}
+
+/*
+ * Run fn(arg) in a subtransaction, with interrupts held off.  On any ERROR,
+ * roll the subtransaction back, report the error as a WARNING saying what
+ * could not be done, and return false.  Safe at PRE_COMMIT: this is how
+ * the audit never fails the commit it describes.
+ */
+static bool
+cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	uint32		holdoff = InterruptHoldoffCount;
+	volatile bool ok = true;
+
+	HOLD_INTERRUPTS();
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		fn(arg);
+		PopActiveSnapshot();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		InterruptHoldoffCount = holdoff + 1;
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("cascade_cache could not %s: %s", what, edata->message),
+				 errdetail("The transaction is not affected; cascade_audit_metrics() counts what the audit lost.")));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcxt);
+	CurrentResourceOwner = oldowner;
+	RESUME_INTERRUPTS();
+	return ok;
+}
+
+/*
+ * Lock 'relid' in 'mode' if that can be done at once; ERROR otherwise (the
+ * caller runs in cc_audit_protected()).
+ */
+static void
+cc_audit_lock(Oid relid, LOCKMODE mode)
+{
+	if (!ConditionalLockRelationOid(relid, mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("relation \"%s\" is locked", get_rel_name(relid))));
+}
+
+/*
+ * Insert one row (a CCAuditRow *), directly into the heap and its indexes:
+ * no SPI, no planner, no permission checks (the row is written on the
+ * extension's behalf; mutating roles need no privilege on the table).
+ * Sets row->id.  Does nothing in a database where the extension is not
+ * installed.  Runs in cc_audit_protected().
+ */
+static void
+cc_audit_insert(void *arg)
+{
+	CCAuditRow *row = (CCAuditRow *) arg;
 	Oid			nsp;
 	Oid			relid;
 	Oid			seqid;
@@ -253,9 +449,9 @@ cc_audit_insert(const char *mutation_id, const char *source,
 	bool	   *nulls;
 	HeapTuple	tuple;
 	const char *appname;
-	bool		truncated = false;
-	int64		id;
-	int			period;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
 	int			i;
 
 	nsp = get_namespace_oid(CC_SCHEMA_NAME, true);
@@ -266,18 +462,18 @@ cc_audit_insert(const char *mutation_id, const char *source,
 	if (!OidIsValid(relid) || !OidIsValid(seqid))
 		return;
 
-	if (payload != NULL &&
-		VARSIZE(payload) > (Size) cc_audit_max_payload_kb * 1024)
-	{
-		payload = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
-													 CStringGetDatum(psprintf("{\"truncated\": true, \"bytes\": %u}",
-																			  (unsigned) VARSIZE(payload)))));
-		truncated = true;
-	}
-	appname = GetConfigOption("application_name", true, false);
-	id = nextval_internal(seqid, false);
+	/* never wait: a table locked by hand costs the row, not the commit */
+	cc_audit_lock(seqid, RowExclusiveLock);
+	cc_audit_lock(relid, RowExclusiveLock);
 
-	rel = table_open(relid, RowExclusiveLock);
+	appname = GetConfigOption("application_name", true, false);
+	row->id = nextval_internal(seqid, false);
+
+	rel = table_open(relid, NoLock);
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
 	desc = RelationGetDescr(rel);
 	values = palloc0(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
@@ -285,79 +481,200 @@ cc_audit_insert(const char *mutation_id, const char *source,
 	{
 		Form_pg_attribute attr = TupleDescAttr(desc, i);
 		const char *col = NameStr(attr->attname);
+		Oid			type = InvalidOid;
 
 		nulls[i] = false;
 		if (attr->attisdropped)
 			nulls[i] = true;
 		else if (strcmp(col, "id") == 0)
-			values[i] = Int64GetDatum(id);
+		{
+			values[i] = Int64GetDatum(row->id);
+			type = INT8OID;
+		}
 		else if (strcmp(col, "mutation_id") == 0)
-			values[i] = CStringGetTextDatum(mutation_id);
+		{
+			values[i] = CStringGetTextDatum(row->mutation_id);
+			type = TEXTOID;
+		}
 		else if (strcmp(col, "database") == 0)
+		{
 			values[i] = DirectFunctionCall1(namein,
 											CStringGetDatum(get_database_name(MyDatabaseId)));
+			type = NAMEOID;
+		}
 		else if (strcmp(col, "role") == 0)
+		{
 			values[i] = DirectFunctionCall1(namein,
 											CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+			type = NAMEOID;
+		}
 		else if (strcmp(col, "application_name") == 0 && appname != NULL)
+		{
 			values[i] = CStringGetTextDatum(appname);
+			type = TEXTOID;
+		}
 		else if (strcmp(col, "committed_at") == 0)
+		{
 			values[i] = TimestampTzGetDatum(GetCurrentTimestamp());
+			type = TIMESTAMPTZOID;
+		}
 		else if (strcmp(col, "source") == 0)
-			values[i] = CStringGetTextDatum(source);
+		{
+			values[i] = CStringGetTextDatum(row->source);
+			type = TEXTOID;
+		}
 		else if (strcmp(col, "status") == 0)
-			values[i] = CStringGetTextDatum(status);
-		else if (strcmp(col, "error") == 0 && error != NULL)
-			values[i] = CStringGetTextDatum(error);
-		else if (strcmp(col, "payload") == 0 && payload != NULL)
-			values[i] = JsonbPGetDatum(payload);
+		{
+			values[i] = CStringGetTextDatum(row->status);
+			type = TEXTOID;
+		}
+		else if (strcmp(col, "error") == 0 && row->error != NULL)
+		{
+			values[i] = CStringGetTextDatum(row->error);
+			type = TEXTOID;
+		}
+		else if (strcmp(col, "payload") == 0 && row->payload != NULL)
+		{
+			values[i] = JsonbPGetDatum(row->payload);
+			type = JSONBOID;
+		}
 		else if (strcmp(col, "payload_truncated") == 0)
-			values[i] = BoolGetDatum(truncated);
+		{
+			values[i] = BoolGetDatum(row->payload_truncated);
+			type = BOOLOID;
+		}
 		else if (strcmp(col, "entities") == 0)
-			values[i] = cc_text_array(entities, CC_AUDIT_MAX_ENTITIES);
+		{
+			values[i] = cc_text_array(row->entities, CC_AUDIT_MAX_ENTITIES);
+			type = TEXTARRAYOID;
+		}
 		else if (strcmp(col, "entity_count") == 0)
-			values[i] = Int32GetDatum(list_length(entities));
+		{
+			values[i] = Int32GetDatum(list_length(row->entities));
+			type = INT4OID;
+		}
 		else if (strcmp(col, "query_names") == 0)
-			values[i] = cc_text_array(names, CC_AUDIT_MAX_ENTITIES);
+		{
+			values[i] = cc_text_array(row->names, CC_AUDIT_MAX_ENTITIES);
+			type = TEXTARRAYOID;
+		}
 		else if (strcmp(col, "missing") == 0)
-			values[i] = cc_text_array(missing, CC_AUDIT_MAX_ENTITIES);
+		{
+			values[i] = cc_text_array(row->missing, CC_AUDIT_MAX_ENTITIES);
+			type = TEXTARRAYOID;
+		}
 		else if (strcmp(col, "entries_removed") == 0)
-			values[i] = Int64GetDatum((int64) removed);
+		{
+			values[i] = Int64GetDatum((int64) row->removed);
+			type = INT8OID;
+		}
 		else if (strcmp(col, "duration_us") == 0)
-			values[i] = Int64GetDatum(duration_us);
+		{
+			values[i] = Int64GetDatum(row->duration_us);
+			type = INT8OID;
+		}
 		else
 			nulls[i] = true;
+
+		/* a column altered by hand: write NULL rather than a wrong datum */
+		if (!nulls[i] && attr->atttypid != type)
+			nulls[i] = true;
+		if (nulls[i] && attr->attnotnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("column \"%s\" of the audit table has been changed", col)));
 	}
 	tuple = heap_form_tuple(desc, values, nulls);
-	CatalogTupleInsert(rel, tuple);
-	heap_freetuple(tuple);
-	table_close(rel, RowExclusiveLock);
 
-	/* keep the table bounded: now and then, drop what is out of the window */
-	period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
-	if (id % period == 0 && id > cc_audit_max_rows)
+	/* the heap and every index, as a replication apply worker does */
+	estate = CreateExecutorState();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+	ExecStoreHeapTuple(tuple, slot, false);
+	simple_table_tuple_insert(rel, slot);
+	if (rri->ri_NumIndices > 0)
+		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
+									 NIL);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+}
+
+/*
+ * Delete, directly in the heap, up to CC_AUDIT_TRIM_PERIODS periods of rows
+ * that fell out of the window below the row just written (a CCAuditRow *).
+ * Rows another backend is deleting are skipped, never waited for.  Runs in
+ * cc_audit_protected().
+ */
+static void
+cc_audit_trim(void *arg)
+{
+	CCAuditRow *row = (CCAuditRow *) arg;
+	int64		period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
+	int64		limit = period * CC_AUDIT_TRIM_PERIODS;
+	Oid			relid = cc_audit_relid();
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	Relation	index = NULL;
+	IndexScanDesc scan;
+	ScanKeyData key;
+	TupleTableSlot *slot;
+	Snapshot	snapshot = GetActiveSnapshot();
+	int64		n = 0;
+
+	if (!OidIsValid(relid))
+		return;
+	rel = table_open(relid, NoLock);	/* cc_audit_insert() locked it */
+
+	/* the btree index on id alone */
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
 	{
-		Oid			argtypes[1] = {INT8OID};
-		Datum		args[1];
+		Relation	candidate = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index form = candidate->rd_index;
 
-		args[0] = Int64GetDatum(id - cc_audit_max_rows);
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "cascade_cache: SPI_connect failed");
-		if (cc_audit_trim_plan == NULL)
+		if (candidate->rd_rel->relam == BTREE_AM_OID &&
+			form->indnkeyatts == 1 && form->indisvalid &&
+			form->indkey.values[0] > 0 &&
+			RelationGetIndexExpressions(candidate) == NIL &&
+			RelationGetIndexPredicate(candidate) == NIL &&
+			strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel),
+										 form->indkey.values[0] - 1)->attname),
+				   "id") == 0)
 		{
-			SPIPlanPtr	plan = SPI_prepare("DELETE FROM cascade_cache.audit_log "
-										   "WHERE id OPERATOR(pg_catalog.<=) $1",
-										   1, argtypes);
-
-			if (plan == NULL || SPI_keepplan(plan) != 0)
-				elog(ERROR, "cascade_cache: could not prepare the audit trim");
-			cc_audit_trim_plan = plan;
+			index = candidate;
+			break;
 		}
-		(void) SPI_execute_plan(cc_audit_trim_plan, args, NULL, false, 0);
-		SPI_finish();
-		PopActiveSnapshot();
+		index_close(candidate, AccessShareLock);
 	}
+	if (index == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the audit table has no index on id")));
+
+	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
+				Int64GetDatum(row->id - cc_audit_max_rows));
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	index_rescan(scan, &key, 1, NULL, 0);
+	while (n < limit && index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		TM_FailureData tmfd;
+
+		/* a row being deleted (by another trim) is skipped, not awaited */
+		(void) table_tuple_delete(rel, &slot->tts_tid,
+								  GetCurrentCommandId(true), snapshot,
+								  InvalidSnapshot, false, &tmfd, false);
+		n++;
+	}
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(index, AccessShareLock);
+	table_close(rel, NoLock);
 }
 
 /*

@@ -9,30 +9,39 @@
  * to another.  h1 and h2 are two 64-bit hashes, with different random
  * per-cluster seeds, of
  *
- *	- the session user (policies may read session_user),
- *	- search_path (it decides what the query's names resolve to),
- *	- every setting that changes how values are parsed or printed:
- *	  TimeZone, DateStyle, IntervalStyle, extra_float_digits, bytea_output,
- *	  lc_monetary, lc_numeric, lc_time, standard_conforming_strings,
- *	  transform_null_equals, row_security, xmlbinary, xmloption,
- *	  default_text_search_config, array_nulls, quote_all_identifiers,
- *	- the name and value of every setting listed in
- *	  cascade_cache.key_settings (for instance app.tenant_id),
+ *	- the session user (policies may read session_user);
+ *	- for a session that has a temporary schema, the session itself (its
+ *	  process id and start time) and a count of the catalog changes it has
+ *	  made: names in its queries may resolve to its own temporary objects,
+ *	  so its results are never shared, nor reused after it created or
+ *	  dropped something;
+ *	- the name and current value of EVERY setting (built-in, of an
+ *	  extension, or a placeholder such as app.tenant_id), except those on
+ *	  cc_unkeyed_settings, known not to change any result (logging,
+ *	  timeouts, resource limits, planner costs, application_name, ...), and
+ *	  except postmaster-level settings, which cannot change while the cache
+ *	  exists.  Settings named in cascade_cache.key_settings are keyed even
+ *	  if they are on that list;
  *	- the query text, the parameters (jsonb, byte for byte) and the query
  *	  name.
  *
+ * Failing closed: a setting nobody thought about is part of the key.  The
+ * cost of a setting that did not need to be there is a lower hit rate for
+ * sessions that set it differently, nothing else.
+ *
  * Each component is hashed separately, chaining the previous hash in as the
  * seed, so no component is copied and boundaries between components are
- * unambiguous.  The settings are read straight from their C variables,
- * except key_settings, which go through GetConfigOption().  Nothing here
- * touches the catalogs: this runs on every call, hit or miss.
+ * unambiguous.  Nothing here touches the catalogs: this runs on every call,
+ * hit or miss.
  *
  * Everything up to the query text is session state, which rarely changes
  * between two calls, so the two hashes after it are memoized together with
- * a copy of the values they were computed from: a call compares the current
- * values with the copy (a memcmp and a few strcmps) and hashes only the
- * query, the parameters and the name when nothing changed.  Profiling the
- * hit path showed the session state taking half the cost of a hit.
+ * a copy of the values they were computed from.  The keyed settings are
+ * found once, by walking the GUC array (get_guc_variables()), and found
+ * again whenever that array changes (a new placeholder, an extension's
+ * settings defined by LOAD) or key_settings does; a call then compares the
+ * keyed settings' current values with the copy, and hashes only the
+ * query, the parameters and the name when nothing changed.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -43,40 +52,86 @@
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "miscadmin.h"
-#include "parser/parse_expr.h"
-#include "parser/parser.h"
-#include "pgtime.h"
-#include "tsearch/ts_cache.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/bytea.h"
-#include "utils/float.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/memutils.h"
-#include "utils/pg_locale.h"
-#include "utils/rls.h"
-#include "utils/ruleutils.h"
+#include "utils/timestamp.h"
 #include "utils/varlena.h"
-#include "utils/xml.h"
 
 #include "cascade_cache.h"
 
 /*
- * Settings that change output or parsing, by their GUC names.  A query that
- * calls current_setting() on one of these (or on a key setting) stays
- * cacheable.
+ * Settings known not to change the result of any query that may be cached
+ * (by name, case-insensitively; "prefix*" matches a prefix).  Why each
+ * group is here:
+ *	- logging, reporting, statistics and process titles: what is written
+ *	  to the log or the statistics, never to a result;
+ *	- timeouts and resource limits: whether a query errors or how fast it
+ *	  runs (a cached result is served without running it at all);
+ *	- planner settings and costs, parallelism, JIT: which plan runs.  A
+ *	  plan only changes the order of rows of a query without ORDER BY (or
+ *	  which rows a LIMIT without ORDER BY keeps), which PostgreSQL itself
+ *	  does not fix from one run to the next (synchronize_seqscans);
+ *	- client_encoding: the result is converted when it is sent;
+ *	- transaction characteristics: other isolation levels than READ
+ *	  COMMITTED bypass the cache; read-only-ness does not change a read;
+ *	- settings that only affect DDL, writes, vacuum, WAL, replication,
+ *	  authentication and connections;
+ *	- cascade_cache's own settings.
+ * current_setting() of one of these keeps a query out of the cache.
  */
-static const char *const cc_output_settings[] = {
-	"timezone", "datestyle", "intervalstyle", "extra_float_digits",
-	"bytea_output", "lc_monetary", "lc_numeric", "lc_time",
-	"standard_conforming_strings", "transform_null_equals", "row_security",
-	"xmlbinary", "xmloption", "default_text_search_config", "array_nulls",
-	"quote_all_identifiers", "search_path", NULL
+static const char *const cc_unkeyed_settings[] = {
+	"allow_in_place_tablespaces", "allow_system_table_mods",
+	"application_name", "archive_*", "authentication_timeout",
+	"autovacuum*", "backend_flush_after", "backtrace_functions",
+	"bgwriter_*", "cascade_cache.*", "check_function_bodies", "checkpoint_*",
+	"client_connection_check_interval", "client_encoding",
+	"client_min_messages", "commit_delay", "commit_siblings",
+	"commit_timestamp_buffers", "compute_query_id", "constraint_exclusion",
+	"cpu_index_tuple_cost", "cpu_operator_cost", "cpu_tuple_cost",
+	"cursor_tuple_fraction", "db_user_namespace", "deadlock_timeout",
+	"debug_discard_caches", "debug_parallel_query", "debug_pretty_print",
+	"debug_print_*", "default_statistics_target",
+	"default_table_access_method", "default_tablespace",
+	"default_toast_compression", "default_transaction_deferrable",
+	"default_transaction_isolation", "default_transaction_read_only",
+	"effective_cache_size", "effective_io_concurrency", "enable_*",
+	"escape_string_warning", "event_triggers", "exit_on_error",
+	"force_parallel_mode", "from_collapse_limit", "fsync",
+	"full_page_writes", "geqo*",
+	"gin_pending_list_limit", "hash_mem_multiplier", "hot_standby_feedback",
+	"idle_in_transaction_session_timeout", "idle_session_timeout",
+	"ignore_system_indexes", "io_*", "jit", "jit_*", "join_collapse_limit",
+	"krb_*", "lc_messages", "lock_timeout", "log_*",
+	"logical_decoding_work_mem", "maintenance_io_concurrency",
+	"maintenance_work_mem", "max_parallel_*", "max_pred_locks_per_*",
+	"max_slot_wal_keep_size", "max_stack_depth", "max_standby_*",
+	"max_sync_workers_per_subscription", "max_wal_size", "min_parallel_*",
+	"min_wal_size", "parallel_leader_participation", "parallel_setup_cost",
+	"parallel_tuple_cost", "password_encryption", "plan_cache_mode",
+	"plpgsql.print_strict_params", "post_auth_delay", "pre_auth_delay",
+	"primary_conninfo", "primary_slot_name", "promote_trigger_file",
+	"random_page_cost", "recovery_*", "recursive_worktable_factor",
+	"remove_temp_files_after_crash", "restart_after_crash",
+	"restore_command", "seq_page_cost", "ssl", "ssl_*", "statement_timeout",
+	"stats_fetch_consistency", "summarize_wal", "sync_replication_slots",
+	"synchronize_seqscans", "synchronized_standby_slots",
+	"synchronous_commit", "synchronous_standby_names", "syslog_*", "tcp_*",
+	"temp_buffers", "temp_file_limit", "temp_tablespaces", "trace_*",
+	"track_*", "transaction_deferrable", "transaction_isolation",
+	"transaction_read_only", "transaction_timeout", "update_process_title",
+	"vacuum_*", "wal_*", "work_mem"
 };
 
-/* cascade_cache.key_settings, parsed; rebuilt when the GUC value changes */
-static char *cc_key_settings_parsed_from = NULL;
+/* cascade_cache.key_settings, parsed; reparsed after every assignment */
 static List *cc_key_settings_list = NIL;
+static bool cc_key_settings_stale = true;
+
+/*
+ * Catalog changes this session made while it had a temporary schema
+ * (counted by catalog_inval.c); part of the key of such a session.
+ */
+static uint64 cc_session_catalog_changes = 0;
 
 /*
  * Two hash chains, advanced together.
@@ -104,14 +159,32 @@ cc_hash_string(CCKeyHasher *h, const char *s)
 		cc_hash_bytes(h, s, strlen(s) + 1);
 }
 
+static inline bool
+cc_string_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 /*
- * Return the parsed list of key settings, reparsing if the GUC changed.
+ * GUC assign hook of cascade_cache.key_settings: reparse on next use.
+ * Must not fail.
+ */
+void
+cc_key_settings_assign(const char *newval, void *extra)
+{
+	cc_key_settings_stale = true;
+}
+
+/*
+ * Return the parsed list of key settings, reparsing after an assignment.
  * The GUC's check hook already validated the syntax.
  */
 static List *
 cc_get_key_settings(void)
 {
-	if (cc_key_settings != cc_key_settings_parsed_from)
+	if (cc_key_settings_stale)
 	{
 		MemoryContext oldcxt;
 		char	   *raw;
@@ -133,123 +206,237 @@ cc_get_key_settings(void)
 		list_free(names);
 		pfree(raw);
 		MemoryContextSwitchTo(oldcxt);
-		cc_key_settings_parsed_from = cc_key_settings;
+		cc_key_settings_stale = false;
 	}
 	return cc_key_settings_list;
 }
 
+/* Is 'name' on the list of settings known not to change a result? */
+static bool
+cc_on_unkeyed_list(const char *name)
+{
+	int			i;
+
+	for (i = 0; i < (int) lengthof(cc_unkeyed_settings); i++)
+	{
+		const char *pattern = cc_unkeyed_settings[i];
+		size_t		plen = strlen(pattern);
+
+		if (pattern[plen - 1] == '*')
+		{
+			if (pg_strncasecmp(name, pattern, plen - 1) == 0)
+				return true;
+		}
+		else if (pg_strcasecmp(name, pattern) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
- * The session-state part of a key: the fixed-size settings, and the
- * strings (search_path, time zone, locales, text search configuration, then
- * the name and value of every key setting).
+ * Is the value of setting 'name' part of every key?  True unless it is on
+ * the list of settings known not to change a result and not named in
+ * cascade_cache.key_settings.  (Case-insensitive, as GUC names are.)
+ */
+bool
+cc_is_key_setting(const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, cc_get_key_settings())
+		if (pg_strcasecmp(name, (const char *) lfirst(lc)) == 0)
+			return true;
+	return !cc_on_unkeyed_list(name);
+}
+
+/*
+ * Are any key settings configured?  Relations with row-level security are
+ * cached only then.
+ */
+bool
+cc_have_key_settings(void)
+{
+	return cc_get_key_settings() != NIL;
+}
+
+/* A catalog change made by this session; see cc_session_catalog_changes. */
+void
+cc_key_note_catalog_change(void)
+{
+	cc_session_catalog_changes++;
+}
+
+/* ----------------------------------------------------------------
+ * The keyed settings and the memo
+ * ----------------------------------------------------------------
+ */
+
+/* The value of a keyed setting, as it was when the memo was computed */
+typedef union CCGucValue
+{
+	bool		b;
+	int			i;
+	double		r;
+	char	   *s;				/* in cc_memo_cxt, or NULL */
+} CCGucValue;
+
+typedef struct CCKeyedGuc
+{
+	struct config_generic *gen;
+	int			index;			/* its position in the GUC array */
+	CCGucValue	memo;
+} CCKeyedGuc;
+
+/*
+ * The keyed settings, valid for the GUC array cc_guc_array with
+ * cc_guc_count entries (and the key_settings list it was built with).
+ */
+static struct config_generic **cc_guc_array = NULL;
+static int	cc_guc_count = -1;
+static CCKeyedGuc *cc_keyed = NULL;
+static int	cc_nkeyed = 0;
+
+/*
+ * The fixed-size part of the session state.
  */
 typedef struct CCSessionState
 {
 	Oid			dbid;
 	Oid			userid;
 	Oid			session_userid;
-	int			datestyle;
-	int			dateorder;
-	int			intervalstyle;
-	int			extra_float_digits;
-	int			bytea_output;
-	int			xmlbinary;
-	int			xmloption;
-	bool		standard_conforming_strings;
-	bool		transform_null_equals;
-	bool		row_security;
-	bool		array_nulls;
-	bool		quote_all_identifiers;
+	int32		temp_pid;		/* a session with a temporary schema: */
+	TimestampTz temp_started;	/* ... which one */
+	uint64		temp_changes;	/* ... and its catalog changes */
 } CCSessionState;
-
-#define CC_MAX_MEMO_STRINGS 64
 
 /* The memo: valid when cc_memo_valid; strings in cc_memo_cxt */
 static bool cc_memo_valid = false;
 static CCSessionState cc_memo_fixed;
-static int	cc_memo_nstrings = 0;
-static char *cc_memo_strings[CC_MAX_MEMO_STRINGS];
 static CCKeyHasher cc_memo_hash;
 static MemoryContext cc_memo_cxt = NULL;
 
 /*
- * Collect the session's string components into 'out' (at most
- * CC_MAX_MEMO_STRINGS); returns how many, or -1 if there are more.
+ * Find the keyed settings again if the GUC array or key_settings changed.
+ * Returns true if it did (the memo is then invalid).  Can ERROR (out of
+ * memory) only while building, leaving the list empty and invalid.
  */
-static int
-cc_session_strings(const char **out)
+static bool
+cc_refresh_keyed(void)
 {
-	int			n = 0;
-	ListCell   *lc;
-	List	   *settings = cc_get_key_settings();
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	int			i;
 
-	if (6 + 2 * list_length(settings) > CC_MAX_MEMO_STRINGS)
-		return -1;
-
-	out[n++] = namespace_search_path;
-	out[n++] = session_timezone ? pg_get_timezone_name(session_timezone) : NULL;
-	out[n++] = locale_monetary;
-	out[n++] = locale_numeric;
-	out[n++] = locale_time;
-	out[n++] = TSCurrentConfig;
-	foreach(lc, settings)
+	if (vars == cc_guc_array && n == cc_guc_count && !cc_key_settings_stale)
 	{
-		const char *setting = (const char *) lfirst(lc);
-
-		const char *value = GetConfigOption(setting, true, false);
-
-		out[n++] = setting;
-		/* a non-string setting's value lives in a static buffer: copy it */
-		out[n++] = value ? pstrdup(value) : NULL;
+		/* a placeholder replaced by an extension's real definition */
+		for (i = 0; i < cc_nkeyed; i++)
+			if (vars[cc_keyed[i].index] != cc_keyed[i].gen)
+				break;
+		if (i == cc_nkeyed)
+			return false;
 	}
-	return n;
+
+	cc_guc_array = NULL;
+	cc_guc_count = -1;
+	cc_nkeyed = 0;
+	if (cc_keyed != NULL)
+		pfree(cc_keyed);
+	cc_keyed = MemoryContextAllocZero(TopMemoryContext,
+									  sizeof(CCKeyedGuc) * Max(n, 1));
+	(void) cc_get_key_settings();
+	for (i = 0; i < n; i++)
+	{
+		struct config_generic *gen = vars[i];
+
+		/* cannot change while the server, and so the cache, exists */
+		if (gen->context == PGC_POSTMASTER)
+			continue;
+		if (!cc_is_key_setting(gen->name))
+			continue;
+		cc_keyed[cc_nkeyed].gen = gen;
+		cc_keyed[cc_nkeyed].index = i;
+		cc_nkeyed++;
+	}
+	cc_guc_array = vars;
+	cc_guc_count = n;
+	return true;
 }
 
+/* Does the setting's current value equal the memo's copy? */
 static inline bool
-cc_string_equal(const char *a, const char *b)
+cc_guc_unchanged(const CCKeyedGuc *k)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	switch (k->gen->vartype)
+	{
+		case PGC_BOOL:
+			return *((struct config_bool *) k->gen)->variable == k->memo.b;
+		case PGC_INT:
+			return *((struct config_int *) k->gen)->variable == k->memo.i;
+		case PGC_REAL:
+			return memcmp(((struct config_real *) k->gen)->variable,
+						  &k->memo.r, sizeof(double)) == 0;
+		case PGC_STRING:
+			return cc_string_equal(*((struct config_string *) k->gen)->variable,
+								   k->memo.s);
+		case PGC_ENUM:
+			return *((struct config_enum *) k->gen)->variable == k->memo.i;
+	}
+	return false;
 }
 
 /*
- * Remember (fixed, strings) and the hashes computed from them.  On any
- * failure to copy, the memo is simply left invalid.
+ * Hash a keyed setting's name and current value, and copy the value into
+ * the memo.  Can ERROR (out of memory copying a string); the caller has
+ * invalidated the memo first.
  */
 static void
-cc_memo_save(const CCSessionState *fixed, const char **strings, int n,
-			 const CCKeyHasher *h)
+cc_hash_guc(CCKeyHasher *h, CCKeyedGuc *k)
 {
-	int			i;
+	struct config_generic *gen = k->gen;
 
-	cc_memo_valid = false;
-	if (cc_memo_cxt == NULL)
-		cc_memo_cxt = AllocSetContextCreate(TopMemoryContext,
-											"cascade_cache key memo",
-											ALLOCSET_SMALL_SIZES);
-	else
-		MemoryContextReset(cc_memo_cxt);
+	cc_hash_string(h, gen->name);
+	switch (gen->vartype)
+	{
+		case PGC_BOOL:
+			k->memo.b = *((struct config_bool *) gen)->variable;
+			cc_hash_bytes(h, &k->memo.b, sizeof(bool));
+			break;
+		case PGC_INT:
+			k->memo.i = *((struct config_int *) gen)->variable;
+			cc_hash_bytes(h, &k->memo.i, sizeof(int));
+			break;
+		case PGC_REAL:
+			memcpy(&k->memo.r, ((struct config_real *) gen)->variable,
+				   sizeof(double));
+			cc_hash_bytes(h, &k->memo.r, sizeof(double));
+			break;
+		case PGC_STRING:
+			{
+				const char *value = *((struct config_string *) gen)->variable;
 
-	for (i = 0; i < n; i++)
-		cc_memo_strings[i] = strings[i] ?
-			MemoryContextStrdup(cc_memo_cxt, strings[i]) : NULL;
-	cc_memo_nstrings = n;
-	cc_memo_fixed = *fixed;
-	cc_memo_hash = *h;
-	cc_memo_valid = true;
+				k->memo.s = value ? MemoryContextStrdup(cc_memo_cxt, value) : NULL;
+				cc_hash_string(h, value);
+				break;
+			}
+		case PGC_ENUM:
+			k->memo.i = *((struct config_enum *) gen)->variable;
+			cc_hash_bytes(h, &k->memo.i, sizeof(int));
+			break;
+	}
 }
 
 /*
  * Compute the key of (query, params, name) in the current session state.
+ * Can ERROR (out of memory) only when the session state changed.
  */
 void
 cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 {
 	CCKeyHasher h;
 	CCSessionState fixed;
-	const char *strings[CC_MAX_MEMO_STRINGS];
-	int			nstrings;
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
 	bool		memo_hit;
 	int			i;
 
@@ -261,59 +448,39 @@ cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 	fixed.dbid = key->dbid;
 	fixed.userid = key->userid;
 	fixed.session_userid = GetSessionUserId();
-	fixed.datestyle = DateStyle;
-	fixed.dateorder = DateOrder;
-	fixed.intervalstyle = IntervalStyle;
-	fixed.extra_float_digits = extra_float_digits;
-	fixed.bytea_output = bytea_output;
-	fixed.xmlbinary = xmlbinary;
-	fixed.xmloption = xmloption;
-	fixed.standard_conforming_strings = standard_conforming_strings;
-	fixed.transform_null_equals = Transform_null_equals;
-	fixed.row_security = row_security;
-	fixed.array_nulls = Array_nulls;
-	fixed.quote_all_identifiers = quote_all_identifiers;
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (OidIsValid(temp_nsp))
+	{
+		fixed.temp_pid = MyProcPid;
+		fixed.temp_started = MyStartTimestamp;
+		fixed.temp_changes = cc_session_catalog_changes;
+	}
 
-	nstrings = cc_session_strings(strings);
-
-	memo_hit = cc_memo_valid && nstrings == cc_memo_nstrings &&
+	memo_hit = !cc_refresh_keyed() && cc_memo_valid &&
 		memcmp(&fixed, &cc_memo_fixed, sizeof(fixed)) == 0;
-	for (i = 0; memo_hit && i < nstrings; i++)
-		memo_hit = cc_string_equal(strings[i], cc_memo_strings[i]);
+	for (i = 0; memo_hit && i < cc_nkeyed; i++)
+		memo_hit = cc_guc_unchanged(&cc_keyed[i]);
 
 	if (memo_hit)
 		h = cc_memo_hash;
 	else
 	{
+		cc_memo_valid = false;
+		if (cc_memo_cxt == NULL)
+			cc_memo_cxt = AllocSetContextCreate(TopMemoryContext,
+												"cascade_cache key memo",
+												ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(cc_memo_cxt);
+
 		h.h1 = cc_shared->seed1;
 		h.h2 = cc_shared->seed1 ^ UINT64CONST(0x9E3779B97F4A7C15);
 		cc_hash_bytes(&h, &fixed, sizeof(fixed));
-		if (nstrings >= 0)
-		{
-			for (i = 0; i < nstrings; i++)
-				cc_hash_string(&h, strings[i]);
-			cc_memo_save(&fixed, strings, nstrings, &h);
-		}
-		else
-		{
-			/* too many key settings to memoize: hash them directly */
-			ListCell   *lc;
-
-			cc_hash_string(&h, namespace_search_path);
-			cc_hash_string(&h, session_timezone ?
-						   pg_get_timezone_name(session_timezone) : NULL);
-			cc_hash_string(&h, locale_monetary);
-			cc_hash_string(&h, locale_numeric);
-			cc_hash_string(&h, locale_time);
-			cc_hash_string(&h, TSCurrentConfig);
-			foreach(lc, cc_get_key_settings())
-			{
-				const char *setting = (const char *) lfirst(lc);
-
-				cc_hash_string(&h, setting);
-				cc_hash_string(&h, GetConfigOption(setting, true, false));
-			}
-		}
+		for (i = 0; i < cc_nkeyed; i++)
+			cc_hash_guc(&h, &cc_keyed[i]);
+		cc_memo_fixed = fixed;
+		cc_memo_hash = h;
+		cc_memo_valid = true;
 	}
 
 	cc_hash_bytes(&h, VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
@@ -325,32 +492,17 @@ cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 }
 
 /*
- * Is 'name' a setting whose value is part of every key?  (Case-insensitive,
- * as GUC names are.)
+ * The names of the settings in the key right now, for cache_explain().
+ * palloc'd list of const char * (the GUC's own name strings).
  */
-bool
-cc_is_key_setting(const char *name)
+List *
+cc_keyed_setting_names(void)
 {
+	List	   *names = NIL;
 	int			i;
-	ListCell   *lc;
 
-	for (i = 0; cc_output_settings[i] != NULL; i++)
-		if (pg_strcasecmp(name, cc_output_settings[i]) == 0)
-			return true;
-
-	foreach(lc, cc_get_key_settings())
-		if (pg_strcasecmp(name, (const char *) lfirst(lc)) == 0)
-			return true;
-
-	return false;
-}
-
-/*
- * Are any key settings configured?  Relations with row-level security are
- * cached only then.
- */
-bool
-cc_have_key_settings(void)
-{
-	return cc_get_key_settings() != NIL;
+	(void) cc_refresh_keyed();
+	for (i = 0; i < cc_nkeyed; i++)
+		names = lappend(names, (void *) cc_keyed[i].gen->name);
+	return names;
 }

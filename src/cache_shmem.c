@@ -135,6 +135,17 @@ static void cc_ghost_check(const CCKey *key, uint32 payload_hash);
 static uint64 cc_scan_entries(CCScanMode mode, Oid dbid, int counter);
 static int	cc_uint64_cmp(const void *a, const void *b);
 
+/*
+ * Between two lock holds of a long loop: let a cancel or a termination
+ * through.  Not in the startup process, where this runs inside redo.
+ */
+static inline void
+cc_interrupt_point(void)
+{
+	if (!AmStartupProcess())
+		CHECK_FOR_INTERRUPTS();
+}
+
 /* ----------------------------------------------------------------
  * Fixed shared memory
  * ----------------------------------------------------------------
@@ -1259,50 +1270,28 @@ cc_names_unref(CCBlob *blob)
 	blob->name_registered = false;
 }
 
-/*
- * Glob match of 'name' against 'pattern': '*' matches any run of
- * characters, '?' one character, '\' escapes the next.
- */
-static bool
-cc_glob_match(const char *pattern, const char *name)
+/* One name of the registry, as copied out of it */
+typedef struct CCNameCopy
 {
-	while (*pattern)
-	{
-		if (*pattern == '*')
-		{
-			while (*pattern == '*')
-				pattern++;
-			if (*pattern == '\0')
-				return true;
-			for (; *name; name++)
-				if (cc_glob_match(pattern, name))
-					return true;
-			return false;
-		}
-		if (*name == '\0')
-			return false;
-		if (*pattern == '\\' && pattern[1] != '\0')
-			pattern++;
-		else if (*pattern == '?')
-		{
-			pattern++;
-			name++;
-			continue;
-		}
-		if (*pattern != *name)
-			return false;
-		pattern++;
-		name++;
-	}
-	return *name == '\0';
-}
+	uint64		dep;
+	uint64		count;
+	uint32		len;
+} CCNameCopy;
 
 /*
  * The query names of database 'dbid' that start with 'pattern' (prefix) or
- * match the glob 'pattern'.  Returns how many, their dependency keys in
- * *deps (palloc'd) and the number of entries they have in *entries.  Names
- * that appear while this runs may be missed; invalidations therefore also
- * mark CC_DEP_NAME_ANY, which every named fill checks.
+ * match the glob 'pattern' (glob.c).  Returns how many, their dependency
+ * keys in *deps (palloc'd) and the number of entries they have in
+ * *entries.  Names that appear while this runs may be missed;
+ * invalidations therefore also mark CC_DEP_NAME_ANY, which every named
+ * fill checks.
+ *
+ * No matching happens under a lock: the registry is scanned (one partition
+ * lock at a time) into an array sized beforehand, each name is then copied
+ * out under its own partition lock, and matched with no lock held.  The
+ * work per lock hold is a copy of fixed size; interrupts are checked
+ * between names (except in the startup process, where this runs in redo).
+ * Can ERROR (out of memory, interrupts), never with a lock held.
  */
 int
 cc_names_matching(Oid dbid, bool prefix, const char *pattern, uint64 **deps,
@@ -1311,34 +1300,69 @@ cc_names_matching(Oid dbid, bool prefix, const char *pattern, uint64 **deps,
 	dshash_seq_status status;
 	CCNameEntry *entry;
 	size_t		plen = strlen(pattern);
+	CCNameCopy *copies;
+	CCGlob	   *glob = NULL;
+	char	   *name;
 	int			max;
+	int			ncopies = 0;
 	int			n = 0;
+	int			i;
 
 	cc_attach();
-	max = (int) pg_atomic_read_u64(&cc_shared->names) + 16;
-	*deps = palloc(sizeof(uint64) * max);
+	max = (int) Min(pg_atomic_read_u64(&cc_shared->names) + 16,
+					MaxAllocHugeSize / sizeof(CCNameCopy));
+	copies = MemoryContextAllocHuge(CurrentMemoryContext,
+									sizeof(CCNameCopy) * max);
+	*deps = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * max);
 	*entries = 0;
+	name = palloc(CC_MAX_NAME_COPY + 1);
+	if (!prefix)
+		glob = cc_glob_compile(pattern);
 
+	/* 1. the database's names, copied under one partition lock at a time */
 	dshash_seq_init(&status, cc_names, false);
-	while ((entry = dshash_seq_next(&status)) != NULL && n < max)
+	while (ncopies < max && (entry = dshash_seq_next(&status)) != NULL)
 	{
-		const char *name;
-		bool		match;
-
 		if (entry->dbid != dbid)
 			continue;
-		name = dsa_get_address(cc_area, entry->text);
-		if (prefix)
-			match = entry->len >= plen && memcmp(name, pattern, plen) == 0;
-		else
-			match = cc_glob_match(pattern, name);
-		if (match)
-		{
-			(*deps)[n++] = entry->dep;
-			*entries += entry->count;
-		}
+		copies[ncopies].dep = entry->dep;
+		copies[ncopies].count = entry->count;
+		copies[ncopies].len = entry->len;
+		ncopies++;
 	}
 	dshash_seq_term(&status);
+
+	/* 2. each name's text, then the match with no lock held */
+	for (i = 0; i < ncopies; i++)
+	{
+		uint32		len;
+		bool		match;
+
+		cc_interrupt_point();
+
+		/* a name shorter than the prefix cannot match */
+		if (prefix && copies[i].len < plen)
+			continue;
+		entry = dshash_find(cc_names, &copies[i].dep, false);
+		if (entry == NULL)
+			continue;			/* gone: its entries are gone too */
+		len = Min(entry->len, CC_MAX_NAME_COPY);
+		memcpy(name, dsa_get_address(cc_area, entry->text), len);
+		dshash_release_lock(cc_names, entry);
+		name[len] = '\0';
+
+		if (prefix)
+			match = len >= plen && memcmp(name, pattern, plen) == 0;
+		else
+			match = cc_glob_match(glob, name, len);
+		if (match)
+		{
+			(*deps)[n++] = copies[i].dep;
+			*entries += copies[i].count;
+		}
+	}
+	pfree(copies);
+	pfree(name);
 	return n;
 }
 
@@ -1362,6 +1386,8 @@ cc_count_dependents(const uint64 *deps, int ndeps)
 		CCDepEntry *entry;
 		uint64		count;
 		dsa_pointer node_dp;
+
+		cc_interrupt_point();
 
 		entry = dshash_find(cc_deps, &deps[d], false);
 		if (entry == NULL)
@@ -1556,6 +1582,8 @@ cc_remove_dependents(uint64 dep)
 		CCDepEntry *entry;
 		dsa_pointer node_dp;
 
+		cc_interrupt_point();
+
 		entry = dshash_find(cc_deps, &dep, false);
 		if (entry == NULL)
 			break;
@@ -1652,6 +1680,8 @@ cc_scan_entries(CCScanMode mode, Oid dbid, int counter)
 		int			nblobs = 0;
 		bool		full = false;
 		int			i;
+
+		cc_interrupt_point();
 
 		maxblobs = (int) Min(pg_atomic_read_u64(&cc_shared->entries) + 64,
 							 (uint64) (MaxAllocHugeSize / sizeof(dsa_pointer)));
@@ -1814,6 +1844,8 @@ cc_evict_to(Size target, int max_victims)
 		int			steps = 0;
 		int			removed = 0;
 		int			i;
+
+		cc_interrupt_point();
 
 		LWLockAcquire(cc_shared->clock_lock, LW_EXCLUSIVE);
 		while (DsaPointerIsValid(cc_shared->clock_hand) &&

@@ -3,31 +3,54 @@
  * cacheability.c
  *		Deciding whether a query's result may be stored, and why not.
  *
- * Two checks run on a miss:
+ * The rule: a result is stored only if it can depend on nothing but its
+ * arguments, the rows of the relations it read (each one a dependency that
+ * writes invalidate, invalidate.c), the catalogs (a committed change that
+ * can alter a result flushes, catalog_inval.c) and the settings in the key
+ * (cache_key.c).  Everything below checks against lists of what is known
+ * to satisfy that rule; whatever is not on a list is not cached.  A wrong
+ * guess costs a miss, never a wrong result.
  *
- *	cc_check_query() walks the analyzed and rewritten query (views are
- *	expanded by then, and row-level security quals are attached to the range
- *	table) for row locking and for functions whose result can change
- *	without any committed write: every VOLATILE function, the clock
- *	(now(), CURRENT_DATE, ...), and STABLE built-ins that read the session
- *	or the catalogs (pg_backend_pid(), has_table_privilege(), to_regclass(),
- *	current_setting() of a setting that is not part of the key, ...).
- *	User-defined STABLE functions are trusted to do what STABLE promises:
- *	to depend only on the database and the settings.
+ * cc_check_query() walks the analyzed and rewritten statement (views are
+ * expanded by then, and row-level security quals are attached):
+ *	- row locks, TABLESAMPLE without REPEATABLE, nextval();
+ *	- the clock: CURRENT_DATE and the like; string literals that name the
+ *	  current time ('now', 'today', 'tomorrow', 'yesterday') converted to a
+ *	  type that can hold a date or time (the literals are found in the raw
+ *	  parse tree and matched to the constants by their location); and any
+ *	  conversion of text to such a type at run time (a cast from text,
+ *	  record, array or range input, json(b)_populate_record and friends);
+ *	- every function and operator, through cc_function_verdict();
+ *	- functions, operators and types of a temporary schema;
+ *	- current_setting() of a setting that is not part of the key.
+ * cc_check_relation() classifies each relation any plan of the fill opens,
+ * including plans run inside functions.  cc_check_policies() walks, when
+ * the result is about to be stored, the row-level security policies of
+ * every relation the fill read.  And while a fill runs, a needs_fmgr_hook
+ * (and an fmgr_hook, for SECURITY DEFINER functions) sees every function
+ * that is not built in as it is looked up, wherever it is called from.
  *
- *	cc_check_relation() classifies each relation the executor opens while
- *	the result is computed (including relations read inside functions):
- *	temporary tables, system catalogs, foreign tables and sequences are
- *	never cached; tables with row-level security only when
- *	cascade_cache.key_settings is set; tables a logical replication
- *	subscription writes into (or partitions of one) only when they are
- *	watched with both watch triggers enabled ALWAYS, because the apply
- *	worker's writes pass none of the executor hooks (invalidate.c) and
- *	only those triggers see them.
+ * Function verdicts:
+ *	- cascade_cache.cached_query(): transparent (a nested call runs as a
+ *	  bypass inside the fill, whose dependencies it adds to);
+ *	- VOLATILE: never cached;
+ *	- in a temporary schema: never cached (another session's pg_temp.f is
+ *	  another function);
+ *	- built in (pg_catalog): IMMUTABLE ones, and the STABLE ones on
+ *	  cc_stable_builtins, known to depend only on their arguments, the data
+ *	  and keyed settings; every other STABLE built-in reads the clock, the
+ *	  session or the catalogs in ways no invalidation covers;
+ *	- listed in cascade_cache.trusted_functions: trusted;
+ *	- LANGUAGE sql: the body is parsed, analyzed and checked like a query,
+ *	  recursively (its verdict is the worst of what it calls);
+ *	- IMMUTABLE in another language: trusted, as PostgreSQL trusts it;
+ *	- STABLE in another language: untrusted, since its body cannot be
+ *	  inspected and STABLE allows reading the clock.
  *
- * Function verdicts are cached per backend and forgotten whenever pg_proc
- * changes; which relations are subscription targets, whenever
- * pg_subscription_rel changes.
+ * Verdicts on functions and types are cached per backend and forgotten
+ * whenever pg_proc or pg_type changes (or trusted_functions does); which
+ * relations are subscription targets, whenever pg_subscription_rel
+ * changes.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -38,15 +61,28 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
+#include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_subscription_rel.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/functions.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteHandler.h"
+#include "rewrite/rowsecurity.h"
+#include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -54,22 +90,57 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
+#include "utils/varlena.h"
 
 #include "cascade_cache.h"
 
-/* Verdicts on a function */
-#define CC_FUNC_OK			1
-#define CC_FUNC_VOLATILE	2
-#define CC_FUNC_SESSION		3
-
-typedef struct CCFuncVerdict
+/* Verdicts on a function, from best to worst */
+typedef enum CCFuncVerdict
 {
-	Oid			funcid;			/* hash key */
-	int			verdict;
+	CC_FUNC_OK = 0,				/* cacheable */
+	CC_FUNC_INPUT,				/* converts text to its result type: check it */
+	CC_FUNC_CLOCK,				/* reads the current time */
+	CC_FUNC_SESSION,			/* reads the session or the catalogs */
+	CC_FUNC_TEMPORARY,			/* lives in a temporary schema */
+	CC_FUNC_UNTRUSTED,			/* STABLE, body not inspectable */
+	CC_FUNC_VOLATILE			/* VOLATILE */
 } CCFuncVerdict;
 
+typedef struct CCFuncEntry
+{
+	Oid			funcid;			/* hash key */
+	CCFuncVerdict verdict;
+	bool		builtin;		/* in pg_catalog */
+	bool		in_progress;	/* being computed (a cycle) */
+} CCFuncEntry;
+
+/* What is known of a type */
+#define CC_TYPE_READS_CLOCK		0x01	/* its input accepts 'now' & co */
+#define CC_TYPE_TEMPORARY		0x02	/* lives in a temporary schema */
+
+typedef struct CCTypeEntry
+{
+	Oid			typid;			/* hash key */
+	int			flags;
+} CCTypeEntry;
+
 static HTAB *cc_func_verdicts = NULL;
+static HTAB *cc_type_verdicts = NULL;
+
+/* Nesting of SQL function bodies being analyzed; deeper is untrusted */
+#define CC_MAX_BODY_DEPTH		8
+static int	cc_body_depth = 0;
+
+/* Nesting of composite types examined for cc_type_reads_clock() */
+#define CC_MAX_TYPE_DEPTH		16
+
+/* cascade_cache.trusted_functions, and its parsed form */
+char	   *cc_trusted_functions = NULL;
+static List *cc_trusted_list = NIL;
+static bool cc_trusted_stale = true;
 
 /* relid -> is it a subscription's target?  Forgotten when that changes. */
 typedef struct CCSubscribedRel
@@ -80,51 +151,153 @@ typedef struct CCSubscribedRel
 
 static HTAB *cc_subscribed_rels = NULL;
 
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
+
 /*
- * STABLE built-ins in pg_catalog whose result depends on the clock, the
- * session or the catalogs rather than on table data and keyed settings.
- * Matched by name; "prefix*" and "*suffix" patterns are allowed.
+ * STABLE built-ins (pg_catalog) whose result depends only on their
+ * arguments, table data, keyed settings (TimeZone, DateStyle, lc_*,
+ * default_text_search_config, ...) and catalog objects whose changes flush
+ * the cache.  Sorted, for bsearch().  Every other STABLE built-in is a
+ * bypass: see cc_stable_builtin_verdict().
  */
-static const char *const cc_session_functions[] = {
-	"now", "statement_timestamp", "transaction_timestamp", "age",
-	"pg_backend_pid", "inet_client_addr", "inet_client_port",
-	"inet_server_addr", "inet_server_port", "pg_trigger_depth",
-	"pg_current_xact_id_if_assigned", "txid_current_if_assigned",
-	"pg_my_temp_schema", "pg_is_other_temp_schema",
-	"pg_postmaster_start_time", "pg_conf_load_time", "pg_current_snapshot",
-	"txid_current_snapshot", "pg_jit_available", "pg_has_role",
-	"row_security_active", "pg_notification_queue_usage", "txid_current",
-	"pg_current_xact_id",
-	"pg_listening_channels", "pg_blocking_pids", "pg_safe_snapshot_blocking_pids",
-	"pg_is_in_backup", "pg_backup_start_time",
-	"has_*", "to_reg*", "pg_get_*", "*_is_visible", "pg_stat_*",
-	"pg_relation_*", "pg_*_size", "pg_size_*", "pg_describe_object",
-	"pg_identify_object*", "format_type", "pg_settings_get_flags",
-	NULL
+static const char *const cc_stable_builtins[] = {
+	"aclitemin", "aclitemout", "anyarray_out", "anyarray_recv",
+	"anyarray_send", "anycompatiblearray_out", "anycompatiblearray_recv",
+	"anycompatiblearray_send", "anycompatiblemultirange_out",
+	"anycompatiblerange_out", "anyenum_out", "anymultirange_out",
+	"anyrange_out", "anytextcat", "array_out", "array_recv", "array_send",
+	"array_to_json", "array_to_string", "bpcharrecv", "bpcharsend",
+	"brin_bloom_summary_recv", "brin_bloom_summary_send",
+	"brin_minmax_multi_summary_recv", "brin_minmax_multi_summary_send",
+	"cash_in", "cash_out", "concat", "concat_ws", "convert", "convert_from",
+	"convert_to", "cstring_recv", "cstring_send", "current_database",
+	"current_schema", "current_schemas", "current_user", "date",
+	"date_cmp_timestamptz", "date_eq_timestamptz", "date_ge_timestamptz",
+	"date_gt_timestamptz", "date_le_timestamptz", "date_lt_timestamptz",
+	"date_ne_timestamptz", "date_out", "date_part", "date_trunc",
+	"domain_recv", "enum_first", "enum_in", "enum_last", "enum_out",
+	"enum_range", "enum_recv", "enum_send", "extract", "format",
+	"generate_series", "get_current_ts_config", "getdatabaseencoding",
+	"getpgusername", "in_range", "interval_in", "interval_out",
+	"interval_pl_timestamptz", "json_agg", "json_agg_transfn",
+	"json_build_array", "json_build_object", "json_object_agg",
+	"json_object_agg_transfn", "json_to_tsvector", "jsonb_agg",
+	"jsonb_agg_finalfn", "jsonb_agg_transfn", "jsonb_build_array",
+	"jsonb_build_object", "jsonb_object_agg_finalfn",
+	"jsonb_object_agg_transfn", "jsonb_path_exists_tz",
+	"jsonb_path_match_tz", "jsonb_path_query_array_tz",
+	"jsonb_path_query_first_tz", "jsonb_path_query_tz", "jsonb_to_tsvector",
+	"length", "make_timestamptz", "money", "multirange_out",
+	"multirange_recv", "multirange_send", "namerecv", "namesend", "numeric",
+	"overlaps", "pg_char_to_encoding", "pg_collation_for",
+	"pg_dependencies_recv", "pg_dependencies_send", "pg_encoding_to_char",
+	"pg_get_keywords", "pg_mcv_list_recv", "pg_mcv_list_send",
+	"pg_ndistinct_recv", "pg_ndistinct_send", "pg_node_tree_recv",
+	"pg_node_tree_send", "pg_options_to_table", "pg_typeof",
+	"phraseto_tsquery", "plainto_tsquery", "quote_literal",
+	"quote_nullable", "range_out", "range_recv", "range_send", "record_out",
+	"record_recv", "record_send", "regclassout", "regcollationout",
+	"regconfigout", "regdictionaryout", "regnamespaceout",
+	"regoperatorout", "regoperout", "regprocedureout", "regprocout",
+	"regroleout", "regtypeout", "row_to_json", "session_user",
+	"textanycat", "textrecv", "textsend", "time", "timestamp",
+	"timestamp_cmp_timestamptz", "timestamp_eq_timestamptz",
+	"timestamp_ge_timestamptz", "timestamp_gt_timestamptz",
+	"timestamp_le_timestamptz", "timestamp_lt_timestamptz",
+	"timestamp_ne_timestamptz", "timestamp_out", "timestamptz",
+	"timestamptz_cmp_date", "timestamptz_cmp_timestamp",
+	"timestamptz_eq_date", "timestamptz_eq_timestamp",
+	"timestamptz_ge_date", "timestamptz_ge_timestamp",
+	"timestamptz_gt_date", "timestamptz_gt_timestamp",
+	"timestamptz_le_date", "timestamptz_le_timestamp",
+	"timestamptz_lt_date", "timestamptz_lt_timestamp",
+	"timestamptz_mi_interval", "timestamptz_ne_date",
+	"timestamptz_ne_timestamp", "timestamptz_out", "timestamptz_pl_interval",
+	"timetz", "timezone", "to_char", "to_date", "to_json", "to_jsonb",
+	"to_number", "to_timestamp", "to_tsquery", "to_tsvector", "ts_headline",
+	"ts_match_tq", "ts_match_tt", "version", "websearch_to_tsquery", "xml",
+	"xml_in", "xml_is_well_formed", "xml_recv", "xml_send"
+};
+
+/*
+ * STABLE built-ins that convert text into values of their result type,
+ * calling its input functions: cacheable when that type cannot hold a
+ * value that names the current time (cc_type_reads_clock).  Sorted.
+ */
+static const char *const cc_input_builtins[] = {
+	"anycompatiblemultirange_in", "anycompatiblerange_in",
+	"anymultirange_in", "anyrange_in", "array_in", "domain_in",
+	"json_populate_record", "json_populate_recordset", "json_to_record",
+	"json_to_recordset", "jsonb_populate_record", "jsonb_populate_recordset",
+	"jsonb_to_record", "jsonb_to_recordset", "multirange_in", "range_in",
+	"record_in"
+};
+
+/* STABLE built-ins that read the clock.  Sorted. */
+static const char *const cc_clock_builtins[] = {
+	"age", "date_in", "now", "statement_timestamp", "time_in",
+	"timestamp_in", "timestamptz_in", "timetz_in", "transaction_timestamp"
+};
+
+/*
+ * Built-in base types whose input function is not IMMUTABLE but cannot
+ * read the clock (they read settings or the catalogs).
+ */
+static const Oid cc_clockless_inputs[] = {
+	ACLITEMOID, CASHOID, INTERVALOID, XMLOID, REGCLASSOID, REGCOLLATIONOID,
+	REGCONFIGOID, REGDICTIONARYOID, REGNAMESPACEOID, REGOPERATOROID,
+	REGOPEROID, REGPROCEDUREOID, REGPROCOID, REGROLEOID, REGTYPEOID
+};
+
+/* The words date and time input reads as the current time */
+static const char *const cc_clock_words[] = {
+	"now", "today", "tomorrow", "yesterday"
 };
 
 typedef struct CCQueryCheck
 {
 	CCBypassReason reason;
+	List	   *clock_literals; /* locations of literals naming the clock */
+	List	   *rtfunc_coltypes;	/* column types of the FROM function
+									 * being walked, or NIL */
 } CCQueryCheck;
 
 static bool cc_query_walker(Node *node, CCQueryCheck *ctx);
+static bool cc_raw_clock_walker(Node *node, CCQueryCheck *ctx);
 static bool cc_function_checker(Oid funcid, void *context);
-static int	cc_function_verdict(Oid funcid);
-static bool cc_name_matches(const char *name, const char *pattern);
+static CCFuncVerdict cc_function_verdict(Oid funcid);
+static CCFuncEntry *cc_function_entry(Oid funcid);
+static CCFuncVerdict cc_compute_verdict(Oid funcid, bool *builtin);
+static CCBypassReason cc_reached_reason(Oid funcid);
+static CCFuncVerdict cc_sql_body_verdict(HeapTuple proctup);
+static CCBypassReason cc_verdict_reason(CCFuncVerdict verdict);
+static int	cc_type_flags(Oid typid, int depth);
+static bool cc_operator_is_temporary(Oid opno);
+static bool cc_in_sorted(const char *const *list, int n, const char *name);
+static bool cc_is_trusted(Form_pg_proc proc);
 static void cc_proc_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void cc_type_callback(Datum arg, int cacheid, uint32 hashvalue);
 static void cc_subscription_callback(Datum arg, int cacheid, uint32 hashvalue);
 static bool cc_unwatched_subscription_target(Oid relid);
+static bool cc_needs_fmgr_hook(Oid fn_oid);
+static void cc_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo,
+						 Datum *arg);
 
 /*
- * Register the invalidation callbacks.  Called from _PG_init.
+ * Install the hooks and invalidation callbacks.  Called from _PG_init.
  */
 void
 cc_cacheability_init(void)
 {
 	CacheRegisterSyscacheCallback(PROCOID, cc_proc_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(TYPEOID, cc_type_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(SUBSCRIPTIONRELMAP,
 								  cc_subscription_callback, (Datum) 0);
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = cc_needs_fmgr_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = cc_fmgr_hook;
 }
 
 static void
@@ -137,6 +310,7 @@ cc_subscription_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/* Forget every function verdict (a SQL body's verdict involves others). */
 static void
 cc_proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -147,18 +321,145 @@ cc_proc_callback(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/* Forget every type verdict, and the function verdicts built on them. */
+static void
+cc_type_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	if (cc_type_verdicts != NULL)
+	{
+		hash_destroy(cc_type_verdicts);
+		cc_type_verdicts = NULL;
+	}
+	cc_proc_callback(arg, cacheid, hashvalue);
+}
+
 /*
- * Check an analyzed, rewritten SELECT.  Returns CC_BYPASS_NONE if nothing
- * in it prevents caching, else the first reason found.
+ * GUC assign hook of cascade_cache.trusted_functions: reparse on next use
+ * and forget the verdicts.  Must not fail.
+ */
+void
+cc_trusted_functions_assign(const char *newval, void *extra)
+{
+	cc_trusted_stale = true;
+	cc_proc_callback((Datum) 0, 0, 0);
+}
+
+/* ----------------------------------------------------------------
+ * Queries
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Check an analyzed, rewritten SELECT; 'clock_literals' are the locations
+ * of its string literals that name the current time (cc_clock_literals()
+ * of its raw parse tree).  Returns CC_BYPASS_NONE if nothing in it
+ * prevents caching, else the first reason found.  Can ERROR (catalog
+ * access).
  */
 CCBypassReason
-cc_check_query(Query *query)
+cc_check_query(Query *query, List *clock_literals)
 {
 	CCQueryCheck ctx;
 
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.reason = CC_BYPASS_NONE;
+	ctx.clock_literals = clock_literals;
 	(void) cc_query_walker((Node *) query, &ctx);
 	return ctx.reason;
+}
+
+/*
+ * The locations of the string literals of a raw parse tree that name the
+ * current time.  Must run before parse analysis, which changes the tree
+ * in place.
+ */
+List *
+cc_clock_literals(Node *raw)
+{
+	CCQueryCheck ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	(void) cc_raw_clock_walker(raw, &ctx);
+	return ctx.clock_literals;
+}
+
+/*
+ * Does this text name the current time for date and time input?  True if
+ * one of its words (runs of ASCII letters), case-insensitively, is 'now',
+ * 'today', 'tomorrow' or 'yesterday'.  Linear in the length of the text.
+ */
+bool
+cc_text_names_clock(const char *s)
+{
+	const char *p = s;
+
+	while (*p)
+	{
+		const char *start;
+		size_t		len;
+		int			i;
+
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		{
+			p++;
+			continue;
+		}
+		start = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			p++;
+		len = p - start;
+		for (i = 0; i < (int) lengthof(cc_clock_words); i++)
+			if (strlen(cc_clock_words[i]) == len &&
+				pg_strncasecmp(start, cc_clock_words[i], len) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* Collect the locations of string literals that name the current time. */
+static bool
+cc_raw_clock_walker(Node *node, CCQueryCheck *ctx)
+{
+	if (node == NULL)
+		return false;
+	check_stack_depth();
+	if (IsA(node, A_Const))
+	{
+		A_Const    *con = (A_Const *) node;
+
+		if (!con->isnull && IsA(&con->val, String) &&
+			cc_text_names_clock(strVal(&con->val)))
+			ctx->clock_literals = lappend_int(ctx->clock_literals,
+											  con->location);
+		return false;
+	}
+	return raw_expression_tree_walker(node, cc_raw_clock_walker,
+									  (void *) ctx);
+}
+
+/* Is a constant of this type at this location a literal naming the clock? */
+static bool
+cc_const_names_clock(Const *con, CCQueryCheck *ctx)
+{
+	ListCell   *lc;
+
+	if (ctx->clock_literals == NIL || con->constisnull ||
+		!cc_type_reads_clock(con->consttype))
+		return false;
+	/* a constant of unknown origin could be any of them */
+	if (con->location < 0)
+		return true;
+	foreach(lc, ctx->clock_literals)
+		if (lfirst_int(lc) == con->location)
+			return true;
+	return false;
+}
+
+static bool
+cc_fail(CCQueryCheck *ctx, CCBypassReason reason)
+{
+	ctx->reason = reason;
+	return true;
 }
 
 static bool
@@ -166,6 +467,8 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 {
 	if (node == NULL)
 		return false;
+	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
 
 	if (IsA(node, Query))
 	{
@@ -173,10 +476,7 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		ListCell   *lc;
 
 		if (query->rowMarks != NIL)
-		{
-			ctx->reason = CC_BYPASS_LOCKING;
-			return true;
-		}
+			return cc_fail(ctx, CC_BYPASS_LOCKING);
 
 		/*
 		 * Relations first, so that the reason reported for a table with
@@ -198,53 +498,160 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		return query_tree_walker(query, cc_query_walker, (void *) ctx, 0);
 	}
 
-	if (IsA(node, SQLValueFunction))
+	switch (nodeTag(node))
 	{
-		switch (((SQLValueFunction *) node)->op)
-		{
-			case SVFOP_CURRENT_DATE:
-			case SVFOP_CURRENT_TIME:
-			case SVFOP_CURRENT_TIME_N:
-			case SVFOP_CURRENT_TIMESTAMP:
-			case SVFOP_CURRENT_TIMESTAMP_N:
-			case SVFOP_LOCALTIME:
-			case SVFOP_LOCALTIME_N:
-			case SVFOP_LOCALTIMESTAMP:
-			case SVFOP_LOCALTIMESTAMP_N:
-				ctx->reason = CC_BYPASS_SESSION_FUNCTION;
-				return true;
-			default:
-				/* current_user, current_schema, ...: part of the key */
-				break;
-		}
-	}
+		case T_SQLValueFunction:
+			switch (((SQLValueFunction *) node)->op)
+			{
+				case SVFOP_CURRENT_DATE:
+				case SVFOP_CURRENT_TIME:
+				case SVFOP_CURRENT_TIME_N:
+				case SVFOP_CURRENT_TIMESTAMP:
+				case SVFOP_CURRENT_TIMESTAMP_N:
+				case SVFOP_LOCALTIME:
+				case SVFOP_LOCALTIME_N:
+				case SVFOP_LOCALTIMESTAMP:
+				case SVFOP_LOCALTIMESTAMP_N:
+					return cc_fail(ctx, CC_BYPASS_CLOCK);
+				default:
+					/* current_user, current_schema, ...: part of the key */
+					break;
+			}
+			break;
 
-	if (IsA(node, NextValueExpr))
-	{
-		ctx->reason = CC_BYPASS_VOLATILE_FUNCTION;
-		return true;
-	}
+		case T_NextValueExpr:
+			return cc_fail(ctx, CC_BYPASS_VOLATILE_FUNCTION);
 
-	/*
-	 * current_setting(name) is fine when the setting is part of the key; a
-	 * constant name is the only one we can judge.
-	 */
-	if (IsA(node, FuncExpr))
-	{
-		FuncExpr   *fexpr = (FuncExpr *) node;
+		case T_TableSampleClause:
+			/* without REPEATABLE, a new sample every time */
+			if (((TableSampleClause *) node)->repeatable == NULL)
+				return cc_fail(ctx, CC_BYPASS_VOLATILE_FUNCTION);
+			break;
 
-		if (fexpr->funcid == F_CURRENT_SETTING_TEXT ||
-			fexpr->funcid == F_CURRENT_SETTING_TEXT_BOOL)
-		{
-			Node	   *arg = (Node *) linitial(fexpr->args);
+		case T_Const:
+			if (cc_const_names_clock((Const *) node, ctx))
+				return cc_fail(ctx, CC_BYPASS_CLOCK);
+			break;
 
-			if (IsA(arg, Const) && !((Const *) arg)->constisnull &&
-				cc_is_key_setting(TextDatumGetCString(((Const *) arg)->constvalue)))
+		case T_RangeTblFunction:
+			{
+				RangeTblFunction *rtfunc = (RangeTblFunction *) node;
+				List	   *saved = ctx->rtfunc_coltypes;
+				bool		result;
+
+				/* a column definition list gives a record's types */
+				ctx->rtfunc_coltypes = rtfunc->funccoltypes;
+				result = cc_query_walker(rtfunc->funcexpr, ctx);
+				ctx->rtfunc_coltypes = saved;
+				return result;
+			}
+
+		case T_CoerceViaIO:
+			{
+				CoerceViaIO *iocoerce = (CoerceViaIO *) node;
+				Oid			iofunc;
+				bool		typisvarlena;
+				Oid			typioparam;
+
+				/* text to a date or time at run time can read the clock */
+				if (cc_type_reads_clock(iocoerce->resulttype))
+					return cc_fail(ctx, CC_BYPASS_CLOCK);
+				getTypeOutputInfo(exprType((Node *) iocoerce->arg), &iofunc,
+								  &typisvarlena);
+				if (cc_function_checker(iofunc, ctx))
+					return true;
+				getTypeInputInfo(iocoerce->resulttype, &iofunc, &typioparam);
+				if (cc_function_verdict(iofunc) != CC_FUNC_INPUT &&
+					cc_function_checker(iofunc, ctx))
+					return true;
 				return expression_tree_walker(node, cc_query_walker,
 											  (void *) ctx);
-			ctx->reason = CC_BYPASS_SESSION_FUNCTION;
-			return true;
-		}
+			}
+
+		case T_FuncExpr:
+			{
+				FuncExpr   *fexpr = (FuncExpr *) node;
+
+				/*
+				 * current_setting(name) is fine when the setting is part of
+				 * the key; a constant name is the only one we can judge.
+				 */
+				if (fexpr->funcid == F_CURRENT_SETTING_TEXT ||
+					fexpr->funcid == F_CURRENT_SETTING_TEXT_BOOL)
+				{
+					Node	   *arg = (Node *) linitial(fexpr->args);
+
+					if (IsA(arg, Const) && !((Const *) arg)->constisnull &&
+						cc_is_key_setting(TextDatumGetCString(((Const *) arg)->constvalue)))
+						return expression_tree_walker(node, cc_query_walker,
+													  (void *) ctx);
+					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+				}
+
+				/* text input into a known type: judge the type */
+				if (cc_function_verdict(fexpr->funcid) == CC_FUNC_INPUT)
+				{
+					bool		clock;
+
+					if (fexpr->funcresulttype == RECORDOID &&
+						ctx->rtfunc_coltypes != NIL)
+					{
+						ListCell   *lc;
+
+						clock = false;
+						foreach(lc, ctx->rtfunc_coltypes)
+							clock |= cc_type_reads_clock(lfirst_oid(lc));
+					}
+					else
+						clock = cc_type_reads_clock(fexpr->funcresulttype);
+					if (clock)
+						return cc_fail(ctx, CC_BYPASS_CLOCK);
+					if (cc_type_is_temporary(fexpr->funcresulttype))
+						return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+					return expression_tree_walker(node, cc_query_walker,
+												  (void *) ctx);
+				}
+				break;
+			}
+
+		case T_OpExpr:
+		case T_DistinctExpr:
+		case T_NullIfExpr:
+			if (cc_operator_is_temporary(((OpExpr *) node)->opno))
+				return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+			break;
+
+		case T_ScalarArrayOpExpr:
+			if (cc_operator_is_temporary(((ScalarArrayOpExpr *) node)->opno))
+				return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+			break;
+
+		default:
+			break;
+	}
+
+	/* values of a type of a temporary schema */
+	switch (nodeTag(node))
+	{
+		case T_Const:
+		case T_Var:
+		case T_Param:
+		case T_FuncExpr:
+		case T_OpExpr:
+		case T_Aggref:
+		case T_WindowFunc:
+		case T_RowExpr:
+		case T_RelabelType:
+		case T_CoerceViaIO:
+		case T_ArrayCoerceExpr:
+		case T_ConvertRowtypeExpr:
+		case T_CoerceToDomain:
+		case T_ArrayExpr:
+			if (cc_type_is_temporary(exprType(node)))
+				return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+			break;
+		default:
+			break;
 	}
 
 	if (check_functions_in_node(node, cc_function_checker, (void *) ctx))
@@ -257,95 +664,602 @@ static bool
 cc_function_checker(Oid funcid, void *context)
 {
 	CCQueryCheck *ctx = (CCQueryCheck *) context;
+	CCFuncVerdict verdict = cc_function_verdict(funcid);
 
-	switch (cc_function_verdict(funcid))
+	/* text input seen anywhere but a call or a cast: assume the worst */
+	if (verdict == CC_FUNC_INPUT)
+		verdict = CC_FUNC_CLOCK;
+	if (verdict == CC_FUNC_OK)
+		return false;
+	return cc_fail(ctx, cc_verdict_reason(verdict));
+}
+
+static CCBypassReason
+cc_verdict_reason(CCFuncVerdict verdict)
+{
+	switch (verdict)
 	{
-		case CC_FUNC_VOLATILE:
-			ctx->reason = CC_BYPASS_VOLATILE_FUNCTION;
-			return true;
+		case CC_FUNC_OK:
+			return CC_BYPASS_NONE;
+		case CC_FUNC_INPUT:
+		case CC_FUNC_CLOCK:
+			return CC_BYPASS_CLOCK;
 		case CC_FUNC_SESSION:
-			ctx->reason = CC_BYPASS_SESSION_FUNCTION;
-			return true;
-		default:
-			return false;
+			return CC_BYPASS_SESSION_FUNCTION;
+		case CC_FUNC_TEMPORARY:
+			return CC_BYPASS_TEMPORARY_OBJECT;
+		case CC_FUNC_UNTRUSTED:
+			return CC_BYPASS_UNTRUSTED_FUNCTION;
+		case CC_FUNC_VOLATILE:
+			return CC_BYPASS_VOLATILE_FUNCTION;
 	}
+	return CC_BYPASS_VOLATILE_FUNCTION;	/* keep compiler quiet */
+}
+
+/* ----------------------------------------------------------------
+ * Functions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The verdict on one function, from the per-backend cache or computed.
+ * Can ERROR (catalog access).
+ */
+static CCFuncVerdict
+cc_function_verdict(Oid funcid)
+{
+	return cc_function_entry(funcid)->verdict;
 }
 
 /*
- * The verdict on one function, from the per-backend cache or pg_proc.
+ * The cached verdict of one function, computed if need be.  The entry
+ * returned is a copy, valid until the next call.  Can ERROR.
  */
-static int
-cc_function_verdict(Oid funcid)
+static CCFuncEntry *
+cc_function_entry(Oid funcid)
 {
-	CCFuncVerdict *v;
+	static CCFuncEntry result;
+	CCFuncEntry *entry;
+	bool		builtin = false;
 	bool		found;
-	HeapTuple	tuple;
-	Form_pg_proc proc;
-	int			verdict = CC_FUNC_OK;
 
 	if (cc_func_verdicts == NULL)
 	{
 		HASHCTL		ctl;
 
 		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(CCFuncVerdict);
+		ctl.entrysize = sizeof(CCFuncEntry);
 		ctl.hcxt = CacheMemoryContext;
 		cc_func_verdicts = hash_create("cascade_cache function verdicts", 256,
 									   &ctl,
 									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 
-	v = hash_search(cc_func_verdicts, &funcid, HASH_FIND, NULL);
-	if (v != NULL)
-		return v->verdict;
+	entry = hash_search(cc_func_verdicts, &funcid, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		result = *entry;
+		/* a function reached again while its own verdict is computed */
+		if (entry->in_progress)
+			result.verdict = CC_FUNC_UNTRUSTED;
+		return &result;
+	}
+
+	entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+	entry->in_progress = true;
+	entry->builtin = false;
+	entry->verdict = CC_FUNC_UNTRUSTED;
+
+	PG_TRY();
+	{
+		result.verdict = cc_compute_verdict(funcid, &builtin);
+	}
+	PG_CATCH();
+	{
+		/* the table may be gone (invalidation); else drop our marker */
+		if (cc_func_verdicts != NULL)
+			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	result.funcid = funcid;
+	result.builtin = builtin;
+	result.in_progress = false;
+
+	/* the table may have been reset by an invalidation meanwhile */
+	if (cc_func_verdicts != NULL)
+	{
+		entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+		*entry = result;
+	}
+	return &result;
+}
+
+static CCFuncVerdict
+cc_compute_verdict(Oid funcid, bool *builtin)
+{
+	HeapTuple	tuple;
+	Form_pg_proc proc;
+	CCFuncVerdict verdict;
 
 	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcid));
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
+	*builtin = (proc->pronamespace == PG_CATALOG_NAMESPACE);
 
-	if (proc->provolatile == PROVOLATILE_VOLATILE)
-		verdict = CC_FUNC_VOLATILE;
-	else if (proc->provolatile == PROVOLATILE_STABLE &&
-			 proc->pronamespace == PG_CATALOG_NAMESPACE)
+	if (*builtin)
 	{
 		const char *name = NameStr(proc->proname);
-		int			i;
 
-		for (i = 0; cc_session_functions[i] != NULL; i++)
-		{
-			if (cc_name_matches(name, cc_session_functions[i]))
-			{
-				verdict = CC_FUNC_SESSION;
-				break;
-			}
-		}
+		if (proc->provolatile == PROVOLATILE_IMMUTABLE)
+			verdict = CC_FUNC_OK;
+		else if (proc->provolatile == PROVOLATILE_VOLATILE)
+			verdict = CC_FUNC_VOLATILE;
+		else if (cc_in_sorted(cc_stable_builtins,
+							  lengthof(cc_stable_builtins), name))
+			verdict = CC_FUNC_OK;
+		else if (cc_in_sorted(cc_input_builtins,
+							  lengthof(cc_input_builtins), name))
+			verdict = CC_FUNC_INPUT;
+		else if (cc_in_sorted(cc_clock_builtins,
+							  lengthof(cc_clock_builtins), name))
+			verdict = CC_FUNC_CLOCK;
+		else
+			verdict = CC_FUNC_SESSION;
 	}
+	else if (strcmp(NameStr(proc->proname), "cached_query") == 0 &&
+			 strcmp(get_namespace_name(proc->pronamespace),
+					CC_SCHEMA_NAME) == 0)
+		verdict = CC_FUNC_OK;	/* nested: a bypass inside the fill */
+	else if (isAnyTempNamespace(proc->pronamespace))
+		verdict = CC_FUNC_TEMPORARY;
+	else if (proc->provolatile == PROVOLATILE_VOLATILE)
+		verdict = CC_FUNC_VOLATILE;
+	else if (cc_is_trusted(proc))
+		verdict = CC_FUNC_OK;
+	else if (proc->prolang == SQLlanguageId)
+		verdict = cc_sql_body_verdict(tuple);
+	else if (proc->provolatile == PROVOLATILE_IMMUTABLE)
+		verdict = CC_FUNC_OK;
+	else
+		verdict = CC_FUNC_UNTRUSTED;
+
 	ReleaseSysCache(tuple);
-
-	/* the callback may have destroyed the table during the lookup */
-	if (cc_func_verdicts != NULL)
-	{
-		v = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
-		v->verdict = verdict;
-	}
 	return verdict;
 }
 
-/* Match a name against "exact", "prefix*" or "*suffix". */
-static bool
-cc_name_matches(const char *name, const char *pattern)
+/*
+ * The verdict on a LANGUAGE sql function: the worst of what its body does,
+ * found by parsing and analyzing it as the function's first call would,
+ * and checking every statement like a cached query.  A body that cannot be
+ * analyzed without a call site (polymorphic arguments), or that fails to
+ * parse, is untrusted.  Runs the analysis in a subtransaction, so that a
+ * failure is contained; outside a transaction, in parallel mode, or too
+ * deep, the function is untrusted.
+ */
+static CCFuncVerdict
+cc_sql_body_verdict(HeapTuple proctup)
 {
-	size_t		plen = strlen(pattern);
-	size_t		nlen = strlen(name);
+	Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(proctup);
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile CCFuncVerdict verdict = CC_FUNC_OK;
+	HeapTuple	copy;
 
-	if (plen > 0 && pattern[plen - 1] == '*')
-		return strncmp(name, pattern, plen - 1) == 0;
-	if (plen > 0 && pattern[0] == '*')
-		return nlen >= plen - 1 &&
-			strcmp(name + nlen - (plen - 1), pattern + 1) == 0;
-	return strcmp(name, pattern) == 0;
+	if (!IsTransactionState() || IsInParallelMode() ||
+		cc_body_depth >= CC_MAX_BODY_DEPTH)
+		return CC_FUNC_UNTRUSTED;
+
+	copy = heap_copytuple(proctup);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	cc_body_depth++;
+	PG_TRY();
+	{
+		bool		isnull;
+		Datum		body;
+		List	   *queries = NIL;
+		ListCell   *lc;
+		CCQueryCheck ctx;
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.reason = CC_BYPASS_NONE;
+
+		body = SysCacheGetAttr(PROCOID, copy, Anum_pg_proc_prosqlbody,
+							   &isnull);
+		if (!isnull)
+		{
+			/* BEGIN ATOMIC: stored analyzed; its literals were evaluated */
+			Node	   *n = stringToNode(TextDatumGetCString(body));
+			List	   *stored;
+
+			if (IsA(n, List))
+				stored = linitial_node(List, castNode(List, n));
+			else
+				stored = list_make1(n);
+			foreach(lc, stored)
+			{
+				Query	   *q = copyObject(lfirst_node(Query, lc));
+
+				AcquireRewriteLocks(q, true, false);
+				queries = list_concat(queries, pg_rewrite_query(q));
+			}
+		}
+		else
+		{
+			char	   *src;
+			SQLFunctionParseInfoPtr pinfo;
+			List	   *raw;
+
+			body = SysCacheGetAttr(PROCOID, copy, Anum_pg_proc_prosrc,
+								   &isnull);
+			if (isnull)
+				elog(ERROR, "null prosrc for function %u", proc->oid);
+			src = TextDatumGetCString(body);
+			pinfo = prepare_sql_fn_parse_info(copy, NULL, InvalidOid);
+			raw = pg_parse_query(src);
+			foreach(lc, raw)
+			{
+				RawStmt    *rs = lfirst_node(RawStmt, lc);
+
+				/* anything but a SELECT makes the function VOLATILE anyway */
+				if (IsA(rs->stmt, SelectStmt))
+					(void) cc_raw_clock_walker((Node *) rs->stmt, &ctx);
+				queries = list_concat(queries,
+									  pg_analyze_and_rewrite_withcb(rs, src,
+																	(ParserSetupHook) sql_fn_parser_setup,
+																	pinfo, NULL));
+			}
+		}
+
+		foreach(lc, queries)
+		{
+			Query	   *q = lfirst_node(Query, lc);
+
+			if (q->commandType != CMD_SELECT)
+			{
+				/* writes and DDL: the function is VOLATILE anyway */
+				ctx.reason = CC_BYPASS_VOLATILE_FUNCTION;
+				break;
+			}
+			if (cc_query_walker((Node *) q, &ctx))
+				break;
+		}
+
+		switch (ctx.reason)
+		{
+			case CC_BYPASS_NONE:
+				verdict = CC_FUNC_OK;
+				break;
+			case CC_BYPASS_CLOCK:
+				verdict = CC_FUNC_CLOCK;
+				break;
+			case CC_BYPASS_VOLATILE_FUNCTION:
+			case CC_BYPASS_LOCKING:
+				verdict = CC_FUNC_VOLATILE;
+				break;
+			case CC_BYPASS_TEMPORARY_OBJECT:
+			case CC_BYPASS_TEMPORARY_TABLE:
+				verdict = CC_FUNC_TEMPORARY;
+				break;
+			case CC_BYPASS_UNTRUSTED_FUNCTION:
+				verdict = CC_FUNC_UNTRUSTED;
+				break;
+			default:
+				/* catalogs, foreign tables, sequences, ...: the session */
+				verdict = CC_FUNC_SESSION;
+				break;
+		}
+		cc_body_depth--;
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		cc_body_depth--;
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		/* a cancel or a shutdown is not a verdict */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		{
+			FreeErrorData(edata);
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			PG_RE_THROW();
+		}
+		FlushErrorState();
+		FreeErrorData(edata);
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		verdict = CC_FUNC_UNTRUSTED;
+	}
+	PG_END_TRY();
+
+	heap_freetuple(copy);
+	return verdict;
 }
+
+/* bsearch() comparator over a sorted array of names */
+static int
+cc_name_cmp(const void *key, const void *elem)
+{
+	return strcmp((const char *) key, *(const char *const *) elem);
+}
+
+static bool
+cc_in_sorted(const char *const *list, int n, const char *name)
+{
+	return bsearch(name, list, n, sizeof(char *), cc_name_cmp) != NULL;
+}
+
+/*
+ * Is the function listed in cascade_cache.trusted_functions, by its name
+ * or its schema-qualified name?
+ */
+static bool
+cc_is_trusted(Form_pg_proc proc)
+{
+	ListCell   *lc;
+	char	   *nspname = NULL;
+
+	if (cc_trusted_stale)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		char	   *raw;
+		List	   *names = NIL;
+
+		list_free_deep(cc_trusted_list);
+		cc_trusted_list = NIL;
+		raw = pstrdup(cc_trusted_functions ? cc_trusted_functions : "");
+		/* the check hook validated the syntax */
+		if (SplitGUCList(raw, ',', &names))
+			foreach(lc, names)
+				cc_trusted_list = lappend(cc_trusted_list,
+										  pstrdup((char *) lfirst(lc)));
+		list_free(names);
+		pfree(raw);
+		MemoryContextSwitchTo(oldcxt);
+		cc_trusted_stale = false;
+	}
+
+	foreach(lc, cc_trusted_list)
+	{
+		const char *entry = (const char *) lfirst(lc);
+		const char *dot = strrchr(entry, '.');
+
+		if (dot == NULL)
+		{
+			if (strcmp(entry, NameStr(proc->proname)) == 0)
+				return true;
+			continue;
+		}
+		if (strcmp(dot + 1, NameStr(proc->proname)) != 0)
+			continue;
+		if (nspname == NULL)
+			nspname = get_namespace_name(proc->pronamespace);
+		if (nspname != NULL &&
+			strlen(nspname) == (size_t) (dot - entry) &&
+			strncmp(entry, nspname, dot - entry) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is the operator in a temporary schema? */
+static bool
+cc_operator_is_temporary(Oid opno)
+{
+	HeapTuple	tuple;
+	bool		temp = false;
+
+	if (opno < FirstNormalObjectId)
+		return false;
+	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = isAnyTempNamespace(((Form_pg_operator) GETSTRUCT(tuple))->oprnamespace);
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
+/* ----------------------------------------------------------------
+ * Types
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Can a value of this type be read from text that names the current time?
+ * True for date, time, timetz, timestamp and timestamptz; for arrays,
+ * ranges, multiranges, domains and composites that contain one; for record
+ * and pseudo-types (unknown contents); and, failing closed, for any other
+ * base type whose input function is not IMMUTABLE.
+ */
+bool
+cc_type_reads_clock(Oid typid)
+{
+	return (cc_type_flags(typid, 0) & CC_TYPE_READS_CLOCK) != 0;
+}
+
+/* Is the type (or one it is built from) in a temporary schema? */
+bool
+cc_type_is_temporary(Oid typid)
+{
+	if (typid < FirstNormalObjectId)
+		return false;
+	return (cc_type_flags(typid, 0) & CC_TYPE_TEMPORARY) != 0;
+}
+
+static int
+cc_type_flags(Oid typid, int depth)
+{
+	CCTypeEntry *entry;
+	HeapTuple	tuple;
+	Form_pg_type typ;
+	int			flags = 0;
+	bool		found;
+
+	switch (typid)
+	{
+		case DATEOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return CC_TYPE_READS_CLOCK;
+		default:
+			break;
+	}
+	if (depth > CC_MAX_TYPE_DEPTH)
+		return CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY;
+
+	if (cc_type_verdicts == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CCTypeEntry);
+		ctl.hcxt = CacheMemoryContext;
+		cc_type_verdicts = hash_create("cascade_cache type verdicts", 64,
+									   &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(cc_type_verdicts, &typid, HASH_FIND, NULL);
+	if (entry != NULL)
+		return entry->flags;
+
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		return CC_TYPE_READS_CLOCK;		/* gone meanwhile: assume the worst */
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+
+	if (typid >= FirstNormalObjectId && isAnyTempNamespace(typ->typnamespace))
+		flags |= CC_TYPE_TEMPORARY;
+
+	if (typid == RECORDOID || typ->typtype == TYPTYPE_PSEUDO)
+		flags |= CC_TYPE_READS_CLOCK;
+	else if (typ->typtype == TYPTYPE_DOMAIN)
+		flags |= cc_type_flags(typ->typbasetype, depth + 1);
+	else if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
+		flags |= cc_type_flags(typ->typelem, depth + 1);
+	else if (typ->typtype == TYPTYPE_RANGE)
+		flags |= cc_type_flags(get_range_subtype(typid), depth + 1);
+	else if (typ->typtype == TYPTYPE_MULTIRANGE)
+		flags |= cc_type_flags(get_multirange_range(typid), depth + 1);
+	else if (typ->typtype == TYPTYPE_COMPOSITE)
+	{
+		Oid			relid = typ->typrelid;
+		Relation	rel = RelationIdGetRelation(relid);
+
+		if (!RelationIsValid(rel))
+			flags |= CC_TYPE_READS_CLOCK;
+		else
+		{
+			TupleDesc	desc = RelationGetDescr(rel);
+			int			i;
+
+			for (i = 0; i < desc->natts; i++)
+			{
+				Form_pg_attribute attr = TupleDescAttr(desc, i);
+
+				if (!attr->attisdropped)
+					flags |= cc_type_flags(attr->atttypid, depth + 1);
+			}
+			RelationClose(rel);
+		}
+	}
+	else if (func_volatile(typ->typinput) != PROVOLATILE_IMMUTABLE)
+	{
+		int			i;
+		bool		clockless = false;
+
+		for (i = 0; i < (int) lengthof(cc_clockless_inputs); i++)
+			if (cc_clockless_inputs[i] == typid)
+				clockless = true;
+		if (!clockless)
+			flags |= CC_TYPE_READS_CLOCK;
+	}
+	ReleaseSysCache(tuple);
+
+	/* the table may have been reset while we looked things up */
+	if (cc_type_verdicts != NULL)
+	{
+		entry = hash_search(cc_type_verdicts, &typid, HASH_ENTER, &found);
+		entry->flags = flags;
+	}
+	return flags;
+}
+
+/* ----------------------------------------------------------------
+ * Functions reached while a fill runs
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Why a function reached through the fmgr hooks keeps the fill out of the
+ * cache, or CC_BYPASS_NONE.  Those hooks also see the system's own
+ * machinery (language handlers, text search dictionaries, and built-in
+ * set-returning functions the planner considers for inlining), so
+ * functions of pg_catalog are left to the checks of the query and of SQL
+ * function bodies, which see every call of one from SQL.
+ */
+static CCBypassReason
+cc_reached_reason(Oid funcid)
+{
+	CCFuncEntry *entry = cc_function_entry(funcid);
+
+	if (entry->builtin)
+		return CC_BYPASS_NONE;
+	return cc_verdict_reason(entry->verdict == CC_FUNC_INPUT ?
+							 CC_FUNC_CLOCK : entry->verdict);
+}
+
+/*
+ * needs_fmgr_hook: consulted whenever a function that is not built in is
+ * looked up (and by the planner before inlining a function).  While a fill
+ * runs, judge the function; never ask for the fmgr_hook wrapper ourselves.
+ */
+static bool
+cc_needs_fmgr_hook(Oid fn_oid)
+{
+	CCFill	   *fill = cc_fill_current();
+
+	if (fill != NULL && fill->reason == CC_BYPASS_NONE)
+		fill->reason = cc_reached_reason(fn_oid);
+	if (prev_needs_fmgr_hook)
+		return prev_needs_fmgr_hook(fn_oid);
+	return false;
+}
+
+/*
+ * fmgr_hook: called around every call of a SECURITY DEFINER function, or
+ * one with SET options (the needs_fmgr_hook is not consulted for those).
+ */
+static void
+cc_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
+{
+	if (event == FHET_START)
+	{
+		CCFill	   *fill = cc_fill_current();
+
+		if (fill != NULL && fill->reason == CC_BYPASS_NONE)
+			fill->reason = cc_reached_reason(flinfo->fn_oid);
+	}
+	if (prev_fmgr_hook)
+		prev_fmgr_hook(event, flinfo, arg);
+}
+
+/* ----------------------------------------------------------------
+ * Relations
+ * ----------------------------------------------------------------
+ */
 
 /*
  * Classify one relation read while computing a result.
@@ -382,6 +1296,45 @@ cc_check_relation(Oid relid, char relkind)
 		reason = CC_BYPASS_SUBSCRIBED_TABLE;
 
 	return reason;
+}
+
+/*
+ * The row-level security policies of every relation a fill read, checked
+ * like the query itself, when the result is about to be stored: a policy
+ * of a table read inside a function is not part of the walked query.
+ * Returns the first reason found, or CC_BYPASS_NONE.  Can ERROR.
+ */
+CCBypassReason
+cc_check_policies(const Oid *relids, int nrelids)
+{
+	int			i;
+
+	for (i = 0; i < nrelids; i++)
+	{
+		Relation	rel = RelationIdGetRelation(relids[i]);
+		CCQueryCheck ctx;
+		ListCell   *lc;
+
+		if (!RelationIsValid(rel))
+			continue;
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.reason = CC_BYPASS_NONE;
+		if (rel->rd_rel->relrowsecurity && rel->rd_rsdesc != NULL)
+		{
+			foreach(lc, rel->rd_rsdesc->policies)
+			{
+				RowSecurityPolicy *policy = (RowSecurityPolicy *) lfirst(lc);
+
+				if (cc_query_walker((Node *) policy->qual, &ctx) ||
+					cc_query_walker((Node *) policy->with_check_qual, &ctx))
+					break;
+			}
+		}
+		RelationClose(rel);
+		if (ctx.reason != CC_BYPASS_NONE)
+			return ctx.reason;
+	}
+	return CC_BYPASS_NONE;
 }
 
 /* Does a subscription write into 'relid' itself?  Cached per backend. */

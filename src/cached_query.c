@@ -40,6 +40,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -58,6 +59,9 @@ PG_FUNCTION_INFO_V1(cached_query);
 
 /* Longest query name accepted, in bytes */
 #define CC_MAX_NAME_LEN		1024
+
+/* Longest ttl accepted: 100 years */
+#define CC_MAX_TTL_DAYS		36525
 
 /* A fill run by a leader, kept in memory so PG_TRY cannot clobber it */
 typedef struct CCLeadRun
@@ -79,10 +83,10 @@ static void cc_note_wait(TimestampTz started);
 static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
 					 const char *name, int64 ttl_us, CCFillOutcome *outcome);
 static void cc_execute(PlannedStmt *pstmt, const char *src,
-					   ParamListInfo paramLI, DestReceiver *dest,
-					   CCFill *fill);
+					   ParamListInfo paramLI, DestReceiver *dest);
 static Query *cc_parse(const char *src, Jsonb *params,
-					   ParamListInfo *paramLI);
+					   ParamListInfo *paramLI, List **clock_literals,
+					   bool *reads_clock);
 static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
@@ -319,12 +323,9 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext runcxt;
 	ErrorContextCallback errcallback;
-	Query	   *query;
-	ParamListInfo paramLI;
-	PlannedStmt *pstmt;
-	CCBypassReason reason = CC_BYPASS_NONE;
+	CCBypassReason reason;
 	CCFill		fill;
-	uint64		s0 = 0;
+	volatile uint64 s0 = 0;
 	DestReceiver *dest;
 	Jsonb	   *result;
 
@@ -337,33 +338,62 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	query = cc_parse(src, params, &paramLI);
-
-	if (key != NULL)
-	{
-		reason = cc_check_query(query);
-		if (reason != CC_BYPASS_NONE && outcome != NULL)
-		{
-			/* nothing to share: let the waiters run it on their own now */
-			*outcome = CC_FILL_UNSHAREABLE;
-			cc_coalesce_finish(CC_FILL_UNSHAREABLE);
-		}
-	}
-
-	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+	dest = cc_create_jsonb_dest(runcxt);
 
 	/*
-	 * From here on the executor hook records what the plan reads.  The
-	 * invalidation sequence must be read before the snapshot is taken.
+	 * A candidate for the cache is a fill from the start: parse analysis
+	 * and planning can call functions too (the planner pre-evaluates
+	 * IMMUTABLE ones), and a cached_query() reached that way must see it
+	 * and run as a nested bypass, not start a second fill of its own.
 	 */
 	memset(&fill, 0, sizeof(fill));
-	fill.reason = reason;
+	fill.reason = CC_BYPASS_NONE;
 	fill.cxt = runcxt;
 	if (key != NULL)
-		s0 = cc_fence_begin();
+		cc_fill_push(&fill);
+	PG_TRY();
+	{
+		Query	   *query;
+		ParamListInfo paramLI;
+		PlannedStmt *pstmt;
+		List	   *clock_literals;
+		bool		reads_clock;
 
-	dest = cc_create_jsonb_dest(runcxt);
-	cc_execute(pstmt, src, paramLI, dest, key != NULL ? &fill : NULL);
+		query = cc_parse(src, params, &paramLI, &clock_literals,
+						 &reads_clock);
+
+		if (key != NULL)
+		{
+			CCBypassReason found = cc_check_query(query, clock_literals);
+
+			if (found == CC_BYPASS_NONE && reads_clock)
+				found = CC_BYPASS_CLOCK;
+			if (fill.reason == CC_BYPASS_NONE)
+				fill.reason = found;
+			if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
+			{
+				/* nothing to share: let the waiters run it on their own now */
+				*outcome = CC_FILL_UNSHAREABLE;
+				cc_coalesce_finish(CC_FILL_UNSHAREABLE);
+			}
+		}
+
+		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+
+		/*
+		 * From here on the executor hook records what the plan reads.  The
+		 * invalidation sequence must be read before the snapshot is taken.
+		 */
+		if (key != NULL)
+			s0 = cc_fence_begin();
+		cc_execute(pstmt, src, paramLI, dest);
+	}
+	PG_FINALLY();
+	{
+		if (key != NULL)
+			cc_fill_pop(&fill);
+	}
+	PG_END_TRY();
 
 	error_context_stack = errcallback.previous;
 
@@ -376,6 +406,8 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		if (reason == CC_BYPASS_NONE &&
 			VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
 			reason = CC_BYPASS_TOO_LARGE;
+		if (reason == CC_BYPASS_NONE)
+			reason = cc_check_policies(fill.relids, fill.nrelids);
 
 		if (reason != CC_BYPASS_NONE)
 		{
@@ -418,25 +450,32 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 /*
  * Parse and analyze 'src': exactly one read-only SELECT, its parameter
- * types inferred as PREPARE infers them; bind 'params'.  ERRORs otherwise.
+ * types inferred as PREPARE infers them; bind 'params'.  Returns in
+ * *clock_literals the locations of string literals that name the current
+ * time, and in *reads_clock whether a parameter's value does.  ERRORs
+ * otherwise.
  */
 static Query *
-cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI)
+cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
+		 List **clock_literals, bool *reads_clock)
 {
-	List	   *raw;
+	List	   *rawlist;
 	RawStmt    *rawstmt;
 	List	   *querytrees;
 	Query	   *query;
 	Oid		   *types = NULL;
 	int			ntypes = 0;
 
-	raw = pg_parse_query(src);
-	if (list_length(raw) != 1)
+	rawlist = pg_parse_query(src);
+	if (list_length(rawlist) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cached_query accepts exactly one SQL statement, got %d",
-						list_length(raw))));
-	rawstmt = linitial_node(RawStmt, raw);
+						list_length(rawlist))));
+	rawstmt = linitial_node(RawStmt, rawlist);
+	/* before analysis, which changes the raw tree; not a SELECT: refused */
+	*clock_literals = IsA(rawstmt->stmt, SelectStmt) ?
+		cc_clock_literals(rawstmt->stmt) : NIL;
 
 	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
 												  &ntypes, NULL);
@@ -459,41 +498,30 @@ cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI)
 				 errmsg("cached_query only runs read-only SELECT statements"),
 				 errdetail("The statement has a data-modifying WITH clause.")));
 
-	*paramLI = cc_bind_params(params, types, ntypes);
+	*paramLI = cc_bind_params(params, types, ntypes, reads_clock);
 	return query;
 }
 
 /*
- * Run a planned SELECT into 'dest' with a fresh snapshot.  If 'fill' is
- * given it is the active fill while the executor runs, so the executor
- * hook records what the plan (and every plan it causes) reads.
+ * Run a planned SELECT into 'dest' with a fresh snapshot.  The caller has
+ * made its fill (if any) the active one, so the executor hook records what
+ * the plan (and every plan it causes) reads.
  */
 static void
 cc_execute(PlannedStmt *pstmt, const char *src, ParamListInfo paramLI,
-		   DestReceiver *dest, CCFill *fill)
+		   DestReceiver *dest)
 {
-	if (fill != NULL)
-		cc_fill_push(fill);
-	PG_TRY();
-	{
-		QueryDesc  *qdesc;
+	QueryDesc  *qdesc;
 
-		PushActiveSnapshot(GetTransactionSnapshot());
-		qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
-								InvalidSnapshot, dest, paramLI, NULL, 0);
-		ExecutorStart(qdesc, 0);
-		ExecutorRun(qdesc, ForwardScanDirection, 0, true);
-		ExecutorFinish(qdesc);
-		ExecutorEnd(qdesc);
-		FreeQueryDesc(qdesc);
-		PopActiveSnapshot();
-	}
-	PG_FINALLY();
-	{
-		if (fill != NULL)
-			cc_fill_pop(fill);
-	}
-	PG_END_TRY();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
+							InvalidSnapshot, dest, paramLI, NULL, 0);
+	ExecutorStart(qdesc, 0);
+	ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+	ExecutorFinish(qdesc);
+	ExecutorEnd(qdesc);
+	FreeQueryDesc(qdesc);
+	PopActiveSnapshot();
 }
 
 /*
@@ -506,9 +534,6 @@ Jsonb *
 cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 {
 	ErrorContextCallback errcallback;
-	Query	   *query;
-	ParamListInfo paramLI;
-	PlannedStmt *pstmt;
 	DestReceiver *dest;
 	Jsonb	   *result;
 
@@ -517,17 +542,41 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	query = cc_parse(src, params, &paramLI);
-	fill->reason = cc_check_query(query);
-	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
 	dest = cc_create_jsonb_dest(CurrentMemoryContext);
-	cc_execute(pstmt, src, paramLI, dest, fill);
+	fill->reason = CC_BYPASS_NONE;
+	cc_fill_push(fill);
+	PG_TRY();
+	{
+		Query	   *query;
+		ParamListInfo paramLI;
+		PlannedStmt *pstmt;
+		List	   *clock_literals;
+		bool		reads_clock;
+		CCBypassReason reason;
+
+		query = cc_parse(src, params, &paramLI, &clock_literals,
+						 &reads_clock);
+		reason = cc_check_query(query, clock_literals);
+		if (reason == CC_BYPASS_NONE && reads_clock)
+			reason = CC_BYPASS_CLOCK;
+		if (fill->reason == CC_BYPASS_NONE)
+			fill->reason = reason;
+		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+		cc_execute(pstmt, src, paramLI, dest);
+	}
+	PG_FINALLY();
+	{
+		cc_fill_pop(fill);
+	}
+	PG_END_TRY();
 	error_context_stack = errcallback.previous;
 
 	result = cc_jsonb_dest_result(dest);
 	if (fill->reason == CC_BYPASS_NONE &&
 		VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
 		fill->reason = CC_BYPASS_TOO_LARGE;
+	if (fill->reason == CC_BYPASS_NONE)
+		fill->reason = cc_check_policies(fill->relids, fill->nrelids);
 	cc_collect_tags(result, fill);
 	if (name != NULL)
 		cc_name_deps(name, params, fill);
@@ -555,19 +604,24 @@ cc_statement_error_callback(void *arg)
 
 /*
  * A ttl interval in microseconds.  Months count as 30 days, as in
- * EXTRACT(epoch FROM interval).
+ * EXTRACT(epoch FROM interval).  ERRORs unless it lies between 0 and
+ * CC_MAX_TTL_DAYS, computed without overflow.
  */
 static int64
 cc_interval_to_us(Interval *ttl)
 {
 	int64		us;
+	int64		days;
 
-	us = ttl->time + (int64) ttl->day * USECS_PER_DAY +
-		(int64) ttl->month * DAYS_PER_MONTH * USECS_PER_DAY;
-	if (us < 0)
+	days = (int64) ttl->month * DAYS_PER_MONTH + ttl->day;
+	if (pg_mul_s64_overflow(days, USECS_PER_DAY, &us) ||
+		pg_add_s64_overflow(us, ttl->time, &us) ||
+		us < 0 || us > (int64) CC_MAX_TTL_DAYS * USECS_PER_DAY)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cached_query ttl must not be negative")));
+				 errmsg("cached_query ttl must be between 0 and %d days",
+						CC_MAX_TTL_DAYS),
+				 errhint("Pass NULL for cascade_cache.default_ttl, or 0 for an entry that never expires.")));
 	return us;
 }
 

@@ -83,10 +83,28 @@ PG_FUNCTION_INFO_V1(cascade_unwatch);
  */
 #define CC_MAX_WATCHED_ROWS	10000
 
-/* The spec's limits */
-#define CC_MAX_UPDATED		500
-#define CC_MAX_DELETED		100
-#define CC_MAX_PAYLOAD		(5 * 1024 * 1024)
+/*
+ * Limits of one cascade: the GraphQL Cascade specification's bounds by
+ * default (500 updated and 100 deleted entities, 5 MB), configurable.
+ */
+int			cc_cascade_max_updated = 500;
+int			cc_cascade_max_deleted = 100;
+int			cc_cascade_max_invalidations = 100;
+int			cc_cascade_max_size_kb = 5 * 1024;
+
+/* Longest __typename, entity id and transactionId accepted, in bytes */
+#define CC_MAX_TYPENAME_LEN		(NAMEDATALEN * 2 - 1)
+#define CC_MAX_ID_LEN			1024
+#define CC_MAX_MUTATION_ID_LEN	256
+
+/* Longest query name or pattern accepted (as cached_query's names) */
+#define CC_MAX_SCOPE_LEN		1024
+
+/*
+ * A malformed cascade invalidates every type named in it; past this many
+ * distinct types, the whole database instead.
+ */
+#define CC_MAX_FALLBACK_TYPES	1000
 
 /* cascade_cache.invalid_cascade */
 int			cc_invalid_cascade = CC_INVALID_CASCADE_RECORD;
@@ -95,7 +113,10 @@ int			cc_invalid_cascade = CC_INVALID_CASCADE_RECORD;
 typedef struct CCCascadeCall
 {
 	int			level;
-	Jsonb	   *payload;
+	Jsonb	   *payload;		/* kept for the audit row, or NULL if the
+								 * transaction's payloads outgrew
+								 * audit_max_payload */
+	Size		payload_bytes;	/* its size */
 	char	   *error;			/* NULL if well formed */
 	char	   *mutation_id;	/* metadata.transactionId, or NULL */
 	List	   *entities;		/* "Type:id" strings it invalidates */
@@ -119,6 +140,7 @@ typedef struct CCWatchedType
 
 static MemoryContext cc_cascade_cxt = NULL;
 static List *cc_calls = NIL;
+static Size cc_kept_payload_bytes = 0;	/* payloads kept for the audit */
 static HTAB *cc_rows = NULL;
 static HTAB *cc_row_types = NULL;
 
@@ -128,7 +150,7 @@ static char *cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 static JsonbContainer *cc_find_cascade(Jsonb *payload, char **error);
 static JsonbValue *cc_get_key(JsonbContainer *obj, const char *camel,
 							  const char *snake);
-static void cc_collect_typenames(JsonbContainer *c, List **types);
+static bool cc_collect_typenames(JsonbContainer *c, List **types);
 static void cc_note_row(const char *typename, const char *id, bool truncate,
 						Oid relid);
 static bool cc_count_row(const char *typename, Oid relid);
@@ -204,6 +226,18 @@ cc_cascade_xact_end(bool commit)
 	cc_calls = NIL;
 	cc_rows = NULL;
 	cc_row_types = NULL;
+	cc_kept_payload_bytes = 0;
+}
+
+/*
+ * Has the current transaction called cascade_invalidate() or changed a
+ * watched table (so that it will be audited)?
+ */
+bool
+cc_cascade_has_activity(void)
+{
+	return cc_calls != NIL ||
+		(cc_rows != NULL && hash_get_num_entries(cc_rows) > 0);
 }
 
 /*
@@ -239,7 +273,12 @@ cc_cascade_audit_info(CCAuditInfo *info)
 		CCCascadeCall *call = (CCCascadeCall *) lfirst(lc);
 		ListCell   *lc2;
 
-		payloads = lappend(payloads, call->payload);
+		if (call->payload != NULL)
+			payloads = lappend(payloads, call->payload);
+		else
+			info->payloads_dropped = true;
+		info->payload_bytes += call->payload_bytes;
+		info->ncalls++;
 		if (call->error != NULL && info->error == NULL)
 			info->error = call->error;
 		if (call->mutation_id != NULL && info->mutation_id == NULL)
@@ -428,6 +467,9 @@ cc_parse_entity(JsonbValue *item, const char *list, int i, bool with_op,
 		return psprintf("%s[%d] has no \"__typename\"", list, i);
 	if (type->type != jbvString || type->val.string.len == 0)
 		return psprintf("%s[%d].__typename is not a non-empty string", list, i);
+	if (type->val.string.len > CC_MAX_TYPENAME_LEN)
+		return psprintf("%s[%d].__typename is longer than %d bytes", list, i,
+						CC_MAX_TYPENAME_LEN);
 	if (id == NULL)
 		return psprintf("%s[%d] has no \"id\"", list, i);
 	if (id->type != jbvString && id->type != jbvNumeric)
@@ -443,6 +485,9 @@ cc_parse_entity(JsonbValue *item, const char *list, int i, bool with_op,
 
 	*typename = pnstrdup(type->val.string.val, type->val.string.len);
 	idtext = cc_tag_id_text(id);
+	if (strlen(idtext) > CC_MAX_ID_LEN)
+		return psprintf("%s[%d].id is longer than %d bytes", list, i,
+						CC_MAX_ID_LEN);
 	*entity = psprintf("%s:%s", *typename, idtext);
 	return NULL;
 }
@@ -475,9 +520,9 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 		if (!cc_is_array(updated))
 			return pstrdup("\"updated\" is not an array");
 		n = JsonContainerSize(updated->val.binary.data);
-		if (n > CC_MAX_UPDATED)
-			return psprintf("\"updated\" has %d entities, more than the limit of %d",
-							n, CC_MAX_UPDATED);
+		if (n > cc_cascade_max_updated)
+			return psprintf("\"updated\" has %d entities, more than cascade_cache.cascade_max_updated (%d)",
+							n, cc_cascade_max_updated);
 		for (i = 0; i < n; i++)
 		{
 			JsonbValue *item = getIthJsonbValueFromContainer(updated->val.binary.data, i);
@@ -501,9 +546,9 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 		if (!cc_is_array(deleted))
 			return pstrdup("\"deleted\" is not an array");
 		n = JsonContainerSize(deleted->val.binary.data);
-		if (n > CC_MAX_DELETED)
-			return psprintf("\"deleted\" has %d entities, more than the limit of %d",
-							n, CC_MAX_DELETED);
+		if (n > cc_cascade_max_deleted)
+			return psprintf("\"deleted\" has %d entities, more than cascade_cache.cascade_max_deleted (%d)",
+							n, cc_cascade_max_deleted);
 		for (i = 0; i < n; i++)
 		{
 			JsonbValue *item = getIthJsonbValueFromContainer(deleted->val.binary.data, i);
@@ -525,6 +570,9 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 		if (!cc_is_array(invalidations))
 			return pstrdup("\"invalidations\" is not an array");
 		ninvalidations = JsonContainerSize(invalidations->val.binary.data);
+		if (ninvalidations > cc_cascade_max_invalidations)
+			return psprintf("\"invalidations\" has %d entries, more than cascade_cache.cascade_max_invalidations (%d)",
+							ninvalidations, cc_cascade_max_invalidations);
 		for (i = 0; i < ninvalidations; i++)
 		{
 			JsonbValue *item = getIthJsonbValueFromContainer(invalidations->val.binary.data, i);
@@ -554,6 +602,10 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 				return psprintf("invalidations[%d].queryName is not a string", i);
 			if (pattern != NULL && pattern->type != jbvString)
 				return psprintf("invalidations[%d].queryPattern is not a string", i);
+			if ((name != NULL && name->val.string.len > CC_MAX_SCOPE_LEN) ||
+				(pattern != NULL && pattern->val.string.len > CC_MAX_SCOPE_LEN))
+				return psprintf("invalidations[%d] names a query name or pattern longer than %d bytes",
+								i, CC_MAX_SCOPE_LEN);
 			if (args != NULL && args->type != jbvNull &&
 				!cc_is_object(args) && !cc_is_array(args))
 				return psprintf("invalidations[%d].arguments is not an object or an array", i);
@@ -601,6 +653,9 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 			call->mutation_id = cc_tag_id_text(txid);
 			if (call->mutation_id == NULL)
 				return pstrdup("metadata.transactionId is not a string or a number");
+			if (strlen(call->mutation_id) > CC_MAX_MUTATION_ID_LEN)
+				return psprintf("metadata.transactionId is longer than %d bytes",
+								CC_MAX_MUTATION_ID_LEN);
 		}
 	}
 
@@ -636,17 +691,24 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 	return NULL;
 }
 
-/* Every "__typename" string anywhere in 'c' (for the conservative path). */
-static void
+/*
+ * Every distinct "__typename" string anywhere in 'c' (for the conservative
+ * path).  Returns false, with the list incomplete, if there are more than
+ * CC_MAX_FALLBACK_TYPES of them or one is too long to be a type.
+ */
+static bool
 cc_collect_typenames(JsonbContainer *c, List **types)
 {
 	JsonbIterator *it = JsonbIteratorInit(c);
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 	bool		next_is_type = false;
+	uint32		tokens = 0;
 
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
 	{
+		if ((++tokens & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (tok == WJB_KEY)
 			next_is_type = (v.val.string.len == 10 &&
 							memcmp(v.val.string.val, "__typename", 10) == 0);
@@ -654,11 +716,20 @@ cc_collect_typenames(JsonbContainer *c, List **types)
 		{
 			if (tok == WJB_VALUE && next_is_type && v.type == jbvString &&
 				v.val.string.len > 0)
-				*types = lappend(*types, pnstrdup(v.val.string.val,
-												  v.val.string.len));
+			{
+				char	   *t;
+
+				if (v.val.string.len > CC_MAX_TYPENAME_LEN)
+					return false;
+				t = pnstrdup(v.val.string.val, v.val.string.len);
+				*types = cc_append_unique(*types, t);
+				if (list_length(*types) > CC_MAX_FALLBACK_TYPES)
+					return false;
+			}
 			next_is_type = false;
 		}
 	}
+	return true;
 }
 
 /* ----------------------------------------------------------------
@@ -695,11 +766,19 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 	oldcxt = MemoryContextSwitchTo(cc_cascade_memory());
 	call = palloc0(sizeof(CCCascadeCall));
 	call->level = GetCurrentTransactionNestLevel();
-	call->payload = DatumGetJsonbPCopy(PG_GETARG_DATUM(0));
+	call->payload_bytes = VARSIZE(payload);
 
-	if (VARSIZE(payload) > CC_MAX_PAYLOAD)
-		error = psprintf("the cascade is %u bytes, more than the limit of %d",
-						 (unsigned) VARSIZE(payload), CC_MAX_PAYLOAD);
+	/* the audit keeps the transaction's payloads up to audit_max_payload */
+	if (cc_kept_payload_bytes + call->payload_bytes <=
+		(Size) cc_audit_max_payload_kb * 1024)
+	{
+		call->payload = DatumGetJsonbPCopy(PG_GETARG_DATUM(0));
+		cc_kept_payload_bytes += call->payload_bytes;
+	}
+
+	if (VARSIZE(payload) > (Size) cc_cascade_max_size_kb * 1024)
+		error = psprintf("the cascade is %u bytes, more than cascade_cache.cascade_max_size (%d kB)",
+						 (unsigned) VARSIZE(payload), cc_cascade_max_size_kb);
 	else
 	{
 		cascade = cc_find_cascade(payload, &error);
@@ -727,8 +806,9 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 		call->error = pstrdup(error);
 		call->entities = NIL;
 		call->names = NIL;
-		if (JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_ARRAY(payload))
-			cc_collect_typenames(&payload->root, &types);
+		if ((JB_ROOT_IS_OBJECT(payload) || JB_ROOT_IS_ARRAY(payload)) &&
+			!cc_collect_typenames(&payload->root, &types))
+			types = NIL;		/* too many: the whole database */
 		MemoryContextSwitchTo(oldcxt);
 
 		tag_deps = NIL;

@@ -52,6 +52,8 @@ static void cc_shmem_request(void);
 static void cc_shmem_startup(void);
 static bool cc_check_key_settings(char **newval, void **extra,
 								  GucSource source);
+static bool cc_check_trusted_functions(char **newval, void **extra,
+									   GucSource source);
 
 static const struct config_enum_entry cc_invalid_cascade_options[] = {
 	{"record", CC_INVALID_CASCADE_RECORD, false},
@@ -124,14 +126,25 @@ _PG_init(void)
 							 NULL);
 
 	DefineCustomStringVariable("cascade_cache.key_settings",
-							   "Comma-separated names of settings whose values are part of every cache key.",
-							   "List here every setting that row-level security policies or the cached queries read, such as app.tenant_id.",
+							   "Comma-separated names of settings that are part of every cache key even if they are known not to change results.",
+							   "Every setting is part of the key except a documented list (application_name, logging, timeouts, planner costs, ...); name one of those here to key it too.  Tables with row-level security are cached only when this is set.",
 							   &cc_key_settings,
 							   "",
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   cc_check_key_settings,
-							   NULL,
+							   cc_key_settings_assign,
+							   NULL);
+
+	DefineCustomStringVariable("cascade_cache.trusted_functions",
+							   "Comma-separated names of STABLE functions whose results may be cached although their bodies cannot be inspected.",
+							   "A STABLE function that is not LANGUAGE sql may read the clock or the session; listing it (name or schema.name) promises it depends only on its arguments, the data and the settings.",
+							   &cc_trusted_functions,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   cc_check_trusted_functions,
+							   cc_trusted_functions_assign,
 							   NULL);
 
 	cc_monitor_define_gucs();
@@ -196,6 +209,58 @@ _PG_init(void)
 							 NULL,
 							 NULL);
 
+	DefineCustomIntVariable("cascade_cache.cascade_max_updated",
+							"Most entities a cascade may list under \"updated\".",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_updated,
+							500,
+							0,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_deleted",
+							"Most entities a cascade may list under \"deleted\".",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_deleted,
+							100,
+							0,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_invalidations",
+							"Most query-name invalidations a cascade may list.",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_invalidations,
+							100,
+							0,
+							10000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_size",
+							"Largest cascade payload accepted.",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_size_kb,
+							5 * 1024,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
+
 	DefineCustomBoolVariable("cascade_cache.audit",
 							 "Writes a cascade_audit row for every audited transaction.",
 							 "Counting for cascade_audit_metrics() continues when off.",
@@ -226,7 +291,7 @@ _PG_init(void)
 							&cc_audit_max_payload_kb,
 							64,
 							1,
-							MaxAllocSize / 1024,
+							100 * 1024,
 							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL,
@@ -265,6 +330,7 @@ _PG_init(void)
 	shmem_startup_hook = cc_shmem_startup;
 
 	cc_invalidate_init();
+	cc_catalog_init();
 	cc_coalesce_init();
 	cc_cacheability_init();
 	cc_register_worker();
@@ -333,6 +399,26 @@ cc_check_key_settings(char **newval, void **extra, GucSource source)
 
 	rawstring = pstrdup(*newval);
 	ok = SplitIdentifierString(rawstring, ',', &elemlist);
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(elemlist);
+	pfree(rawstring);
+	return ok;
+}
+
+/*
+ * GUC check hook for cascade_cache.trusted_functions: a list of function
+ * names, each optionally schema-qualified.
+ */
+static bool
+cc_check_trusted_functions(char **newval, void **extra, GucSource source)
+{
+	char	   *rawstring;
+	List	   *elemlist;
+	bool		ok;
+
+	rawstring = pstrdup(*newval);
+	ok = SplitGUCList(rawstring, ',', &elemlist);
 	if (!ok)
 		GUC_check_errdetail("List syntax is invalid.");
 	list_free(elemlist);

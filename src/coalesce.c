@@ -174,8 +174,8 @@ cc_process_gone(int pid)
 /*
  * Join the fill of 'key'.  Returns CC_ROLE_LEADER (a new slot: run the
  * query, then cc_coalesce_finish()), CC_ROLE_WAITER (someone else runs it:
- * cc_coalesce_wait() with *fill_id) or CC_ROLE_ALONE (the table is full:
- * run the query without coalescing).
+ * cc_coalesce_wait() with *fill_id) or CC_ROLE_ALONE (the table is full, or
+ * this backend already leads a fill: run the query without coalescing).
  */
 CCFillRole
 cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
@@ -186,7 +186,13 @@ cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
 	bool		found;
 	CCFillRole	role;
 
-	Assert(!cc_leading);
+	/*
+	 * One slot per backend: a miss reached while this backend leads a fill
+	 * (cached_query.c makes that a nested bypass, but fail safe) must not
+	 * overwrite the slot it leads, nor wait for its own fill.
+	 */
+	if (cc_leading)
+		return CC_ROLE_ALONE;
 
 	LWLockAcquire(lock, LW_EXCLUSIVE);
 	slot = hash_search_with_hash_value(cc_inflight, key, hash,

@@ -123,7 +123,7 @@ cache_explain(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cache_explain cannot run inside a cached query")));
-	/* cc_execute() makes the fill the active one while the plan runs */
+	/* cc_explain_run() makes the fill the active one while it runs */
 	result = cc_explain_run(text_to_cstring(query), params, name, &fill);
 
 	if (session_reason != CC_BYPASS_NONE)

@@ -60,6 +60,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
@@ -108,6 +109,13 @@ typedef struct CCPendingScope
 	bool		prefix;			/* else a glob pattern */
 	char	   *pattern;
 } CCPendingScope;
+
+/*
+ * A commit that invalidates more keys, or more query-name scopes, than
+ * this flushes its database instead.
+ */
+#define CC_MAX_COMMIT_DEPS		65536
+#define CC_MAX_COMMIT_SCOPES	64
 
 /* Entries a commit removed through the keys of one relation */
 typedef struct CCRelRemoved
@@ -569,6 +577,9 @@ cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			/* a watched table's trigger describes the write row by row */
 			if (!cc_precise_write(rte->relid))
 				cc_pending_add(rte->relid);
+			/* a catalog written by hand: nothing it changes is explained */
+			if (IsCatalogRelationOid(rte->relid))
+				cc_catalog_note_catalog_write();
 		}
 	}
 
@@ -594,6 +605,7 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	if (IsA(parsetree, TransactionStmt))
 		cc_twophase_before((TransactionStmt *) parsetree);
+	cc_catalog_note_utility(parsetree);
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
@@ -611,7 +623,11 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		Oid			relid = RangeVarGetRelid(copy_target, NoLock, true);
 
 		if (OidIsValid(relid))
+		{
 			cc_pending_add(relid);
+			if (IsCatalogRelationOid(relid))
+				cc_catalog_note_catalog_write();
+		}
 	}
 }
 
@@ -825,6 +841,18 @@ cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 			cc_deps_append(deps, relids, ndeps, &maxdeps, pd->dep, pd->relid);
 	}
 
+	/* the audit row this commit writes changes the audit table */
+	if (cc_audit_will_write())
+	{
+		Oid			audit = cc_audit_relid();
+
+		if (OidIsValid(audit))
+			cc_add_relation_deps(audit, deps, relids, ndeps, &maxdeps);
+	}
+
+	/* too many name scopes to resolve one by one: the whole database */
+	if (list_length(cc_pending_scopes) > CC_MAX_COMMIT_SCOPES)
+		*flush_db = true;
 	foreach(lc, cc_pending_scopes)
 	{
 		CCPendingScope *scope = (CCPendingScope *) lfirst(lc);
@@ -834,10 +862,9 @@ cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 		int			i;
 
 		if (scope->flush_db)
-		{
 			*flush_db = true;
+		if (*flush_db)
 			continue;
-		}
 
 		/* the names that match now; NAME_ANY fences the ones to come */
 		nnamed = cc_names_matching(MyDatabaseId, scope->prefix,
@@ -865,36 +892,18 @@ cc_collect_commit_deps(uint64 **deps, Oid **relids, int *ndeps,
 				cc_add_relation_deps(msg->rc.relId, deps, relids, ndeps,
 									 &maxdeps);
 		}
-		else if (msg->id >= 0)
-		{
-			switch (msg->cc.id)
-			{
-				case PROCOID:	/* function bodies and privileges */
-				case NAMESPACEOID:	/* schema renames and privileges */
-				case OPEROID:
-				case CASTSOURCETARGET:
-				case ENUMOID:
-				case ENUMTYPOIDNAME:
-				case COLLOID:
-				case TSCONFIGOID:
-					if (msg->cc.dbId == MyDatabaseId)
-						*flush_db = true;
-					break;
-				case SUBSCRIPTIONRELMAP:	/* a table became (or stopped
-											 * being) a subscription target:
-											 * see cacheability.c */
-					if (msg->cc.dbId == MyDatabaseId)
-						*flush_db = true;
-					break;
-				case AUTHOID:	/* role attributes such as BYPASSRLS */
-				case AUTHMEMMEMROLE:	/* role membership */
-				case AUTHMEMROLEMEM:
-					*flush_all = true;
-					break;
-				default:
-					break;
-			}
-		}
+	}
+	/* catalog cache messages: catalog_inval.c decides, failing closed */
+	cc_catalog_commit_verdict(msgs, nmsgs, flush_db, flush_all);
+
+	/*
+	 * Past CC_MAX_COMMIT_DEPS keys, the whole database instead: this bounds
+	 * the work at commit, the WAL record and its replay on standbys.
+	 */
+	if (*ndeps > CC_MAX_COMMIT_DEPS || (*flush_db && *ndeps > 0))
+	{
+		*ndeps = 0;
+		*flush_db = true;
 	}
 
 	return *ndeps > 0 || *flush_db || *flush_all;
@@ -959,7 +968,8 @@ cc_begin_commit_invalidation(void)
 	by_dep = palloc0(sizeof(CCRelRemoved) * Max(ndeps, 1));
 
 	/* standbys: the same invalidation, before the commit record */
-	cc_wal_log_commit(deps, ndeps, flush_db, flush_all, cc_scopes_for_wal());
+	cc_wal_log_commit(deps, ndeps, flush_db, flush_all,
+					  flush_db || flush_all ? NULL : cc_scopes_for_wal());
 	for (i = 0; i < ndeps; i++)
 		by_dep[i].relid = relids[i];
 
@@ -1064,6 +1074,7 @@ cc_xact_callback(XactEvent event, void *arg)
 			cc_twophase_prepared();
 			cc_fence_unmark();
 			cc_cascade_xact_end(true);
+			cc_catalog_xact_end();
 			cc_pending_reset();
 			break;
 
@@ -1073,6 +1084,7 @@ cc_xact_callback(XactEvent event, void *arg)
 			cc_twophase_abort();
 			cc_fence_unmark();
 			cc_cascade_xact_end(false);
+			cc_catalog_xact_end();
 			cc_pending_reset();
 			break;
 
@@ -1085,6 +1097,7 @@ cc_xact_callback(XactEvent event, void *arg)
 			 */
 			cc_fence_unmark();
 			cc_cascade_xact_end(true);
+			cc_catalog_xact_end();
 			cc_pending_reset();
 			break;
 

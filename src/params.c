@@ -16,7 +16,17 @@
  *	object				the input function on the JSON text
  *
  * A json or jsonb parameter receives the JSON value itself, whatever its
- * JSON type.  Every failure is an ERROR that names the parameter.
+ * JSON type.  A parameter (or array element) of a domain type is converted
+ * to the domain's base type and then checked against the domain's
+ * constraints with domain_check(), NOT NULL included, as EXECUTE of a
+ * prepared statement does.  Every failure is an ERROR that names the
+ * parameter.
+ *
+ * Date and time input functions read the clock for 'now', 'today',
+ * 'tomorrow' and 'yesterday'.  A value given to the input function of a
+ * type that can hold such a value (cc_type_reads_clock) is checked for
+ * those words, and the caller is told, so that a result computed from the
+ * current time is not stored.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -25,6 +35,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -39,7 +50,16 @@ typedef struct CCParamErrorArg
 	int			paramno;
 } CCParamErrorArg;
 
-static Datum cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull);
+typedef struct CCBindState
+{
+	bool		reads_clock;	/* an input function was given a clock word */
+} CCBindState;
+
+static Datum cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull,
+							  CCBindState *state);
+static Datum cc_json_to_base(JsonbValue *v, Oid type, bool *isnull,
+							 CCBindState *state);
+static Datum cc_input(char *str, Oid type, CCBindState *state);
 static char *cc_json_scalar_text(JsonbValue *v);
 
 static void
@@ -54,16 +74,21 @@ cc_param_error_callback(void *arg)
 /*
  * Build the ParamListInfo for 'params' given the types parse analysis
  * determined.  'params' must be a JSON array with exactly 'nparams'
- * elements.
+ * elements.  Sets *reads_clock if a value depends on the current time.
+ * ERRORs (with the parameter named) on any value the type rejects.
  */
 ParamListInfo
-cc_bind_params(Jsonb *params, Oid *types, int nparams)
+cc_bind_params(Jsonb *params, Oid *types, int nparams, bool *reads_clock)
 {
 	ParamListInfo paramLI;
 	int			nvalues;
 	ErrorContextCallback errcallback;
 	CCParamErrorArg errarg;
+	CCBindState state;
 	int			i;
+
+	*reads_clock = false;
+	state.reads_clock = false;
 
 	if (!JB_ROOT_IS_ARRAY(params) || JB_ROOT_IS_SCALAR(params))
 		ereport(ERROR,
@@ -99,23 +124,38 @@ cc_bind_params(Jsonb *params, Oid *types, int nparams)
 		v = getIthJsonbValueFromContainer(&params->root, i);
 		prm->ptype = types[i];
 		prm->pflags = PARAM_FLAG_CONST;
-		prm->value = cc_json_to_datum(v, types[i], &prm->isnull);
+		prm->value = cc_json_to_datum(v, types[i], &prm->isnull, &state);
 	}
 
 	error_context_stack = errcallback.previous;
+	*reads_clock = state.reads_clock;
 	return paramLI;
 }
 
 /*
- * Convert one JSON value to a Datum of 'type'.
+ * Convert one JSON value to a Datum of 'type'; a domain's constraints are
+ * checked on the converted value (NULL included).
  */
 static Datum
-cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull)
+cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull, CCBindState *state)
 {
 	Oid			basetype = getBaseType(type);
+	Datum		value;
+
+	check_stack_depth();
+	value = cc_json_to_base(v, basetype, isnull, state);
+	if (basetype != type)
+		domain_check(value, *isnull, type, NULL, NULL);
+	return value;
+}
+
+/*
+ * Convert one JSON value to a Datum of 'type', which is not a domain.
+ */
+static Datum
+cc_json_to_base(JsonbValue *v, Oid type, bool *isnull, CCBindState *state)
+{
 	Oid			elemtype;
-	Oid			typinput;
-	Oid			typioparam;
 	char	   *str;
 
 	*isnull = false;
@@ -126,19 +166,18 @@ cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull)
 	}
 
 	/* json and jsonb parameters take the JSON value as it is */
-	if (basetype == JSONBOID || basetype == JSONOID)
+	if (type == JSONBOID)
+		return JsonbPGetDatum(JsonbValueToJsonb(v));
+	if (type == JSONOID)
 	{
 		Jsonb	   *jb = JsonbValueToJsonb(v);
 
-		if (basetype == JSONBOID)
-			return JsonbPGetDatum(jb);
 		str = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
-		getTypeInputInfo(type, &typinput, &typioparam);
-		return OidInputFunctionCall(typinput, str, typioparam, -1);
+		return cc_input(str, type, state);
 	}
 
 	/* a JSON array bound to an array type: element by element */
-	elemtype = get_element_type(basetype);
+	elemtype = get_element_type(type);
 	if (v->type == jbvBinary && OidIsValid(elemtype) &&
 		JsonContainerIsArray(v->val.binary.data) &&
 		!JsonContainerIsScalar(v->val.binary.data))
@@ -163,13 +202,13 @@ cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("a JSON array bound to an array parameter must be one-dimensional"),
 						 errhint("Pass a multidimensional array as a string in PostgreSQL array syntax.")));
-			elems[i] = cc_json_to_datum(ev, elemtype, &nulls[i]);
+			elems[i] = cc_json_to_datum(ev, elemtype, &nulls[i], state);
 		}
+		if (n == 0)
+			return PointerGetDatum(construct_empty_array(elemtype));
 		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 		dims[0] = n;
 		lbs[0] = 1;
-		if (n == 0)
-			return PointerGetDatum(construct_empty_array(elemtype));
 		return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
 												  elemtype, elmlen, elmbyval,
 												  elmalign));
@@ -179,7 +218,22 @@ cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull)
 		str = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
 	else
 		str = cc_json_scalar_text(v);
+	return cc_input(str, type, state);
+}
 
+/*
+ * Run the input function of 'type' (not a domain) on 'str', noting
+ * whether the value names the current time.
+ */
+static Datum
+cc_input(char *str, Oid type, CCBindState *state)
+{
+	Oid			typinput;
+	Oid			typioparam;
+
+	if (!state->reads_clock && cc_text_names_clock(str) &&
+		cc_type_reads_clock(type))
+		state->reads_clock = true;
 	getTypeInputInfo(type, &typinput, &typioparam);
 	return OidInputFunctionCall(typinput, str, typioparam, -1);
 }

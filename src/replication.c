@@ -102,6 +102,16 @@ typedef struct xl_cc_invalidate
 
 #define SizeOfCCInvalidate	offsetof(xl_cc_invalidate, deps)
 
+/*
+ * Redo's work per record is bounded: a record with more keys than a slot
+ * holds, or more query-name scopes than this, flushes the database's
+ * entries (one pass over the cache) instead of resolving them one by one;
+ * each scope's pattern is at most CC_MAX_NAME_COPY bytes and is matched in
+ * linear time against each query name (glob.c).  The primary never writes
+ * more scopes than this (invalidate.c).
+ */
+#define CC_REPLICA_MAX_SCOPES	64
+
 /* The startup process's memory for applying one record, reset after it */
 static MemoryContext cc_redo_cxt = NULL;
 
@@ -486,7 +496,8 @@ cc_replica_remove(xl_cc_invalidate *xlrec, Size len, bool coarse)
 				int			n;
 				int			j;
 
-				if (p + 2 > end || memchr(pattern, '\0', end - pattern) == NULL)
+				if (p + 2 > end || memchr(pattern, '\0', end - pattern) == NULL ||
+					strlen(pattern) > CC_MAX_NAME_COPY)
 					elog(ERROR, "malformed cascade_cache invalidation record");
 				n = cc_names_matching(xlrec->dbid, *p == 'P', pattern, &named,
 									  &unused);
@@ -533,7 +544,8 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 		stripes[nstripes++] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
 														  xlrec->dbid,
 														  InvalidOid));
-	if (xlrec->ndeps > CC_REPLICA_MAX_STRIPES - 2)
+	if (xlrec->ndeps > CC_REPLICA_MAX_STRIPES - 2 ||
+		xlrec->nscopes > CC_REPLICA_MAX_SCOPES)
 	{
 		/* too many to hold one by one: hold the database */
 		coarse = true;

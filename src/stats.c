@@ -50,7 +50,10 @@ static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"row_level_security",
 	"too_large",
 	"too_many_dependencies",
-	"no_memory"
+	"no_memory",
+	"clock",
+	"temporary_object",
+	"untrusted_function"
 };
 
 /*

@@ -20,6 +20,7 @@ my $node = cc_node(
 	conf => "max_connections = 120\n"
 	  . "track_functions = all\n"
 	  . "cascade_cache.max_inflight = 64\n"
+	  . "cascade_cache.trusted_functions = 'slow_value'\n"
 	  . "restart_after_crash = on\n");
 $node->safe_psql('postgres', q{
 	CREATE FUNCTION slow_value(i int) RETURNS int LANGUAGE plpgsql STABLE AS $$

@@ -1,0 +1,348 @@
+--
+-- Failing closed: session state, the clock, temporary objects, catalog
+-- changes, row-level security, input checks, bounded work, who may flush
+--
+SET search_path = public, cascade_cache;
+SELECT cache_flush() >= 0 AS ok;
+SELECT cache_stats_reset();
+SET TimeZone = 'UTC';
+-- an application role with exactly the grants README recommends
+CREATE ROLE hard_app LOGIN;
+GRANT USAGE ON SCHEMA cascade_cache TO hard_app;
+GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+                          cascade_cache.cascade_invalidate(jsonb) TO hard_app;
+GRANT pg_monitor TO hard_app;	-- for probe()'s statistics
+
+-- === 1. every setting is part of the key ===
+-- timezone_abbreviations changes what '... IST' means
+SELECT probe('SELECT $1::timestamptz AS t', '["2024-01-01 12:00 IST"]');
+SET timezone_abbreviations = 'India';
+SELECT probe('SELECT $1::timestamptz AS t', '["2024-01-01 12:00 IST"]');
+RESET timezone_abbreviations;
+SELECT probe('SELECT $1::timestamptz AS t', '["2024-01-01 12:00 IST"]');
+-- a placeholder setting read by a STABLE function (or operator)
+CREATE FUNCTION app_level() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT current_setting('app.level', true) $$;
+SET app.level = 'gold';
+SELECT probe('SELECT app_level() AS level');
+SET app.level = 'silver';
+SELECT probe('SELECT app_level() AS level');
+SET app.level = 'gold';
+SELECT probe('SELECT app_level() AS level');
+-- settings known not to change a result are not in the key ...
+SET work_mem = '8MB';
+SELECT probe('SELECT app_level() AS level');
+RESET work_mem;
+-- ... and reading one keeps a query out of the cache
+SELECT probe('SELECT current_setting(''application_name'') AS a');
+-- unless key_settings names it; a changed key_settings is seen at once
+SET cascade_cache.key_settings = 'application_name';
+SET application_name = 'one';
+SELECT probe('SELECT current_setting(''application_name'') AS a');
+SET application_name = 'two';
+SELECT probe('SELECT current_setting(''application_name'') AS a');
+SET cascade_cache.key_settings = 'app.xyzzy';
+SELECT probe('SELECT current_setting(''application_name'') AS a');
+RESET cascade_cache.key_settings;
+RESET application_name;
+-- a setting defined later in the session (a new placeholder) joins the key
+SELECT probe('SELECT 40 + 2 AS answer');
+SET app.brand_new = 'x';
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT 40 + 2 AS answer');
+
+-- === 2. the clock and session-private objects ===
+SELECT probe('SELECT ''now''::timestamptz > ''2000-01-01'' AS t');
+SELECT probe('SELECT ''today''::date > ''2000-01-01'' AS t');
+SELECT probe('SELECT date ''tomorrow'' > ''2000-01-01'' AS t');
+SELECT probe('SELECT ''[yesterday,tomorrow)''::daterange @> ''2000-01-01''::date AS t');
+SELECT probe('SELECT ARRAY[''Now'', ''2020-01-01'']::timestamptz[] IS NOT NULL AS t');
+SELECT probe('SELECT $1::timestamptz > ''2000-01-01'' AS t', '["now"]');
+SELECT probe('SELECT $1::date > ''2000-01-01'' AS t', '[" TODAY "]');
+SELECT probe('SELECT cardinality($1::timestamptz[]) AS n', '[["2020-01-01", "tomorrow"]]');
+-- text converted to a date or time while the query runs
+SELECT probe('SELECT ($1::text)::timestamptz > ''2000-01-01'' AS t', '["2020-01-01"]');
+SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"at": "now"}]'') AS r(at timestamptz)');
+-- ... but not a date literal, nor text that merely contains such a word
+SELECT probe('SELECT ''2020-01-01''::date AS d');
+SELECT probe('SELECT ''2020-01-01''::date AS d');
+SELECT probe('SELECT ''Now is the time'' AS t, ''2020-01-01''::date AS d');
+SELECT probe('SELECT ''Now is the time'' AS t, ''2020-01-01''::date AS d');
+SELECT probe('SELECT $1::timestamptz AS t', '["2020-01-01 00:00+00"]');
+SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
+SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
+-- TABLESAMPLE without REPEATABLE is random
+CREATE TABLE sample_t AS SELECT g AS id FROM generate_series(1, 10) g;
+SELECT probe('SELECT count(*) >= 0 AS t FROM sample_t TABLESAMPLE BERNOULLI (50)');
+SELECT probe('SELECT count(*) >= 0 AS t FROM sample_t TABLESAMPLE BERNOULLI (50) REPEATABLE (7)');
+-- (objects of a temporary schema: section 9, last, since a session with
+-- a temporary schema has keys of its own)
+-- a SQL function is judged by its body; other STABLE ones are trusted only
+-- when listed in cascade_cache.trusted_functions
+CREATE FUNCTION sql_now() RETURNS timestamptz LANGUAGE sql STABLE AS 'SELECT now()';
+CREATE FUNCTION sql_literal_now() RETURNS timestamptz LANGUAGE sql STABLE
+  AS $$ SELECT 'now'::timestamptz $$;
+CREATE FUNCTION sql_fine(i int) RETURNS int LANGUAGE sql STABLE AS 'SELECT i * 2';
+CREATE FUNCTION sql_atomic(i int) RETURNS int LANGUAGE sql STABLE
+  BEGIN ATOMIC SELECT i * 3; END;
+CREATE FUNCTION pl_now() RETURNS timestamptz LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN now(); END $$;
+CREATE FUNCTION pl_fine(i int) RETURNS int LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN i * 4; END $$;
+CREATE FUNCTION pl_immutable(i int) RETURNS int LANGUAGE plpgsql IMMUTABLE
+  AS $$ BEGIN RETURN i * 5; END $$;
+CREATE FUNCTION sql_calls_pl() RETURNS timestamptz LANGUAGE sql STABLE AS 'SELECT pl_now()';
+SELECT probe('SELECT sql_now() IS NOT NULL AS t');
+SELECT probe('SELECT sql_literal_now() IS NOT NULL AS t');
+SELECT probe('SELECT sql_fine(1) AS n');
+SELECT probe('SELECT sql_atomic(1) AS n');
+SELECT probe('SELECT pl_now() IS NOT NULL AS t');
+SELECT probe('SELECT pl_fine(1) AS n');
+SELECT probe('SELECT pl_immutable(1) AS n');
+SELECT probe('SELECT sql_calls_pl() IS NOT NULL AS t');
+SET cascade_cache.trusted_functions = 'public.pl_fine';
+SELECT probe('SELECT pl_fine(1) AS n');
+SELECT probe('SELECT pl_fine(1) AS n');
+RESET cascade_cache.trusted_functions;
+SELECT probe('SELECT pl_fine(1) AS n');
+-- a function reached only while the query runs is judged too
+CREATE TABLE fn_names (f text);
+INSERT INTO fn_names VALUES ('pl_now');
+CREATE FUNCTION call_by_name(f text) RETURNS text LANGUAGE plpgsql STABLE
+  AS $$ DECLARE r text; BEGIN EXECUTE format('SELECT %I()::text', f) INTO r; RETURN r; END $$;
+SET cascade_cache.trusted_functions = 'call_by_name';
+SELECT probe('SELECT call_by_name(f) IS NOT NULL AS t FROM fn_names');
+RESET cascade_cache.trusted_functions;
+
+-- === 3. catalog changes that change results flush ===
+CREATE TEXT SEARCH CONFIGURATION hard_cfg (COPY = english);
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+ALTER TEXT SEARCH CONFIGURATION hard_cfg ALTER MAPPING FOR asciiword WITH simple;
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+CREATE TEXT SEARCH DICTIONARY hard_dict (TEMPLATE = simple, STOPWORDS = english);
+ALTER TEXT SEARCH CONFIGURATION hard_cfg ALTER MAPPING FOR asciiword WITH hard_dict;
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+ALTER TEXT SEARCH DICTIONARY hard_dict (ACCEPT = false);
+SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
+-- a composite type's attributes, seen through row_to_json
+CREATE TYPE hard_pair AS (a int, b int);
+SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
+SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
+ALTER TYPE hard_pair RENAME ATTRIBUTE a TO x;
+SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
+-- a rename seen through reg* output
+CREATE TABLE hard_named (id int);
+SELECT probe('SELECT ''hard_named''::regclass::text AS r');
+SELECT probe('SELECT ''hard_named''::regclass::text AS r');
+ALTER TABLE hard_named RENAME TO hard_renamed;
+SELECT probe(format('SELECT %s::regclass::text AS r', 'hard_renamed'::regclass::oid));
+ALTER TABLE hard_renamed RENAME TO hard_named2;
+SELECT probe(format('SELECT %s::regclass::text AS r', 'hard_named2'::regclass::oid));
+-- an enum label renamed
+CREATE TYPE hard_mood AS ENUM ('sad', 'ok');
+SELECT probe('SELECT ''ok''::hard_mood::text AS m, enum_range(NULL::hard_mood) AS r');
+ALTER TYPE hard_mood RENAME VALUE 'ok' TO 'fine';
+SELECT probe('SELECT enum_range(NULL::hard_mood) AS r');
+-- a new table that could shadow another name flushes
+SELECT probe('SELECT 40 + 2 AS answer');
+CREATE TABLE hard_new (a int);
+SELECT probe('SELECT 40 + 2 AS answer');
+
+-- === 4. row-level security anywhere in the fill ===
+CREATE TABLE hard_docs (id int, tenant text, body text);
+INSERT INTO hard_docs VALUES (1, 't1', 'one'), (2, 't2', 'two');
+ALTER TABLE hard_docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_tenant ON hard_docs USING (tenant = current_setting('app.tenant'));
+GRANT SELECT ON hard_docs TO hard_app;
+CREATE FUNCTION docs_of_tenant() RETURNS text LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN (SELECT string_agg(body, ',') FROM hard_docs); END $$;
+SET cascade_cache.key_settings = 'app.tenant';
+SET cascade_cache.trusted_functions = 'docs_of_tenant';
+SET ROLE hard_app;
+SET app.tenant = 't1';
+SELECT probe('SELECT docs_of_tenant() AS d');
+SET app.tenant = 't2';
+SELECT probe('SELECT docs_of_tenant() AS d');
+SET app.tenant = 't1';
+SELECT probe('SELECT docs_of_tenant() AS d');
+RESET ROLE;
+-- a policy that reads the clock, seen at store time through a function
+CREATE POLICY recent ON hard_docs AS RESTRICTIVE USING (now() > '2000-01-01');
+SET ROLE hard_app;
+SELECT probe('SELECT docs_of_tenant() AS d');
+RESET ROLE;
+DROP POLICY recent ON hard_docs;
+RESET cascade_cache.trusted_functions;
+RESET cascade_cache.key_settings;
+
+-- === 5. bad input gets PostgreSQL's own checks ===
+CREATE DOMAIN hard_json AS jsonb CHECK (VALUE ? 'ok');
+CREATE DOMAIN hard_short AS int[] CHECK (cardinality(VALUE) < 3);
+CREATE DOMAIN hard_nn AS int NOT NULL;
+\set VERBOSITY sqlstate
+SELECT cached_query('SELECT $1::hard_json AS j', '[{"nope": 1}]');
+SELECT cached_query('SELECT $1::hard_short AS a', '[[1, 2, 3]]');
+SELECT cached_query('SELECT $1::hard_nn AS n', '[null]');
+SELECT cached_query('SELECT $1::hard_nn[] AS n', '[[1, null]]');
+-- (the same as PREPARE / EXECUTE)
+PREPARE p_json(hard_json) AS SELECT $1;
+EXECUTE p_json('{"nope": 1}');
+PREPARE p_nn(hard_nn) AS SELECT $1;
+EXECUTE p_nn(NULL);
+\set VERBOSITY default
+SELECT cached_query('SELECT $1::hard_json AS j', '[{"ok": 1}]');
+SELECT cached_query('SELECT $1::hard_nn[] AS n', '[[1, 2]]');
+-- ttl: a clear error instead of an overflow
+SELECT cached_query('SELECT 1 AS one', '[]', '100000000 years');
+SELECT cached_query('SELECT 1 AS one', '[]', '2147483647 days');
+SELECT cached_query('SELECT 1 AS one', '[]', make_interval(days => 2147483647, hours => 2147483647));
+SELECT cached_query('SELECT 1 AS one', '[]', '-1 second');
+SELECT cached_query('SELECT 1 AS one', '[]', '100 years') AS ok;
+-- configurable cascade limits, recorded as failures
+SET cascade_cache.cascade_max_updated = 2;
+SELECT cascade_invalidate('{"updated": [{"__typename": "T", "id": 1}, {"__typename": "T", "id": 2}, {"__typename": "T", "id": 3}]}');
+RESET cascade_cache.cascade_max_updated;
+SET cascade_cache.cascade_max_invalidations = 1;
+SELECT cascade_invalidate('{"invalidations": [{"queryName": "a"}, {"queryName": "b"}]}');
+RESET cascade_cache.cascade_max_invalidations;
+SELECT cascade_invalidate(jsonb_build_object('updated', jsonb_build_array(
+         jsonb_build_object('__typename', repeat('T', 200), 'id', 1))));
+SELECT cascade_invalidate(jsonb_build_object('updated', jsonb_build_array(
+         jsonb_build_object('__typename', 'T', 'id', repeat('9', 2000)))));
+SET cascade_cache.invalid_cascade = 'error';
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": 7, "scope": "PATTERN"}]}');
+RESET cascade_cache.invalid_cascade;
+SELECT status, left(error, 60) AS error FROM cascade_audit ORDER BY id DESC LIMIT 4;
+-- the audit never fails a commit: many large cascades in one transaction
+-- are kept as a note of their size
+BEGIN;
+SELECT count(*) FROM (
+  SELECT cascade_invalidate(jsonb_build_object('updated', jsonb_build_array(
+           jsonb_build_object('__typename', 'Big', 'id', g, 'blob', repeat('x', 4 * 1024 * 1024)))))
+    FROM generate_series(1, 70) g) s;
+COMMIT;
+SELECT status, payload_truncated, payload->'truncated' AS truncated,
+       (payload->>'bytes')::bigint > 280000000 AS big, payload->'cascades' AS cascades,
+       entity_count
+  FROM cascade_audit ORDER BY id DESC LIMIT 1;
+-- several small ones over audit_max_payload: the same
+SET cascade_cache.audit_max_payload = '1kB';
+BEGIN;
+SELECT cascade_invalidate(jsonb_build_object('updated', jsonb_build_array(
+         jsonb_build_object('__typename', 'Small', 'id', g, 'pad', repeat('y', 600)))))
+  FROM generate_series(1, 3) g;
+COMMIT;
+SELECT payload_truncated, payload->'cascades' AS cascades, entity_count
+  FROM cascade_audit ORDER BY id DESC LIMIT 1;
+RESET cascade_cache.audit_max_payload;
+-- the application role: the audit is trimmed without its privileges, and
+-- its commits never fail
+ALTER SYSTEM SET cascade_cache.audit_max_rows = 10;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+SHOW cascade_cache.audit_max_rows;
+SET ROLE hard_app;
+DO $$
+BEGIN
+  FOR i IN 1..60 LOOP
+    PERFORM cascade_cache.cascade_invalidate(jsonb_build_object('updated',
+              jsonb_build_array(jsonb_build_object('__typename', 'App', 'id', i))));
+    COMMIT;
+  END LOOP;
+END $$;
+RESET ROLE;
+SELECT count(*) <= 30 AS bounded, max(entity_count) AS entities
+  FROM cascade_cache.audit_log WHERE role = 'hard_app';
+ALTER SYSTEM RESET cascade_cache.audit_max_rows;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+
+-- === 6. bounded work: a PATTERN that backtracking matchers choke on ===
+SET statement_timeout = '20s';
+SELECT count(*) FROM (
+  SELECT cached_query('SELECT $1::int AS i', jsonb_build_array(g), '0', repeat('a', 1000) || g)
+    FROM generate_series(1, 200) g) s;
+SELECT cascade_invalidate(jsonb_build_object('invalidations', jsonb_build_array(
+         jsonb_build_object('queryPattern', repeat('*a', 40) || '*b', 'scope', 'PATTERN'))));
+SELECT cascade_invalidate(jsonb_build_object('invalidations', jsonb_build_array(
+         jsonb_build_object('queryPattern', repeat('*a', 40) || '*9', 'scope', 'PATTERN'))));
+RESET statement_timeout;
+-- glob semantics
+SELECT cached_query('SELECT 1 AS one', '[]', NULL, n) IS NOT NULL
+  FROM unnest(ARRAY['getUser', 'getUsers', 'listUsers', 'a*b', 'axb']) n;
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "get?ser", "scope": "PATTERN"}]}') AS get_user;
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "*Users", "scope": "PATTERN"}]}') AS users;
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "a\\*b", "scope": "PATTERN"}]}') AS escaped;
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "a*b", "scope": "PATTERN"}]}') AS star;
+
+-- === 7. who may empty the cache ===
+-- an unprivileged role changing its password flushes nothing
+GRANT SELECT ON sample_t TO hard_app;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
+SET ROLE hard_app;
+ALTER ROLE CURRENT_USER PASSWORD 'not-a-flush';
+RESET ROLE;
+SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+SELECT probe('SELECT 40 + 2 AS answer');
+-- a role attribute that can change results flushes everything
+ALTER ROLE hard_app BYPASSRLS;
+SELECT probe('SELECT 40 + 2 AS answer');
+ALTER ROLE hard_app NOBYPASSRLS;
+
+-- === 8. PostgreSQL's internal rules ===
+-- a cached_query pre-evaluated by the planner inside a fill is a nested
+-- bypass, and leaves no in-flight slot behind
+CREATE FUNCTION wrap_cached() RETURNS jsonb LANGUAGE sql IMMUTABLE
+  AS $$ SELECT cascade_cache.cached_query('SELECT 7 AS seven') $$;
+SELECT probe('SELECT wrap_cached() AS w');
+SELECT probe('SELECT wrap_cached() AS w');
+SELECT inflight FROM coalesce_metrics;
+-- entries that read the audit table are invalidated by new audit rows
+SELECT probe('SELECT count(*) > 0 AS any FROM cascade_cache.audit_log');
+SELECT probe('SELECT count(*) > 0 AS any FROM cascade_cache.audit_log');
+SELECT cascade_invalidate('{"updated": [{"__typename": "AuditMe", "id": 1}]}');
+SELECT probe('SELECT count(*) > 0 AS any FROM cascade_cache.audit_log');
+SELECT probe('SELECT count(*) > 0 AS any FROM cascade_cache.audit_log');
+SELECT cache_flush() >= 0 AS ok;
+SELECT probe('SELECT count(*) > 0 AS any FROM cascade_cache.audit_log');
+
+-- === 9. objects of a temporary schema ===
+-- (temporary objects made in another session are in t/014_hardening.pl)
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
+CREATE FUNCTION pg_temp.secret() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 41';
+CREATE TEMP TABLE hard_tmp (a int PRIMARY KEY, b text CHECK (b <> ''), c serial);
+CREATE TEMP VIEW hard_tmp_v AS SELECT a FROM hard_tmp;
+CREATE TYPE pg_temp.hard_tmp_enum AS ENUM ('a');
+CREATE TYPE pg_temp.hard_tmp_pair AS (a int);
+CREATE DOMAIN pg_temp.hard_tmp_dom AS int CHECK (VALUE > 0);
+CREATE FUNCTION pg_temp.hard_eq(pg_temp.hard_tmp_pair, pg_temp.hard_tmp_pair)
+  RETURNS bool LANGUAGE sql AS 'SELECT $1.a = $2.a';
+CREATE OPERATOR pg_temp.=== (LEFTARG = pg_temp.hard_tmp_pair,
+                             RIGHTARG = pg_temp.hard_tmp_pair,
+                             FUNCTION = pg_temp.hard_eq);
+CREATE CAST (pg_temp.hard_tmp_pair AS text) WITH INOUT;
+-- creating them flushed nothing
+SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+-- and nothing that uses them is cached
+SELECT probe('SELECT pg_temp.secret() AS s');
+CREATE FUNCTION uses_temp() RETURNS int LANGUAGE sql STABLE AS 'SELECT pg_temp.secret()';
+SELECT probe('SELECT uses_temp() AS s');
+SELECT probe('SELECT count(*) FROM hard_tmp_v');
+SELECT probe('SELECT ''a''::pg_temp.hard_tmp_enum AS e');
+SELECT probe('SELECT ROW(1)::pg_temp.hard_tmp_pair OPERATOR(pg_temp.===) ROW(1)::pg_temp.hard_tmp_pair AS eq');
+SELECT probe('SELECT 5::pg_temp.hard_tmp_dom AS d');
+-- this session's keys are its own now; dropping the objects flushes nothing
+SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
+DROP CAST (pg_temp.hard_tmp_pair AS text);
+DROP OPERATOR pg_temp.=== (pg_temp.hard_tmp_pair, pg_temp.hard_tmp_pair);
+DISCARD TEMP;
+SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+
+-- every reason seen in this file
+SELECT reason FROM cache_bypass_stats() WHERE count > 0 ORDER BY reason;
+DROP OWNED BY hard_app;
+DROP ROLE hard_app;

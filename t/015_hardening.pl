@@ -1,0 +1,160 @@
+# Failing closed across sessions and servers: what one session's temporary
+# objects, catalog changes and locks can and cannot do to another's cache,
+# and a PATTERN invalidation that would make a backtracking matcher spin,
+# run on a primary and replayed on a hot standby.
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use CCTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time);
+
+my $node = cc_node('hardening', init => { allows_streaming => 1 });
+$node->safe_psql('postgres', q{
+	CREATE TABLE items (id int PRIMARY KEY, label text);
+	INSERT INTO items VALUES (1, 'public one'), (2, 'public two');
+	CREATE FUNCTION ident() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+	CREATE ROLE app LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO app;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO app;
+	GRANT SELECT ON items TO app;
+});
+
+my $sa = cc_dbh($node);
+my $sb = cc_dbh($node);
+sub cq
+{
+	my ($dbh, $sql, $params) = @_;
+	return $dbh->selectrow_array('SELECT cascade_cache.cached_query(?, ?::jsonb)::text',
+		undef, $sql, $params // '[]');
+}
+sub stat_of
+{
+	my ($col) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT $col FROM cascade_cache.cache_stats()");
+}
+
+# --- a temporary table that shadows a name, in another session ---
+is(cq($sa, 'SELECT label FROM items WHERE id = 1'), '[{"label": "public one"}]',
+	'session A caches a read of public.items');
+$sb->do(q{CREATE TEMP TABLE items (id int, label text)});
+$sb->do(q{INSERT INTO items VALUES (1, 'temporary one')});
+is(cq($sb, 'SELECT label FROM items WHERE id = 1'), '[{"label": "temporary one"}]',
+	'session B reads its own temporary items, not A\'s entry');
+is(cq($sa, 'SELECT label FROM items WHERE id = 1'), '[{"label": "public one"}]',
+	'session A still reads public.items');
+
+# --- within one session that already has a temporary schema ---
+is(cq($sb, 'SELECT label FROM public.items WHERE id = 2'), '[{"label": "public two"}]',
+	'B caches a qualified read');
+$sb->do(q{DROP TABLE items});
+is(cq($sb, 'SELECT label FROM items WHERE id = 1'), '[{"label": "public one"}]',
+	'after B drops its temporary table, B reads public.items');
+$sb->do(q{CREATE TEMP TABLE items (id int, label text)});
+$sb->do(q{INSERT INTO items VALUES (1, 'temporary again')});
+is(cq($sb, 'SELECT label FROM items WHERE id = 1'), '[{"label": "temporary again"}]',
+	'a temporary table created later in the same session shadows the cached read');
+
+# --- temporary functions of the same name in two sessions ---
+$sa->do(q{CREATE FUNCTION pg_temp.f() RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'from A'$$});
+$sb->do(q{CREATE FUNCTION pg_temp.f() RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT 'from B'$$});
+is(cq($sa, 'SELECT pg_temp.f() AS f'), '[{"f": "from A"}]', 'A gets its pg_temp.f');
+is(cq($sb, 'SELECT pg_temp.f() AS f'), '[{"f": "from B"}]', 'B gets its pg_temp.f');
+is(cq($sa, 'SELECT pg_temp.f() AS f'), '[{"f": "from A"}]', 'A again gets its own');
+
+# --- temporary objects never flush anyone's entries, even at disconnect ---
+my $c = cc_dbh($node);
+cq($c, 'SELECT ident() AS i');
+cq($c, 'SELECT ident() AS i');
+my ($inv0, $entries0) = split /\|/, $node->safe_psql('postgres',
+	'SELECT invalidations, entries FROM cascade_cache.cache_stats()');
+my $t = cc_dbh($node);
+$t->do(q{CREATE TEMP TABLE scratch (a int PRIMARY KEY, b text DEFAULT 'x', c serial)});
+$t->do(q{CREATE TEMP VIEW scratch_v AS SELECT a FROM scratch});
+$t->do(q{CREATE FUNCTION pg_temp.g() RETURNS int LANGUAGE sql AS 'SELECT 2'});
+$t->do(q{CREATE TYPE pg_temp.e AS ENUM ('x', 'y')});
+$t->disconnect;
+# the temporary objects are dropped as the backend exits
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_class WHERE relname = 'scratch' AND relpersistence = 't'})
+  or die 'temporary table never dropped';
+my ($inv1, $entries1) = split /\|/, $node->safe_psql('postgres',
+	'SELECT invalidations, entries FROM cascade_cache.cache_stats()');
+is($inv1, $inv0, 'a session with temporary objects came and went: nothing invalidated');
+my $hits0 = stat_of('hits');
+cq($c, 'SELECT ident() AS i');
+is(stat_of('hits'), $hits0 + 1, 'and the other session still hits');
+
+# --- an unprivileged role cannot flush the cache ---
+my $app = DBI->connect(
+	'dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
+	'app', undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
+$app->do(q{ALTER ROLE CURRENT_USER PASSWORD 'x'}) for 1 .. 5;
+$app->do(q{CREATE TEMP TABLE t (a int)});
+$app->do(q{CREATE FUNCTION pg_temp.h() RETURNS int LANGUAGE sql AS 'SELECT 3'});
+$app->do(q{DISCARD ALL});
+is(stat_of('invalidations'), $inv1, 'password changes and temporary objects of an unprivileged role invalidate nothing');
+$hits0 = stat_of('hits');
+cq($c, 'SELECT ident() AS i');
+is(stat_of('hits'), $hits0 + 1, 'the entry is still served');
+
+# --- the audit table locked by hand costs a row, never the commit ---
+my $locker = cc_dbh($node);
+$locker->begin_work;
+$locker->do('LOCK cascade_cache.audit_log IN ACCESS EXCLUSIVE MODE');
+$app->{PrintWarn} = 0;
+my $started = time;
+$app->do(q{BEGIN});
+$app->do(q{SELECT cascade_cache.cascade_invalidate('{"updated": [{"__typename": "Locked", "id": 1}]}')});
+my $ok = eval { $app->do(q{COMMIT}); 1 };
+ok($ok, 'COMMIT succeeds while the audit table is locked');
+cmp_ok(time - $started, '<', 5, 'and does not wait for the lock');
+$locker->rollback;
+my $log = slurp_file($node->logfile);
+like($log, qr/cascade_cache could not write an audit row: relation "audit_log" is locked/,
+	'the server log has the WARNING');
+
+# --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
+$node->backup('b');
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($node, 'b', has_streaming => 1);
+$standby->start;
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_flush()');
+$node->wait_for_catchup($standby);
+$standby->poll_query_until('postgres',
+	"SELECT hits + misses > 0 FROM (SELECT cascade_cache.cached_query('SELECT 1 AS ready')) x, cascade_cache.cache_stats()")
+  or die 'the standby never started caching';
+my $fill = q{SELECT count(cascade_cache.cached_query('SELECT $1::int AS i', jsonb_build_array(g), NULL, repeat('a', 1000) || g))
+               FROM generate_series(1, 300) g};
+is($node->safe_psql('postgres', $fill), '300', 'primary: 300 entries named aaaa...');
+is($standby->safe_psql('postgres', $fill), '300', 'standby: the same names');
+my $pattern = ('*a' x 60) . '*b';
+$started = time;
+is($node->safe_psql('postgres',
+	"SET statement_timeout = '30s'; SELECT cascade_cache.cascade_invalidate(jsonb_build_object('invalidations', jsonb_build_array(jsonb_build_object('queryPattern', '$pattern', 'scope', 'PATTERN'))))"),
+	'0', 'the pattern matches nothing');
+cmp_ok(time - $started, '<', 10, 'and is answered at once on the primary');
+$started = time;
+$node->wait_for_catchup($standby);
+cmp_ok(time - $started, '<', 10, 'the standby replays it at once');
+my $before = $standby->safe_psql('postgres', 'SELECT entries FROM cascade_cache.cache_stats()');
+my $hit_pattern = ('*a' x 60) . '*7';
+$node->safe_psql('postgres',
+	"SELECT cascade_cache.cascade_invalidate(jsonb_build_object('invalidations', jsonb_build_array(jsonb_build_object('queryPattern', '$hit_pattern', 'scope', 'PATTERN'))))");
+$node->wait_for_catchup($standby);
+is($before - $standby->safe_psql('postgres', 'SELECT entries FROM cascade_cache.cache_stats()'),
+	30, 'on the standby, the 30 names the replayed pattern matches are gone');
+
+$standby->stop;
+$node->stop;
+my $server_log = slurp_file($node->logfile) . slurp_file($standby->logfile);
+unlike($server_log, qr/TRAP:|terminated by signal|server process .* was terminated/,
+	'no assertion failure, no backend crash');
+
+done_testing();
