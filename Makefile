@@ -33,7 +33,8 @@ OBJS = \
 	src/catalog_inval.o
 
 EXTENSION = cascade_cache
-DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql
+DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
+	sql/cascade_cache--1.1--1.2.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -45,6 +45,15 @@ SET cascade_cache.key_settings = 'app.xyzzy';
 SELECT probe('SELECT current_setting(''application_name'') AS a');
 RESET cascade_cache.key_settings;
 RESET application_name;
+-- the settings in the key, as cache_key_settings() lists them
+SELECT count(*) > 40 AS many,
+       bool_and(s NOT IN ('application_name', 'work_mem', 'statement_timeout')) AS not_those,
+       count(*) FILTER (WHERE s IN ('TimeZone', 'search_path', 'timezone_abbreviations',
+                                    'app.level', 'DateStyle', 'lc_numeric')) AS these
+  FROM cache_key_settings() s;
+SET cascade_cache.key_settings = 'application_name';
+SELECT 'application_name' IN (SELECT * FROM cache_key_settings()) AS keyed_on_request;
+RESET cascade_cache.key_settings;
 -- a setting defined later in the session (a new placeholder) joins the key
 SELECT probe('SELECT 40 + 2 AS answer');
 SET app.brand_new = 'x';
@@ -237,6 +246,7 @@ COMMIT;
 SELECT payload_truncated, payload->'cascades' AS cascades, entity_count
   FROM cascade_audit ORDER BY id DESC LIMIT 1;
 RESET cascade_cache.audit_max_payload;
+SELECT audit_rows_truncated AS truncated, audit_rows_dropped AS dropped FROM cascade_metrics;
 -- the application role: the audit is trimmed without its privileges, and
 -- its commits never fail
 ALTER SYSTEM SET cascade_cache.audit_max_rows = 10;

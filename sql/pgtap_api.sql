@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(63);
+SELECT plan(68);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -41,6 +41,13 @@ SELECT has_function('cascade_cache', 'cascade_watch', ARRAY['regclass', 'text', 
 SELECT has_function('cascade_cache', 'cascade_unwatch', ARRAY['regclass']);
 SELECT has_function('cascade_cache', 'cascade_audit_metrics', '{}'::name[]);
 SELECT has_function('cascade_cache', 'cascade_audit_recent', ARRAY['integer']);
+SELECT has_function('cascade_cache', 'cache_key_settings', '{}'::name[]);
+SELECT function_returns('cascade_cache', 'cache_key_settings', '{}'::name[], 'setof text');
+SELECT is((SELECT proargnames::text[] FROM pg_proc WHERE oid = 'cascade_cache.cascade_audit_metrics'::regproc),
+          ARRAY['total_mutations', 'success', 'partial', 'failed', 'failure_rate',
+                'total_invalidations', 'avg_invalidations_per_mutation', 'last_failure',
+                'rows_dropped', 'rows_truncated'],
+          'cascade_audit_metrics() columns');
 SELECT has_view('cascade_cache', 'cascade_audit', 'the cascade_audit view');
 SELECT has_view('cascade_cache', 'cascade_watched', 'the cascade_watched view');
 SELECT is((SELECT relpersistence FROM pg_class WHERE oid = 'cascade_cache.audit_log'::regclass), 'u',
@@ -65,6 +72,8 @@ SELECT table_privs_are('cascade_cache', 'cache_metrics', 'pg_monitor', ARRAY['SE
 SELECT table_privs_are('cascade_cache', 'cache_dashboard', 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cascade_watch', ARRAY['regclass', 'text', 'name'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cascade_audit_metrics', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_key_settings', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_key_settings', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'pg_monitor', ARRAY['SELECT']);
 SELECT table_privs_are('cascade_cache', 'audit_log', 'public', '{}'::text[]);

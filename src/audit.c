@@ -685,8 +685,8 @@ cascade_audit_metrics(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	uint64		c[CC_STAT_LAST];
-	Datum		values[8];
-	bool		nulls[8];
+	Datum		values[10];
+	bool		nulls[10];
 	uint64		mutations;
 	uint64		last;
 	int			i;
@@ -694,6 +694,9 @@ cascade_audit_metrics(PG_FUNCTION_ARGS)
 	cc_check_loaded();
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	/* 1.0 and 1.1 declare the first eight columns only */
+	if (tupdesc->natts != 8 && tupdesc->natts != 10)
+		elog(ERROR, "unexpected result type of cascade_audit_metrics()");
 
 	cc_counters_read(c);
 	mutations = c[CC_STAT_AUDIT_MUTATIONS];
@@ -718,6 +721,8 @@ cascade_audit_metrics(PG_FUNCTION_ARGS)
 		values[i++] = TimestampTzGetDatum((TimestampTz) last);
 	else
 		nulls[i++] = true;
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_AUDIT_DROPPED]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_AUDIT_TRUNCATED]);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

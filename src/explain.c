@@ -13,12 +13,16 @@
  * nothing and counts nothing; it runs with the caller's privileges, like
  * cached_query itself.
  *
+ * cache_key_settings() lists the settings whose values are part of every
+ * key in the calling session (cache_key.c decides which).
+ *
  * Copyright (c) 2026, cascade_cache developers
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -29,6 +33,7 @@
 #include "cascade_cache.h"
 
 PG_FUNCTION_INFO_V1(cache_explain);
+PG_FUNCTION_INFO_V1(cache_key_settings);
 
 static void
 cc_explain_row(ReturnSetInfo *rsinfo, const char *item, const char *value)
@@ -39,6 +44,13 @@ cc_explain_row(ReturnSetInfo *rsinfo, const char *item, const char *value)
 	values[0] = CStringGetTextDatum(item);
 	values[1] = value ? CStringGetTextDatum(value) : (Datum) 0;
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/* list_sort() comparator of C strings, case-insensitively */
+static int
+cc_name_compare(const ListCell *a, const ListCell *b)
+{
+	return pg_strcasecmp((const char *) lfirst(a), (const char *) lfirst(b));
 }
 
 /*
@@ -143,5 +155,47 @@ cache_explain(PG_FUNCTION_ARGS)
 	foreach(lc, fill.notes)
 		cc_explain_row(rsinfo, "depends_on", (char *) lfirst(lc));
 
+	return (Datum) 0;
+}
+
+/*
+ * cache_key_settings() RETURNS SETOF text: the settings in this session's
+ * keys, by name, sorted.
+ */
+Datum
+cache_key_settings(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	TupleDesc	tupdesc;
+	List	   *names;
+	ListCell   *lc;
+
+	cc_check_loaded();
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+
+	/* a set of text: build the one-column descriptor ourselves */
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(tupdesc, (AttrNumber) 1, "setting", TEXTOID, -1, 0);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setDesc = tupdesc;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	MemoryContextSwitchTo(oldcxt);
+
+	names = cc_keyed_setting_names();
+	list_sort(names, cc_name_compare);
+	foreach(lc, names)
+	{
+		Datum		value = CStringGetTextDatum((const char *) lfirst(lc));
+		bool		isnull = false;
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value,
+							 &isnull);
+	}
 	return (Datum) 0;
 }
