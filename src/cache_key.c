@@ -123,6 +123,21 @@ static const char *const cc_unkeyed_settings[] = {
 	"vacuum_*", "wal_*", "work_mem"
 };
 
+/*
+ * Keyed settings that cannot change during a backend's life (fixed when
+ * the server or the database is): hashed into the memo, not compared on
+ * every call.  Only PGC_INTERNAL settings are trusted to be on this list.
+ */
+static const char *const cc_constant_settings[] = {
+	"block_size", "data_checksums", "data_directory_mode",
+	"debug_assertions", "integer_datetimes", "lc_collate", "lc_ctype",
+	"max_function_args", "max_identifier_length", "max_index_keys",
+	"segment_size", "server_encoding", "server_version",
+	"server_version_num", "shared_memory_size",
+	"shared_memory_size_in_huge_pages", "ssl_library", "wal_block_size",
+	"wal_segment_size"
+};
+
 /* cascade_cache.key_settings, parsed; reparsed after every assignment */
 static List *cc_key_settings_list = NIL;
 static bool cc_key_settings_stale = true;
@@ -289,12 +304,15 @@ typedef struct CCKeyedGuc
 
 /*
  * The keyed settings, valid for the GUC array cc_guc_array with
- * cc_guc_count entries (and the key_settings list it was built with).
+ * cc_guc_count entries (and the key_settings list it was built with).  The
+ * first cc_ncompared of them are compared with the memo on every call;
+ * the rest are constant (cc_constant_settings).
  */
 static struct config_generic **cc_guc_array = NULL;
 static int	cc_guc_count = -1;
 static CCKeyedGuc *cc_keyed = NULL;
 static int	cc_nkeyed = 0;
+static int	cc_ncompared = 0;
 
 /*
  * The fixed-size part of the session state.
@@ -315,10 +333,26 @@ static CCSessionState cc_memo_fixed;
 static CCKeyHasher cc_memo_hash;
 static MemoryContext cc_memo_cxt = NULL;
 
+/* Is this keyed setting constant for the life of the backend? */
+static bool
+cc_is_constant_setting(struct config_generic *gen)
+{
+	int			i;
+
+	if (gen->context != PGC_INTERNAL)
+		return false;
+	for (i = 0; i < (int) lengthof(cc_constant_settings); i++)
+		if (pg_strcasecmp(gen->name, cc_constant_settings[i]) == 0)
+			return true;
+	return false;
+}
+
 /*
- * Find the keyed settings again if the GUC array or key_settings changed.
- * Returns true if it did (the memo is then invalid).  Can ERROR (out of
- * memory) only while building, leaving the list empty and invalid.
+ * Find the keyed settings again if the GUC array's size or address, or
+ * key_settings, changed.  (A placeholder replaced by an extension's real
+ * definition, in place, is noticed by cc_compute_key().)  Returns true if
+ * it did; the memo is then invalid.  Can ERROR (out of memory) only while
+ * building, leaving the list empty and invalid.
  */
 static bool
 cc_refresh_keyed(void)
@@ -326,20 +360,15 @@ cc_refresh_keyed(void)
 	struct config_generic **vars = get_guc_variables();
 	int			n = GetNumConfigOptions();
 	int			i;
+	int			nconstant = 0;
 
 	if (vars == cc_guc_array && n == cc_guc_count && !cc_key_settings_stale)
-	{
-		/* a placeholder replaced by an extension's real definition */
-		for (i = 0; i < cc_nkeyed; i++)
-			if (vars[cc_keyed[i].index] != cc_keyed[i].gen)
-				break;
-		if (i == cc_nkeyed)
-			return false;
-	}
+		return false;
 
 	cc_guc_array = NULL;
 	cc_guc_count = -1;
 	cc_nkeyed = 0;
+	cc_ncompared = 0;
 	if (cc_keyed != NULL)
 		pfree(cc_keyed);
 	cc_keyed = MemoryContextAllocZero(TopMemoryContext,
@@ -348,16 +377,25 @@ cc_refresh_keyed(void)
 	for (i = 0; i < n; i++)
 	{
 		struct config_generic *gen = vars[i];
+		int			slot;
 
 		/* cannot change while the server, and so the cache, exists */
 		if (gen->context == PGC_POSTMASTER)
 			continue;
 		if (!cc_is_key_setting(gen->name))
 			continue;
-		cc_keyed[cc_nkeyed].gen = gen;
-		cc_keyed[cc_nkeyed].index = i;
-		cc_nkeyed++;
+		/* the compared ones first, the constant ones from the end */
+		if (cc_is_constant_setting(gen))
+			slot = n - 1 - nconstant++;
+		else
+			slot = cc_ncompared++;
+		cc_keyed[slot].gen = gen;
+		cc_keyed[slot].index = i;
 	}
+	/* close the gap between the two groups */
+	memmove(&cc_keyed[cc_ncompared], &cc_keyed[n - nconstant],
+			sizeof(CCKeyedGuc) * nconstant);
+	cc_nkeyed = cc_ncompared + nconstant;
 	cc_guc_array = vars;
 	cc_guc_count = n;
 	return true;
@@ -458,13 +496,31 @@ cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 
 	memo_hit = !cc_refresh_keyed() && cc_memo_valid &&
 		memcmp(&fixed, &cc_memo_fixed, sizeof(fixed)) == 0;
-	for (i = 0; memo_hit && i < cc_nkeyed; i++)
+	for (i = 0; memo_hit && i < cc_ncompared; i++)
+	{
+		/* a placeholder replaced in place by an extension's definition */
+		if (cc_guc_array[cc_keyed[i].index] != cc_keyed[i].gen)
+		{
+			cc_guc_array = NULL;
+			(void) cc_refresh_keyed();
+			memo_hit = false;
+			break;
+		}
 		memo_hit = cc_guc_unchanged(&cc_keyed[i]);
+	}
 
 	if (memo_hit)
 		h = cc_memo_hash;
 	else
 	{
+		/* every pointer must be live before the values are read */
+		for (i = 0; i < cc_nkeyed; i++)
+			if (cc_guc_array[cc_keyed[i].index] != cc_keyed[i].gen)
+			{
+				cc_guc_array = NULL;
+				(void) cc_refresh_keyed();
+				break;
+			}
 		cc_memo_valid = false;
 		if (cc_memo_cxt == NULL)
 			cc_memo_cxt = AllocSetContextCreate(TopMemoryContext,
