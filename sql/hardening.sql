@@ -159,6 +159,22 @@ SELECT probe('SELECT 40 + 2 AS answer');
 CREATE TABLE hard_new (a int);
 SELECT probe('SELECT 40 + 2 AS answer');
 
+-- ... and those that cannot change a result do not: indexes, statistics,
+-- VACUUM, privileges on a table, REINDEX (the table's own readers excepted)
+CREATE TABLE hard_quiet (id int, v text);
+INSERT INTO hard_quiet VALUES (1, 'q');
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
+CREATE INDEX hard_quiet_id ON hard_quiet (id);
+ANALYZE hard_quiet;
+VACUUM hard_quiet;
+GRANT SELECT ON hard_quiet TO PUBLIC;
+REVOKE SELECT ON hard_quiet FROM PUBLIC;
+REINDEX TABLE hard_quiet;
+DROP INDEX hard_quiet_id;
+SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+SELECT probe('SELECT 40 + 2 AS answer');
+
 -- === 4. row-level security anywhere in the fill ===
 CREATE TABLE hard_docs (id int, tenant text, body text);
 INSERT INTO hard_docs VALUES (1, 't1', 'one'), (2, 't2', 'two');
