@@ -2,8 +2,10 @@
 # make bench: the cascade_cache benchmark suite.
 #
 #   bench/run.sh                 every scenario, results in bench/results/
-#   bench/run.sh --smoke         a ~10-second version that only checks the
-#                                scripts still work (run by make test)
+#   bench/run.sh --smoke         a short version that checks the scripts
+#                                still work (run by make test); its chaos
+#                                soak (~30 s) also asserts what the full
+#                                one asserts
 #   bench/run.sh hit herd ...    only the named scenarios
 #
 # Every scenario runs its competitors side by side in one run, against one
@@ -15,17 +17,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . test/lib.sh
 . bench/lib.sh
+. bench/chaos.sh
 
 SMOKE=0
 SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas|chaos) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas|chaos ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large replicas)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large replicas chaos)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}
@@ -58,6 +61,7 @@ fi
 mkdir -p "$RESULTS"
 
 cleanup() {
+	chaos_cleanup || true
 	standbys_stop || true
 	pgpool_stop || true
 	cluster_stop || true
@@ -74,6 +78,7 @@ synchronous_commit = off
 cascade_cache.max_memory = '$MAX_MEMORY'
 cascade_cache.max_entry_size = '2MB'
 cascade_cache.audit_max_rows = 100000
+cascade_cache.trusted_functions = 'bench_slow, chaos_sleep'
 max_prepared_transactions = 0"
 cc_log "loading the demo schema ($USERS users, $((USERS * 10)) posts)"
 bpsql -v users=$USERS < bench/schema.sql
@@ -110,7 +115,8 @@ write_results() {
 		echo
 		printf '%s\n' "$summary"
 	} > "$base.md"
-	if command -v gnuplot >/dev/null && [ -n "${ROWS[$scenario]:-}" ]; then
+	# (a scenario that draws a chart of its own sets RESULTS_CUSTOM_CHART)
+	if [ -z "${RESULTS_CUSTOM_CHART:-}" ] && command -v gnuplot >/dev/null && [ -n "${ROWS[$scenario]:-}" ]; then
 		printf '%s' "${ROWS[$scenario]}" | awk -F'|' 'NF { printf "\"%s/%s\" %s %s\n", $1, $2, $3, $5 }' > "$BENCH_TMP/$scenario.dat"
 		gnuplot <<GP 2>/dev/null || true
 set terminal pngcairo size 1200,700 noenhanced font ",9"
@@ -292,22 +298,30 @@ INSERT INTO herd_times VALUES ('$mode', :t1 - :t0);")
 # ---------------------------------------------------------------------
 # 4. mixed 80/20 reads and mutations, with the stale-read checker
 # ---------------------------------------------------------------------
+# The mixed workload's pgbench scripts (also run by the chaos soak):
+# M_READ, M_CREATE, M_UPDATE, M_DELETE, M_CHECK (the stale-read checker)
+# and M_BUMP (which bumps the versions it checks).
+mixed_scripts() {
+	M_READ=$(script_file m_read "\\set id random_exponential(1, $USERS, 8)
+SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
+	M_CREATE=$(script_file m_create "\\set a random(1, $USERS)
+SELECT create_post(:a, 'bench post', 'written by the mixed benchmark');")
+	M_UPDATE=$(script_file m_update "\\set a random(1, $USERS)
+SELECT update_user(:a, 'renamed at ' || clock_timestamp());")
+	M_DELETE=$(script_file m_delete "\\set p random(1, $((USERS * 10)))
+SELECT delete_post(:p);")
+	M_CHECK=$(script_file m_check "\\set v random(1, 100)
+SELECT check_version(:v);")
+	M_BUMP=$(script_file m_bump "\\set v random(1, 100)
+SELECT bump_version(:v);")
+}
+
 scenario_mixed() {
 	cc_log "scenario mixed: 80% reads, 20% mutations, precise and relation-level invalidation"
 	local read create update delete checker bumper rates r mode before after hits misses stale
 	local same changed precision
-	read=$(script_file m_read "\\set id random_exponential(1, $USERS, 8)
-SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
-	create=$(script_file m_create "\\set a random(1, $USERS)
-SELECT create_post(:a, 'bench post', 'written by the mixed benchmark');")
-	update=$(script_file m_update "\\set a random(1, $USERS)
-SELECT update_user(:a, 'renamed at ' || clock_timestamp());")
-	delete=$(script_file m_delete "\\set p random(1, $((USERS * 10)))
-SELECT delete_post(:p);")
-	checker=$(script_file m_check "\\set v random(1, 100)
-SELECT check_version(:v);")
-	bumper=$(script_file m_bump "\\set v random(1, 100)
-SELECT bump_version(:v);")
+	mixed_scripts
+	read=$M_READ create=$M_CREATE update=$M_UPDATE delete=$M_DELETE checker=$M_CHECK bumper=$M_BUMP
 	bpsql -c "SELECT cascade_cache.cascade_watch('tb_user'), cascade_cache.cascade_watch('tb_post', 'Post'), cascade_cache.cascade_watch('bench_version', 'Version')" >/dev/null
 	if [ $SMOKE = 1 ]; then rates="200 max"; else rates="2000 5000 10000 max"; fi
 	for r in $rates; do
@@ -598,4 +612,9 @@ if [ $SMOKE = 1 ]; then
 else
 	bench/update-readme.sh "$RESULTS" "$DATE"
 	cc_log "results in bench/results/$DATE-*.md, .csv, .png; latest figures in bench/README.md"
+fi
+# a scenario that asserts (chaos) fails the run, smoke or not
+if [ -s "$BENCH_TMP/failed_scenarios" ]; then
+	cc_log "FAILED: $(sort -u "$BENCH_TMP/failed_scenarios" | tr '\n' ' ')(see above)"
+	exit 1
 fi

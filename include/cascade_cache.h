@@ -601,6 +601,7 @@ extern List *cc_keyed_setting_names(void);
 typedef struct CCFill CCFill;
 extern Datum cached_query(PG_FUNCTION_ARGS);
 extern CCBypassReason cc_session_bypass_reason(void);
+extern void cc_check_query_name(const char *name, const char *fn);
 extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 							 CCFill *fill);
 
@@ -690,7 +691,6 @@ extern void cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill);
 /* coalesce.c */
 extern Size cc_coalesce_shmem_size(void);
 extern void cc_coalesce_shmem_init(void);
-extern void cc_coalesce_init(void);
 extern CCFillRole cc_coalesce_begin(const CCKey *key, uint64 *fill_id);
 extern void cc_coalesce_finish(CCFillOutcome outcome);
 extern bool cc_coalesce_leading(void);

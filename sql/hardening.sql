@@ -302,6 +302,11 @@ SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "get?ser", "scope
 SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "*Users", "scope": "PATTERN"}]}') AS users;
 SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "a\\*b", "scope": "PATTERN"}]}') AS escaped;
 SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "a*b", "scope": "PATTERN"}]}') AS star;
+-- '?' is one character, also a multibyte one
+SELECT cached_query('SELECT 1 AS one', '[]', NULL, 'café') IS NOT NULL AS stored;
+SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "caf?", "scope": "PATTERN"}]}') AS one_char;
+-- a query name is never empty (NULL: no name)
+SELECT cached_query('SELECT 1 AS one', '[]', NULL, '');
 
 -- === 7. who may empty the cache ===
 -- an unprivileged role changing its password flushes nothing

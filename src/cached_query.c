@@ -127,11 +127,7 @@ cached_query(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		if (strlen(name) > CC_MAX_NAME_LEN)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cached_query name must be at most %d bytes long",
-							CC_MAX_NAME_LEN)));
+		cc_check_query_name(name, "cached_query");
 	}
 
 	reason = cc_session_bypass_reason();
@@ -154,6 +150,24 @@ cached_query(PG_FUNCTION_ARGS)
 
 	result = cc_miss(text_to_cstring(query), params, &key, name, ttl_us);
 	PG_RETURN_JSONB_P(result);
+}
+
+/*
+ * ERROR unless 'name' is a valid query name for function 'fn': between 1
+ * and CC_MAX_NAME_LEN bytes.  (An empty name could be invalidated by EXACT
+ * but by no PREFIX or PATTERN: unnamed calls pass NULL.)
+ */
+void
+cc_check_query_name(const char *name, const char *fn)
+{
+	size_t		len = strlen(name);
+
+	if (len == 0 || len > CC_MAX_NAME_LEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s name must be between 1 and %d bytes long",
+						fn, CC_MAX_NAME_LEN),
+				 errhint("Pass NULL for a call without a name.")));
 }
 
 /*

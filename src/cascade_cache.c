@@ -331,7 +331,6 @@ _PG_init(void)
 
 	cc_invalidate_init();
 	cc_catalog_init();
-	cc_coalesce_init();
 	cc_cacheability_init();
 	cc_register_worker();
 }

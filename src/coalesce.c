@@ -145,11 +145,22 @@ cc_coalesce_shmem_init(void)
 	}
 }
 
-/* Per-backend set-up: clean up after ourselves on exit.  From _PG_init. */
-void
-cc_coalesce_init(void)
+/*
+ * Clean up after ourselves on exit, once per process.  Registered by the
+ * backend itself, not by _PG_init: a postmaster child forgets the
+ * postmaster's exit callbacks (on_exit_reset()).  Can ERROR (no room for
+ * another callback); called before any slot is taken.
+ */
+static void
+cc_coalesce_register_exit(void)
 {
-	on_shmem_exit(cc_coalesce_exit, (Datum) 0);
+	static bool registered = false;
+
+	if (!registered)
+	{
+		on_shmem_exit(cc_coalesce_exit, (Datum) 0);
+		registered = true;
+	}
 }
 
 static inline LWLock *
@@ -193,6 +204,9 @@ cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
 	 */
 	if (cc_leading)
 		return CC_ROLE_ALONE;
+
+	/* a leader that exits (FATAL, terminated) must release its slot */
+	cc_coalesce_register_exit();
 
 	LWLockAcquire(lock, LW_EXCLUSIVE);
 	slot = hash_search_with_hash_value(cc_inflight, key, hash,

@@ -81,7 +81,10 @@ cache_explain(PG_FUNCTION_ARGS)
 		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"))) :
 		PG_GETARG_JSONB_P(1);
 	if (!PG_ARGISNULL(2))
+	{
 		name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		cc_check_query_name(name, "cache_explain");
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 

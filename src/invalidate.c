@@ -176,7 +176,6 @@ cc_invalidate_init(void)
 	ProcessUtility_hook = cc_ProcessUtility;
 	RegisterXactCallback(cc_xact_callback, NULL);
 	RegisterSubXactCallback(cc_subxact_callback, NULL);
-	on_shmem_exit(cc_shmem_exit, (Datum) 0);
 }
 
 /* ----------------------------------------------------------------
@@ -292,11 +291,23 @@ cc_fence_check(const uint64 *deps, int ndeps, uint64 s0, bool named)
 }
 
 /*
- * Make room in the held list for 'n' more stripes.  Can ERROR.
+ * Make room in the held list for 'n' more stripes, and make sure a backend
+ * that holds marks clears them when it exits.  (The exit callback is
+ * registered by the backend itself: a postmaster child forgets the
+ * callbacks _PG_init registered, on_exit_reset().)  Can ERROR; call it
+ * before marking anything.
  */
 void
 cc_fence_reserve(int n)
 {
+	static bool exit_registered = false;
+
+	if (!exit_registered)
+	{
+		on_shmem_exit(cc_shmem_exit, (Datum) 0);
+		exit_registered = true;
+	}
+
 	if (cc_nheld + n > cc_maxheld)
 	{
 		int			newmax = Max(64, (cc_nheld + n) * 2);
