@@ -594,6 +594,7 @@ extern void cc_compute_key(text *query, Jsonb *params, const char *name,
 extern bool cc_is_key_setting(const char *name);
 extern bool cc_have_key_settings(void);
 extern void cc_key_settings_assign(const char *newval, void *extra);
+extern uint64 cc_key_settings_generation(void);
 extern void cc_key_note_catalog_change(void);
 extern List *cc_keyed_setting_names(void);
 
@@ -614,6 +615,7 @@ extern CCBypassReason cc_check_policies(const Oid *relids, int nrelids);
 extern bool cc_text_names_clock(const char *s);
 extern bool cc_type_reads_clock(Oid typid);
 extern bool cc_type_is_temporary(Oid typid);
+extern bool cc_type_shows_catalog(Oid typid);
 extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);
 extern void cc_cacheability_init(void);
@@ -676,6 +678,7 @@ extern void cc_pending_add_relation(Oid relid);
 /* catalog_inval.c */
 extern void cc_catalog_init(void);
 extern void cc_catalog_note_utility(Node *parsetree);
+extern void cc_catalog_note_vacuum(bool running);
 extern void cc_catalog_note_catalog_write(void);
 extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
 									  int nmsgs, bool *flush_db,

@@ -123,6 +123,60 @@ SET cascade_cache.trusted_functions = 'call_by_name';
 SELECT probe('SELECT call_by_name(f) IS NOT NULL AS t FROM fn_names');
 RESET cascade_cache.trusted_functions;
 
+-- a function is judged whole: the defaults of arguments left out, an
+-- aggregate's support functions and initial state, its own SET search_path
+-- (or the caller's), and one implementation, not every overload of a name
+CREATE FUNCTION def_arg(t timestamptz DEFAULT now()) RETURNS bool
+  LANGUAGE sql IMMUTABLE AS $$ SELECT t > '2000-01-01' $$;
+SELECT probe('SELECT def_arg() AS t');
+SELECT probe('SELECT def_arg(''2020-01-01'') AS t');
+CREATE AGGREGATE agg_init_now(timestamptz) (SFUNC = timestamptz_larger,
+  STYPE = timestamptz, INITCOND = 'now');
+SELECT probe('SELECT agg_init_now(t) > ''2000-01-01'' AS t FROM (VALUES (''2001-01-01''::timestamptz)) v(t)');
+CREATE FUNCTION final_age(timestamptz) RETURNS interval LANGUAGE sql STABLE
+  AS 'SELECT age($1)';
+CREATE AGGREGATE agg_final_age(timestamptz) (SFUNC = timestamptz_larger,
+  STYPE = timestamptz, FINALFUNC = final_age);
+SELECT probe('SELECT agg_final_age(t) > ''0''::interval AS t FROM (VALUES (''2001-01-01''::timestamptz)) v(t)');
+CREATE AGGREGATE agg_fine(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0');
+SELECT probe('SELECT agg_fine(g) AS s FROM generate_series(1, 3) g');
+SELECT probe('SELECT agg_fine(g) AS s FROM generate_series(1, 3) g');
+SELECT probe('SELECT timetz(''12:00''::time) IS NOT NULL AS t');
+SELECT probe('SELECT timezone(''UTC'', ''12:00+02''::timetz) IS NOT NULL AS t');
+SELECT probe('SELECT timetz(''2020-01-01 12:00+00''::timestamptz) AS t');
+SELECT probe('SELECT timezone(''UTC'', ''2020-01-01 12:00+02''::timestamptz) AS t');
+CREATE SCHEMA hard_s;
+CREATE FUNCTION hard_s.stamp() RETURNS timestamptz LANGUAGE sql STABLE AS 'SELECT now()';
+CREATE FUNCTION public.stamp() RETURNS timestamptz LANGUAGE sql IMMUTABLE
+  AS $$ SELECT '2020-01-01 00:00+00'::timestamptz $$;
+CREATE FUNCTION via_own_path() RETURNS timestamptz LANGUAGE sql STABLE
+  SET search_path = hard_s AS 'SELECT stamp()';
+CREATE FUNCTION via_caller_path() RETURNS timestamptz LANGUAGE sql STABLE
+  AS 'SELECT stamp()';
+SELECT probe('SELECT via_own_path() IS NOT NULL AS t');
+SELECT probe('SELECT via_caller_path() AS t');
+SET search_path = hard_s, public, cascade_cache;
+SELECT probe('SELECT via_caller_path() IS NOT NULL AS t');
+SET search_path = public, cascade_cache;
+SELECT probe('SELECT via_caller_path() AS t');
+-- whether current_setting(x) is in the key follows key_settings at once
+CREATE FUNCTION read_timeout() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT current_setting('statement_timeout') $$;
+SET statement_timeout = '5s';
+SELECT probe('SELECT read_timeout() AS s');
+SET cascade_cache.key_settings = 'statement_timeout';
+SELECT probe('SELECT read_timeout() AS s');
+SET statement_timeout = '6s';
+SELECT probe('SELECT read_timeout() AS s');
+SET statement_timeout = '5s';
+SELECT probe('SELECT read_timeout() AS s');
+RESET cascade_cache.key_settings;
+SELECT probe('SELECT read_timeout() AS s');
+RESET statement_timeout;
+-- a setting nobody defined is not in the key: current_setting(x, true) of
+-- it is not cached
+SELECT probe('SELECT current_setting(''hard.undefined'', true) AS s');
+
 -- === 3. catalog changes that change results flush ===
 CREATE TEXT SEARCH CONFIGURATION hard_cfg (COPY = english);
 SELECT probe('SELECT to_tsvector(''hard_cfg'', ''The running dogs'') AS v');
@@ -141,19 +195,38 @@ SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
 SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
 ALTER TYPE hard_pair RENAME ATTRIBUTE a TO x;
 SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
--- a rename seen through reg* output
+-- reg* values show objects by name, and an index's name changes without a
+-- flush: a reg* value shown in the result (or as text) is not cached, one
+-- taken as an OID is, except a constant naming an index
 CREATE TABLE hard_named (id int);
+INSERT INTO hard_named VALUES (1);
+CREATE INDEX hard_named_idx ON hard_named (id);
 SELECT probe('SELECT ''hard_named''::regclass::text AS r');
-SELECT probe('SELECT ''hard_named''::regclass::text AS r');
+SELECT probe('SELECT ''hard_named''::regclass AS r');
+SELECT probe('SELECT format(''%s'', ''hard_named''::regclass) AS r');
+SELECT probe('SELECT ARRAY[''hard_named''::regclass] AS r');
+SELECT probe('SELECT row_to_json(row(''hard_named''::regclass)) AS r');
+SELECT probe('SELECT ''hard_named_idx''::regclass AS r');
+SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
+SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
+SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named_idx''::regclass');
+ALTER INDEX hard_named_idx RENAME TO hard_named_idx2;
 ALTER TABLE hard_named RENAME TO hard_renamed;
-SELECT probe(format('SELECT %s::regclass::text AS r', 'hard_renamed'::regclass::oid));
-ALTER TABLE hard_renamed RENAME TO hard_named2;
-SELECT probe(format('SELECT %s::regclass::text AS r', 'hard_named2'::regclass::oid));
+SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
+SELECT probe('SELECT count(*) AS n FROM hard_renamed WHERE tableoid = ''hard_renamed''::regclass');
 -- an enum label renamed
 CREATE TYPE hard_mood AS ENUM ('sad', 'ok');
 SELECT probe('SELECT ''ok''::hard_mood::text AS m, enum_range(NULL::hard_mood) AS r');
 ALTER TYPE hard_mood RENAME VALUE 'ok' TO 'fine';
 SELECT probe('SELECT enum_range(NULL::hard_mood) AS r');
+-- the database's owner (the member of pg_database_owner) changing flushes
+SELECT current_database() AS db, datdba::regrole AS db_owner
+  FROM pg_database WHERE datname = current_database() \gset
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT 40 + 2 AS answer');
+ALTER DATABASE :"db" OWNER TO hard_app;
+SELECT probe('SELECT 40 + 2 AS answer');
+ALTER DATABASE :"db" OWNER TO :"db_owner";
 -- a new table that could shadow another name flushes
 SELECT probe('SELECT 40 + 2 AS answer');
 CREATE TABLE hard_new (a int);
@@ -323,6 +396,21 @@ ALTER ROLE hard_app BYPASSRLS;
 SELECT probe('SELECT 40 + 2 AS answer');
 ALTER ROLE hard_app NOBYPASSRLS;
 
+-- ... but an attribute changed in the same transaction as a password
+-- flushes
+SELECT probe('SELECT 40 + 2 AS answer');
+BEGIN;
+ALTER ROLE hard_app PASSWORD 'not-a-flush';
+ALTER ROLE hard_app BYPASSRLS;
+COMMIT;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT 40 + 2 AS answer');
+BEGIN;
+ALTER ROLE hard_app NOBYPASSRLS;
+ALTER ROLE hard_app PASSWORD 'not-a-flush';
+COMMIT;
+SELECT probe('SELECT 40 + 2 AS answer');
+
 -- === 8. PostgreSQL's internal rules ===
 -- a cached_query pre-evaluated by the planner inside a fill is a nested
 -- bypass, and leaves no in-flight slot behind
@@ -356,6 +444,22 @@ CREATE OPERATOR pg_temp.=== (LEFTARG = pg_temp.hard_tmp_pair,
                              RIGHTARG = pg_temp.hard_tmp_pair,
                              FUNCTION = pg_temp.hard_eq);
 CREATE CAST (pg_temp.hard_tmp_pair AS text) WITH INOUT;
+CREATE AGGREGATE pg_temp.hard_sum(int) (SFUNC = int4pl, STYPE = int);
+CREATE COLLATION pg_temp.hard_coll (provider = libc, locale = 'C');
+CREATE TEXT SEARCH DICTIONARY pg_temp.hard_tdict (TEMPLATE = simple);
+CREATE TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg
+  ALTER MAPPING FOR asciiword WITH pg_temp.hard_tdict;
+CREATE CONVERSION pg_temp.hard_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE TYPE pg_temp.hard_range AS RANGE (subtype = int4);
+-- renaming them too
+CREATE TEMP TABLE hard_tmp_named (x int);
+ALTER TABLE hard_tmp_named RENAME TO hard_tmp_renamed;
+ALTER TABLE hard_tmp_renamed RENAME COLUMN x TO y;
+CREATE FUNCTION pg_temp.to_rename() RETURNS int LANGUAGE sql AS 'SELECT 1';
+ALTER FUNCTION pg_temp.to_rename() RENAME TO renamed;
+CREATE TYPE pg_temp.type_to_rename AS (a int);
+ALTER TYPE pg_temp.type_to_rename RENAME TO type_renamed;
 -- creating them flushed nothing
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
 -- and nothing that uses them is cached
@@ -366,6 +470,7 @@ SELECT probe('SELECT count(*) FROM hard_tmp_v');
 SELECT probe('SELECT ''a''::pg_temp.hard_tmp_enum AS e');
 SELECT probe('SELECT ROW(1)::pg_temp.hard_tmp_pair OPERATOR(pg_temp.===) ROW(1)::pg_temp.hard_tmp_pair AS eq');
 SELECT probe('SELECT 5::pg_temp.hard_tmp_dom AS d');
+SELECT probe('SELECT pg_temp.hard_sum(g) AS s FROM generate_series(1, 3) g');
 -- this session's keys are its own now; dropping the objects flushes nothing
 SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
 DROP CAST (pg_temp.hard_tmp_pair AS text);

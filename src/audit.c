@@ -154,7 +154,8 @@ cc_audit_pre_commit(uint64 removed, int64 duration_us)
 		cc_audit_status = CC_AUDIT_SUCCESS;
 	cc_audit_removed = removed;
 
-	if (!cc_audit_enabled)
+	/* a hot standby cannot write the audit table */
+	if (!cc_audit_enabled || RecoveryInProgress())
 		return;
 
 	memset(&row, 0, sizeof(row));
@@ -167,8 +168,7 @@ cc_audit_pre_commit(uint64 removed, int64 duration_us)
 	row.status = cc_status_names[cc_audit_status];
 	row.error = info.error;
 	row.payload = cc_audit_payload(&info, &row.payload_truncated);
-	row.mutation_id = info.mutation_id ? info.mutation_id :
-		psprintf("%u", GetTopTransactionId());
+	row.mutation_id = info.mutation_id;	/* NULL: the transaction id */
 	row.entities = info.entities;
 	row.names = info.names;
 	row.missing = info.missing;
@@ -309,7 +309,7 @@ cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 
 	memset(&row, 0, sizeof(row));
-	row.mutation_id = psprintf("%u", GetTopTransactionId());
+	row.mutation_id = NULL;		/* the transaction id */
 	row.source = "manual";
 	row.status = "success";
 	row.payload = JsonbValueToJsonb(res);
@@ -429,6 +429,18 @@ cc_audit_lock(Oid relid, LOCKMODE mode)
 				 errmsg("relation \"%s\" is locked", get_rel_name(relid))));
 }
 
+/* Lock every index of 'rel' in 'mode', at once or not at all (ERROR). */
+static void
+cc_audit_lock_indexes(Relation rel, LOCKMODE mode)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+		cc_audit_lock(lfirst_oid(lc), mode);
+	list_free(indexes);
+}
+
 /*
  * Insert one row (a CCAuditRow *), directly into the heap and its indexes:
  * no SPI, no planner, no permission checks (the row is written on the
@@ -462,18 +474,35 @@ cc_audit_insert(void *arg)
 	if (!OidIsValid(relid) || !OidIsValid(seqid))
 		return;
 
-	/* never wait: a table locked by hand costs the row, not the commit */
+	/*
+	 * Never wait: a table, index or sequence locked by hand costs the row,
+	 * not the commit.  So every relation the insert will lock is locked
+	 * here first, conditionally: the sequence, the table, its indexes, and
+	 * its TOAST table and that one's indexes.
+	 */
 	cc_audit_lock(seqid, RowExclusiveLock);
 	cc_audit_lock(relid, RowExclusiveLock);
-
-	appname = GetConfigOption("application_name", true, false);
-	row->id = nextval_internal(seqid, false);
-
 	rel = table_open(relid, NoLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
+	cc_audit_lock_indexes(rel, RowExclusiveLock);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast;
+
+		cc_audit_lock(rel->rd_rel->reltoastrelid, RowExclusiveLock);
+		toast = table_open(rel->rd_rel->reltoastrelid, NoLock);
+		cc_audit_lock_indexes(toast, RowExclusiveLock);
+		table_close(toast, NoLock);
+	}
+
+	/* in recovery or a parallel worker this ERRORs, costing the row */
+	if (row->mutation_id == NULL)
+		row->mutation_id = psprintf("%u", GetTopTransactionId());
+	appname = GetConfigOption("application_name", true, false);
+	row->id = nextval_internal(seqid, false);
 	desc = RelationGetDescr(rel);
 	values = palloc0(sizeof(Datum) * desc->natts);
 	nulls = palloc(sizeof(bool) * desc->natts);
@@ -634,8 +663,12 @@ cc_audit_trim(void *arg)
 	indexes = RelationGetIndexList(rel);
 	foreach(lc, indexes)
 	{
-		Relation	candidate = index_open(lfirst_oid(lc), AccessShareLock);
-		Form_pg_index form = candidate->rd_index;
+		Relation	candidate;
+		Form_pg_index form;
+
+		cc_audit_lock(lfirst_oid(lc), AccessShareLock);
+		candidate = index_open(lfirst_oid(lc), NoLock);
+		form = candidate->rd_index;
 
 		if (candidate->rd_rel->relam == BTREE_AM_OID &&
 			form->indnkeyatts == 1 && form->indisvalid &&
@@ -649,7 +682,7 @@ cc_audit_trim(void *arg)
 			index = candidate;
 			break;
 		}
-		index_close(candidate, AccessShareLock);
+		index_close(candidate, NoLock);
 	}
 	if (index == NULL)
 		ereport(ERROR,
@@ -673,7 +706,7 @@ cc_audit_trim(void *arg)
 	}
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
-	index_close(index, AccessShareLock);
+	index_close(index, NoLock);
 	table_close(rel, NoLock);
 }
 

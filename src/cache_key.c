@@ -140,7 +140,15 @@ static const char *const cc_constant_settings[] = {
 
 /* cascade_cache.key_settings, parsed; reparsed after every assignment */
 static List *cc_key_settings_list = NIL;
-static bool cc_key_settings_stale = true;
+
+/*
+ * Generations of cascade_cache.key_settings: the assign hook advances
+ * cc_key_settings_gen; the parsed list and the keyed settings each record
+ * the generation they were built from.
+ */
+static uint64 cc_key_settings_gen = 1;
+static uint64 cc_key_settings_parsed = 0;
+static uint64 cc_keyed_gen = 0;
 
 /*
  * Catalog changes this session made while it had a temporary schema
@@ -189,7 +197,17 @@ cc_string_equal(const char *a, const char *b)
 void
 cc_key_settings_assign(const char *newval, void *extra)
 {
-	cc_key_settings_stale = true;
+	cc_key_settings_gen++;
+}
+
+/*
+ * A number that changes whenever cascade_cache.key_settings is assigned
+ * (so whether a setting is in the key may have changed).
+ */
+uint64
+cc_key_settings_generation(void)
+{
+	return cc_key_settings_gen;
 }
 
 /*
@@ -199,7 +217,7 @@ cc_key_settings_assign(const char *newval, void *extra)
 static List *
 cc_get_key_settings(void)
 {
-	if (cc_key_settings_stale)
+	if (cc_key_settings_parsed != cc_key_settings_gen)
 	{
 		MemoryContext oldcxt;
 		char	   *raw;
@@ -221,7 +239,7 @@ cc_get_key_settings(void)
 		list_free(names);
 		pfree(raw);
 		MemoryContextSwitchTo(oldcxt);
-		cc_key_settings_stale = false;
+		cc_key_settings_parsed = cc_key_settings_gen;
 	}
 	return cc_key_settings_list;
 }
@@ -362,7 +380,8 @@ cc_refresh_keyed(void)
 	int			i;
 	int			nconstant = 0;
 
-	if (vars == cc_guc_array && n == cc_guc_count && !cc_key_settings_stale)
+	if (vars == cc_guc_array && n == cc_guc_count &&
+		cc_keyed_gen == cc_key_settings_gen)
 		return false;
 
 	cc_guc_array = NULL;
@@ -371,6 +390,8 @@ cc_refresh_keyed(void)
 	cc_ncompared = 0;
 	if (cc_keyed != NULL)
 		pfree(cc_keyed);
+	cc_keyed = NULL;
+	cc_keyed_gen = cc_key_settings_gen;
 	cc_keyed = MemoryContextAllocZero(TopMemoryContext,
 									  sizeof(CCKeyedGuc) * Max(n, 1));
 	(void) cc_get_key_settings();
@@ -424,42 +445,100 @@ cc_guc_unchanged(const CCKeyedGuc *k)
 }
 
 /*
- * Hash a keyed setting's name and current value, and copy the value into
- * the memo.  Can ERROR (out of memory copying a string); the caller has
- * invalidated the memo first.
+ * Does a setting an extension defined (not a placeholder) hold its boot
+ * value?  Such a setting is left out of the hash, so that a session that
+ * has loaded plpgsql (defining plpgsql.*) shares keys with one that has
+ * not.  What a query sees of a setting that is not defined at all, it sees
+ * only through current_setting(), and cc_check_query() does not cache
+ * that.  Placeholders (SET of a name nobody defined) are always hashed.
+ */
+static bool
+cc_guc_at_boot(struct config_generic *gen)
+{
+	if (gen->flags & GUC_CUSTOM_PLACEHOLDER)
+		return false;
+	switch (gen->vartype)
+	{
+		case PGC_BOOL:
+			{
+				struct config_bool *conf = (struct config_bool *) gen;
+
+				return *conf->variable == conf->boot_val;
+			}
+		case PGC_INT:
+			{
+				struct config_int *conf = (struct config_int *) gen;
+
+				return *conf->variable == conf->boot_val;
+			}
+		case PGC_REAL:
+			{
+				struct config_real *conf = (struct config_real *) gen;
+
+				return memcmp(conf->variable, &conf->boot_val,
+							  sizeof(double)) == 0;
+			}
+		case PGC_STRING:
+			{
+				struct config_string *conf = (struct config_string *) gen;
+
+				return cc_string_equal(*conf->variable, conf->boot_val);
+			}
+		case PGC_ENUM:
+			{
+				struct config_enum *conf = (struct config_enum *) gen;
+
+				return *conf->variable == conf->boot_val;
+			}
+	}
+	return false;
+}
+
+/*
+ * Copy a keyed setting's current value into the memo, and hash its name
+ * and value unless it holds its boot value (cc_guc_at_boot()).  Can ERROR
+ * (out of memory copying a string); the caller has invalidated the memo
+ * first.
  */
 static void
 cc_hash_guc(CCKeyHasher *h, CCKeyedGuc *k)
 {
 	struct config_generic *gen = k->gen;
+	bool		hashed = !cc_guc_at_boot(gen);
 
-	cc_hash_string(h, gen->name);
+	if (hashed)
+		cc_hash_string(h, gen->name);
 	switch (gen->vartype)
 	{
 		case PGC_BOOL:
 			k->memo.b = *((struct config_bool *) gen)->variable;
-			cc_hash_bytes(h, &k->memo.b, sizeof(bool));
+			if (hashed)
+				cc_hash_bytes(h, &k->memo.b, sizeof(bool));
 			break;
 		case PGC_INT:
 			k->memo.i = *((struct config_int *) gen)->variable;
-			cc_hash_bytes(h, &k->memo.i, sizeof(int));
+			if (hashed)
+				cc_hash_bytes(h, &k->memo.i, sizeof(int));
 			break;
 		case PGC_REAL:
 			memcpy(&k->memo.r, ((struct config_real *) gen)->variable,
 				   sizeof(double));
-			cc_hash_bytes(h, &k->memo.r, sizeof(double));
+			if (hashed)
+				cc_hash_bytes(h, &k->memo.r, sizeof(double));
 			break;
 		case PGC_STRING:
 			{
 				const char *value = *((struct config_string *) gen)->variable;
 
 				k->memo.s = value ? MemoryContextStrdup(cc_memo_cxt, value) : NULL;
-				cc_hash_string(h, value);
+				if (hashed)
+					cc_hash_string(h, value);
 				break;
 			}
 		case PGC_ENUM:
 			k->memo.i = *((struct config_enum *) gen)->variable;
-			cc_hash_bytes(h, &k->memo.i, sizeof(int));
+			if (hashed)
+				cc_hash_bytes(h, &k->memo.i, sizeof(int));
 			break;
 	}
 }

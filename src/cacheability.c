@@ -20,9 +20,13 @@
  *	  parse tree and matched to the constants by their location); and any
  *	  conversion of text to such a type at run time (a cast from text,
  *	  record, array or range input, json(b)_populate_record and friends);
- *	- every function and operator, through cc_function_verdict();
+ *	- every function and operator, through cc_function_verdict(), and the
+ *	  defaults of the arguments a call leaves out;
  *	- functions, operators and types of a temporary schema;
- *	- current_setting() of a setting that is not part of the key.
+ *	- values of the reg* types, unless their parent takes them as OIDs
+ *	  (cc_consume()): their text shows names that can change unflushed;
+ *	- current_setting() of a setting that is not part of the key, or is
+ *	  not defined.
  * cc_check_relation() classifies each relation any plan of the fill opens,
  * including plans run inside functions.  cc_check_policies() walks, when
  * the result is about to be stored, the row-level security policies of
@@ -36,21 +40,29 @@
  *	- VOLATILE: never cached;
  *	- in a temporary schema: never cached (another session's pg_temp.f is
  *	  another function);
- *	- built in (pg_catalog): IMMUTABLE ones, and the STABLE ones on
- *	  cc_stable_builtins, known to depend only on their arguments, the data
- *	  and keyed settings; every other STABLE built-in reads the clock, the
- *	  session or the catalogs in ways no invalidation covers;
- *	- listed in cascade_cache.trusted_functions: trusted;
- *	- LANGUAGE sql: the body is parsed, analyzed and checked like a query,
- *	  recursively (its verdict is the worst of what it calls);
+ *	- aggregates (CREATE AGGREGATE calls them IMMUTABLE): the worst of
+ *	  their support functions, and the clock if an initial state names it;
+ *	- not built in, listed in cascade_cache.trusted_functions: trusted;
+ *	- LANGUAGE sql, built in or not: the body is parsed, analyzed and
+ *	  checked like a query, recursively (its verdict is the worst of what
+ *	  it calls), with the function's own SET options applied; a body
+ *	  resolved with the caller's search_path is judged again when that
+ *	  changes;
  *	- IMMUTABLE in another language: trusted, as PostgreSQL trusts it;
+ *	- STABLE built in (C or internal): by its implementation (prosrc, so
+ *	  that overloads are told apart), cacheable if on cc_stable_builtins,
+ *	  known to depend only on its arguments, the data and keyed settings;
+ *	  every other one reads the clock, the session or the catalogs in ways
+ *	  no invalidation covers;
  *	- STABLE in another language: untrusted, since its body cannot be
  *	  inspected and STABLE allows reading the clock.
  *
  * Verdicts on functions and types are cached per backend and forgotten
- * whenever pg_proc or pg_type changes (or trusted_functions does); which
+ * whenever pg_proc or pg_type changes (or trusted_functions, or
+ * key_settings, which decides what current_setting() may read); which
  * relations are subscription targets, whenever pg_subscription_rel
- * changes.
+ * changes.  A verdict that depends on the moment (made outside a
+ * transaction, in parallel mode, or too deep) is not kept.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -65,6 +77,7 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
@@ -73,6 +86,7 @@
 #include "catalog/pg_subscription_rel.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/functions.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -83,8 +97,10 @@
 #include "rewrite/rewriteHandler.h"
 #include "rewrite/rowsecurity.h"
 #include "tcop/tcopprot.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -113,13 +129,28 @@ typedef struct CCFuncEntry
 {
 	Oid			funcid;			/* hash key */
 	CCFuncVerdict verdict;
+	CCFuncVerdict defaults_verdict; /* of its argument defaults */
+	int16		nargs;			/* pronargs */
 	bool		builtin;		/* in pg_catalog */
 	bool		in_progress;	/* being computed (a cycle) */
+	bool		path_dependent; /* a SQL body resolved with the caller's
+								 * search_path: valid for path_hash only */
+	uint64		path_hash;
 } CCFuncEntry;
+
+/* What computing a verdict found out besides the verdict */
+typedef struct CCVerdictInfo
+{
+	bool		cacheable;		/* false: depends on the moment (parallel
+								 * mode, nesting): do not keep it */
+	bool		path_dependent;
+} CCVerdictInfo;
 
 /* What is known of a type */
 #define CC_TYPE_READS_CLOCK		0x01	/* its input accepts 'now' & co */
 #define CC_TYPE_TEMPORARY		0x02	/* lives in a temporary schema */
+#define CC_TYPE_CATALOG			0x04	/* a value shows a catalog object by
+										 * name (the reg* types) */
 
 typedef struct CCTypeEntry
 {
@@ -129,6 +160,9 @@ typedef struct CCTypeEntry
 
 static HTAB *cc_func_verdicts = NULL;
 static HTAB *cc_type_verdicts = NULL;
+
+/* cascade_cache.key_settings' generation the verdicts were made under */
+static uint64 cc_verdicts_key_generation = 0;
 
 /* Nesting of SQL function bodies being analyzed; deeper is untrusted */
 #define CC_MAX_BODY_DEPTH		8
@@ -155,75 +189,84 @@ static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
 
 /*
- * STABLE built-ins (pg_catalog) whose result depends only on their
- * arguments, table data, keyed settings (TimeZone, DateStyle, lc_*,
- * default_text_search_config, ...) and catalog objects whose changes flush
- * the cache.  Sorted, for bsearch().  Every other STABLE built-in is a
- * bypass: see cc_stable_builtin_verdict().
+ * STABLE built-ins (pg_catalog, C or internal) whose result depends only
+ * on their arguments, table data, keyed settings (TimeZone, DateStyle,
+ * lc_*, default_text_search_config, ...) and catalog objects whose changes
+ * flush the cache, by the name of their implementation (pg_proc.prosrc):
+ * one SQL name can cover overloads with different behaviour (timetz(time)
+ * reads the current date, timetz(timestamptz) does not).  Sorted, for
+ * bsearch().  Built-ins written in SQL are judged by their bodies, and
+ * every other STABLE built-in is a bypass: see cc_compute_verdict().  The
+ * output functions of the reg* types are not here: a value that shows a
+ * catalog object by name is not cached (cc_type_flags()).
  */
 static const char *const cc_stable_builtins[] = {
-	"aclitemin", "aclitemout", "anyarray_out", "anyarray_recv",
-	"anyarray_send", "anycompatiblearray_out", "anycompatiblearray_recv",
+	"PG_char_to_encoding", "PG_encoding_to_char", "aclitemin", "aclitemout",
+	"anyarray_out", "anyarray_recv", "anyarray_send",
+	"anycompatiblearray_out", "anycompatiblearray_recv",
 	"anycompatiblearray_send", "anycompatiblemultirange_out",
 	"anycompatiblerange_out", "anyenum_out", "anymultirange_out",
-	"anyrange_out", "anytextcat", "array_out", "array_recv", "array_send",
-	"array_to_json", "array_to_string", "bpcharrecv", "bpcharsend",
-	"brin_bloom_summary_recv", "brin_bloom_summary_send",
-	"brin_minmax_multi_summary_recv", "brin_minmax_multi_summary_send",
-	"cash_in", "cash_out", "concat", "concat_ws", "convert", "convert_from",
-	"convert_to", "cstring_recv", "cstring_send", "current_database",
-	"current_schema", "current_schemas", "current_user", "date",
-	"date_cmp_timestamptz", "date_eq_timestamptz", "date_ge_timestamptz",
-	"date_gt_timestamptz", "date_le_timestamptz", "date_lt_timestamptz",
-	"date_ne_timestamptz", "date_out", "date_part", "date_trunc",
-	"domain_recv", "enum_first", "enum_in", "enum_last", "enum_out",
-	"enum_range", "enum_recv", "enum_send", "extract", "format",
-	"generate_series", "get_current_ts_config", "getdatabaseencoding",
-	"getpgusername", "in_range", "interval_in", "interval_out",
-	"interval_pl_timestamptz", "json_agg", "json_agg_transfn",
-	"json_build_array", "json_build_object", "json_object_agg",
-	"json_object_agg_transfn", "json_to_tsvector", "jsonb_agg",
-	"jsonb_agg_finalfn", "jsonb_agg_transfn", "jsonb_build_array",
-	"jsonb_build_object", "jsonb_object_agg_finalfn",
-	"jsonb_object_agg_transfn", "jsonb_path_exists_tz",
-	"jsonb_path_match_tz", "jsonb_path_query_array_tz",
-	"jsonb_path_query_first_tz", "jsonb_path_query_tz", "jsonb_to_tsvector",
-	"length", "make_timestamptz", "money", "multirange_out",
-	"multirange_recv", "multirange_send", "namerecv", "namesend", "numeric",
-	"overlaps", "pg_char_to_encoding", "pg_collation_for",
-	"pg_dependencies_recv", "pg_dependencies_send", "pg_encoding_to_char",
-	"pg_get_keywords", "pg_mcv_list_recv", "pg_mcv_list_send",
-	"pg_ndistinct_recv", "pg_ndistinct_send", "pg_node_tree_recv",
-	"pg_node_tree_send", "pg_options_to_table", "pg_typeof",
-	"phraseto_tsquery", "plainto_tsquery", "quote_literal",
-	"quote_nullable", "range_out", "range_recv", "range_send", "record_out",
-	"record_recv", "record_send", "regclassout", "regcollationout",
-	"regconfigout", "regdictionaryout", "regnamespaceout",
-	"regoperatorout", "regoperout", "regprocedureout", "regprocout",
-	"regroleout", "regtypeout", "row_to_json", "session_user",
-	"textanycat", "textrecv", "textsend", "time", "timestamp",
+	"anyrange_out", "array_out", "array_recv", "array_send", "array_to_json",
+	"array_to_json_pretty", "array_to_text", "array_to_text_null",
+	"bpcharrecv", "bpcharsend", "brin_bloom_summary_recv",
+	"brin_bloom_summary_send", "brin_minmax_multi_summary_recv",
+	"brin_minmax_multi_summary_send", "cash_in", "cash_numeric", "cash_out",
+	"cstring_recv", "cstring_send", "current_database", "current_schema",
+	"current_schemas", "current_user", "date_cmp_timestamptz",
+	"date_eq_timestamptz", "date_ge_timestamptz", "date_gt_timestamptz",
+	"date_le_timestamptz", "date_lt_timestamptz", "date_ne_timestamptz",
+	"date_out", "date_timestamptz", "domain_recv", "enum_first", "enum_in",
+	"enum_last", "enum_out", "enum_range_all", "enum_range_bounds",
+	"enum_recv", "enum_send", "extract_timestamptz", "float4_to_char",
+	"float8_to_char", "generate_series_timestamptz", "get_current_ts_config",
+	"getdatabaseencoding", "in_range_timestamptz_interval", "int4_cash",
+	"int4_to_char", "int8_cash", "int8_to_char", "interval_in",
+	"interval_out", "interval_to_char", "json_agg_transfn",
+	"json_build_array", "json_build_array_noargs", "json_build_object",
+	"json_build_object_noargs", "json_object_agg_transfn",
+	"json_string_to_tsvector", "json_to_tsvector", "jsonb_agg_finalfn",
+	"jsonb_agg_transfn", "jsonb_build_array", "jsonb_build_array_noargs",
+	"jsonb_build_object", "jsonb_build_object_noargs",
+	"jsonb_object_agg_finalfn", "jsonb_object_agg_transfn",
+	"jsonb_string_to_tsvector", "jsonb_to_tsvector", "length_in_encoding",
+	"make_timestamptz", "make_timestamptz_at_timezone", "multirange_out",
+	"multirange_recv", "multirange_send", "namerecv", "namesend",
+	"numeric_cash", "numeric_to_char", "numeric_to_number",
+	"pg_collation_for", "pg_convert", "pg_convert_from", "pg_convert_to",
+	"pg_dependencies_recv", "pg_dependencies_send", "pg_get_keywords",
+	"pg_mcv_list_recv", "pg_mcv_list_send", "pg_ndistinct_recv",
+	"pg_ndistinct_send", "pg_node_tree_recv", "pg_node_tree_send",
+	"pg_options_to_table", "pg_typeof", "pgsql_version", "phraseto_tsquery",
+	"plainto_tsquery", "range_out", "range_recv", "range_send", "record_out",
+	"record_recv", "record_send", "row_to_json", "row_to_json_pretty",
+	"session_user", "text_concat", "text_concat_ws", "text_format",
+	"text_format_nv", "textrecv", "textsend", "texttoxml",
 	"timestamp_cmp_timestamptz", "timestamp_eq_timestamptz",
 	"timestamp_ge_timestamptz", "timestamp_gt_timestamptz",
 	"timestamp_le_timestamptz", "timestamp_lt_timestamptz",
-	"timestamp_ne_timestamptz", "timestamp_out", "timestamptz",
-	"timestamptz_cmp_date", "timestamptz_cmp_timestamp",
-	"timestamptz_eq_date", "timestamptz_eq_timestamp",
-	"timestamptz_ge_date", "timestamptz_ge_timestamp",
-	"timestamptz_gt_date", "timestamptz_gt_timestamp",
-	"timestamptz_le_date", "timestamptz_le_timestamp",
-	"timestamptz_lt_date", "timestamptz_lt_timestamp",
-	"timestamptz_mi_interval", "timestamptz_ne_date",
-	"timestamptz_ne_timestamp", "timestamptz_out", "timestamptz_pl_interval",
-	"timetz", "timezone", "to_char", "to_date", "to_json", "to_jsonb",
-	"to_number", "to_timestamp", "to_tsquery", "to_tsvector", "ts_headline",
-	"ts_match_tq", "ts_match_tt", "version", "websearch_to_tsquery", "xml",
-	"xml_in", "xml_is_well_formed", "xml_recv", "xml_send"
+	"timestamp_ne_timestamptz", "timestamp_out", "timestamp_timestamptz",
+	"timestamp_to_char", "timestamptz_cmp_date", "timestamptz_cmp_timestamp",
+	"timestamptz_date", "timestamptz_eq_date", "timestamptz_eq_timestamp",
+	"timestamptz_ge_date", "timestamptz_ge_timestamp", "timestamptz_gt_date",
+	"timestamptz_gt_timestamp", "timestamptz_le_date",
+	"timestamptz_le_timestamp", "timestamptz_lt_date",
+	"timestamptz_lt_timestamp", "timestamptz_mi_interval",
+	"timestamptz_ne_date", "timestamptz_ne_timestamp", "timestamptz_out",
+	"timestamptz_part", "timestamptz_pl_interval", "timestamptz_time",
+	"timestamptz_timestamp", "timestamptz_timetz", "timestamptz_to_char",
+	"timestamptz_trunc", "timestamptz_trunc_zone", "to_date", "to_json",
+	"to_jsonb", "to_timestamp", "to_tsquery", "to_tsvector", "ts_headline",
+	"ts_headline_json", "ts_headline_json_opt", "ts_headline_jsonb",
+	"ts_headline_jsonb_opt", "ts_headline_opt", "ts_match_tq", "ts_match_tt",
+	"websearch_to_tsquery", "xml_in", "xml_is_well_formed", "xml_recv",
+	"xml_send"
 };
 
 /*
  * STABLE built-ins that convert text into values of their result type,
  * calling its input functions: cacheable when that type cannot hold a
- * value that names the current time (cc_type_reads_clock).  Sorted.
+ * value that names the current time (cc_type_reads_clock).  By prosrc;
+ * sorted.
  */
 static const char *const cc_input_builtins[] = {
 	"anycompatiblemultirange_in", "anycompatiblerange_in",
@@ -234,10 +277,16 @@ static const char *const cc_input_builtins[] = {
 	"record_in"
 };
 
-/* STABLE built-ins that read the clock.  Sorted. */
+/*
+ * STABLE built-ins that read the clock (the transaction's start, or the
+ * current date to resolve a time zone's offset).  By prosrc; sorted.
+ */
 static const char *const cc_clock_builtins[] = {
-	"age", "date_in", "now", "statement_timestamp", "time_in",
-	"timestamp_in", "timestamptz_in", "timetz_in", "transaction_timestamp"
+	"date_in", "jsonb_path_exists_tz", "jsonb_path_match_tz",
+	"jsonb_path_query_array_tz", "jsonb_path_query_first_tz",
+	"jsonb_path_query_tz", "now", "statement_timestamp", "time_in",
+	"time_timetz", "timestamp_in", "timestamptz_in", "timetz_in",
+	"timetz_zone"
 };
 
 /*
@@ -261,6 +310,8 @@ typedef struct CCQueryCheck
 	List	   *clock_literals; /* locations of literals naming the clock */
 	List	   *rtfunc_coltypes;	/* column types of the FROM function
 									 * being walked, or NIL */
+	List	   *consumed;		/* reg* values their parent takes as an
+								 * OID, not shown as text (cc_consume()) */
 } CCQueryCheck;
 
 static bool cc_query_walker(Node *node, CCQueryCheck *ctx);
@@ -268,9 +319,15 @@ static bool cc_raw_clock_walker(Node *node, CCQueryCheck *ctx);
 static bool cc_function_checker(Oid funcid, void *context);
 static CCFuncVerdict cc_function_verdict(Oid funcid);
 static CCFuncEntry *cc_function_entry(Oid funcid);
-static CCFuncVerdict cc_compute_verdict(Oid funcid, bool *builtin);
+static CCFuncVerdict cc_compute_verdict(Oid funcid, CCFuncEntry *entry,
+										CCVerdictInfo *info);
 static CCBypassReason cc_reached_reason(Oid funcid);
-static CCFuncVerdict cc_sql_body_verdict(HeapTuple proctup);
+static CCFuncVerdict cc_sql_body_verdict(HeapTuple proctup,
+										 CCVerdictInfo *info);
+static CCFuncVerdict cc_aggregate_verdict(Oid funcid);
+static CCFuncVerdict cc_defaults_verdict(HeapTuple proctup);
+static CCFuncVerdict cc_reason_verdict(CCBypassReason reason);
+static uint64 cc_search_path_hash(void);
 static CCBypassReason cc_verdict_reason(CCFuncVerdict verdict);
 static int	cc_type_flags(Oid typid, int depth);
 static bool cc_operator_is_temporary(Oid opno);
@@ -455,6 +512,76 @@ cc_const_names_clock(Const *con, CCQueryCheck *ctx)
 	return false;
 }
 
+/*
+ * Values of the reg* types show a catalog object by name when converted to
+ * text, and that name can change without a flush (an index's) or depend on
+ * the session.  A value that its parent takes as an OID is harmless: an
+ * argument of a function declared with that very type (to_tsvector's
+ * regconfig), or a value relabeled to oid.  Note such arguments of 'node'
+ * in ctx->consumed, so that the type check of the walker lets them pass.
+ * A regclass constant naming an index or a TOAST table is never harmless:
+ * those names can be reused without a flush.  Can ERROR (catalog access).
+ */
+static void
+cc_consume(Node *node, CCQueryCheck *ctx)
+{
+	List	   *args = NIL;
+	Oid			funcid = InvalidOid;
+	Oid		   *argtypes = NULL;
+	int			nargs = 0;
+	ListCell   *lc;
+	int			i = 0;
+
+	switch (nodeTag(node))
+	{
+		case T_FuncExpr:
+			funcid = ((FuncExpr *) node)->funcid;
+			args = ((FuncExpr *) node)->args;
+			break;
+		case T_OpExpr:
+			funcid = ((OpExpr *) node)->opfuncid;
+			args = ((OpExpr *) node)->args;
+			break;
+		case T_RelabelType:
+			{
+				RelabelType *relabel = (RelabelType *) node;
+
+				if (!cc_type_shows_catalog(relabel->resulttype))
+					args = list_make1(relabel->arg);
+				break;
+			}
+		default:
+			return;
+	}
+	if (OidIsValid(funcid))
+		(void) get_func_signature(funcid, &argtypes, &nargs);
+
+	foreach(lc, args)
+	{
+		Node	   *arg = (Node *) lfirst(lc);
+		Oid			type = exprType(arg);
+
+		if (argtypes != NULL && (i >= nargs || argtypes[i] != type))
+			type = InvalidOid;	/* "any", polymorphic, variadic: shown */
+		i++;
+		if (!OidIsValid(type) || !cc_type_shows_catalog(type))
+			continue;
+		if (IsA(arg, Const) && type == REGCLASSOID &&
+			!((Const *) arg)->constisnull)
+		{
+			char		relkind = get_rel_relkind(DatumGetObjectId(((Const *) arg)->constvalue));
+
+			if (relkind == RELKIND_INDEX ||
+				relkind == RELKIND_PARTITIONED_INDEX ||
+				relkind == RELKIND_TOASTVALUE || relkind == '\0')
+				continue;
+		}
+		ctx->consumed = lappend(ctx->consumed, arg);
+	}
+	if (argtypes != NULL)
+		pfree(argtypes);
+}
+
 static bool
 cc_fail(CCQueryCheck *ctx, CCBypassReason reason)
 {
@@ -497,6 +624,10 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		}
 		return query_tree_walker(query, cc_query_walker, (void *) ctx, 0);
 	}
+
+	/* reg* arguments taken as OIDs */
+	if (IsA(node, FuncExpr) || IsA(node, OpExpr) || IsA(node, RelabelType))
+		cc_consume(node, ctx);
 
 	switch (nodeTag(node))
 	{
@@ -581,11 +712,32 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				{
 					Node	   *arg = (Node *) linitial(fexpr->args);
 
-					if (IsA(arg, Const) && !((Const *) arg)->constisnull &&
-						cc_is_key_setting(TextDatumGetCString(((Const *) arg)->constvalue)))
-						return expression_tree_walker(node, cc_query_walker,
-													  (void *) ctx);
+					/*
+					 * ... and defined: a setting that is not defined is not
+					 * in the key (cc_guc_at_boot() in cache_key.c).
+					 */
+					if (IsA(arg, Const) && !((Const *) arg)->constisnull)
+					{
+						char	   *name = TextDatumGetCString(((Const *) arg)->constvalue);
+
+						if (cc_is_key_setting(name) &&
+							GetConfigOption(name, true, false) != NULL)
+							return expression_tree_walker(node, cc_query_walker,
+														  (void *) ctx);
+					}
 					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+				}
+
+				/*
+				 * Arguments left out take the function's defaults, which
+				 * the planner inserts only after this check.
+				 */
+				{
+					CCFuncEntry *fe = cc_function_entry(fexpr->funcid);
+
+					if (list_length(fexpr->args) < fe->nargs &&
+						fe->defaults_verdict != CC_FUNC_OK)
+						return cc_fail(ctx, cc_verdict_reason(fe->defaults_verdict));
 				}
 
 				/* text input into a known type: judge the type */
@@ -647,8 +799,16 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		case T_ConvertRowtypeExpr:
 		case T_CoerceToDomain:
 		case T_ArrayExpr:
-			if (cc_type_is_temporary(exprType(node)))
-				return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+			{
+				Oid			type = exprType(node);
+
+				/* a value that shows a catalog object by name */
+				if (cc_type_shows_catalog(type) &&
+					!list_member_ptr(ctx->consumed, node))
+					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+				if (cc_type_is_temporary(type))
+					return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+			}
 			break;
 		default:
 			break;
@@ -719,9 +879,18 @@ static CCFuncEntry *
 cc_function_entry(Oid funcid)
 {
 	static CCFuncEntry result;
+	CCFuncEntry computed;
 	CCFuncEntry *entry;
-	bool		builtin = false;
+	CCVerdictInfo info;
 	bool		found;
+	uint64		key_generation = cc_key_settings_generation();
+
+	/* whether current_setting(x) is in the key has changed */
+	if (key_generation != cc_verdicts_key_generation)
+	{
+		cc_proc_callback((Datum) 0, 0, 0);
+		cc_verdicts_key_generation = key_generation;
+	}
 
 	if (cc_func_verdicts == NULL)
 	{
@@ -736,23 +905,35 @@ cc_function_entry(Oid funcid)
 	}
 
 	entry = hash_search(cc_func_verdicts, &funcid, HASH_FIND, NULL);
-	if (entry != NULL)
+	if (entry != NULL && entry->in_progress)
+	{
+		/* a function reached again while its own verdict is computed */
+		result = *entry;
+		result.verdict = CC_FUNC_UNTRUSTED;
+		result.defaults_verdict = CC_FUNC_UNTRUSTED;
+		return &result;
+	}
+	if (entry != NULL &&
+		(!entry->path_dependent || entry->path_hash == cc_search_path_hash()))
 	{
 		result = *entry;
-		/* a function reached again while its own verdict is computed */
-		if (entry->in_progress)
-			result.verdict = CC_FUNC_UNTRUSTED;
 		return &result;
 	}
 
 	entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+	memset(entry, 0, sizeof(CCFuncEntry));
+	entry->funcid = funcid;
 	entry->in_progress = true;
-	entry->builtin = false;
 	entry->verdict = CC_FUNC_UNTRUSTED;
 
+	/* nested calls reuse 'result': compute into a local copy */
+	memset(&computed, 0, sizeof(computed));
+	computed.funcid = funcid;
+	info.cacheable = true;
+	info.path_dependent = false;
 	PG_TRY();
 	{
-		result.verdict = cc_compute_verdict(funcid, &builtin);
+		computed.verdict = cc_compute_verdict(funcid, &computed, &info);
 	}
 	PG_CATCH();
 	{
@@ -762,21 +943,44 @@ cc_function_entry(Oid funcid)
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	result.funcid = funcid;
-	result.builtin = builtin;
-	result.in_progress = false;
+	computed.in_progress = false;
+	computed.path_dependent = info.path_dependent;
+	if (info.path_dependent)
+		computed.path_hash = cc_search_path_hash();
+	result = computed;
 
 	/* the table may have been reset by an invalidation meanwhile */
 	if (cc_func_verdicts != NULL)
 	{
-		entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
-		*entry = result;
+		if (info.cacheable)
+		{
+			entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+			*entry = result;
+		}
+		else
+			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
 	}
 	return &result;
 }
 
+/* The search_path a SQL body resolves its names with, and the role. */
+static uint64
+cc_search_path_hash(void)
+{
+	Oid			userid = GetUserId();
+	uint64		h = hash_bytes_extended((const unsigned char *) &userid,
+										sizeof(userid), 0);
+
+	return hash_bytes_extended((const unsigned char *) namespace_search_path,
+							   strlen(namespace_search_path), h);
+}
+
+/*
+ * Compute the verdict on a function; fill entry->builtin, nargs and
+ * defaults_verdict.  Can ERROR (catalog access).
+ */
 static CCFuncVerdict
-cc_compute_verdict(Oid funcid, bool *builtin)
+cc_compute_verdict(Oid funcid, CCFuncEntry *entry, CCVerdictInfo *info)
 {
 	HeapTuple	tuple;
 	Form_pg_proc proc;
@@ -786,45 +990,147 @@ cc_compute_verdict(Oid funcid, bool *builtin)
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for function %u", funcid);
 	proc = (Form_pg_proc) GETSTRUCT(tuple);
-	*builtin = (proc->pronamespace == PG_CATALOG_NAMESPACE);
+	entry->builtin = (proc->pronamespace == PG_CATALOG_NAMESPACE);
+	entry->nargs = proc->pronargs;
+	entry->defaults_verdict = proc->pronargdefaults > 0 ?
+		cc_defaults_verdict(tuple) : CC_FUNC_OK;
 
-	if (*builtin)
-	{
-		const char *name = NameStr(proc->proname);
-
-		if (proc->provolatile == PROVOLATILE_IMMUTABLE)
-			verdict = CC_FUNC_OK;
-		else if (proc->provolatile == PROVOLATILE_VOLATILE)
-			verdict = CC_FUNC_VOLATILE;
-		else if (cc_in_sorted(cc_stable_builtins,
-							  lengthof(cc_stable_builtins), name))
-			verdict = CC_FUNC_OK;
-		else if (cc_in_sorted(cc_input_builtins,
-							  lengthof(cc_input_builtins), name))
-			verdict = CC_FUNC_INPUT;
-		else if (cc_in_sorted(cc_clock_builtins,
-							  lengthof(cc_clock_builtins), name))
-			verdict = CC_FUNC_CLOCK;
-		else
-			verdict = CC_FUNC_SESSION;
-	}
-	else if (strcmp(NameStr(proc->proname), "cached_query") == 0 &&
-			 strcmp(get_namespace_name(proc->pronamespace),
-					CC_SCHEMA_NAME) == 0)
+	if (strcmp(NameStr(proc->proname), "cached_query") == 0 &&
+		strcmp(get_namespace_name(proc->pronamespace), CC_SCHEMA_NAME) == 0)
 		verdict = CC_FUNC_OK;	/* nested: a bypass inside the fill */
 	else if (isAnyTempNamespace(proc->pronamespace))
 		verdict = CC_FUNC_TEMPORARY;
 	else if (proc->provolatile == PROVOLATILE_VOLATILE)
 		verdict = CC_FUNC_VOLATILE;
-	else if (cc_is_trusted(proc))
+	else if (proc->prokind == PROKIND_AGGREGATE)
+		/* CREATE AGGREGATE calls it IMMUTABLE: judge what it calls */
+		verdict = cc_aggregate_verdict(funcid);
+	else if (!entry->builtin && cc_is_trusted(proc))
 		verdict = CC_FUNC_OK;
 	else if (proc->prolang == SQLlanguageId)
-		verdict = cc_sql_body_verdict(tuple);
+		verdict = cc_sql_body_verdict(tuple, info);
 	else if (proc->provolatile == PROVOLATILE_IMMUTABLE)
 		verdict = CC_FUNC_OK;
+	else if (entry->builtin)
+	{
+		/* a STABLE built-in: known by its implementation, or a bypass */
+		bool		isnull;
+		Datum		src = SysCacheGetAttr(PROCOID, tuple, Anum_pg_proc_prosrc,
+										  &isnull);
+		char	   *prosrc = isnull ? pstrdup("") : TextDatumGetCString(src);
+
+		if (cc_in_sorted(cc_stable_builtins, lengthof(cc_stable_builtins),
+						 prosrc))
+			verdict = CC_FUNC_OK;
+		else if (cc_in_sorted(cc_input_builtins, lengthof(cc_input_builtins),
+							  prosrc))
+			verdict = CC_FUNC_INPUT;
+		else if (cc_in_sorted(cc_clock_builtins, lengthof(cc_clock_builtins),
+							  prosrc))
+			verdict = CC_FUNC_CLOCK;
+		else
+			verdict = CC_FUNC_SESSION;
+		pfree(prosrc);
+	}
 	else
 		verdict = CC_FUNC_UNTRUSTED;
 
+	ReleaseSysCache(tuple);
+	return verdict;
+}
+
+/* The verdict matching a bypass reason found inside a function. */
+static CCFuncVerdict
+cc_reason_verdict(CCBypassReason reason)
+{
+	switch (reason)
+	{
+		case CC_BYPASS_NONE:
+			return CC_FUNC_OK;
+		case CC_BYPASS_CLOCK:
+			return CC_FUNC_CLOCK;
+		case CC_BYPASS_VOLATILE_FUNCTION:
+		case CC_BYPASS_LOCKING:
+			return CC_FUNC_VOLATILE;
+		case CC_BYPASS_TEMPORARY_OBJECT:
+		case CC_BYPASS_TEMPORARY_TABLE:
+			return CC_FUNC_TEMPORARY;
+		case CC_BYPASS_UNTRUSTED_FUNCTION:
+			return CC_FUNC_UNTRUSTED;
+		default:
+			/* catalogs, foreign tables, sequences, ...: the session */
+			return CC_FUNC_SESSION;
+	}
+}
+
+/*
+ * The verdict on the default values of a function's arguments (used when a
+ * call leaves arguments out): the worst found walking them like a query.
+ */
+static CCFuncVerdict
+cc_defaults_verdict(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proargdefaults,
+									&isnull);
+	CCQueryCheck ctx;
+
+	if (isnull)
+		return CC_FUNC_OK;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.reason = CC_BYPASS_NONE;
+	(void) cc_query_walker(stringToNode(TextDatumGetCString(d)), &ctx);
+	return cc_reason_verdict(ctx.reason);
+}
+
+/*
+ * The verdict on an aggregate: the worst of its support functions, and
+ * the clock if an initial state names the current time.
+ */
+static CCFuncVerdict
+cc_aggregate_verdict(Oid funcid)
+{
+	HeapTuple	tuple = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(funcid));
+	Form_pg_aggregate agg;
+	Oid			fns[8];
+	CCFuncVerdict verdict = CC_FUNC_OK;
+	int			i;
+	bool		isnull;
+	Datum		init;
+
+	if (!HeapTupleIsValid(tuple))
+		return CC_FUNC_UNTRUSTED;
+	agg = (Form_pg_aggregate) GETSTRUCT(tuple);
+	fns[0] = agg->aggtransfn;
+	fns[1] = agg->aggfinalfn;
+	fns[2] = agg->aggcombinefn;
+	fns[3] = agg->aggserialfn;
+	fns[4] = agg->aggdeserialfn;
+	fns[5] = agg->aggmtransfn;
+	fns[6] = agg->aggminvtransfn;
+	fns[7] = agg->aggmfinalfn;
+	for (i = 0; i < (int) lengthof(fns); i++)
+		if (OidIsValid(fns[i]))
+		{
+			CCFuncVerdict v = cc_function_verdict(fns[i]);
+
+			/* a support function's input: its type is not known here */
+			if (v == CC_FUNC_INPUT)
+				v = CC_FUNC_CLOCK;
+			verdict = Max(verdict, v);
+		}
+
+	/* initial states go through the state type's input function */
+	init = SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_agginitval,
+						   &isnull);
+	if (!isnull && cc_text_names_clock(TextDatumGetCString(init)) &&
+		cc_type_reads_clock(agg->aggtranstype))
+		verdict = Max(verdict, CC_FUNC_CLOCK);
+	init = SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_aggminitval,
+						   &isnull);
+	if (!isnull && cc_text_names_clock(TextDatumGetCString(init)) &&
+		cc_type_reads_clock(agg->aggmtranstype))
+		verdict = Max(verdict, CC_FUNC_CLOCK);
 	ReleaseSysCache(tuple);
 	return verdict;
 }
@@ -839,17 +1145,46 @@ cc_compute_verdict(Oid funcid, bool *builtin)
  * deep, the function is untrusted.
  */
 static CCFuncVerdict
-cc_sql_body_verdict(HeapTuple proctup)
+cc_sql_body_verdict(HeapTuple proctup, CCVerdictInfo *info)
 {
 	Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(proctup);
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile CCFuncVerdict verdict = CC_FUNC_OK;
 	HeapTuple	copy;
+	bool		isnull;
+	Datum		proconfig;
+	bool		has_config;
+	bool		own_path = false;
 
 	if (!IsTransactionState() || IsInParallelMode() ||
 		cc_body_depth >= CC_MAX_BODY_DEPTH)
+	{
+		/* untrusted now, not for ever */
+		info->cacheable = false;
 		return CC_FUNC_UNTRUSTED;
+	}
+
+	/* its own SET search_path, or the caller's (then the verdict is too) */
+	proconfig = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig,
+								&isnull);
+	has_config = !isnull;
+	if (has_config)
+	{
+		ArrayType  *items = DatumGetArrayTypeP(proconfig);
+		Datum	   *elems;
+		int			nelems;
+		int			i;
+
+		deconstruct_array(items, TEXTOID, -1, false, TYPALIGN_INT, &elems,
+						  NULL, &nelems);
+		for (i = 0; i < nelems; i++)
+			if (pg_strncasecmp(TextDatumGetCString(elems[i]), "search_path=",
+							   strlen("search_path=")) == 0)
+				own_path = true;
+	}
+	if (!own_path)
+		info->path_dependent = true;
 
 	copy = heap_copytuple(proctup);
 	BeginInternalSubTransaction(NULL);
@@ -865,6 +1200,15 @@ cc_sql_body_verdict(HeapTuple proctup)
 
 		memset(&ctx, 0, sizeof(ctx));
 		ctx.reason = CC_BYPASS_NONE;
+
+		/* the function's own settings, as fmgr_security_definer sets them */
+		if (has_config)
+		{
+			(void) NewGUCNestLevel();
+			ProcessGUCArray(DatumGetArrayTypeP(proconfig),
+							superuser() ? PGC_SUSET : PGC_USERSET,
+							PGC_S_SESSION, GUC_ACTION_SAVE);
+		}
 
 		body = SysCacheGetAttr(PROCOID, copy, Anum_pg_proc_prosqlbody,
 							   &isnull);
@@ -927,32 +1271,10 @@ cc_sql_body_verdict(HeapTuple proctup)
 				break;
 		}
 
-		switch (ctx.reason)
-		{
-			case CC_BYPASS_NONE:
-				verdict = CC_FUNC_OK;
-				break;
-			case CC_BYPASS_CLOCK:
-				verdict = CC_FUNC_CLOCK;
-				break;
-			case CC_BYPASS_VOLATILE_FUNCTION:
-			case CC_BYPASS_LOCKING:
-				verdict = CC_FUNC_VOLATILE;
-				break;
-			case CC_BYPASS_TEMPORARY_OBJECT:
-			case CC_BYPASS_TEMPORARY_TABLE:
-				verdict = CC_FUNC_TEMPORARY;
-				break;
-			case CC_BYPASS_UNTRUSTED_FUNCTION:
-				verdict = CC_FUNC_UNTRUSTED;
-				break;
-			default:
-				/* catalogs, foreign tables, sequences, ...: the session */
-				verdict = CC_FUNC_SESSION;
-				break;
-		}
+		verdict = cc_reason_verdict(ctx.reason);
 		cc_body_depth--;
-		ReleaseCurrentSubTransaction();
+		/* the settings go with the subtransaction (AtEOSubXact_GUC) */
+		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -1097,6 +1419,18 @@ cc_type_is_temporary(Oid typid)
 	return (cc_type_flags(typid, 0) & CC_TYPE_TEMPORARY) != 0;
 }
 
+/*
+ * Does a value of this type show a catalog object by name (regclass and the
+ * other reg* types, and what contains them)?  Its text depends on names
+ * and the search_path, including those of objects whose changes flush
+ * nothing (indexes, temporary objects): such a value is not cached.
+ */
+bool
+cc_type_shows_catalog(Oid typid)
+{
+	return (cc_type_flags(typid, 0) & CC_TYPE_CATALOG) != 0;
+}
+
 static int
 cc_type_flags(Oid typid, int depth)
 {
@@ -1114,11 +1448,23 @@ cc_type_flags(Oid typid, int depth)
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
 			return CC_TYPE_READS_CLOCK;
+		case REGCLASSOID:
+		case REGCOLLATIONOID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGNAMESPACEOID:
+		case REGOPERATOROID:
+		case REGOPEROID:
+		case REGPROCEDUREOID:
+		case REGPROCOID:
+		case REGROLEOID:
+		case REGTYPEOID:
+			return CC_TYPE_CATALOG;
 		default:
 			break;
 	}
 	if (depth > CC_MAX_TYPE_DEPTH)
-		return CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY;
+		return CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY | CC_TYPE_CATALOG;
 
 	if (cc_type_verdicts == NULL)
 	{
@@ -1137,7 +1483,7 @@ cc_type_flags(Oid typid, int depth)
 
 	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	if (!HeapTupleIsValid(tuple))
-		return CC_TYPE_READS_CLOCK;		/* gone meanwhile: assume the worst */
+		return CC_TYPE_READS_CLOCK | CC_TYPE_CATALOG;	/* gone meanwhile */
 	typ = (Form_pg_type) GETSTRUCT(tuple);
 
 	if (typid >= FirstNormalObjectId && isAnyTempNamespace(typ->typnamespace))

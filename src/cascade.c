@@ -56,6 +56,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "commands/trigger.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -126,7 +127,8 @@ typedef struct CCCascadeCall
 /* One row changed in a watched table, or a truncated or bulk-written type */
 typedef struct CCWatchedRow
 {
-	char		tag[NAMEDATALEN * 4];	/* hash key: "Type:id", or "Type" */
+	char	   *tag;			/* hash key: "Type:id", or "Type", whole
+								 * (cc_tag_hash()) */
 	int			level;
 	bool		truncate;		/* "Type": TRUNCATE, or too many rows */
 } CCWatchedRow;
@@ -144,6 +146,8 @@ static Size cc_kept_payload_bytes = 0;	/* payloads kept for the audit */
 static HTAB *cc_rows = NULL;
 static HTAB *cc_row_types = NULL;
 
+static uint32 cc_tag_hash(const void *key, Size keysize);
+static int	cc_tag_match(const void *key1, const void *key2, Size keysize);
 static MemoryContext cc_cascade_memory(void);
 static char *cc_parse_cascade(JsonbContainer *cascade, CCCascadeCall *call,
 							  List **tag_deps, List **scopes);
@@ -204,7 +208,7 @@ cc_cascade_subxact(bool commit, int level)
 				if (commit)
 					row->level = level - 1;
 				else
-					(void) hash_search(cc_rows, row->tag, HASH_REMOVE, NULL);
+					(void) hash_search(cc_rows, &row->tag, HASH_REMOVE, NULL);
 			}
 		}
 	}
@@ -262,11 +266,14 @@ cc_cascade_audit_info(CCAuditInfo *info)
 		return false;
 
 	/* the entities the cascades reported (also to list each entity once) */
-	ctl.keysize = NAMEDATALEN * 4;
-	ctl.entrysize = NAMEDATALEN * 4;
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(char *);
+	ctl.hash = cc_tag_hash;
+	ctl.match = cc_tag_match;
 	ctl.hcxt = CurrentMemoryContext;
 	covered = hash_create("cascade_cache covered entities", 64, &ctl,
-						  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+						  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+						  HASH_CONTEXT);
 
 	foreach(lc, cc_calls)
 	{
@@ -286,10 +293,8 @@ cc_cascade_audit_info(CCAuditInfo *info)
 		foreach(lc2, call->entities)
 		{
 			char	   *entity = (char *) lfirst(lc2);
-			char		key[NAMEDATALEN * 4];
 
-			strlcpy(key, entity, sizeof(key));
-			(void) hash_search(covered, key, HASH_ENTER, &found);
+			(void) hash_search(covered, &entity, HASH_ENTER, &found);
 			if (!found)
 				info->entities = lappend(info->entities, entity);
 		}
@@ -307,7 +312,7 @@ cc_cascade_audit_info(CCAuditInfo *info)
 			if (row->truncate)
 				info->has_truncate = true;
 			reported = !row->truncate &&
-				hash_search(covered, row->tag, HASH_FIND, NULL) != NULL;
+				hash_search(covered, &row->tag, HASH_FIND, NULL) != NULL;
 			if (!reported)
 				info->entities = lappend(info->entities, pstrdup(row->tag));
 
@@ -937,38 +942,61 @@ cc_count_row(const char *typename, Oid relid)
 }
 
 /*
+ * Hash tables keyed by a string of any length, through a pointer to it
+ * (the key is a char *; dynahash copies the pointer).
+ */
+static uint32
+cc_tag_hash(const void *key, Size keysize)
+{
+	const char *s = *(const char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+cc_tag_match(const void *key1, const void *key2, Size keysize)
+{
+	return strcmp(*(const char *const *) key1, *(const char *const *) key2);
+}
+
+/*
  * Record a changed row ("Type:id") or a truncated type ("Type") of relation
- * 'relid'.
+ * 'relid'.  The tag is kept whole: the audit's reconciliation compares
+ * complete tags.
  */
 static void
 cc_note_row(const char *typename, const char *id, bool truncate, Oid relid)
 {
-	char		tag[NAMEDATALEN * 4];
 	char	   *full;
 	CCWatchedRow *row;
 	bool		found;
 	int			level = GetCurrentTransactionNestLevel();
+	MemoryContext oldcxt;
 
+	oldcxt = MemoryContextSwitchTo(cc_cascade_memory());
 	full = truncate ? pstrdup(typename) : psprintf("%s:%s", typename, id);
+	MemoryContextSwitchTo(oldcxt);
 	cc_pending_add_dep_rel(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
 											MyDatabaseId, full, strlen(full)),
 						   relid);
-
-	/* the audit compares the first 255 bytes */
-	strlcpy(tag, full, sizeof(tag));
-	pfree(full);
 
 	if (cc_rows == NULL)
 	{
 		HASHCTL		ctl;
 
-		ctl.keysize = sizeof(tag);
+		ctl.keysize = sizeof(char *);
 		ctl.entrysize = sizeof(CCWatchedRow);
+		ctl.hash = cc_tag_hash;
+		ctl.match = cc_tag_match;
 		ctl.hcxt = cc_cascade_memory();
 		cc_rows = hash_create("cascade_cache watched rows", 64, &ctl,
-							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE |
+							  HASH_CONTEXT);
 	}
-	row = hash_search(cc_rows, tag, HASH_ENTER, &found);
+	/* the key is the pointer; the hash and comparison are of the string */
+	row = hash_search(cc_rows, &full, HASH_ENTER, &found);
+	if (found)
+		pfree(full);
 	if (!found || level < row->level)
 		row->level = level;
 	if (!found)

@@ -27,13 +27,22 @@
  *		name's message stays unexplained, nor a change of its columns
  *		(ATTNAME, ATTNUM: its row type can be used without reading it);
  *	  - objects of a temporary schema (tables, views, sequences, indexes,
- *		types, functions, operators, constraints, casts of temporary
- *		types, and the temporary schema itself): no cached result can
- *		depend on them, because a fill that uses one is never stored
- *		(cacheability.c), and a session with a temporary schema has
- *		session-private keys (cache_key.c);
+ *		types with their row and array types, functions, aggregates,
+ *		operators, collations, conversions, text search configurations and
+ *		dictionaries, constraints, casts of temporary types, and the
+ *		temporary schema itself): no cached result can depend on them,
+ *		because a fill that uses one is never stored (cacheability.c), and
+ *		a session with a temporary schema has session-private keys
+ *		(cache_key.c).  The old names of such an object being renamed are
+ *		explained before the statement runs (cc_catalog_note_utility);
+ *	  - indexes and TOAST tables, whose names no cached result shows (a
+ *		reg* value shown as text is not cached, cacheability.c);
+ *	  - a new database, and VACUUM (or autovacuum) advancing this
+ *		database's datfrozenxid in place;
  *	  - ALTER ROLE that changes only a password, its expiry, the
- *		connection limit or LOGIN, and CREATE ROLE without members.
+ *		connection limit or LOGIN, and CREATE ROLE without members, in a
+ *		transaction that runs no other statement that could write
+ *		pg_authid (an explanation covers the role, whatever changed it).
  *
  * An explanation is the (catalog cache, hash value) pair the message
  * carries, computed with GetSysCacheHashValue() from the object's catalog
@@ -41,8 +50,7 @@
  * (they are visible then), and at the time of the drop for dropped ones.
  * The object access hook tells which objects the transaction created,
  * altered or dropped.  Anything that changes a catalog without telling
- * (a superuser's INSERT/UPDATE/DELETE on a catalog, a renamed database)
- * flushes outright.
+ * (a superuser's INSERT/UPDATE/DELETE on a catalog) flushes outright.
  *
  * Everything here is backend-local and lives in TopTransactionContext
  * until the end of the transaction.  The object access hook only records
@@ -66,16 +74,26 @@
 #include "catalog/pg_authid.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_conversion.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_range.h"
 #include "catalog/pg_rewrite.h"
+#include "catalog/pg_ts_config.h"
+#include "catalog/pg_ts_config_map.h"
+#include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
+#include "parser/parse_type.h"
+#include "postmaster/autovacuum.h"
 #include "storage/sinval.h"
 #include "utils/acl.h"
 #include "utils/catcache.h"
@@ -103,12 +121,12 @@ typedef struct CCChangedObject
  * event triggers, publications, subscriptions themselves (which tables
  * they write into is SUBSCRIPTIONRELMAP, which flushes), replication
  * origins, default privileges (future objects only), tablespaces, and
- * privileges on settings; and pg_database, of which only the name can
- * show in a result (current_database()): a rename flushes every database
- * at the statement (cc_catalog_note_utility).
+ * privileges on settings.  (Not pg_database: its owner is the member of
+ * pg_database_owner, which can hold privileges, and its name shows in
+ * current_database().)
  */
 static const int cc_unaffecting_caches[] = {
-	DATABASEOID, DEFACLROLENSPOBJ, EVENTTRIGGERNAME, EVENTTRIGGEROID,
+	DEFACLROLENSPOBJ, EVENTTRIGGERNAME, EVENTTRIGGEROID,
 	FOREIGNDATAWRAPPERNAME, FOREIGNDATAWRAPPEROID, FOREIGNSERVERNAME,
 	FOREIGNSERVEROID, FOREIGNTABLEREL, INDEXRELID, PARAMETERACLNAME,
 	PARAMETERACLOID, PARTRELID, PUBLICATIONNAME, PUBLICATIONNAMESPACE,
@@ -124,13 +142,21 @@ static object_access_hook_type prev_object_access_hook = NULL;
 /* This transaction's state, in TopTransactionContext; NULL/false if none */
 static List *cc_changed = NIL;	/* CCChangedObject * */
 static List *cc_harmless_roles = NIL;	/* role names (char *) */
+static bool cc_roles_unexplained = false;	/* another utility statement ran */
 static HTAB *cc_explained = NULL;	/* (cache id << 32 | hash) */
 static bool cc_catalog_written = false; /* DML on a catalog */
-static bool cc_database_renamed = false;
+
+/*
+ * A VACUUM statement runs in this backend (across the transactions it
+ * starts and commits itself): its update of pg_database.datfrozenxid is
+ * explained.  Not transaction state; set and cleared around the statement.
+ */
+static bool cc_vacuum_running = false;
 
 static void cc_object_access(ObjectAccessType access, Oid classId,
 							 Oid objectId, int subId, void *arg);
 static void cc_explain_object(Oid classid, Oid objid);
+static void cc_explain_linked(Oid classid, Oid objid, bool follow);
 static void cc_explain(int cacheid, uint32 hashvalue);
 static bool cc_is_explained(int cacheid, uint32 hashvalue);
 
@@ -153,9 +179,19 @@ cc_catalog_xact_end(void)
 {
 	cc_changed = NIL;
 	cc_harmless_roles = NIL;
+	cc_roles_unexplained = false;
 	cc_explained = NULL;
 	cc_catalog_written = false;
-	cc_database_renamed = false;
+}
+
+/*
+ * A VACUUM statement starts (true) or ends, normally or by an ERROR
+ * (false).  Called from the ProcessUtility hook.  Cannot fail.
+ */
+void
+cc_catalog_note_vacuum(bool running)
+{
+	cc_vacuum_running = running;
 }
 
 /*
@@ -179,59 +215,172 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	cc_key_note_catalog_change();
 
-	/* column-level events: the relation's own event covers them */
-	if (subId != 0)
-		return;
-
+	/*
+	 * A column's event stands for its relation's, which is explained whole:
+	 * as it is now for a dropped column, and as it is at commit for any
+	 * column event (a dropped column is renamed).
+	 */
 	if (access == OAT_DROP)
 		cc_explain_object(classId, objectId);
-	else
+	if (access != OAT_DROP || subId != 0)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 		CCChangedObject *obj = palloc(sizeof(CCChangedObject));
 
 		obj->classid = classId;
 		obj->objid = objectId;
-		obj->created = (access == OAT_POST_CREATE);
+		obj->created = (access == OAT_POST_CREATE && subId == 0);
 		cc_changed = lappend(cc_changed, obj);
 		MemoryContextSwitchTo(oldcxt);
 	}
 }
 
 /*
+ * Remember a role whose catalog messages this transaction may explain.
+ */
+static void
+cc_note_harmless_role(const char *name)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+
+	cc_harmless_roles = lappend(cc_harmless_roles, pstrdup(name));
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Is this ALTER ROLE known not to change a result: does it change only a
+ * password, its expiry, the connection limit or LOGIN?
+ */
+static bool
+cc_alter_role_is_harmless(AlterRoleStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		const char *opt = ((DefElem *) lfirst(lc))->defname;
+
+		if (strcmp(opt, "password") != 0 &&
+			strcmp(opt, "validUntil") != 0 &&
+			strcmp(opt, "connectionlimit") != 0 &&
+			strcmp(opt, "canlogin") != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Is this CREATE ROLE without members (which change what roles see)? */
+static bool
+cc_create_role_is_harmless(CreateRoleStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		const char *opt = ((DefElem *) lfirst(lc))->defname;
+
+		if (strcmp(opt, "rolemembers") == 0 ||
+			strcmp(opt, "addroleto") == 0 ||
+			strcmp(opt, "adminmembers") == 0)
+			return false;
+	}
+	return true;
+}
+
+static void
+cc_explain_if_found(Oid classid, Oid objid)
+{
+	if (OidIsValid(objid))
+		cc_explain_object(classid, objid);
+}
+
+/*
+ * An object is about to be renamed or moved: if it is one whose changes
+ * are explained (cc_explain_object()), explain the catalog messages of its
+ * current names now, while they can be looked up (without locks: the
+ * statement takes its own).  Can ERROR (catalog access, and the errors the
+ * statement itself would raise for an ambiguous name).
+ */
+static void
+cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
+{
+	if (relation != NULL)
+	{
+		Oid			relid = RangeVarGetRelid(relation, NoLock, true);
+
+		if (OidIsValid(relid))
+			cc_explain_object(RelationRelationId, relid);
+		return;
+	}
+	if (object == NULL)
+		return;
+	switch (type)
+	{
+		case OBJECT_AGGREGATE:
+		case OBJECT_FUNCTION:
+		case OBJECT_PROCEDURE:
+		case OBJECT_ROUTINE:
+			if (IsA(object, ObjectWithArgs))
+				cc_explain_if_found(ProcedureRelationId,
+									LookupFuncWithArgs(type,
+													   (ObjectWithArgs *) object,
+													   true));
+			break;
+		case OBJECT_TYPE:
+		case OBJECT_DOMAIN:
+			if (IsA(object, List))
+				cc_explain_if_found(TypeRelationId,
+									LookupTypeNameOid(NULL,
+													  makeTypeNameFromNameList((List *) object),
+													  true));
+			break;
+		case OBJECT_COLLATION:
+			if (IsA(object, List))
+				cc_explain_if_found(CollationRelationId,
+									get_collation_oid((List *) object, true));
+			break;
+		case OBJECT_CONVERSION:
+			if (IsA(object, List))
+				cc_explain_if_found(ConversionRelationId,
+									get_conversion_oid((List *) object, true));
+			break;
+		case OBJECT_TSCONFIGURATION:
+			if (IsA(object, List))
+				cc_explain_if_found(TSConfigRelationId,
+									get_ts_config_oid((List *) object, true));
+			break;
+		case OBJECT_TSDICTIONARY:
+			if (IsA(object, List))
+				cc_explain_if_found(TSDictionaryRelationId,
+									get_ts_dict_oid((List *) object, true));
+			break;
+		default:
+			break;
+	}
+}
+
+/*
  * A utility statement is about to run: note role changes known not to
- * alter any result, and database renames, which always flush.  Called from
- * the ProcessUtility hook.  Can ERROR (out of memory).
+ * alter any result, and explain the current names of temporary objects
+ * about to be renamed.  Any other statement may write pg_authid (DROP
+ * ROLE, ALTER ROLE ... BYPASSRLS, GRANT, RENAME, a DO block), so then no
+ * role's messages are explained in this transaction: an explanation is by
+ * role, and would cover the other statement's change too.  Called from
+ * the ProcessUtility hook.  Can ERROR.
  */
 void
 cc_catalog_note_utility(Node *parsetree)
 {
-	MemoryContext oldcxt;
-	ListCell   *lc;
-
 	switch (nodeTag(parsetree))
 	{
 		case T_AlterRoleStmt:
 			{
 				AlterRoleStmt *stmt = (AlterRoleStmt *) parsetree;
 
-				foreach(lc, stmt->options)
-				{
-					const char *opt = ((DefElem *) lfirst(lc))->defname;
-
-					if (strcmp(opt, "password") != 0 &&
-						strcmp(opt, "validUntil") != 0 &&
-						strcmp(opt, "connectionlimit") != 0 &&
-						strcmp(opt, "canlogin") != 0)
-						return;
-				}
-				if (stmt->role->roletype == ROLESPEC_CSTRING)
-				{
-					oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-					cc_harmless_roles = lappend(cc_harmless_roles,
-												pstrdup(stmt->role->rolename));
-					MemoryContextSwitchTo(oldcxt);
-				}
+				if (!cc_alter_role_is_harmless(stmt))
+					cc_roles_unexplained = true;
+				else if (stmt->role->roletype == ROLESPEC_CSTRING)
+					cc_note_harmless_role(stmt->role->rolename);
 				else
 				{
 					/* CURRENT_USER, SESSION_USER, CURRENT_ROLE */
@@ -240,42 +389,45 @@ cc_catalog_note_utility(Node *parsetree)
 					GetUserNameFromId(roleid, true) : NULL;
 
 					if (name != NULL)
-					{
-						oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-						cc_harmless_roles = lappend(cc_harmless_roles,
-													pstrdup(name));
-						MemoryContextSwitchTo(oldcxt);
-					}
+						cc_note_harmless_role(name);
 				}
-				break;
+				return;
 			}
 		case T_CreateRoleStmt:
 			{
 				CreateRoleStmt *stmt = (CreateRoleStmt *) parsetree;
 
-				foreach(lc, stmt->options)
-				{
-					const char *opt = ((DefElem *) lfirst(lc))->defname;
+				if (cc_create_role_is_harmless(stmt))
+					cc_note_harmless_role(stmt->role);
+				else
+					cc_roles_unexplained = true;
+				return;
+			}
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+			/* known not to write any catalog */
+			return;
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) parsetree;
 
-					/* membership changes what roles can see */
-					if (strcmp(opt, "rolemembers") == 0 ||
-						strcmp(opt, "addroleto") == 0 ||
-						strcmp(opt, "adminmembers") == 0)
-						return;
-				}
-				oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-				cc_harmless_roles = lappend(cc_harmless_roles,
-											pstrdup(stmt->role));
-				MemoryContextSwitchTo(oldcxt);
+				cc_explain_before_move(stmt->renameType, stmt->relation,
+									   stmt->object);
 				break;
 			}
-		case T_RenameStmt:
-			if (((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE)
-				cc_database_renamed = true;
-			break;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				cc_explain_before_move(stmt->objectType, stmt->relation,
+									   stmt->object);
+				break;
+			}
 		default:
 			break;
 	}
+	cc_roles_unexplained = true;
 }
 
 /*
@@ -368,6 +520,17 @@ cc_explain_enum(HeapTuple tuple)
 													 NameGetDatum(&e->enumlabel)));
 }
 
+static void
+cc_explain_ts_map(HeapTuple tuple)
+{
+	Form_pg_ts_config_map map = (Form_pg_ts_config_map) GETSTRUCT(tuple);
+
+	cc_explain(TSCONFIGMAP, GetSysCacheHashValue3(TSCONFIGMAP,
+												  ObjectIdGetDatum(map->mapcfg),
+												  Int32GetDatum(map->maptokentype),
+												  Int32GetDatum(map->mapseqno)));
+}
+
 /* Look a row of a catalog without a catalog cache up by its OID. */
 static HeapTuple
 cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
@@ -406,6 +569,16 @@ cc_never_named(char relkind)
 static void
 cc_explain_object(Oid classid, Oid objid)
 {
+	cc_explain_linked(classid, objid, true);
+}
+
+/*
+ * cc_explain_object(), and if 'follow', the objects renamed together with
+ * it (a relation's row type, a composite type's relation).
+ */
+static void
+cc_explain_linked(Oid classid, Oid objid, bool follow)
+{
 	HeapTuple	tuple;
 
 	switch (classid)
@@ -426,6 +599,9 @@ cc_explain_object(Oid classid, Oid objid)
 																 ObjectIdGetDatum(rel->relnamespace)));
 					cc_explain_list(ATTNUM, objid, cc_explain_attribute);
 					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
+					/* its row type, renamed with it */
+					if (OidIsValid(rel->reltype) && follow)
+						cc_explain_linked(TypeRelationId, rel->reltype, false);
 				}
 				ReleaseSysCache(tuple);
 			}
@@ -444,6 +620,12 @@ cc_explain_object(Oid classid, Oid objid)
 					cc_explain(TYPENAMENSP, GetSysCacheHashValue2(TYPENAMENSP,
 																  NameGetDatum(&typ->typname),
 																  ObjectIdGetDatum(typ->typnamespace)));
+					/* its array type, and a composite's relation */
+					if (OidIsValid(typ->typarray))
+						cc_explain_linked(TypeRelationId, typ->typarray, false);
+					if (OidIsValid(typ->typrelid) && follow)
+						cc_explain_linked(RelationRelationId, typ->typrelid,
+										  false);
 					if (typ->typtype == TYPTYPE_ENUM)
 						cc_explain_list(ENUMTYPOIDNAME, objid, cc_explain_enum);
 					if (typ->typtype == TYPTYPE_RANGE)
@@ -474,6 +656,9 @@ cc_explain_object(Oid classid, Oid objid)
 													 NameGetDatum(&proc->proname),
 													 PointerGetDatum(&proc->proargtypes),
 													 ObjectIdGetDatum(proc->pronamespace)));
+					if (proc->prokind == PROKIND_AGGREGATE)
+						cc_explain(AGGFNOID, GetSysCacheHashValue1(AGGFNOID,
+																   ObjectIdGetDatum(objid)));
 				}
 				ReleaseSysCache(tuple);
 			}
@@ -533,6 +718,91 @@ cc_explain_object(Oid classid, Oid objid)
 			}
 			break;
 
+		case CollationRelationId:
+			tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(coll->collnamespace))
+				{
+					cc_explain(COLLOID, GetSysCacheHashValue1(COLLOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(COLLNAMEENCNSP,
+							   GetSysCacheHashValue3(COLLNAMEENCNSP,
+													 NameGetDatum(&coll->collname),
+													 Int32GetDatum(coll->collencoding),
+													 ObjectIdGetDatum(coll->collnamespace)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case ConversionRelationId:
+			tuple = SearchSysCache1(CONVOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_conversion conv = (Form_pg_conversion) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(conv->connamespace))
+				{
+					cc_explain(CONVOID, GetSysCacheHashValue1(CONVOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(CONNAMENSP,
+							   GetSysCacheHashValue2(CONNAMENSP,
+													 NameGetDatum(&conv->conname),
+													 ObjectIdGetDatum(conv->connamespace)));
+					cc_explain(CONDEFAULT,
+							   GetSysCacheHashValue4(CONDEFAULT,
+													 ObjectIdGetDatum(conv->connamespace),
+													 Int32GetDatum(conv->conforencoding),
+													 Int32GetDatum(conv->contoencoding),
+													 ObjectIdGetDatum(objid)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case TSConfigRelationId:
+			tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_ts_config cfg = (Form_pg_ts_config) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(cfg->cfgnamespace))
+				{
+					cc_explain(TSCONFIGOID, GetSysCacheHashValue1(TSCONFIGOID,
+																  ObjectIdGetDatum(objid)));
+					cc_explain(TSCONFIGNAMENSP,
+							   GetSysCacheHashValue2(TSCONFIGNAMENSP,
+													 NameGetDatum(&cfg->cfgname),
+													 ObjectIdGetDatum(cfg->cfgnamespace)));
+					/* its mappings as they are now; dropped ones flush */
+					cc_explain_list(TSCONFIGMAP, objid, cc_explain_ts_map);
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case TSDictionaryRelationId:
+			tuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_ts_dict dict = (Form_pg_ts_dict) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(dict->dictnamespace))
+				{
+					cc_explain(TSDICTOID, GetSysCacheHashValue1(TSDICTOID,
+																ObjectIdGetDatum(objid)));
+					cc_explain(TSDICTNAMENSP,
+							   GetSysCacheHashValue2(TSDICTNAMENSP,
+													 NameGetDatum(&dict->dictname),
+													 ObjectIdGetDatum(dict->dictnamespace)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
 		case CastRelationId:
 			tuple = cc_catalog_row(CastRelationId, CastOidIndexId,
 								   Anum_pg_cast_oid, objid);
@@ -586,21 +856,37 @@ cc_explain_role(const char *name)
 	}
 }
 
-/* Was 'relid' created by this transaction, as a relation queries name? */
-static bool
-cc_created_here(Oid relid)
+/*
+ * The relations this transaction created that queries can name (not
+ * indexes or TOAST tables), as a set of OIDs in CurrentMemoryContext, or
+ * NULL if none.
+ */
+static HTAB *
+cc_created_relations(void)
 {
+	HTAB	   *created = NULL;
 	ListCell   *lc;
 
 	foreach(lc, cc_changed)
 	{
 		CCChangedObject *obj = (CCChangedObject *) lfirst(lc);
 
-		if (obj->created && obj->classid == RelationRelationId &&
-			obj->objid == relid)
-			return !cc_never_named(get_rel_relkind(relid));
+		if (!obj->created || obj->classid != RelationRelationId ||
+			cc_never_named(get_rel_relkind(obj->objid)))
+			continue;
+		if (created == NULL)
+		{
+			HASHCTL		ctl;
+
+			ctl.keysize = sizeof(Oid);
+			ctl.entrysize = sizeof(Oid);
+			ctl.hcxt = CurrentMemoryContext;
+			created = hash_create("cascade_cache created relations", 64, &ctl,
+								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
+		(void) hash_search(created, &obj->objid, HASH_ENTER, NULL);
 	}
-	return false;
+	return created;
 }
 
 /*
@@ -614,9 +900,10 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 						  bool *flush_db, bool *flush_all)
 {
 	ListCell   *lc;
+	HTAB	   *created;
 	int			i;
 
-	if (cc_catalog_written || cc_database_renamed)
+	if (cc_catalog_written)
 	{
 		*flush_all = true;
 		return;
@@ -627,10 +914,27 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 	{
 		CCChangedObject *obj = (CCChangedObject *) lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
+		if (obj->classid == DatabaseRelationId)
+		{
+			/* a new database: nothing is cached for it anywhere */
+			if (obj->created)
+				cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
+															  ObjectIdGetDatum(obj->objid)));
+			continue;
+		}
 		cc_explain_object(obj->classid, obj->objid);
 	}
-	foreach(lc, cc_harmless_roles)
-		cc_explain_role((const char *) lfirst(lc));
+	if (!cc_roles_unexplained)
+		foreach(lc, cc_harmless_roles)
+			cc_explain_role((const char *) lfirst(lc));
+
+	/* VACUUM advancing this database's datfrozenxid (in place) */
+	if (cc_vacuum_running || IsAutoVacuumWorkerProcess())
+		cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
+													  ObjectIdGetDatum(MyDatabaseId)));
+
+	created = cc_created_relations();
 
 	/* a relation's own row rewritten under the same name */
 	for (i = 0; i < nmsgs; i++)
@@ -640,7 +944,8 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 
 		if (msg->id != SHAREDINVALRELCACHE_ID ||
 			msg->rc.dbId != MyDatabaseId || !OidIsValid(msg->rc.relId) ||
-			cc_created_here(msg->rc.relId))
+			(created != NULL &&
+			 hash_search(created, &msg->rc.relId, HASH_FIND, NULL) != NULL))
 			continue;
 		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(msg->rc.relId));
 		if (HeapTupleIsValid(tuple))
@@ -684,6 +989,8 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 		if (unaffecting || cc_is_explained(msg->cc.id, msg->cc.hashValue))
 			continue;
 
+		elog(DEBUG1, "cascade_cache: catalog cache %d message %u is not explained: flush",
+			 msg->cc.id, msg->cc.hashValue);
 		if (msg->cc.dbId == InvalidOid)
 			*flush_all = true;
 		else

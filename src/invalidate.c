@@ -598,8 +598,44 @@ cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		cc_precise_fill_start(queryDesc, cc_current_fill);
 }
 
+/* The next ProcessUtility in the chain. */
+static void
+cc_call_process_utility(PlannedStmt *pstmt, const char *queryString,
+						bool readOnlyTree, ProcessUtilityContext context,
+						ParamListInfo params, QueryEnvironment *queryEnv,
+						DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/* VACUUM, marked while it runs (cc_catalog_note_vacuum()). */
+static void
+cc_call_vacuum(PlannedStmt *pstmt, const char *queryString,
+			   bool readOnlyTree, ProcessUtilityContext context,
+			   ParamListInfo params, QueryEnvironment *queryEnv,
+			   DestReceiver *dest, QueryCompletion *qc)
+{
+	cc_catalog_note_vacuum(true);
+	PG_TRY();
+	{
+		cc_call_process_utility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		cc_catalog_note_vacuum(false);
+	}
+	PG_END_TRY();
+}
+
 /*
- * ProcessUtility hook: COPY FROM writes without the executor.
+ * ProcessUtility hook: COPY FROM writes without the executor; catalog
+ * changes are noted (catalog_inval.c); VACUUM is marked while it runs.
  */
 static void
 cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -618,11 +654,12 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		cc_twophase_before((TransactionStmt *) parsetree);
 	cc_catalog_note_utility(parsetree);
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-							queryEnv, dest, qc);
+	/* VACUUM commits its own transactions; see cc_catalog_note_vacuum */
+	if (IsA(parsetree, VacuumStmt) && ((VacuumStmt *) parsetree)->is_vacuumcmd)
+		cc_call_vacuum(pstmt, queryString, readOnlyTree, context, params,
+					   queryEnv, dest, qc);
 	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+		cc_call_process_utility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
 
 	if (IsA(parsetree, TransactionStmt))

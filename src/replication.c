@@ -105,9 +105,9 @@ typedef struct xl_cc_invalidate
 /*
  * Redo's work per record is bounded: a record with more keys than a slot
  * holds, or more query-name scopes than this, flushes the database's
- * entries (one pass over the cache) instead of resolving them one by one;
- * each scope's pattern is at most CC_MAX_NAME_COPY bytes and is matched in
- * linear time against each query name (glob.c).  The primary never writes
+ * entries (one pass over the cache) instead of resolving them one by one,
+ * and so does a scope pattern longer than CC_MAX_NAME_COPY bytes; each
+ * pattern is matched in linear time against each query name (glob.c).  The primary never writes
  * more scopes than this (invalidate.c).
  */
 #define CC_REPLICA_MAX_SCOPES	64
@@ -121,6 +121,7 @@ static void cc_replica_publish(int slot, TransactionId xid,
 static bool cc_replica_covered(TransactionId xid, const int *stripes,
 							   int nstripes);
 static void cc_replica_give_up(const char *what);
+static bool cc_replica_long_pattern(xl_cc_invalidate *xlrec, Size len);
 static void cc_replica_release_in_redo(void);
 static void cc_rmgr_startup(void);
 static void cc_rmgr_cleanup(void);
@@ -524,6 +525,37 @@ cc_replica_remove(xl_cc_invalidate *xlrec, Size len, bool coarse)
 }
 
 /*
+ * Does the record carry a scope pattern longer than CC_MAX_NAME_COPY bytes
+ * (which this server would not match)?  Then the database is flushed
+ * instead.  A malformed record answers false, and cc_replica_remove()
+ * reports it.  Linear in the record's length; never ERRORs.
+ */
+static bool
+cc_replica_long_pattern(xl_cc_invalidate *xlrec, Size len)
+{
+	const char *p;
+	const char *end = (const char *) xlrec + len;
+	int			i;
+
+	if (xlrec->ndeps < 0 || xlrec->nscopes < 0 ||
+		len < SizeOfCCInvalidate + sizeof(uint64) * (Size) xlrec->ndeps)
+		return false;
+	p = (const char *) &xlrec->deps[xlrec->ndeps];
+	for (i = 0; i < xlrec->nscopes && p + 2 <= end; i++)
+	{
+		const char *pattern = p + 1;
+		const char *nul = memchr(pattern, '\0', end - pattern);
+
+		if (nul == NULL)
+			return false;
+		if (nul - pattern > CC_MAX_NAME_COPY)
+			return true;
+		p = nul + 1;
+	}
+	return false;
+}
+
+/*
  * Apply a replayed invalidation.  Never ERRORs.
  */
 static void
@@ -545,7 +577,8 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 														  xlrec->dbid,
 														  InvalidOid));
 	if (xlrec->ndeps > CC_REPLICA_MAX_STRIPES - 2 ||
-		xlrec->nscopes > CC_REPLICA_MAX_SCOPES)
+		xlrec->nscopes > CC_REPLICA_MAX_SCOPES ||
+		cc_replica_long_pattern(xlrec, len))
 	{
 		/* too many to hold one by one: hold the database */
 		coarse = true;

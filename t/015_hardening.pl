@@ -151,6 +151,15 @@ $node->wait_for_catchup($standby);
 is($before - $standby->safe_psql('postgres', 'SELECT entries FROM cascade_cache.cache_stats()'),
 	30, 'on the standby, the 30 names the replayed pattern matches are gone');
 
+# --- a cascade reported on a standby: it commits, and writes no audit row ---
+my ($rc, $out, $err) = $standby->psql('postgres',
+	q{SELECT cascade_cache.cascade_invalidate('{"updated": [{"__typename": "Doc", "id": 1}]}')});
+is($rc, 0, 'cascade_invalidate() in a standby session commits');
+unlike($err, qr/ERROR|WARNING/, 'without an error or a warning');
+is($standby->safe_psql('postgres',
+	q{SELECT audit_rows_dropped FROM cascade_cache.cascade_metrics}),
+	'0', 'and without counting a dropped audit row');
+
 $standby->stop;
 $node->stop;
 my $server_log = slurp_file($node->logfile) . slurp_file($standby->logfile);
