@@ -176,6 +176,61 @@ RESET statement_timeout;
 -- a setting nobody defined is not in the key: current_setting(x, true) of
 -- it is not cached
 SELECT probe('SELECT current_setting(''hard.undefined'', true) AS s');
+-- ... nor one an extension defined at its boot value (a session that has
+-- not loaded plpgsql has the same key, and no such setting)
+SELECT probe('SELECT current_setting(''plpgsql.variable_conflict'') AS s');
+SET plpgsql.variable_conflict = 'use_column';
+SELECT probe('SELECT current_setting(''plpgsql.variable_conflict'') AS s');
+RESET plpgsql.variable_conflict;
+-- a verdict is remade when what the body reads changes (a view replaced)
+CREATE TABLE hard_ev (ts timestamptz);
+INSERT INTO hard_ev VALUES ('2020-01-01');
+CREATE VIEW hard_vv AS SELECT ts FROM hard_ev;
+CREATE FUNCTION hard_fv() RETURNS SETOF timestamptz LANGUAGE sql STABLE
+  AS 'SELECT ts FROM hard_vv';
+SELECT probe('SELECT hard_fv() > ''2000-01-01'' AS x');
+CREATE OR REPLACE VIEW hard_vv AS SELECT clock_timestamp() AS ts;
+SELECT probe('SELECT hard_fv() > ''2000-01-01'' AS x');
+-- ... and holds for one role: a function's own search_path can say "$user"
+CREATE SCHEMA hard_app AUTHORIZATION hard_app;
+CREATE VIEW public.hard_uv AS SELECT '2020-01-01 00:00+00'::timestamptz AS ts;
+GRANT SELECT ON public.hard_uv TO PUBLIC;
+CREATE VIEW hard_app.hard_uv AS SELECT clock_timestamp() AS ts;
+ALTER VIEW hard_app.hard_uv OWNER TO hard_app;
+CREATE FUNCTION hard_uf() RETURNS timestamptz LANGUAGE sql STABLE
+  SET search_path = "$user", public AS 'SELECT ts FROM hard_uv';
+SELECT probe('SELECT hard_uf() > ''2000-01-01'' AS x');
+SET ROLE hard_app;
+SELECT probe('SELECT hard_uf() > ''2000-01-01'' AS x');
+RESET ROLE;
+-- a polymorphic argument shown as text is judged by its type
+SELECT probe('SELECT ''id-'' || 42 AS g');
+SELECT probe('SELECT ''id-'' || 42 AS g');
+SELECT probe('SELECT quote_literal(''2020-01-01''::date) AS q');
+SELECT probe('SELECT ''at '' || now() IS NOT NULL AS t');
+SELECT probe('SELECT ''t:'' || ''hard_ev''::regclass AS t');
+-- domain checks run when a value is converted to the domain
+CREATE DOMAIN hard_notpast AS date CHECK (VALUE >= current_date);
+CREATE TABLE hard_dd (d date);
+INSERT INTO hard_dd VALUES ('2999-01-01');
+SELECT probe('SELECT d::hard_notpast AS x FROM hard_dd');
+SELECT probe('SELECT $1::hard_notpast AS x', '["2999-01-01"]');
+SELECT probe('SELECT d FROM hard_dd');
+CREATE DOMAIN hard_positive AS int CHECK (VALUE > 0);
+SELECT probe('SELECT 5::hard_positive AS x');
+SELECT probe('SELECT 5::hard_positive AS x');
+ALTER DOMAIN hard_positive ADD CONSTRAINT hard_positive_now CHECK (now() > '2000-01-01');
+SELECT probe('SELECT 6::hard_positive AS x');
+CREATE FUNCTION hard_np() RETURNS hard_notpast LANGUAGE sql STABLE
+  AS $$ SELECT '2999-01-01'::date $$;
+SELECT probe('SELECT hard_np() AS x');
+CREATE TABLE hard_rec (a int, p hard_notpast);
+SELECT probe('SELECT (jsonb_populate_record(NULL::hard_rec, ''{"a": 1}'')).a AS a');
+-- a row type's verdict follows its columns
+CREATE TABLE hard_r (a int);
+SELECT probe('SELECT (jsonb_populate_record(NULL::hard_r, ''{"a": 1}'')).a AS a');
+ALTER TABLE hard_r ADD COLUMN ts timestamptz;
+SELECT probe('SELECT (jsonb_populate_record(NULL::hard_r, ''{"a": 1, "ts": "now"}'')).a AS a');
 
 -- === 3. catalog changes that change results flush ===
 CREATE TEXT SEARCH CONFIGURATION hard_cfg (COPY = english);
@@ -196,8 +251,9 @@ SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
 ALTER TYPE hard_pair RENAME ATTRIBUTE a TO x;
 SELECT probe('SELECT row_to_json(ROW(1, 2)::hard_pair) AS j');
 -- reg* values show objects by name, and an index's name changes without a
--- flush: a reg* value shown in the result (or as text) is not cached, one
--- taken as an OID is, except a constant naming an index
+-- flush: a reg* value shown in the result (or as text) is not cached; one
+-- taken as an OID is (to_tsvector's regconfig above), but not a regclass,
+-- whose name can come to mean another relation without a flush
 CREATE TABLE hard_named (id int);
 INSERT INTO hard_named VALUES (1);
 CREATE INDEX hard_named_idx ON hard_named (id);
@@ -208,12 +264,25 @@ SELECT probe('SELECT ARRAY[''hard_named''::regclass] AS r');
 SELECT probe('SELECT row_to_json(row(''hard_named''::regclass)) AS r');
 SELECT probe('SELECT ''hard_named_idx''::regclass AS r');
 SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
-SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
-SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named_idx''::regclass');
-ALTER INDEX hard_named_idx RENAME TO hard_named_idx2;
-ALTER TABLE hard_named RENAME TO hard_renamed;
-SELECT probe('SELECT count(*) AS n FROM hard_named WHERE tableoid = ''hard_named''::regclass');
-SELECT probe('SELECT count(*) AS n FROM hard_renamed WHERE tableoid = ''hard_renamed''::regclass');
+SELECT probe('SELECT $1::regclass::oid > 0 AS o', '["hard_named_idx"]');
+SELECT probe($$SELECT x FROM jsonb_to_record('{"r": "hard_named_idx"}') AS x(r regclass)$$);
+SELECT probe('SELECT ''simple''::regconfig::oid > 0 AS o');
+SELECT probe('SELECT ''simple''::regconfig::oid > 0 AS o');
+-- a relation renamed onto a name that shadows another one on the
+-- search_path flushes, even when an index took and left the old name
+CREATE SCHEMA hard_s1;
+CREATE TABLE public.hard_shadow AS SELECT 'public' AS src;
+CREATE TABLE hard_s1.hard_x AS SELECT 's1' AS src;
+SET search_path = hard_s1, public, cascade_cache;
+SELECT probe('SELECT src FROM hard_shadow');
+SELECT probe('SELECT src FROM hard_shadow');
+BEGIN;
+ALTER TABLE hard_s1.hard_x RENAME TO hard_shadow;
+CREATE INDEX hard_x ON hard_s1.hard_shadow (src);
+DROP INDEX hard_s1.hard_x;
+COMMIT;
+SELECT probe('SELECT src FROM hard_shadow');
+SET search_path = public, cascade_cache;
 -- an enum label renamed
 CREATE TYPE hard_mood AS ENUM ('sad', 'ok');
 SELECT probe('SELECT ''ok''::hard_mood::text AS m, enum_range(NULL::hard_mood) AS r');
@@ -313,6 +382,13 @@ SET cascade_cache.invalid_cascade = 'error';
 SELECT cascade_invalidate('{"invalidations": [{"queryPattern": 7, "scope": "PATTERN"}]}');
 RESET cascade_cache.invalid_cascade;
 SELECT status, left(error, 60) AS error FROM cascade_audit ORDER BY id DESC LIMIT 4;
+-- an index on the audit table that could make the insert wait (unique, or
+-- running functions) costs the row, never the commit
+CREATE UNIQUE INDEX hard_audit_uq ON cascade_cache.audit_log (id);
+SELECT audit_rows_dropped AS dropped0 FROM cascade_metrics \gset
+SELECT cascade_invalidate('{"updated": [{"__typename": "Uq", "id": 1}]}');
+SELECT audit_rows_dropped - :dropped0 AS dropped FROM cascade_metrics;
+DROP INDEX cascade_cache.hard_audit_uq;
 -- the audit never fails a commit: many large cascades in one transaction
 -- are kept as a note of their size
 BEGIN;
@@ -471,6 +547,7 @@ SELECT probe('SELECT ''a''::pg_temp.hard_tmp_enum AS e');
 SELECT probe('SELECT ROW(1)::pg_temp.hard_tmp_pair OPERATOR(pg_temp.===) ROW(1)::pg_temp.hard_tmp_pair AS eq');
 SELECT probe('SELECT 5::pg_temp.hard_tmp_dom AS d');
 SELECT probe('SELECT pg_temp.hard_sum(g) AS s FROM generate_series(1, 3) g');
+SELECT probe('SELECT ''a'' < ''b'' COLLATE pg_temp.hard_coll AS lt');
 -- this session's keys are its own now; dropping the objects flushes nothing
 SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
 DROP CAST (pg_temp.hard_tmp_pair AS text);

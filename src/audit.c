@@ -429,15 +429,44 @@ cc_audit_lock(Oid relid, LOCKMODE mode)
 				 errmsg("relation \"%s\" is locked", get_rel_name(relid))));
 }
 
-/* Lock every index of 'rel' in 'mode', at once or not at all (ERROR). */
+/*
+ * Lock every index of 'rel' in 'mode', at once or not at all (ERROR).  With
+ * 'plain', also ERROR for an index whose insertion could wait or run user
+ * code: a unique or exclusion index waits for a conflicting row's
+ * transaction (with interrupts held off, at commit), and expressions and
+ * predicates call functions.
+ */
 static void
-cc_audit_lock_indexes(Relation rel, LOCKMODE mode)
+cc_audit_lock_indexes(Relation rel, LOCKMODE mode, bool plain)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
 
 	foreach(lc, indexes)
-		cc_audit_lock(lfirst_oid(lc), mode);
+	{
+		Oid			indexoid = lfirst_oid(lc);
+
+		cc_audit_lock(indexoid, mode);
+		if (plain)
+		{
+			Relation	index = index_open(indexoid, NoLock);
+			bool		ok;
+
+			ok = !index->rd_index->indisunique &&
+				!index->rd_index->indisexclusion &&
+				heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs,
+							   NULL) &&
+				heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred,
+							   NULL);
+			index_close(index, NoLock);
+			if (!ok)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("index \"%s\" of the audit table is unique, an exclusion constraint, on expressions or partial",
+								get_rel_name(indexoid)),
+						 errhint("Only plain indexes on columns are allowed on the audit table.")));
+		}
+	}
 	list_free(indexes);
 }
 
@@ -487,14 +516,14 @@ cc_audit_insert(void *arg)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
-	cc_audit_lock_indexes(rel, RowExclusiveLock);
+	cc_audit_lock_indexes(rel, RowExclusiveLock, true);
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		Relation	toast;
 
 		cc_audit_lock(rel->rd_rel->reltoastrelid, RowExclusiveLock);
 		toast = table_open(rel->rd_rel->reltoastrelid, NoLock);
-		cc_audit_lock_indexes(toast, RowExclusiveLock);
+		cc_audit_lock_indexes(toast, RowExclusiveLock, false);
 		table_close(toast, NoLock);
 	}
 

@@ -190,6 +190,8 @@ cc_string_equal(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static bool cc_guc_at_boot(struct config_generic *gen);
+
 /*
  * GUC assign hook of cascade_cache.key_settings: reparse on next use.
  * Must not fail.
@@ -280,6 +282,39 @@ cc_is_key_setting(const char *name)
 		if (pg_strcasecmp(name, (const char *) lfirst(lc)) == 0)
 			return true;
 	return !cc_on_unkeyed_list(name);
+}
+
+/*
+ * May a cached query read setting 'name' (with current_setting())?  Only if
+ * it is in the key (cc_is_key_setting()) and its value is too: it exists in
+ * this session, and is not a setting an extension defined that holds its
+ * boot value (left out of the hash, so a session that has not loaded the
+ * extension, where it does not exist, has the same key).  A name PostgreSQL
+ * maps to another (an old spelling) is not found here: not readable.  Can
+ * ERROR (out of memory parsing key_settings).
+ */
+bool
+cc_setting_readable(const char *name)
+{
+	struct config_generic **vars;
+	int			n;
+	int			i;
+
+	if (!cc_is_key_setting(name))
+		return false;
+	vars = get_guc_variables();
+	n = GetNumConfigOptions();
+	for (i = 0; i < n; i++)
+	{
+		struct config_generic *gen = vars[i];
+
+		if (pg_strcasecmp(gen->name, name) != 0)
+			continue;
+		if (gen->flags & GUC_CUSTOM_PLACEHOLDER)
+			return true;
+		return !(gen->group == CUSTOM_OPTIONS && cc_guc_at_boot(gen));
+	}
+	return false;
 }
 
 /*

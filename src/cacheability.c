@@ -24,7 +24,11 @@
  *	  defaults of the arguments a call leaves out;
  *	- functions, operators and types of a temporary schema;
  *	- values of the reg* types, unless their parent takes them as OIDs
- *	  (cc_consume()): their text shows names that can change unflushed;
+ *	  (cc_consume(); never a regclass): their text shows names that can
+ *	  change unflushed;
+ *	- conversions to a domain (casts, parameters, text input into a row
+ *	  type) whose CHECK constraints cannot be cached (cc_type_flags());
+ *	- collations of a temporary schema;
  *	- current_setting() of a setting that is not part of the key, or is
  *	  not defined.
  * cc_check_relation() classifies each relation any plan of the fill opens,
@@ -43,11 +47,13 @@
  *	- aggregates (CREATE AGGREGATE calls them IMMUTABLE): the worst of
  *	  their support functions, and the clock if an initial state names it;
  *	- not built in, listed in cascade_cache.trusted_functions: trusted;
+ *	- built-in SQL functions that show a polymorphic argument as text
+ *	  (anytextcat, textanycat, quote_literal, quote_nullable): judged where
+ *	  they are called, by the argument's type (cc_text_output_reason());
  *	- LANGUAGE sql, built in or not: the body is parsed, analyzed and
  *	  checked like a query, recursively (its verdict is the worst of what
- *	  it calls), with the function's own SET options applied; a body
- *	  resolved with the caller's search_path is judged again when that
- *	  changes;
+ *	  it calls), with the function's own SET options applied; the verdict
+ *	  holds for the role and search_path it was made under;
  *	- IMMUTABLE in another language: trusted, as PostgreSQL trusts it;
  *	- STABLE built in (C or internal): by its implementation (prosrc, so
  *	  that overloads are told apart), cacheable if on cc_stable_builtins,
@@ -58,8 +64,10 @@
  *	  inspected and STABLE allows reading the clock.
  *
  * Verdicts on functions and types are cached per backend and forgotten
- * whenever pg_proc or pg_type changes (or trusted_functions, or
- * key_settings, which decides what current_setting() may read); which
+ * whenever pg_proc, pg_type, a relation, pg_cast, pg_operator,
+ * pg_aggregate, pg_namespace or pg_constraint changes (or
+ * trusted_functions, or key_settings, which decides what current_setting()
+ * may read); which
  * relations are subscription targets, whenever pg_subscription_rel
  * changes.  A verdict that depends on the moment (made outside a
  * transaction, in parallel mode, or too deep) is not kept.
@@ -79,6 +87,8 @@
 #include "catalog/partition.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_language.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_operator.h"
@@ -93,6 +103,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
+#include "parser/parse_coerce.h"
 #include "parser/parser.h"
 #include "rewrite/rewriteHandler.h"
 #include "rewrite/rowsecurity.h"
@@ -118,6 +129,8 @@ typedef enum CCFuncVerdict
 {
 	CC_FUNC_OK = 0,				/* cacheable */
 	CC_FUNC_INPUT,				/* converts text to its result type: check it */
+	CC_FUNC_TEXT_OUTPUT,		/* shows its polymorphic arguments as text:
+								 * check their types where it is called */
 	CC_FUNC_CLOCK,				/* reads the current time */
 	CC_FUNC_SESSION,			/* reads the session or the catalogs */
 	CC_FUNC_TEMPORARY,			/* lives in a temporary schema */
@@ -151,6 +164,23 @@ typedef struct CCVerdictInfo
 #define CC_TYPE_TEMPORARY		0x02	/* lives in a temporary schema */
 #define CC_TYPE_CATALOG			0x04	/* a value shows a catalog object by
 										 * name (the reg* types) */
+/* A domain CHECK constraint (of it or a type it contains) that ... */
+#define CC_TYPE_CHECK_CLOCK		0x08	/* reads the clock */
+#define CC_TYPE_CHECK_SESSION	0x10	/* reads the session or catalogs */
+#define CC_TYPE_CHECK_TEMPORARY	0x20	/* uses a temporary object */
+#define CC_TYPE_CHECK_UNTRUSTED	0x40	/* calls an untrusted function */
+#define CC_TYPE_CHECK_VOLATILE	0x80	/* is volatile */
+#define CC_TYPE_CHECKS \
+	(CC_TYPE_CHECK_CLOCK | CC_TYPE_CHECK_SESSION | CC_TYPE_CHECK_TEMPORARY | \
+	 CC_TYPE_CHECK_UNTRUSTED | CC_TYPE_CHECK_VOLATILE)
+#define CC_TYPE_WORST \
+	(CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY | CC_TYPE_CATALOG | \
+	 CC_TYPE_CHECK_VOLATILE)
+
+/* Domains whose constraints are being checked (a check can use its domain) */
+#define CC_MAX_DOMAIN_DEPTH		8
+static Oid	cc_domain_stack[CC_MAX_DOMAIN_DEPTH];
+static int	cc_domain_depth = 0;
 
 typedef struct CCTypeEntry
 {
@@ -278,6 +308,20 @@ static const char *const cc_input_builtins[] = {
 };
 
 /*
+ * Built-in SQL functions with polymorphic arguments whose bodies only cast
+ * them to text and apply an immutable text function (anytextcat,
+ * textanycat, quote_literal, quote_nullable), by their bodies (prosrc);
+ * sorted.  A body cannot be judged without the argument types, so a call
+ * is judged where it is made (cc_text_output_reason()).
+ */
+static const char *const cc_text_output_builtins[] = {
+	"select $1 operator(pg_catalog.||) $2::pg_catalog.text",
+	"select $1::pg_catalog.text operator(pg_catalog.||) $2",
+	"select pg_catalog.quote_literal($1::pg_catalog.text)",
+	"select pg_catalog.quote_nullable($1::pg_catalog.text)"
+};
+
+/*
  * STABLE built-ins that read the clock (the transaction's start, or the
  * current date to resolve a time zone's offset).  By prosrc; sorted.
  */
@@ -327,14 +371,20 @@ static CCFuncVerdict cc_sql_body_verdict(HeapTuple proctup,
 static CCFuncVerdict cc_aggregate_verdict(Oid funcid);
 static CCFuncVerdict cc_defaults_verdict(HeapTuple proctup);
 static CCFuncVerdict cc_reason_verdict(CCBypassReason reason);
+static bool cc_prosrc_in(HeapTuple proctup, const char *const *list, int n);
+static CCBypassReason cc_text_output_reason(Node *call);
 static uint64 cc_search_path_hash(void);
 static CCBypassReason cc_verdict_reason(CCFuncVerdict verdict);
 static int	cc_type_flags(Oid typid, int depth);
+static int	cc_domain_check_flags(Oid typid);
+static CCBypassReason cc_type_check_reason(Oid typid);
+static bool cc_collation_is_temporary(Oid collid);
 static bool cc_operator_is_temporary(Oid opno);
 static bool cc_in_sorted(const char *const *list, int n, const char *name);
 static bool cc_is_trusted(Form_pg_proc proc);
 static void cc_proc_callback(Datum arg, int cacheid, uint32 hashvalue);
 static void cc_type_callback(Datum arg, int cacheid, uint32 hashvalue);
+static void cc_relation_callback(Datum arg, Oid relid);
 static void cc_subscription_callback(Datum arg, int cacheid, uint32 hashvalue);
 static bool cc_unwatched_subscription_target(Oid relid);
 static bool cc_needs_fmgr_hook(Oid fn_oid);
@@ -349,6 +399,19 @@ cc_cacheability_init(void)
 {
 	CacheRegisterSyscacheCallback(PROCOID, cc_proc_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(TYPEOID, cc_type_callback, (Datum) 0);
+
+	/*
+	 * What a SQL body resolves to, and what a type holds, also change with
+	 * relations (views redefined, columns added), casts, operators,
+	 * aggregates, schemas and domain constraints.
+	 */
+	CacheRegisterRelcacheCallback(cc_relation_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(CASTSOURCETARGET, cc_type_callback,
+								  (Datum) 0);
+	CacheRegisterSyscacheCallback(OPEROID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AGGFNOID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(CONSTROID, cc_type_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(SUBSCRIPTIONRELMAP,
 								  cc_subscription_callback, (Datum) 0);
 	prev_needs_fmgr_hook = needs_fmgr_hook;
@@ -388,6 +451,13 @@ cc_type_callback(Datum arg, int cacheid, uint32 hashvalue)
 		cc_type_verdicts = NULL;
 	}
 	cc_proc_callback(arg, cacheid, hashvalue);
+}
+
+/* A relation changed: forget every verdict (its row type, views). */
+static void
+cc_relation_callback(Datum arg, Oid relid)
+{
+	cc_type_callback(arg, 0, 0);
 }
 
 /*
@@ -519,8 +589,11 @@ cc_const_names_clock(Const *con, CCQueryCheck *ctx)
  * argument of a function declared with that very type (to_tsvector's
  * regconfig), or a value relabeled to oid.  Note such arguments of 'node'
  * in ctx->consumed, so that the type check of the walker lets them pass.
- * A regclass constant naming an index or a TOAST table is never harmless:
- * those names can be reused without a flush.  Can ERROR (catalog access).
+ * Not regclass: which relation a name resolves to can change without a
+ * flush (indexes are created, dropped and renamed freely, and a relation
+ * renamed to a name another one just left explains the same catalog
+ * messages), and the relation need not be read for its changes to be
+ * seen.  Can ERROR (catalog access).
  */
 static void
 cc_consume(Node *node, CCQueryCheck *ctx)
@@ -560,23 +633,20 @@ cc_consume(Node *node, CCQueryCheck *ctx)
 	{
 		Node	   *arg = (Node *) lfirst(lc);
 		Oid			type = exprType(arg);
+		int			position = i++;
 
-		if (argtypes != NULL && (i >= nargs || argtypes[i] != type))
-			type = InvalidOid;	/* "any", polymorphic, variadic: shown */
-		i++;
-		if (!OidIsValid(type) || !cc_type_shows_catalog(type))
+		/* a named argument: its declared position */
+		if (IsA(arg, NamedArgExpr))
+			position = ((NamedArgExpr *) arg)->argnumber;
+		if (argtypes != NULL &&
+			(position < 0 || position >= nargs || argtypes[position] != type))
+			continue;			/* "any", polymorphic, variadic: shown */
+		if (type == REGCLASSOID || !cc_type_shows_catalog(type))
 			continue;
-		if (IsA(arg, Const) && type == REGCLASSOID &&
-			!((Const *) arg)->constisnull)
-		{
-			char		relkind = get_rel_relkind(DatumGetObjectId(((Const *) arg)->constvalue));
-
-			if (relkind == RELKIND_INDEX ||
-				relkind == RELKIND_PARTITIONED_INDEX ||
-				relkind == RELKIND_TOASTVALUE || relkind == '\0')
-				continue;
-		}
 		ctx->consumed = lappend(ctx->consumed, arg);
+		if (IsA(arg, NamedArgExpr))
+			ctx->consumed = lappend(ctx->consumed,
+									((NamedArgExpr *) arg)->arg);
 	}
 	if (argtypes != NULL)
 		pfree(argtypes);
@@ -670,6 +740,13 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				List	   *saved = ctx->rtfunc_coltypes;
 				bool		result;
 
+				ListCell   *lc;
+
+				/* a column shown through the whole row's text */
+				foreach(lc, rtfunc->funccoltypes)
+					if (cc_type_shows_catalog(lfirst_oid(lc)))
+						return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+
 				/* a column definition list gives a record's types */
 				ctx->rtfunc_coltypes = rtfunc->funccoltypes;
 				result = cc_query_walker(rtfunc->funcexpr, ctx);
@@ -684,9 +761,15 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				bool		typisvarlena;
 				Oid			typioparam;
 
+				CCBypassReason reason;
+
 				/* text to a date or time at run time can read the clock */
 				if (cc_type_reads_clock(iocoerce->resulttype))
 					return cc_fail(ctx, CC_BYPASS_CLOCK);
+				/* and to a domain, or a type holding one, runs its checks */
+				reason = cc_type_check_reason(iocoerce->resulttype);
+				if (reason != CC_BYPASS_NONE)
+					return cc_fail(ctx, reason);
 				getTypeOutputInfo(exprType((Node *) iocoerce->arg), &iofunc,
 								  &typisvarlena);
 				if (cc_function_checker(iofunc, ctx))
@@ -712,16 +795,12 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				{
 					Node	   *arg = (Node *) linitial(fexpr->args);
 
-					/*
-					 * ... and defined: a setting that is not defined is not
-					 * in the key (cc_guc_at_boot() in cache_key.c).
-					 */
+					/* ... and its value is in the key, in every session */
 					if (IsA(arg, Const) && !((Const *) arg)->constisnull)
 					{
 						char	   *name = TextDatumGetCString(((Const *) arg)->constvalue);
 
-						if (cc_is_key_setting(name) &&
-							GetConfigOption(name, true, false) != NULL)
+						if (cc_setting_readable(name))
 							return expression_tree_walker(node, cc_query_walker,
 														  (void *) ctx);
 					}
@@ -760,6 +839,28 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 						return cc_fail(ctx, CC_BYPASS_CLOCK);
 					if (cc_type_is_temporary(fexpr->funcresulttype))
 						return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+
+					/* domain checks run on the values read */
+					if (fexpr->funcresulttype == RECORDOID &&
+						ctx->rtfunc_coltypes != NIL)
+					{
+						ListCell   *lc;
+
+						foreach(lc, ctx->rtfunc_coltypes)
+						{
+							CCBypassReason reason = cc_type_check_reason(lfirst_oid(lc));
+
+							if (reason != CC_BYPASS_NONE)
+								return cc_fail(ctx, reason);
+						}
+					}
+					else
+					{
+						CCBypassReason reason = cc_type_check_reason(fexpr->funcresulttype);
+
+						if (reason != CC_BYPASS_NONE)
+							return cc_fail(ctx, reason);
+					}
 					return expression_tree_walker(node, cc_query_walker,
 												  (void *) ctx);
 				}
@@ -782,25 +883,57 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 			break;
 	}
 
-	/* values of a type of a temporary schema */
+	/*
+	 * Every value (each node exprType() knows): of a type of a temporary
+	 * schema, showing a catalog object by name, converted to a domain whose
+	 * checks cannot be cached, or in a temporary collation.
+	 */
 	switch (nodeTag(node))
 	{
-		case T_Const:
 		case T_Var:
+		case T_Const:
 		case T_Param:
-		case T_FuncExpr:
-		case T_OpExpr:
 		case T_Aggref:
+		case T_GroupingFunc:
 		case T_WindowFunc:
-		case T_RowExpr:
+		case T_SubscriptingRef:
+		case T_FuncExpr:
+		case T_NamedArgExpr:
+		case T_OpExpr:
+		case T_DistinctExpr:
+		case T_NullIfExpr:
+		case T_ScalarArrayOpExpr:
+		case T_BoolExpr:
+		case T_SubLink:
+		case T_FieldSelect:
+		case T_FieldStore:
 		case T_RelabelType:
 		case T_CoerceViaIO:
 		case T_ArrayCoerceExpr:
 		case T_ConvertRowtypeExpr:
-		case T_CoerceToDomain:
+		case T_CollateExpr:
+		case T_CaseExpr:
+		case T_CaseTestExpr:
 		case T_ArrayExpr:
+		case T_RowExpr:
+		case T_RowCompareExpr:
+		case T_CoalesceExpr:
+		case T_MinMaxExpr:
+		case T_SQLValueFunction:
+		case T_XmlExpr:
+		case T_NullTest:
+		case T_BooleanTest:
+		case T_CoerceToDomain:
+		case T_CoerceToDomainValue:
+		case T_SetToDefault:
+		case T_CurrentOfExpr:
+		case T_NextValueExpr:
+		case T_InferenceElem:
+		case T_PlaceHolderVar:
 			{
 				Oid			type = exprType(node);
+				Oid			coll;
+				CCBypassReason reason;
 
 				/* a value that shows a catalog object by name */
 				if (cc_type_shows_catalog(type) &&
@@ -808,10 +941,39 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
 				if (cc_type_is_temporary(type))
 					return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+
+				/* domain checks run converting to the type, and binding */
+				if (IsA(node, CoerceToDomain) || IsA(node, Param))
+				{
+					reason = cc_type_check_reason(type);
+					if (reason != CC_BYPASS_NONE)
+						return cc_fail(ctx, reason);
+				}
+
+				/* another session's temporary collation */
+				coll = exprCollation(node);
+				if (cc_collation_is_temporary(coll))
+					return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
+				coll = exprInputCollation(node);
+				if (cc_collation_is_temporary(coll))
+					return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
 			}
 			break;
 		default:
 			break;
+	}
+
+	/* a polymorphic argument shown as text: judged by its type, here */
+	if ((IsA(node, FuncExpr) &&
+		 cc_function_verdict(((FuncExpr *) node)->funcid) == CC_FUNC_TEXT_OUTPUT) ||
+		(IsA(node, OpExpr) && OidIsValid(((OpExpr *) node)->opfuncid) &&
+		 cc_function_verdict(((OpExpr *) node)->opfuncid) == CC_FUNC_TEXT_OUTPUT))
+	{
+		CCBypassReason reason = cc_text_output_reason(node);
+
+		if (reason != CC_BYPASS_NONE)
+			return cc_fail(ctx, reason);
+		return expression_tree_walker(node, cc_query_walker, (void *) ctx);
 	}
 
 	if (check_functions_in_node(node, cc_function_checker, (void *) ctx))
@@ -829,6 +991,9 @@ cc_function_checker(Oid funcid, void *context)
 	/* text input seen anywhere but a call or a cast: assume the worst */
 	if (verdict == CC_FUNC_INPUT)
 		verdict = CC_FUNC_CLOCK;
+	/* arguments shown as text, of types not known here */
+	if (verdict == CC_FUNC_TEXT_OUTPUT)
+		verdict = CC_FUNC_UNTRUSTED;
 	if (verdict == CC_FUNC_OK)
 		return false;
 	return cc_fail(ctx, cc_verdict_reason(verdict));
@@ -848,6 +1013,7 @@ cc_verdict_reason(CCFuncVerdict verdict)
 			return CC_BYPASS_SESSION_FUNCTION;
 		case CC_FUNC_TEMPORARY:
 			return CC_BYPASS_TEMPORARY_OBJECT;
+		case CC_FUNC_TEXT_OUTPUT:
 		case CC_FUNC_UNTRUSTED:
 			return CC_BYPASS_UNTRUSTED_FUNCTION;
 		case CC_FUNC_VOLATILE:
@@ -1007,8 +1173,17 @@ cc_compute_verdict(Oid funcid, CCFuncEntry *entry, CCVerdictInfo *info)
 		verdict = cc_aggregate_verdict(funcid);
 	else if (!entry->builtin && cc_is_trusted(proc))
 		verdict = CC_FUNC_OK;
+	else if (entry->builtin && proc->prolang == SQLlanguageId &&
+			 cc_prosrc_in(tuple, cc_text_output_builtins,
+						  lengthof(cc_text_output_builtins)))
+		verdict = CC_FUNC_TEXT_OUTPUT;
 	else if (proc->prolang == SQLlanguageId)
+	{
 		verdict = cc_sql_body_verdict(tuple, info);
+		/* its result is coerced to a domain return type: checks run */
+		verdict = Max(verdict,
+					  cc_reason_verdict(cc_type_check_reason(proc->prorettype)));
+	}
 	else if (proc->provolatile == PROVOLATILE_IMMUTABLE)
 		verdict = CC_FUNC_OK;
 	else if (entry->builtin)
@@ -1117,6 +1292,8 @@ cc_aggregate_verdict(Oid funcid)
 			/* a support function's input: its type is not known here */
 			if (v == CC_FUNC_INPUT)
 				v = CC_FUNC_CLOCK;
+			if (v == CC_FUNC_TEXT_OUTPUT)
+				v = CC_FUNC_UNTRUSTED;
 			verdict = Max(verdict, v);
 		}
 
@@ -1155,7 +1332,6 @@ cc_sql_body_verdict(HeapTuple proctup, CCVerdictInfo *info)
 	bool		isnull;
 	Datum		proconfig;
 	bool		has_config;
-	bool		own_path = false;
 
 	if (!IsTransactionState() || IsInParallelMode() ||
 		cc_body_depth >= CC_MAX_BODY_DEPTH)
@@ -1165,26 +1341,15 @@ cc_sql_body_verdict(HeapTuple proctup, CCVerdictInfo *info)
 		return CC_FUNC_UNTRUSTED;
 	}
 
-	/* its own SET search_path, or the caller's (then the verdict is too) */
+	/*
+	 * Names in the body resolve with the function's own search_path (which
+	 * can say "$user") or the caller's, and what the body may read depends
+	 * on the role: the verdict holds for this role and search_path only.
+	 */
 	proconfig = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig,
 								&isnull);
 	has_config = !isnull;
-	if (has_config)
-	{
-		ArrayType  *items = DatumGetArrayTypeP(proconfig);
-		Datum	   *elems;
-		int			nelems;
-		int			i;
-
-		deconstruct_array(items, TEXTOID, -1, false, TYPALIGN_INT, &elems,
-						  NULL, &nelems);
-		for (i = 0; i < nelems; i++)
-			if (pg_strncasecmp(TextDatumGetCString(elems[i]), "search_path=",
-							   strlen("search_path=")) == 0)
-				own_path = true;
-	}
-	if (!own_path)
-		info->path_dependent = true;
+	info->path_dependent = true;
 
 	copy = heap_copytuple(proctup);
 	BeginInternalSubTransaction(NULL);
@@ -1308,6 +1473,79 @@ cc_sql_body_verdict(HeapTuple proctup, CCVerdictInfo *info)
 	return verdict;
 }
 
+/* Is the function's prosrc on this sorted list? */
+static bool
+cc_prosrc_in(HeapTuple proctup, const char *const *list, int n)
+{
+	bool		isnull;
+	Datum		src = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_prosrc,
+									  &isnull);
+	char	   *prosrc;
+	bool		found;
+
+	if (isnull)
+		return false;
+	prosrc = TextDatumGetCString(src);
+	found = cc_in_sorted(list, n, prosrc);
+	pfree(prosrc);
+	return found;
+}
+
+/*
+ * Why a call of a CC_FUNC_TEXT_OUTPUT function (a FuncExpr or an OpExpr)
+ * keeps a result out of the cache, or CC_BYPASS_NONE: judged by how each
+ * argument's type is cast to text (its output function, or a cast
+ * function), and whether its text shows a catalog object by name.  Can
+ * ERROR (catalog access).
+ */
+static CCBypassReason
+cc_text_output_reason(Node *call)
+{
+	List	   *args = IsA(call, FuncExpr) ? ((FuncExpr *) call)->args :
+		((OpExpr *) call)->args;
+	ListCell   *lc;
+
+	foreach(lc, args)
+	{
+		Node	   *arg = (Node *) lfirst(lc);
+		Oid			type = exprType(arg);
+		Oid			castfunc = InvalidOid;
+		CCFuncVerdict verdict = CC_FUNC_OK;
+
+		if (IsA(arg, NamedArgExpr))
+			return CC_BYPASS_UNTRUSTED_FUNCTION;	/* positions unknown here */
+		if (cc_type_shows_catalog(type))
+			return CC_BYPASS_SESSION_FUNCTION;
+		if (cc_type_is_temporary(type))
+			return CC_BYPASS_TEMPORARY_OBJECT;
+		switch (find_coercion_pathway(TEXTOID, type, COERCION_EXPLICIT,
+									  &castfunc))
+		{
+			case COERCION_PATH_RELABELTYPE:
+				break;
+			case COERCION_PATH_FUNC:
+				verdict = cc_function_verdict(castfunc);
+				break;
+			case COERCION_PATH_COERCEVIAIO:
+				{
+					bool		typisvarlena;
+
+					getTypeOutputInfo(type, &castfunc, &typisvarlena);
+					verdict = cc_function_verdict(castfunc);
+					break;
+				}
+			default:
+				verdict = CC_FUNC_UNTRUSTED;
+				break;
+		}
+		if (verdict == CC_FUNC_INPUT || verdict == CC_FUNC_TEXT_OUTPUT)
+			verdict = CC_FUNC_UNTRUSTED;
+		if (verdict != CC_FUNC_OK)
+			return cc_verdict_reason(verdict);
+	}
+	return CC_BYPASS_NONE;
+}
+
 /* bsearch() comparator over a sorted array of names */
 static int
 cc_name_cmp(const void *key, const void *elem)
@@ -1374,6 +1612,24 @@ cc_is_trusted(Form_pg_proc proc)
 	return false;
 }
 
+/* Is the collation in a temporary schema? */
+static bool
+cc_collation_is_temporary(Oid collid)
+{
+	HeapTuple	tuple;
+	bool		temp = false;
+
+	if (!OidIsValid(collid) || collid < FirstNormalObjectId)
+		return false;
+	tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collid));
+	if (HeapTupleIsValid(tuple))
+	{
+		temp = isAnyTempNamespace(((Form_pg_collation) GETSTRUCT(tuple))->collnamespace);
+		ReleaseSysCache(tuple);
+	}
+	return temp;
+}
+
 /* Is the operator in a temporary schema? */
 static bool
 cc_operator_is_temporary(Oid opno)
@@ -1417,6 +1673,109 @@ cc_type_is_temporary(Oid typid)
 	if (typid < FirstNormalObjectId)
 		return false;
 	return (cc_type_flags(typid, 0) & CC_TYPE_TEMPORARY) != 0;
+}
+
+/*
+ * The reason a domain CHECK constraint evaluated while converting a value
+ * to this type (a cast, a parameter, text input) keeps a result out of the
+ * cache, or CC_BYPASS_NONE.  Can ERROR (catalog access).
+ */
+static CCBypassReason
+cc_type_check_reason(Oid typid)
+{
+	int			flags = cc_type_flags(typid, 0);
+
+	if (flags & CC_TYPE_CHECK_VOLATILE)
+		return CC_BYPASS_VOLATILE_FUNCTION;
+	if (flags & CC_TYPE_CHECK_UNTRUSTED)
+		return CC_BYPASS_UNTRUSTED_FUNCTION;
+	if (flags & CC_TYPE_CHECK_TEMPORARY)
+		return CC_BYPASS_TEMPORARY_OBJECT;
+	if (flags & CC_TYPE_CHECK_SESSION)
+		return CC_BYPASS_SESSION_FUNCTION;
+	if (flags & CC_TYPE_CHECK_CLOCK)
+		return CC_BYPASS_CLOCK;
+	return CC_BYPASS_NONE;
+}
+
+/*
+ * The CC_TYPE_CHECK_* flags of a domain's own CHECK constraints, each
+ * walked like a query.  A domain reached again while its constraints are
+ * being walked (a check calling a function of the domain), or too deep,
+ * gets the worst flags.  Can ERROR (catalog access).
+ */
+static int
+cc_domain_check_flags(Oid typid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	volatile int flags = 0;
+	int			i;
+
+	for (i = 0; i < cc_domain_depth; i++)
+		if (cc_domain_stack[i] == typid)
+			return CC_TYPE_CHECK_VOLATILE;
+	if (cc_domain_depth >= CC_MAX_DOMAIN_DEPTH)
+		return CC_TYPE_CHECK_VOLATILE;
+
+	cc_domain_stack[cc_domain_depth++] = typid;
+	PG_TRY();
+	{
+		rel = table_open(ConstraintRelationId, AccessShareLock);
+		ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(typid));
+		scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1,
+								  &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+			bool		isnull;
+			Datum		bin;
+			CCQueryCheck ctx;
+
+			if (con->contype != CONSTRAINT_CHECK)
+				continue;
+			bin = heap_getattr(tuple, Anum_pg_constraint_conbin,
+							   RelationGetDescr(rel), &isnull);
+			if (isnull)
+				continue;
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.reason = CC_BYPASS_NONE;
+			(void) cc_query_walker(stringToNode(TextDatumGetCString(bin)), &ctx);
+			switch (cc_reason_verdict(ctx.reason))
+			{
+				case CC_FUNC_OK:
+				case CC_FUNC_INPUT:
+				case CC_FUNC_TEXT_OUTPUT:
+					break;
+				case CC_FUNC_CLOCK:
+					flags |= CC_TYPE_CHECK_CLOCK;
+					break;
+				case CC_FUNC_SESSION:
+					flags |= CC_TYPE_CHECK_SESSION;
+					break;
+				case CC_FUNC_TEMPORARY:
+					flags |= CC_TYPE_CHECK_TEMPORARY;
+					break;
+				case CC_FUNC_UNTRUSTED:
+					flags |= CC_TYPE_CHECK_UNTRUSTED;
+					break;
+				case CC_FUNC_VOLATILE:
+					flags |= CC_TYPE_CHECK_VOLATILE;
+					break;
+			}
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	PG_FINALLY();
+	{
+		cc_domain_depth--;
+	}
+	PG_END_TRY();
+	return flags;
 }
 
 /*
@@ -1464,7 +1823,7 @@ cc_type_flags(Oid typid, int depth)
 			break;
 	}
 	if (depth > CC_MAX_TYPE_DEPTH)
-		return CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY | CC_TYPE_CATALOG;
+		return CC_TYPE_WORST;
 
 	if (cc_type_verdicts == NULL)
 	{
@@ -1483,7 +1842,7 @@ cc_type_flags(Oid typid, int depth)
 
 	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	if (!HeapTupleIsValid(tuple))
-		return CC_TYPE_READS_CLOCK | CC_TYPE_CATALOG;	/* gone meanwhile */
+		return CC_TYPE_WORST;	/* gone meanwhile */
 	typ = (Form_pg_type) GETSTRUCT(tuple);
 
 	if (typid >= FirstNormalObjectId && isAnyTempNamespace(typ->typnamespace))
@@ -1492,7 +1851,8 @@ cc_type_flags(Oid typid, int depth)
 	if (typid == RECORDOID || typ->typtype == TYPTYPE_PSEUDO)
 		flags |= CC_TYPE_READS_CLOCK;
 	else if (typ->typtype == TYPTYPE_DOMAIN)
-		flags |= cc_type_flags(typ->typbasetype, depth + 1);
+		flags |= cc_type_flags(typ->typbasetype, depth + 1) |
+			cc_domain_check_flags(typid);
 	else if (OidIsValid(typ->typelem) && IsTrueArrayType(typ))
 		flags |= cc_type_flags(typ->typelem, depth + 1);
 	else if (typ->typtype == TYPTYPE_RANGE)

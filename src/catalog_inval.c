@@ -143,6 +143,7 @@ static object_access_hook_type prev_object_access_hook = NULL;
 static List *cc_changed = NIL;	/* CCChangedObject * */
 static List *cc_harmless_roles = NIL;	/* role names (char *) */
 static bool cc_roles_unexplained = false;	/* another utility statement ran */
+static bool cc_relnames_unexplained = false;	/* a relation was renamed */
 static HTAB *cc_explained = NULL;	/* (cache id << 32 | hash) */
 static bool cc_catalog_written = false; /* DML on a catalog */
 
@@ -157,6 +158,7 @@ static void cc_object_access(ObjectAccessType access, Oid classId,
 							 Oid objectId, int subId, void *arg);
 static void cc_explain_object(Oid classid, Oid objid);
 static void cc_explain_linked(Oid classid, Oid objid, bool follow);
+static bool cc_never_named(char relkind);
 static void cc_explain(int cacheid, uint32 hashvalue);
 static bool cc_is_explained(int cacheid, uint32 hashvalue);
 
@@ -180,6 +182,7 @@ cc_catalog_xact_end(void)
 	cc_changed = NIL;
 	cc_harmless_roles = NIL;
 	cc_roles_unexplained = false;
+	cc_relnames_unexplained = false;
 	cc_explained = NULL;
 	cc_catalog_written = false;
 }
@@ -298,8 +301,10 @@ cc_explain_if_found(Oid classid, Oid objid)
  * An object is about to be renamed or moved: if it is one whose changes
  * are explained (cc_explain_object()), explain the catalog messages of its
  * current names now, while they can be looked up (without locks: the
- * statement takes its own).  Can ERROR (catalog access, and the errors the
- * statement itself would raise for an ambiguous name).
+ * statement takes its own).  If it is, or may be, a relation queries name
+ * (not temporary, not an index), no relation name is explained in this
+ * transaction.  Can ERROR (catalog access, and the errors the statement
+ * itself would raise for an ambiguous name).
  */
 static void
 cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
@@ -307,13 +312,21 @@ cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
 	if (relation != NULL)
 	{
 		Oid			relid = RangeVarGetRelid(relation, NoLock, true);
+		char		relkind = OidIsValid(relid) ? get_rel_relkind(relid) : '\0';
 
+		if (!OidIsValid(relid) ||
+			(get_rel_persistence(relid) != RELPERSISTENCE_TEMP &&
+			 !cc_never_named(relkind)))
+			cc_relnames_unexplained = true;
 		if (OidIsValid(relid))
 			cc_explain_object(RelationRelationId, relid);
 		return;
 	}
 	if (object == NULL)
+	{
+		cc_relnames_unexplained = true;
 		return;
+	}
 	switch (type)
 	{
 		case OBJECT_AGGREGATE:
@@ -328,12 +341,19 @@ cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
 			break;
 		case OBJECT_TYPE:
 		case OBJECT_DOMAIN:
-			if (IsA(object, List))
-				cc_explain_if_found(TypeRelationId,
-									LookupTypeNameOid(NULL,
-													  makeTypeNameFromNameList((List *) object),
-													  true));
-			break;
+			{
+				Oid			typid = InvalidOid;
+
+				if (IsA(object, List))
+					typid = LookupTypeNameOid(NULL,
+											  makeTypeNameFromNameList((List *) object),
+											  true);
+				/* a composite type's relation is renamed with it */
+				if (!OidIsValid(typid) || !cc_type_is_temporary(typid))
+					cc_relnames_unexplained = true;
+				cc_explain_if_found(TypeRelationId, typid);
+				break;
+			}
 		case OBJECT_COLLATION:
 			if (IsA(object, List))
 				cc_explain_if_found(CollationRelationId,
@@ -355,6 +375,8 @@ cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
 									get_ts_dict_oid((List *) object, true));
 			break;
 		default:
+			/* a schema, an extension's members, ...: relations may move */
+			cc_relnames_unexplained = true;
 			break;
 	}
 }
@@ -986,7 +1008,15 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 		for (k = 0; k < (int) lengthof(cc_unaffecting_caches); k++)
 			if (cc_unaffecting_caches[k] == msg->cc.id)
 				unaffecting = true;
-		if (unaffecting || cc_is_explained(msg->cc.id, msg->cc.hashValue))
+		/*
+		 * A relation's name is explained by name, and a relation renamed
+		 * here could have left, or taken, a name another explanation covers
+		 * (an index's, or another relation's that kept its own name).
+		 */
+		if (unaffecting)
+			continue;
+		if (cc_is_explained(msg->cc.id, msg->cc.hashValue) &&
+			!(cc_relnames_unexplained && msg->cc.id == RELNAMENSP))
 			continue;
 
 		elog(DEBUG1, "cascade_cache: catalog cache %d message %u is not explained: flush",
