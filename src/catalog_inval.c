@@ -144,6 +144,7 @@ static List *cc_changed = NIL;	/* CCChangedObject * */
 static List *cc_harmless_roles = NIL;	/* role names (char *) */
 static bool cc_roles_unexplained = false;	/* another utility statement ran */
 static bool cc_relnames_unexplained = false;	/* a relation was renamed */
+static bool cc_database_unexplained = false;	/* a statement besides VACUUM */
 static HTAB *cc_explained = NULL;	/* (cache id << 32 | hash) */
 static bool cc_catalog_written = false; /* DML on a catalog */
 
@@ -183,6 +184,7 @@ cc_catalog_xact_end(void)
 	cc_harmless_roles = NIL;
 	cc_roles_unexplained = false;
 	cc_relnames_unexplained = false;
+	cc_database_unexplained = false;
 	cc_explained = NULL;
 	cc_catalog_written = false;
 }
@@ -393,6 +395,15 @@ cc_explain_before_move(ObjectType type, RangeVar *relation, Node *object)
 void
 cc_catalog_note_utility(Node *parsetree)
 {
+	/*
+	 * VACUUM's datfrozenxid update is explained only in a transaction that
+	 * runs no other statement (a function VACUUM ANALYZE calls could ALTER
+	 * DATABASE).
+	 */
+	if (!IsA(parsetree, VacuumStmt) && !IsA(parsetree, TransactionStmt) &&
+		!IsA(parsetree, VariableSetStmt) && !IsA(parsetree, VariableShowStmt))
+		cc_database_unexplained = true;
+
 	switch (nodeTag(parsetree))
 	{
 		case T_AlterRoleStmt:
@@ -952,7 +963,8 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 			cc_explain_role((const char *) lfirst(lc));
 
 	/* VACUUM advancing this database's datfrozenxid (in place) */
-	if (cc_vacuum_running || IsAutoVacuumWorkerProcess())
+	if ((cc_vacuum_running || IsAutoVacuumWorkerProcess()) &&
+		!cc_database_unexplained)
 		cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
 													  ObjectIdGetDatum(MyDatabaseId)));
 
