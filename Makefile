@@ -3,6 +3,8 @@
 #   make            build
 #   make install    install into the PostgreSQL found by pg_config
 #   make test       install missing packages, build, install and run every test
+#   make test-debug the regression, isolation and TAP tests against a build of
+#                   PostgreSQL with assertions and AddressSanitizer (cached)
 #   make demo       install missing packages, start a throwaway cluster, show it
 #   make demo-stop  stop the demo cluster
 #   make bench      run the benchmark suite (bench/README.md)
@@ -58,9 +60,12 @@ include $(PGXS)
 
 $(OBJS): include/cascade_cache.h
 
-.PHONY: test demo demo-stop bench
+.PHONY: test test-debug demo demo-stop bench
 test:
 	./test/run-tests.sh
+
+test-debug:
+	./test/run-debug.sh
 
 demo:
 	./test/demo.sh start

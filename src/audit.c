@@ -20,12 +20,14 @@
  * The audit never fails the commit it describes.  What it keeps is bounded
  * before anything is written (payloads past cascade_cache.audit_max_payload
  * are replaced by a note of their size, lists by their first
- * CC_AUDIT_MAX_ENTITIES items of at most CC_AUDIT_MAX_TEXT bytes), and the
- * write runs in a subtransaction with interrupts held off, taking its locks
- * only if they are free at once: any failure (the table locked, dropped or
- * altered by hand, out of memory, ...) rolls the subtransaction back,
- * raises a WARNING and counts the row as dropped, and the transaction
- * commits.
+ * CC_AUDIT_MAX_ENTITIES items of at most CC_AUDIT_MAX_TEXT bytes).  What
+ * can foreseeably stop the write is checked first, without raising an
+ * ERROR (cc_audit_prepare()): every lock the insertion takes is taken then,
+ * only if it is free at once, and a read-only transaction, a table or
+ * index changed by hand are noticed.  The insertion itself runs in a
+ * subtransaction with interrupts held off, for what cannot be foreseen
+ * (out of memory, ...).  Either way a failure raises a WARNING and counts
+ * the row as dropped, and the transaction commits.
  *
  * The table keeps the latest cascade_cache.audit_max_rows rows: every
  * audit_max_rows / 10 rows (at most every 1000), the inserting backend
@@ -113,6 +115,28 @@ typedef struct CCAuditRow
 	int64		id;				/* set when written */
 } CCAuditRow;
 
+/*
+ * An audit row ready to be inserted: the table open and locked (and its
+ * sequence, indexes and TOAST table locked), the row's values formed but
+ * for its id.
+ */
+typedef struct CCAuditInsert
+{
+	CCAuditRow *row;
+	Relation	rel;
+	Oid			seqid;
+	Datum	   *values;
+	bool	   *nulls;
+	int			id_column;		/* index into values of "id" */
+	Oid			trim_index;		/* for cc_audit_trim() */
+} CCAuditInsert;
+
+/* cc_audit_prepare(): the extension is not installed in this database */
+static const char cc_audit_not_here[] = "";
+
+/* The SQLSTATE of the last reason cc_audit_prepare() gave */
+static int	cc_audit_why_code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
+
 /* Status of this transaction's audit row, counted at COMMIT; 0 if none */
 #define CC_AUDIT_NONE		0
 #define CC_AUDIT_SUCCESS	1
@@ -126,8 +150,13 @@ static const char *const cc_status_names[] = {NULL, "success", "partial", "faile
 static void cc_audit_write(CCAuditRow *row);
 static bool cc_audit_protected(void (*fn) (void *), void *arg,
 							   const char *what);
+static const char *cc_audit_prepare(CCAuditRow *row, CCAuditInsert *ins);
+static const char *cc_audit_lock(Oid relid, LOCKMODE mode);
+static const char *cc_audit_lock_indexes(Relation rel, LOCKMODE mode,
+										  bool plain);
 static void cc_audit_insert(void *arg);
 static void cc_audit_trim(void *arg);
+static Oid	cc_audit_trim_index(Relation rel);
 static Jsonb *cc_audit_payload(CCAuditInfo *info, bool *truncated);
 
 /*
@@ -347,17 +376,46 @@ cc_text_array(List *list, int max)
 
 /*
  * Write one audit row, and now and then trim the table, without ever
- * raising an ERROR: each step runs through cc_audit_protected().
+ * raising an ERROR.
+ *
+ * Everything that can foreseeably fail is checked first, outside any
+ * subtransaction (cc_audit_prepare()): the locks, taken only if they are
+ * free at once, a read-only transaction, what was done to the table by
+ * hand.  Only the insertion itself runs in a subtransaction
+ * (cc_audit_protected()), for what cannot be foreseen (out of memory, a
+ * sequence at its maximum, ...).  Rolling a subtransaction back while the
+ * transaction is committing an explicit transaction block or being
+ * prepared is supported by PostgreSQL (a deferred trigger's PL/pgSQL
+ * exception block does it) but trips an assertion in PostgreSQL 15's
+ * RollbackAndReleaseCurrentSubTransaction() in assert-enabled builds, so
+ * it is kept for the unforeseeable.
  */
 static void
 cc_audit_write(CCAuditRow *row)
 {
+	CCAuditInsert ins;
+	const char *why;
 	int64		period;
 
 	row->id = 0;
-	if (!cc_audit_protected(cc_audit_insert, row, "write an audit row"))
+	why = cc_audit_prepare(row, &ins);
+	if (why == cc_audit_not_here)
+		return;
+	if (why != NULL)
+	{
+		ereport(WARNING,
+				(errcode(cc_audit_why_code),
+				 errmsg("cascade_cache could not write an audit row: %s", why),
+				 errdetail("The transaction is not affected; cascade_audit_metrics() counts what the audit lost.")));
+		cc_count(CC_STAT_AUDIT_DROPPED, 1);
+		if (ins.rel != NULL)
+			table_close(ins.rel, NoLock);
+		return;
+	}
+	if (!cc_audit_protected(cc_audit_insert, &ins, "write an audit row"))
 	{
 		cc_count(CC_STAT_AUDIT_DROPPED, 1);
+		table_close(ins.rel, NoLock);
 		return;
 	}
 	if (row->payload_truncated)
@@ -366,7 +424,17 @@ cc_audit_write(CCAuditRow *row)
 	/* keep the table bounded: now and then, drop what is out of the window */
 	period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
 	if (row->id > 0 && row->id % period == 0 && row->id > cc_audit_max_rows)
-		(void) cc_audit_protected(cc_audit_trim, row, "trim the audit table");
+	{
+		ins.trim_index = cc_audit_trim_index(ins.rel);
+		if (OidIsValid(ins.trim_index))
+			(void) cc_audit_protected(cc_audit_trim, &ins,
+									  "trim the audit table");
+		else
+			ereport(WARNING,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("cascade_cache could not trim the audit table: it has no index on id")));
+	}
+	table_close(ins.rel, NoLock);
 }
 
 /*
@@ -416,129 +484,141 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 	return ok;
 }
 
-/*
- * Lock 'relid' in 'mode' if that can be done at once; ERROR otherwise (the
- * caller runs in cc_audit_protected()).
- */
-static void
+/* Lock 'relid' in 'mode' if that can be done at once; else say why not. */
+static const char *
 cc_audit_lock(Oid relid, LOCKMODE mode)
 {
-	if (!ConditionalLockRelationOid(relid, mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("relation \"%s\" is locked", get_rel_name(relid))));
+	char	   *name;
+
+	if (ConditionalLockRelationOid(relid, mode))
+		return NULL;
+	cc_audit_why_code = ERRCODE_LOCK_NOT_AVAILABLE;
+	name = get_rel_name(relid);
+	return psprintf("relation \"%s\" is locked", name ? name : "?");
 }
 
 /*
- * Lock every index of 'rel' in 'mode', at once or not at all (ERROR).  With
- * 'plain', also ERROR for an index whose insertion could wait or run user
- * code: a unique or exclusion index waits for a conflicting row's
+ * Lock every index of 'rel' in 'mode', at once or not at all; else say why
+ * not.  With 'plain', also refuse an index whose insertion could wait or
+ * run user code: a unique or exclusion index waits for a conflicting row's
  * transaction (with interrupts held off, at commit), and expressions and
  * predicates call functions.
  */
-static void
+static const char *
 cc_audit_lock_indexes(Relation rel, LOCKMODE mode, bool plain)
 {
 	List	   *indexes = RelationGetIndexList(rel);
 	ListCell   *lc;
+	const char *why = NULL;
 
 	foreach(lc, indexes)
 	{
 		Oid			indexoid = lfirst_oid(lc);
+		Relation	index;
+		bool		ok;
 
-		cc_audit_lock(indexoid, mode);
-		if (plain)
-		{
-			Relation	index = index_open(indexoid, NoLock);
-			bool		ok;
-
-			ok = !index->rd_index->indisunique &&
-				!index->rd_index->indisexclusion &&
-				heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs,
-							   NULL) &&
-				heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred,
-							   NULL);
-			index_close(index, NoLock);
-			if (!ok)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("index \"%s\" of the audit table is unique, an exclusion constraint, on expressions or partial",
-								get_rel_name(indexoid)),
-						 errhint("Only plain indexes on columns are allowed on the audit table.")));
-		}
+		why = cc_audit_lock(indexoid, mode);
+		if (why != NULL)
+			break;
+		if (!plain)
+			continue;
+		index = index_open(indexoid, NoLock);
+		ok = !index->rd_index->indisunique &&
+			!index->rd_index->indisexclusion &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL) &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL);
+		if (!ok)
+			why = psprintf("index \"%s\" of the audit table is unique, an exclusion constraint, on expressions or partial",
+						   RelationGetRelationName(index));
+		index_close(index, NoLock);
+		if (why != NULL)
+			break;
 	}
 	list_free(indexes);
+	return why;
 }
 
 /*
- * Insert one row (a CCAuditRow *), directly into the heap and its indexes:
- * no SPI, no planner, no permission checks (the row is written on the
- * extension's behalf; mutating roles need no privilege on the table).
- * Sets row->id.  Does nothing in a database where the extension is not
- * installed.  Runs in cc_audit_protected().
+ * Get an audit row ready to insert (see CCAuditInsert): find the table,
+ * take every lock the insertion will take, at once or not at all, and form
+ * the values, checking them against the table's columns.  Returns NULL when
+ * ready; cc_audit_not_here if the extension is not installed in this
+ * database; else why the row cannot be written.  ins->rel is then open if
+ * not NULL.  Raises no ERROR but for out of memory and a broken catalog.
  */
-static void
-cc_audit_insert(void *arg)
+static const char *
+cc_audit_prepare(CCAuditRow *row, CCAuditInsert *ins)
 {
-	CCAuditRow *row = (CCAuditRow *) arg;
 	Oid			nsp;
 	Oid			relid;
-	Oid			seqid;
 	Relation	rel;
 	TupleDesc	desc;
-	Datum	   *values;
-	bool	   *nulls;
-	HeapTuple	tuple;
+	const char *why;
 	const char *appname;
-	EState	   *estate;
-	ResultRelInfo *rri;
-	TupleTableSlot *slot;
 	int			i;
+
+	memset(ins, 0, sizeof(CCAuditInsert));
+	ins->row = row;
+	ins->id_column = -1;
+	cc_audit_why_code = ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE;
 
 	nsp = get_namespace_oid(CC_SCHEMA_NAME, true);
 	if (!OidIsValid(nsp))
-		return;
+		return cc_audit_not_here;
 	relid = get_relname_relid("audit_log", nsp);
-	seqid = get_relname_relid("audit_seq", nsp);
-	if (!OidIsValid(relid) || !OidIsValid(seqid))
-		return;
+	ins->seqid = get_relname_relid("audit_seq", nsp);
+	if (!OidIsValid(relid) || !OidIsValid(ins->seqid))
+		return cc_audit_not_here;
+	if (XactReadOnly)
+	{
+		cc_audit_why_code = ERRCODE_READ_ONLY_SQL_TRANSACTION;
+		return "the transaction is read-only";
+	}
 
 	/*
 	 * Never wait: a table, index or sequence locked by hand costs the row,
-	 * not the commit.  So every relation the insert will lock is locked
+	 * not the commit.  So every relation the insertion will lock is locked
 	 * here first, conditionally: the sequence, the table, its indexes, and
 	 * its TOAST table and that one's indexes.
 	 */
-	cc_audit_lock(seqid, RowExclusiveLock);
-	cc_audit_lock(relid, RowExclusiveLock);
-	rel = table_open(relid, NoLock);
+	if ((why = cc_audit_lock(ins->seqid, RowExclusiveLock)) != NULL ||
+		(why = cc_audit_lock(relid, RowExclusiveLock)) != NULL)
+		return why;
+	if (get_rel_relkind(ins->seqid) != RELKIND_SEQUENCE)
+		return "\"audit_seq\" is not a sequence";
+	ins->rel = rel = table_open(relid, NoLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", RelationGetRelationName(rel))));
-	cc_audit_lock_indexes(rel, RowExclusiveLock, true);
+		return psprintf("\"%s\" is not a table", RelationGetRelationName(rel));
+	if ((why = cc_audit_lock_indexes(rel, RowExclusiveLock, true)) != NULL)
+		return why;
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		Relation	toast;
 
-		cc_audit_lock(rel->rd_rel->reltoastrelid, RowExclusiveLock);
+		if ((why = cc_audit_lock(rel->rd_rel->reltoastrelid,
+								 RowExclusiveLock)) != NULL)
+			return why;
 		toast = table_open(rel->rd_rel->reltoastrelid, NoLock);
-		cc_audit_lock_indexes(toast, RowExclusiveLock, false);
+		why = cc_audit_lock_indexes(toast, RowExclusiveLock, false);
 		table_close(toast, NoLock);
+		if (why != NULL)
+			return why;
 	}
 
-	/* in recovery or a parallel worker this ERRORs, costing the row */
+	/* assigns the transaction id now if need be (not in recovery here) */
 	if (row->mutation_id == NULL)
 		row->mutation_id = psprintf("%u", GetTopTransactionId());
 	appname = GetConfigOption("application_name", true, false);
-	row->id = nextval_internal(seqid, false);
+
 	desc = RelationGetDescr(rel);
-	values = palloc0(sizeof(Datum) * desc->natts);
-	nulls = palloc(sizeof(bool) * desc->natts);
+	ins->values = palloc0(sizeof(Datum) * desc->natts);
+	ins->nulls = palloc(sizeof(bool) * desc->natts);
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute attr = TupleDescAttr(desc, i);
 		const char *col = NameStr(attr->attname);
+		Datum	   *values = ins->values;
+		bool	   *nulls = ins->nulls;
 		Oid			type = InvalidOid;
 
 		nulls[i] = false;
@@ -546,7 +626,7 @@ cc_audit_insert(void *arg)
 			nulls[i] = true;
 		else if (strcmp(col, "id") == 0)
 		{
-			values[i] = Int64GetDatum(row->id);
+			ins->id_column = i;
 			type = INT8OID;
 		}
 		else if (strcmp(col, "mutation_id") == 0)
@@ -636,20 +716,46 @@ cc_audit_insert(void *arg)
 
 		/* a column altered by hand: write NULL rather than a wrong datum */
 		if (!nulls[i] && attr->atttypid != type)
+		{
 			nulls[i] = true;
+			if (i == ins->id_column)
+				ins->id_column = -1;
+		}
 		if (nulls[i] && attr->attnotnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NOT_NULL_VIOLATION),
-					 errmsg("column \"%s\" of the audit table has been changed", col)));
+			return psprintf("column \"%s\" of the audit table has been changed", col);
 	}
-	tuple = heap_form_tuple(desc, values, nulls);
+	return NULL;
+}
+
+/*
+ * Insert a prepared row (a CCAuditInsert *), directly into the heap and its
+ * indexes: no SPI, no planner, no permission checks (the row is written on
+ * the extension's behalf; mutating roles need no privilege on the table).
+ * Every lock it takes is held already.  Sets row->id.  Runs in
+ * cc_audit_protected().
+ */
+static void
+cc_audit_insert(void *arg)
+{
+	CCAuditInsert *ins = (CCAuditInsert *) arg;
+	Relation	rel = ins->rel;
+	HeapTuple	tuple;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+
+	ins->row->id = nextval_internal(ins->seqid, false);
+	if (ins->id_column >= 0)
+		ins->values[ins->id_column] = Int64GetDatum(ins->row->id);
+	tuple = heap_form_tuple(RelationGetDescr(rel), ins->values, ins->nulls);
 
 	/* the heap and every index, as a replication apply worker does */
 	estate = CreateExecutorState();
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
-	slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+	slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel),
+								  &TTSOpsHeapTuple);
 	ExecStoreHeapTuple(tuple, slot, false);
 	simple_table_tuple_insert(rel, slot);
 	if (rri->ri_NumIndices > 0)
@@ -658,7 +764,39 @@ cc_audit_insert(void *arg)
 	ExecCloseIndices(rri);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
-	table_close(rel, NoLock);
+}
+
+/*
+ * The audit table's btree index on id alone, which the trim scans, or
+ * InvalidOid.  The indexes are locked already (cc_audit_prepare()).
+ */
+static Oid
+cc_audit_trim_index(Relation rel)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	Oid			found = InvalidOid;
+
+	foreach(lc, indexes)
+	{
+		Relation	candidate = index_open(lfirst_oid(lc), NoLock);
+		Form_pg_index form = candidate->rd_index;
+
+		if (candidate->rd_rel->relam == BTREE_AM_OID &&
+			form->indnkeyatts == 1 && form->indisvalid &&
+			form->indkey.values[0] > 0 &&
+			RelationGetIndexExpressions(candidate) == NIL &&
+			RelationGetIndexPredicate(candidate) == NIL &&
+			strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel),
+										 form->indkey.values[0] - 1)->attname),
+				   "id") == 0)
+			found = RelationGetRelid(candidate);
+		index_close(candidate, NoLock);
+		if (OidIsValid(found))
+			break;
+	}
+	list_free(indexes);
+	return found;
 }
 
 /*
@@ -670,53 +808,19 @@ cc_audit_insert(void *arg)
 static void
 cc_audit_trim(void *arg)
 {
-	CCAuditRow *row = (CCAuditRow *) arg;
+	CCAuditInsert *ins = (CCAuditInsert *) arg;
+	CCAuditRow *row = ins->row;
 	int64		period = Min(Max(cc_audit_max_rows / 10, 1), 1000);
 	int64		limit = period * CC_AUDIT_TRIM_PERIODS;
-	Oid			relid = cc_audit_relid();
-	Relation	rel;
-	List	   *indexes;
-	ListCell   *lc;
-	Relation	index = NULL;
+	Relation	rel = ins->rel;
+	Relation	index;
 	IndexScanDesc scan;
 	ScanKeyData key;
 	TupleTableSlot *slot;
 	Snapshot	snapshot = GetActiveSnapshot();
 	int64		n = 0;
 
-	if (!OidIsValid(relid))
-		return;
-	rel = table_open(relid, NoLock);	/* cc_audit_insert() locked it */
-
-	/* the btree index on id alone */
-	indexes = RelationGetIndexList(rel);
-	foreach(lc, indexes)
-	{
-		Relation	candidate;
-		Form_pg_index form;
-
-		cc_audit_lock(lfirst_oid(lc), AccessShareLock);
-		candidate = index_open(lfirst_oid(lc), NoLock);
-		form = candidate->rd_index;
-
-		if (candidate->rd_rel->relam == BTREE_AM_OID &&
-			form->indnkeyatts == 1 && form->indisvalid &&
-			form->indkey.values[0] > 0 &&
-			RelationGetIndexExpressions(candidate) == NIL &&
-			RelationGetIndexPredicate(candidate) == NIL &&
-			strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel),
-										 form->indkey.values[0] - 1)->attname),
-				   "id") == 0)
-		{
-			index = candidate;
-			break;
-		}
-		index_close(candidate, NoLock);
-	}
-	if (index == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("the audit table has no index on id")));
+	index = index_open(ins->trim_index, NoLock);	/* locked already */
 
 	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
 				Int64GetDatum(row->id - cc_audit_max_rows));
@@ -736,7 +840,6 @@ cc_audit_trim(void *arg)
 	index_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(index, NoLock);
-	table_close(rel, NoLock);
 }
 
 /*

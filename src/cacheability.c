@@ -377,6 +377,7 @@ static uint64 cc_search_path_hash(void);
 static CCBypassReason cc_verdict_reason(CCFuncVerdict verdict);
 static int	cc_type_flags(Oid typid, int depth);
 static int	cc_domain_check_flags(Oid typid);
+static int	cc_domain_constraint_flags(Oid typid);
 static CCBypassReason cc_type_check_reason(Oid typid);
 static bool cc_collation_is_temporary(Oid collid);
 static bool cc_operator_is_temporary(Oid opno);
@@ -1707,10 +1708,6 @@ cc_type_check_reason(Oid typid)
 static int
 cc_domain_check_flags(Oid typid)
 {
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
 	volatile int flags = 0;
 	int			i;
 
@@ -1723,58 +1720,74 @@ cc_domain_check_flags(Oid typid)
 	cc_domain_stack[cc_domain_depth++] = typid;
 	PG_TRY();
 	{
-		rel = table_open(ConstraintRelationId, AccessShareLock);
-		ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(typid));
-		scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1,
-								  &key);
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-			bool		isnull;
-			Datum		bin;
-			CCQueryCheck ctx;
-
-			if (con->contype != CONSTRAINT_CHECK)
-				continue;
-			bin = heap_getattr(tuple, Anum_pg_constraint_conbin,
-							   RelationGetDescr(rel), &isnull);
-			if (isnull)
-				continue;
-			memset(&ctx, 0, sizeof(ctx));
-			ctx.reason = CC_BYPASS_NONE;
-			(void) cc_query_walker(stringToNode(TextDatumGetCString(bin)), &ctx);
-			switch (cc_reason_verdict(ctx.reason))
-			{
-				case CC_FUNC_OK:
-				case CC_FUNC_INPUT:
-				case CC_FUNC_TEXT_OUTPUT:
-					break;
-				case CC_FUNC_CLOCK:
-					flags |= CC_TYPE_CHECK_CLOCK;
-					break;
-				case CC_FUNC_SESSION:
-					flags |= CC_TYPE_CHECK_SESSION;
-					break;
-				case CC_FUNC_TEMPORARY:
-					flags |= CC_TYPE_CHECK_TEMPORARY;
-					break;
-				case CC_FUNC_UNTRUSTED:
-					flags |= CC_TYPE_CHECK_UNTRUSTED;
-					break;
-				case CC_FUNC_VOLATILE:
-					flags |= CC_TYPE_CHECK_VOLATILE;
-					break;
-			}
-		}
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
+		flags = cc_domain_constraint_flags(typid);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		cc_domain_depth--;
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	cc_domain_depth--;
+	return flags;
+}
+
+/* The CC_TYPE_CHECK_* flags of the domain's CHECK constraints. */
+static int
+cc_domain_constraint_flags(Oid typid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	int			flags = 0;
+
+	rel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(typid));
+	scan = systable_beginscan(rel, ConstraintTypidIndexId, true, NULL, 1,
+							  &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		bool		isnull;
+		Datum		bin;
+		CCQueryCheck ctx;
+
+		if (con->contype != CONSTRAINT_CHECK)
+			continue;
+		bin = heap_getattr(tuple, Anum_pg_constraint_conbin,
+						   RelationGetDescr(rel), &isnull);
+		if (isnull)
+			continue;
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.reason = CC_BYPASS_NONE;
+		(void) cc_query_walker(stringToNode(TextDatumGetCString(bin)), &ctx);
+		switch (cc_reason_verdict(ctx.reason))
+		{
+			case CC_FUNC_OK:
+			case CC_FUNC_INPUT:
+			case CC_FUNC_TEXT_OUTPUT:
+				break;
+			case CC_FUNC_CLOCK:
+				flags |= CC_TYPE_CHECK_CLOCK;
+				break;
+			case CC_FUNC_SESSION:
+				flags |= CC_TYPE_CHECK_SESSION;
+				break;
+			case CC_FUNC_TEMPORARY:
+				flags |= CC_TYPE_CHECK_TEMPORARY;
+				break;
+			case CC_FUNC_UNTRUSTED:
+				flags |= CC_TYPE_CHECK_UNTRUSTED;
+				break;
+			case CC_FUNC_VOLATILE:
+				flags |= CC_TYPE_CHECK_VOLATILE;
+				break;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
 	return flags;
 }
 

@@ -1,4 +1,5 @@
-# Shared helpers for test/run-tests.sh, test/demo.sh and bench/run.sh.
+# Shared helpers for test/run-tests.sh, test/run-debug.sh, test/demo.sh and
+# bench/run.sh.
 # Sourced, not executed.
 
 # Packages the project needs on Debian 12.
@@ -12,10 +13,10 @@ cc_as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install whatever of CC_PACKAGES is missing.
+# Install whatever of the given packages (default: CC_PACKAGES) is missing.
 cc_ensure_packages() {
-	local missing="" p
-	for p in $CC_PACKAGES; do
+	local missing="" p packages=${*:-$CC_PACKAGES}
+	for p in $packages; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
 			|| missing="$missing $p"
 	done
@@ -39,6 +40,19 @@ cc_build_install() {
 	cc_as_root make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
+# Print what failed in a test run in DIR (where `make installcheck` ran):
+# the regression and isolation diffs, the end of each failed TAP test's log.
+cc_print_failures() {
+	local f
+	for f in "$1"/regression.diffs "$1"/output_iso/regression.diffs; do
+		[ -s "$f" ] && { echo "---- $f"; cat "$f"; }
+	done
+	for f in "$1"/tmp_check*/log/regress_log_*; do
+		[ -f "$f" ] && grep -q "not ok\|Bail out\|died" "$f" && { echo "---- $f"; tail -n 60 "$f"; }
+	done
+	return 0
+}
+
 # The unprivileged account that runs servers when we are root (initdb
 # refuses to run as root).  Debian's postgresql-common creates 'postgres'.
 cc_server_user() {
@@ -53,5 +67,56 @@ cc_as_server_user() {
 		runuser -u postgres -- env -C / PATH="/usr/lib/postgresql/15/bin:$PATH" "$@"
 	else
 		env PATH="/usr/lib/postgresql/15/bin:$PATH" "$@"
+	fi
+}
+
+# The installed version of a Debian package ('' if it is not installed).
+cc_installed_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null |
+		sed -n 's/^install ok installed //p'
+}
+
+# Make `apt-get source PACKAGE=VERSION` possible where the package sources
+# offer it: when apt knows no such source package, add deb-src entries for
+# the Debian release (main, updates, security) in a file of their own and
+# update the package lists.  Whether VERSION can then be had is for the
+# caller to find out (apt-get source fails).
+cc_ensure_deb_src() {
+	local pkg=$1 version=$2 file=/etc/apt/sources.list.d/cascade_cache-deb-src.sources codename
+	apt-cache showsrc "$pkg" 2>/dev/null | grep -qx "Version: $version" && return 0
+	if [ ! -e "$file" ]; then
+		codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+		cc_log "adding deb-src entries for $codename in $file"
+		cc_as_root tee "$file" >/dev/null <<-EOF
+		# Added by cascade_cache's test/run-debug.sh (make test-debug), which
+		# builds PostgreSQL from Debian's source package.
+		Types: deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: $codename $codename-updates
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+		Types: deb-src
+		URIs: http://deb.debian.org/debian-security
+		Suites: $codename-security
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOF
+	fi
+	cc_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+		cc_log "apt-get update failed"
+}
+
+# The directory for build results that outlive a run (the debug build of
+# PostgreSQL), outside the repository: CC_CACHE_DIR if set; as root
+# /var/cache/cascade_cache, which the server account can read; else
+# ${XDG_CACHE_HOME:-$HOME/.cache}/cascade_cache.
+cc_cache_dir() {
+	if [ -n "${CC_CACHE_DIR:-}" ]; then
+		echo "$CC_CACHE_DIR"
+	elif [ "$(id -u)" = 0 ]; then
+		echo /var/cache/cascade_cache
+	else
+		echo "${XDG_CACHE_HOME:-$HOME/.cache}/cascade_cache"
 	fi
 }

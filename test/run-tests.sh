@@ -35,12 +35,7 @@ if [ $status -eq 0 ]; then
 fi
 
 if [ $status -ne 0 ]; then
-	for f in "$work"/regression.diffs "$work"/output_iso/regression.diffs; do
-		[ -s "$f" ] && { echo "---- $f"; cat "$f"; }
-	done
-	for f in "$work"/tmp_check/log/regress_log_*; do
-		[ -f "$f" ] && grep -q "not ok\|Bail out\|died" "$f" && { echo "---- $f"; tail -n 60 "$f"; }
-	done
+	cc_print_failures "$work"
 	echo "TESTS FAILED"
 	exit $status
 fi
