@@ -45,7 +45,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening
-ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence
+ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso
 

@@ -317,6 +317,59 @@ DROP INDEX hard_quiet_id;
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
 SELECT probe('SELECT 40 + 2 AS answer');
 
+-- a partition detached concurrently (the first of its transactions sees it
+-- as a partition whose parent no longer lists it)
+CREATE TABLE hard_dp (k int) PARTITION BY RANGE (k);
+CREATE TABLE hard_dp1 PARTITION OF hard_dp FOR VALUES FROM (0) TO (10);
+INSERT INTO hard_dp VALUES (1);
+SELECT probe('SELECT count(*) AS n FROM hard_dp');
+ALTER TABLE hard_dp DETACH PARTITION hard_dp1 CONCURRENTLY;
+SELECT probe('SELECT count(*) AS n FROM hard_dp');
+-- COPY invalidates the table it was given, even when a trigger changes
+-- the search_path before the name is looked at again
+CREATE SCHEMA hard_other;
+CREATE TABLE hard_ct (v int);
+INSERT INTO hard_ct VALUES (1);
+CREATE FUNCTION hard_ct_trg() RETURNS trigger LANGUAGE plpgsql AS
+  $$BEGIN PERFORM set_config('search_path', 'hard_other', false); RETURN NEW; END$$;
+CREATE TRIGGER hard_ct_trg BEFORE INSERT ON hard_ct FOR EACH ROW EXECUTE FUNCTION hard_ct_trg();
+SELECT probe('SELECT sum(v) AS s FROM public.hard_ct');
+COPY hard_ct FROM STDIN;
+5
+\.
+SET search_path = public, cascade_cache;
+SELECT probe('SELECT sum(v) AS s FROM public.hard_ct');
+-- precise lookups only through the type's own equality: an index with a
+-- case-insensitive operator class on a key column is no lookup
+CREATE TABLE hard_ci (id int PRIMARY KEY, email text UNIQUE);
+INSERT INTO hard_ci VALUES (0, 'alice@x'), (1, 'carol@x');
+SELECT cascade_watch('hard_ci');
+CREATE FUNCTION hard_ci_eq(text, text) RETURNS bool LANGUAGE sql IMMUTABLE STRICT
+  AS 'SELECT lower($1) = lower($2)';
+CREATE FUNCTION hard_ci_hash(text) RETURNS int LANGUAGE sql IMMUTABLE STRICT
+  AS 'SELECT hashtext(lower($1))';
+CREATE OPERATOR =~= (LEFTARG = text, RIGHTARG = text, FUNCTION = hard_ci_eq);
+CREATE OPERATOR CLASS hard_ci_ops FOR TYPE text USING hash AS
+  OPERATOR 1 =~=, FUNCTION 1 hard_ci_hash(text);
+CREATE INDEX hard_ci_email_ci ON hard_ci USING hash (email hard_ci_ops);
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+SELECT probe('SELECT id, email FROM hard_ci WHERE email =~= $1', '["ALICE@X"]');
+SELECT probe('SELECT id, email FROM hard_ci WHERE email =~= $1', '["ALICE@X"]');
+UPDATE hard_ci SET email = 'bob@x' WHERE id = 0;
+SELECT probe('SELECT id, email FROM hard_ci WHERE email =~= $1', '["ALICE@X"]');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+-- a cached_query() nested in the query (or in a function it calls) is
+-- judged like the outer query
+SELECT probe($$SELECT cascade_cache.cached_query('SELECT now() > ''2000-01-01'' AS t') AS i$$);
+CREATE FUNCTION hard_wq() RETURNS jsonb LANGUAGE sql STABLE
+  AS $$SELECT cascade_cache.cached_query('SELECT random() < 2 AS r')$$;
+SELECT probe('SELECT hard_wq() AS w');
+SELECT probe('SELECT hard_wq() AS w');
+SELECT probe($$SELECT cascade_cache.cached_query('SELECT 1 AS one') AS i$$);
+SELECT probe($$SELECT cascade_cache.cached_query('SELECT 1 AS one') AS i$$);
+
 -- === 4. row-level security anywhere in the fill ===
 CREATE TABLE hard_docs (id int, tenant text, body text);
 INSERT INTO hard_docs VALUES (1, 't1', 'one'), (2, 't2', 'two');

@@ -48,6 +48,7 @@
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
@@ -339,6 +340,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	ErrorContextCallback errcallback;
 	CCBypassReason reason;
 	CCFill		fill;
+	CCFill	   *outer;
 	volatile uint64 s0 = 0;
 	DestReceiver *dest;
 	Jsonb	   *result;
@@ -363,6 +365,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	memset(&fill, 0, sizeof(fill));
 	fill.reason = CC_BYPASS_NONE;
 	fill.cxt = runcxt;
+	outer = (key == NULL) ? cc_fill_current() : NULL;
 	if (key != NULL)
 		cc_fill_push(&fill);
 	PG_TRY();
@@ -373,8 +376,36 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		List	   *clock_literals;
 		bool		reads_clock;
 
+		/*
+		 * The invalidation sequence is read before anything is looked up in
+		 * the catalogs for this query, and before the snapshot is taken:
+		 * a commit after this point, catalog change or write, keeps the
+		 * result out of the cache.  Then the catalog caches catch up with
+		 * every commit before it.
+		 */
+		if (key != NULL)
+		{
+			s0 = cc_fence_begin();
+			AcceptInvalidationMessages();
+		}
+
 		query = cc_parse(src, params, &paramLI, &clock_literals,
 						 &reads_clock);
+
+		/*
+		 * Nested inside another fill (a cached_query() in a function the
+		 * outer query calls): what makes this query uncacheable makes the
+		 * outer result uncacheable, which includes it.
+		 */
+		if (outer != NULL && outer->reason == CC_BYPASS_NONE)
+		{
+			CCBypassReason found = cc_check_query(query, clock_literals);
+
+			if (found == CC_BYPASS_NONE && reads_clock)
+				found = CC_BYPASS_CLOCK;
+			if (outer->reason == CC_BYPASS_NONE)
+				outer->reason = found;
+		}
 
 		if (key != NULL)
 		{
@@ -394,12 +425,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
 
-		/*
-		 * From here on the executor hook records what the plan reads.  The
-		 * invalidation sequence must be read before the snapshot is taken.
-		 */
-		if (key != NULL)
-			s0 = cc_fence_begin();
+		/* from here on the executor hook records what the plan reads */
 		cc_execute(pstmt, src, paramLI, dest);
 	}
 	PG_FINALLY();

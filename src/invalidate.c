@@ -36,18 +36,22 @@
  *	PRE_COMMIT: seq := ++inval_seq; for each dependency's stripe:
  *				inprogress++ and gen := max(gen, seq); then remove every
  *				entry that depends on the changed objects.
- *	COMMIT or ABORT (after the commit is visible):
+ *	after COMMIT (once the commit is visible, its catalog invalidation
+ *	messages sent and its locks released: the top-level resource release),
+ *	or at ABORT:
  *				seq := ++inval_seq; for each stripe: gen := max(gen, seq),
  *				then inprogress--.
  *
- * A fill reads s0 := inval_seq before taking its snapshot.  cc_store()
+ * A fill reads s0 := inval_seq before it parses its query (then accepts
+ * the catalog invalidations sent so far), so that what parse analysis and
+ * planning looked up in the catalogs is covered too.  cc_store()
  * links the new entry into the dependency index, then refuses it if any
  * stripe of its dependencies (or of its database, or of the cluster) has
  * inprogress > 0 or gen > s0.  If a commit that the fill's snapshot did
  * not see touched one of its dependencies, either its PRE_COMMIT removal
  * found the new entry in the index, or the store sees its mark or its
- * bump.  The COMMIT callback only does atomic arithmetic on memory
- * prepared at PRE_COMMIT, so it cannot fail.
+ * bump.  Unmarking only does atomic arithmetic on memory prepared at
+ * PRE_COMMIT, so it cannot fail.
  *
  * Two-phase commit: PREPARE TRANSACTION does the PRE_COMMIT half and hands
  * the marks to COMMIT PREPARED; see twophase.c.
@@ -58,9 +62,12 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/catalog.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
@@ -74,9 +81,11 @@
 #include "storage/sinval.h"
 #include "tcop/utility.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -145,11 +154,14 @@ static int	cc_maxheld = 0;
 static CCFill *cc_current_fill = NULL;
 
 static void cc_ExecutorStart(QueryDesc *queryDesc, int eflags);
+static void cc_copy_target(Oid relid);
 static void cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
 							  DestReceiver *dest, QueryCompletion *qc);
 static void cc_xact_callback(XactEvent event, void *arg);
+static void cc_resource_release(ResourceReleasePhase phase, bool isCommit,
+								bool isTopLevel, void *arg);
 static void cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								SubTransactionId parentSubid, void *arg);
 static void cc_shmem_exit(int code, Datum arg);
@@ -176,6 +188,7 @@ cc_invalidate_init(void)
 	ProcessUtility_hook = cc_ProcessUtility;
 	RegisterXactCallback(cc_xact_callback, NULL);
 	RegisterSubXactCallback(cc_subxact_callback, NULL);
+	RegisterResourceReleaseCallback(cc_resource_release, NULL);
 }
 
 /* ----------------------------------------------------------------
@@ -380,7 +393,7 @@ cc_fence_adopt(const int *stripes, int nstripes)
 
 /*
  * Bump and unmark every stripe this backend holds.  Atomic arithmetic on
- * prepared memory only: safe in the COMMIT callback and at backend exit.
+ * prepared memory only: safe after a commit and at backend exit.
  */
 static void
 cc_fence_unmark(void)
@@ -648,7 +661,21 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from &&
 		((CopyStmt *) parsetree)->relation != NULL)
+	{
+		Oid			relid;
+
+		/*
+		 * The table COPY will write, resolved now, with the lock COPY takes
+		 * first thing: a trigger or default it runs can change the
+		 * search_path, or create a table of the same name, before the name
+		 * is resolved again below.
+		 */
 		copy_target = copyObject(((CopyStmt *) parsetree)->relation);
+		relid = RangeVarGetRelidExtended(copy_target, RowExclusiveLock,
+										 RVR_MISSING_OK, NULL, NULL);
+		if (OidIsValid(relid))
+			cc_copy_target(relid);
+	}
 
 	if (IsA(parsetree, TransactionStmt))
 		cc_twophase_before((TransactionStmt *) parsetree);
@@ -665,18 +692,23 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	if (IsA(parsetree, TransactionStmt))
 		cc_twophase_after((TransactionStmt *) parsetree);
 
-	/* COPY holds its lock on the table until commit, so this is stable */
+	/* ... and as COPY resolved it (a table created meanwhile, say) */
 	if (copy_target != NULL)
 	{
 		Oid			relid = RangeVarGetRelid(copy_target, NoLock, true);
 
 		if (OidIsValid(relid))
-		{
-			cc_pending_add(relid);
-			if (IsCatalogRelationOid(relid))
-				cc_catalog_note_catalog_write();
-		}
+			cc_copy_target(relid);
 	}
+}
+
+/* A relation COPY FROM writes. */
+static void
+cc_copy_target(Oid relid)
+{
+	cc_pending_add(relid);
+	if (IsCatalogRelationOid(relid))
+		cc_catalog_note_catalog_write();
 }
 
 /* ----------------------------------------------------------------
@@ -817,6 +849,43 @@ cc_deps_append(uint64 **deps, Oid **relids, int *ndeps, int *maxdeps,
 }
 
 /*
+ * The root of the partition tree 'relid' belongs to, following pg_inherits
+ * itself: a partition being detached (DETACH PARTITION CONCURRENTLY) still
+ * says it is a partition while get_partition_ancestors() no longer lists
+ * its parent.  Raises no ERROR of its own (catalog access aside).
+ */
+static Oid
+cc_partition_root(Oid relid)
+{
+	Relation	inherits = table_open(InheritsRelationId, AccessShareLock);
+	Oid			root = relid;
+	int			depth;
+
+	/* a partition tree is far shallower; the bound only guards a cycle */
+	for (depth = 0; depth < 1000; depth++)
+	{
+		SysScanDesc scan;
+		ScanKeyData key;
+		HeapTuple	tuple;
+		Oid			parent = InvalidOid;
+
+		ScanKeyInit(&key, Anum_pg_inherits_inhrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(root));
+		scan = systable_beginscan(inherits, InheritsRelidSeqnoIndexId, true,
+								  NULL, 1, &key);
+		tuple = systable_getnext(scan);
+		if (HeapTupleIsValid(tuple))
+			parent = ((Form_pg_inherits) GETSTRUCT(tuple))->inhparent;
+		systable_endscan(scan);
+		if (!OidIsValid(parent) || get_rel_relkind(parent) != RELKIND_PARTITIONED_TABLE)
+			break;
+		root = parent;
+	}
+	table_close(inherits, AccessShareLock);
+	return root;
+}
+
+/*
  * Append a relation's dependency key; for a member of a partition tree,
  * the keys of the whole tree.
  */
@@ -830,11 +899,14 @@ cc_add_relation_deps(Oid relid, uint64 **deps, Oid **relids, int *ndeps,
 
 	if (relkind == RELKIND_PARTITIONED_TABLE || get_rel_relispartition(relid))
 	{
-		Oid			root = relid;
+		Oid			root = cc_partition_root(relid);
 
-		if (get_rel_relispartition(relid))
-			root = llast_oid(get_partition_ancestors(relid));
 		rels = find_all_inheritors(root, NoLock, NULL);
+		/* a partition being detached may not be listed under its root */
+		if (root != relid)
+			rels = list_concat_unique_oid(rels,
+										  find_all_inheritors(relid, NoLock,
+															  NULL));
 	}
 	else
 		rels = list_make1_oid(relid);
@@ -1139,11 +1211,13 @@ cc_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 
 			/*
-			 * The commit is visible now.  No ERROR is allowed here: unmark
-			 * touches only prepared memory, and the audit counters were
-			 * prepared at PRE_COMMIT.
+			 * The commit is visible now, but its catalog invalidation
+			 * messages are sent only later (AtEOXact_Inval): the marks stay
+			 * until cc_resource_release(), so that no fill that starts in
+			 * between, with catalog caches that have not seen the change
+			 * yet, is stored.  No ERROR is allowed here: the audit counters
+			 * were prepared at PRE_COMMIT.
 			 */
-			cc_fence_unmark();
 			cc_cascade_xact_end(true);
 			cc_catalog_xact_end();
 			cc_pending_reset();
@@ -1152,6 +1226,19 @@ cc_xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+}
+
+/*
+ * Resource release: after a top-level commit has sent its invalidation
+ * messages and released its locks, unmark the fence.  (After an abort the
+ * ABORT callback has unmarked already.)  Cannot fail.
+ */
+static void
+cc_resource_release(ResourceReleasePhase phase, bool isCommit,
+					bool isTopLevel, void *arg)
+{
+	if (phase == RESOURCE_RELEASE_AFTER_LOCKS && isTopLevel)
+		cc_fence_unmark();
 }
 
 static void

@@ -185,6 +185,8 @@ static MemoryContext cc_relinfo_cxt = NULL;
 static HTAB *cc_probes = NULL;
 
 static void cc_relinfo_callback(Datum arg, Oid relid);
+static void cc_relinfo_opclass_callback(Datum arg, int cacheid,
+										uint32 hashvalue);
 static CCRelInfo *cc_relinfo_get(Oid relid);
 static CCKeyColumn *cc_key_column(CCRelInfo *info, AttrNumber attnum);
 static bool cc_precise_walker(PlanState *ps, void *context);
@@ -218,6 +220,13 @@ cc_relinfo_callback(Datum arg, Oid relid)
 	hash_seq_init(&status, cc_relinfo);
 	while ((info = hash_seq_search(&status)) != NULL)
 		info->valid = false;
+}
+
+/* An operator class, operator or support function changed: forget all. */
+static void
+cc_relinfo_opclass_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	cc_relinfo_callback(arg, InvalidOid);
 }
 
 /*
@@ -410,6 +419,13 @@ cc_relinfo_get(Oid relid)
 		cc_relinfo = hash_create("cascade_cache relation info", 64, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		CacheRegisterRelcacheCallback(cc_relinfo_callback, (Datum) 0);
+		/* which columns are keys depends on operator classes too */
+		CacheRegisterSyscacheCallback(CLAOID, cc_relinfo_opclass_callback,
+									  (Datum) 0);
+		CacheRegisterSyscacheCallback(AMOPOPID, cc_relinfo_opclass_callback,
+									  (Datum) 0);
+		CacheRegisterSyscacheCallback(AMPROCNUM, cc_relinfo_opclass_callback,
+									  (Datum) 0);
 	}
 	info = hash_search(cc_relinfo, &relid, HASH_ENTER, &found);
 	if (!found)
@@ -606,6 +622,24 @@ cc_find_lookup(CCRelInfo *info, Relation irel, ScanKey keys, int nkeys,
 			continue;
 		if (sk->sk_collation != col->collation)
 			continue;
+
+		/*
+		 * ... and the type's own equality: the scanning index's operator
+		 * family must be the type's default one (another index may have
+		 * made the column a key column; this one could compare with, say,
+		 * a case-insensitive operator class).
+		 */
+		{
+			TypeCacheEntry *tce = lookup_type_cache(col->typid,
+													TYPECACHE_BTREE_OPFAMILY |
+													TYPECACHE_HASH_OPFAMILY);
+			Oid			opfamily = equal == BTEqualStrategyNumber ?
+			tce->btree_opf : tce->hash_opf;
+
+			if (irel->rd_opfamily[sk->sk_attno - 1] != opfamily ||
+				irel->rd_indcollation[sk->sk_attno - 1] != col->collation)
+				continue;
+		}
 		*col_out = col;
 		return i;
 	}

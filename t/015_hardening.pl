@@ -120,6 +120,34 @@ my $log = slurp_file($node->logfile);
 like($log, qr/cascade_cache could not write an audit row: relation "audit_log" is locked/,
 	'the server log has the WARNING');
 
+# --- which columns are keys follows operator classes, in a long-lived writer ---
+$node->safe_psql('postgres', q{
+	CREATE TABLE mt (id int PRIMARY KEY, price money, label text);
+	CREATE INDEX mt_price ON mt (price);
+	INSERT INTO mt SELECT g, g::money, 'l' || g FROM generate_series(1, 10) g;
+	SELECT cascade_cache.cascade_watch('mt');
+});
+my $writer = cc_dbh($node);
+# the writer learns mt's key columns: id only (money has no hash support)
+$writer->do(q{UPDATE mt SET label = label WHERE id = 1});
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION money_hash(money) RETURNS int LANGUAGE sql IMMUTABLE STRICT
+	  AS 'SELECT hashint8($1::numeric::int8)';
+	CREATE OPERATOR CLASS money_hash_ops DEFAULT FOR TYPE money USING hash AS
+	  OPERATOR 1 =, FUNCTION 1 money_hash(money);
+});
+$sa->do(q{SET enable_seqscan = off});
+my $by_price = 'SELECT id, label FROM mt WHERE price = $1';
+is(cq($sa, $by_price, '["$5.00"]'), '[{"id": 5, "label": "l5"}]',
+	'a lookup by price, a key column now');
+like($sa->selectrow_array(q{SELECT string_agg(e::text, ' ') FROM cascade_cache.cache_explain($1, '["$5.00"]') e},
+		undef, $by_price),
+	qr/mt\.price/, 'cache_explain shows the price key');
+$writer->do(q{UPDATE mt SET price = 9999 WHERE id = 5});
+is(cq($sa, $by_price, '["$5.00"]'), '[]',
+	'the writer that knew mt before the operator class invalidates the lookup');
+$sa->do(q{RESET enable_seqscan});
+
 # --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
 $node->backup('b');
 my $standby = PostgreSQL::Test::Cluster->new('standby');
