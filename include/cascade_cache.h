@@ -593,6 +593,8 @@ extern void cc_compute_key(text *query, Jsonb *params, const char *name,
 						   CCKey *key);
 extern bool cc_is_key_setting(const char *name);
 extern bool cc_setting_readable(const char *name);
+extern bool cc_split_name_list(const char *value, bool identifiers,
+							   MemoryContext cxt, List **names);
 extern bool cc_have_key_settings(void);
 extern void cc_key_settings_assign(const char *newval, void *extra);
 extern uint64 cc_key_settings_generation(void);

@@ -221,29 +221,43 @@ cc_get_key_settings(void)
 {
 	if (cc_key_settings_parsed != cc_key_settings_gen)
 	{
-		MemoryContext oldcxt;
-		char	   *raw;
-		List	   *names = NIL;
-
 		list_free_deep(cc_key_settings_list);
 		cc_key_settings_list = NIL;
-
-		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-		raw = pstrdup(cc_key_settings ? cc_key_settings : "");
-		if (SplitIdentifierString(raw, ',', &names))
-		{
-			ListCell   *lc;
-
-			foreach(lc, names)
-				cc_key_settings_list = lappend(cc_key_settings_list,
-											   pstrdup((char *) lfirst(lc)));
-		}
-		list_free(names);
-		pfree(raw);
-		MemoryContextSwitchTo(oldcxt);
+		/* the check hook validated the syntax */
+		(void) cc_split_name_list(cc_key_settings, true, TopMemoryContext,
+								  &cc_key_settings_list);
 		cc_key_settings_parsed = cc_key_settings_gen;
 	}
 	return cc_key_settings_list;
+}
+
+/*
+ * Split the value of a list setting into names, each palloc'd in 'cxt', as
+ * *names (a List, also in 'cxt'): identifiers, downcased unless quoted
+ * ('identifiers': SplitIdentifierString), or names that may be
+ * schema-qualified, kept as written (SplitGUCList).  Returns false, with
+ * *names NIL, on a syntax error.  Can ERROR (out of memory).
+ */
+bool
+cc_split_name_list(const char *value, bool identifiers, MemoryContext cxt,
+				   List **names)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(cxt);
+	char	   *raw = pstrdup(value ? value : "");
+	List	   *parts = NIL;
+	ListCell   *lc;
+	bool		ok;
+
+	*names = NIL;
+	ok = identifiers ? SplitIdentifierString(raw, ',', &parts) :
+		SplitGUCList(raw, ',', &parts);
+	if (ok)
+		foreach(lc, parts)
+			*names = lappend(*names, pstrdup((char *) lfirst(lc)));
+	list_free(parts);
+	pfree(raw);
+	MemoryContextSwitchTo(oldcxt);
+	return ok;
 }
 
 /* Is 'name' on the list of settings known not to change a result? */

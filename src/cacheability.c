@@ -1572,21 +1572,11 @@ cc_is_trusted(Form_pg_proc proc)
 
 	if (cc_trusted_stale)
 	{
-		MemoryContext oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-		char	   *raw;
-		List	   *names = NIL;
-
 		list_free_deep(cc_trusted_list);
 		cc_trusted_list = NIL;
-		raw = pstrdup(cc_trusted_functions ? cc_trusted_functions : "");
 		/* the check hook validated the syntax */
-		if (SplitGUCList(raw, ',', &names))
-			foreach(lc, names)
-				cc_trusted_list = lappend(cc_trusted_list,
-										  pstrdup((char *) lfirst(lc)));
-		list_free(names);
-		pfree(raw);
-		MemoryContextSwitchTo(oldcxt);
+		(void) cc_split_name_list(cc_trusted_functions, false,
+								  TopMemoryContext, &cc_trusted_list);
 		cc_trusted_stale = false;
 	}
 

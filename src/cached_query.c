@@ -86,8 +86,7 @@ static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
 static void cc_execute(PlannedStmt *pstmt, const char *src,
 					   ParamListInfo paramLI, DestReceiver *dest);
 static Query *cc_parse(const char *src, Jsonb *params,
-					   ParamListInfo *paramLI, List **clock_literals,
-					   bool *reads_clock);
+					   ParamListInfo *paramLI, CCBypassReason *reason);
 static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
@@ -373,8 +372,8 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		Query	   *query;
 		ParamListInfo paramLI;
 		PlannedStmt *pstmt;
-		List	   *clock_literals;
-		bool		reads_clock;
+		CCBypassReason found = CC_BYPASS_NONE;
+		bool		nested;
 
 		/*
 		 * The invalidation sequence is read before anything is looked up in
@@ -389,30 +388,20 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 			AcceptInvalidationMessages();
 		}
 
-		query = cc_parse(src, params, &paramLI, &clock_literals,
-						 &reads_clock);
-
 		/*
-		 * Nested inside another fill (a cached_query() in a function the
-		 * outer query calls): what makes this query uncacheable makes the
-		 * outer result uncacheable, which includes it.
+		 * A fill judges its query; so does a call nested inside another
+		 * fill (a cached_query() in a function the outer query calls):
+		 * what makes this query uncacheable makes the outer result, which
+		 * includes it, uncacheable.
 		 */
-		if (outer != NULL && outer->reason == CC_BYPASS_NONE)
-		{
-			CCBypassReason found = cc_check_query(query, clock_literals);
-
-			if (found == CC_BYPASS_NONE && reads_clock)
-				found = CC_BYPASS_CLOCK;
-			if (outer->reason == CC_BYPASS_NONE)
-				outer->reason = found;
-		}
+		nested = outer != NULL && outer->reason == CC_BYPASS_NONE;
+		query = cc_parse(src, params, &paramLI,
+						 key != NULL || nested ? &found : NULL);
+		if (nested && outer->reason == CC_BYPASS_NONE)
+			outer->reason = found;
 
 		if (key != NULL)
 		{
-			CCBypassReason found = cc_check_query(query, clock_literals);
-
-			if (found == CC_BYPASS_NONE && reads_clock)
-				found = CC_BYPASS_CLOCK;
 			if (fill.reason == CC_BYPASS_NONE)
 				fill.reason = found;
 			if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
@@ -490,14 +479,14 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 /*
  * Parse and analyze 'src': exactly one read-only SELECT, its parameter
- * types inferred as PREPARE infers them; bind 'params'.  Returns in
- * *clock_literals the locations of string literals that name the current
- * time, and in *reads_clock whether a parameter's value does.  ERRORs
- * otherwise.
+ * types inferred as PREPARE infers them; bind 'params'.  If 'reason' is not
+ * NULL, judge the query too: *reason is why its result cannot be cached
+ * (cc_check_query(), or a literal or parameter naming the current time),
+ * or CC_BYPASS_NONE.  ERRORs otherwise.
  */
 static Query *
 cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
-		 List **clock_literals, bool *reads_clock)
+		 CCBypassReason *reason)
 {
 	List	   *rawlist;
 	RawStmt    *rawstmt;
@@ -505,6 +494,8 @@ cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
 	Query	   *query;
 	Oid		   *types = NULL;
 	int			ntypes = 0;
+	List	   *clock_literals;
+	bool		reads_clock;
 
 	rawlist = pg_parse_query(src);
 	if (list_length(rawlist) != 1)
@@ -514,7 +505,7 @@ cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
 						list_length(rawlist))));
 	rawstmt = linitial_node(RawStmt, rawlist);
 	/* before analysis, which changes the raw tree; not a SELECT: refused */
-	*clock_literals = IsA(rawstmt->stmt, SelectStmt) ?
+	clock_literals = reason != NULL && IsA(rawstmt->stmt, SelectStmt) ?
 		cc_clock_literals(rawstmt->stmt) : NIL;
 
 	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
@@ -538,7 +529,14 @@ cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
 				 errmsg("cached_query only runs read-only SELECT statements"),
 				 errdetail("The statement has a data-modifying WITH clause.")));
 
-	*paramLI = cc_bind_params(params, types, ntypes, reads_clock);
+	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
+
+	if (reason != NULL)
+	{
+		*reason = cc_check_query(query, clock_literals);
+		if (*reason == CC_BYPASS_NONE && reads_clock)
+			*reason = CC_BYPASS_CLOCK;
+	}
 	return query;
 }
 
@@ -590,15 +588,9 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 		Query	   *query;
 		ParamListInfo paramLI;
 		PlannedStmt *pstmt;
-		List	   *clock_literals;
-		bool		reads_clock;
 		CCBypassReason reason;
 
-		query = cc_parse(src, params, &paramLI, &clock_literals,
-						 &reads_clock);
-		reason = cc_check_query(query, clock_literals);
-		if (reason == CC_BYPASS_NONE && reads_clock)
-			reason = CC_BYPASS_CLOCK;
+		query = cc_parse(src, params, &paramLI, &reason);
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = reason;
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);

@@ -387,40 +387,32 @@ cc_memory_limit_bytes(void)
 }
 
 /*
- * GUC check hook for cascade_cache.key_settings: must be a list of names.
+ * GUC check hooks for cascade_cache.key_settings (a list of setting names)
+ * and cascade_cache.trusted_functions (function names, each optionally
+ * schema-qualified).
  */
+static bool
+cc_check_name_list(char **newval, bool identifiers)
+{
+	List	   *names;
+	bool		ok = cc_split_name_list(*newval, identifiers,
+										CurrentMemoryContext, &names);
+
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free_deep(names);
+	return ok;
+}
+
 static bool
 cc_check_key_settings(char **newval, void **extra, GucSource source)
 {
-	char	   *rawstring;
-	List	   *elemlist;
-	bool		ok;
-
-	rawstring = pstrdup(*newval);
-	ok = SplitIdentifierString(rawstring, ',', &elemlist);
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid.");
-	list_free(elemlist);
-	pfree(rawstring);
-	return ok;
+	return cc_check_name_list(newval, true);
 }
 
-/*
- * GUC check hook for cascade_cache.trusted_functions: a list of function
- * names, each optionally schema-qualified.
- */
 static bool
 cc_check_trusted_functions(char **newval, void **extra, GucSource source)
 {
-	char	   *rawstring;
-	List	   *elemlist;
-	bool		ok;
-
-	rawstring = pstrdup(*newval);
-	ok = SplitGUCList(rawstring, ',', &elemlist);
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid.");
-	list_free(elemlist);
-	pfree(rawstring);
-	return ok;
+	return cc_check_name_list(newval, false);
 }
+
