@@ -392,6 +392,19 @@ static bool cc_needs_fmgr_hook(Oid fn_oid);
 static void cc_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo,
 						 Datum *arg);
 
+/* A backend-local hash table keyed by OID, in 'cxt'. */
+static HTAB *
+cc_oid_table(const char *name, Size entrysize, long nelem, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /*
  * Install the hooks and invalidation callbacks.  Called from _PG_init.
  */
@@ -1060,16 +1073,9 @@ cc_function_entry(Oid funcid)
 	}
 
 	if (cc_func_verdicts == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(CCFuncEntry);
-		ctl.hcxt = CacheMemoryContext;
-		cc_func_verdicts = hash_create("cascade_cache function verdicts", 256,
-									   &ctl,
-									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		cc_func_verdicts = cc_oid_table("cascade_cache function verdicts",
+										sizeof(CCFuncEntry), 256,
+										CacheMemoryContext);
 
 	entry = hash_search(cc_func_verdicts, &funcid, HASH_FIND, NULL);
 	if (entry != NULL && entry->in_progress)
@@ -1829,16 +1835,9 @@ cc_type_flags(Oid typid, int depth)
 		return CC_TYPE_WORST;
 
 	if (cc_type_verdicts == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(CCTypeEntry);
-		ctl.hcxt = CacheMemoryContext;
-		cc_type_verdicts = hash_create("cascade_cache type verdicts", 64,
-									   &ctl,
-									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		cc_type_verdicts = cc_oid_table("cascade_cache type verdicts",
+										sizeof(CCTypeEntry), 64,
+										CacheMemoryContext);
 	entry = hash_search(cc_type_verdicts, &typid, HASH_FIND, NULL);
 	if (entry != NULL)
 		return entry->flags;
@@ -2057,16 +2056,9 @@ cc_is_subscribed(Oid relid)
 	bool		subscribed;
 
 	if (cc_subscribed_rels == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(CCSubscribedRel);
-		ctl.hcxt = TopMemoryContext;
-		cc_subscribed_rels = hash_create("cascade_cache subscribed relations",
-										 64, &ctl,
-										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
+		cc_subscribed_rels = cc_oid_table("cascade_cache subscribed relations",
+										  sizeof(CCSubscribedRel), 64,
+										  TopMemoryContext);
 	entry = hash_search(cc_subscribed_rels, &relid, HASH_FIND, NULL);
 	if (entry != NULL)
 		return entry->subscribed;
