@@ -10,29 +10,35 @@
 #   make bench      run the benchmark suite (bench/README.md)
 
 MODULE_big = cascade_cache
-OBJS = \
-	src/cascade_cache.o \
-	src/cache_shmem.o \
-	src/cache_key.o \
-	src/cached_query.o \
-	src/coalesce.o \
-	src/cacheability.o \
-	src/params.o \
-	src/jsonb_dest.o \
-	src/invalidate.o \
-	src/twophase.o \
-	src/worker.o \
-	src/stats.o \
-	src/tags.o \
-	src/cascade.o \
-	src/audit.o \
-	src/precise.o \
-	src/monitor.o \
-	src/explain.o \
-	src/usage.o \
-	src/replication.o \
-	src/glob.o \
-	src/catalog_inval.o
+# The layers, top to bottom; a file calls only into its own layer or the
+# layers below it (test/check-layers.sh checks this on every make test).
+CC_API_OBJS = \
+	src/api/cascade_cache.o \
+	src/api/cached_query.o \
+	src/api/explain.o \
+	src/api/monitor.o \
+	src/api/usage.o \
+	src/api/worker.o
+CC_XACT_OBJS = \
+	src/xact/audit.o \
+	src/xact/cacheability.o \
+	src/xact/cascade.o \
+	src/xact/catalog_inval.o \
+	src/xact/coalesce.o \
+	src/xact/invalidate.o \
+	src/xact/jsonb_dest.o \
+	src/xact/params.o \
+	src/xact/precise.o \
+	src/xact/replication.o \
+	src/xact/tags.o \
+	src/xact/twophase.o
+CC_STORE_OBJS = \
+	src/store/store.o
+CC_BASE_OBJS = \
+	src/base/counters.o \
+	src/base/glob.o \
+	src/base/key.o
+OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
@@ -58,7 +64,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): include/cascade_cache.h
+$(OBJS): $(wildcard include/*.h include/*/*.h)
 
 .PHONY: test test-debug demo demo-stop bench
 test:
