@@ -8,6 +8,8 @@
 #   make demo       install missing packages, start a throwaway cluster, show it
 #   make demo-stop  stop the demo cluster
 #   make bench      run the benchmark suite (bench/README.md)
+#   make check-layers  check that calls go one way between the layers of
+#                   src/ (make test runs it)
 
 MODULE_big = cascade_cache
 # The layers, top to bottom; a file calls only into its own layer or the
@@ -66,7 +68,11 @@ include $(PGXS)
 
 $(OBJS): $(wildcard include/*.h include/*/*.h)
 
-.PHONY: test test-debug demo demo-stop bench
+.PHONY: test test-debug demo demo-stop bench check-layers
+# calls go one way between the layers (test/check-layers.sh)
+check-layers: $(OBJS)
+	./test/check-layers.sh
+
 test:
 	./test/run-tests.sh
 
