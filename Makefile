@@ -15,31 +15,40 @@ MODULE_big = cascade_cache
 # The layers, top to bottom; a file calls only into its own layer or the
 # layers below it (test/check-layers.sh checks this on every make test).
 CC_API_OBJS = \
+	src/api/admin.o \
+	src/api/cascade.o \
 	src/api/cascade_cache.o \
 	src/api/cached_query.o \
 	src/api/explain.o \
 	src/api/monitor.o \
 	src/api/usage.o \
+	src/api/watch.o \
 	src/api/worker.o
 CC_XACT_OBJS = \
 	src/xact/audit.o \
+	src/xact/audit_table.o \
 	src/xact/cacheability.o \
 	src/xact/cascade.o \
 	src/xact/catalog_inval.o \
 	src/xact/coalesce.o \
-	src/xact/invalidate.o \
+	src/xact/fill.o \
+	src/xact/hooks.o \
 	src/xact/jsonb_dest.o \
 	src/xact/params.o \
+	src/xact/pending.o \
 	src/xact/precise.o \
 	src/xact/replication.o \
 	src/xact/tags.o \
-	src/xact/twophase.o
+	src/xact/twophase.o \
+	src/xact/xact.o
 CC_STORE_OBJS = \
+	src/store/fence.o \
 	src/store/store.o
 CC_BASE_OBJS = \
 	src/base/counters.o \
 	src/base/glob.o \
-	src/base/key.o
+	src/base/key.o \
+	src/base/levelset.o
 OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 
 EXTENSION = cascade_cache

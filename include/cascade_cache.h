@@ -631,53 +631,6 @@ extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
 extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
 extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
 
-/* invalidate.c */
-extern void cc_invalidate_init(void);
-extern bool cc_begin_commit_invalidation(void);
-extern void cc_fence_mark(const uint64 *deps, int ndeps);
-extern void cc_fence_held(int **stripes, int *nstripes);
-extern void cc_fence_forget(void);
-extern void cc_fence_reserve(int nstripes);
-extern void cc_fence_adopt(const int *stripes, int nstripes);
-extern uint64 cc_fence_begin(void);
-extern int	cc_stripe_index(uint64 dep);
-extern void cc_fence_hold_stripes(const int *stripes, int n);
-extern void cc_fence_release_stripes(const int *stripes, int n);
-extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,
-							bool named);
-extern bool cc_xact_has_writes(void);
-extern void cc_pending_add_dep(uint64 dep);
-extern void cc_pending_add_dep_rel(uint64 dep, Oid relid);
-extern void cc_pending_add_scope(bool flush_db, bool prefix,
-								 const char *pattern);
-extern void cc_fill_push(CCFill *fill);
-extern void cc_fill_pop(CCFill *fill);
-extern bool cc_fill_active(void);
-
-/*
- * A fill in progress: what the executor hook learns about the query while
- * its result is being computed.
- */
-struct CCFill
-{
-	uint64	   *deps;			/* dependency keys (may repeat) */
-	int			ndeps;
-	int			maxdeps;
-	CCBypassReason reason;		/* first reason not to store, or NONE */
-	MemoryContext cxt;
-	CCFill	   *outer;
-	Oid		   *relids;			/* relations read (unique), for the stats */
-	int			nrelids;
-	int			maxrelids;
-	bool		describe;		/* cache_explain(): note what is recorded */
-	List	   *notes;			/* char *, in cxt, when describing */
-};
-extern void cc_fill_add_dep(CCFill *fill, uint64 dep);
-extern void cc_fill_add_relation(CCFill *fill, Oid relid);
-extern void cc_fill_note(CCFill *fill, const char *fmt,...) pg_attribute_printf(2, 3);
-extern CCFill *cc_fill_current(void);
-extern void cc_pending_add_relation(Oid relid);
-
 /* catalog_inval.c */
 extern void cc_catalog_init(void);
 extern void cc_catalog_note_utility(Node *parsetree);
@@ -712,56 +665,6 @@ extern void cc_twophase_prepared(void);
 extern void cc_twophase_abort(void);
 extern void cc_twophase_before(TransactionStmt *stmt);
 extern void cc_twophase_after(TransactionStmt *stmt);
-
-/* cascade.c */
-#define CC_INVALID_CASCADE_RECORD	0
-#define CC_INVALID_CASCADE_ERROR	1
-extern int	cc_invalid_cascade;
-extern int	cc_cascade_max_updated;
-extern int	cc_cascade_max_deleted;
-extern int	cc_cascade_max_invalidations;
-extern int	cc_cascade_max_size_kb;
-
-/* An invalidation of cascade.c's on query names */
-typedef struct CCScopeSpec
-{
-	int			scope;			/* 0 EXACT, 1 PREFIX, 2 PATTERN, 3 ALL */
-	char	   *text;			/* name or pattern */
-	Jsonb	   *args;			/* EXACT arguments, or NULL */
-} CCScopeSpec;
-
-/* What a transaction reported, as audit.c writes it down */
-typedef struct CCAuditInfo
-{
-	bool		has_cascade;	/* cascade_invalidate() was called */
-	bool		has_rows;		/* watched rows changed */
-	bool		has_truncate;	/* a watched table was truncated */
-	char	   *error;			/* first malformed cascade's reason */
-	char	   *mutation_id;	/* metadata.transactionId, if given */
-	List	   *payloads;		/* Jsonb *, one per call kept */
-	bool		payloads_dropped;	/* some were not kept (too large) */
-	int			ncalls;			/* cascade_invalidate() calls */
-	Size		payload_bytes;	/* all the calls' payloads */
-	List	   *entities;		/* char *, "Type:id" (or "Type") */
-	List	   *names;			/* char *, "SCOPE name" */
-	List	   *missing;		/* char *, rows the cascade did not report */
-} CCAuditInfo;
-
-extern void cc_cascade_subxact(bool commit, int level);
-extern void cc_cascade_xact_end(bool commit);
-extern bool cc_cascade_audit_info(CCAuditInfo *info);
-extern bool cc_cascade_has_activity(void);
-
-/* audit.c */
-extern bool cc_audit_enabled;
-extern int	cc_audit_max_rows;
-extern int	cc_audit_max_payload_kb;
-extern void cc_audit_pre_commit(uint64 removed, int64 duration_us);
-extern bool cc_audit_will_write(void);
-extern Oid	cc_audit_relid(void);
-extern void cc_audit_xact_end(bool commit);
-extern void cc_audit_manual(const char *function, uint64 removed,
-							int64 duration_us);
 
 /* tags.c */
 extern void cc_collect_tags(Jsonb *result, CCFill *fill);
@@ -810,5 +713,20 @@ extern void cc_counters_read_raw(uint64 *values);
 extern void cc_count_bypass(CCBypassReason reason);
 extern void cc_counters_read(uint64 *values);
 extern const char *cc_bypass_reason_name(CCBypassReason reason);
+
+/*
+ * The headers of single modules.  Transitional: each .c file will include
+ * the headers it uses instead, and these lines will go.
+ */
+#include "base/levelset.h"
+#include "store/fence.h"
+#include "xact/fill.h"
+#include "xact/pending.h"
+#include "xact/hooks.h"
+#include "xact/xact.h"
+#include "xact/audit.h"
+#include "xact/audit_table.h"
+#include "xact/cascade.h"
+#include "api/cascade.h"
 
 #endif							/* CASCADE_CACHE_H */

@@ -11,13 +11,13 @@
  * types are inferred as PREPARE infers them), rejects anything that is not
  * a single read-only SELECT, plans it with the parameter values known and
  * runs it through the executor into a jsonb-building DestReceiver.  While
- * it runs, a CCFill is active: the executor hook (invalidate.c) records
+ * it runs, a CCFill is active: the executor hook (hooks.c) records
  * every relation any plan opens, including plans run inside functions,
  * as a dependency and notes anything that makes the result uncacheable.
  *
  * The fence: the invalidation sequence is read before the snapshot for the
  * fill is taken; cc_store() refuses the result if any of its dependencies
- * was invalidated after that point (see invalidate.c).
+ * was invalidated after that point (see fence.c).
  *
  * Coalescing: a miss first joins the key's fill in the in-flight table
  * (coalesce.c).  The leader runs the query and reports how its fill ended;
@@ -55,6 +55,9 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "store/fence.h"
+#include "xact/fill.h"
+#include "xact/pending.h"
 
 PG_FUNCTION_INFO_V1(cached_query);
 
@@ -384,6 +387,8 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		 */
 		if (key != NULL)
 		{
+			/* first release the standby's holds that have ended */
+			cc_replica_release();
 			s0 = cc_fence_begin();
 			AcceptInvalidationMessages();
 		}

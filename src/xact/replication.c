@@ -80,6 +80,7 @@
 #include "utils/memutils.h"
 
 #include "cascade_cache.h"
+#include "store/fence.h"
 
 /* Record types */
 #define XLOG_CC_INVALIDATE		0x00
@@ -108,7 +109,7 @@ typedef struct xl_cc_invalidate
  * entries (one pass over the cache) instead of resolving them one by one,
  * and so does a scope pattern longer than CC_MAX_NAME_COPY bytes; each
  * pattern is matched in linear time against each query name (glob.c).  The primary never writes
- * more scopes than this (invalidate.c).
+ * more scopes than this (pending.c).
  */
 #define CC_REPLICA_MAX_SCOPES	64
 
@@ -231,7 +232,7 @@ cc_wal_write(TransactionId xid, const uint64 *deps, int ndeps, uint32 flags,
  * (and PRE_PREPARE), before the commit record; may ERROR, which aborts the
  * transaction.  A transaction without an xid writes no commit record: its
  * invalidation is applied at once on the standby.  'scopes' holds the
- * query-name PREFIX and PATTERN scopes (invalidate.c), or is NULL.
+ * query-name PREFIX and PATTERN scopes (pending.c), or is NULL.
  */
 void
 cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db, bool flush_all,

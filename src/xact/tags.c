@@ -35,6 +35,7 @@
 #include "utils/numeric.h"
 
 #include "cascade_cache.h"
+#include "xact/fill.h"
 
 typedef struct CCTagFrame
 {

@@ -44,6 +44,7 @@
 #include "storage/lwlock.h"
 
 #include "cascade_cache.h"
+#include "store/fence.h"
 
 /* GID of the PREPARE TRANSACTION being executed, seen by the utility hook */
 static char cc_prepare_gid[GIDSIZE];
