@@ -21,6 +21,7 @@ CC_API_OBJS = \
 	src/api/cached_query.o \
 	src/api/explain.o \
 	src/api/monitor.o \
+	src/api/stats.o \
 	src/api/usage.o \
 	src/api/watch.o \
 	src/api/worker.o
@@ -42,13 +43,21 @@ CC_XACT_OBJS = \
 	src/xact/twophase.o \
 	src/xact/xact.o
 CC_STORE_OBJS = \
+	src/store/area.o \
+	src/store/blob.o \
+	src/store/deps.o \
+	src/store/evict.o \
 	src/store/fence.o \
+	src/store/remove.o \
 	src/store/store.o
 CC_BASE_OBJS = \
 	src/base/counters.o \
 	src/base/glob.o \
 	src/base/key.o \
-	src/base/levelset.o
+	src/base/levelset.o \
+	src/base/settings.o \
+	src/base/shmem.o \
+	src/base/usage_counters.o
 OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 
 EXTENSION = cascade_cache
@@ -75,7 +84,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): $(wildcard include/*.h include/*/*.h)
+$(OBJS): $(wildcard include/*.h include/*/*.h src/store/*.h)
 
 .PHONY: test test-debug demo demo-stop bench check-layers
 # calls go one way between the layers (test/check-layers.sh)

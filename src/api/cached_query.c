@@ -4,8 +4,8 @@
  *		cached_query(query, params, ttl, name): the SQL entry point.
  *
  * The hit path does no parsing, no catalog access and no SPI: it computes
- * the key (cache_key.c), looks it up under one shared dshash partition lock
- * and returns a copy of the stored jsonb.
+ * the key (src/base/key.c), looks it up under one shared dshash partition
+ * lock and returns a copy of the stored jsonb.
  *
  * A miss parses and analyzes the statement itself (so that the parameter
  * types are inferred as PREPARE infers them), rejects anything that is not
@@ -16,8 +16,10 @@
  * as a dependency and notes anything that makes the result uncacheable.
  *
  * The fence: the invalidation sequence is read before the snapshot for the
- * fill is taken; cc_store() refuses the result if any of its dependencies
- * was invalidated after that point (see fence.c).
+ * fill is taken; cc_store() prepares the entry in the store, checks the
+ * fence, and publishes the result only if none of its dependencies was
+ * invalidated after that point (see fence.c), abandoning it
+ * otherwise.  It counts what the store came to.
  *
  * Coalescing: a miss first joins the key's fill in the in-flight table
  * (coalesce.c).  The leader runs the query and reports how its fill ended;
@@ -93,6 +95,8 @@ static Query *cc_parse(const char *src, Jsonb *params,
 static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
+static CCStoreResult cc_store(const CCKey *key, Jsonb *result, CCFill *fill,
+							  const char *name, int64 ttl_us, uint64 s0);
 
 /*
  * cached_query(query text, params jsonb, ttl interval, name text)
@@ -464,8 +468,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			stored = cc_store(key, result, fill.deps, fill.ndeps,
-							  fill.relids, fill.nrelids, name, ttl_us, s0);
+			stored = cc_store(key, result, &fill, name, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -480,6 +483,61 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 	MemoryContextDelete(runcxt);
 	return result;
+}
+
+/*
+ * Store a fill's result under 'key': prepare the entry in the store, check
+ * the fence from 's0' over its dependencies (unless
+ * cascade_cache.debug_skip_fence), then publish or abandon it, and count
+ * what that came to.  Called with no locks held; nothing between prepare
+ * and publish can ERROR.
+ */
+static CCStoreResult
+cc_store(const CCKey *key, Jsonb *result, CCFill *fill, const char *name,
+		 int64 ttl_us, uint64 s0)
+{
+	CCStoreHandle *handle;
+	CCStoreResult stored;
+
+	stored = cc_store_prepare(key, result, fill->deps, fill->ndeps,
+							  fill->relids, fill->nrelids, name, ttl_us,
+							  &handle);
+	if (stored == CC_STORE_PREPARED)
+	{
+		const uint64 *deps;
+		int			ndeps;
+
+		deps = cc_store_deps(handle, &ndeps);
+		if (cc_debug_skip_fence ||
+			cc_fence_check(deps, ndeps, s0, name != NULL))
+			stored = cc_store_publish(handle);
+		else
+			stored = cc_store_abandon(handle);
+	}
+
+	switch (stored)
+	{
+		case CC_STORE_STORED:
+			cc_count(CC_STAT_STORES, 1);
+			cc_note_entry_size(VARSIZE(result));
+			break;
+		case CC_STORE_RACED:
+			cc_count(CC_STAT_STORE_RACES, 1);
+			break;
+		case CC_STORE_REJECTED:
+			cc_count(CC_STAT_REJECTED_STORES, 1);
+			break;
+		case CC_STORE_TOO_MANY_DEPS:
+			cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
+			break;
+		case CC_STORE_NO_MEMORY:
+			cc_count_bypass(CC_BYPASS_NO_MEMORY);
+			break;
+		case CC_STORE_PREPARED:
+			Assert(false);
+			break;
+	}
+	return stored;
 }
 
 /*

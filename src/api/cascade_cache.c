@@ -10,6 +10,11 @@
  * a server that does not preload it) _PG_init only notes that fact, and
  * every SQL-callable function raises an error that says how to fix it.
  *
+ * _PG_init only wires modules together.  The GUC variables live in
+ * src/base/settings.c (the layers below read them); every module's fixed
+ * shared memory is requested and initialised here, through the table
+ * cc_shmem_modules.
+ *
  * Copyright (c) 2026, cascade_cache developers
  *
  *-------------------------------------------------------------------------
@@ -29,21 +34,6 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-/* true when loaded from shared_preload_libraries */
-bool		cc_preloaded = false;
-
-/* GUC variables */
-int			cc_max_memory_kb = 64 * 1024;
-int			cc_max_entry_size_kb = 1024;
-int			cc_default_ttl_s = 0;
-bool		cc_enabled = true;
-char	   *cc_key_settings = NULL;
-int			cc_debug_fill_pause = 0;
-bool		cc_coalesce_enabled = true;
-int			cc_coalesce_timeout_ms = 10000;
-int			cc_max_inflight = 16384;
-bool		cc_debug_skip_fence = false;
-
 /* Saved hook values */
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -54,6 +44,29 @@ static bool cc_check_key_settings(char **newval, void **extra,
 								  GucSource source);
 static bool cc_check_trusted_functions(char **newval, void **extra,
 									   GucSource source);
+
+/*
+ * Every module's fixed shared memory, in the order it is initialised: the
+ * core (CCShared) first, so that the others may publish pointers in it.
+ * Each init function creates its memory (ShmemInitStruct under its own
+ * name) in the postmaster and finds it in EXEC_BACKEND children.
+ */
+typedef struct CCShmemModule
+{
+	Size		(*size) (void);
+	void		(*init) (void);
+} CCShmemModule;
+
+static const CCShmemModule cc_shmem_modules[] = {
+	{cc_shmem_size, cc_shmem_init}, /* base: CCShared, the fence stripes */
+	{cc_counters_shmem_size, cc_counters_shmem_init},	/* base */
+	{cc_usage_shmem_size, cc_usage_shmem_init}, /* base */
+	{cc_store_shmem_size, cc_store_shmem_init}, /* store */
+	{cc_coalesce_shmem_size, cc_coalesce_shmem_init},	/* xact */
+	{cc_twophase_shmem_size, cc_twophase_shmem_init},	/* xact */
+	{cc_replication_shmem_size, cc_replication_shmem_init}, /* xact */
+	{cc_monitor_shmem_size, cc_monitor_shmem_init}	/* api */
+};
 
 static const struct config_enum_entry cc_invalid_cascade_options[] = {
 	{"record", CC_INVALID_CASCADE_RECORD, false},
@@ -336,54 +349,37 @@ _PG_init(void)
 }
 
 /*
- * shmem_request_hook: ask for the fixed shared memory and the named lock
- * tranche.
+ * shmem_request_hook: ask for every module's fixed shared memory and the
+ * named lock tranche.
  */
 static void
 cc_shmem_request(void)
 {
+	int			i;
+
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 
-	RequestAddinShmemSpace(cc_shmem_size());
-	RequestAddinShmemSpace(cc_coalesce_shmem_size());
-	RequestNamedLWLockTranche(CC_EXTENSION_NAME, 3 + CC_INFLIGHT_PARTITIONS);
+	for (i = 0; i < (int) lengthof(cc_shmem_modules); i++)
+		RequestAddinShmemSpace(cc_shmem_modules[i].size());
+	RequestNamedLWLockTranche(CC_EXTENSION_NAME, CC_NUM_LWLOCKS);
 }
 
 /*
- * shmem_startup_hook: create or attach to the fixed shared state.
+ * shmem_startup_hook: create or attach to every module's shared memory.
  */
 static void
 cc_shmem_startup(void)
 {
+	int			i;
+
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
 
-	cc_shmem_init();
-	cc_coalesce_shmem_init();
-}
-
-/*
- * Raise a clear error if the library was not preloaded.  Every SQL-callable
- * function calls this first.
- */
-void
-cc_check_loaded(void)
-{
-	if (!cc_preloaded || cc_shared == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cascade_cache must be loaded via shared_preload_libraries"),
-				 errhint("Add cascade_cache to shared_preload_libraries in postgresql.conf and restart the server.")));
-}
-
-/*
- * The configured cap on the cache's shared memory, in bytes.
- */
-Size
-cc_memory_limit_bytes(void)
-{
-	return (Size) cc_max_memory_kb * 1024;
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	for (i = 0; i < (int) lengthof(cc_shmem_modules); i++)
+		cc_shmem_modules[i].init();
+	LWLockRelease(AddinShmemInitLock);
 }
 
 /*

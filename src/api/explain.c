@@ -14,7 +14,7 @@
  * cached_query itself.
  *
  * cache_key_settings() lists the settings whose values are part of every
- * key in the calling session (cache_key.c decides which).
+ * key in the calling session (src/base/key.c decides which).
  *
  * Copyright (c) 2026, cascade_cache developers
  *

@@ -25,6 +25,7 @@
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
@@ -48,6 +49,36 @@ static int	cc_health_entry_size_kb = 500;
 static int	cc_health_read_qps = 20000;
 static int	cc_health_mutation_qps = 5000;
 static int	cc_health_mixed_ops = 8000;
+
+/*
+ * The worker's samples of the counters.  CC_RATE_SAMPLES samples, one a
+ * second: 15 minutes.
+ */
+#define CC_RATE_SAMPLES			900
+
+/* The worker samples when the last sample is at least this old */
+#define CC_SAMPLE_INTERVAL_MS	990
+
+typedef struct CCRateSample
+{
+	TimestampTz time;
+	uint64		reads;			/* hits + misses + bypasses */
+	uint64		hits;
+	uint64		misses;
+	uint64		mutations;		/* invalidation events */
+	uint64		invalidations;	/* entries invalidated */
+	uint64		evictions;
+} CCRateSample;
+
+typedef struct CCRateRing
+{
+	int			next;			/* where the next sample goes */
+	int			count;			/* samples in the ring */
+	CCRateSample samples[CC_RATE_SAMPLES];
+} CCRateRing;
+
+/* The ring, in fixed shared memory; under CCShared->stats_lock */
+static CCRateRing *cc_rates = NULL;
 
 /* The windows cache_rate_windows() reports, in minutes */
 static const int cc_rate_windows[] = {1, 5, 15};
@@ -110,11 +141,16 @@ cc_monitor_shmem_size(void)
 	return sizeof(CCRateRing);
 }
 
-/* Initialize the ring (postmaster, under AddinShmemInitLock). */
+/* Create or find the ring.  Under AddinShmemInitLock. */
 void
-cc_monitor_shmem_init(CCRateRing *ring)
+cc_monitor_shmem_init(void)
 {
-	memset(ring, 0, sizeof(CCRateRing));
+	bool		found;
+
+	cc_rates = ShmemInitStruct("cascade_cache rates", sizeof(CCRateRing),
+							   &found);
+	if (!found)
+		memset(cc_rates, 0, sizeof(CCRateRing));
 }
 
 /* Raw sums of the counters a sample keeps.  Called with no lock held. */
@@ -143,7 +179,7 @@ cc_take_sample(CCRateSample *s)
 void
 cc_monitor_sample(void)
 {
-	CCRateRing *ring = cc_shared->rates;
+	CCRateRing *ring = cc_rates;
 	CCRateSample s;
 	TimestampTz last = 0;
 
@@ -153,7 +189,8 @@ cc_monitor_sample(void)
 	LWLockRelease(cc_shared->stats_lock);
 
 	if (last != 0 &&
-		!TimestampDifferenceExceeds(last, GetCurrentTimestamp(), 990))
+		!TimestampDifferenceExceeds(last, GetCurrentTimestamp(),
+									CC_SAMPLE_INTERVAL_MS))
 		return;
 
 	cc_take_sample(&s);
@@ -215,11 +252,10 @@ cache_rate_windows(PG_FUNCTION_ARGS)
 	/* copy the ring, oldest first, then take a sample of now */
 	copy = palloc(sizeof(CCRateSample) * CC_RATE_SAMPLES);
 	LWLockAcquire(cc_shared->stats_lock, LW_SHARED);
-	count = cc_shared->rates->count;
+	count = cc_rates->count;
 	for (i = 0; i < count; i++)
-		copy[i] = cc_shared->rates->samples[(cc_shared->rates->next +
-											 CC_RATE_SAMPLES - count + i) %
-											CC_RATE_SAMPLES];
+		copy[i] = cc_rates->samples[(cc_rates->next + CC_RATE_SAMPLES -
+									 count + i) % CC_RATE_SAMPLES];
 	LWLockRelease(cc_shared->stats_lock);
 	cc_take_sample(&now);
 
@@ -259,22 +295,10 @@ cache_rate_windows(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* Note a stored payload of 'bytes' bytes for max_entry_bytes.  Lock-free. */
-void
-cc_monitor_entry_size(uint64 bytes)
-{
-	uint64		cur = pg_atomic_read_u64(&cc_shared->max_entry_bytes);
-
-	while (bytes > cur &&
-		   !pg_atomic_compare_exchange_u64(&cc_shared->max_entry_bytes, &cur,
-										   bytes))
-		;
-}
-
 /* cache_max_entry_bytes(): the largest result stored since the last reset */
 Datum
 cache_max_entry_bytes(PG_FUNCTION_ARGS)
 {
 	cc_check_loaded();
-	PG_RETURN_INT64((int64) pg_atomic_read_u64(&cc_shared->max_entry_bytes));
+	PG_RETURN_INT64((int64) cc_max_entry_bytes());
 }

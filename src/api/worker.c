@@ -6,7 +6,8 @@
  * The worker keeps the cache healthy but is never on the path of a hit, a
  * miss or an invalidation: the area it maintains lives in fixed shared
  * memory from postmaster start, and every backend can evict for itself.
- * Once a second, or sooner when a backend wakes it, the worker
+ * Once a second, or sooner when a backend wakes it (cc_wake_worker() sets
+ * the latch the worker publishes in CCShared), the worker
  *
  *	- evicts (CLOCK) down to CC_EVICT_LOW_WATERMARK of the budget once the
  *	  accounted bytes pass CC_EVICT_HIGH_WATERMARK, so that backends rarely
@@ -44,11 +45,11 @@
 
 #include "cascade_cache.h"
 
-/* Upkeep interval */
-#define CC_WORKER_NAPTIME_MS		1000
-#define CC_ORPHAN_SCAN_INTERVAL_MS	10000
-#define CC_WORKER_REPLICA_NAPTIME_MS	10
-#define CC_ANNOUNCE_INTERVAL_MS		60000
+/* The worker's intervals */
+#define CC_WORKER_NAPTIME_MS		1000	/* between rounds of upkeep */
+#define CC_ORPHAN_SCAN_INTERVAL_MS	10000	/* between orphan scans */
+#define CC_WORKER_REPLICA_NAPTIME_MS	10	/* while replayed stripes are held */
+#define CC_ANNOUNCE_INTERVAL_MS		60000	/* between announcements */
 
 static void cc_worker_upkeep(TimestampTz *last_orphan_scan);
 
@@ -74,26 +75,14 @@ cc_register_worker(void)
 	RegisterBackgroundWorker(&worker);
 }
 
-/*
- * Wake the worker, if it is running, to evict now.  Safe to call with no
- * lock held from any backend.
- */
-void
-cc_wake_worker(void)
-{
-	uint32		pid = pg_atomic_read_u32(&cc_shared->worker_pid);
-
-	if (pid != 0)
-		kill((pid_t) pid, SIGUSR1);
-}
-
 /* The epoch the worker last cleaned up after */
 static uint64 cc_worker_epoch = 1;
 
+/* Stop being woken: the latch is about to be reused by another process. */
 static void
 cc_worker_exit(int code, Datum arg)
 {
-	pg_atomic_write_u32(&cc_shared->worker_pid, 0);
+	cc_shared->worker_latch = NULL;
 }
 
 /*
@@ -119,7 +108,8 @@ cc_worker_main(Datum arg)
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
 	on_shmem_exit(cc_worker_exit, (Datum) 0);
-	pg_atomic_write_u32(&cc_shared->worker_pid, (uint32) MyProcPid);
+	/* backends that need room wake us with cc_wake_worker() */
+	cc_shared->worker_latch = MyLatch;
 
 	upkeep_cxt = AllocSetContextCreate(TopMemoryContext,
 									   "cascade_cache worker",
@@ -196,13 +186,12 @@ cc_worker_upkeep(TimestampTz *last_orphan_scan)
 
 	/* entries of an older epoch are dead (see cc_bump_epoch): remove them */
 	if (cc_epoch_changed(&cc_worker_epoch))
-		(void) cc_remove_all(InvalidOid, false, -1);
+		(void) cc_remove_all(InvalidOid, false, CC_STAT_NONE);
 
-	if (pg_atomic_read_u64(&cc_shared->bytes_used) >
-		(uint64) (budget * CC_EVICT_HIGH_WATERMARK))
+	if (cc_store_bytes_used() > (uint64) (budget * CC_EVICT_HIGH_WATERMARK))
 		cc_evict_to((Size) (budget * CC_EVICT_LOW_WATERMARK), INT_MAX);
 
-	if (pg_atomic_read_u64(&cc_shared->ttl_entries) > 0)
+	if (cc_store_ttl_entries() > 0)
 		(void) cc_remove_all(InvalidOid, true, CC_STAT_EXPIRATIONS);
 
 	now = GetCurrentTimestamp();

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * stats.c
- *		Counters and the statistics functions.
+ * counters.c
+ *		The cumulative counters and the largest-entry gauge.
  *
  * Every process that uses the cache owns one slot of counters in fixed
  * shared memory, indexed by its PGPROC number.  Only the owner writes its
@@ -14,6 +14,10 @@
  *
  * All counters are declared in one place, CCCounter in cascade_cache.h;
  * the bypass reasons follow CC_STAT_BYPASS_FIRST in CCBypassReason order.
+ * The SQL functions that show them are in src/api/stats.c.
+ *
+ * Locking: the reset baseline and its time are written and read under
+ * CCShared->stats_lock; nothing else here takes a lock.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -21,17 +25,28 @@
  */
 #include "postgres.h"
 
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
-#include "utils/builtins.h"
+#include "storage/shmem.h"
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 
-PG_FUNCTION_INFO_V1(cache_stats);
-PG_FUNCTION_INFO_V1(cache_bypass_stats);
-PG_FUNCTION_INFO_V1(cache_stats_reset);
+typedef struct CCBackendStats
+{
+	pg_atomic_uint64 counters[CC_STAT_LAST];
+} CCBackendStats;
+
+typedef struct CCCounters
+{
+	uint64		reset_base[CC_STAT_LAST];	/* under stats_lock */
+	TimestampTz reset_time;		/* under stats_lock */
+	pg_atomic_uint64 max_entry_bytes;	/* largest payload since reset */
+	int			nslots;
+	CCBackendStats slots[FLEXIBLE_ARRAY_MEMBER];	/* nslots */
+} CCCounters;
+
+static CCCounters *cc_counters = NULL;
 
 static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"disabled",
@@ -56,6 +71,42 @@ static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"untrusted_function"
 };
 
+/* One slot per PGPROC that can run our code. */
+static int
+cc_num_slots(void)
+{
+	return MaxBackends + NUM_AUXILIARY_PROCS;
+}
+
+Size
+cc_counters_shmem_size(void)
+{
+	return add_size(offsetof(CCCounters, slots),
+					mul_size(cc_num_slots(), sizeof(CCBackendStats)));
+}
+
+/* Create or find the counters.  Under AddinShmemInitLock. */
+void
+cc_counters_shmem_init(void)
+{
+	bool		found;
+	int			i;
+	int			c;
+
+	cc_counters = ShmemInitStruct("cascade_cache counters",
+								  cc_counters_shmem_size(), &found);
+	if (found)
+		return;
+
+	memset(cc_counters->reset_base, 0, sizeof(cc_counters->reset_base));
+	cc_counters->reset_time = GetCurrentTimestamp();
+	pg_atomic_init_u64(&cc_counters->max_entry_bytes, 0);
+	cc_counters->nslots = cc_num_slots();
+	for (i = 0; i < cc_counters->nslots; i++)
+		for (c = 0; c < CC_STAT_LAST; c++)
+			pg_atomic_init_u64(&cc_counters->slots[i].counters[c], 0);
+}
+
 /*
  * Add n to one of this process's counters.
  */
@@ -64,10 +115,10 @@ cc_count(CCCounter counter, uint64 n)
 {
 	CCBackendStats *slot;
 
-	if (cc_shared == NULL || MyProc == NULL ||
-		MyProc->pgprocno >= cc_shared->nstats_slots)
+	if (cc_counters == NULL || MyProc == NULL ||
+		MyProc->pgprocno >= cc_counters->nslots)
 		return;
-	slot = &cc_shared->stats[MyProc->pgprocno];
+	slot = &cc_counters->slots[MyProc->pgprocno];
 	pg_atomic_write_u64(&slot->counters[counter],
 						pg_atomic_read_u64(&slot->counters[counter]) + n);
 }
@@ -86,6 +137,25 @@ cc_bypass_reason_name(CCBypassReason reason)
 	return cc_bypass_names[reason];
 }
 
+/* Note a stored payload of 'bytes' bytes for max_entry_bytes.  Lock-free. */
+void
+cc_note_entry_size(uint64 bytes)
+{
+	uint64		cur = pg_atomic_read_u64(&cc_counters->max_entry_bytes);
+
+	while (bytes > cur &&
+		   !pg_atomic_compare_exchange_u64(&cc_counters->max_entry_bytes, &cur,
+										   bytes))
+		;
+}
+
+/* The largest result stored since the last reset. */
+uint64
+cc_max_entry_bytes(void)
+{
+	return pg_atomic_read_u64(&cc_counters->max_entry_bytes);
+}
+
 /* Sum of one counter over all slots, raw (no reset baseline). */
 static uint64
 cc_counter_raw(int counter)
@@ -93,8 +163,8 @@ cc_counter_raw(int counter)
 	uint64		sum = 0;
 	int			i;
 
-	for (i = 0; i < cc_shared->nstats_slots; i++)
-		sum += pg_atomic_read_u64(&cc_shared->stats[i].counters[counter]);
+	for (i = 0; i < cc_counters->nslots; i++)
+		sum += pg_atomic_read_u64(&cc_counters->slots[i].counters[counter]);
 	return sum;
 }
 
@@ -118,126 +188,38 @@ cc_counters_read(uint64 *values)
 	for (c = 0; c < CC_STAT_LAST; c++)
 	{
 		uint64		raw = cc_counter_raw(c);
-		uint64		base = cc_shared->stats_reset_base[c];
+		uint64		base = cc_counters->reset_base[c];
 
 		values[c] = raw >= base ? raw - base : 0;
 	}
 	LWLockRelease(cc_shared->stats_lock);
 }
 
-/*
- * cache_stats(): one row of counters and gauges.
- */
-Datum
-cache_stats(PG_FUNCTION_ARGS)
+/* When the counters were last reset (or the server started). */
+TimestampTz
+cc_counters_reset_time(void)
 {
-	TupleDesc	tupdesc;
-	uint64		c[CC_STAT_LAST];
-	Datum		values[29];
-	bool		nulls[29];
-	uint64		bypasses = 0;
-	uint64		saved;
-	int			i = 0;
-	int			r;
-	TimestampTz reset_time;
+	TimestampTz t;
 
-	cc_check_loaded();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	cc_counters_read(c);
-	for (r = 0; r < CC_NUM_BYPASS_REASONS; r++)
-		bypasses += c[CC_STAT_BYPASS_FIRST + r];
 	LWLockAcquire(cc_shared->stats_lock, LW_SHARED);
-	reset_time = cc_shared->stats_reset_time;
+	t = cc_counters->reset_time;
 	LWLockRelease(cc_shared->stats_lock);
-	saved = c[CC_STAT_COALESCE_SAVED];
-
-	memset(nulls, 0, sizeof(nulls));
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_HITS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_MISSES]);
-	values[i++] = Int64GetDatum((int64) bypasses);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_STORES]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_REJECTED_STORES]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_STORE_RACES]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_EVICTIONS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_EXPIRATIONS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATIONS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATION_EVENTS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_UNCHANGED]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_CHANGED]);
-	if (c[CC_STAT_REFILL_UNCHANGED] + c[CC_STAT_REFILL_CHANGED] > 0)
-		values[i++] = Float8GetDatum(100.0 * c[CC_STAT_REFILL_CHANGED] /
-									 (c[CC_STAT_REFILL_UNCHANGED] +
-									  c[CC_STAT_REFILL_CHANGED]));
-	else
-		nulls[i++] = true;
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_LEADS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_WAITS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TAKEOVERS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TIMEOUTS]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_UNSHAREABLE]);
-	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_FULL]);
-	values[i++] = Float8GetDatum(c[CC_STAT_COALESCE_WAIT_US] / 1000.0);
-	values[i++] = Float8GetDatum(pg_atomic_read_u64(&cc_shared->coalesce_wait_max_us) / 1000.0);
-	values[i++] = Int64GetDatum((int64) saved);
-	if (saved + c[CC_STAT_MISSES] > 0)
-		values[i++] = Float8GetDatum(100.0 * saved / (saved + c[CC_STAT_MISSES]));
-	else
-		nulls[i++] = true;
-	values[i++] = Int64GetDatum(cc_coalesce_inflight());
-	values[i++] = Int64GetDatum((int64) pg_atomic_read_u64(&cc_shared->entries));
-	values[i++] = Int64GetDatum((int64) pg_atomic_read_u64(&cc_shared->bytes_used));
-	values[i++] = Int64GetDatum((int64) cc_budget_bytes());
-	values[i++] = Int64GetDatum((int64) cc_memory_limit_bytes());
-	values[i++] = TimestampTzGetDatum(reset_time);
-	Assert(i == tupdesc->natts);
-
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return t;
 }
 
 /*
- * cache_bypass_stats(): one row per bypass reason.
+ * Start all counters from zero: record the current sums as the baseline,
+ * and clear the largest-entry gauge.
  */
-Datum
-cache_bypass_stats(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	uint64		c[CC_STAT_LAST];
-	int			r;
-
-	cc_check_loaded();
-	InitMaterializedSRF(fcinfo, 0);
-	cc_counters_read(c);
-
-	for (r = 0; r < CC_NUM_BYPASS_REASONS; r++)
-	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
-
-		values[0] = CStringGetTextDatum(cc_bypass_names[r]);
-		values[1] = Int64GetDatum((int64) c[CC_STAT_BYPASS_FIRST + r]);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
-}
-
-/*
- * cache_stats_reset(): start all counters from zero.
- */
-Datum
-cache_stats_reset(PG_FUNCTION_ARGS)
+void
+cc_counters_reset(void)
 {
 	int			c;
 
-	cc_check_loaded();
 	LWLockAcquire(cc_shared->stats_lock, LW_EXCLUSIVE);
 	for (c = 0; c < CC_STAT_LAST; c++)
-		cc_shared->stats_reset_base[c] = cc_counter_raw(c);
-	cc_shared->stats_reset_time = GetCurrentTimestamp();
-	pg_atomic_write_u64(&cc_shared->max_entry_bytes, 0);
-	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
-	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
+		cc_counters->reset_base[c] = cc_counter_raw(c);
+	cc_counters->reset_time = GetCurrentTimestamp();
+	pg_atomic_write_u64(&cc_counters->max_entry_bytes, 0);
 	LWLockRelease(cc_shared->stats_lock);
-	PG_RETURN_VOID();
 }

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
- * cache_key.c
+ * key.c
  *		The cache key: everything that can change a query's result, apart
  *		from the data itself.
  *
  * A key is (database, current role, h1, h2).  The database and role are
  * kept verbatim so that no hash collision can ever serve one role's result
- * to another.  h1 and h2 are two 64-bit hashes, with different random
- * per-cluster seeds, of
+ * to another.  h1 and h2 are two 64-bit hashes, with different seeds
+ * derived from one random per-cluster seed (CCShared->key_seed), of
  *
  *	- the session user (policies may read session_user);
  *	- for a session that has a temporary schema, the session itself (its
@@ -59,6 +59,9 @@
 #include "utils/varlena.h"
 
 #include "cascade_cache.h"
+
+/* h2's seed: the cluster's key seed mixed with the golden ratio */
+#define CC_KEY_SEED2_MIX		UINT64CONST(0x9E3779B97F4A7C15)
 
 /*
  * Settings known not to change the result of any query that may be cached
@@ -657,8 +660,8 @@ cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 		else
 			MemoryContextReset(cc_memo_cxt);
 
-		h.h1 = cc_shared->seed1;
-		h.h2 = cc_shared->seed1 ^ UINT64CONST(0x9E3779B97F4A7C15);
+		h.h1 = cc_shared->key_seed;
+		h.h2 = cc_shared->key_seed ^ CC_KEY_SEED2_MIX;
 		cc_hash_bytes(&h, &fixed, sizeof(fixed));
 		for (i = 0; i < cc_nkeyed; i++)
 			cc_hash_guc(&h, &cc_keyed[i]);
@@ -689,4 +692,43 @@ cc_keyed_setting_names(void)
 	for (i = 0; i < cc_nkeyed; i++)
 		names = lappend(names, (void *) cc_keyed[i].gen->name);
 	return names;
+}
+
+/* ----------------------------------------------------------------
+ * Dependency keys
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Hash a dependency key.  The seed is fixed (CC_DEP_SEED), so every
+ * process, and every node that replays our WAL, agrees on the value.
+ */
+uint64
+cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid)
+{
+	struct
+	{
+		uint32		kind;
+		Oid			dbid;
+		Oid			objid;
+		uint32		pad;
+	}			k;
+
+	k.kind = (uint32) kind;
+	k.dbid = dbid;
+	k.objid = objid;
+	k.pad = 0;
+	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
+							   CC_DEP_SEED);
+}
+
+/*
+ * Hash a dependency key named by text: an entity tag, a type, a query name.
+ */
+uint64
+cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text, int len)
+{
+	uint64		h = cc_dep_hash(kind, dbid, InvalidOid);
+
+	return hash_bytes_extended((const unsigned char *) text, len, h);
 }

@@ -111,8 +111,8 @@ cc_coalesce_shmem_size(void)
 
 /*
  * Create or attach to the in-flight table and the buckets.  Called from
- * shmem_startup_hook in every process that runs it (the postmaster, and
- * EXEC_BACKEND children).
+ * shmem_startup_hook, under AddinShmemInitLock, in every process that runs
+ * it (the postmaster, and EXEC_BACKEND children).
  */
 void
 cc_coalesce_shmem_init(void)

@@ -12,7 +12,7 @@
  * transaction without an xid, are logged with no xid; no commit record
  * flushes them, so the former are flushed at once and the latter handed to
  * the WAL writer, like an asynchronous commit.  Dependency keys are hashed with
- * a fixed seed (cache_shmem.c), so a key means the same on every node.
+ * a fixed seed (key.c), so a key means the same on every node.
  * Query-name PREFIX and PATTERN scopes travel as patterns: the standby
  * resolves them against the names in its own cache, which the primary may
  * never have seen.
@@ -76,6 +76,7 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/procarray.h"
+#include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -161,11 +162,21 @@ cc_replication_shmem_size(void)
 	return mul_size(cc_replica_slots(), sizeof(CCReplicaSlot));
 }
 
+/*
+ * Create (postmaster) or find (EXEC_BACKEND children) the slots, and
+ * publish them in CCShared.  Under AddinShmemInitLock.
+ */
 void
-cc_replication_shmem_init(char *place)
+cc_replication_shmem_init(void)
 {
+	bool		found;
+	char	   *place;
 	int			i;
 
+	place = ShmemInitStruct("cascade_cache replica slots",
+							cc_replication_shmem_size(), &found);
+	if (found)
+		return;
 	cc_shared->replica_slots = (CCReplicaSlot *) place;
 	cc_shared->nreplica_slots = cc_replica_slots();
 	for (i = 0; i < cc_shared->nreplica_slots; i++)

@@ -20,7 +20,7 @@
  * change to one of those types then invalidates it.
  *
  * Tags are dependency keys like relations, so they are indexed and count
- * against max_memory the same way (see cache_shmem.c).
+ * against max_memory the same way (see src/store/area.c).
  *
  * Copyright (c) 2026, cascade_cache developers
  *

@@ -42,6 +42,7 @@
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
 #include "storage/lwlock.h"
+#include "storage/shmem.h"
 
 #include "cascade_cache.h"
 #include "store/fence.h"
@@ -65,11 +66,19 @@ cc_twophase_shmem_size(void)
 }
 
 /*
- * Initialize the slots at 'place'.  Called by the postmaster.
+ * Create (postmaster) or find (EXEC_BACKEND children) the slots, and
+ * publish them in CCShared.  Under AddinShmemInitLock.
  */
 void
-cc_twophase_shmem_init(char *place)
+cc_twophase_shmem_init(void)
 {
+	bool		found;
+	char	   *place;
+
+	place = ShmemInitStruct("cascade_cache prepared transactions",
+							cc_twophase_shmem_size(), &found);
+	if (found)
+		return;
 	cc_shared->nprepared = Max(max_prepared_xacts, 0);
 	cc_shared->prepared = (CCPreparedSlot *) place;
 	memset(place, 0, cc_twophase_shmem_size());

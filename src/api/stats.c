@@ -1,0 +1,135 @@
+/*-------------------------------------------------------------------------
+ *
+ * stats.c
+ *		The statistics functions: cache_stats(), cache_bypass_stats(),
+ *		cache_stats_reset().
+ *
+ * The counters themselves, and how they are kept without a shared cache
+ * line on the hit path, are in src/base/counters.c.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+PG_FUNCTION_INFO_V1(cache_stats);
+PG_FUNCTION_INFO_V1(cache_bypass_stats);
+PG_FUNCTION_INFO_V1(cache_stats_reset);
+
+/* Columns of cache_stats() */
+#define CC_CACHE_STATS_COLUMNS	29
+
+/*
+ * cache_stats(): one row of counters and gauges.
+ */
+Datum
+cache_stats(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	uint64		c[CC_STAT_LAST];
+	Datum		values[CC_CACHE_STATS_COLUMNS];
+	bool		nulls[CC_CACHE_STATS_COLUMNS];
+	uint64		bypasses = 0;
+	uint64		saved;
+	int			i = 0;
+	int			r;
+	TimestampTz reset_time;
+
+	cc_check_loaded();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	cc_counters_read(c);
+	reset_time = cc_counters_reset_time();
+	for (r = 0; r < CC_NUM_BYPASS_REASONS; r++)
+		bypasses += c[CC_STAT_BYPASS_FIRST + r];
+	saved = c[CC_STAT_COALESCE_SAVED];
+
+	memset(nulls, 0, sizeof(nulls));
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_HITS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_MISSES]);
+	values[i++] = Int64GetDatum((int64) bypasses);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_STORES]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_REJECTED_STORES]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_STORE_RACES]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_EVICTIONS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_EXPIRATIONS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATIONS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_INVALIDATION_EVENTS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_UNCHANGED]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_REFILL_CHANGED]);
+	if (c[CC_STAT_REFILL_UNCHANGED] + c[CC_STAT_REFILL_CHANGED] > 0)
+		values[i++] = Float8GetDatum(100.0 * c[CC_STAT_REFILL_CHANGED] /
+									 (c[CC_STAT_REFILL_UNCHANGED] +
+									  c[CC_STAT_REFILL_CHANGED]));
+	else
+		nulls[i++] = true;
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_LEADS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_WAITS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TAKEOVERS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_TIMEOUTS]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_UNSHAREABLE]);
+	values[i++] = Int64GetDatum((int64) c[CC_STAT_COALESCE_FULL]);
+	values[i++] = Float8GetDatum(c[CC_STAT_COALESCE_WAIT_US] / 1000.0);
+	values[i++] = Float8GetDatum(pg_atomic_read_u64(&cc_shared->coalesce_wait_max_us) / 1000.0);
+	values[i++] = Int64GetDatum((int64) saved);
+	if (saved + c[CC_STAT_MISSES] > 0)
+		values[i++] = Float8GetDatum(100.0 * saved / (saved + c[CC_STAT_MISSES]));
+	else
+		nulls[i++] = true;
+	values[i++] = Int64GetDatum(cc_coalesce_inflight());
+	values[i++] = Int64GetDatum((int64) cc_store_entries());
+	values[i++] = Int64GetDatum((int64) cc_store_bytes_used());
+	values[i++] = Int64GetDatum((int64) cc_budget_bytes());
+	values[i++] = Int64GetDatum((int64) cc_memory_limit_bytes());
+	values[i++] = TimestampTzGetDatum(reset_time);
+	Assert(i == tupdesc->natts);
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * cache_bypass_stats(): one row per bypass reason.
+ */
+Datum
+cache_bypass_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		c[CC_STAT_LAST];
+	int			r;
+
+	cc_check_loaded();
+	InitMaterializedSRF(fcinfo, 0);
+	cc_counters_read(c);
+
+	for (r = 0; r < CC_NUM_BYPASS_REASONS; r++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(cc_bypass_reason_name((CCBypassReason) r));
+		values[1] = Int64GetDatum((int64) c[CC_STAT_BYPASS_FIRST + r]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * cache_stats_reset(): start all counters from zero.
+ */
+Datum
+cache_stats_reset(PG_FUNCTION_ARGS)
+{
+	cc_check_loaded();
+	cc_counters_reset();
+	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
+	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
+	PG_RETURN_VOID();
+}
