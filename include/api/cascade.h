@@ -25,4 +25,6 @@ extern int	cc_cascade_max_deleted;
 extern int	cc_cascade_max_invalidations;
 extern int	cc_cascade_max_size_kb;
 
+extern void cc_cascade_define_gucs(void);
+
 #endif							/* CC_API_CASCADE_H */

@@ -33,4 +33,7 @@ extern uint64 cc_key_settings_generation(void);
 extern void cc_key_note_catalog_change(void);
 extern List *cc_keyed_setting_names(void);
 
+extern bool cc_check_name_list(char **newval, bool identifiers);
+extern void cc_key_define_gucs(void);
+
 #endif							/* CC_BASE_KEY_H */

@@ -33,4 +33,6 @@ extern bool cc_debug_skip_fence;
 extern void cc_check_loaded(void);
 extern Size cc_memory_limit_bytes(void);
 
+extern void cc_settings_define_gucs(void);
+
 #endif							/* CC_BASE_SETTINGS_H */

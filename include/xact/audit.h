@@ -44,4 +44,6 @@ extern void cc_audit_xact_end(bool commit);
 extern Oid	cc_audit_manual(const char *function, uint64 removed,
 							int64 duration_us);
 
+extern void cc_audit_define_gucs(void);
+
 #endif							/* CC_XACT_AUDIT_H */

@@ -44,6 +44,8 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "cascade_cache.h"
 #include "api/cascade.h"
@@ -673,4 +675,82 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 	cc_cascade_record(&call);
 
 	PG_RETURN_INT32((int32) Min(matching, (uint64) PG_INT32_MAX));
+}
+static const struct config_enum_entry cc_invalid_cascade_options[] = {
+	{"record", CC_INVALID_CASCADE_RECORD, false},
+	{"error", CC_INVALID_CASCADE_ERROR, false},
+	{NULL, 0, false}
+};
+
+
+/*
+ * Define the cascade limits and cascade_cache.invalid_cascade.
+ * Called once, from _PG_init.
+ */
+void
+cc_cascade_define_gucs(void)
+{
+	DefineCustomEnumVariable("cascade_cache.invalid_cascade",
+							 "What cascade_invalidate() does with a malformed cascade.",
+							 "record: a WARNING, a failed audit row and conservative invalidation; error: an ERROR, so the mutation rolls back.",
+							 &cc_invalid_cascade,
+							 CC_INVALID_CASCADE_RECORD,
+							 cc_invalid_cascade_options,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_updated",
+							"Most entities a cascade may list under \"updated\".",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_updated,
+							500,
+							0,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_deleted",
+							"Most entities a cascade may list under \"deleted\".",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_deleted,
+							100,
+							0,
+							1000000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_invalidations",
+							"Most query-name invalidations a cascade may list.",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_invalidations,
+							100,
+							0,
+							10000,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.cascade_max_size",
+							"Largest cascade payload accepted.",
+							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
+							&cc_cascade_max_size_kb,
+							5 * 1024,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
 }

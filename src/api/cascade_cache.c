@@ -40,8 +40,6 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void cc_shmem_request(void);
 static void cc_shmem_startup(void);
-static bool cc_check_key_settings(char **newval, void **extra,
-								  GucSource source);
 static bool cc_check_trusted_functions(char **newval, void **extra,
 									   GucSource source);
 
@@ -68,12 +66,6 @@ static const CCShmemModule cc_shmem_modules[] = {
 	{cc_monitor_shmem_size, cc_monitor_shmem_init}	/* api */
 };
 
-static const struct config_enum_entry cc_invalid_cascade_options[] = {
-	{"record", CC_INVALID_CASCADE_RECORD, false},
-	{"error", CC_INVALID_CASCADE_ERROR, false},
-	{NULL, 0, false}
-};
-
 /*
  * Module load callback.
  */
@@ -88,66 +80,11 @@ _PG_init(void)
 	/* invalidations in the WAL, for hot standbys */
 	cc_replication_init();
 
-	DefineCustomIntVariable("cascade_cache.max_memory",
-							"Maximum shared memory used by cached results, including their bookkeeping.",
-							"The cache's DSA area never grows beyond this; entries are evicted to stay under it.",
-							&cc_max_memory_kb,
-							64 * 1024,
-							1024,
-							INT_MAX,
-							PGC_SIGHUP,
-							GUC_UNIT_KB,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.max_entry_size",
-							"Largest result that is stored; larger results are returned but not cached.",
-							NULL,
-							&cc_max_entry_size_kb,
-							1024,
-							1,
-							MaxAllocSize / 1024,
-							PGC_SUSET,
-							GUC_UNIT_KB,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.default_ttl",
-							"Time to live of cached entries when cached_query() is given no ttl; 0 means no expiry.",
-							NULL,
-							&cc_default_ttl_s,
-							0,
-							0,
-							INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_S,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomBoolVariable("cascade_cache.enabled",
-							 "Enables serving and storing results in this session.",
-							 "When off, cached_query() runs every query as a plain pass-through.",
-							 &cc_enabled,
-							 true,
-							 PGC_USERSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-
-	DefineCustomStringVariable("cascade_cache.key_settings",
-							   "Comma-separated names of settings that are part of every cache key even if they are known not to change results.",
-							   "Every setting is part of the key except a documented list (application_name, logging, timeouts, planner costs, ...); name one of those here to key it too.  Tables with row-level security are cached only when this is set.",
-							   &cc_key_settings,
-							   "",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   cc_check_key_settings,
-							   cc_key_settings_assign,
-							   NULL);
+	/* settings: each module defines its own */
+	cc_settings_define_gucs();
+	cc_key_define_gucs();
+	cc_cascade_define_gucs();
+	cc_audit_define_gucs();
 
 	DefineCustomStringVariable("cascade_cache.trusted_functions",
 							   "Comma-separated names of STABLE functions whose results may be cached although their bodies cannot be inspected.",
@@ -169,168 +106,6 @@ _PG_init(void)
 							 true,
 							 PGC_SUSET,
 							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-
-	DefineCustomBoolVariable("cascade_cache.coalesce",
-							 "Coalesces concurrent misses of one key into one execution.",
-							 NULL,
-							 &cc_coalesce_enabled,
-							 true,
-							 PGC_USERSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-
-	DefineCustomIntVariable("cascade_cache.coalesce_timeout",
-							"Longest wait for another session's fill of the same key.",
-							"After this the waiter runs the query itself and does not store the result.",
-							&cc_coalesce_timeout_ms,
-							10000,
-							0,
-							INT_MAX,
-							PGC_USERSET,
-							GUC_UNIT_MS,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.max_inflight",
-							"Number of keys that can be filled at once with coalescing.",
-							"When all are in use, further misses run without coalescing.",
-							&cc_max_inflight,
-							16384,
-							64,
-							1024 * 1024,
-							PGC_POSTMASTER,
-							0,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomEnumVariable("cascade_cache.invalid_cascade",
-							 "What cascade_invalidate() does with a malformed cascade.",
-							 "record: a WARNING, a failed audit row and conservative invalidation; error: an ERROR, so the mutation rolls back.",
-							 &cc_invalid_cascade,
-							 CC_INVALID_CASCADE_RECORD,
-							 cc_invalid_cascade_options,
-							 PGC_USERSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-
-	DefineCustomIntVariable("cascade_cache.cascade_max_updated",
-							"Most entities a cascade may list under \"updated\".",
-							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
-							&cc_cascade_max_updated,
-							500,
-							0,
-							1000000,
-							PGC_SUSET,
-							0,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.cascade_max_deleted",
-							"Most entities a cascade may list under \"deleted\".",
-							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
-							&cc_cascade_max_deleted,
-							100,
-							0,
-							1000000,
-							PGC_SUSET,
-							0,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.cascade_max_invalidations",
-							"Most query-name invalidations a cascade may list.",
-							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
-							&cc_cascade_max_invalidations,
-							100,
-							0,
-							10000,
-							PGC_SUSET,
-							0,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.cascade_max_size",
-							"Largest cascade payload accepted.",
-							"A cascade over a limit is malformed: see cascade_cache.invalid_cascade.",
-							&cc_cascade_max_size_kb,
-							5 * 1024,
-							1,
-							MaxAllocSize / 1024,
-							PGC_SUSET,
-							GUC_UNIT_KB,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomBoolVariable("cascade_cache.audit",
-							 "Writes a cascade_audit row for every audited transaction.",
-							 "Counting for cascade_audit_metrics() continues when off.",
-							 &cc_audit_enabled,
-							 true,
-							 PGC_SUSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-
-	DefineCustomIntVariable("cascade_cache.audit_max_rows",
-							"Size of the audit ring: the audit keeps this many latest rows.",
-							NULL,
-							&cc_audit_max_rows,
-							100000,
-							10,
-							INT_MAX,
-							PGC_SIGHUP,
-							0,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.audit_max_payload",
-							"Largest cascade payload kept in an audit row; larger ones are replaced by a note of their size.",
-							NULL,
-							&cc_audit_max_payload_kb,
-							64,
-							1,
-							100 * 1024,
-							PGC_SUSET,
-							GUC_UNIT_KB,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomIntVariable("cascade_cache.debug_fill_pause",
-							"Test only: a fill waits on this advisory lock key before storing.",
-							"0 disables the pause.  Used by the isolation tests.",
-							&cc_debug_fill_pause,
-							0,
-							0,
-							INT_MAX,
-							PGC_SUSET,
-							GUC_NOT_IN_SAMPLE,
-							NULL,
-							NULL,
-							NULL);
-
-	DefineCustomBoolVariable("cascade_cache.debug_skip_fence",
-							 "Test only: store fills without checking the generation fence.",
-							 "Exists so that the isolation tests can show the stale result the fence prevents.  Never turn it on otherwise.",
-							 &cc_debug_skip_fence,
-							 false,
-							 PGC_SUSET,
-							 GUC_NOT_IN_SAMPLE,
 							 NULL,
 							 NULL,
 							 NULL);
@@ -382,30 +157,7 @@ cc_shmem_startup(void)
 	LWLockRelease(AddinShmemInitLock);
 }
 
-/*
- * GUC check hooks for cascade_cache.key_settings (a list of setting names)
- * and cascade_cache.trusted_functions (function names, each optionally
- * schema-qualified).
- */
-static bool
-cc_check_name_list(char **newval, bool identifiers)
-{
-	List	   *names;
-	bool		ok = cc_split_name_list(*newval, identifiers,
-										CurrentMemoryContext, &names);
-
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid.");
-	list_free_deep(names);
-	return ok;
-}
-
-static bool
-cc_check_key_settings(char **newval, void **extra, GucSource source)
-{
-	return cc_check_name_list(newval, true);
-}
-
+/* GUC check hook of cascade_cache.trusted_functions */
 static bool
 cc_check_trusted_functions(char **newval, void **extra, GucSource source)
 {

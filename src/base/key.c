@@ -732,3 +732,47 @@ cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text, int len)
 
 	return hash_bytes_extended((const unsigned char *) text, len, h);
 }
+
+/*
+ * A GUC check hook's body for a list of names: identifiers (setting names)
+ * or, when 'identifiers' is false, function names that may be
+ * schema-qualified.  Returns false, with a detail, if the syntax is wrong.
+ */
+bool
+cc_check_name_list(char **newval, bool identifiers)
+{
+	List	   *names;
+	bool		ok = cc_split_name_list(*newval, identifiers,
+										CurrentMemoryContext, &names);
+
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free_deep(names);
+	return ok;
+}
+
+/* GUC check hook of cascade_cache.key_settings */
+static bool
+cc_check_key_settings(char **newval, void **extra, GucSource source)
+{
+	return cc_check_name_list(newval, true);
+}
+
+/*
+ * Define cascade_cache.key_settings.
+ * Called once, from _PG_init.
+ */
+void
+cc_key_define_gucs(void)
+{
+	DefineCustomStringVariable("cascade_cache.key_settings",
+							   "Comma-separated names of settings that are part of every cache key even if they are known not to change results.",
+							   "Every setting is part of the key except a documented list (application_name, logging, timeouts, planner costs, ...); name one of those here to key it too.  Tables with row-level security are cached only when this is set.",
+							   &cc_key_settings,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   cc_check_key_settings,
+							   cc_key_settings_assign,
+							   NULL);
+}

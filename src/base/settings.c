@@ -13,6 +13,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "cascade_cache.h"
 
@@ -52,4 +54,123 @@ Size
 cc_memory_limit_bytes(void)
 {
 	return (Size) cc_max_memory_kb * 1024;
+}
+
+/*
+ * Define the settings whose variables live here.
+ * Called once, from _PG_init.
+ */
+void
+cc_settings_define_gucs(void)
+{
+	DefineCustomIntVariable("cascade_cache.max_memory",
+							"Maximum shared memory used by cached results, including their bookkeeping.",
+							"The cache's DSA area never grows beyond this; entries are evicted to stay under it.",
+							&cc_max_memory_kb,
+							64 * 1024,
+							1024,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.max_entry_size",
+							"Largest result that is stored; larger results are returned but not cached.",
+							NULL,
+							&cc_max_entry_size_kb,
+							1024,
+							1,
+							MaxAllocSize / 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.default_ttl",
+							"Time to live of cached entries when cached_query() is given no ttl; 0 means no expiry.",
+							NULL,
+							&cc_default_ttl_s,
+							0,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomBoolVariable("cascade_cache.enabled",
+							 "Enables serving and storing results in this session.",
+							 "When off, cached_query() runs every query as a plain pass-through.",
+							 &cc_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomBoolVariable("cascade_cache.coalesce",
+							 "Coalesces concurrent misses of one key into one execution.",
+							 NULL,
+							 &cc_coalesce_enabled,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("cascade_cache.coalesce_timeout",
+							"Longest wait for another session's fill of the same key.",
+							"After this the waiter runs the query itself and does not store the result.",
+							&cc_coalesce_timeout_ms,
+							10000,
+							0,
+							INT_MAX,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.max_inflight",
+							"Number of keys that can be filled at once with coalescing.",
+							"When all are in use, further misses run without coalescing.",
+							&cc_max_inflight,
+							16384,
+							64,
+							1024 * 1024,
+							PGC_POSTMASTER,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.debug_fill_pause",
+							"Test only: a fill waits on this advisory lock key before storing.",
+							"0 disables the pause.  Used by the isolation tests.",
+							&cc_debug_fill_pause,
+							0,
+							0,
+							INT_MAX,
+							PGC_SUSET,
+							GUC_NOT_IN_SAMPLE,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomBoolVariable("cascade_cache.debug_skip_fence",
+							 "Test only: store fills without checking the generation fence.",
+							 "Exists so that the isolation tests can show the stale result the fence prevents.  Never turn it on otherwise.",
+							 &cc_debug_skip_fence,
+							 false,
+							 PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL,
+							 NULL,
+							 NULL);
 }

@@ -40,6 +40,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
+#include "utils/guc.h"
 
 #include "cascade_cache.h"
 #include "xact/audit.h"
@@ -246,4 +247,49 @@ cc_audit_manual(const char *function, uint64 removed, int64 duration_us)
 	row.duration_us = duration_us;
 	cc_audit_write(&row);
 	return relid;
+}
+
+/*
+ * Define the audit's settings.
+ * Called once, from _PG_init.
+ */
+void
+cc_audit_define_gucs(void)
+{
+	DefineCustomBoolVariable("cascade_cache.audit",
+							 "Writes a cascade_audit row for every audited transaction.",
+							 "Counting for cascade_audit_metrics() continues when off.",
+							 &cc_audit_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+
+	DefineCustomIntVariable("cascade_cache.audit_max_rows",
+							"Size of the audit ring: the audit keeps this many latest rows.",
+							NULL,
+							&cc_audit_max_rows,
+							100000,
+							10,
+							INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.audit_max_payload",
+							"Largest cascade payload kept in an audit row; larger ones are replaced by a note of their size.",
+							NULL,
+							&cc_audit_max_payload_kb,
+							64,
+							1,
+							100 * 1024,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL,
+							NULL,
+							NULL);
 }
