@@ -22,6 +22,12 @@ CC_API_OBJS = \
 CC_XACT_OBJS = \
 	src/xact/audit.o \
 	src/xact/cacheability.o \
+	src/xact/cacheability_body.o \
+	src/xact/cacheability_builtins.o \
+	src/xact/cacheability_clock.o \
+	src/xact/cacheability_func.o \
+	src/xact/cacheability_rel.o \
+	src/xact/cacheability_type.o \
 	src/xact/cascade.o \
 	src/xact/catalog_inval.o \
 	src/xact/coalesce.o \

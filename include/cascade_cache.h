@@ -609,20 +609,6 @@ extern void cc_check_query_name(const char *name, const char *fn);
 extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 							 CCFill *fill);
 
-/* cacheability.c */
-extern char *cc_trusted_functions;
-extern void cc_trusted_functions_assign(const char *newval, void *extra);
-extern CCBypassReason cc_check_query(Query *query, List *clock_literals);
-extern List *cc_clock_literals(Node *raw);
-extern CCBypassReason cc_check_policies(const Oid *relids, int nrelids);
-extern bool cc_text_names_clock(const char *s);
-extern bool cc_type_reads_clock(Oid typid);
-extern bool cc_type_is_temporary(Oid typid);
-extern bool cc_type_shows_catalog(Oid typid);
-extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
-extern CCBypassReason cc_check_relation(Oid relid, char relkind);
-extern void cc_cacheability_init(void);
-
 /* params.c */
 extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
 									bool *reads_clock);
@@ -810,5 +796,8 @@ extern void cc_counters_read_raw(uint64 *values);
 extern void cc_count_bypass(CCBypassReason reason);
 extern void cc_counters_read(uint64 *values);
 extern const char *cc_bypass_reason_name(CCBypassReason reason);
+
+/* Module headers (transitional: include them directly instead) */
+#include "xact/cacheability.h"
 
 #endif							/* CASCADE_CACHE_H */

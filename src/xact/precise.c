@@ -230,52 +230,6 @@ cc_relinfo_opclass_callback(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * Is 't' cascade_watch()'s row trigger ('truncate': its TRUNCATE trigger),
- * complete: AFTER, for INSERT, UPDATE and DELETE (or TRUNCATE), without a
- * column list or WHEN clause, calling cascade_watch_trigger()?  Whether it
- * is enabled is the caller's business.
- */
-static bool cc_is_watch_function(Oid tgfoid);
-
-bool
-cc_is_complete_watch_trigger(const Trigger *t, bool truncate)
-{
-	if (!TRIGGER_FOR_AFTER(t->tgtype) || t->tgnattr != 0 || t->tgqual != NULL)
-		return false;
-	if (truncate)
-	{
-		if (strcmp(t->tgname, "cascade_cache_watch_truncate") != 0 ||
-			!TRIGGER_FOR_TRUNCATE(t->tgtype))
-			return false;
-	}
-	else if (strcmp(t->tgname, "cascade_cache_watch") != 0 ||
-			 !TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_INSERT(t->tgtype) ||
-			 !TRIGGER_FOR_UPDATE(t->tgtype) || !TRIGGER_FOR_DELETE(t->tgtype))
-		return false;
-	return cc_is_watch_function(t->tgfoid);
-}
-
-/* Is 'tgfoid' cascade_cache.cascade_watch_trigger()? */
-static bool
-cc_is_watch_function(Oid tgfoid)
-{
-	HeapTuple	tup;
-	bool		result = false;
-
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(tgfoid));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
-		char	   *nspname = get_namespace_name(proc->pronamespace);
-
-		result = strcmp(NameStr(proc->proname), "cascade_watch_trigger") == 0 &&
-			nspname != NULL && strcmp(nspname, CC_SCHEMA_NAME) == 0;
-		ReleaseSysCache(tup);
-	}
-	return result;
-}
-
-/*
  * May the index column 'indcol' (1-based) of 'irel', on table column
  * 'attnum' of 'rel', serve as a key column?  See the header comment.
  */
