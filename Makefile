@@ -35,6 +35,7 @@ CC_XACT_OBJS = \
 	src/xact/jsonb_dest.o \
 	src/xact/params.o \
 	src/xact/precise.o \
+	src/xact/precise_fill.o \
 	src/xact/replication.o \
 	src/xact/tags.o \
 	src/xact/twophase.o

@@ -674,12 +674,6 @@ extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
 									  bool *flush_all);
 extern void cc_catalog_xact_end(void);
 
-/* precise.c */
-extern bool cc_precise_enabled;
-extern bool cc_precise_write(Oid relid);
-extern void cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk);
-extern void cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill);
-
 /* coalesce.c */
 extern Size cc_coalesce_shmem_size(void);
 extern void cc_coalesce_shmem_init(void);
@@ -799,5 +793,6 @@ extern const char *cc_bypass_reason_name(CCBypassReason reason);
 
 /* Module headers (transitional: include them directly instead) */
 #include "xact/cacheability.h"
+#include "xact/precise.h"
 
 #endif							/* CASCADE_CACHE_H */
