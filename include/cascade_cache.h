@@ -664,16 +664,6 @@ extern void cc_fill_note(CCFill *fill, const char *fmt,...) pg_attribute_printf(
 extern CCFill *cc_fill_current(void);
 extern void cc_pending_add_relation(Oid relid);
 
-/* catalog_inval.c */
-extern void cc_catalog_init(void);
-extern void cc_catalog_note_utility(Node *parsetree);
-extern void cc_catalog_note_vacuum(bool running);
-extern void cc_catalog_note_catalog_write(void);
-extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
-									  int nmsgs, bool *flush_db,
-									  bool *flush_all);
-extern void cc_catalog_xact_end(void);
-
 /* coalesce.c */
 extern Size cc_coalesce_shmem_size(void);
 extern void cc_coalesce_shmem_init(void);
@@ -793,6 +783,7 @@ extern const char *cc_bypass_reason_name(CCBypassReason reason);
 
 /* Module headers (transitional: include them directly instead) */
 #include "xact/cacheability.h"
+#include "xact/catalog_inval.h"
 #include "xact/precise.h"
 
 #endif							/* CASCADE_CACHE_H */

@@ -60,15 +60,8 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
-#include "catalog/catalog.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_collation.h"
-#include "catalog/pg_operator.h"
-#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
-#include "nodes/primnodes.h"
 #include "rewrite/rowsecurity.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"

@@ -36,18 +36,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "executor/functions.h"
 #include "miscadmin.h"
-#include "nodes/nodeFuncs.h"
-#include "parser/parser.h"
 #include "rewrite/rewriteHandler.h"
 #include "tcop/tcopprot.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 

@@ -37,21 +37,13 @@
  */
 #include "postgres.h"
 
-#include "access/hash.h"
-#include "access/nbtree.h"
 #include "access/skey.h"
 #include "catalog/pg_am.h"
-#include "catalog/pg_class.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/execnodes.h"
 #include "nodes/nodeFuncs.h"
-#include "parser/parsetree.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/typcache.h"
 
