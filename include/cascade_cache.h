@@ -609,10 +609,6 @@ extern void cc_check_query_name(const char *name, const char *fn);
 extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 							 CCFill *fill);
 
-/* params.c */
-extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
-									bool *reads_clock);
-
 /* jsonb_dest.c */
 extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
 extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
@@ -784,6 +780,7 @@ extern const char *cc_bypass_reason_name(CCBypassReason reason);
 /* Module headers (transitional: include them directly instead) */
 #include "xact/cacheability.h"
 #include "xact/catalog_inval.h"
+#include "xact/params.h"
 #include "xact/precise.h"
 
 #endif							/* CASCADE_CACHE_H */
