@@ -447,7 +447,8 @@ cc_catalog_note_utility(Node *parsetree)
 
 /*
  * The transaction writes into a catalog directly (a superuser's INSERT,
- * UPDATE, DELETE or COPY): nothing it changes can be explained.
+ * UPDATE, DELETE or COPY): nothing it changes can be explained.  Called
+ * from the executor and ProcessUtility hooks.  Cannot fail.
  */
 void
 cc_catalog_note_catalog_write(void)

@@ -344,7 +344,9 @@ cc_precise_write(Oid relid)
 /*
  * The watch trigger saw 'tuple' (an old or a new row version) of 'rel'
  * change: invalidate SCAN(rel) and the row's keys at commit.  Past the
- * bulk limit (counted by the caller), the whole relation instead.
+ * bulk limit (counted by the caller), the whole relation instead.  Runs
+ * under the trigger's lock on 'rel'.  Can ERROR (catalog access, the
+ * column's hash function, out of memory).
  */
 void
 cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)

@@ -320,8 +320,10 @@ cc_precise_walker(PlanState *ps, void *context)
 
 /*
  * A fill's plan has been started (ExecutorStart hook, 'fill' active): add
- * the relation-level keys of every relation it reads, and wrap its
- * lookups.  Can ERROR (before anything is wrapped).
+ * the relation-level keys of every relation it reads, note the first
+ * reason one of them is not cacheable in fill->reason, and wrap its
+ * lookups.  Runs under the executor's locks.  Can ERROR (before anything
+ * is wrapped).
  */
 void
 cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
