@@ -29,7 +29,14 @@ CC_XACT_OBJS = \
 	src/xact/audit.o \
 	src/xact/audit_table.o \
 	src/xact/cacheability.o \
+	src/xact/cacheability_body.o \
+	src/xact/cacheability_builtins.o \
+	src/xact/cacheability_clock.o \
+	src/xact/cacheability_func.o \
+	src/xact/cacheability_rel.o \
+	src/xact/cacheability_type.o \
 	src/xact/cascade.o \
+	src/xact/catalog_explain.o \
 	src/xact/catalog_inval.o \
 	src/xact/coalesce.o \
 	src/xact/fill.o \
@@ -38,6 +45,7 @@ CC_XACT_OBJS = \
 	src/xact/params.o \
 	src/xact/pending.o \
 	src/xact/precise.o \
+	src/xact/precise_fill.o \
 	src/xact/replication.o \
 	src/xact/tags.o \
 	src/xact/twophase.o \

@@ -259,43 +259,9 @@ extern void cc_check_query_name(const char *name, const char *fn);
 extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
 							 CCFill *fill);
 
-/* cacheability.c */
-extern char *cc_trusted_functions;
-extern void cc_trusted_functions_assign(const char *newval, void *extra);
-extern CCBypassReason cc_check_query(Query *query, List *clock_literals);
-extern List *cc_clock_literals(Node *raw);
-extern CCBypassReason cc_check_policies(const Oid *relids, int nrelids);
-extern bool cc_text_names_clock(const char *s);
-extern bool cc_type_reads_clock(Oid typid);
-extern bool cc_type_is_temporary(Oid typid);
-extern bool cc_type_shows_catalog(Oid typid);
-extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
-extern CCBypassReason cc_check_relation(Oid relid, char relkind);
-extern void cc_cacheability_init(void);
-
-/* params.c */
-extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
-									bool *reads_clock);
-
 /* jsonb_dest.c */
 extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
 extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
-
-/* catalog_inval.c */
-extern void cc_catalog_init(void);
-extern void cc_catalog_note_utility(Node *parsetree);
-extern void cc_catalog_note_vacuum(bool running);
-extern void cc_catalog_note_catalog_write(void);
-extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
-									  int nmsgs, bool *flush_db,
-									  bool *flush_all);
-extern void cc_catalog_xact_end(void);
-
-/* precise.c */
-extern bool cc_precise_enabled;
-extern bool cc_precise_write(Oid relid);
-extern void cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk);
-extern void cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill);
 
 /* coalesce.c */
 extern Size cc_coalesce_shmem_size(void);
@@ -362,5 +328,11 @@ extern void cc_replica_release(void);
 #include "xact/audit_table.h"
 #include "xact/cascade.h"
 #include "api/cascade.h"
+
+/* Module headers (transitional: include them directly instead) */
+#include "xact/cacheability.h"
+#include "xact/catalog_inval.h"
+#include "xact/params.h"
+#include "xact/precise.h"
 
 #endif							/* CASCADE_CACHE_H */

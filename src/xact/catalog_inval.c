@@ -46,8 +46,9 @@
  *
  * An explanation is the (catalog cache, hash value) pair the message
  * carries, computed with GetSysCacheHashValue() from the object's catalog
- * row: at PRE_COMMIT for objects created or altered in the transaction
- * (they are visible then), and at the time of the drop for dropped ones.
+ * row (catalog_explain.c): at PRE_COMMIT for objects created or altered in
+ * the transaction (they are visible then), and at the time of the drop for
+ * dropped ones.
  * The object access hook tells which objects the transaction created,
  * altered or dropped.  Anything that changes a catalog without telling
  * (a superuser's INSERT/UPDATE/DELETE on a catalog) flushes outright.
@@ -64,30 +65,17 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
 #include "catalog/catalog.h"
-#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
-#include "catalog/pg_authid.h"
-#include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
-#include "catalog/pg_constraint.h"
 #include "catalog/pg_conversion.h"
 #include "catalog/pg_database.h"
-#include "catalog/pg_enum.h"
-#include "catalog/pg_namespace.h"
-#include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
-#include "catalog/pg_range.h"
-#include "catalog/pg_rewrite.h"
 #include "catalog/pg_ts_config.h"
-#include "catalog/pg_ts_config_map.h"
 #include "catalog/pg_ts_dict.h"
-#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
@@ -96,14 +84,14 @@
 #include "postmaster/autovacuum.h"
 #include "storage/sinval.h"
 #include "utils/acl.h"
-#include "utils/catcache.h"
-#include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "xact/cacheability.h"
+#include "xact/catalog_inval_int.h"
 
 /* An object the transaction created or altered */
 typedef struct CCChangedObject
@@ -145,7 +133,6 @@ static List *cc_harmless_roles = NIL;	/* role names (char *) */
 static bool cc_roles_unexplained = false;	/* another utility statement ran */
 static bool cc_relnames_unexplained = false;	/* a relation was renamed */
 static bool cc_database_unexplained = false;	/* a statement besides VACUUM */
-static HTAB *cc_explained = NULL;	/* (cache id << 32 | hash) */
 static bool cc_catalog_written = false; /* DML on a catalog */
 
 /*
@@ -157,11 +144,6 @@ static bool cc_vacuum_running = false;
 
 static void cc_object_access(ObjectAccessType access, Oid classId,
 							 Oid objectId, int subId, void *arg);
-static void cc_explain_object(Oid classid, Oid objid);
-static void cc_explain_linked(Oid classid, Oid objid, bool follow);
-static bool cc_never_named(char relkind);
-static void cc_explain(int cacheid, uint32 hashvalue);
-static bool cc_is_explained(int cacheid, uint32 hashvalue);
 
 /*
  * Install the object access hook.  Called from _PG_init.
@@ -185,8 +167,8 @@ cc_catalog_xact_end(void)
 	cc_roles_unexplained = false;
 	cc_relnames_unexplained = false;
 	cc_database_unexplained = false;
-	cc_explained = NULL;
 	cc_catalog_written = false;
+	cc_explain_reset();
 }
 
 /*
@@ -215,7 +197,7 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (access != OAT_POST_CREATE && access != OAT_POST_ALTER &&
 		access != OAT_DROP)
 		return;
-	if (!cc_preloaded || !IsTransactionState())
+	if (!IsTransactionState())
 		return;
 
 	cc_key_note_catalog_change();
@@ -465,428 +447,13 @@ cc_catalog_note_utility(Node *parsetree)
 
 /*
  * The transaction writes into a catalog directly (a superuser's INSERT,
- * UPDATE, DELETE or COPY): nothing it changes can be explained.
+ * UPDATE, DELETE or COPY): nothing it changes can be explained.  Called
+ * from the executor and ProcessUtility hooks.  Cannot fail.
  */
 void
 cc_catalog_note_catalog_write(void)
 {
 	cc_catalog_written = true;
-}
-
-/* ----------------------------------------------------------------
- * Explanations
- * ----------------------------------------------------------------
- */
-
-static void
-cc_explain(int cacheid, uint32 hashvalue)
-{
-	uint64		key = ((uint64) (uint32) cacheid << 32) | hashvalue;
-
-	if (cc_explained == NULL)
-	{
-		HASHCTL		ctl;
-
-		ctl.keysize = sizeof(uint64);
-		ctl.entrysize = sizeof(uint64);
-		ctl.hcxt = TopTransactionContext;
-		cc_explained = hash_create("cascade_cache explained catalog changes",
-								   64, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	(void) hash_search(cc_explained, &key, HASH_ENTER, NULL);
-}
-
-static bool
-cc_is_explained(int cacheid, uint32 hashvalue)
-{
-	uint64		key = ((uint64) (uint32) cacheid << 32) | hashvalue;
-
-	return cc_explained != NULL &&
-		hash_search(cc_explained, &key, HASH_FIND, NULL) != NULL;
-}
-
-/* Explain every member of a catalog cache list (its rows' own keys). */
-static void
-cc_explain_list(int listcache, Oid key1, void (*each) (HeapTuple tuple))
-{
-	CatCList   *list = SearchSysCacheList1(listcache, ObjectIdGetDatum(key1));
-	int			i;
-
-	for (i = 0; i < list->n_members; i++)
-		each(&list->members[i]->tuple);
-	ReleaseSysCacheList(list);
-}
-
-static void
-cc_explain_attribute(HeapTuple tuple)
-{
-	Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
-
-	cc_explain(ATTNUM, GetSysCacheHashValue2(ATTNUM,
-											 ObjectIdGetDatum(att->attrelid),
-											 Int16GetDatum(att->attnum)));
-	cc_explain(ATTNAME, GetSysCacheHashValue2(ATTNAME,
-											  ObjectIdGetDatum(att->attrelid),
-											  NameGetDatum(&att->attname)));
-}
-
-static void
-cc_explain_rule(HeapTuple tuple)
-{
-	Form_pg_rewrite rule = (Form_pg_rewrite) GETSTRUCT(tuple);
-
-	cc_explain(RULERELNAME, GetSysCacheHashValue2(RULERELNAME,
-												  ObjectIdGetDatum(rule->ev_class),
-												  NameGetDatum(&rule->rulename)));
-}
-
-static void
-cc_explain_enum(HeapTuple tuple)
-{
-	Form_pg_enum e = (Form_pg_enum) GETSTRUCT(tuple);
-
-	cc_explain(ENUMOID, GetSysCacheHashValue1(ENUMOID,
-											  ObjectIdGetDatum(e->oid)));
-	cc_explain(ENUMTYPOIDNAME, GetSysCacheHashValue2(ENUMTYPOIDNAME,
-													 ObjectIdGetDatum(e->enumtypid),
-													 NameGetDatum(&e->enumlabel)));
-}
-
-static void
-cc_explain_ts_map(HeapTuple tuple)
-{
-	Form_pg_ts_config_map map = (Form_pg_ts_config_map) GETSTRUCT(tuple);
-
-	cc_explain(TSCONFIGMAP, GetSysCacheHashValue3(TSCONFIGMAP,
-												  ObjectIdGetDatum(map->mapcfg),
-												  Int32GetDatum(map->maptokentype),
-												  Int32GetDatum(map->mapseqno)));
-}
-
-/* Look a row of a catalog without a catalog cache up by its OID. */
-static HeapTuple
-cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
-{
-	Relation	rel = table_open(catalog, AccessShareLock);
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-
-	ScanKeyInit(&key, oidcol, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(objid));
-	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
-	tuple = systable_getnext(scan);
-	if (HeapTupleIsValid(tuple))
-		tuple = heap_copytuple(tuple);
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return tuple;
-}
-
-/* An index or a TOAST table: a relation no query names or reads as such. */
-static bool
-cc_never_named(char relkind)
-{
-	return relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX ||
-		relkind == RELKIND_TOASTVALUE;
-}
-
-/*
- * If the object lives in a temporary schema (or is an index or a TOAST
- * table, whose names and columns no result shows), explain the catalog
- * cache messages its creation, change or drop sends.  Objects of other
- * kinds, and objects that no longer exist, are left unexplained.  Can
- * ERROR (catalog access).
- */
-static void
-cc_explain_object(Oid classid, Oid objid)
-{
-	cc_explain_linked(classid, objid, true);
-}
-
-/*
- * cc_explain_object(), and if 'follow', the objects renamed together with
- * it (a relation's row type, a composite type's relation).
- */
-static void
-cc_explain_linked(Oid classid, Oid objid, bool follow)
-{
-	HeapTuple	tuple;
-
-	switch (classid)
-	{
-		case RelationRelationId:
-			tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
-
-				if (rel->relpersistence == RELPERSISTENCE_TEMP ||
-					cc_never_named(rel->relkind))
-				{
-					cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
-															 ObjectIdGetDatum(objid)));
-					cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
-																 NameGetDatum(&rel->relname),
-																 ObjectIdGetDatum(rel->relnamespace)));
-					cc_explain_list(ATTNUM, objid, cc_explain_attribute);
-					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
-					/* its row type, renamed with it */
-					if (OidIsValid(rel->reltype) && follow)
-						cc_explain_linked(TypeRelationId, rel->reltype, false);
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case TypeRelationId:
-			tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_type typ = (Form_pg_type) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(typ->typnamespace))
-				{
-					cc_explain(TYPEOID, GetSysCacheHashValue1(TYPEOID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(TYPENAMENSP, GetSysCacheHashValue2(TYPENAMENSP,
-																  NameGetDatum(&typ->typname),
-																  ObjectIdGetDatum(typ->typnamespace)));
-					/* its array type, and a composite's relation */
-					if (OidIsValid(typ->typarray))
-						cc_explain_linked(TypeRelationId, typ->typarray, false);
-					if (OidIsValid(typ->typrelid) && follow)
-						cc_explain_linked(RelationRelationId, typ->typrelid,
-										  false);
-					if (typ->typtype == TYPTYPE_ENUM)
-						cc_explain_list(ENUMTYPOIDNAME, objid, cc_explain_enum);
-					if (typ->typtype == TYPTYPE_RANGE)
-					{
-						cc_explain(RANGETYPE, GetSysCacheHashValue1(RANGETYPE,
-																	ObjectIdGetDatum(objid)));
-						cc_explain(RANGEMULTIRANGE,
-								   GetSysCacheHashValue1(RANGEMULTIRANGE,
-														 ObjectIdGetDatum(get_range_multirange(objid))));
-					}
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case ProcedureRelationId:
-			tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(proc->pronamespace))
-				{
-					cc_explain(PROCOID, GetSysCacheHashValue1(PROCOID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(PROCNAMEARGSNSP,
-							   GetSysCacheHashValue3(PROCNAMEARGSNSP,
-													 NameGetDatum(&proc->proname),
-													 PointerGetDatum(&proc->proargtypes),
-													 ObjectIdGetDatum(proc->pronamespace)));
-					if (proc->prokind == PROKIND_AGGREGATE)
-						cc_explain(AGGFNOID, GetSysCacheHashValue1(AGGFNOID,
-																   ObjectIdGetDatum(objid)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case OperatorRelationId:
-			tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_operator op = (Form_pg_operator) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(op->oprnamespace))
-				{
-					cc_explain(OPEROID, GetSysCacheHashValue1(OPEROID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(OPERNAMENSP,
-							   GetSysCacheHashValue4(OPERNAMENSP,
-													 NameGetDatum(&op->oprname),
-													 ObjectIdGetDatum(op->oprleft),
-													 ObjectIdGetDatum(op->oprright),
-													 ObjectIdGetDatum(op->oprnamespace)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case ConstraintRelationId:
-			tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(con->connamespace))
-					cc_explain(CONSTROID, GetSysCacheHashValue1(CONSTROID,
-																ObjectIdGetDatum(objid)));
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case NamespaceRelationId:
-			tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tuple);
-
-				/* a session's pg_temp_N and pg_toast_temp_N */
-				if (isTempOrTempToastNamespace(objid) ||
-					strncmp(NameStr(nsp->nspname), "pg_temp_", 8) == 0 ||
-					strncmp(NameStr(nsp->nspname), "pg_toast_temp_", 14) == 0)
-				{
-					cc_explain(NAMESPACEOID, GetSysCacheHashValue1(NAMESPACEOID,
-																   ObjectIdGetDatum(objid)));
-					cc_explain(NAMESPACENAME, GetSysCacheHashValue1(NAMESPACENAME,
-																	NameGetDatum(&nsp->nspname)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case CollationRelationId:
-			tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(coll->collnamespace))
-				{
-					cc_explain(COLLOID, GetSysCacheHashValue1(COLLOID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(COLLNAMEENCNSP,
-							   GetSysCacheHashValue3(COLLNAMEENCNSP,
-													 NameGetDatum(&coll->collname),
-													 Int32GetDatum(coll->collencoding),
-													 ObjectIdGetDatum(coll->collnamespace)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case ConversionRelationId:
-			tuple = SearchSysCache1(CONVOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_conversion conv = (Form_pg_conversion) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(conv->connamespace))
-				{
-					cc_explain(CONVOID, GetSysCacheHashValue1(CONVOID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(CONNAMENSP,
-							   GetSysCacheHashValue2(CONNAMENSP,
-													 NameGetDatum(&conv->conname),
-													 ObjectIdGetDatum(conv->connamespace)));
-					cc_explain(CONDEFAULT,
-							   GetSysCacheHashValue4(CONDEFAULT,
-													 ObjectIdGetDatum(conv->connamespace),
-													 Int32GetDatum(conv->conforencoding),
-													 Int32GetDatum(conv->contoencoding),
-													 ObjectIdGetDatum(objid)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case TSConfigRelationId:
-			tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_ts_config cfg = (Form_pg_ts_config) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(cfg->cfgnamespace))
-				{
-					cc_explain(TSCONFIGOID, GetSysCacheHashValue1(TSCONFIGOID,
-																  ObjectIdGetDatum(objid)));
-					cc_explain(TSCONFIGNAMENSP,
-							   GetSysCacheHashValue2(TSCONFIGNAMENSP,
-													 NameGetDatum(&cfg->cfgname),
-													 ObjectIdGetDatum(cfg->cfgnamespace)));
-					/* its mappings as they are now; dropped ones flush */
-					cc_explain_list(TSCONFIGMAP, objid, cc_explain_ts_map);
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case TSDictionaryRelationId:
-			tuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_ts_dict dict = (Form_pg_ts_dict) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(dict->dictnamespace))
-				{
-					cc_explain(TSDICTOID, GetSysCacheHashValue1(TSDICTOID,
-																ObjectIdGetDatum(objid)));
-					cc_explain(TSDICTNAMENSP,
-							   GetSysCacheHashValue2(TSDICTNAMENSP,
-													 NameGetDatum(&dict->dictname),
-													 ObjectIdGetDatum(dict->dictnamespace)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
-		case CastRelationId:
-			tuple = cc_catalog_row(CastRelationId, CastOidIndexId,
-								   Anum_pg_cast_oid, objid);
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_cast cast = (Form_pg_cast) GETSTRUCT(tuple);
-
-				/* a cast of a temporary type goes with the type */
-				if (cc_type_is_temporary(cast->castsource) ||
-					cc_type_is_temporary(cast->casttarget))
-					cc_explain(CASTSOURCETARGET,
-							   GetSysCacheHashValue2(CASTSOURCETARGET,
-													 ObjectIdGetDatum(cast->castsource),
-													 ObjectIdGetDatum(cast->casttarget)));
-				heap_freetuple(tuple);
-			}
-			break;
-
-		case RewriteRelationId:
-			tuple = cc_catalog_row(RewriteRelationId, RewriteOidIndexId,
-								   Anum_pg_rewrite_oid, objid);
-			if (HeapTupleIsValid(tuple))
-			{
-				if (get_rel_persistence(((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class) ==
-					RELPERSISTENCE_TEMP)
-					cc_explain_rule(tuple);
-				heap_freetuple(tuple);
-			}
-			break;
-
-		default:
-			break;
-	}
-}
-
-/* Explain the pg_authid messages of a role, by name. */
-static void
-cc_explain_role(const char *name)
-{
-	HeapTuple	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(name));
-
-	if (HeapTupleIsValid(tuple))
-	{
-		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tuple);
-
-		cc_explain(AUTHOID, GetSysCacheHashValue1(AUTHOID,
-												  ObjectIdGetDatum(role->oid)));
-		cc_explain(AUTHNAME, GetSysCacheHashValue1(AUTHNAME,
-												   NameGetDatum(&role->rolname)));
-		ReleaseSysCache(tuple);
-	}
 }
 
 /*
@@ -952,8 +519,7 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 		{
 			/* a new database: nothing is cached for it anywhere */
 			if (obj->created)
-				cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
-															  ObjectIdGetDatum(obj->objid)));
+				cc_explain_database(obj->objid);
 			continue;
 		}
 		cc_explain_object(obj->classid, obj->objid);
@@ -965,8 +531,7 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 	/* VACUUM advancing this database's datfrozenxid (in place) */
 	if ((cc_vacuum_running || IsAutoVacuumWorkerProcess()) &&
 		!cc_database_unexplained)
-		cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
-													  ObjectIdGetDatum(MyDatabaseId)));
+		cc_explain_database(MyDatabaseId);
 
 	created = cc_created_relations();
 
@@ -974,27 +539,13 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 	for (i = 0; i < nmsgs; i++)
 	{
 		SharedInvalidationMessage *msg = &msgs[i];
-		HeapTuple	tuple;
 
 		if (msg->id != SHAREDINVALRELCACHE_ID ||
 			msg->rc.dbId != MyDatabaseId || !OidIsValid(msg->rc.relId) ||
 			(created != NULL &&
 			 hash_search(created, &msg->rc.relId, HASH_FIND, NULL) != NULL))
 			continue;
-		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(msg->rc.relId));
-		if (HeapTupleIsValid(tuple))
-		{
-			Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
-
-			cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
-													 ObjectIdGetDatum(msg->rc.relId)));
-			cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
-														 NameGetDatum(&rel->relname),
-														 ObjectIdGetDatum(rel->relnamespace)));
-			ReleaseSysCache(tuple);
-			/* a view redefined: its readers depend on it already */
-			cc_explain_list(RULERELNAME, msg->rc.relId, cc_explain_rule);
-		}
+		cc_explain_relation_row(msg->rc.relId);
 	}
 
 	for (i = 0; i < nmsgs; i++)

@@ -24,9 +24,12 @@
  *
  * Date and time input functions read the clock for 'now', 'today',
  * 'tomorrow' and 'yesterday'.  A value given to the input function of a
- * type that can hold such a value (cc_type_reads_clock) is checked for
- * those words, and the caller is told, so that a result computed from the
- * current time is not stored.
+ * type that can hold such a value (cc_type_reads_clock()) is checked for
+ * those words (cc_text_names_clock()), and the caller is told, so that a
+ * result computed from the current time is not stored.
+ *
+ * No state is kept; the values are allocated in the caller's memory
+ * context.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -44,12 +47,20 @@
 #include "utils/numeric.h"
 
 #include "cascade_cache.h"
+#include "xact/cacheability.h"
+#include "xact/params.h"
 
+/* A JSON array binds an array parameter of one dimension, from 1 */
+#define CC_PARAM_ARRAY_NDIM		1
+#define CC_PARAM_ARRAY_LBOUND	1
+
+/* The parameter being bound, for the error context */
 typedef struct CCParamErrorArg
 {
-	int			paramno;
+	int			paramno;		/* 1-based; 0 before the first */
 } CCParamErrorArg;
 
+/* What binding found out about the values */
 typedef struct CCBindState
 {
 	bool		reads_clock;	/* an input function was given a clock word */
@@ -62,6 +73,7 @@ static Datum cc_json_to_base(JsonbValue *v, Oid type, bool *isnull,
 static Datum cc_input(char *str, Oid type, CCBindState *state);
 static char *cc_json_scalar_text(JsonbValue *v);
 
+/* Error context callback: name the parameter being bound. */
 static void
 cc_param_error_callback(void *arg)
 {
@@ -186,8 +198,8 @@ cc_json_to_base(JsonbValue *v, Oid type, bool *isnull, CCBindState *state)
 		int			n = JsonContainerSize(c);
 		Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
 		bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
-		int			dims[1];
-		int			lbs[1];
+		int			dims[CC_PARAM_ARRAY_NDIM];
+		int			lbs[CC_PARAM_ARRAY_NDIM];
 		int16		elmlen;
 		bool		elmbyval;
 		char		elmalign;
@@ -208,10 +220,11 @@ cc_json_to_base(JsonbValue *v, Oid type, bool *isnull, CCBindState *state)
 			return PointerGetDatum(construct_empty_array(elemtype));
 		get_typlenbyvalalign(elemtype, &elmlen, &elmbyval, &elmalign);
 		dims[0] = n;
-		lbs[0] = 1;
-		return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
-												  elemtype, elmlen, elmbyval,
-												  elmalign));
+		lbs[0] = CC_PARAM_ARRAY_LBOUND;
+		return PointerGetDatum(construct_md_array(elems, nulls,
+												  CC_PARAM_ARRAY_NDIM, dims,
+												  lbs, elemtype, elmlen,
+												  elmbyval, elmalign));
 	}
 
 	if (v->type == jbvBinary)

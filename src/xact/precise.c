@@ -46,15 +46,17 @@
  * values equal for the index are equal keys.  Anything else stays at the
  * relation level, which is always safe.
  *
- * Recording lookups.  When a fill's plan starts (the ExecutorStart hook),
- * every index, index-only or bitmap heap scan of an eligible relation whose
- * scan keys include an equality on a key column gets its ExecProcNodeReal
- * wrapped: after each call, the wrapper reads the scan key's current value
- * (run-time keys, such as the outer side of a nested loop or a correlated
- * subplan's parameter, are evaluated by then) and records it.  Past
- * CC_MAX_PROBE_KEYS distinct values in one scan node, the node falls back
- * to SCAN(rel).  All of this is backend-local memory of the executor's
- * query context; nothing here touches shared memory or takes locks.
+ * Recording lookups is the fill side, precise_fill.c; this file keeps what
+ * both sides need (which relations are eligible and their key columns, the
+ * ROWKEY key) and the write side.
+ *
+ * What this file knows about a relation (CCRelInfo) is cached per backend
+ * in cc_relinfo (its own memory context under TopMemoryContext); an entry
+ * is marked stale by any relcache invalidation of its relation (or of all
+ * relations), and every entry by any change to an operator class, an
+ * operator family member or a support function, then rebuilt on its next
+ * use.  Nothing here touches shared memory or takes locks of its own (it
+ * runs under the lock of the executor or of the trigger).
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -62,136 +64,35 @@
  */
 #include "postgres.h"
 
-#include "access/genam.h"
-#include "access/hash.h"
 #include "access/htup_details.h"
-#include "access/nbtree.h"
-#include "access/relation.h"
-#include "access/skey.h"
 #include "catalog/pg_am.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_collation.h"
-#include "catalog/pg_proc.h"
-#include "catalog/pg_trigger.h"
-#include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "executor/executor.h"
-#include "executor/nodeIndexscan.h"
 #include "miscadmin.h"
-#include "nodes/execnodes.h"
-#include "nodes/nodeFuncs.h"
-#include "parser/parsetree.h"
 #include "replication/logicalworker.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "cascade_cache.h"
+#include "xact/cacheability.h"
+#include "xact/precise_int.h"
 
-/* Distinct values one scan node records before it falls back to SCAN(rel) */
-#define CC_MAX_PROBE_KEYS		1000
-
-/* Elements of one "= ANY(array)" key recorded before falling back */
-#define CC_MAX_ARRAY_KEYS		1000
-
-/* Remembered recent values of a scan node, to skip repeats cheaply */
-#define CC_PROBE_RECENT			16
+/* Initial size of the per-backend table of relation information */
+#define CC_RELINFO_INITIAL		64
 
 /* cascade_cache.precise_invalidation */
 bool		cc_precise_enabled = true;
 
-/* A key column of an eligible relation */
-typedef struct CCKeyColumn
-{
-	AttrNumber	attnum;
-	Oid			typid;
-	Oid			collation;
-	FmgrInfo	hash;			/* the type's default hash function */
-} CCKeyColumn;
-
-/* What precise invalidation knows about a relation (backend-local cache) */
-typedef struct CCRelInfo
-{
-	Oid			relid;			/* hash key */
-	bool		valid;			/* false after a relcache invalidation */
-	bool		eligible;		/* plain table with the watch row trigger */
-	char		tgenabled;		/* the watch trigger's tgenabled */
-	int			ncolumns;
-	CCKeyColumn *columns;		/* in cc_relinfo_cxt */
-} CCRelInfo;
-
-/* A wrapped scan node */
-typedef enum CCProbeKind
-{
-	CC_PROBE_INDEX,
-	CC_PROBE_INDEX_ONLY,
-	CC_PROBE_BITMAP
-} CCProbeKind;
-
-typedef struct CCProbe
-{
-	PlanState  *ps;				/* hash key */
-	ExecProcNodeMtd real;		/* the wrapped ExecProcNodeReal */
-	CCProbeKind kind;
-	int			keyno;			/* the scan key that is the lookup */
-	CCFill	   *fill;			/* the fill it records into */
-	Oid			relid;
-	AttrNumber	attnum;
-	Oid			collation;
-	Oid			typid;
-	FmgrInfo	hash;
-	bool		byval;
-	bool		gave_up;		/* fell back to SCAN(rel) */
-	int			nkeys;			/* values recorded */
-	Datum		last_datum;		/* by-value types: last value seen */
-	bool		have_last;
-	uint32		recent[CC_PROBE_RECENT];	/* hashes recorded lately */
-	bool		recent_used[CC_PROBE_RECENT];
-} CCProbe;
-
-/* How a fill's plan reads each relation, while it is being inspected */
-typedef struct CCRelAccess
-{
-	Oid			relid;			/* hash key */
-	bool		probed;			/* some scan node was wrapped */
-	bool		other;			/* some scan was not a lookup */
-} CCRelAccess;
-
-typedef struct CCWalkContext
-{
-	EState	   *estate;
-	CCFill	   *fill;
-	HTAB	   *access;
-	List	   *wrap;			/* CCProbe * to install if all goes well */
-	bool		parallel;
-} CCWalkContext;
-
-/* An entry of cc_probes */
-typedef struct CCProbeSlot
-{
-	PlanState  *ps;				/* hash key */
-	CCProbe    *probe;
-} CCProbeSlot;
-
 static HTAB *cc_relinfo = NULL;
 static MemoryContext cc_relinfo_cxt = NULL;
-static HTAB *cc_probes = NULL;
 
 static void cc_relinfo_callback(Datum arg, Oid relid);
 static void cc_relinfo_opclass_callback(Datum arg, int cacheid,
 										uint32 hashvalue);
-static CCRelInfo *cc_relinfo_get(Oid relid);
-static CCKeyColumn *cc_key_column(CCRelInfo *info, AttrNumber attnum);
-static bool cc_precise_walker(PlanState *ps, void *context);
-static void cc_probes_forget(void *arg);
-static TupleTableSlot *cc_probe_exec(PlanState *ps);
+static bool cc_relinfo_fires(CCRelInfo *info);
 
 /* ----------------------------------------------------------------
  * Relation information
@@ -227,52 +128,6 @@ static void
 cc_relinfo_opclass_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	cc_relinfo_callback(arg, InvalidOid);
-}
-
-/*
- * Is 't' cascade_watch()'s row trigger ('truncate': its TRUNCATE trigger),
- * complete: AFTER, for INSERT, UPDATE and DELETE (or TRUNCATE), without a
- * column list or WHEN clause, calling cascade_watch_trigger()?  Whether it
- * is enabled is the caller's business.
- */
-static bool cc_is_watch_function(Oid tgfoid);
-
-bool
-cc_is_complete_watch_trigger(const Trigger *t, bool truncate)
-{
-	if (!TRIGGER_FOR_AFTER(t->tgtype) || t->tgnattr != 0 || t->tgqual != NULL)
-		return false;
-	if (truncate)
-	{
-		if (strcmp(t->tgname, "cascade_cache_watch_truncate") != 0 ||
-			!TRIGGER_FOR_TRUNCATE(t->tgtype))
-			return false;
-	}
-	else if (strcmp(t->tgname, "cascade_cache_watch") != 0 ||
-			 !TRIGGER_FOR_ROW(t->tgtype) || !TRIGGER_FOR_INSERT(t->tgtype) ||
-			 !TRIGGER_FOR_UPDATE(t->tgtype) || !TRIGGER_FOR_DELETE(t->tgtype))
-		return false;
-	return cc_is_watch_function(t->tgfoid);
-}
-
-/* Is 'tgfoid' cascade_cache.cascade_watch_trigger()? */
-static bool
-cc_is_watch_function(Oid tgfoid)
-{
-	HeapTuple	tup;
-	bool		result = false;
-
-	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(tgfoid));
-	if (HeapTupleIsValid(tup))
-	{
-		Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tup);
-		char	   *nspname = get_namespace_name(proc->pronamespace);
-
-		result = strcmp(NameStr(proc->proname), "cascade_watch_trigger") == 0 &&
-			nspname != NULL && strcmp(nspname, CC_SCHEMA_NAME) == 0;
-		ReleaseSysCache(tup);
-	}
-	return result;
 }
 
 /*
@@ -399,8 +254,12 @@ cc_relinfo_build(CCRelInfo *info)
 	RelationClose(rel);
 }
 
-/* The information on 'relid', computed if needed.  Can ERROR. */
-static CCRelInfo *
+/*
+ * The information on 'relid', computed if needed; valid until the next
+ * invalidation is processed.  The caller holds a lock on the relation.
+ * Can ERROR (catalog access).
+ */
+CCRelInfo *
 cc_relinfo_get(Oid relid)
 {
 	CCRelInfo  *info;
@@ -416,7 +275,8 @@ cc_relinfo_get(Oid relid)
 		ctl.keysize = sizeof(Oid);
 		ctl.entrysize = sizeof(CCRelInfo);
 		ctl.hcxt = cc_relinfo_cxt;
-		cc_relinfo = hash_create("cascade_cache relation info", 64, &ctl,
+		cc_relinfo = hash_create("cascade_cache relation info",
+								 CC_RELINFO_INITIAL, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		CacheRegisterRelcacheCallback(cc_relinfo_callback, (Datum) 0);
 		/* which columns are keys depends on operator classes too */
@@ -438,7 +298,8 @@ cc_relinfo_get(Oid relid)
 	return info;
 }
 
-static CCKeyColumn *
+/* The key column 'attnum' of 'info', or NULL if it is not one. */
+CCKeyColumn *
 cc_key_column(CCRelInfo *info, AttrNumber attnum)
 {
 	int			i;
@@ -463,40 +324,6 @@ cc_relinfo_fires(CCRelInfo *info)
 }
 
 /* ----------------------------------------------------------------
- * Dependency keys
- * ----------------------------------------------------------------
- */
-
-static inline uint64
-cc_rowkey_dep(Oid relid, AttrNumber attnum, uint32 valhash)
-{
-	struct
-	{
-		uint32		kind;
-		Oid			dbid;
-		Oid			relid;
-		int32		attnum;
-		uint32		valhash;
-		uint32		pad;
-	}			k;
-
-	k.kind = CC_DEP_ROW_KEY;
-	k.dbid = MyDatabaseId;
-	k.relid = relid;
-	k.attnum = attnum;
-	k.valhash = valhash;
-	k.pad = 0;
-	return hash_bytes_extended((const unsigned char *) &k, sizeof(k),
-							   CC_DEP_SEED);
-}
-
-static inline uint32
-cc_value_hash(FmgrInfo *hash, Oid collation, Datum value)
-{
-	return DatumGetUInt32(FunctionCall1Coll(hash, collation, value));
-}
-
-/* ----------------------------------------------------------------
  * Writers
  * ----------------------------------------------------------------
  */
@@ -517,7 +344,9 @@ cc_precise_write(Oid relid)
 /*
  * The watch trigger saw 'tuple' (an old or a new row version) of 'rel'
  * change: invalidate SCAN(rel) and the row's keys at commit.  Past the
- * bulk limit (counted by the caller), the whole relation instead.
+ * bulk limit (counted by the caller), the whole relation instead.  Runs
+ * under the trigger's lock on 'rel'.  Can ERROR (catalog access, the
+ * column's hash function, out of memory).
  */
 void
 cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
@@ -563,479 +392,3 @@ cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
 	}
 }
 
-/* ----------------------------------------------------------------
- * Readers
- * ----------------------------------------------------------------
- */
-
-static CCRelAccess *
-cc_access(CCWalkContext *cxt, Oid relid)
-{
-	CCRelAccess *acc;
-	bool		found;
-
-	acc = hash_search(cxt->access, &relid, HASH_ENTER, &found);
-	if (!found)
-	{
-		acc->probed = false;
-		acc->other = false;
-	}
-	return acc;
-}
-
-/*
- * Find the lookup of a scan node: the first equality scan key on a key
- * column of an eligible relation.  Returns the key number, or -1.
- */
-static int
-cc_find_lookup(CCRelInfo *info, Relation irel, ScanKey keys, int nkeys,
-			   int narraykeys, CCKeyColumn **col_out)
-{
-	int			equal;
-	int			i;
-
-	if (irel == NULL || narraykeys > 0)
-		return -1;
-	equal = irel->rd_rel->relam == BTREE_AM_OID ? BTEqualStrategyNumber :
-		irel->rd_rel->relam == HASH_AM_OID ? HTEqualStrategyNumber : -1;
-	if (equal < 0)
-		return -1;
-
-	for (i = 0; i < nkeys; i++)
-	{
-		ScanKey		sk = &keys[i];
-		AttrNumber	attnum;
-		CCKeyColumn *col;
-
-		if (sk->sk_flags & (SK_ROW_HEADER | SK_ROW_MEMBER | SK_SEARCHNULL |
-							SK_SEARCHNOTNULL | SK_ORDER_BY))
-			continue;
-		if (sk->sk_strategy != equal || sk->sk_attno < 1 ||
-			sk->sk_attno > irel->rd_index->indnkeyatts)
-			continue;
-		attnum = irel->rd_index->indkey.values[sk->sk_attno - 1];
-		col = cc_key_column(info, attnum);
-		if (col == NULL)
-			continue;
-		/* same-type equality only: the value hashes as the column's type */
-		if (OidIsValid(sk->sk_subtype) && sk->sk_subtype != col->typid)
-			continue;
-		if (sk->sk_collation != col->collation)
-			continue;
-
-		/*
-		 * ... and the type's own equality: the scanning index's operator
-		 * family must be the type's default one (another index may have
-		 * made the column a key column; this one could compare with, say,
-		 * a case-insensitive operator class).
-		 */
-		{
-			TypeCacheEntry *tce = lookup_type_cache(col->typid,
-													TYPECACHE_BTREE_OPFAMILY |
-													TYPECACHE_HASH_OPFAMILY);
-			Oid			opfamily = equal == BTEqualStrategyNumber ?
-			tce->btree_opf : tce->hash_opf;
-
-			if (irel->rd_opfamily[sk->sk_attno - 1] != opfamily ||
-				irel->rd_indcollation[sk->sk_attno - 1] != col->collation)
-				continue;
-		}
-		*col_out = col;
-		return i;
-	}
-	return -1;
-}
-
-/*
- * Planstate walker: decide, for each scan node, whether it is a lookup to
- * wrap or another kind of access.
- */
-static bool
-cc_precise_walker(PlanState *ps, void *context)
-{
-	CCWalkContext *cxt = (CCWalkContext *) context;
-	Plan	   *plan = ps->plan;
-
-	if (IsA(ps, GatherState) || IsA(ps, GatherMergeState))
-		cxt->parallel = true;
-
-	if (IsA(ps, IndexScanState) || IsA(ps, IndexOnlyScanState) ||
-		IsA(ps, BitmapHeapScanState))
-	{
-		Index		scanrelid = ((Scan *) plan)->scanrelid;
-		RangeTblEntry *rte = exec_rt_fetch(scanrelid, cxt->estate);
-		CCRelAccess *acc = cc_access(cxt, rte->relid);
-		CCRelInfo  *info = cc_relinfo_get(rte->relid);
-		CCKeyColumn *col = NULL;
-		int			keyno = -1;
-		CCProbeKind kind;
-
-		if (IsA(ps, IndexScanState))
-		{
-			IndexScanState *is = (IndexScanState *) ps;
-
-			kind = CC_PROBE_INDEX;
-			if (info->eligible)
-				keyno = cc_find_lookup(info, is->iss_RelationDesc,
-									   is->iss_ScanKeys, is->iss_NumScanKeys,
-									   0, &col);
-		}
-		else if (IsA(ps, IndexOnlyScanState))
-		{
-			IndexOnlyScanState *is = (IndexOnlyScanState *) ps;
-
-			kind = CC_PROBE_INDEX_ONLY;
-			if (info->eligible)
-				keyno = cc_find_lookup(info, is->ioss_RelationDesc,
-									   is->ioss_ScanKeys, is->ioss_NumScanKeys,
-									   0, &col);
-		}
-		else
-		{
-			PlanState  *child = outerPlanState(ps);
-
-			kind = CC_PROBE_BITMAP;
-			if (info->eligible && child != NULL &&
-				IsA(child, BitmapIndexScanState))
-			{
-				BitmapIndexScanState *bis = (BitmapIndexScanState *) child;
-
-				keyno = cc_find_lookup(info, bis->biss_RelationDesc,
-									   bis->biss_ScanKeys,
-									   bis->biss_NumScanKeys,
-									   bis->biss_NumArrayKeys, &col);
-			}
-		}
-
-		if (keyno < 0)
-			acc->other = true;
-		else
-		{
-			CCProbe    *probe = palloc0(sizeof(CCProbe));
-			int16		typlen;
-			bool		byval;
-
-			probe->ps = ps;
-			probe->kind = kind;
-			probe->keyno = keyno;
-			probe->fill = cxt->fill;
-			probe->relid = rte->relid;
-			probe->attnum = col->attnum;
-			probe->collation = col->collation;
-			probe->typid = col->typid;
-			fmgr_info_copy(&probe->hash, &col->hash, CurrentMemoryContext);
-			get_typlenbyval(col->typid, &typlen, &byval);
-			probe->byval = byval;
-			cxt->wrap = lappend(cxt->wrap, probe);
-			acc->probed = true;
-		}
-	}
-	else if (IsA(plan, SeqScan) || IsA(plan, SampleScan) ||
-			 IsA(plan, TidScan) || IsA(plan, TidRangeScan))
-	{
-		/*
-		 * (A BitmapIndexScan needs nothing: its bitmap heap scan above it
-		 * accounts for the relation.)
-		 */
-		Index		scanrelid = ((Scan *) plan)->scanrelid;
-
-		cc_access(cxt, exec_rt_fetch(scanrelid, cxt->estate)->relid)->other = true;
-	}
-	else if (IsA(plan, ForeignScan) || IsA(plan, CustomScan))
-	{
-		Bitmapset  *relids = IsA(plan, ForeignScan) ?
-		((ForeignScan *) plan)->fs_relids :
-		((CustomScan *) plan)->custom_relids;
-		int			x = -1;
-
-		while ((x = bms_next_member(relids, x)) >= 0)
-			cc_access(cxt, exec_rt_fetch(x, cxt->estate)->relid)->other = true;
-	}
-
-	return planstate_tree_walker(ps, cc_precise_walker, context);
-}
-
-/*
- * A fill's plan has been started (ExecutorStart hook, 'fill' active): add
- * the relation-level keys of every relation it reads, and wrap its
- * lookups.  Can ERROR (before anything is wrapped).
- */
-void
-cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
-{
-	EState	   *estate = queryDesc->estate;
-	List	   *rtable = queryDesc->plannedstmt->rtable;
-	CCWalkContext cxt;
-	HASHCTL		ctl;
-	ListCell   *lc;
-	MemoryContext oldcxt;
-	CCFill	   *f;
-
-	foreach(lc, rtable)
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-		CCBypassReason reason;
-
-		if (rte->rtekind != RTE_RELATION)
-			continue;
-		reason = cc_check_relation(rte->relid, rte->relkind);
-		if (reason != CC_BYPASS_NONE && fill->reason == CC_BYPASS_NONE)
-			fill->reason = reason;
-		cc_fill_add_dep(fill, cc_dep_hash(CC_DEP_RELATION, MyDatabaseId,
-										  rte->relid));
-		for (f = fill; f != NULL; f = f->outer)
-			cc_fill_add_relation(f, rte->relid);
-	}
-
-	/* the probes live as long as the plan */
-	oldcxt = MemoryContextSwitchTo(estate->es_query_cxt);
-
-	memset(&cxt, 0, sizeof(cxt));
-	cxt.estate = estate;
-	cxt.fill = fill;
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(CCRelAccess);
-	ctl.hcxt = CurrentMemoryContext;
-	cxt.access = hash_create("cascade_cache relation access", 16, &ctl,
-							 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-
-	if (cc_precise_enabled && queryDesc->planstate != NULL)
-		cc_precise_walker(queryDesc->planstate, &cxt);
-
-	/* every relation that is not only looked up depends on SCAN(rel) */
-	foreach(lc, rtable)
-	{
-		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
-		CCRelAccess *acc;
-
-		if (rte->rtekind != RTE_RELATION)
-			continue;
-		acc = hash_search(cxt.access, &rte->relid, HASH_FIND, NULL);
-		if (cxt.parallel || acc == NULL || !acc->probed || acc->other)
-			cc_fill_add_dep(fill, cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId,
-											  rte->relid));
-		if (fill->describe)
-		{
-			const char *relname = quote_identifier(get_rel_name(rte->relid));
-
-			if (rte->relkind == RELKIND_VIEW)
-				cc_fill_note(fill, "view %s: its definition", relname);
-			else if (acc != NULL && acc->probed && !acc->other && !cxt.parallel)
-				cc_fill_note(fill, "relation %s: the keys it looks up (below), and its definition",
-							 relname);
-			else
-				cc_fill_note(fill, "relation %s: any change (%s)", relname,
-							 !cc_precise_enabled ? "precise_invalidation is off" :
-							 !cc_relinfo_get(rte->relid)->eligible ? "not watched, or not a plain table" :
-							 cxt.parallel ? "a parallel plan" :
-							 acc == NULL ? "not scanned by this plan" :
-							 "read other than by equality lookups on an indexed column");
-		}
-	}
-
-	/* wrap the lookups of the relations that are only looked up */
-	if (!cxt.parallel && cxt.wrap != NIL)
-	{
-		MemoryContextCallback *cb;
-
-		if (cc_probes == NULL)
-		{
-			HASHCTL		pctl;
-
-			pctl.keysize = sizeof(PlanState *);
-			pctl.entrysize = sizeof(CCProbeSlot);
-			pctl.hcxt = TopMemoryContext;
-			cc_probes = hash_create("cascade_cache probes", 64, &pctl,
-									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		}
-		/* everything that can fail first, then the wrapping */
-		cb = palloc(sizeof(MemoryContextCallback));
-		foreach(lc, cxt.wrap)
-		{
-			CCProbe    *probe = (CCProbe *) lfirst(lc);
-			CCRelAccess *acc = hash_search(cxt.access, &probe->relid,
-										   HASH_FIND, NULL);
-			CCProbeSlot *slot;
-
-			if (acc->other)
-				continue;
-			slot = hash_search(cc_probes, &probe->ps, HASH_ENTER, NULL);
-			slot->probe = probe;
-		}
-		cb->func = cc_probes_forget;
-		cb->arg = list_copy(cxt.wrap);
-		MemoryContextRegisterResetCallback(estate->es_query_cxt, cb);
-		foreach(lc, cxt.wrap)
-		{
-			CCProbe    *probe = (CCProbe *) lfirst(lc);
-			CCRelAccess *acc = hash_search(cxt.access, &probe->relid,
-										   HASH_FIND, NULL);
-
-			if (acc->other)
-				continue;
-			probe->real = probe->ps->ExecProcNodeReal;
-			probe->ps->ExecProcNodeReal = cc_probe_exec;
-		}
-	}
-
-	hash_destroy(cxt.access);
-	MemoryContextSwitchTo(oldcxt);
-}
-
-/* The plan's memory is going away: forget its probes. */
-static void
-cc_probes_forget(void *arg)
-{
-	List	   *probes = (List *) arg;
-	ListCell   *lc;
-
-	if (cc_probes == NULL)
-		return;
-	foreach(lc, probes)
-	{
-		CCProbe    *probe = (CCProbe *) lfirst(lc);
-		CCProbeSlot *slot = hash_search(cc_probes, &probe->ps, HASH_FIND, NULL);
-
-		if (slot != NULL && slot->probe == probe)
-			hash_search(cc_probes, &probe->ps, HASH_REMOVE, NULL);
-	}
-}
-
-/* Is 'fill' still running (on the stack of active fills)? */
-static bool
-cc_fill_running(CCFill *fill)
-{
-	CCFill	   *f;
-
-	for (f = cc_fill_current(); f != NULL; f = f->outer)
-		if (f == fill)
-			return true;
-	return false;
-}
-
-/* Record one looked-up value; false once the probe gave up. */
-static bool
-cc_probe_value(CCProbe *probe, Datum value)
-{
-	uint32		h = cc_value_hash(&probe->hash, probe->collation, value);
-	int			slot = h % CC_PROBE_RECENT;
-
-	if (probe->recent_used[slot] && probe->recent[slot] == h)
-		return true;
-	probe->recent[slot] = h;
-	probe->recent_used[slot] = true;
-
-	if (++probe->nkeys > CC_MAX_PROBE_KEYS)
-	{
-		probe->gave_up = true;
-		cc_fill_note(probe->fill, "relation %s: any change (more than %d keys looked up)",
-					 quote_identifier(get_rel_name(probe->relid)),
-					 CC_MAX_PROBE_KEYS);
-		cc_fill_add_dep(probe->fill, cc_dep_hash(CC_DEP_REL_SCAN, MyDatabaseId,
-												 probe->relid));
-		return false;
-	}
-	cc_fill_add_dep(probe->fill, cc_rowkey_dep(probe->relid, probe->attnum, h));
-	if (probe->fill->describe)
-	{
-		Oid			typoutput;
-		bool		isvarlena;
-
-		getTypeOutputInfo(probe->typid, &typoutput, &isvarlena);
-		cc_fill_note(probe->fill, "key %s.%s = %s",
-					 quote_identifier(get_rel_name(probe->relid)),
-					 quote_identifier(get_attname(probe->relid, probe->attnum, false)),
-					 OidOutputFunctionCall(typoutput, value));
-	}
-	return true;
-}
-
-/*
- * Record the value the scan key of 'probe' holds now.
- */
-static void
-cc_probe_record(CCProbe *probe)
-{
-	PlanState  *ps = probe->ps;
-	ScanKey		sk;
-
-	if (probe->gave_up || !cc_fill_running(probe->fill))
-		return;
-
-	switch (probe->kind)
-	{
-		case CC_PROBE_INDEX:
-			sk = &((IndexScanState *) ps)->iss_ScanKeys[probe->keyno];
-			break;
-		case CC_PROBE_INDEX_ONLY:
-			sk = &((IndexOnlyScanState *) ps)->ioss_ScanKeys[probe->keyno];
-			break;
-		default:
-			sk = &((BitmapIndexScanState *) outerPlanState(ps))->biss_ScanKeys[probe->keyno];
-			break;
-	}
-
-	/* "= NULL" finds nothing, whatever the data */
-	if (sk->sk_flags & SK_ISNULL)
-		return;
-
-	if (sk->sk_flags & SK_SEARCHARRAY)
-	{
-		ArrayType  *arr = DatumGetArrayTypeP(sk->sk_argument);
-		int16		elmlen;
-		bool		elmbyval;
-		char		elmalign;
-		Datum	   *elems;
-		bool	   *nulls;
-		int			nelems;
-		int			i;
-
-		get_typlenbyvalalign(ARR_ELEMTYPE(arr), &elmlen, &elmbyval, &elmalign);
-		deconstruct_array(arr, ARR_ELEMTYPE(arr), elmlen, elmbyval, elmalign,
-						  &elems, &nulls, &nelems);
-		if (nelems > CC_MAX_ARRAY_KEYS)
-		{
-			probe->gave_up = true;
-			cc_fill_add_dep(probe->fill, cc_dep_hash(CC_DEP_REL_SCAN,
-													 MyDatabaseId,
-													 probe->relid));
-		}
-		else
-		{
-			for (i = 0; i < nelems; i++)
-				if (!nulls[i] && !cc_probe_value(probe, elems[i]))
-					break;
-		}
-		pfree(elems);
-		pfree(nulls);
-		return;
-	}
-
-	if (probe->byval)
-	{
-		if (probe->have_last && probe->last_datum == sk->sk_argument)
-			return;
-		probe->last_datum = sk->sk_argument;
-		probe->have_last = true;
-	}
-	cc_probe_value(probe, sk->sk_argument);
-}
-
-/*
- * The wrapped ExecProcNodeReal of a lookup: run the node, then record the
- * value its scan key held (evaluated by the node at its (re)scan).
- */
-static TupleTableSlot *
-cc_probe_exec(PlanState *ps)
-{
-	CCProbeSlot *slot = hash_search(cc_probes, &ps, HASH_FIND, NULL);
-	CCProbe    *probe;
-	TupleTableSlot *result;
-
-	if (slot == NULL)
-		elog(ERROR, "cascade_cache: lost track of a wrapped scan node");
-	probe = slot->probe;
-	result = probe->real(ps);
-	cc_probe_record(probe);
-	return result;
-}

@@ -1,0 +1,563 @@
+/*-------------------------------------------------------------------------
+ *
+ * catalog_explain.c
+ *		Explanations: the catalog cache messages that a change known not to
+ *		alter any cached result sends.
+ *
+ * catalog_inval.c judges a committing transaction's catalog cache
+ * messages: each one flushes, unless it is explained here.  An explanation
+ * is the (catalog cache, hash value) pair a message carries, computed with
+ * GetSysCacheHashValue() from the object's catalog row, for
+ *
+ *	- objects of a temporary schema (tables, views, sequences, indexes,
+ *	  types with their row and array types, functions, aggregates,
+ *	  operators, collations, conversions, text search configurations and
+ *	  dictionaries, constraints, casts of temporary types, rules of
+ *	  temporary relations, and the temporary schema itself), and indexes
+ *	  and TOAST tables (cc_explain_object());
+ *	- a relation's own pg_class row under its current name and its rules
+ *	  (cc_explain_relation_row());
+ *	- a role (cc_explain_role()) and a database (cc_explain_database()).
+ * Which of these apply to a transaction is catalog_inval.c's judgement;
+ * this file only computes the pairs.  An object of any other kind, or one
+ * that no longer exists, is left unexplained, so its messages flush.
+ *
+ * The explanations are backend-local, in TopTransactionContext
+ * (cc_explained), and forgotten at the end of the transaction
+ * (cc_explain_reset()).
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_cast.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_conversion.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_ts_config.h"
+#include "catalog/pg_ts_config_map.h"
+#include "catalog/pg_ts_dict.h"
+#include "catalog/pg_type.h"
+#include "utils/catcache.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "cascade_cache.h"
+#include "xact/cacheability.h"
+#include "xact/catalog_inval_int.h"
+
+/* The names of the temporary schemas of a session, before their number */
+#define CC_TEMP_SCHEMA_PREFIX		"pg_temp_"
+#define CC_TEMP_TOAST_SCHEMA_PREFIX	"pg_toast_temp_"
+
+/* Initial size of a transaction's set of explanations */
+#define CC_EXPLAINED_INITIAL		64
+
+/* This transaction's explanations, in TopTransactionContext, or NULL */
+static HTAB *cc_explained = NULL;
+
+static void cc_explain(int cacheid, uint32 hashvalue);
+static void cc_explain_linked(Oid classid, Oid objid, bool follow);
+static void cc_explain_rule(HeapTuple tuple);
+
+/*
+ * The key of an explanation in cc_explained: the catalog cache id in the
+ * high half, the message's hash value in the low half.
+ */
+static inline uint64
+cc_explained_key(int cacheid, uint32 hashvalue)
+{
+	return ((uint64) (uint32) cacheid << 32) | hashvalue;
+}
+
+/*
+ * Forget this transaction's explanations (their memory goes with
+ * TopTransactionContext).  Called at the end of every transaction; cannot
+ * fail.
+ */
+void
+cc_explain_reset(void)
+{
+	cc_explained = NULL;
+}
+
+/* Explain the message (cacheid, hashvalue).  Can ERROR (out of memory). */
+static void
+cc_explain(int cacheid, uint32 hashvalue)
+{
+	uint64		key = cc_explained_key(cacheid, hashvalue);
+
+	if (cc_explained == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(uint64);
+		ctl.hcxt = TopTransactionContext;
+		cc_explained = hash_create("cascade_cache explained catalog changes",
+								   CC_EXPLAINED_INITIAL, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	(void) hash_search(cc_explained, &key, HASH_ENTER, NULL);
+}
+
+/*
+ * Is the catalog cache message (cacheid, hashvalue) explained in this
+ * transaction?  Cannot fail.
+ */
+bool
+cc_is_explained(int cacheid, uint32 hashvalue)
+{
+	uint64		key = cc_explained_key(cacheid, hashvalue);
+
+	return cc_explained != NULL &&
+		hash_search(cc_explained, &key, HASH_FIND, NULL) != NULL;
+}
+
+/* Explain every member of a catalog cache list (its rows' own keys). */
+static void
+cc_explain_list(int listcache, Oid key1, void (*each) (HeapTuple tuple))
+{
+	CatCList   *list = SearchSysCacheList1(listcache, ObjectIdGetDatum(key1));
+	int			i;
+
+	for (i = 0; i < list->n_members; i++)
+		each(&list->members[i]->tuple);
+	ReleaseSysCacheList(list);
+}
+
+/* Explain a column's messages, by number and by its current name. */
+static void
+cc_explain_attribute(HeapTuple tuple)
+{
+	Form_pg_attribute att = (Form_pg_attribute) GETSTRUCT(tuple);
+
+	cc_explain(ATTNUM, GetSysCacheHashValue2(ATTNUM,
+											 ObjectIdGetDatum(att->attrelid),
+											 Int16GetDatum(att->attnum)));
+	cc_explain(ATTNAME, GetSysCacheHashValue2(ATTNAME,
+											  ObjectIdGetDatum(att->attrelid),
+											  NameGetDatum(&att->attname)));
+}
+
+/* Explain a rule's message, under its current name. */
+static void
+cc_explain_rule(HeapTuple tuple)
+{
+	Form_pg_rewrite rule = (Form_pg_rewrite) GETSTRUCT(tuple);
+
+	cc_explain(RULERELNAME, GetSysCacheHashValue2(RULERELNAME,
+												  ObjectIdGetDatum(rule->ev_class),
+												  NameGetDatum(&rule->rulename)));
+}
+
+/* Explain an enum label's messages. */
+static void
+cc_explain_enum(HeapTuple tuple)
+{
+	Form_pg_enum e = (Form_pg_enum) GETSTRUCT(tuple);
+
+	cc_explain(ENUMOID, GetSysCacheHashValue1(ENUMOID,
+											  ObjectIdGetDatum(e->oid)));
+	cc_explain(ENUMTYPOIDNAME, GetSysCacheHashValue2(ENUMTYPOIDNAME,
+													 ObjectIdGetDatum(e->enumtypid),
+													 NameGetDatum(&e->enumlabel)));
+}
+
+/* Explain a text search configuration mapping's message. */
+static void
+cc_explain_ts_map(HeapTuple tuple)
+{
+	Form_pg_ts_config_map map = (Form_pg_ts_config_map) GETSTRUCT(tuple);
+
+	cc_explain(TSCONFIGMAP, GetSysCacheHashValue3(TSCONFIGMAP,
+												  ObjectIdGetDatum(map->mapcfg),
+												  Int32GetDatum(map->maptokentype),
+												  Int32GetDatum(map->mapseqno)));
+}
+
+/* Look a row of a catalog without a catalog cache up by its OID. */
+static HeapTuple
+cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
+{
+	Relation	rel = table_open(catalog, AccessShareLock);
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+
+	ScanKeyInit(&key, oidcol, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, index, true, NULL, 1, &key);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		tuple = heap_copytuple(tuple);
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return tuple;
+}
+
+/*
+ * An index or a TOAST table: a relation no query names or reads as such.
+ * Cannot fail.
+ */
+bool
+cc_never_named(char relkind)
+{
+	return relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX ||
+		relkind == RELKIND_TOASTVALUE;
+}
+
+/*
+ * If the object lives in a temporary schema (or is an index or a TOAST
+ * table, whose names and columns no result shows), explain the catalog
+ * cache messages its creation, change or drop sends.  Objects of other
+ * kinds, and objects that no longer exist, are left unexplained.  Can
+ * ERROR (catalog access).
+ */
+void
+cc_explain_object(Oid classid, Oid objid)
+{
+	cc_explain_linked(classid, objid, true);
+}
+
+/*
+ * cc_explain_object(), and if 'follow', the objects renamed together with
+ * it (a relation's row type, a composite type's relation).
+ */
+static void
+cc_explain_linked(Oid classid, Oid objid, bool follow)
+{
+	HeapTuple	tuple;
+
+	switch (classid)
+	{
+		case RelationRelationId:
+			tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
+
+				if (rel->relpersistence == RELPERSISTENCE_TEMP ||
+					cc_never_named(rel->relkind))
+				{
+					cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
+															 ObjectIdGetDatum(objid)));
+					cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+																 NameGetDatum(&rel->relname),
+																 ObjectIdGetDatum(rel->relnamespace)));
+					cc_explain_list(ATTNUM, objid, cc_explain_attribute);
+					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
+					/* its row type, renamed with it */
+					if (OidIsValid(rel->reltype) && follow)
+						cc_explain_linked(TypeRelationId, rel->reltype, false);
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case TypeRelationId:
+			tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_type typ = (Form_pg_type) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(typ->typnamespace))
+				{
+					cc_explain(TYPEOID, GetSysCacheHashValue1(TYPEOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(TYPENAMENSP, GetSysCacheHashValue2(TYPENAMENSP,
+																  NameGetDatum(&typ->typname),
+																  ObjectIdGetDatum(typ->typnamespace)));
+					/* its array type, and a composite's relation */
+					if (OidIsValid(typ->typarray))
+						cc_explain_linked(TypeRelationId, typ->typarray, false);
+					if (OidIsValid(typ->typrelid) && follow)
+						cc_explain_linked(RelationRelationId, typ->typrelid,
+										  false);
+					if (typ->typtype == TYPTYPE_ENUM)
+						cc_explain_list(ENUMTYPOIDNAME, objid, cc_explain_enum);
+					if (typ->typtype == TYPTYPE_RANGE)
+					{
+						cc_explain(RANGETYPE, GetSysCacheHashValue1(RANGETYPE,
+																	ObjectIdGetDatum(objid)));
+						cc_explain(RANGEMULTIRANGE,
+								   GetSysCacheHashValue1(RANGEMULTIRANGE,
+														 ObjectIdGetDatum(get_range_multirange(objid))));
+					}
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case ProcedureRelationId:
+			tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(proc->pronamespace))
+				{
+					cc_explain(PROCOID, GetSysCacheHashValue1(PROCOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(PROCNAMEARGSNSP,
+							   GetSysCacheHashValue3(PROCNAMEARGSNSP,
+													 NameGetDatum(&proc->proname),
+													 PointerGetDatum(&proc->proargtypes),
+													 ObjectIdGetDatum(proc->pronamespace)));
+					if (proc->prokind == PROKIND_AGGREGATE)
+						cc_explain(AGGFNOID, GetSysCacheHashValue1(AGGFNOID,
+																   ObjectIdGetDatum(objid)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case OperatorRelationId:
+			tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_operator op = (Form_pg_operator) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(op->oprnamespace))
+				{
+					cc_explain(OPEROID, GetSysCacheHashValue1(OPEROID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(OPERNAMENSP,
+							   GetSysCacheHashValue4(OPERNAMENSP,
+													 NameGetDatum(&op->oprname),
+													 ObjectIdGetDatum(op->oprleft),
+													 ObjectIdGetDatum(op->oprright),
+													 ObjectIdGetDatum(op->oprnamespace)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case ConstraintRelationId:
+			tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(con->connamespace))
+					cc_explain(CONSTROID, GetSysCacheHashValue1(CONSTROID,
+																ObjectIdGetDatum(objid)));
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case NamespaceRelationId:
+			tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tuple);
+
+				/* a session's pg_temp_N and pg_toast_temp_N */
+				if (isTempOrTempToastNamespace(objid) ||
+					strncmp(NameStr(nsp->nspname), CC_TEMP_SCHEMA_PREFIX,
+							strlen(CC_TEMP_SCHEMA_PREFIX)) == 0 ||
+					strncmp(NameStr(nsp->nspname), CC_TEMP_TOAST_SCHEMA_PREFIX,
+							strlen(CC_TEMP_TOAST_SCHEMA_PREFIX)) == 0)
+				{
+					cc_explain(NAMESPACEOID, GetSysCacheHashValue1(NAMESPACEOID,
+																   ObjectIdGetDatum(objid)));
+					cc_explain(NAMESPACENAME, GetSysCacheHashValue1(NAMESPACENAME,
+																	NameGetDatum(&nsp->nspname)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case CollationRelationId:
+			tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(coll->collnamespace))
+				{
+					cc_explain(COLLOID, GetSysCacheHashValue1(COLLOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(COLLNAMEENCNSP,
+							   GetSysCacheHashValue3(COLLNAMEENCNSP,
+													 NameGetDatum(&coll->collname),
+													 Int32GetDatum(coll->collencoding),
+													 ObjectIdGetDatum(coll->collnamespace)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case ConversionRelationId:
+			tuple = SearchSysCache1(CONVOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_conversion conv = (Form_pg_conversion) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(conv->connamespace))
+				{
+					cc_explain(CONVOID, GetSysCacheHashValue1(CONVOID,
+															  ObjectIdGetDatum(objid)));
+					cc_explain(CONNAMENSP,
+							   GetSysCacheHashValue2(CONNAMENSP,
+													 NameGetDatum(&conv->conname),
+													 ObjectIdGetDatum(conv->connamespace)));
+					cc_explain(CONDEFAULT,
+							   GetSysCacheHashValue4(CONDEFAULT,
+													 ObjectIdGetDatum(conv->connamespace),
+													 Int32GetDatum(conv->conforencoding),
+													 Int32GetDatum(conv->contoencoding),
+													 ObjectIdGetDatum(objid)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case TSConfigRelationId:
+			tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_ts_config cfg = (Form_pg_ts_config) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(cfg->cfgnamespace))
+				{
+					cc_explain(TSCONFIGOID, GetSysCacheHashValue1(TSCONFIGOID,
+																  ObjectIdGetDatum(objid)));
+					cc_explain(TSCONFIGNAMENSP,
+							   GetSysCacheHashValue2(TSCONFIGNAMENSP,
+													 NameGetDatum(&cfg->cfgname),
+													 ObjectIdGetDatum(cfg->cfgnamespace)));
+					/* its mappings as they are now; dropped ones flush */
+					cc_explain_list(TSCONFIGMAP, objid, cc_explain_ts_map);
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case TSDictionaryRelationId:
+			tuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(objid));
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_ts_dict dict = (Form_pg_ts_dict) GETSTRUCT(tuple);
+
+				if (isAnyTempNamespace(dict->dictnamespace))
+				{
+					cc_explain(TSDICTOID, GetSysCacheHashValue1(TSDICTOID,
+																ObjectIdGetDatum(objid)));
+					cc_explain(TSDICTNAMENSP,
+							   GetSysCacheHashValue2(TSDICTNAMENSP,
+													 NameGetDatum(&dict->dictname),
+													 ObjectIdGetDatum(dict->dictnamespace)));
+				}
+				ReleaseSysCache(tuple);
+			}
+			break;
+
+		case CastRelationId:
+			tuple = cc_catalog_row(CastRelationId, CastOidIndexId,
+								   Anum_pg_cast_oid, objid);
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_cast cast = (Form_pg_cast) GETSTRUCT(tuple);
+
+				/* a cast of a temporary type goes with the type */
+				if (cc_type_is_temporary(cast->castsource) ||
+					cc_type_is_temporary(cast->casttarget))
+					cc_explain(CASTSOURCETARGET,
+							   GetSysCacheHashValue2(CASTSOURCETARGET,
+													 ObjectIdGetDatum(cast->castsource),
+													 ObjectIdGetDatum(cast->casttarget)));
+				heap_freetuple(tuple);
+			}
+			break;
+
+		case RewriteRelationId:
+			tuple = cc_catalog_row(RewriteRelationId, RewriteOidIndexId,
+								   Anum_pg_rewrite_oid, objid);
+			if (HeapTupleIsValid(tuple))
+			{
+				if (get_rel_persistence(((Form_pg_rewrite) GETSTRUCT(tuple))->ev_class) ==
+					RELPERSISTENCE_TEMP)
+					cc_explain_rule(tuple);
+				heap_freetuple(tuple);
+			}
+			break;
+
+		default:
+			break;
+	}
+}
+
+/*
+ * Explain the pg_authid messages of a role, by name (none if there is no
+ * such role).  Can ERROR (catalog access).
+ */
+void
+cc_explain_role(const char *name)
+{
+	HeapTuple	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(name));
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_authid role = (Form_pg_authid) GETSTRUCT(tuple);
+
+		cc_explain(AUTHOID, GetSysCacheHashValue1(AUTHOID,
+												  ObjectIdGetDatum(role->oid)));
+		cc_explain(AUTHNAME, GetSysCacheHashValue1(AUTHNAME,
+												   NameGetDatum(&role->rolname)));
+		ReleaseSysCache(tuple);
+	}
+}
+
+/*
+ * Explain the pg_database message of a database, as its row is changed in
+ * place (a new database; VACUUM advancing datfrozenxid).  Cannot fail but
+ * for out of memory.
+ */
+void
+cc_explain_database(Oid dbid)
+{
+	cc_explain(DATABASEOID, GetSysCacheHashValue1(DATABASEOID,
+												  ObjectIdGetDatum(dbid)));
+}
+
+/*
+ * Explain the messages of a relation's own pg_class row rewritten in place
+ * of itself (same name and schema), and of its rules under their current
+ * names (a view redefined).  Nothing if the relation no longer exists.
+ * Can ERROR (catalog access).
+ */
+void
+cc_explain_relation_row(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
+
+		cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
+												 ObjectIdGetDatum(relid)));
+		cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+													 NameGetDatum(&rel->relname),
+													 ObjectIdGetDatum(rel->relnamespace)));
+		ReleaseSysCache(tuple);
+		/* a view redefined: its readers depend on it already */
+		cc_explain_list(RULERELNAME, relid, cc_explain_rule);
+	}
+}
