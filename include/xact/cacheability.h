@@ -42,5 +42,6 @@ extern bool cc_type_is_temporary(Oid typid);
 /* cacheability_rel.c: relations */
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);
 extern bool cc_is_complete_watch_trigger(const Trigger *t, bool truncate);
+extern void cc_cacheability_define_gucs(void);
 
 #endif							/* CC_XACT_CACHEABILITY_H */

@@ -29,5 +29,6 @@ extern void cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk);
 
 /* precise_fill.c: readers */
 extern void cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill);
+extern void cc_precise_define_gucs(void);
 
 #endif							/* CC_XACT_PRECISE_H */

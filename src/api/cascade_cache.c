@@ -40,8 +40,6 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void cc_shmem_request(void);
 static void cc_shmem_startup(void);
-static bool cc_check_trusted_functions(char **newval, void **extra,
-									   GucSource source);
 
 /*
  * Every module's fixed shared memory, in the order it is initialised: the
@@ -85,30 +83,9 @@ _PG_init(void)
 	cc_key_define_gucs();
 	cc_cascade_define_gucs();
 	cc_audit_define_gucs();
-
-	DefineCustomStringVariable("cascade_cache.trusted_functions",
-							   "Comma-separated names of STABLE functions whose results may be cached although their bodies cannot be inspected.",
-							   "A STABLE function that is not LANGUAGE sql may read the clock or the session; listing it (name or schema.name) promises it depends only on its arguments, the data and the settings.",
-							   &cc_trusted_functions,
-							   "",
-							   PGC_SUSET,
-							   GUC_LIST_INPUT,
-							   cc_check_trusted_functions,
-							   cc_trusted_functions_assign,
-							   NULL);
-
+	cc_cacheability_define_gucs();
+	cc_precise_define_gucs();
 	cc_monitor_define_gucs();
-
-	DefineCustomBoolVariable("cascade_cache.precise_invalidation",
-							 "Invalidates entries by the keys they looked up in watched tables.",
-							 "When off, every write to a table invalidates every entry that read it.",
-							 &cc_precise_enabled,
-							 true,
-							 PGC_SUSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
 
 	MarkGUCPrefixReserved("cascade_cache");
 
@@ -155,12 +132,5 @@ cc_shmem_startup(void)
 	for (i = 0; i < (int) lengthof(cc_shmem_modules); i++)
 		cc_shmem_modules[i].init();
 	LWLockRelease(AddinShmemInitLock);
-}
-
-/* GUC check hook of cascade_cache.trusted_functions */
-static bool
-cc_check_trusted_functions(char **newval, void **extra, GucSource source)
-{
-	return cc_check_name_list(newval, false);
 }
 

@@ -73,6 +73,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
+#include "utils/guc.h"
 
 #include "cascade_cache.h"
 #include "xact/cacheability_int.h"
@@ -665,4 +666,29 @@ cc_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
 	}
 	if (prev_fmgr_hook)
 		prev_fmgr_hook(event, flinfo, arg);
+}
+
+/* GUC check hook of cascade_cache.trusted_functions */
+static bool
+cc_check_trusted_functions(char **newval, void **extra, GucSource source)
+{
+	return cc_check_name_list(newval, false);
+}
+
+/*
+ * Define cascade_cache.trusted_functions.  Called once, from _PG_init.
+ */
+void
+cc_cacheability_define_gucs(void)
+{
+	DefineCustomStringVariable("cascade_cache.trusted_functions",
+							   "Comma-separated names of STABLE functions whose results may be cached although their bodies cannot be inspected.",
+							   "A STABLE function that is not LANGUAGE sql may read the clock or the session; listing it (name or schema.name) promises it depends only on its arguments, the data and the settings.",
+							   &cc_trusted_functions,
+							   "",
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   cc_check_trusted_functions,
+							   cc_trusted_functions_assign,
+							   NULL);
 }

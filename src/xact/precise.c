@@ -75,6 +75,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "utils/guc.h"
 
 #include "cascade_cache.h"
 #include "xact/cacheability.h"
@@ -392,3 +393,20 @@ cc_precise_note_row(Relation rel, HeapTuple tuple, bool bulk)
 	}
 }
 
+/*
+ * Define cascade_cache.precise_invalidation.  Called once, from _PG_init.
+ */
+void
+cc_precise_define_gucs(void)
+{
+	DefineCustomBoolVariable("cascade_cache.precise_invalidation",
+							 "Invalidates entries by the keys they looked up in watched tables.",
+							 "When off, every write to a table invalidates every entry that read it.",
+							 &cc_precise_enabled,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+}
