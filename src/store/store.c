@@ -42,11 +42,13 @@
  * that it does not run out, the store first allocates, with
  * DSA_ALLOC_NO_OOM, one chunk of each item's size and frees them: this
  * proves the room is there and leaves free chunks of the right size
- * classes (another backend may still take them, and a resize of a table's
- * bucket array is not covered).  Should dshash raise ERROR all the same,
- * PostgreSQL's error recovery releases its lock, and the store's
- * transaction and subtransaction abort callbacks abandon the store from
- * whatever state it reached (no PG_TRY, no lock released by hand).
+ * classes.  That is not a guarantee: another backend may take them, and a
+ * table that grows allocates a new bucket array.  So the inserts run in a
+ * subtransaction (cc_store_insert_guarded()): should dshash raise "out of
+ * memory" all the same, rolling the subtransaction back releases its locks
+ * as PostgreSQL does for any error, the store's subtransaction abort
+ * callback abandons the store from whatever state it reached, and the
+ * store counts as no room (no lock is ever released by hand).
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
@@ -63,6 +65,7 @@
 #include "access/xact.h"
 #include "common/hashfn.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "store_int.h"
 
@@ -109,6 +112,7 @@ static bool cc_store_allocate(CCStoreHandle *h, Jsonb *stored,
 static CCStoreResult cc_store_insert(CCStoreHandle *h, int64 ttl_us);
 static void cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local);
 static void cc_store_register_cleanup(void);
+static CCStoreResult cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us);
 
 /* ----------------------------------------------------------------
  * The hit path
@@ -308,25 +312,81 @@ cc_store_prepare(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 
 	for (attempt = 0; attempt < CC_STORE_ATTEMPTS; attempt++)
 	{
+		CCStoreResult result = CC_STORE_NO_MEMORY;
+
+		/* the abort clean-up of a failed try forgot the array, not freed it */
+		h->deps = deps;
 		if (cc_store_allocate(h, stored, relids, nrelids, name, ttl_us))
-			break;
+			result = cc_store_insert_guarded(h, ttl_us);
+		if (result != CC_STORE_NO_MEMORY)
+		{
+			if (stored != payload)
+				pfree(stored);
+			if (result == CC_STORE_RACED)
+				return CC_STORE_RACED;
+			Assert(result == CC_STORE_PREPARED);
+			*handle = h;
+			return CC_STORE_PREPARED;
+		}
 		/* make real room: a tenth of what is there */
 		cc_evict_to(cc_store_bytes_used() / 10 * 9, INT_MAX);
 		cc_wake_worker();
 	}
 	if (stored != payload)
 		pfree(stored);
-	if (h->state != CC_STORE_ALLOCATED)
-	{
-		pfree(deps);
-		h->deps = NULL;
-		return CC_STORE_NO_MEMORY;
-	}
+	pfree(deps);
+	h->deps = NULL;
+	return CC_STORE_NO_MEMORY;
+}
 
-	if (cc_store_insert(h, ttl_us) == CC_STORE_RACED)
-		return CC_STORE_RACED;
-	*handle = h;
-	return CC_STORE_PREPARED;
+/*
+ * cc_store_insert() inside a subtransaction, the backstop for dshash's own
+ * allocations (see "Errors" in the header comment): should one of them
+ * raise "out of memory" all the same, rolling the subtransaction back
+ * releases dshash's locks the way PostgreSQL releases them for any error,
+ * and the store's subtransaction abort callback ends the store from the
+ * state it reached.  That error becomes CC_STORE_NO_MEMORY; any other is
+ * raised again.  In parallel mode, where no subtransaction can start, the
+ * insert runs unguarded (an error then aborts the caller's transaction,
+ * whose abort callback ends the store).  No locks held on entry or exit.
+ */
+static CCStoreResult
+cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	CCStoreResult result;
+
+	if (IsInParallelMode())
+		return cc_store_insert(h, ttl_us);
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		result = cc_store_insert(h, ttl_us);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		Assert(h->state == CC_STORE_IDLE);
+		result = CC_STORE_NO_MEMORY;
+	}
+	PG_END_TRY();
+	return result;
 }
 
 /*
