@@ -46,6 +46,7 @@ CC_XACT_OBJS = \
 	src/xact/pending.o \
 	src/xact/precise.o \
 	src/xact/precise_fill.o \
+	src/xact/replay.o \
 	src/xact/replication.o \
 	src/xact/tags.o \
 	src/xact/twophase.o \
@@ -92,7 +93,7 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-$(OBJS): $(wildcard include/*.h include/*/*.h src/store/*.h)
+$(OBJS): $(wildcard include/*.h include/*/*.h src/*/*.h)
 
 .PHONY: test test-debug demo demo-stop bench check-layers
 # calls go one way between the layers (test/check-layers.sh)

@@ -27,34 +27,8 @@
 #ifndef CASCADE_CACHE_H
 #define CASCADE_CACHE_H
 
-#include "access/htup.h"
-#include "access/xlogdefs.h"
-#include "access/xact.h"
-#include "executor/execdesc.h"
-#include "fmgr.h"
-#include "lib/dshash.h"
-#include "lib/stringinfo.h"
-#include "nodes/params.h"
-#include "nodes/parsenodes.h"
-#include "tcop/dest.h"
-#include "port/atomics.h"
-#include "storage/lwlock.h"
-#include "storage/sinval.h"
-#include "utils/dsa.h"
-#include "utils/jsonb.h"
-#include "utils/relcache.h"
-#include "utils/reltrigger.h"
-#include "utils/timestamp.h"
-
 #define CC_EXTENSION_NAME		"cascade_cache"
 #define CC_SCHEMA_NAME			"cascade_cache"
-
-/*
- * Number of generation stripes in the fence.  A dependency key maps onto
- * one stripe; two keys sharing a stripe only make the fence more
- * conservative, never less safe.
- */
-#define CC_NUM_STRIPES			65536
 
 /*
  * Dependency keys are hashed with this fixed seed, not a random one, so that
@@ -101,19 +75,6 @@ typedef enum CCDepKind
 	CC_DEP_REL_SCAN = 9,		/* a read of a relation other than by key */
 	CC_DEP_ROW_KEY = 10			/* a key looked up: relation, column, value */
 } CCDepKind;
-
-/* Entity tags kept per entry before it falls back to type tags only */
-#define CC_MAX_TAGS_PER_ENTRY	1024
-
-/*
- * A generation stripe of the fence.  See invalidate.c.
- */
-typedef struct CCStripe
-{
-	pg_atomic_uint64 gen;		/* invalidation sequence of the last bump */
-	pg_atomic_uint32 inprogress;	/* committing invalidations not done */
-	uint32		pad;
-} CCStripe;
 
 /* ----------
  * Counters (src/base/counters.c).  Each backend writes its own slot;
@@ -186,153 +147,7 @@ typedef enum CCBypassReason
 StaticAssertDecl(CC_STAT_BYPASS_FIRST + CC_NUM_BYPASS_REASONS <= CC_STAT_LAST,
 				 "CC_STAT_LAST too small for the bypass reasons");
 
-/* ----------
- * Request coalescing (coalesce.c)
- * ----------
- */
-typedef enum CCFillRole
-{
-	CC_ROLE_LEADER,				/* run the query, then cc_coalesce_finish() */
-	CC_ROLE_WAITER,				/* another backend runs it: wait */
-	CC_ROLE_ALONE				/* no room to coalesce: run it alone */
-} CCFillRole;
-
-/* How a leader's fill ended, as its waiters see it */
-typedef enum CCFillOutcome
-{
-	CC_FILL_STORED = 1,			/* the result is in the cache */
-	CC_FILL_REFILL,				/* the fence refused it: start again */
-	CC_FILL_UNSHAREABLE,		/* it may not be cached: run alone */
-	CC_FILL_FAILED				/* the leader failed: start again */
-} CCFillOutcome;
-
-typedef enum CCWaitResult
-{
-	CC_WAIT_STORED = CC_FILL_STORED,
-	CC_WAIT_REFILL = CC_FILL_REFILL,
-	CC_WAIT_UNSHAREABLE = CC_FILL_UNSHAREABLE,
-	CC_WAIT_FAILED = CC_FILL_FAILED,
-	CC_WAIT_UNKNOWN,			/* outcome overwritten: start again */
-	CC_WAIT_TIMEOUT,			/* coalesce_timeout passed */
-	CC_WAIT_TAKEOVER			/* the leader vanished; we lead now */
-} CCWaitResult;
-
-/*
- * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
- * ROLLBACK PREPARED.  See twophase.c.
- */
-typedef struct CCPreparedSlot
-{
-	bool		used;
-	bool		ready;			/* the PREPARE completed */
-	Oid			dbid;
-	int			owner_pid;		/* preparing backend, until ready */
-	int			nstripes;
-	dsa_pointer stripes;		/* int[nstripes], fence stripes held */
-	char		gid[GIDSIZE];
-} CCPreparedSlot;
-
-/*
- * Hot standbys (replication.c): invalidations replayed from the WAL hold
- * their fence stripes in a slot until their transaction's end is replayed.
- */
-#define CC_RMGR_ID				199		/* custom WAL resource manager id */
-#define CC_REPLICA_MAX_STRIPES	64
-#define CC_SLOT_FREE			0
-#define CC_SLOT_FILLING			1
-#define CC_SLOT_HELD			2
-#define CC_SLOT_RELEASING		3
-
-typedef struct CCReplicaSlot
-{
-	pg_atomic_uint32 state;		/* CC_SLOT_* */
-	TransactionId xid;
-	int			nstripes;
-	int			stripes[CC_REPLICA_MAX_STRIPES];
-} CCReplicaSlot;
-
-/* cached_query.c */
+/* A fill in progress (include/xact/fill.h) */
 typedef struct CCFill CCFill;
-extern Datum cached_query(PG_FUNCTION_ARGS);
-extern CCBypassReason cc_session_bypass_reason(void);
-extern void cc_check_query_name(const char *name, const char *fn);
-extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
-							 CCFill *fill);
-
-/* jsonb_dest.c */
-extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
-extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
-
-/* coalesce.c */
-extern Size cc_coalesce_shmem_size(void);
-extern void cc_coalesce_shmem_init(void);
-extern CCFillRole cc_coalesce_begin(const CCKey *key, uint64 *fill_id);
-extern void cc_coalesce_finish(CCFillOutcome outcome);
-extern bool cc_coalesce_leading(void);
-extern CCWaitResult cc_coalesce_wait(const CCKey *key, uint64 *fill_id,
-									 TimestampTz deadline);
-extern int64 cc_coalesce_inflight(void);
-
-/* twophase.c */
-extern Size cc_twophase_shmem_size(void);
-extern void cc_twophase_shmem_init(void);
-extern void cc_twophase_pre_prepare(void);
-extern void cc_twophase_prepared(void);
-extern void cc_twophase_abort(void);
-extern void cc_twophase_before(TransactionStmt *stmt);
-extern void cc_twophase_after(TransactionStmt *stmt);
-
-/* tags.c */
-extern void cc_collect_tags(Jsonb *result, CCFill *fill);
-extern void cc_name_deps(const char *name, Jsonb *params, CCFill *fill);
-extern char *cc_tag_id_text(JsonbValue *v);
-extern uint64 cc_params_tag(const char *name, Jsonb *params);
-
-/* replication.c */
-extern void cc_replication_init(void);
-extern int	cc_replica_slots(void);
-extern Size cc_replication_shmem_size(void);
-extern void cc_replication_shmem_init(void);
-extern void cc_hold_until_xact_end(void);
-extern void cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db,
-							  bool flush_all, StringInfo scopes);
-extern void cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db,
-						   bool flush_all);
-extern void cc_wal_log_prepared_end(const char *gid);
-extern XLogRecPtr cc_wal_announce(void);
-extern bool cc_replica_ready(void);
-extern void cc_replica_release(void);
-
-/* The modules' headers (transitional: each file will include its own) */
-#include "base/settings.h"
-#include "base/shmem.h"
-#include "base/counters.h"
-#include "base/usage_counters.h"
-#include "base/key.h"
-#include "base/glob.h"
-#include "store/store.h"
-#include "api/monitor.h"
-#include "api/worker.h"
-
-/*
- * The headers of single modules.  Transitional: each .c file will include
- * the headers it uses instead, and these lines will go.
- */
-#include "base/levelset.h"
-#include "store/fence.h"
-#include "xact/fill.h"
-#include "xact/pending.h"
-#include "xact/hooks.h"
-#include "xact/xact.h"
-#include "xact/audit.h"
-#include "xact/audit_table.h"
-#include "xact/cascade.h"
-#include "api/cascade.h"
-
-/* Module headers (transitional: include them directly instead) */
-#include "xact/cacheability.h"
-#include "xact/catalog_inval.h"
-#include "xact/params.h"
-#include "xact/precise.h"
 
 #endif							/* CASCADE_CACHE_H */

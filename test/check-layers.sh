@@ -13,8 +13,9 @@
 # directly or through a chain (no cycles).  The check reads the symbol tables
 # of the built object files (nm): for every symbol an object file leaves
 # undefined, the object file of the extension that defines it is the target.
-# It also checks the size limits: no .c file over 800 lines, no header over
-# 250.
+# Headers follow the same rule: no file includes a header of a higher
+# layer.  It also checks the size limits: no .c file over 800 lines, no
+# header over 250.
 #
 # Usage: test/check-layers.sh [--graph]   (run after a build; make test runs
 # it).  --graph prints every edge "from -> to: symbols".  Exit status 1 on any
@@ -54,6 +55,11 @@ done
 	for h in include/*.h include/*/*.h; do
 		[ -f "$h" ] && echo "L $h $(wc -l < "$h")"
 	done
+	# which layer's headers each source and header includes
+	for f in src/*/*.c src/*/*.h include/*/*.h; do
+		[ -f "$f" ] || continue
+		sed -n 's|^#include "\(api\|xact\|store\|base\)/.*|I '"$f"' \1|p' "$f"
+	done
 } | perl -e '
 use strict;
 use warnings;
@@ -66,6 +72,12 @@ while (<STDIN>)
 	my ($kind, $file, $x) = split / /, $_, 3;
 	if ($kind eq "D") { $def{$x} = $file; }
 	elsif ($kind eq "U") { push @undef, [$file, $x]; }
+	elsif ($kind eq "I")
+	{
+		my ($in) = $file =~ m{^(?:src|include)/([a-z]+)/};
+		push @fail, "$file (layer $in) includes a header of layer $x"
+		  if defined $in && exists $rank{$in} && $rank{$x} > $rank{$in};
+	}
 	elsif ($kind eq "L")
 	{
 		my $max = $file =~ /\.c$/ ? $maxc : $maxh;

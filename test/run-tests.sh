@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what `make test` and CI run):
 #   - installs missing Debian packages, builds and installs the extension;
+#   - checks the layering of src/ (test/check-layers.sh);
 #   - runs pg_regress (sql/, expected/), the isolation specs (specs/) and the
 #     TAP tests (t/), each against throwaway clusters with the library
 #     preloaded;
@@ -15,6 +16,10 @@ cd "$top"
 
 cc_ensure_packages
 cc_build_install
+
+# the structure: calls go one way between the layers, no cycles, size limits
+cc_log "layer check"
+make -s check-layers PG_CONFIG="$PG_CONFIG"
 
 # The suite writes results next to the sources; when we are root, run it in
 # a copy owned by the server account.

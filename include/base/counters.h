@@ -17,6 +17,8 @@
 
 #include "utils/timestamp.h"
 
+#include "cascade_cache.h"
+
 extern Size cc_counters_shmem_size(void);
 extern void cc_counters_shmem_init(void);
 

@@ -16,6 +16,8 @@
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 
+#include "cascade_cache.h"
+
 extern void cc_compute_key(text *query, Jsonb *params, const char *name,
 						   CCKey *key);
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);

@@ -5,8 +5,8 @@
  *		preloaded.
  *
  * The variables live in src/base/settings.c so that no layer below the SQL
- * entry points has to reach into src/api for them; _PG_init
- * (src/api/cascade_cache.c) defines the GUCs that set them.
+ * entry points has to reach into src/api for them; settings.c also
+ * defines the GUCs that set them.
  *
  * Copyright (c) 2026, cascade_cache developers
  *

@@ -9,9 +9,7 @@
  * shmem_startup hooks of src/api/cascade_cache.c call them all, in one
  * table.  CCShared holds only what several modules share: the locks of
  * the named tranche, the sequences, the random key seed, the worker's
- * latch, and the pointers to the memory of modules whose code reads them
- * through cc_shared (the fence stripes, the prepared-transaction slots,
- * the replica slots).
+ * latch.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -44,7 +42,7 @@ typedef struct CCShared
 {
 	LWLock	   *clock_lock;		/* CC_LOCK_CLOCK */
 	LWLock	   *stats_lock;		/* CC_LOCK_STATS */
-	LWLock	   *prepared_lock;	/* CC_LOCK_PREPARED: protects prepared[] */
+	LWLock	   *prepared_lock;	/* CC_LOCK_PREPARED: twophase.c's slots */
 	LWLock	   *inflight_locks[CC_INFLIGHT_PARTITIONS]; /* coalesce.c */
 	uint64		key_seed;		/* random seed of the key hashes */
 	pg_atomic_uint64 next_serial;	/* entry serials and fill ids */
@@ -52,17 +50,6 @@ typedef struct CCShared
 	pg_atomic_uint64 coalesce_wait_max_us;	/* longest wait since reset */
 	pg_atomic_uint64 audit_last_failure;	/* TimestampTz, 0 if none */
 	Latch	   *worker_latch;	/* the background worker's, or NULL */
-	struct CCStripe *stripes;	/* CC_NUM_STRIPES, the fence */
-	/* twophase.c */
-	int			nprepared;		/* max_prepared_transactions */
-	struct CCPreparedSlot *prepared;	/* nprepared */
-	/* replication.c */
-	struct CCReplicaSlot *replica_slots;
-	int			nreplica_slots;
-	pg_atomic_uint32 replica_held;	/* slots in state HELD (or going) */
-	pg_atomic_uint32 primary_logs;	/* a record of ours was replayed */
-	pg_atomic_uint32 replica_ready; /* and older transactions ended */
-	TransactionId replica_horizon;	/* set by the startup process */
 } CCShared;
 
 extern CCShared *cc_shared;

@@ -14,6 +14,8 @@
 #ifndef CC_BASE_USAGE_COUNTERS_H
 #define CC_BASE_USAGE_COUNTERS_H
 
+#include "cascade_cache.h"
+
 /* Slots of each table */
 #define CC_USAGE_SLOTS			1024
 

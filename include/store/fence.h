@@ -11,6 +11,10 @@
 #ifndef CC_STORE_FENCE_H
 #define CC_STORE_FENCE_H
 
+/* Shared memory */
+extern Size cc_fence_shmem_size(void);
+extern void cc_fence_shmem_init(void);
+
 /* Fills */
 extern uint64 cc_fence_begin(void);
 extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,

@@ -68,6 +68,8 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "cascade_cache.h"
+
 /* Longest query name copied out of the store (cache_explain, matching) */
 #define CC_MAX_NAME_COPY		1024
 

@@ -22,6 +22,10 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "base/shmem.h"
 #include "xact/audit.h"
 #include "xact/pending.h"
 #include "xact/xact.h"

@@ -57,9 +57,28 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "base/shmem.h"
 #include "store/fence.h"
+#include "store/store.h"
+#include "xact/cacheability.h"
+#include "xact/coalesce.h"
 #include "xact/fill.h"
+#include "xact/jsonb_dest.h"
+#include "xact/params.h"
 #include "xact/pending.h"
+#include "xact/replication.h"
+#include "xact/tags.h"
+#include "api/cached_query.h"
+
+/*
+ * Rounds of joining a key's fill (each ended by a refill, a failed leader
+ * or an overwritten outcome) before a miss gives up coalescing and runs
+ * the query on its own: bounds the loop in cc_miss().
+ */
+#define CC_MAX_COALESCE_ROUNDS	8
 
 PG_FUNCTION_INFO_V1(cached_query);
 
@@ -207,7 +226,7 @@ cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
 			}
 		}
 
-		if (!cc_coalesce_enabled || round >= 8)
+		if (!cc_coalesce_enabled || round >= CC_MAX_COALESCE_ROUNDS)
 			return cc_run(src, params, key, name, ttl_us, NULL);
 
 		role = cc_coalesce_begin(key, &fill_id);

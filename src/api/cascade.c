@@ -48,9 +48,13 @@
 #include "utils/memutils.h"
 
 #include "cascade_cache.h"
-#include "api/cascade.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "store/store.h"
 #include "xact/cascade.h"
 #include "xact/pending.h"
+#include "xact/tags.h"
+#include "api/cascade.h"
 
 PG_FUNCTION_INFO_V1(cascade_invalidate);
 

@@ -29,6 +29,24 @@
 #include "utils/varlena.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "base/usage_counters.h"
+#include "store/fence.h"
+#include "store/store.h"
+#include "xact/audit.h"
+#include "xact/cacheability.h"
+#include "xact/catalog_inval.h"
+#include "xact/coalesce.h"
+#include "xact/precise.h"
+#include "xact/replication.h"
+#include "xact/twophase.h"
+#include "xact/xact.h"
+#include "api/cascade.h"
+#include "api/monitor.h"
+#include "api/worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -54,10 +72,11 @@ typedef struct CCShmemModule
 } CCShmemModule;
 
 static const CCShmemModule cc_shmem_modules[] = {
-	{cc_shmem_size, cc_shmem_init}, /* base: CCShared, the fence stripes */
+	{cc_shmem_size, cc_shmem_init}, /* base: CCShared */
 	{cc_counters_shmem_size, cc_counters_shmem_init},	/* base */
 	{cc_usage_shmem_size, cc_usage_shmem_init}, /* base */
 	{cc_store_shmem_size, cc_store_shmem_init}, /* store */
+	{cc_fence_shmem_size, cc_fence_shmem_init}, /* store */
 	{cc_coalesce_shmem_size, cc_coalesce_shmem_init},	/* xact */
 	{cc_twophase_shmem_size, cc_twophase_shmem_init},	/* xact */
 	{cc_replication_shmem_size, cc_replication_shmem_init}, /* xact */

@@ -31,6 +31,12 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "store/store.h"
+#include "xact/fill.h"
+#include "api/cached_query.h"
 
 PG_FUNCTION_INFO_V1(cache_explain);
 PG_FUNCTION_INFO_V1(cache_key_settings);

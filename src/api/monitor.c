@@ -31,6 +31,10 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "api/monitor.h"
 
 PG_FUNCTION_INFO_V1(cache_rate_windows);
 PG_FUNCTION_INFO_V1(cache_max_entry_bytes);

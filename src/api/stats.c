@@ -18,6 +18,11 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "store/store.h"
+#include "xact/coalesce.h"
 
 PG_FUNCTION_INFO_V1(cache_stats);
 PG_FUNCTION_INFO_V1(cache_bypass_stats);

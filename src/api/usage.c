@@ -24,7 +24,9 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "cascade_cache.h"
+#include "base/settings.h"
+#include "base/usage_counters.h"
+#include "store/store.h"
 
 PG_FUNCTION_INFO_V1(cache_query_stats);
 PG_FUNCTION_INFO_V1(cache_relation_stats);

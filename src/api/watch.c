@@ -35,7 +35,7 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
-#include "cascade_cache.h"
+#include "base/settings.h"
 #include "xact/cascade.h"
 
 PG_FUNCTION_INFO_V1(cascade_watch);

@@ -44,6 +44,11 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/shmem.h"
+#include "store/store.h"
+#include "xact/replication.h"
+#include "api/monitor.h"
+#include "api/worker.h"
 
 /* The worker's intervals */
 #define CC_WORKER_NAPTIME_MS		1000	/* between rounds of upkeep */
@@ -127,7 +132,7 @@ cc_worker_main(Datum arg)
 		 * On a standby, replayed invalidations are released as soon as their
 		 * transaction's end has been replayed: look often while any is held.
 		 */
-		if (pg_atomic_read_u32(&cc_shared->replica_held) > 0)
+		if (cc_replica_any_held())
 			naptime = CC_WORKER_REPLICA_NAPTIME_MS;
 
 		(void) WaitLatch(MyLatch,

@@ -31,6 +31,8 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/shmem.h"
 
 typedef struct CCBackendStats
 {

@@ -39,7 +39,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 
-#include "cascade_cache.h"
+#include "base/glob.h"
 
 /* A multibyte character of the pattern and the states it advances */
 typedef struct CCGlobChar

@@ -59,6 +59,9 @@
 #include "utils/varlena.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "base/shmem.h"
 
 /* h2's seed: the cluster's key seed mixed with the golden ratio */
 #define CC_KEY_SEED2_MIX		UINT64CONST(0x9E3779B97F4A7C15)

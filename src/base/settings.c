@@ -4,9 +4,11 @@
  *		The settings every layer reads, and the check that the library was
  *		preloaded.
  *
- * Only the variables live here; _PG_init (src/api/cascade_cache.c)
- * defines the GUCs that set them, with their documentation.  The initial
- * values below are the GUCs' defaults.
+ * The variables of the settings several layers read live here, so that
+ * no layer below the SQL entry points reaches into src/api for them;
+ * cc_settings_define_gucs() defines them, with their documentation (a
+ * module's own settings are defined by that module).  The initial values
+ * below are the GUCs' defaults.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -16,7 +18,8 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "cascade_cache.h"
+#include "base/settings.h"
+#include "base/shmem.h"
 
 /* true when loaded from shared_preload_libraries */
 bool		cc_preloaded = false;

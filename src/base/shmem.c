@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * shmem.c
- *		The core of the fixed shared memory: CCShared, the locks of the
- *		named tranche, the fence stripes.
+ *		The core of the fixed shared memory: CCShared and the locks of the
+ *		named tranche.
  *
  * See include/base/shmem.h for what lives here and why.  cc_shmem_init()
- * runs first among the modules' init functions (src/api/cascade_cache.c),
- * so the others may store pointers to their memory in cc_shared.
+ * runs first among the modules' init functions (src/api/cascade_cache.c);
+ * every other module keeps its own memory and its own pointer to it.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -19,19 +19,16 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/shmem.h"
 
 /* Shared state, set in every process by cc_shmem_init() */
 CCShared   *cc_shared = NULL;
 
-/*
- * Size of CCShared and the fence stripes that follow it.  Called from
- * shmem_request_hook.
- */
+/* Size of CCShared.  Called from shmem_request_hook. */
 Size
 cc_shmem_size(void)
 {
-	return add_size(MAXALIGN(sizeof(CCShared)),
-					mul_size(CC_NUM_STRIPES, sizeof(CCStripe)));
+	return MAXALIGN(sizeof(CCShared));
 }
 
 /*
@@ -68,13 +65,6 @@ cc_shmem_init(void)
 	pg_atomic_init_u64(&s->coalesce_wait_max_us, 0);
 	pg_atomic_init_u64(&s->audit_last_failure, 0);
 	s->worker_latch = NULL;
-
-	s->stripes = (CCStripe *) ((char *) s + MAXALIGN(sizeof(CCShared)));
-	for (i = 0; i < CC_NUM_STRIPES; i++)
-	{
-		pg_atomic_init_u64(&s->stripes[i].gen, 0);
-		pg_atomic_init_u32(&s->stripes[i].inprogress, 0);
-	}
 }
 
 /*

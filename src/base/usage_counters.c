@@ -27,9 +27,12 @@
 
 #include "common/hashfn.h"
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/shmem.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "base/usage_counters.h"
 
 typedef struct CCNameUsage
 {

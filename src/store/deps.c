@@ -19,6 +19,9 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
+#include "cascade_cache.h"
+#include "base/glob.h"
+#include "store/store.h"
 #include "store_int.h"
 
 /* Keys collected per critical section when invalidating a dependency */

@@ -8,9 +8,10 @@
  * predates the commit store its stale result afterwards; removing them at
  * COMMIT alone would leave the old entries servable after the new data is
  * visible.  So both ends are used, through CC_NUM_STRIPES generation
- * stripes in fixed shared memory (cc_shared->stripes).  A dependency key
- * maps onto one stripe, always through cc_stripe_index(); two keys sharing
- * a stripe only make the fence more conservative, never less safe.
+ * stripes in fixed shared memory of their own (cc_fence_shmem_init()).  A
+ * dependency key maps onto one stripe, always through cc_stripe_index();
+ * two keys sharing a stripe only make the fence more conservative, never
+ * less safe.
  *
  *	mark (PRE_COMMIT, cc_fence_mark()): seq := ++inval_seq; for each
  *				dependency's stripe: inprogress++ and gen := max(gen, seq);
@@ -52,10 +53,30 @@
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/shmem.h"
 #include "utils/memutils.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "base/shmem.h"
 #include "store/fence.h"
+
+/*
+ * Number of generation stripes in the fence.  A dependency key maps onto
+ * one stripe; two keys sharing a stripe only make the fence more
+ * conservative, never less safe.
+ */
+#define CC_NUM_STRIPES			65536
+
+/*
+ * A generation stripe of the fence.  See the header comment.
+ */
+typedef struct CCStripe
+{
+	pg_atomic_uint64 gen;		/* invalidation sequence of the last bump */
+	pg_atomic_uint32 inprogress;	/* committing invalidations not done */
+	uint32		pad;
+} CCStripe;
 
 /* Smallest allocation of the held-stripes list */
 #define CC_MIN_HELD_STRIPES		64
@@ -68,7 +89,38 @@ static int *cc_held_stripes = NULL;
 static int	cc_nheld = 0;
 static int	cc_maxheld = 0;
 
+/* The stripes, set in every process by cc_fence_shmem_init() */
+static CCStripe *cc_stripes = NULL;
+
 static void cc_fence_shmem_exit(int code, Datum arg);
+
+/* Size of the stripes.  Called from shmem_request_hook. */
+Size
+cc_fence_shmem_size(void)
+{
+	return mul_size(CC_NUM_STRIPES, sizeof(CCStripe));
+}
+
+/*
+ * Create (in the postmaster) or find (in EXEC_BACKEND children) the
+ * stripes.  Called from shmem_startup_hook under AddinShmemInitLock.
+ */
+void
+cc_fence_shmem_init(void)
+{
+	bool		found;
+	int			i;
+
+	cc_stripes = ShmemInitStruct("cascade_cache fence",
+								 cc_fence_shmem_size(), &found);
+	if (found)
+		return;
+	for (i = 0; i < CC_NUM_STRIPES; i++)
+	{
+		pg_atomic_init_u64(&cc_stripes[i].gen, 0);
+		pg_atomic_init_u32(&cc_stripes[i].inprogress, 0);
+	}
+}
 
 /* The stripe a dependency key maps onto: the one place that says so. */
 int
@@ -92,7 +144,7 @@ cc_stripe_bump(CCStripe *stripe, uint64 seq)
 static inline void
 cc_stripe_mark(int idx, uint64 seq)
 {
-	CCStripe   *stripe = &cc_shared->stripes[idx];
+	CCStripe   *stripe = &cc_stripes[idx];
 
 	pg_atomic_fetch_add_u32(&stripe->inprogress, 1);
 	cc_stripe_bump(stripe, seq);
@@ -102,7 +154,7 @@ cc_stripe_mark(int idx, uint64 seq)
 static inline void
 cc_stripe_unmark(int idx, uint64 seq)
 {
-	CCStripe   *stripe = &cc_shared->stripes[idx];
+	CCStripe   *stripe = &cc_stripes[idx];
 
 	cc_stripe_bump(stripe, seq);
 	pg_atomic_fetch_sub_u32(&stripe->inprogress, 1);
@@ -112,7 +164,7 @@ cc_stripe_unmark(int idx, uint64 seq)
 static inline bool
 cc_stripe_moved(uint64 dep, uint64 s0)
 {
-	CCStripe   *stripe = &cc_shared->stripes[cc_stripe_index(dep)];
+	CCStripe   *stripe = &cc_stripes[cc_stripe_index(dep)];
 
 	return pg_atomic_read_u32(&stripe->inprogress) > 0 ||
 		pg_atomic_read_u64(&stripe->gen) > s0;

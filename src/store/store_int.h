@@ -46,6 +46,12 @@
 #include "miscadmin.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "base/usage_counters.h"
+#include "store/store.h"
 
 /* Size of the part of the DSA area that lives in fixed shared memory */
 #define CC_DSA_INPLACE_SIZE		(256 * 1024)

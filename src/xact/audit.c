@@ -43,6 +43,8 @@
 #include "utils/guc.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/shmem.h"
 #include "xact/audit.h"
 #include "xact/audit_table.h"
 

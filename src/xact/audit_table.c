@@ -69,6 +69,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
 #include "xact/audit_table.h"
 
 /* cascade_cache.audit_max_rows */

@@ -5,9 +5,9 @@
  *
  * The rule: a result is stored only if it can depend on nothing but its
  * arguments, the rows of the relations it read (each one a dependency that
- * writes invalidate, invalidate.c), the catalogs (a committed change that
- * can alter a result flushes, catalog_inval.c) and the settings in the key
- * (cache_key.c).  Everything in this module checks against lists of what
+ * writes invalidate, pending.c and xact.c), the catalogs (a committed
+ * change that can alter a result flushes, catalog_inval.c) and the
+ * settings in the key (src/base/key.c).  Everything in this module checks against lists of what
  * is known to satisfy that rule; whatever is not on a list is not cached.
  * A wrong guess costs a miss, never a wrong result.
  *
@@ -60,6 +60,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rowsecurity.h"
@@ -71,6 +72,8 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
 /* The state of one walk */

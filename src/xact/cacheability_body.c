@@ -36,6 +36,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "executor/functions.h"
 #include "miscadmin.h"
@@ -46,6 +47,7 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
 /* Nesting of SQL function bodies being analyzed; deeper is untrusted */

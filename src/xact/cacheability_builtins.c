@@ -37,7 +37,6 @@
 
 #include "catalog/pg_type.h"
 
-#include "cascade_cache.h"
 #include "xact/cacheability_int.h"
 
 /*

@@ -30,7 +30,6 @@
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 
-#include "cascade_cache.h"
 #include "xact/cacheability.h"
 
 /* The words date and time input reads as the current time */

@@ -76,7 +76,10 @@
 #include "utils/guc.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
+#include "xact/fill.h"
 
 typedef struct CCFuncEntry
 {

@@ -57,6 +57,8 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
 /* The names cascade_watch() gives the watch triggers it creates */

@@ -63,6 +63,7 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
 /* What is known of a type (see the header comment) */

@@ -46,10 +46,13 @@
 #include "utils/rel.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
 #include "base/levelset.h"
+#include "base/settings.h"
 #include "xact/audit.h"
 #include "xact/cascade.h"
 #include "xact/pending.h"
+#include "xact/precise.h"
 
 PG_FUNCTION_INFO_V1(cascade_watch_trigger);
 

@@ -57,7 +57,6 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "cascade_cache.h"
 #include "xact/cacheability.h"
 #include "xact/catalog_inval_int.h"
 

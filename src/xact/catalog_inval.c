@@ -6,7 +6,7 @@
  *
  * A commit's catalog changes reach us as the invalidation messages it
  * sends (xactGetCommittedInvalidationMessages()).  Relation cache messages
- * are relations whose definition changed; invalidate.c invalidates the
+ * are relations whose definition changed; pending.c invalidates the
  * entries that read them.  This file judges the catalog cache messages,
  * failing closed: every one of them flushes the database's entries (for a
  * shared catalog, every database's), unless
@@ -33,7 +33,7 @@
  *		temporary schema itself): no cached result can depend on them,
  *		because a fill that uses one is never stored (cacheability.c), and
  *		a session with a temporary schema has session-private keys
- *		(cache_key.c).  The old names of such an object being renamed are
+ *		(src/base/key.c).  The old names of such an object being renamed are
  *		explained before the statement runs (cc_catalog_note_utility);
  *	  - indexes and TOAST tables, whose names no cached result shows (a
  *		reg* value shown as text is not cached, cacheability.c);
@@ -66,6 +66,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
@@ -89,8 +90,9 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
-#include "cascade_cache.h"
+#include "base/key.h"
 #include "xact/cacheability.h"
+#include "xact/catalog_inval.h"
 #include "xact/catalog_inval_int.h"
 
 /* An object the transaction created or altered */

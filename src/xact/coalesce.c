@@ -55,6 +55,9 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "xact/coalesce.h"
 
 /* How often a waiter checks that its leader still exists */
 #define CC_LEADER_CHECK_MS		100
@@ -268,13 +271,6 @@ cc_coalesce_finish(CCFillOutcome outcome)
 	LWLockRelease(lock);
 
 	ConditionVariableBroadcast(&bucket->cv);
-}
-
-/* Is this backend leading a fill right now? */
-bool
-cc_coalesce_leading(void)
-{
-	return cc_leading;
 }
 
 /*

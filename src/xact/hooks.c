@@ -34,9 +34,12 @@
 #include "tcop/utility.h"
 
 #include "cascade_cache.h"
+#include "xact/catalog_inval.h"
 #include "xact/fill.h"
 #include "xact/hooks.h"
 #include "xact/pending.h"
+#include "xact/precise.h"
+#include "xact/twophase.h"
 
 /* Saved hook values */
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;

@@ -29,7 +29,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
-#include "cascade_cache.h"
+#include "xact/jsonb_dest.h"
 
 typedef enum CCColumnKind
 {

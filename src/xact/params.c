@@ -46,7 +46,6 @@
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 
-#include "cascade_cache.h"
 #include "xact/cacheability.h"
 #include "xact/params.h"
 

@@ -53,8 +53,11 @@
 #include "utils/lsyscache.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
 #include "base/levelset.h"
+#include "store/store.h"
 #include "xact/pending.h"
+#include "xact/replication.h"
 
 /* A relation written in this transaction */
 typedef struct CCPendingRel
@@ -97,10 +100,6 @@ typedef struct CCPendingScope
  * cycle in pg_inherits.
  */
 #define CC_MAX_PARTITION_DEPTH	1000
-
-/* The scopes of the WAL record (replication.c decodes them) */
-#define CC_WAL_SCOPE_PREFIX		'P'
-#define CC_WAL_SCOPE_PATTERN	'G'
 
 static CCLevelSet cc_pending_rels;
 static CCLevelSet cc_pending_deps;

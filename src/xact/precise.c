@@ -26,7 +26,7 @@
  * UPDATE of the list's key) has the list's key as its new value, so the
  * list goes.  Such a write does not invalidate RELATION(rel), which is what
  * keeps the other entries alive.  Any other write invalidates RELATION(rel)
- * as before.  The fence (invalidate.c) works on these keys unchanged.
+ * as before.  The fence (src/store/fence.c) works on these keys unchanged.
  *
  * Why a lookup key is enough: an index scan with an equality key on
  * column c = v returns a subset of the rows with c = v, whatever its other
@@ -78,7 +78,10 @@
 #include "utils/guc.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
 #include "xact/cacheability.h"
+#include "xact/pending.h"
+#include "xact/precise.h"
 #include "xact/precise_int.h"
 
 /* Initial size of the per-backend table of relation information */

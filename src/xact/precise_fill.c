@@ -48,7 +48,10 @@
 #include "utils/typcache.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
 #include "xact/cacheability.h"
+#include "xact/fill.h"
+#include "xact/precise.h"
 #include "xact/precise_int.h"
 
 /* Distinct values one scan node records before it falls back to SCAN(rel) */

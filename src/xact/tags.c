@@ -35,7 +35,9 @@
 #include "utils/numeric.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
 #include "xact/fill.h"
+#include "xact/tags.h"
 
 typedef struct CCTagFrame
 {

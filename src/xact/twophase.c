@@ -45,7 +45,37 @@
 #include "storage/shmem.h"
 
 #include "cascade_cache.h"
+#include "base/key.h"
+#include "base/shmem.h"
 #include "store/fence.h"
+#include "store/store.h"
+#include "xact/replication.h"
+#include "xact/twophase.h"
+
+/*
+ * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
+ * ROLLBACK PREPARED.
+ */
+typedef struct CCPreparedSlot
+{
+	bool		used;
+	bool		ready;			/* the PREPARE completed */
+	Oid			dbid;
+	int			owner_pid;		/* preparing backend, until ready */
+	int			nstripes;
+	dsa_pointer stripes;		/* int[nstripes], fence stripes held */
+	char		gid[GIDSIZE];
+} CCPreparedSlot;
+
+/* The slots, in fixed shared memory of their own, under prepared_lock */
+typedef struct CCTwophaseShared
+{
+	int			nslots;			/* max_prepared_transactions */
+	CCPreparedSlot slots[FLEXIBLE_ARRAY_MEMBER];
+} CCTwophaseShared;
+
+/* Set in every process by cc_twophase_shmem_init() */
+static CCTwophaseShared *cc_twophase = NULL;
 
 /* GID of the PREPARE TRANSACTION being executed, seen by the utility hook */
 static char cc_prepare_gid[GIDSIZE];
@@ -62,26 +92,26 @@ static int	cc_find_slot(const char *gid);
 Size
 cc_twophase_shmem_size(void)
 {
-	return mul_size(Max(max_prepared_xacts, 0), sizeof(CCPreparedSlot));
+	return add_size(offsetof(CCTwophaseShared, slots),
+					mul_size(Max(max_prepared_xacts, 0),
+							 sizeof(CCPreparedSlot)));
 }
 
 /*
- * Create (postmaster) or find (EXEC_BACKEND children) the slots, and
- * publish them in CCShared.  Under AddinShmemInitLock.
+ * Create (postmaster) or find (EXEC_BACKEND children) the slots.  Under
+ * AddinShmemInitLock.
  */
 void
 cc_twophase_shmem_init(void)
 {
 	bool		found;
-	char	   *place;
 
-	place = ShmemInitStruct("cascade_cache prepared transactions",
-							cc_twophase_shmem_size(), &found);
+	cc_twophase = ShmemInitStruct("cascade_cache prepared transactions",
+								  cc_twophase_shmem_size(), &found);
 	if (found)
 		return;
-	cc_shared->nprepared = Max(max_prepared_xacts, 0);
-	cc_shared->prepared = (CCPreparedSlot *) place;
-	memset(place, 0, cc_twophase_shmem_size());
+	memset(cc_twophase, 0, cc_twophase_shmem_size());
+	cc_twophase->nslots = Max(max_prepared_xacts, 0);
 }
 
 /*
@@ -93,9 +123,9 @@ cc_find_slot(const char *gid)
 {
 	int			i;
 
-	for (i = 0; i < cc_shared->nprepared; i++)
-		if (cc_shared->prepared[i].ready &&
-			strcmp(cc_shared->prepared[i].gid, gid) == 0)
+	for (i = 0; i < cc_twophase->nslots; i++)
+		if (cc_twophase->slots[i].ready &&
+			strcmp(cc_twophase->slots[i].gid, gid) == 0)
 			return i;
 	return -1;
 }
@@ -130,7 +160,7 @@ cc_twophase_before(TransactionStmt *stmt)
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
 				slot = cc_find_slot(stmt->gid);
 				if (slot >= 0)
-					nstripes = cc_shared->prepared[slot].nstripes;
+					nstripes = cc_twophase->slots[slot].nstripes;
 				LWLockRelease(cc_shared->prepared_lock);
 
 				if (slot >= 0)
@@ -171,7 +201,7 @@ cc_twophase_after(TransactionStmt *stmt)
 	slot = cc_find_slot(stmt->gid);
 	if (slot >= 0)
 	{
-		CCPreparedSlot *s = &cc_shared->prepared[slot];
+		CCPreparedSlot *s = &cc_twophase->slots[slot];
 
 		cc_fence_adopt(dsa_get_address(cc_area, s->stripes), s->nstripes);
 		dsa_free(cc_area, s->stripes);
@@ -216,11 +246,11 @@ cc_twophase_pre_prepare(void)
 	memcpy(dsa_get_address(cc_area, dp), held, sizeof(int) * nheld);
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-	for (i = 0; i < cc_shared->nprepared; i++)
+	for (i = 0; i < cc_twophase->nslots; i++)
 	{
-		if (!cc_shared->prepared[i].used)
+		if (!cc_twophase->slots[i].used)
 		{
-			CCPreparedSlot *s = &cc_shared->prepared[i];
+			CCPreparedSlot *s = &cc_twophase->slots[i];
 
 			s->used = true;
 			s->ready = false;
@@ -256,8 +286,8 @@ cc_twophase_prepared(void)
 	if (cc_my_slot >= 0)
 	{
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-		cc_shared->prepared[cc_my_slot].ready = true;
-		cc_shared->prepared[cc_my_slot].owner_pid = 0;
+		cc_twophase->slots[cc_my_slot].ready = true;
+		cc_twophase->slots[cc_my_slot].owner_pid = 0;
 		LWLockRelease(cc_shared->prepared_lock);
 		cc_my_slot = -1;
 		cc_fence_forget();
@@ -274,7 +304,7 @@ cc_twophase_abort(void)
 {
 	if (cc_my_slot >= 0)
 	{
-		CCPreparedSlot *s = &cc_shared->prepared[cc_my_slot];
+		CCPreparedSlot *s = &cc_twophase->slots[cc_my_slot];
 
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 		dsa_free(cc_area, s->stripes);

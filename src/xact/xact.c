@@ -55,13 +55,20 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/key.h"
+#include "base/usage_counters.h"
 #include "store/fence.h"
+#include "store/store.h"
 #include "xact/audit.h"
 #include "xact/audit_table.h"
 #include "xact/cascade.h"
+#include "xact/catalog_inval.h"
 #include "xact/fill.h"
 #include "xact/hooks.h"
 #include "xact/pending.h"
+#include "xact/replication.h"
+#include "xact/twophase.h"
 #include "xact/xact.h"
 
 /*
