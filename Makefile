@@ -10,6 +10,7 @@
 #   make bench      run the benchmark suite (bench/README.md)
 #   make check-layers  check that calls go one way between the layers of
 #                   src/ (make test runs it)
+#   make indent     pgindent over src/ and include/ (PGINDENT=path/to/pgindent)
 
 MODULE_big = cascade_cache
 # The layers, top to bottom; a file calls only into its own layer or the
@@ -95,10 +96,17 @@ include $(PGXS)
 
 $(OBJS): $(wildcard include/*.h include/*/*.h src/*/*.h)
 
-.PHONY: test test-debug demo demo-stop bench check-layers
+.PHONY: test test-debug demo demo-stop bench check-layers indent
 # calls go one way between the layers (test/check-layers.sh)
 check-layers: $(OBJS)
 	./test/check-layers.sh
+
+# PostgreSQL's pgindent (16 or later, with pg_bsd_indent on PATH, knowing
+# PostgreSQL's own typedefs) over src/ and include/, with our typedefs
+PGINDENT ?= pgindent
+indent:
+	$(PGINDENT) --typedefs=test/typedefs.list src/*/*.c src/*/*.h \
+		include/*.h include/*/*.h
 
 test:
 	./test/run-tests.sh

@@ -67,8 +67,7 @@ typedef struct CCVerdictInfo
 {
 	bool		cacheable;		/* false: depends on the moment (parallel
 								 * mode, nesting): do not keep it */
-	bool		path_dependent; /* valid for this role and search_path
-								 * only */
+	bool		path_dependent; /* valid for this role and search_path only */
 } CCVerdictInfo;
 
 /* cacheability_func.c */

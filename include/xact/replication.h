@@ -24,7 +24,7 @@
 #define CC_WAL_SCOPE_PREFIX		'P'
 #define CC_WAL_SCOPE_PATTERN	'G'
 
-#define CC_RMGR_ID				199		/* custom WAL resource manager id */
+#define CC_RMGR_ID				199 /* custom WAL resource manager id */
 
 /* replication.c: the primary, writing the records */
 extern void cc_hold_until_xact_end(void);

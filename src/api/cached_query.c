@@ -382,10 +382,10 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	dest = cc_create_jsonb_dest(runcxt);
 
 	/*
-	 * A candidate for the cache is a fill from the start: parse analysis
-	 * and planning can call functions too (the planner pre-evaluates
-	 * IMMUTABLE ones), and a cached_query() reached that way must see it
-	 * and run as a nested bypass, not start a second fill of its own.
+	 * A candidate for the cache is a fill from the start: parse analysis and
+	 * planning can call functions too (the planner pre-evaluates IMMUTABLE
+	 * ones), and a cached_query() reached that way must see it and run as a
+	 * nested bypass, not start a second fill of its own.
 	 */
 	memset(&fill, 0, sizeof(fill));
 	fill.reason = CC_BYPASS_NONE;
@@ -403,10 +403,10 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 		/*
 		 * The invalidation sequence is read before anything is looked up in
-		 * the catalogs for this query, and before the snapshot is taken:
-		 * a commit after this point, catalog change or write, keeps the
-		 * result out of the cache.  Then the catalog caches catch up with
-		 * every commit before it.
+		 * the catalogs for this query, and before the snapshot is taken: a
+		 * commit after this point, catalog change or write, keeps the result
+		 * out of the cache.  Then the catalog caches catch up with every
+		 * commit before it.
 		 */
 		if (key != NULL)
 		{
@@ -417,10 +417,10 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		}
 
 		/*
-		 * A fill judges its query; so does a call nested inside another
-		 * fill (a cached_query() in a function the outer query calls):
-		 * what makes this query uncacheable makes the outer result, which
-		 * includes it, uncacheable.
+		 * A fill judges its query; so does a call nested inside another fill
+		 * (a cached_query() in a function the outer query calls): what makes
+		 * this query uncacheable makes the outer result, which includes it,
+		 * uncacheable.
 		 */
 		nested = outer != NULL && outer->reason == CC_BYPASS_NONE;
 		query = cc_parse(src, params, &paramLI,

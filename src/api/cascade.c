@@ -125,8 +125,10 @@ cc_append_unique(List *list, const char *s)
 	ListCell   *lc;
 
 	foreach(lc, list)
+	{
 		if (strcmp((const char *) lfirst(lc), s) == 0)
 			return list;
+	}
 	return lappend(list, pstrdup(s));
 }
 

@@ -132,7 +132,7 @@ cc_shmem_request(void)
 		prev_shmem_request_hook();
 
 	for (i = 0; i < (int) lengthof(cc_shmem_modules); i++)
-		RequestAddinShmemSpace(cc_shmem_modules[i].size());
+		RequestAddinShmemSpace(CACHELINEALIGN(cc_shmem_modules[i].size()));
 	RequestNamedLWLockTranche(CC_EXTENSION_NAME, CC_NUM_LWLOCKS);
 }
 
@@ -152,4 +152,3 @@ cc_shmem_startup(void)
 		cc_shmem_modules[i].init();
 	LWLockRelease(AddinShmemInitLock);
 }
-

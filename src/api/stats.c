@@ -134,7 +134,5 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 {
 	cc_check_loaded();
 	cc_counters_reset();
-	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
-	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
 	PG_RETURN_VOID();
 }

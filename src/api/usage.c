@@ -142,7 +142,7 @@ cc_usage_visit(const CCEntryView *e, void *arg)
 	if (scan->by_slot != NULL)
 	{
 		int			s = (e->usage_slot >= 0 && e->usage_slot < CC_USAGE_SLOTS) ?
-		e->usage_slot : CC_USAGE_SLOTS;
+			e->usage_slot : CC_USAGE_SLOTS;
 
 		scan->by_slot[s].entries++;
 		scan->by_slot[s].bytes += e->alloc_size;

@@ -107,8 +107,8 @@ cc_worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 
 	/*
-	 * Connect to no database in particular: that makes the worker visible
-	 * in pg_stat_activity, which is all we need the connection for.
+	 * Connect to no database in particular: that makes the worker visible in
+	 * pg_stat_activity, which is all we need the connection for.
 	 */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 

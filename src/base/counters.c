@@ -211,7 +211,9 @@ cc_counters_reset_time(void)
 
 /*
  * Start all counters from zero: record the current sums as the baseline,
- * and clear the largest-entry gauge.
+ * and clear the gauges (the largest entry, the longest coalescing wait, the
+ * last audit failure), all under stats_lock, so that a reader never sees
+ * counters reset and gauges not.
  */
 void
 cc_counters_reset(void)
@@ -223,5 +225,7 @@ cc_counters_reset(void)
 		cc_counters->reset_base[c] = cc_counter_raw(c);
 	cc_counters->reset_time = GetCurrentTimestamp();
 	pg_atomic_write_u64(&cc_counters->max_entry_bytes, 0);
+	pg_atomic_write_u64(&cc_shared->coalesce_wait_max_us, 0);
+	pg_atomic_write_u64(&cc_shared->audit_last_failure, 0);
 	LWLockRelease(cc_shared->stats_lock);
 }

@@ -258,8 +258,12 @@ cc_split_name_list(const char *value, bool identifiers, MemoryContext cxt,
 	ok = identifiers ? SplitIdentifierString(raw, ',', &parts) :
 		SplitGUCList(raw, ',', &parts);
 	if (ok)
+	{
 		foreach(lc, parts)
+		{
 			*names = lappend(*names, pstrdup((char *) lfirst(lc)));
+		}
+	}
 	list_free(parts);
 	pfree(raw);
 	MemoryContextSwitchTo(oldcxt);
@@ -300,7 +304,7 @@ cc_is_key_setting(const char *name)
 
 	foreach(lc, cc_get_key_settings())
 		if (pg_strcasecmp(name, (const char *) lfirst(lc)) == 0)
-			return true;
+		return true;
 	return !cc_on_unkeyed_list(name);
 }
 

@@ -232,6 +232,7 @@ cc_names_ref(CCBlob *blob, dsa_pointer text)
 		entry->len = len;
 		entry->count = 1;
 		entry->text = text;
+
 		dshash_release_lock(cc_names, entry);
 		pg_atomic_fetch_add_u64(&cc_store_shared->names, 1);
 		cc_account(cc_chunk_size(len + 1) + cc_dep_entry_overhead());
@@ -255,6 +256,7 @@ cc_names_unref(CCBlob *blob)
 	if (--entry->count == 0)
 	{
 		text = entry->text;
+
 		dshash_delete_entry(cc_names, entry);
 		pg_atomic_fetch_sub_u64(&cc_store_shared->names, 1);
 	}

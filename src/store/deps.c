@@ -291,4 +291,3 @@ cc_remove_dependents(uint64 dep)
 		hash_destroy(seen);
 	return removed;
 }
-

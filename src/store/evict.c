@@ -199,7 +199,7 @@ cc_evict_to(Size target, int max_victims)
 			   steps < CC_EVICT_MAX_STEPS)
 		{
 			CCBlob	   *blob = dsa_get_address(cc_area,
-												   cc_store_shared->clock_hand);
+											   cc_store_shared->clock_hand);
 
 			if (blob->referenced)
 				blob->referenced = 0;

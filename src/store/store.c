@@ -37,23 +37,23 @@
  * MCXT_ALLOC_NO_OOM / DSA_ALLOC_NO_OOM, and a failure frees what was
  * allocated and ends the attempt: nothing in shared memory was touched.
  * The exception is dshash's own allocation when it inserts an item (the
- * entry, a dependency list head, a registry name): PostgreSQL 15's dshash
- * has no NO_OOM insert and raises ERROR with its partition lock held.  So
- * that it does not run out, the store first allocates, with
- * DSA_ALLOC_NO_OOM, one chunk of each item's size and frees them: this
- * proves the room is there and leaves free chunks of the right size
- * classes.  That is not a guarantee: another backend may take them, and a
- * table that grows allocates a new bucket array.  So the inserts run in a
+ * entry, a dependency list head, a registry name) or grows a table's
+ * bucket array: PostgreSQL 15's dshash has no NO_OOM insert and raises
+ * ERROR with its partition locks held.  So the inserts run in a
  * subtransaction (cc_store_insert_guarded()): should dshash raise "out of
- * memory" all the same, rolling the subtransaction back releases its locks
- * as PostgreSQL does for any error, the store's subtransaction abort
- * callback abandons the store from whatever state it reached, and the
- * store counts as no room (no lock is ever released by hand).
+ * memory", rolling the subtransaction back releases its locks as
+ * PostgreSQL does for any error, the store's subtransaction abort callback
+ * abandons the store from whatever state it reached, and the store counts
+ * as no room; no lock is ever released by hand.  (Before that, the store
+ * makes sure a chunk of the entry's size is free, so that the common case
+ * never gets that far.)  In parallel mode no subtransaction can start: an
+ * out-of-memory there raises ERROR, and the (sub)transaction abort
+ * callbacks end the store.
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
- * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.  The
- * cache never raises an error for lack of room.
+ * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.
+ * Outside parallel mode the cache never raises an error for lack of room.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -94,8 +94,8 @@ struct CCStoreHandle
 	uint64		serial;			/* the entry's incarnation */
 	dsa_pointer blob;
 	Size		accounted;		/* the blob's accounted size */
-	dsa_pointer name_text;		/* the registry's copy of the name, until
-								 * the registry takes it */
+	dsa_pointer name_text;		/* the registry's copy of the name, until the
+								 * registry takes it */
 	TimestampTz now;			/* when the store began */
 	uint32		payload_hash;	/* of the uncompressed payload */
 	int			usage_slot;
@@ -217,41 +217,24 @@ cc_allocate_blob(Size size, Size accounted)
 }
 
 /*
- * Make sure the area has room for what dshash will allocate when the store
- * inserts its items: the entry, a list head per dependency, a registry
- * name.  Allocates one chunk of each size with DSA_ALLOC_NO_OOM, then frees
- * them all.  Returns false if one could not be allocated.  No locks held;
- * cannot fail.
+ * Make sure the area has room for the entry dshash will insert: allocate a
+ * chunk of its size with DSA_ALLOC_NO_OOM and free it.  (Most dependency
+ * list heads and registry names exist already; an insert that does run out
+ * is caught by cc_store_insert_guarded().)  Returns false if there is no
+ * room.  No locks held; cannot fail.
  */
 static bool
-cc_reserve_dshash_items(int ndeps, bool named)
+cc_reserve_entry_item(void)
 {
-	int			n = 1 + ndeps + (named ? 1 : 0);
-	dsa_pointer *chunks;
-	bool		ok = true;
-	int			i;
+	dsa_pointer chunk;
 
-	chunks = palloc_extended(sizeof(dsa_pointer) * n, MCXT_ALLOC_NO_OOM);
-	if (chunks == NULL)
+	chunk = dsa_allocate_extended(cc_area,
+								  cc_dshash_item_size(sizeof(CCEntry)),
+								  DSA_ALLOC_NO_OOM);
+	if (!DsaPointerIsValid(chunk))
 		return false;
-	for (i = 0; i < n && ok; i++)
-	{
-		Size		size;
-
-		if (i == 0)
-			size = cc_dshash_item_size(sizeof(CCEntry));
-		else if (i <= ndeps)
-			size = cc_dshash_item_size(sizeof(CCDepEntry));
-		else
-			size = cc_dshash_item_size(sizeof(CCNameEntry));
-		chunks[i] = dsa_allocate_extended(cc_area, size, DSA_ALLOC_NO_OOM);
-		ok = DsaPointerIsValid(chunks[i]);
-	}
-	while (i-- > 0)
-		if (DsaPointerIsValid(chunks[i]))
-			dsa_free(cc_area, chunks[i]);
-	pfree(chunks);
-	return ok;
+	dsa_free(cc_area, chunk);
+	return true;
 }
 
 /*
@@ -418,8 +401,9 @@ cc_store_allocate(CCStoreHandle *h, Jsonb *stored, const Oid *relids,
 		return false;
 	if (name_len > 0)
 		text = dsa_allocate_extended(cc_area, name_len + 1, DSA_ALLOC_NO_OOM);
+
 	if ((name_len > 0 && !DsaPointerIsValid(text)) ||
-		!cc_reserve_dshash_items(h->ndeps, name_len > 0))
+		!cc_reserve_entry_item())
 	{
 		if (DsaPointerIsValid(text))
 			dsa_free(cc_area, text);
@@ -479,10 +463,12 @@ cc_store_insert(CCStoreHandle *h, int64 ttl_us)
 	CCEntry    *entry;
 	CCBlob	   *blob = dsa_get_address(cc_area, h->blob);
 	dsa_pointer old_blob = InvalidDsaPointer;
-	uint64		epoch = pg_atomic_read_u64(&cc_store_shared->epoch);
+	uint64		epoch;
 	bool		found;
 
 	entry = dshash_find_or_insert(cc_entries, &h->key, &found);
+	/* under the entry's lock, as every reader of the epoch does */
+	epoch = pg_atomic_read_u64(&cc_store_shared->epoch);
 	if (found)
 	{
 		bool		expired = ((entry->expires_at != 0 &&

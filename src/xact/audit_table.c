@@ -119,7 +119,7 @@ static bool cc_audit_protected(void (*fn) (void *), void *arg,
 static const char *cc_audit_prepare(CCAuditRow *row, CCAuditInsert *ins);
 static const char *cc_audit_lock(Oid relid, LOCKMODE mode);
 static const char *cc_audit_lock_indexes(Relation rel, LOCKMODE mode,
-										  bool plain);
+										 bool plain);
 static void cc_audit_insert(void *arg);
 static void cc_audit_trim(void *arg);
 static Oid	cc_audit_trim_index(Relation rel);

@@ -81,10 +81,10 @@ typedef struct CCQueryCheck
 {
 	CCBypassReason reason;		/* the first reason found, or NONE */
 	List	   *clock_literals; /* locations of literals naming the clock */
-	List	   *rtfunc_coltypes;	/* column types of the FROM function
-									 * being walked, or NIL */
-	List	   *consumed;		/* reg* values their parent takes as an
-								 * OID, not shown as text (cc_consume()) */
+	List	   *rtfunc_coltypes;	/* column types of the FROM function being
+									 * walked, or NIL */
+	List	   *consumed;		/* reg* values their parent takes as an OID,
+								 * not shown as text (cc_consume()) */
 } CCQueryCheck;
 
 static CCBypassReason cc_check_node(Node *node, List *clock_literals);
@@ -193,7 +193,7 @@ cc_const_names_clock(Const *con, CCQueryCheck *ctx)
 		return true;
 	foreach(lc, ctx->clock_literals)
 		if (lfirst_int(lc) == con->location)
-			return true;
+		return true;
 	return false;
 }
 
@@ -366,7 +366,7 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				/* a column shown through the whole row's text */
 				foreach(lc, rtfunc->funccoltypes)
 					if (cc_type_shows_catalog(lfirst_oid(lc)))
-						return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
 
 				/* a column definition list gives a record's types */
 				ctx->rtfunc_coltypes = rtfunc->funccoltypes;
@@ -429,8 +429,8 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				}
 
 				/*
-				 * Arguments left out take the function's defaults, which
-				 * the planner inserts only after this check.
+				 * Arguments left out take the function's defaults, which the
+				 * planner inserts only after this check.
 				 */
 				{
 					CCBypassReason reason =

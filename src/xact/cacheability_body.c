@@ -91,8 +91,8 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 
 	/*
 	 * Names in the body resolve with the function's own search_path (which
-	 * can say "$user") or the caller's, and what the body may read depends
-	 * on the role: the verdict holds for this role and search_path only.
+	 * can say "$user") or the caller's, and what the body may read depends on
+	 * the role: the verdict holds for this role and search_path only.
 	 */
 	proconfig = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig,
 								&isnull);

@@ -219,7 +219,7 @@ cc_verdict_reason(CCFuncVerdict verdict)
 		case CC_FUNC_VOLATILE:
 			return CC_BYPASS_VOLATILE_FUNCTION;
 	}
-	return CC_BYPASS_VOLATILE_FUNCTION;	/* keep compiler quiet */
+	return CC_BYPASS_VOLATILE_FUNCTION; /* keep compiler quiet */
 }
 
 /*

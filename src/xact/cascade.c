@@ -467,7 +467,7 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		HeapTuple	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
-		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+			trigdata->tg_newtuple : trigdata->tg_trigtuple;
 		char	   *id = bulk ? NULL : SPI_getvalue(tuple, tupdesc, attnum);
 
 		if (id != NULL)
@@ -479,7 +479,7 @@ cascade_watch_trigger(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
 		char	   *id = bulk ? NULL :
-		SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attnum);
+			SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attnum);
 
 		if (id != NULL)
 			cc_note_row(typename, id, false,

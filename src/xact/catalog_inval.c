@@ -403,7 +403,7 @@ cc_catalog_note_utility(Node *parsetree)
 					/* CURRENT_USER, SESSION_USER, CURRENT_ROLE */
 					Oid			roleid = get_rolespec_oid(stmt->role, true);
 					char	   *name = OidIsValid(roleid) ?
-					GetUserNameFromId(roleid, true) : NULL;
+						GetUserNameFromId(roleid, true) : NULL;
 
 					if (name != NULL)
 						cc_note_harmless_role(name);
@@ -573,10 +573,11 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 		for (k = 0; k < (int) lengthof(cc_unaffecting_caches); k++)
 			if (cc_unaffecting_caches[k] == msg->cc.id)
 				unaffecting = true;
+
 		/*
-		 * A relation's name is explained by name, and a relation renamed
-		 * here could have left, or taken, a name another explanation covers
-		 * (an index's, or another relation's that kept its own name).
+		 * A relation's name is explained by name, and a relation renamed here
+		 * could have left, or taken, a name another explanation covers (an
+		 * index's, or another relation's that kept its own name).
 		 */
 		if (unaffecting)
 			continue;

@@ -165,8 +165,8 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		/*
 		 * The table COPY will write, resolved now, with the lock COPY takes
 		 * first thing: a trigger or default it runs can change the
-		 * search_path, or create a table of the same name, before the name
-		 * is resolved again below.
+		 * search_path, or create a table of the same name, before the name is
+		 * resolved again below.
 		 */
 		copy_target = copyObject(((CopyStmt *) parsetree)->relation);
 		relid = RangeVarGetRelidExtended(copy_target, RowExclusiveLock,

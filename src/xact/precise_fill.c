@@ -191,16 +191,16 @@ cc_find_lookup(CCRelInfo *info, Relation irel, ScanKey keys, int nkeys,
 
 		/*
 		 * ... and the type's own equality: the scanning index's operator
-		 * family must be the type's default one (another index may have
-		 * made the column a key column; this one could compare with, say,
-		 * a case-insensitive operator class).
+		 * family must be the type's default one (another index may have made
+		 * the column a key column; this one could compare with, say, a
+		 * case-insensitive operator class).
 		 */
 		{
 			TypeCacheEntry *tce = lookup_type_cache(col->typid,
 													TYPECACHE_BTREE_OPFAMILY |
 													TYPECACHE_HASH_OPFAMILY);
 			Oid			opfamily = equal == BTEqualStrategyNumber ?
-			tce->btree_opf : tce->hash_opf;
+				tce->btree_opf : tce->hash_opf;
 
 			if (irel->rd_opfamily[sk->sk_attno - 1] != opfamily ||
 				irel->rd_indcollation[sk->sk_attno - 1] != col->collation)
@@ -310,8 +310,8 @@ cc_precise_walker(PlanState *ps, void *context)
 	else if (IsA(plan, ForeignScan) || IsA(plan, CustomScan))
 	{
 		Bitmapset  *relids = IsA(plan, ForeignScan) ?
-		((ForeignScan *) plan)->fs_relids :
-		((CustomScan *) plan)->custom_relids;
+			((ForeignScan *) plan)->fs_relids :
+			((CustomScan *) plan)->custom_relids;
 		int			x = -1;
 
 		while ((x = bms_next_member(relids, x)) >= 0)

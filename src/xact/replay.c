@@ -255,8 +255,8 @@ cc_replica_release(void)
 			continue;
 
 		/*
-		 * While we looked the slot may have been released by someone else
-		 * and claimed again for another transaction: then it is not ours to
+		 * While we looked the slot may have been released by someone else and
+		 * claimed again for another transaction: then it is not ours to
 		 * release.  (The slot cannot change while it is RELEASING.)
 		 */
 		if (slot->xid != xid)

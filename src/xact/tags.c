@@ -39,6 +39,9 @@
 #include "xact/fill.h"
 #include "xact/tags.h"
 
+/* How a JSON null parameter is spelled in a parameters tag */
+#define CC_TAG_NULL				"\x1dnull"
+
 typedef struct CCTagFrame
 {
 	bool		is_object;
@@ -240,11 +243,8 @@ cc_params_tag(const char *name, Jsonb *params)
 
 			if (text == NULL)
 			{
-				if (v->type == jbvNull)
-					text = "\x1dnull";
-				else
-					text = JsonbToCString(NULL, v->val.binary.data,
-										  v->val.binary.len);
+				text = v->type == jbvNull ? CC_TAG_NULL :
+					JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
 			}
 			appendStringInfoString(&buf, text);
 			appendStringInfoChar(&buf, '\x1f');
