@@ -52,7 +52,7 @@ done
 	for c in $srcs; do
 		echo "L $c $(wc -l < "$c")"
 	done
-	for h in include/*.h include/*/*.h; do
+	for h in include/*.h include/*/*.h src/*/*.h; do
 		[ -f "$h" ] && echo "L $h $(wc -l < "$h")"
 	done
 	# which layer's headers each source and header includes

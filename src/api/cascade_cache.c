@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * cascade_cache.c
- *		Module entry point: GUCs, shared-memory requests and hook set-up.
+ *		Module entry point: wires the modules together.
  *
  * cascade_cache must be loaded through shared_preload_libraries: it sizes
  * fixed shared memory, registers its background worker and installs the
@@ -10,10 +10,10 @@
  * a server that does not preload it) _PG_init only notes that fact, and
  * every SQL-callable function raises an error that says how to fix it.
  *
- * _PG_init only wires modules together.  The GUC variables live in
- * src/base/settings.c (the layers below read them); every module's fixed
- * shared memory is requested and initialised here, through the table
- * cc_shmem_modules.
+ * _PG_init only wires modules together: each module defines its own
+ * settings (cc_*_define_gucs()) and installs its own hooks and callbacks
+ * (cc_*_init()); every module's fixed shared memory is requested and
+ * initialised here, through the table cc_shmem_modules.
  *
  * Copyright (c) 2026, cascade_cache developers
  *

@@ -36,7 +36,8 @@
  * held stripes) until it unmarks them, hands them to a prepared
  * transaction (cc_fence_held(), cc_fence_forget(), twophase.c) or takes
  * over those of one (cc_fence_adopt()).  A standby's startup process marks
- * stripes that no backend holds (cc_fence_hold_stripes(), replication.c).
+ * stripes that no backend holds (cc_fence_hold_stripes(), replay.c and
+ * replication.c).
  *
  * Locking: none.  The stripes are changed and read with pg_atomic
  * operations only; nothing here takes a lock, and only cc_fence_reserve()
@@ -322,7 +323,8 @@ cc_fence_adopt(const int *stripes, int nstripes)
 
 /*
  * Mark stripes as being invalidated on behalf of a replayed transaction
- * (replication.c), like cc_fence_mark() without a backend holding them.
+ * (replay.c, replication.c), like cc_fence_mark() without a backend holding
+ * them.
  * Atomics only.
  */
 void
