@@ -645,6 +645,13 @@ cc_store_abort_cleanup(void)
 		cc_store_finish(h, NULL, false);
 }
 
+/*
+ * Transaction callback: at XACT_EVENT_ABORT / PARALLEL_ABORT, end a store
+ * an ERROR interrupted (cc_store_abort_cleanup()).  Every other event is
+ * ignored: a store never spans a commit (prepare and publish run in one
+ * cached_query() call).  Runs after PostgreSQL released every LWLock;
+ * takes one dshash partition lock at a time; cannot fail.
+ */
 static void
 cc_store_xact_callback(XactEvent event, void *arg)
 {
@@ -652,6 +659,13 @@ cc_store_xact_callback(XactEvent event, void *arg)
 		cc_store_abort_cleanup();
 }
 
+/*
+ * Subtransaction callback: at SUBXACT_EVENT_ABORT_SUB, end a store an
+ * ERROR interrupted inside that subtransaction (among them the one
+ * cc_store_insert_guarded() starts).  A store in progress is always the
+ * innermost thing running, so any subtransaction that aborts while one is
+ * in progress is the one that interrupted it.  Same rules as above.
+ */
 static void
 cc_store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 						  SubTransactionId parentSubid, void *arg)
