@@ -106,6 +106,22 @@ cc_spi_exec(const char *sql)
 }
 
 /*
+ * The schema-qualified, quoted name of an inheritance member, or NULL if it
+ * was dropped since find_all_inheritors() listed it (the members are not
+ * locked until CREATE or DROP TRIGGER locks them).
+ */
+static char *
+cc_member_name(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		return NULL;
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
  * cascade_watch(tbl regclass, typename text, id_column name) RETURNS void
  *
  * Installs (or replaces) the watch triggers on the table and on every
@@ -175,10 +191,12 @@ cascade_watch(PG_FUNCTION_ARGS)
 	foreach(lc, members)
 	{
 		Oid			member = lfirst_oid(lc);
-		char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(member)),
-														   get_rel_name(member));
+		char	   *qualified = cc_member_name(member);
 		bool		is_partition = (member != relid &&
 									get_rel_relispartition(member));
+
+		if (qualified == NULL)
+			continue;			/* dropped meanwhile */
 
 		/* partitions get the row trigger by cloning from the parent */
 		if (!is_partition)
@@ -226,10 +244,12 @@ cascade_unwatch(PG_FUNCTION_ARGS)
 	foreach(lc, members)
 	{
 		Oid			member = lfirst_oid(lc);
-		char	   *qualified = quote_qualified_identifier(get_namespace_name(get_rel_namespace(member)),
-														   get_rel_name(member));
+		char	   *qualified = cc_member_name(member);
 		bool		is_partition = (member != relid &&
 									get_rel_relispartition(member));
+
+		if (qualified == NULL)
+			continue;			/* dropped meanwhile */
 
 		if (!is_partition &&
 			OidIsValid(get_trigger_oid(member, "cascade_cache_watch", true)))
