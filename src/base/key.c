@@ -303,8 +303,10 @@ cc_is_key_setting(const char *name)
 	ListCell   *lc;
 
 	foreach(lc, cc_get_key_settings())
+	{
 		if (pg_strcasecmp(name, (const char *) lfirst(lc)) == 0)
-		return true;
+			return true;
+	}
 	return !cc_on_unkeyed_list(name);
 }
 

@@ -203,8 +203,10 @@ cc_levelset_forget(CCLevelSet *set, int level)
 		ListCell   *lc;
 
 		foreach(lc, set->list)
+		{
 			if (*CC_LEVEL_OF(set, lfirst(lc)) >= level)
-			set->list = foreach_delete_current(set->list, lc);
+				set->list = foreach_delete_current(set->list, lc);
+		}
 	}
 	else if (set->items != NULL)
 	{

@@ -46,9 +46,16 @@
  * abandons the store from whatever state it reached, and the store counts
  * as no room; no lock is ever released by hand.  (Before that, the store
  * makes sure a chunk of the entry's size is free, so that the common case
- * never gets that far.)  In parallel mode no subtransaction can start: an
- * out-of-memory there raises ERROR, and the (sub)transaction abort
- * callbacks end the store.
+ * never gets that far.)  In parallel mode no subtransaction can start: the
+ * store then makes sure a chunk of every item's size is free first, and
+ * should dshash run out all the same (another backend took the room, or a
+ * table grows its bucket array) it raises ERROR, and the (sub)transaction
+ * abort callbacks end the store.  Rolling the guard's subtransaction back
+ * while an explicit transaction block commits (a WITH HOLD cursor run to
+ * completion at COMMIT) is supported by PostgreSQL but trips an assertion
+ * in PostgreSQL 15's RollbackAndReleaseCurrentSubTransaction() in
+ * assert-enabled builds; like the audit's (audit_table.c), the guard is
+ * kept for the unforeseeable.
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
@@ -217,24 +224,46 @@ cc_allocate_blob(Size size, Size accounted)
 }
 
 /*
- * Make sure the area has room for the entry dshash will insert: allocate a
- * chunk of its size with DSA_ALLOC_NO_OOM and free it.  (Most dependency
- * list heads and registry names exist already; an insert that does run out
- * is caught by cc_store_insert_guarded().)  Returns false if there is no
- * room.  No locks held; cannot fail.
+ * Make sure the area has room for what dshash will allocate when the store
+ * inserts its items: allocate, with DSA_ALLOC_NO_OOM, a chunk of each
+ * item's size, then free them all.  Outside parallel mode that is the
+ * entry only (most dependency list heads and registry names exist already,
+ * and an insert that does run out is caught by cc_store_insert_guarded());
+ * in parallel mode, where nothing can catch it, it is every item: the
+ * entry, a list head per dependency, the name.  Returns false if there is
+ * no room.  No locks held; cannot fail.
  */
 static bool
-cc_reserve_entry_item(void)
+cc_reserve_dshash_items(int ndeps, bool named)
 {
-	dsa_pointer chunk;
+	int			n = 1;
+	dsa_pointer *chunks;
+	bool		ok = true;
+	int			i;
 
-	chunk = dsa_allocate_extended(cc_area,
-								  cc_dshash_item_size(sizeof(CCEntry)),
-								  DSA_ALLOC_NO_OOM);
-	if (!DsaPointerIsValid(chunk))
+	if (IsInParallelMode())
+		n += ndeps + (named ? 1 : 0);
+	chunks = palloc_extended(sizeof(dsa_pointer) * n, MCXT_ALLOC_NO_OOM);
+	if (chunks == NULL)
 		return false;
-	dsa_free(cc_area, chunk);
-	return true;
+	for (i = 0; i < n && ok; i++)
+	{
+		Size		size;
+
+		if (i == 0)
+			size = cc_dshash_item_size(sizeof(CCEntry));
+		else if (i <= ndeps)
+			size = cc_dshash_item_size(sizeof(CCDepEntry));
+		else
+			size = cc_dshash_item_size(sizeof(CCNameEntry));
+		chunks[i] = dsa_allocate_extended(cc_area, size, DSA_ALLOC_NO_OOM);
+		ok = DsaPointerIsValid(chunks[i]);
+	}
+	while (i-- > 0)
+		if (DsaPointerIsValid(chunks[i]))
+			dsa_free(cc_area, chunks[i]);
+	pfree(chunks);
+	return ok;
 }
 
 /*
@@ -403,7 +432,7 @@ cc_store_allocate(CCStoreHandle *h, Jsonb *stored, const Oid *relids,
 		text = dsa_allocate_extended(cc_area, name_len + 1, DSA_ALLOC_NO_OOM);
 
 	if ((name_len > 0 && !DsaPointerIsValid(text)) ||
-		!cc_reserve_entry_item())
+		!cc_reserve_dshash_items(h->ndeps, name_len > 0))
 	{
 		if (DsaPointerIsValid(text))
 			dsa_free(cc_area, text);

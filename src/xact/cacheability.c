@@ -192,8 +192,10 @@ cc_const_names_clock(Const *con, CCQueryCheck *ctx)
 	if (con->location < 0)
 		return true;
 	foreach(lc, ctx->clock_literals)
+	{
 		if (lfirst_int(lc) == con->location)
-		return true;
+			return true;
+	}
 	return false;
 }
 
@@ -365,8 +367,10 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 
 				/* a column shown through the whole row's text */
 				foreach(lc, rtfunc->funccoltypes)
+				{
 					if (cc_type_shows_catalog(lfirst_oid(lc)))
-					return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+						return cc_fail(ctx, CC_BYPASS_SESSION_FUNCTION);
+				}
 
 				/* a column definition list gives a record's types */
 				ctx->rtfunc_coltypes = rtfunc->funccoltypes;

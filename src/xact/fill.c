@@ -150,8 +150,10 @@ cc_fill_note(CCFill *fill, const char *fmt,...)
 	}
 	note = buf.data;
 	foreach(lc, fill->notes)
+	{
 		if (strcmp((char *) lfirst(lc), note) == 0)
-		break;
+			break;
+	}
 	if (lc == NULL)
 		fill->notes = lappend(fill->notes, note);
 	MemoryContextSwitchTo(oldcxt);
