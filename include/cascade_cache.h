@@ -147,6 +147,18 @@ typedef enum CCBypassReason
 StaticAssertDecl(CC_STAT_BYPASS_FIRST + CC_NUM_BYPASS_REASONS <= CC_STAT_LAST,
 				 "CC_STAT_LAST too small for the bypass reasons");
 
+/*
+ * The form a result is stored and returned in: cached_query() returns
+ * jsonb, cached_query_json() the same rows as JSON text (exactly
+ * cached_query()::text).  The form is part of the key, so each function
+ * has entries of its own.
+ */
+typedef enum CCFormat
+{
+	CC_FORMAT_JSONB = 0,
+	CC_FORMAT_JSON = 1
+} CCFormat;
+
 /* A fill in progress (include/xact/fill.h) */
 typedef struct CCFill CCFill;
 

@@ -15,6 +15,7 @@
 #include "utils/jsonb.h"
 
 extern Datum cached_query(PG_FUNCTION_ARGS);
+extern Datum cached_query_json(PG_FUNCTION_ARGS);
 extern CCBypassReason cc_session_bypass_reason(void);
 extern void cc_check_query_name(const char *name, const char *fn);
 extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,

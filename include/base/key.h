@@ -19,6 +19,7 @@
 #include "cascade_cache.h"
 
 extern void cc_compute_key(text *query, Jsonb *params, const char *name,
+						   CCFormat format,
 						   CCKey *key);
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
 extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,

@@ -174,8 +174,9 @@ extern void cc_evict_to(Size target, int max_victims);
 extern void cc_gc_orphans(void);
 
 /* store.c */
-extern Jsonb *cc_lookup(const CCKey *key);
-extern CCStoreResult cc_store_prepare(const CCKey *key, Jsonb *payload,
+extern struct varlena *cc_lookup(const CCKey *key);
+extern CCStoreResult cc_store_prepare(const CCKey *key,
+									  struct varlena *payload,
 									  const uint64 *deps, int ndeps,
 									  const Oid *relids, int nrelids,
 									  const char *name, int64 ttl_us,

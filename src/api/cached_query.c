@@ -81,6 +81,7 @@
 #define CC_MAX_COALESCE_ROUNDS	8
 
 PG_FUNCTION_INFO_V1(cached_query);
+PG_FUNCTION_INFO_V1(cached_query_json);
 
 /* Longest query name accepted, in bytes */
 #define CC_MAX_NAME_LEN		1024
@@ -96,17 +97,24 @@ typedef struct CCLeadRun
 	const CCKey *key;
 	const char *name;
 	int64		ttl_us;
+	CCFormat	format;
 	CCFillOutcome outcome;
-	Jsonb	   *result;
+	struct varlena *result;
 } CCLeadRun;
 
-static Jsonb *cc_miss(const char *src, Jsonb *params, const CCKey *key,
-					  const char *name, int64 ttl_us);
-static Jsonb *cc_lead(const char *src, Jsonb *params, const CCKey *key,
-					  const char *name, int64 ttl_us);
+static Datum cc_cached_query(FunctionCallInfo fcinfo, CCFormat format,
+							 const char *fn);
+static struct varlena *cc_miss(const char *src, Jsonb *params,
+							   const CCKey *key, const char *name,
+							   int64 ttl_us, CCFormat format);
+static struct varlena *cc_lead(const char *src, Jsonb *params,
+							   const CCKey *key, const char *name,
+							   int64 ttl_us, CCFormat format);
 static void cc_note_wait(TimestampTz started);
-static Jsonb *cc_run(const char *src, Jsonb *params, const CCKey *key,
-					 const char *name, int64 ttl_us, CCFillOutcome *outcome);
+static struct varlena *cc_run(const char *src, Jsonb *params,
+							  const CCKey *key, const char *name,
+							  int64 ttl_us, CCFormat format,
+							  CCFillOutcome *outcome);
 static void cc_execute(PlannedStmt *pstmt, const char *src,
 					   ParamListInfo paramLI, DestReceiver *dest);
 static Query *cc_parse(const char *src, Jsonb *params,
@@ -114,14 +122,39 @@ static Query *cc_parse(const char *src, Jsonb *params,
 static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
-static CCStoreResult cc_store(const CCKey *key, Jsonb *result, CCFill *fill,
-							  const char *name, int64 ttl_us, uint64 s0);
+static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
+							  CCFill *fill, const char *name, int64 ttl_us,
+							  uint64 s0);
 
 /*
  * cached_query(query text, params jsonb, ttl interval, name text)
+ *		RETURNS jsonb
  */
 Datum
 cached_query(PG_FUNCTION_ARGS)
+{
+	return cc_cached_query(fcinfo, CC_FORMAT_JSONB, "cached_query");
+}
+
+/*
+ * cached_query_json(query text, params jsonb, ttl interval, name text)
+ *		RETURNS json
+ *
+ * The same rows as JSON text, exactly cached_query()::text, stored once in
+ * that form so that a hit returns the stored bytes without serializing.
+ */
+Datum
+cached_query_json(PG_FUNCTION_ARGS)
+{
+	return cc_cached_query(fcinfo, CC_FORMAT_JSON, "cached_query_json");
+}
+
+/*
+ * The body of both entry points: a result in 'format', for SQL function
+ * 'fn' (named in errors).
+ */
+static Datum
+cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 {
 	text	   *query;
 	Jsonb	   *params;
@@ -129,14 +162,14 @@ cached_query(PG_FUNCTION_ARGS)
 	char	   *name = NULL;
 	CCBypassReason reason;
 	CCKey		key;
-	Jsonb	   *result;
+	struct varlena *result;
 
 	cc_check_loaded();
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("cached_query query must not be null")));
+				 errmsg("%s query must not be null", fn)));
 	query = PG_GETARG_TEXT_PP(0);
 
 	if (PG_ARGISNULL(1))
@@ -153,29 +186,31 @@ cached_query(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3))
 	{
 		name = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		cc_check_query_name(name, "cached_query");
+		cc_check_query_name(name, fn);
 	}
 
 	reason = cc_session_bypass_reason();
 	if (reason != CC_BYPASS_NONE)
 	{
 		cc_count_bypass(reason);
-		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0, NULL);
-		PG_RETURN_JSONB_P(result);
+		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0, format,
+						NULL);
+		PG_RETURN_POINTER(result);
 	}
 
 	cc_attach();
-	cc_compute_key(query, params, name, &key);
+	cc_compute_key(query, params, name, format, &key);
 
 	result = cc_lookup(&key);
 	if (result != NULL)
 	{
 		cc_count(CC_STAT_HITS, 1);
-		PG_RETURN_JSONB_P(result);
+		PG_RETURN_POINTER(result);
 	}
 
-	result = cc_miss(text_to_cstring(query), params, &key, name, ttl_us);
-	PG_RETURN_JSONB_P(result);
+	result = cc_miss(text_to_cstring(query), params, &key, name, ttl_us,
+					 format);
+	PG_RETURN_POINTER(result);
 }
 
 /*
@@ -200,9 +235,9 @@ cc_check_query_name(const char *name, const char *fn)
  * A miss: lead the key's fill, or wait for the one in progress and share
  * its result.  See coalesce.c for the states a wait can end in.
  */
-static Jsonb *
+static struct varlena *
 cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
-		int64 ttl_us)
+		int64 ttl_us, CCFormat format)
 {
 	TimestampTz deadline = 0;
 	bool		took_over = false;
@@ -217,7 +252,7 @@ cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 		if (round > 0)
 		{
-			Jsonb	   *result = cc_lookup(key);
+			struct varlena *result = cc_lookup(key);
 
 			if (result != NULL)
 			{
@@ -227,19 +262,19 @@ cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		}
 
 		if (!cc_coalesce_enabled || round >= CC_MAX_COALESCE_ROUNDS)
-			return cc_run(src, params, key, name, ttl_us, NULL);
+			return cc_run(src, params, key, name, ttl_us, format, NULL);
 
 		role = cc_coalesce_begin(key, &fill_id);
 		if (role == CC_ROLE_ALONE)
 		{
 			cc_count(CC_STAT_COALESCE_FULL, 1);
-			return cc_run(src, params, key, name, ttl_us, NULL);
+			return cc_run(src, params, key, name, ttl_us, format, NULL);
 		}
 		if (role == CC_ROLE_LEADER)
 		{
 			if (took_over)
 				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
-			return cc_lead(src, params, key, name, ttl_us);
+			return cc_lead(src, params, key, name, ttl_us, format);
 		}
 
 		/* a waiter */
@@ -263,13 +298,13 @@ cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
 				break;
 			case CC_WAIT_TAKEOVER:
 				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
-				return cc_lead(src, params, key, name, ttl_us);
+				return cc_lead(src, params, key, name, ttl_us, format);
 			case CC_WAIT_UNSHAREABLE:
 				cc_count(CC_STAT_COALESCE_UNSHAREABLE, 1);
-				return cc_run(src, params, key, name, ttl_us, NULL);
+				return cc_run(src, params, key, name, ttl_us, format, NULL);
 			case CC_WAIT_TIMEOUT:
 				cc_count(CC_STAT_COALESCE_TIMEOUTS, 1);
-				return cc_run(src, params, NULL, NULL, 0, NULL);
+				return cc_run(src, params, NULL, NULL, 0, format, NULL);
 		}
 	}
 }
@@ -278,16 +313,16 @@ static void
 cc_lead_run(CCLeadRun *run)
 {
 	run->result = cc_run(run->src, run->params, run->key, run->name,
-						 run->ttl_us, &run->outcome);
+						 run->ttl_us, run->format, &run->outcome);
 }
 
 /*
  * Run the fill as the leader of the key's slot; whatever happens, the slot
  * is released and the waiters woken with the outcome.
  */
-static Jsonb *
+static struct varlena *
 cc_lead(const char *src, Jsonb *params, const CCKey *key, const char *name,
-		int64 ttl_us)
+		int64 ttl_us, CCFormat format)
 {
 	CCLeadRun	run;
 
@@ -296,6 +331,7 @@ cc_lead(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	run.key = key;
 	run.name = name;
 	run.ttl_us = ttl_us;
+	run.format = format;
 	run.outcome = CC_FILL_FAILED;
 	run.result = NULL;
 
@@ -349,16 +385,17 @@ cc_session_bypass_reason(void)
 }
 
 /*
- * Run 'src' with 'params' and return its rows as a jsonb array, allocated
- * in the caller's memory context.  If 'key' is not NULL the result is a
+ * Run 'src' with 'params' and return its rows as a jsonb array, or as its
+ * JSON text if 'format' is CC_FORMAT_JSON, allocated in the caller's
+ * memory context.  If 'key' is not NULL the result is a
  * candidate for the cache: dependencies are recorded, and the result is
  * stored unless something made it uncacheable.  If 'outcome' is not NULL
  * the caller leads the key's fill: *outcome says how the fill ended, and
  * waiters are released as soon as the query is known to be uncacheable.
  */
-static Jsonb *
+static struct varlena *
 cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
-	   int64 ttl_us, CCFillOutcome *outcome)
+	   int64 ttl_us, CCFormat format, CCFillOutcome *outcome)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
 	MemoryContext runcxt;
@@ -369,6 +406,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	volatile uint64 s0 = 0;
 	DestReceiver *dest;
 	Jsonb	   *result;
+	struct varlena *payload;
 
 	runcxt = AllocSetContextCreate(callercxt, "cascade_cache run",
 								   ALLOCSET_DEFAULT_SIZES);
@@ -456,12 +494,19 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 	MemoryContextSwitchTo(callercxt);
 	result = cc_jsonb_dest_result(dest);
+	/* what is stored and returned: the jsonb, or its text made once */
+	if (format == CC_FORMAT_JSON)
+		payload = (struct varlena *)
+			cstring_to_text(JsonbToCString(NULL, &result->root,
+										   VARSIZE(result)));
+	else
+		payload = (struct varlena *) result;
 
 	if (key != NULL)
 	{
 		reason = fill.reason;
 		if (reason == CC_BYPASS_NONE &&
-			VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
+			VARSIZE(payload) > (Size) cc_max_entry_size_kb * 1024)
 			reason = CC_BYPASS_TOO_LARGE;
 		if (reason == CC_BYPASS_NONE)
 			reason = cc_check_policies(fill.relids, fill.nrelids);
@@ -487,7 +532,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			stored = cc_store(key, result, &fill, name, ttl_us, s0);
+			stored = cc_store(key, payload, &fill, name, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -501,7 +546,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	}
 
 	MemoryContextDelete(runcxt);
-	return result;
+	return payload;
 }
 
 /*
@@ -512,13 +557,13 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
  * and publish can ERROR.
  */
 static CCStoreResult
-cc_store(const CCKey *key, Jsonb *result, CCFill *fill, const char *name,
-		 int64 ttl_us, uint64 s0)
+cc_store(const CCKey *key, struct varlena *payload, CCFill *fill,
+		 const char *name, int64 ttl_us, uint64 s0)
 {
 	CCStoreHandle *handle;
 	CCStoreResult stored;
 
-	stored = cc_store_prepare(key, result, fill->deps, fill->ndeps,
+	stored = cc_store_prepare(key, payload, fill->deps, fill->ndeps,
 							  fill->relids, fill->nrelids, name, ttl_us,
 							  &handle);
 	if (stored == CC_STORE_PREPARED)
@@ -538,7 +583,7 @@ cc_store(const CCKey *key, Jsonb *result, CCFill *fill, const char *name,
 	{
 		case CC_STORE_STORED:
 			cc_count(CC_STAT_STORES, 1);
-			cc_note_entry_size(VARSIZE(result));
+			cc_note_entry_size(VARSIZE(payload));
 			break;
 		case CC_STORE_RACED:
 			cc_count(CC_STAT_STORE_RACES, 1);

@@ -96,7 +96,7 @@ cache_explain(PG_FUNCTION_ARGS)
 
 	/* the key, and what is stored under it */
 	cc_attach();
-	cc_compute_key(query, params, name, &key);
+	cc_compute_key(query, params, name, CC_FORMAT_JSONB, &key);
 	cc_explain_row(rsinfo, "key",
 				   psprintf("database %u, role %s, %016llx%016llx",
 							key.dbid, GetUserNameFromId(key.userid, true),

@@ -605,17 +605,20 @@ cc_hash_guc(CCKeyHasher *h, CCKeyedGuc *k)
 }
 
 /*
- * Compute the key of (query, params, name) in the current session state.
+ * Compute the key of (query, params, name) in the current session state,
+ * for a result in 'format' (each form is stored under a key of its own).
  * Can ERROR (out of memory) only when the session state changed.
  */
 void
-cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
+cc_compute_key(text *query, Jsonb *params, const char *name,
+			   CCFormat format, CCKey *key)
 {
 	CCKeyHasher h;
 	CCSessionState fixed;
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
 	bool		memo_hit;
+	uint8		fmt;
 	int			i;
 
 	key->dbid = MyDatabaseId;
@@ -682,6 +685,8 @@ cc_compute_key(text *query, Jsonb *params, const char *name, CCKey *key)
 	cc_hash_bytes(&h, VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query));
 	cc_hash_bytes(&h, VARDATA_ANY(params), VARSIZE_ANY_EXHDR(params));
 	cc_hash_string(&h, name);
+	fmt = (uint8) format;
+	cc_hash_bytes(&h, &fmt, sizeof(fmt));
 
 	key->h1 = h.h1;
 	key->h2 = h.h2;

@@ -34,8 +34,8 @@ static void cc_names_unref(CCBlob *blob);
  * decompresses after releasing its lock.  Can ERROR (out of memory); call
  * it with no lock held.
  */
-Jsonb *
-cc_compress(Jsonb *payload)
+struct varlena *
+cc_compress(struct varlena *payload)
 {
 	Datum		compressed;
 
@@ -50,7 +50,7 @@ cc_compress(Jsonb *payload)
 #endif
 	if (DatumGetPointer(compressed) == NULL)
 		return payload;			/* not worth it */
-	return (Jsonb *) DatumGetPointer(compressed);
+	return (struct varlena *) DatumGetPointer(compressed);
 }
 
 /* ----------------------------------------------------------------

@@ -113,7 +113,7 @@ struct CCStoreHandle
 /* The store in progress in this backend, if any */
 static CCStoreHandle cc_store_current;
 
-static bool cc_store_allocate(CCStoreHandle *h, Jsonb *stored,
+static bool cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 							  const Oid *relids, int nrelids,
 							  const char *name, int64 ttl_us);
 static CCStoreResult cc_store_insert(CCStoreHandle *h, int64 ttl_us);
@@ -130,12 +130,12 @@ static CCStoreResult cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us);
  * Look the key up.  Returns a palloc'd copy of the payload of a VALID,
  * unexpired entry, or NULL.  Takes one entries partition lock in shared mode.
  */
-Jsonb *
+struct varlena *
 cc_lookup(const CCKey *key)
 {
 	CCEntry    *entry;
 	CCBlob	   *blob;
-	Jsonb	   *result;
+	struct varlena *result;
 
 	entry = dshash_find(cc_entries, key, false);
 	if (entry == NULL)
@@ -171,7 +171,7 @@ cc_lookup(const CCKey *key)
 						   blob->payload_len)));
 	if (VARATT_IS_COMPRESSED(result))
 	{
-		Jsonb	   *plain = (Jsonb *) detoast_attr((struct varlena *) result);
+		struct varlena *plain = detoast_attr(result);
 
 		pfree(result);
 		result = plain;
@@ -279,7 +279,8 @@ cc_reserve_dshash_items(int ndeps, bool named)
  * caller counts it.  Called with no locks held.
  */
 CCStoreResult
-cc_store_prepare(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
+cc_store_prepare(const CCKey *key, struct varlena *payload,
+				 const uint64 *deps_in,
 				 int ndeps_in, const Oid *relids, int nrelids,
 				 const char *name, int64 ttl_us, CCStoreHandle **handle)
 {
@@ -288,7 +289,7 @@ cc_store_prepare(const CCKey *key, Jsonb *payload, const uint64 *deps_in,
 	int			ndeps;
 	int			attempt;
 	int			i;
-	Jsonb	   *stored;
+	struct varlena *stored;
 
 	*handle = NULL;
 	cc_attach();
@@ -408,7 +409,8 @@ cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us)
  * cannot hold it.  No locks held; cannot fail.
  */
 static bool
-cc_store_allocate(CCStoreHandle *h, Jsonb *stored, const Oid *relids,
+cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
+				  const Oid *relids,
 				  int nrelids, const char *name, int64 ttl_us)
 {
 	int			name_len = name ? strlen(name) : 0;

@@ -207,7 +207,7 @@ extern void cc_account(int64 delta);
 extern int	cc_uint64_cmp(const void *a, const void *b);
 
 /* blob.c */
-extern Jsonb *cc_compress(Jsonb *payload);
+extern struct varlena *cc_compress(struct varlena *payload);
 extern void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_link_deps(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_names_ref(CCBlob *blob, dsa_pointer text);
