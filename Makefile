@@ -58,6 +58,8 @@ CC_STORE_OBJS = \
 	src/store/deps.o \
 	src/store/evict.o \
 	src/store/fence.o \
+	src/store/hits.o \
+	src/store/inspect.o \
 	src/store/remove.o \
 	src/store/store.o
 CC_BASE_OBJS = \
@@ -81,7 +83,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api
-ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence
+ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso
 

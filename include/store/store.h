@@ -11,6 +11,7 @@
  * Files (each calls only the ones before it):
  *	area.c		the store's shared memory, the DSA area and its three dshash
  *				tables, memory accounting, the epoch
+ *	hits.c		per-entry hit counts, batched per backend
  *	blob.c		a blob and its links: CLOCK ring, dependency lists, name
  *				registry; compression; releasing a blob
  *	remove.c	removing one entry; invalidation ghosts
@@ -18,8 +19,8 @@
  *				names matching, counting and removing dependents
  *	evict.c		CLOCK eviction and whole-table scans (expiry, orphans,
  *				remove_all)
- *	store.c		lookup, storing (prepare, publish, abandon), entry info,
- *				the iterator
+ *	store.c		lookup, storing (prepare, publish, abandon)
+ *	inspect.c	what is stored under a key; a walk over the valid entries
  *
  * Storing
  * -------
@@ -33,7 +34,11 @@
  * Locking rules (for the whole extension; other files refer here)
  * -------------
  *	- The hit path (cc_lookup) takes one entries partition lock in shared
- *	  mode, copies the payload and releases it.
+ *	  mode, copies the payload and releases it.  It writes to shared memory
+ *	  only to set the entry's CLOCK bit when it is clear and, once per
+ *	  CC_HITS_BATCH hits of the entry in this backend, to add those hits
+ *	  to the entry's count (hits.c); the lock's own state word is the one
+ *	  shared write every hit makes.
  *	- At most one lock at a time among: an entries partition lock, a deps
  *	  partition lock, a names partition lock, CCShared->clock_lock; none of
  *	  them together with an in-flight partition lock (coalesce.c).  Every
@@ -42,7 +47,8 @@
  *	  held; memory is allocated before a lock is taken, or with
  *	  MCXT_ALLOC_NO_OOM / DSA_ALLOC_NO_OOM.  The one exception is dshash's
  *	  own allocation when it inserts (PostgreSQL 15 has no NO_OOM insert):
- *	  the store reserves that memory beforehand, see store.c.
+ *	  the inserts run in a subtransaction that an out-of-memory rolls
+ *	  back, see store.c.
  *	- A link leaves a dependency list only after its entry has left the
  *	  entries table (or, if PENDING, was marked DOOMED), so that whoever
  *	  still finds a link can still remove its entry, and whoever finds the
@@ -175,6 +181,7 @@ extern void cc_gc_orphans(void);
 
 /* store.c */
 extern struct varlena *cc_lookup(const CCKey *key);
+extern void cc_hits_flush(void);
 extern CCStoreResult cc_store_prepare(const CCKey *key,
 									  struct varlena *payload,
 									  const uint64 *deps, int ndeps,

@@ -233,6 +233,8 @@ cc_remove_dependents(uint64 dep)
 	HTAB	   *seen = NULL;
 
 	cc_attach();
+	/* this backend's batched hits reach the entries before they go */
+	cc_hits_flush();
 
 	for (;;)
 	{

@@ -45,6 +45,8 @@ uint64
 cc_remove_all(Oid dbid, bool expired_only, CCCounter counter)
 {
 	cc_attach();
+	/* this backend's batched hits reach the entries before they go */
+	cc_hits_flush();
 	return cc_scan_entries(expired_only ? CC_SCAN_EXPIRED : CC_SCAN_DATABASE,
 						   dbid, counter);
 }

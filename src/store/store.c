@@ -137,6 +137,7 @@ cc_lookup(const CCKey *key)
 	CCBlob	   *blob;
 	struct varlena *result;
 
+	cc_hits_register();
 	entry = dshash_find(cc_entries, key, false);
 	if (entry == NULL)
 		return NULL;
@@ -156,10 +157,10 @@ cc_lookup(const CCKey *key)
 	if (result != NULL)
 	{
 		memcpy(result, (char *) blob + blob->payload_off, blob->payload_len);
+		/* no shared write unless needed: the bit set if clear, hits batched */
 		if (!blob->referenced)
 			blob->referenced = 1;
-		/* a plain increment: concurrent hits may rarely lose one */
-		pg_atomic_write_u64(&blob->hits, pg_atomic_read_u64(&blob->hits) + 1);
+		cc_hits_note(key, blob);
 	}
 	dshash_release_lock(cc_entries, entry);
 
@@ -716,83 +717,4 @@ cc_store_register_cleanup(void)
 	RegisterXactCallback(cc_store_xact_callback, NULL);
 	RegisterSubXactCallback(cc_store_subxact_callback, NULL);
 	registered = true;
-}
-
-/* ----------------------------------------------------------------
- * Reading the entries
- * ----------------------------------------------------------------
- */
-
-/*
- * What is stored under 'key', for cache_explain().  Called with no lock
- * held; takes the key's partition lock in shared mode to copy.
- */
-void
-cc_entry_info(const CCKey *key, CCEntryInfo *info)
-{
-	CCEntry    *entry;
-	CCBlob	   *blob;
-	char	   *payload;
-	char	   *name = NULL;
-	int			name_len = 0;
-
-	memset(info, 0, sizeof(CCEntryInfo));
-	cc_attach();
-	/* room for the name first: nothing may fail under the lock */
-	name = palloc(CC_MAX_NAME_COPY + 1);
-	entry = dshash_find(cc_entries, key, false);
-	if (entry != NULL)
-	{
-		info->state = entry->state;
-		info->expires_at = entry->expires_at;
-		blob = dsa_get_address(cc_area, entry->blob);
-		info->created_at = blob->created_at;
-		payload = (char *) blob + blob->payload_off;
-		info->stored_len = blob->payload_len;
-		info->payload_len = blob->payload_len;
-		if (VARATT_IS_COMPRESSED(payload))
-			info->payload_len = VARDATA_COMPRESSED_GET_EXTSIZE(payload) +
-				VARHDRSZ;
-		info->alloc_size = blob->alloc_size;
-		info->hits = pg_atomic_read_u64(&blob->hits);
-		info->ndeps = blob->ndeps;
-		name_len = Min(blob->name_len, CC_MAX_NAME_COPY);
-		memcpy(name, CC_BLOB_NAME(blob), name_len);
-		dshash_release_lock(cc_entries, entry);
-	}
-	name[name_len] = '\0';
-	info->name = name_len > 0 ? name : NULL;
-}
-
-/*
- * Call 'visit' for every VALID entry, under the shared partition lock of
- * its part of the entries table (one partition at a time): 'visit' must not
- * allocate, ERROR or take a lock.  Entries stored or removed meanwhile may
- * or may not be seen.
- */
-void
-cc_store_foreach_valid(CCEntryVisitor visit, void *arg)
-{
-	dshash_seq_status status;
-	CCEntry    *entry;
-
-	cc_attach();
-	dshash_seq_init(&status, cc_entries, false);
-	while ((entry = dshash_seq_next(&status)) != NULL)
-	{
-		CCBlob	   *blob;
-		CCEntryView view;
-
-		if (entry->state != CC_ENTRY_VALID)
-			continue;
-		blob = dsa_get_address(cc_area, entry->blob);
-		view.dbid = entry->key.dbid;
-		view.usage_slot = blob->usage_slot;
-		view.alloc_size = blob->alloc_size;
-		view.hits = pg_atomic_read_u64(&blob->hits);
-		view.nrelids = blob->nrelids;
-		view.relids = CC_BLOB_RELIDS(blob);
-		visit(&view, arg);
-	}
-	dshash_seq_term(&status);
 }

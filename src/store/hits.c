@@ -1,0 +1,153 @@
+/*-------------------------------------------------------------------------
+ *
+ * hits.c
+ *		Per-entry hit counts without a shared write per hit.
+ *
+ * Every entry counts the hits served from it (cache_explain(), the
+ * statistics by query name, the CLOCK-independent "hits of removed
+ * entries").  Incrementing a counter in the entry's blob on every hit
+ * would make concurrent hits of one hot entry bounce that cache line
+ * between cores, as pg_stat_statements' per-entry counters do.  So each
+ * backend counts its hits in a small direct-mapped table of its own,
+ * indexed by the key's hash, and adds them to the blob's counter in
+ * batches:
+ *
+ *	- when an entry's count in this backend reaches CC_HITS_BATCH, during
+ *	  the hit itself (the hit path holds the entry's partition lock then,
+ *	  so the blob is live): one shared write per CC_HITS_BATCH hits;
+ *	- when this backend reads per-entry counts (cc_hits_flush(), called by
+ *	  the statistics functions and cache_explain() before they read), when
+ *	  it removes entries (invalidation, cache_flush(); so that the hits of
+ *	  entries it removes are counted for their query name), and when it
+ *	  exits (before_shmem_exit): for every entry it has counts for.
+ *
+ * A slot holds one entry, identified by its key and its serial (so that
+ * counts never reach a later entry stored under the same key).  A hit of
+ * an entry whose slot holds another entry with counts pending is counted
+ * in the blob directly, as before: that only happens when a backend
+ * alternates between many entries, none of which is then hot in it.
+ *
+ * Counts of other backends that have not reached a batch are not visible
+ * until those backends read statistics or exit: a per-entry count may lag
+ * by less than CC_HITS_BATCH per backend.  An entry removed meanwhile
+ * loses them (its serial no longer matches).  The global hit counter
+ * (cache_stats().hits) is exact: it is a per-backend counter already.
+ *
+ * Locking: cc_hits_note() runs under the entry's partition lock, held by
+ * its caller, and only does atomic arithmetic on the blob.  cc_hits_flush()
+ * takes one partition lock at a time, in shared mode, and nothing in it
+ * can ERROR.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "storage/ipc.h"
+
+#include "store_int.h"
+
+/* Slots of this backend's table (a power of two) */
+#define CC_HITS_SLOTS			256
+
+/* Hits of one entry counted locally before they are added to its blob */
+#define CC_HITS_BATCH			64
+
+StaticAssertDecl((CC_HITS_SLOTS & (CC_HITS_SLOTS - 1)) == 0,
+				 "CC_HITS_SLOTS must be a power of two");
+
+typedef struct CCHitSlot
+{
+	CCKey		key;
+	uint64		serial;
+	uint32		pending;		/* hits not yet added to the blob */
+} CCHitSlot;
+
+static CCHitSlot cc_hit_slots[CC_HITS_SLOTS];
+static bool cc_hits_exit_registered = false;
+
+static void cc_hits_exit(int code, Datum arg);
+
+/*
+ * Make sure this backend hands its counts over when it exits.  Called on
+ * the hit path before the partition lock is taken (registering can fail).
+ */
+void
+cc_hits_register(void)
+{
+	if (likely(cc_hits_exit_registered))
+		return;
+	before_shmem_exit(cc_hits_exit, (Datum) 0);
+	cc_hits_exit_registered = true;
+}
+
+/*
+ * Count one hit of 'blob', the blob of the entry 'key' whose partition lock
+ * the caller holds.  No allocation, cannot fail.
+ */
+void
+cc_hits_note(const CCKey *key, CCBlob *blob)
+{
+	CCHitSlot  *slot = &cc_hit_slots[key->h1 & (CC_HITS_SLOTS - 1)];
+
+	if (slot->pending > 0 &&
+		(slot->serial != blob->serial ||
+		 memcmp(&slot->key, key, sizeof(CCKey)) != 0))
+	{
+		/* taken by another entry: count this one in the blob */
+		pg_atomic_fetch_add_u64(&blob->hits, 1);
+		return;
+	}
+	if (slot->pending == 0)
+	{
+		slot->key = *key;
+		slot->serial = blob->serial;
+	}
+	if (++slot->pending >= CC_HITS_BATCH)
+	{
+		pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
+		slot->pending = 0;
+	}
+}
+
+/*
+ * Add every count this backend holds to its entry's blob, if the entry is
+ * still the one counted.  Takes one partition lock at a time (shared); no
+ * lock held on entry; the caller attached; cannot fail.
+ */
+void
+cc_hits_flush(void)
+{
+	int			i;
+
+	for (i = 0; i < CC_HITS_SLOTS; i++)
+	{
+		CCHitSlot  *slot = &cc_hit_slots[i];
+		CCEntry    *entry;
+
+		if (slot->pending == 0)
+			continue;
+		entry = dshash_find(cc_entries, &slot->key, false);
+		if (entry != NULL)
+		{
+			if (entry->serial == slot->serial &&
+				DsaPointerIsValid(entry->blob))
+			{
+				CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
+
+				pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
+			}
+			dshash_release_lock(cc_entries, entry);
+		}
+		slot->pending = 0;
+	}
+}
+
+/* Backend exit: hand over what this backend counted. */
+static void
+cc_hits_exit(int code, Datum arg)
+{
+	if (cc_entries != NULL)
+		cc_hits_flush();
+}
