@@ -8,6 +8,11 @@
 #                                one asserts
 #   bench/run.sh hit herd ...    only the named scenarios
 #
+# CC_BENCH_HIT_SECONDS / CC_BENCH_HIT_WARMUP / CC_BENCH_ROUNDS shorten the
+# hit scenario (and the scale scenario's hot-key row) for a quick check;
+# CC_BENCH_INSTALLED=1 uses the extension already installed in the system
+# PostgreSQL instead of building and installing this checkout.
+#
 # Every scenario runs its competitors side by side in one run, against one
 # cluster, with pgbench and the prepared protocol.  Results:
 # bench/results/<date>-<scenario>.md, .csv and .png; the latest figures are
@@ -24,11 +29,11 @@ SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas|chaos) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|replicas|chaos ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|replicas|chaos) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|replicas|chaos ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large replicas chaos)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression replicas chaos)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}
@@ -70,7 +75,11 @@ cleanup() {
 trap cleanup EXIT
 
 cc_ensure_packages
-cc_build_install
+if [ "${CC_BENCH_INSTALLED:-0}" = 1 ]; then
+	cc_log "using the installed cascade_cache (CC_BENCH_INSTALLED=1: this checkout is not built)"
+else
+	cc_build_install
+fi
 
 cc_log "starting the bench cluster in $BENCH_DIR (port $BENCH_PORT)"
 cluster_start "shared_buffers = '512MB'
@@ -141,59 +150,128 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
+# median_run: of lines "tps p50 p99 n failed" on stdin, the one with the
+# median tps
+median_run() {
+	sort -n -k1,1 | awk 'NF { a[++n] = $0 } END { print a[int((n + 1) / 2)] }'
+}
+
+# the tps of VARIANT at CLIENTS among a scenario's rows on stdin
+row_tps() {
+	awk -F'|' -v v="$1" -v c="$2" '$1 == v && $2 == c {print $3}'
+}
+
+# at_least RATIO TARGET: "met" or "missed" (n/a counts as missed)
+at_least() {
+	awk -v r="$1" -v t="$2" 'BEGIN { print (r != "n/a" && r + 0 >= t + 0) ? "met" : "missed" }'
+}
+
+# sql_json_literal: the JSON text on stdin as an SQL string literal of
+# exactly those bytes, for a pgbench script.  Quotes are doubled; pgbench
+# takes ":name" for a variable even inside quotes, so if the text holds a
+# colon followed by a letter, an underscore or a non-ASCII byte, the literal
+# becomes an E'' string (backslashes doubled) with those colons as \x3a.
+sql_json_literal() {
+	perl -0777 -ne 's/\n\z//;
+		if (/:[A-Za-z_\x80-\xff]/) {
+			s/\\/\\\\/g; s/\x27/\x27\x27/g; s/:(?=[A-Za-z_\x80-\xff])/\\x3a/g;
+			print "E\x27$_\x27";
+		} else {
+			s/\x27/\x27\x27/g;
+			print "\x27$_\x27";
+		}'
+}
+
+# The id of the user whose document (as cached_query's text) is closest to
+# the average length; fills the cache for every user.
+average_doc_id() {
+	bval "WITH d AS (SELECT g AS id, octet_length(cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(g))::text) AS len FROM generate_series(1, $USERS) g) SELECT id FROM d ORDER BY abs(len - (SELECT avg(len) FROM d)), id LIMIT 1"
+}
+
 # ---------------------------------------------------------------------
 # 1. the hit path
 # ---------------------------------------------------------------------
 scenario_hit() {
 	cc_log "scenario hit: a cached user document against the alternatives"
-	local s_one s_tv s_view s_cached out hits entries doc_size best_tv best_cached best_view best_pool_tv
+	local s_one s_tv s_view s_cached s_const s_json doc_size has_json doc_id doc_bytes lit same
+	local q="'SELECT data FROM v_user WHERE id = \$1'"
 	doc_size=$(bval "SELECT round(avg(pg_column_size(data))) FROM (SELECT data FROM v_user WHERE id <= 100) s")
-	bval "SELECT count(cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
+	bval "SELECT count(cascade_cache.cached_query($q, jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
+	# cached_query_json is newer than the rest: where the installed extension
+	# does not have it, its variant is skipped and its ratios say so (a
+	# skipped variant meets no target)
+	has_json=$(bval "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'cached_query_json' AND pronamespace = 'cascade_cache'::regnamespace")
+	if [ "$has_json" = t ]; then
+		bval "SELECT count(cascade_cache.cached_query_json($q, jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
+	else
+		cc_log "  cached_query_json not installed: its variant is skipped"
+	fi
+	# The json constant: the text of the cached document of average length,
+	# as a literal of the same bytes (checked below through the server).
+	doc_id=$(average_doc_id)
+	lit=$(bval "SELECT cascade_cache.cached_query($q, jsonb_build_array($doc_id))::text" | sql_json_literal)
+	printf 'SELECT %s::json::text = cascade_cache.cached_query(%s, jsonb_build_array(%s))::text, octet_length(%s);\n' \
+		"$lit" "$q" "$doc_id" "$lit" > "$BENCH_TMP/json_const_check.sql"
+	chmod 644 "$BENCH_TMP/json_const_check.sql"
+	read -r same doc_bytes <<<"$(bpsql -At -F ' ' -f "$BENCH_TMP/json_const_check.sql")"
+	[ "$same" = t ] || echo "hit: the json constant is not the bytes of user $doc_id's cached document" >> "$BENCH_TMP/problems"
 	s_one=$(script_file one "SELECT 1;")
 	s_tv=$(script_file tv "\\set id random(1, $USERS)
 SELECT data FROM tv_user WHERE id = :id;")
 	s_view=$(script_file view "\\set id random(1, $USERS)
 SELECT data FROM v_user WHERE id = :id;")
 	s_cached=$(script_file cached "\\set id random(1, $USERS)
-SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int));")
+SELECT cascade_cache.cached_query($q, jsonb_build_array(:id::int));")
+	s_const=$(script_file json_const "\\set id random(1, $USERS)
+SELECT $lit::json;")
+	s_json=$(script_file cached_json "\\set id random(1, $USERS)
+SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 
 	pgpool_start || echo "pgpool-II did not start" >> "$BENCH_TMP/problems"
 	# Each variant runs ROUNDS times, the variants taking turns, and the
 	# median run is recorded: on a shared 2-core machine one run of a few
 	# seconds varies by 10-15%, which is as much as the differences measured.
 	local round variant port script label
+	local variants="one tv view cached json_const cached_json pool_view pool_tv"
 	local -A runs
 	for c in $CLIENTS_LIST; do
 		runs=()
 		for round in $(seq 1 "$ROUNDS"); do
-			for variant in one tv view cached pool_view pool_tv; do
+			for variant in $variants; do
 				case $variant in
 					one) port=$BENCH_PORT script=$s_one ;;
 					tv) port=$BENCH_PORT script=$s_tv ;;
 					view) port=$BENCH_PORT script=$s_view ;;
 					cached) port=$BENCH_PORT script=$s_cached ;;
+					json_const) port=$BENCH_PORT script=$s_const ;;
+					cached_json) port=$BENCH_PORT script=$s_json ;;
 					pool_view) port=$PGPOOL_PORT script=$s_view ;;
 					pool_tv) port=$PGPOOL_PORT script=$s_tv ;;
 				esac
 				if [ "${variant#pool_}" != "$variant" ] && [ ! -f "$BENCH_DIR/pgpool/pgpool.pid" ]; then
 					continue
 				fi
+				[ $variant = cached_json ] && [ "$has_json" != t ] && continue
 				runs[$variant]+="$(PGB_WARMUP=$HIT_WARMUP pgb "$port" "$c" "$HIT_SECS" "$script")"$'\n'
 			done
 		done
-		for variant in one tv view cached pool_view pool_tv; do
+		for variant in $variants; do
 			[ -n "${runs[$variant]:-}" ] || continue
-			read -r tps p50 p99 n f <<<"$(printf '%s' "${runs[$variant]}" | sort -n -k1,1 | awk -v r="$ROUNDS" 'NF { a[++n] = $0 } END { print a[int((n + 1) / 2)] }')"
+			read -r tps p50 p99 n f <<<"$(printf '%s' "${runs[$variant]}" | median_run)"
 			case $variant in
 				one) label="SELECT 1" ;;
 				tv) label="tv_user by primary key" ;;
 				view) label="v_user uncached" ;;
 				cached) label="cached_query hit" ;;
+				json_const) label="json constant" ;;
+				cached_json) label="cached_query_json hit" ;;
 				pool_view) label="pgpool cache, v_user" ;;
 				pool_tv) label="pgpool cache, tv_user" ;;
 			esac
 			if [ "${variant#pool_}" != "$variant" ]; then
 				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; pgpool cache: $(pgpool_cache | awk '{print $1 " hits, " $2 " entries"}')"
+			elif [ $variant = json_const ]; then
+				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; SELECT '<user $doc_id's cached document, $doc_bytes bytes>'::json"
 			else
 				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS"
 			fi
@@ -201,22 +279,53 @@ SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', json
 	done
 	pgpool_stop
 
-	# ratios at every client count
-	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv
+	# ratios at every client count; the cached_query_json targets
+	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv const json r_const r_tv
+	local skipped="skipped: cached_query_json not installed"
+	local v_const="" v_tv="not measured (no 8-client run)"
 	for c in $CLIENTS_LIST; do
-		cached=$(printf '%s' "$rows" | awk -F'|' -v c="$c" '$1 == "cached_query hit" && $2 == c {print $3}')
-		tv=$(printf '%s' "$rows" | awk -F'|' -v c="$c" '$1 == "tv_user by primary key" && $2 == c {print $3}')
-		view=$(printf '%s' "$rows" | awk -F'|' -v c="$c" '$1 == "v_user uncached" && $2 == c {print $3}')
-		pool_tv=$(printf '%s' "$rows" | awk -F'|' -v c="$c" '$1 == "pgpool cache, tv_user" && $2 == c {print $3}')
-		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× |"$'\n'
+		cached=$(printf '%s' "$rows" | row_tps "cached_query hit" "$c")
+		tv=$(printf '%s' "$rows" | row_tps "tv_user by primary key" "$c")
+		view=$(printf '%s' "$rows" | row_tps "v_user uncached" "$c")
+		pool_tv=$(printf '%s' "$rows" | row_tps "pgpool cache, tv_user" "$c")
+		const=$(printf '%s' "$rows" | row_tps "json constant" "$c")
+		if [ "$has_json" = t ]; then
+			json=$(printf '%s' "$rows" | row_tps "cached_query_json hit" "$c")
+			r_const="$(ratio "$json" "$const")×" r_tv="$(ratio "$json" "$tv")×"
+			[ "$(at_least "${r_const%×}" 0.9)" = met ] || v_const+="${v_const:+, }missed at $c clients ($r_const)"
+			[ "$c" = 8 ] && v_tv="**$(at_least "${r_tv%×}" 1.5)** ($r_tv)"
+		else
+			r_const=$skipped r_tv=$skipped
+		fi
+		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× | $r_const | $r_tv | $(ratio "$const" "$tv")× |"$'\n'
 	done
+	if [ "$has_json" != t ]; then
+		v_const="**not met: not measured** ($skipped)" v_tv="**not met: not measured** ($skipped)"
+	elif [ -z "$v_const" ]; then
+		v_const="**met** at every client count"
+	else
+		v_const="**missed**: $v_const"
+	fi
+	if [ "$same" != t ]; then
+		v_const+="; the json constant was NOT the same bytes as the cached document (see the run's problems)"
+	fi
 	write_results hit "Hit path: the ${doc_size}-byte user document" \
 "Throughput of a cached_query hit divided by each alternative's (targets: ≥ 1.0× the
-tv_user lookup, ≥ 2× the uncached view, ≥ 2× pgpool's cache):
+tv_user lookup, ≥ 2× the uncached view, ≥ 2× pgpool's cache), and of a cached_query_json
+hit divided by the json constant's (target: ≥ 0.90× at 1, 8 and 32 clients) and by the
+tv_user lookup's (target: ≥ 1.5× at 8 clients):
 
-| clients | / tv_user lookup | / uncached v_user | / pgpool cache (tv_user) |
-|---:|---:|---:|---:|
+| clients | cached_query / tv_user lookup | cached_query / uncached v_user | cached_query / pgpool cache (tv_user) | cached_query_json / json constant | cached_query_json / tv_user lookup | json constant / tv_user lookup |
+|---:|---:|---:|---:|---:|---:|---:|
 ${summary}
+cached_query_json ≥ 0.90× the json constant: ${v_const}. cached_query_json ≥ 1.5× the
+tv_user lookup at 8 clients: ${v_tv}.
+
+The json constant is \`SELECT '<document>'::json\` with the text of one cached document
+(user $doc_id's, the one closest to the average length: $doc_bytes bytes), byte for byte
+\`cached_query(...)::text\`: the floor for serving stored JSON text. The cached_query and
+cached_query_json variants read random users' documents (\`cached_query_json\` entries
+are filled for every user first).
 Each figure is the median of $ROUNDS runs of ${HIT_SECS}s, the variants taking turns; every
 run opens new connections, and only its last $((HIT_SECS - HIT_WARMUP))s are counted (the steady
 state of an application's pooled connections: each new backend first pays for touching
@@ -228,25 +337,58 @@ cores are oversubscribed (pgbench runs on them too)."
 }
 
 # ---------------------------------------------------------------------
-# 2. scale: hit latency with 1k .. 1M entries
+# 2. scale: hit latency with 1k .. 1M entries; one hot key against many
 # ---------------------------------------------------------------------
 scenario_scale() {
 	cc_log "scenario scale: hits with a growing number of entries"
 	local s n first last filled
+	local q="'SELECT \$1::int AS n, ''payload of about one hundred bytes for the scale scenario'' AS pad'"
 	filled=0
 	bval "SELECT cascade_cache.cache_flush()" >/dev/null
 	for n in $SCALE_SIZES; do
-		bval "SELECT count(cascade_cache.cached_query('SELECT \$1::int AS n, ''payload of about one hundred bytes for the scale scenario'' AS pad', jsonb_build_array(g))) FROM generate_series($((filled + 1)), $n) g" >/dev/null
+		bval "SELECT count(cascade_cache.cached_query($q, jsonb_build_array(g))) FROM generate_series($((filled + 1)), $n) g" >/dev/null
 		filled=$n
 		s=$(script_file "scale_$n" "\\set i random(1, $n)
-SELECT cascade_cache.cached_query('SELECT \$1::int AS n, ''payload of about one hundred bytes for the scale scenario'' AS pad', jsonb_build_array(:i::int));")
+SELECT cascade_cache.cached_query($q, jsonb_build_array(:i::int));")
 		read -r tps p50 p99 cnt f <<<"$(pgb $BENCH_PORT 8 "$SECS" "$s")"
 		record scale "$n entries" 8 "$tps" "$p50" "$p99" "entries now: $(bval 'SELECT entries FROM cascade_cache.cache_stats()')"
 	done
-	first=$(printf '%s' "${ROWS[scale]}" | awk -F'|' 'NR == 1 {print $4}')
-	last=$(printf '%s' "${ROWS[scale]}" | awk -F'|' 'NF {v = $4} END {print v}')
-	write_results scale "Scale: hit latency from $(echo $SCALE_SIZES | awk '{print $1}') to $(echo $SCALE_SIZES | awk '{print $NF}') entries" \
-"p50 latency, largest cache / smallest cache: **$(ratio "$last" "$first")×** [within 1.10×]"
+	first=$(printf '%s' "${ROWS[scale]}" | awk -F'|' '$1 ~ / entries$/ {print $4; exit}')
+	last=$(printf '%s' "${ROWS[scale]}" | awk -F'|' '$1 ~ / entries$/ {v = $4} END {print v}')
+
+	# 32 clients on one hot key against 32 clients spread over 10,000 keys,
+	# in a cache of those 10,000 entries: concurrent hits of one entry must
+	# not contend on it.  Same scripts but for the key's range; the two take
+	# turns, ROUNDS runs each, median recorded, counted like the hit scenario.
+	local keys=10000 round variant hot spread
+	local -A runs=()
+	cc_log "  32 clients: one hot key against $keys keys"
+	bval "SELECT cascade_cache.cache_flush()" >/dev/null
+	bval "SELECT count(cascade_cache.cached_query($q, jsonb_build_array(g))) FROM generate_series(1, $keys) g" >/dev/null
+	local s_hot s_spread
+	s_hot=$(script_file scale_hot "\\set i random(1, 1)
+SELECT cascade_cache.cached_query($q, jsonb_build_array(:i::int));")
+	s_spread=$(script_file scale_spread "\\set i random(1, $keys)
+SELECT cascade_cache.cached_query($q, jsonb_build_array(:i::int));")
+	for round in $(seq 1 "$ROUNDS"); do
+		runs[hot]+="$(PGB_WARMUP=$HIT_WARMUP pgb $BENCH_PORT 32 "$HIT_SECS" "$s_hot")"$'\n'
+		runs[spread]+="$(PGB_WARMUP=$HIT_WARMUP pgb $BENCH_PORT 32 "$HIT_SECS" "$s_spread")"$'\n'
+	done
+	read -r hot p50 p99 cnt f <<<"$(printf '%s' "${runs[hot]}" | median_run)"
+	record scale "one hot key (of $keys entries)" 32 "$hot" "$p50" "$p99" "median of $ROUNDS; every client hits key 1"
+	read -r spread p50 p99 cnt f <<<"$(printf '%s' "${runs[spread]}" | median_run)"
+	record scale "$keys keys (of $keys entries)" 32 "$spread" "$p50" "$p99" "median of $ROUNDS; keys random in 1..$keys"
+	local r_hot
+	r_hot=$(ratio "$hot" "$spread")
+	write_results scale "Scale: hit latency from $(echo $SCALE_SIZES | awk '{print $1}') to $(echo $SCALE_SIZES | awk '{print $NF}') entries; one hot key against $keys" \
+"p50 latency, largest cache / smallest cache: **$(ratio "$last" "$first")×** [within 1.10×]
+
+Throughput with 32 clients all hitting one hot key / 32 clients spread over $keys keys:
+**${r_hot}×** [within 10%: ≥ 0.90×; **$(at_least "$r_hot" 0.9)**]. The two rows run in a cache
+of just those $keys entries, taking turns, median of $ROUNDS runs of ${HIT_SECS}s counting the
+last $((HIT_SECS - HIT_WARMUP))s. A hot key slower than spread keys means the hits of one
+entry contend (a shared write per hit bounces the entry's cache line between cores); a
+hot key faster than spread keys is the CPU caches favouring one entry, not a miss."
 	bval "SELECT cascade_cache.cache_flush()" >/dev/null
 }
 
@@ -544,6 +686,52 @@ SELECT cascade_cache.cached_query('SELECT data FROM bench_blob WHERE id = \$1', 
 "Hit throughput for 100 kB and 1 MB results against running the query. The uncached
 documents are stored compressed (TOAST), so each read decompresses them; the cache keeps
 them uncompressed and copies them."
+}
+
+# ---------------------------------------------------------------------
+# 7b. does compression pay on the hit path?
+# ---------------------------------------------------------------------
+scenario_compression() {
+	cc_log "scenario compression: LZ4 decompression of a stored document against copying it plain"
+	cc_ensure_packages liblz4-dev
+	local prog="$BENCH_TMP/lz4_vs_copy" ms doc_id d="$BENCH_TMP/docs" table
+	cc -O2 -Wall -pthread -o "$prog" bench/lz4_vs_copy.c -llz4
+	if [ $SMOKE = 1 ]; then ms=50; else ms=${CC_BENCH_LZ4_MS:-2000}; fi
+	mkdir -p "$d"
+	# the user document of average length in its two stored forms: the JSON
+	# text (what a cached_query_json hit serves) and the jsonb value
+	# cached_query stores (its bytes after the varlena header, which is what
+	# toast_compress_datum() compresses), read off a heap page
+	doc_id=$(average_doc_id)
+	bval "SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array($doc_id))::text" |
+		perl -0777 -pe 's/\n\z//' > "$d/json-text"
+	bpsql -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pageinspect" \
+		-c "DROP TABLE IF EXISTS bench_doc" -c "CREATE TABLE bench_doc (d jsonb)" \
+		-c "ALTER TABLE bench_doc ALTER d SET STORAGE PLAIN" \
+		-c "INSERT INTO bench_doc SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array($doc_id))" >/dev/null
+	bval "SELECT encode(substring(t_attrs[1] from 5), 'hex') FROM heap_page_item_attrs(get_raw_page('bench_doc', 0), 'bench_doc'::regclass)" |
+		perl -ne 'chomp; print pack("H*", $_)' > "$d/jsonb"
+	bpsql -c "DROP TABLE bench_doc" -c "DROP EXTENSION pageinspect" >/dev/null
+	if ! table=$("$prog" -m "$ms" -t 32 "$d/json-text" "$d/jsonb"); then
+		echo "compression: lz4_vs_copy failed" >> "$BENCH_TMP/problems"
+		return 0
+	fi
+	printf '%s\n' "$table"
+	{
+		echo "## Compression on the hit path: LZ4_decompress_safe against memcpy"
+		echo
+		echo "$DATE, $(nproc) cores, liblz4 $(dpkg-query -W -f='${Version}' liblz4-1 2>/dev/null), ${ms} ms per measurement, bench/lz4_vs_copy.c (cc -O2)."
+		echo
+		printf '%s\n' "$table"
+		echo
+		echo "User $doc_id's document (the one closest to the average length), as JSON text and as"
+		echo "the jsonb value, compressed with LZ4_compress_default (what toast_compress_datum() does"
+		echo "with LZ4), decompressed with LZ4_decompress_safe (what a hit does today) against a"
+		echo "memcpy of the plain bytes. ns/op: wall time × threads / operations, what one operation"
+		echo "costs a client when the threads share the cores; aggregate: wall time / operations."
+		echo "\"10,000 copies\": the threads read 10,000 separately allocated copies in a random order"
+		echo "(clients reading different documents), instead of one copy that stays in the CPU caches."
+	} > "$RESULTS/$DATE-compression.md"
 }
 
 # ---------------------------------------------------------------------
