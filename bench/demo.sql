@@ -19,6 +19,15 @@ SELECT r->0->'data'->>'name' AS name, jsonb_array_length(r->0->'data'->'posts') 
 SELECT hits, misses, stores, entries FROM cache_stats();
 
 \echo
+\echo '== 2b. cached_query_json: the same rows as JSON text, stored in that form, so a hit'
+\echo '==     returns the stored bytes (what a GraphQL server sends on).  Its entries are its own.'
+SELECT left(cached_query_json('SELECT data FROM v_user WHERE id = $1', '[42]')::text, 60) || '...' AS miss;
+SELECT left(cached_query_json('SELECT data FROM v_user WHERE id = $1', '[42]')::text, 60) || '...' AS hit,
+       cached_query_json('SELECT data FROM v_user WHERE id = $1', '[42]')::text
+         = cached_query('SELECT data FROM v_user WHERE id = $1', '[42]')::text AS same_text;
+SELECT hits, misses, stores, entries FROM cache_stats();
+
+\echo
 \echo '== 3. A mutation: create_post(42, ...) inserts into tb_post and reports a GraphQL cascade.'
 \echo '==    At commit, every entry that read tb_post, or holds User:42, is removed'
 \echo '==    before the new row becomes visible.'
