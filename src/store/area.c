@@ -322,11 +322,19 @@ cc_entry_overhead(void)
 		CC_DSHASH_BUCKET_SHARE;
 }
 
-/* Accounted cost of one entry in the dependency index (or the registry). */
+/* Accounted cost of one entry in the dependency index. */
 Size
 cc_dep_entry_overhead(void)
 {
 	return cc_chunk_size(cc_dshash_item_size(sizeof(CCDepEntry))) +
+		CC_DSHASH_BUCKET_SHARE;
+}
+
+/* Accounted cost of one entry in the query-name registry (not its text). */
+Size
+cc_name_entry_overhead(void)
+{
+	return cc_chunk_size(cc_dshash_item_size(sizeof(CCNameEntry))) +
 		CC_DSHASH_BUCKET_SHARE;
 }
 

@@ -138,7 +138,6 @@ cc_link_deps(dsa_pointer blob_dp, CCBlob *blob)
 		if (!found)
 		{
 			dep->head = InvalidDsaPointer;
-			dep->count = 0;
 			cc_account(cc_dep_entry_overhead());
 		}
 		node->prev = InvalidDsaPointer;
@@ -150,7 +149,6 @@ cc_link_deps(dsa_pointer blob_dp, CCBlob *blob)
 			head->prev = node_dp;
 		}
 		dep->head = node_dp;
-		dep->count++;
 		dshash_release_lock(cc_deps, dep);
 	}
 }
@@ -184,9 +182,9 @@ cc_unlink_deps(CCBlob *blob)
 		node->next = CC_LINK_DETACHED;
 		node->prev = InvalidDsaPointer;
 
-		if (--dep->count == 0)
+		if (!DsaPointerIsValid(dep->head))
 		{
-			Assert(!DsaPointerIsValid(dep->head));
+			/* the list is empty: drop its head */
 			dshash_delete_entry(cc_deps, dep);
 			cc_account(-(int64) cc_dep_entry_overhead());
 		}
@@ -235,7 +233,7 @@ cc_names_ref(CCBlob *blob, dsa_pointer text)
 
 		dshash_release_lock(cc_names, entry);
 		pg_atomic_fetch_add_u64(&cc_store_shared->names, 1);
-		cc_account(cc_chunk_size(len + 1) + cc_dep_entry_overhead());
+		cc_account(cc_chunk_size(len + 1) + cc_name_entry_overhead());
 	}
 	blob->name_registered = true;
 }
@@ -266,7 +264,7 @@ cc_names_unref(CCBlob *blob)
 	if (DsaPointerIsValid(text))
 	{
 		dsa_free(cc_area, text);
-		cc_account(-(int64) (cc_chunk_size(len + 1) + cc_dep_entry_overhead()));
+		cc_account(-(int64) (cc_chunk_size(len + 1) + cc_name_entry_overhead()));
 	}
 	blob->name_registered = false;
 }

@@ -139,43 +139,54 @@ cc_count_dependents(const uint64 *deps, int ndeps)
 	uint64		distinct = 0;
 	int			d;
 	int			i;
+	bool		retried = false;
 
 	cc_attach();
 	for (d = 0; d < ndeps; d++)
 	{
 		CCDepEntry *entry;
-		uint64		count;
+		int			start = nserials;
+		uint64		len = 0;
 		dsa_pointer node_dp;
 
 		cc_interrupt_point();
 
+		/*
+		 * Copy what fits; if the list is longer, make room and read it once
+		 * more (a list that grew meanwhile is then copied as far as fits)
+		 */
 		entry = dshash_find(cc_deps, &deps[d], false);
 		if (entry == NULL)
-			continue;
-		count = entry->count;
-		dshash_release_lock(cc_deps, entry);
-
-		/* make room outside the lock, then copy what fits */
-		if (nserials + count > (uint64) maxserials)
 		{
-			maxserials = (int) (nserials + count) * 2 + 16;
-			serials = serials ? repalloc_huge(serials, sizeof(uint64) * maxserials)
-				: MemoryContextAllocHuge(CurrentMemoryContext,
-										 sizeof(uint64) * maxserials);
-		}
-		entry = dshash_find(cc_deps, &deps[d], false);
-		if (entry == NULL)
+			retried = false;
 			continue;
-		for (node_dp = entry->head;
-			 DsaPointerIsValid(node_dp) && nserials < maxserials;)
+		}
+		for (node_dp = entry->head; DsaPointerIsValid(node_dp); len++)
 		{
 			CCDepLink  *node = dsa_get_address(cc_area, node_dp);
-			CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
 
-			serials[nserials++] = blob->serial;
+			if (nserials < maxserials)
+			{
+				CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
+
+				serials[nserials++] = blob->serial;
+			}
 			node_dp = node->next;
 		}
 		dshash_release_lock(cc_deps, entry);
+
+		if (start + len > (uint64) maxserials && !retried)
+		{
+			nserials = start;
+			maxserials = (int) (start + len) * 2 + 16;
+			serials = serials ? repalloc_huge(serials, sizeof(uint64) * maxserials)
+				: MemoryContextAllocHuge(CurrentMemoryContext,
+										 sizeof(uint64) * maxserials);
+			retried = true;
+			d--;				/* read this list again */
+		}
+		else
+			retried = false;
 	}
 
 	if (nserials > 0)
@@ -207,6 +218,23 @@ cc_count_database(Oid dbid)
 }
 
 /*
+ * Has cc_remove_dependents() already processed the entry with this serial
+ * (and seen it stay in the list)?  'kept' holds the first ones, 'seen' (if
+ * not NULL) the rest.  Called under a deps partition lock: allocates
+ * nothing.
+ */
+static inline bool
+cc_serial_seen(uint64 serial, const uint64 *kept, int nkept, HTAB *seen)
+{
+	int			i;
+
+	for (i = 0; i < nkept; i++)
+		if (kept[i] == serial)
+			return true;
+	return seen != NULL && hash_search(seen, &serial, HASH_FIND, NULL) != NULL;
+}
+
+/*
  * Remove every entry that depends on 'dep'; returns how many VALID entries
  * were removed.  Called with no locks held.
  *
@@ -224,12 +252,16 @@ cc_count_database(Oid dbid)
  * remove those entries one by one (which unlinks them), and read again
  * from the head.  Links that stay in the list after we processed them
  * (their entry is DOOMED, or another backend is half-way through removing
- * it) are remembered by serial and skipped.
+ * it) are remembered by serial and skipped.  An entry we removed took its
+ * links out of every list before cc_remove_by_key() returned, so only the
+ * others need remembering: a few in a local array, more in a hash table.
  */
 uint64
 cc_remove_dependents(uint64 dep)
 {
 	uint64		removed = 0;
+	uint64		kept[CC_INVAL_BATCH];
+	int			nkept = 0;
 	HTAB	   *seen = NULL;
 
 	cc_attach();
@@ -256,8 +288,7 @@ cc_remove_dependents(uint64 dep)
 			CCDepLink  *node = dsa_get_address(cc_area, node_dp);
 			CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
 
-			if (seen == NULL ||
-				hash_search(seen, &blob->serial, HASH_FIND, NULL) == NULL)
+			if (!cc_serial_seen(blob->serial, kept, nkept, seen))
 			{
 				batch[n].key = blob->key;
 				batch[n].serial = blob->serial;
@@ -270,21 +301,30 @@ cc_remove_dependents(uint64 dep)
 		if (n == 0)
 			break;
 
-		if (seen == NULL)
-		{
-			HASHCTL		ctl;
-
-			ctl.keysize = sizeof(uint64);
-			ctl.entrysize = sizeof(uint64);
-			ctl.hcxt = CurrentMemoryContext;
-			seen = hash_create("cascade_cache invalidated serials", 64, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		}
 		for (i = 0; i < n; i++)
 		{
 			if (cc_remove_by_key(&batch[i].key, batch[i].serial,
 								 CC_STAT_INVALIDATIONS))
+			{
 				removed++;
+				continue;
+			}
+			/* its links may stay in the list for a while: skip them */
+			if (nkept < CC_INVAL_BATCH)
+			{
+				kept[nkept++] = batch[i].serial;
+				continue;
+			}
+			if (seen == NULL)
+			{
+				HASHCTL		ctl;
+
+				ctl.keysize = sizeof(uint64);
+				ctl.entrysize = sizeof(uint64);
+				ctl.hcxt = CurrentMemoryContext;
+				seen = hash_create("cascade_cache invalidated serials", 256,
+								   &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			}
 			(void) hash_search(seen, &batch[i].serial, HASH_ENTER, NULL);
 		}
 	}

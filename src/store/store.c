@@ -456,7 +456,8 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->clock_prev = InvalidDsaPointer;
 	blob->clock_next = InvalidDsaPointer;
 	blob->created_at = h->now;
-	blob->alloc_size = accounted;
+	Assert(accounted <= PG_UINT32_MAX);
+	blob->alloc_size = (uint32) accounted;
 	blob->payload_len = payload_len;
 	blob->payload_off = MAXALIGN(header_size);
 	blob->payload_hash = h->payload_hash;

@@ -139,7 +139,7 @@ typedef struct CCBlob
 	dsa_pointer clock_prev;		/* CLOCK ring, under clock_lock */
 	dsa_pointer clock_next;
 	TimestampTz created_at;
-	Size		alloc_size;		/* accounted size of this blob */
+	uint32		alloc_size;		/* accounted size of this blob (< 2 GB) */
 	uint32		payload_len;	/* VARSIZE of the payload as stored */
 	uint32		payload_off;	/* offset of the payload from the blob */
 	uint32		payload_hash;	/* hash_bytes() of the uncompressed payload */
@@ -168,12 +168,15 @@ typedef struct CCNameEntry
 	dsa_pointer text;			/* the name, len bytes and a NUL */
 } CCNameEntry;
 
-/* An entry of the dependency index: the head of a list of CCDepLinks. */
+/*
+ * An entry of the dependency index: the head of a list of CCDepLinks.  It
+ * exists while the list is not empty (it holds no count: 32 bytes as a
+ * dshash item instead of 40).
+ */
 typedef struct CCDepEntry
 {
 	uint64		dep;			/* hash key, must be first */
 	dsa_pointer head;
-	uint64		count;
 } CCDepEntry;
 
 /* A (key, serial) pair copied out of shared memory under a lock. */
@@ -203,6 +206,7 @@ extern Size cc_chunk_size(Size size);
 extern Size cc_dshash_item_size(Size entry_size);
 extern Size cc_entry_overhead(void);
 extern Size cc_dep_entry_overhead(void);
+extern Size cc_name_entry_overhead(void);
 extern void cc_account(int64 delta);
 extern int	cc_uint64_cmp(const void *a, const void *b);
 
