@@ -231,10 +231,10 @@ cc_begin_commit_invalidation(void)
 	/*
 	 * The audit row will give the transaction an id (its insert, and the
 	 * row's default mutation_id, need one), and so a commit record that
-	 * flushes this one.  Take the id now, so that the record below is
-	 * written as part of the transaction rather than on its own, which
-	 * would hand it to the WAL writer and wake that process on every
-	 * cascade that wrote nothing else (the bulk of such a commit's time).
+	 * flushes this one.  Take the id now, so that the record below is written
+	 * as part of the transaction rather than on its own, which would hand it
+	 * to the WAL writer and wake that process on every cascade that wrote
+	 * nothing else (the bulk of such a commit's time).
 	 */
 	if (audit_writes && !RecoveryInProgress())
 		(void) GetTopTransactionId();
