@@ -92,6 +92,16 @@ SELECT probe_json('SELECT id FROM doc ORDER BY id', name => 'listDocs');
 SELECT cascade_invalidate('{"updated": [], "deleted": [], "invalidations": [{"queryName": "listDocs", "strategy": "INVALIDATE", "scope": "EXACT"}], "metadata": {}}');
 SELECT probe_json('SELECT id FROM doc ORDER BY id', name => 'listDocs');
 
+-- JSON text is stored as it is (a hit copies it), jsonb compressed when that
+-- pays: the same 20 kB of 'x' take 20 kB as JSON text and far less as jsonb
+SELECT bytes_used AS before_json FROM cache_stats() \gset
+SELECT length(cached_query_json('SELECT repeat(''x'', 20000) AS x')::text) AS json_length;
+SELECT bytes_used AS before_jsonb FROM cache_stats() \gset
+SELECT length(cached_query('SELECT repeat(''x'', 20000) AS x')::text) AS jsonb_length;
+SELECT bytes_used AS after FROM cache_stats() \gset
+SELECT :before_jsonb - :before_json >= 20000 AS json_stored_plain,
+       :after - :before_jsonb < 5000 AS jsonb_stored_compressed;
+
 -- a ttl
 SELECT cached_query_json('SELECT 2 AS two', ttl => '1 hour') AS two;
 

@@ -183,7 +183,7 @@ extern void cc_gc_orphans(void);
 extern struct varlena *cc_lookup(const CCKey *key);
 extern void cc_hits_flush(void);
 extern CCStoreResult cc_store_prepare(const CCKey *key,
-									  struct varlena *payload,
+									  struct varlena *payload, bool compress,
 									  const uint64 *deps, int ndeps,
 									  const Oid *relids, int nrelids,
 									  const char *name, int64 ttl_us,

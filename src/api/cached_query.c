@@ -123,13 +123,10 @@ static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
 static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
-							  CCFill *fill, const char *name, int64 ttl_us,
-							  uint64 s0);
+							  CCFormat format, CCFill *fill, const char *name,
+							  int64 ttl_us, uint64 s0);
 
-/*
- * cached_query(query text, params jsonb, ttl interval, name text)
- *		RETURNS jsonb
- */
+/* cached_query(query text, params jsonb, ttl interval, name text) */
 Datum
 cached_query(PG_FUNCTION_ARGS)
 {
@@ -532,7 +529,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			stored = cc_store(key, payload, &fill, name, ttl_us, s0);
+			stored = cc_store(key, payload, format, &fill, name, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -550,20 +547,22 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 }
 
 /*
- * Store a fill's result under 'key': prepare the entry in the store, check
- * the fence from 's0' over its dependencies (unless
- * cascade_cache.debug_skip_fence), then publish or abandon it, and count
- * what that came to.  Called with no locks held; nothing between prepare
- * and publish can ERROR.
+ * Store a fill's result ('payload', in 'format') under 'key': prepare the
+ * entry in the store, check the fence from 's0' over its dependencies
+ * (unless cascade_cache.debug_skip_fence), then publish or abandon it, and
+ * count what that came to.  Called with no locks held; nothing between
+ * prepare and publish can ERROR.
  */
 static CCStoreResult
-cc_store(const CCKey *key, struct varlena *payload, CCFill *fill,
-		 const char *name, int64 ttl_us, uint64 s0)
+cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
+		 CCFill *fill, const char *name, int64 ttl_us, uint64 s0)
 {
 	CCStoreHandle *handle;
 	CCStoreResult stored;
 
-	stored = cc_store_prepare(key, payload, fill->deps, fill->ndeps,
+	/* jsonb compressed when that pays; JSON text plain, for a copying hit */
+	stored = cc_store_prepare(key, payload, format == CC_FORMAT_JSONB,
+							  fill->deps, fill->ndeps,
 							  fill->relids, fill->nrelids, name, ttl_us,
 							  &handle);
 	if (stored == CC_STORE_PREPARED)

@@ -271,7 +271,9 @@ cc_reserve_dshash_items(int ndeps, bool named)
  * Store a result, first step (IDLE -> LINKED, see the header comment).
  *
  * 'deps' are the dependency keys the fill recorded (duplicates allowed).
- * Returns CC_STORE_PREPARED and sets *handle: the caller checks the fence
+ * 'compress': store the payload compressed when that saves space (a hit
+ * then decompresses it); false stores it as it is, for a hit that must
+ * hand out the bytes at the cost of a copy.  Returns CC_STORE_PREPARED and sets *handle: the caller checks the fence
  * over cc_store_deps() (the entry may only become visible if no
  * invalidation of any of its dependencies can have committed since the
  * fill began), then calls cc_store_publish() or cc_store_abandon(), with
@@ -280,7 +282,7 @@ cc_reserve_dshash_items(int ndeps, bool named)
  * caller counts it.  Called with no locks held.
  */
 CCStoreResult
-cc_store_prepare(const CCKey *key, struct varlena *payload,
+cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 				 const uint64 *deps_in,
 				 int ndeps_in, const Oid *relids, int nrelids,
 				 const char *name, int64 ttl_us, CCStoreHandle **handle)
@@ -320,7 +322,7 @@ cc_store_prepare(const CCKey *key, struct varlena *payload,
 								 VARSIZE(payload));
 	h->deps = deps;
 	h->ndeps = ndeps;
-	stored = cc_compress(payload);
+	stored = compress ? cc_compress(payload) : payload;
 	h->usage_slot = cc_usage_name_slot(key->dbid, name);
 	nrelids = Min(nrelids, CC_MAX_RELIDS_PER_ENTRY);
 
