@@ -22,10 +22,8 @@
  *	  exits (before_shmem_exit): for every entry it has counts for.
  *
  * A slot holds one entry, identified by its key and its serial (so that
- * counts never reach a later entry stored under the same key).  A hit of
- * an entry whose slot holds another entry with counts pending is counted
- * in the blob directly, as before: that only happens when a backend
- * alternates between many entries, none of which is then hot in it.
+ * counts never reach a later entry stored under the same key; a slot that
+ * holds an earlier entry of the key starts over).
  *
  * Counts of other backends that have not reached a batch are not visible
  * until those backends read statistics or exit: a per-entry count may lag
@@ -33,10 +31,13 @@
  * loses them (its serial no longer matches).  The global hit counter
  * (cache_stats().hits) is exact: it is a per-backend counter already.
  *
+ * A hit whose slot holds another key's counts goes to the blob directly,
+ * and the hit path then flushes that slot (after releasing its lock), so
+ * the slot follows the keys this backend hits now.
+ *
  * Locking: cc_hits_note() runs under the entry's partition lock, held by
- * its caller, and only does atomic arithmetic on the blob.  cc_hits_flush()
- * takes one partition lock at a time, in shared mode, and nothing in it
- * can ERROR.
+ * its caller, and only does atomic arithmetic on the blob.  Flushing takes
+ * one partition lock at a time, in shared mode.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -84,20 +85,31 @@ cc_hits_register(void)
 
 /*
  * Count one hit of 'blob', the blob of the entry 'key' whose partition lock
- * the caller holds.  No allocation, cannot fail.
+ * the caller holds.  Returns the index of a slot the caller should flush
+ * (cc_hits_flush_slot()) once it has released the lock, or -1: the slot of
+ * this key held another key's counts, so this hit went to the blob
+ * directly, and the slot is freed for this key's next hit.  No allocation,
+ * cannot fail.
  */
-void
+int
 cc_hits_note(const CCKey *key, CCBlob *blob)
 {
-	CCHitSlot  *slot = &cc_hit_slots[key->h1 & (CC_HITS_SLOTS - 1)];
+	int			i = key->h1 & (CC_HITS_SLOTS - 1);
+	CCHitSlot  *slot = &cc_hit_slots[i];
 
-	if (slot->pending > 0 &&
-		(slot->serial != blob->serial ||
-		 memcmp(&slot->key, key, sizeof(CCKey)) != 0))
+	if (slot->pending > 0 && memcmp(&slot->key, key, sizeof(CCKey)) != 0)
 	{
-		/* taken by another entry: count this one in the blob */
+		/* taken by another key: count this one in the blob, free the slot */
 		pg_atomic_fetch_add_u64(&blob->hits, 1);
-		return;
+		return i;
+	}
+	if (slot->pending > 0 && slot->serial != blob->serial)
+	{
+		/*
+		 * An earlier entry of this key, which is gone (one entry per key;
+		 * serials only grow): its counts would be dropped by a flush anyway.
+		 */
+		slot->pending = 0;
 	}
 	if (slot->pending == 0)
 	{
@@ -109,12 +121,42 @@ cc_hits_note(const CCKey *key, CCBlob *blob)
 		pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
 		slot->pending = 0;
 	}
+	return -1;
 }
 
 /*
- * Add every count this backend holds to its entry's blob, if the entry is
- * still the one counted.  Takes one partition lock at a time (shared); no
- * lock held on entry; the caller attached; cannot fail.
+ * Add the counts of slot 'i' to its entry's blob, if the entry is still the
+ * one counted, and free the slot.  Takes that entry's partition lock
+ * (shared); no lock held on entry; the caller attached.
+ */
+void
+cc_hits_flush_slot(int i)
+{
+	CCHitSlot  *slot = &cc_hit_slots[i];
+	CCEntry    *entry;
+
+	if (slot->pending == 0)
+		return;
+	entry = dshash_find(cc_entries, &slot->key, false);
+	if (entry != NULL)
+	{
+		if (entry->serial == slot->serial &&
+			DsaPointerIsValid(entry->blob))
+		{
+			CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
+
+			pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
+		}
+		dshash_release_lock(cc_entries, entry);
+	}
+	slot->pending = 0;
+}
+
+/*
+ * Add every count this backend holds to its entry's blob (see
+ * cc_hits_flush_slot()).  Takes one partition lock at a time (shared); no
+ * lock held on entry; the caller attached.  Can ERROR only where dshash can
+ * (mapping a segment of the area this backend has not seen yet).
  */
 void
 cc_hits_flush(void)
@@ -122,32 +164,19 @@ cc_hits_flush(void)
 	int			i;
 
 	for (i = 0; i < CC_HITS_SLOTS; i++)
-	{
-		CCHitSlot  *slot = &cc_hit_slots[i];
-		CCEntry    *entry;
-
-		if (slot->pending == 0)
-			continue;
-		entry = dshash_find(cc_entries, &slot->key, false);
-		if (entry != NULL)
-		{
-			if (entry->serial == slot->serial &&
-				DsaPointerIsValid(entry->blob))
-			{
-				CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
-
-				pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
-			}
-			dshash_release_lock(cc_entries, entry);
-		}
-		slot->pending = 0;
-	}
+		cc_hits_flush_slot(i);
 }
 
-/* Backend exit: hand over what this backend counted. */
+/*
+ * Backend exit: hand over what this backend counted, on a clean exit only.
+ * After an error (code != 0) this process may still hold a partition lock
+ * (a background worker's ERROR goes straight to proc_exit before its locks
+ * are released); its last counts, fewer than CC_HITS_BATCH per entry, are
+ * then lost.
+ */
 static void
 cc_hits_exit(int code, Datum arg)
 {
-	if (cc_entries != NULL)
+	if (code == 0 && cc_entries != NULL)
 		cc_hits_flush();
 }

@@ -136,6 +136,8 @@ cc_lookup(const CCKey *key)
 	CCEntry    *entry;
 	CCBlob	   *blob;
 	struct varlena *result;
+	uint32		len;
+	int			flush_slot = -1;
 
 	cc_hits_register();
 	entry = dshash_find(cc_entries, key, false);
@@ -151,16 +153,16 @@ cc_lookup(const CCKey *key)
 	}
 
 	blob = dsa_get_address(cc_area, entry->blob);
-	result = MemoryContextAllocExtended(CurrentMemoryContext,
-										blob->payload_len,
+	len = blob->payload_len;
+	result = MemoryContextAllocExtended(CurrentMemoryContext, len,
 										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 	if (result != NULL)
 	{
-		memcpy(result, (char *) blob + blob->payload_off, blob->payload_len);
+		memcpy(result, (char *) blob + blob->payload_off, len);
 		/* no shared write unless needed: the bit set if clear, hits batched */
 		if (!blob->referenced)
 			blob->referenced = 1;
-		cc_hits_note(key, blob);
+		flush_slot = cc_hits_note(key, blob);
 	}
 	dshash_release_lock(cc_entries, entry);
 
@@ -169,7 +171,9 @@ cc_lookup(const CCKey *key)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Failed to copy a cached result of %u bytes.",
-						   blob->payload_len)));
+						   len)));
+	if (flush_slot >= 0)
+		cc_hits_flush_slot(flush_slot);
 	if (VARATT_IS_COMPRESSED(result))
 	{
 		struct varlena *plain = detoast_attr(result);

@@ -215,7 +215,8 @@ extern struct varlena *cc_compress(struct varlena *payload);
 
 /* hits.c */
 extern void cc_hits_register(void);
-extern void cc_hits_note(const CCKey *key, CCBlob *blob);
+extern int	cc_hits_note(const CCKey *key, CCBlob *blob);
+extern void cc_hits_flush_slot(int i);
 extern void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_link_deps(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_names_ref(CCBlob *blob, dsa_pointer text);
