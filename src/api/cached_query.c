@@ -493,9 +493,12 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	result = cc_jsonb_dest_result(dest);
 	/* what is stored and returned: the jsonb, or its text made once */
 	if (format == CC_FORMAT_JSON)
-		payload = (struct varlena *)
-			cstring_to_text(JsonbToCString(NULL, &result->root,
-										   VARSIZE(result)));
+	{
+		char	   *json = JsonbToCString(NULL, &result->root, VARSIZE(result));
+
+		payload = (struct varlena *) cstring_to_text(json);
+		pfree(json);
+	}
 	else
 		payload = (struct varlena *) result;
 
