@@ -66,6 +66,7 @@ CC_BASE_OBJS = \
 	src/base/counters.o \
 	src/base/glob.o \
 	src/base/key.o \
+	src/base/keyed.o \
 	src/base/levelset.o \
 	src/base/settings.o \
 	src/base/shmem.o \

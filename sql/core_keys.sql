@@ -159,6 +159,27 @@ RESET work_mem;
 RESET maintenance_work_mem;
 RESET cascade_cache.key_settings;
 
+-- placeholders replaced in place: a new session sets every plpgsql setting
+-- before plpgsql is loaded (placeholders, which pg_settings does not show),
+-- calls cached_query, and then loads plpgsql (probe() is plpgsql), which
+-- replaces them with its own definitions and frees them: the key is
+-- computed again from the real settings, never from a freed placeholder
+\c
+SET search_path = public, cascade_cache;
+SET plpgsql.variable_conflict = 'use_column';
+SET plpgsql.print_strict_params = 'on';
+SET plpgsql.check_asserts = 'off';
+SET plpgsql.extra_warnings = 'shadowed_variables';
+SET plpgsql.extra_errors = 'none';
+SELECT count(*) AS defined FROM pg_settings WHERE name LIKE 'plpgsql.%';
+SELECT cached_query('SELECT 7 AS n');
+SELECT probe('SELECT 7 AS n');
+SELECT probe('SELECT 7 AS n');
+SELECT count(*) AS defined FROM pg_settings WHERE name LIKE 'plpgsql.%';
+SHOW plpgsql.variable_conflict;
+RESET plpgsql.variable_conflict;
+SELECT probe('SELECT 7 AS n');
+
 REVOKE ALL ON docs, notes, regional FROM cc_alice, cc_bob;
 REVOKE ALL ON SCHEMA cascade_cache FROM cc_alice, cc_bob, cc_carol;
 REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats(),

@@ -2,6 +2,7 @@
  *
  * key.h
  *		The cache key (src/base/key.c) and the hashing of dependency keys.
+ *		Which settings the key holds is base/keyed.h, included here.
  *
  * CCKey and CCDepKind are declared in cascade_cache.h, which every layer
  * shares.
@@ -17,6 +18,7 @@
 #include "utils/jsonb.h"
 
 #include "cascade_cache.h"
+#include "base/keyed.h"
 
 extern void cc_compute_key(text *query, Jsonb *params, const char *name,
 						   CCFormat format,
@@ -25,18 +27,8 @@ extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
 extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,
 							   int len);
 
-/* The settings in the key */
-extern bool cc_is_key_setting(const char *name);
-extern bool cc_setting_readable(const char *name);
-extern bool cc_split_name_list(const char *value, bool identifiers,
-							   MemoryContext cxt, List **names);
-extern bool cc_have_key_settings(void);
-extern void cc_key_settings_assign(const char *newval, void *extra);
-extern uint64 cc_key_settings_generation(void);
+/* The settings in the key: base/keyed.h */
 extern void cc_key_note_catalog_change(void);
 extern List *cc_keyed_setting_names(void);
-
-extern bool cc_check_name_list(char **newval, bool identifiers);
-extern void cc_key_define_gucs(void);
 
 #endif							/* CC_BASE_KEY_H */

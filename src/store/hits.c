@@ -31,9 +31,14 @@
  * loses them (its serial no longer matches).  The global hit counter
  * (cache_stats().hits) is exact: it is a per-backend counter already.
  *
- * A hit whose slot holds another key's counts goes to the blob directly,
- * and the hit path then flushes that slot (after releasing its lock), so
- * the slot follows the keys this backend hits now.
+ * A hit whose slot holds another key's counts goes to the blob directly
+ * (an atomic add on a line the hit has just read, not a batch, but no
+ * worse than no table at all).  The slot stays with its key while that
+ * key keeps being hit; once CC_HITS_STEAL hits of other keys came between
+ * two of its hits, the hit path flushes it (after releasing its own lock)
+ * and the slot goes to the next key hit.  So a hot key keeps its slot
+ * among many cold ones, and hits spread over more keys than slots take one
+ * extra partition lock per CC_HITS_STEAL hits, not one per hit.
  *
  * Locking: cc_hits_note() runs under the entry's partition lock, held by
  * its caller, and only does atomic arithmetic on the blob.  Flushing takes
@@ -55,6 +60,9 @@
 /* Hits of one entry counted locally before they are added to its blob */
 #define CC_HITS_BATCH			64
 
+/* Hits of other keys after which a slot's key is flushed and replaced */
+#define CC_HITS_STEAL			16
+
 StaticAssertDecl((CC_HITS_SLOTS & (CC_HITS_SLOTS - 1)) == 0,
 				 "CC_HITS_SLOTS must be a power of two");
 
@@ -63,6 +71,7 @@ typedef struct CCHitSlot
 	CCKey		key;
 	uint64		serial;
 	uint32		pending;		/* hits not yet added to the blob */
+	uint32		conflicts;		/* hits of other keys since its last hit */
 } CCHitSlot;
 
 static CCHitSlot cc_hit_slots[CC_HITS_SLOTS];
@@ -86,10 +95,10 @@ cc_hits_register(void)
 /*
  * Count one hit of 'blob', the blob of the entry 'key' whose partition lock
  * the caller holds.  Returns the index of a slot the caller should flush
- * (cc_hits_flush_slot()) once it has released the lock, or -1: the slot of
- * this key held another key's counts, so this hit went to the blob
- * directly, and the slot is freed for this key's next hit.  No allocation,
- * cannot fail.
+ * (cc_hits_flush_slot()) once it has released the lock, or -1.  A slot to
+ * flush is this key's slot, held by another key that has gone cold (this
+ * hit went to the blob directly); flushing frees it for the next key hit.
+ * No allocation, cannot fail.
  */
 int
 cc_hits_note(const CCKey *key, CCBlob *blob)
@@ -99,9 +108,10 @@ cc_hits_note(const CCKey *key, CCBlob *blob)
 
 	if (slot->pending > 0 && memcmp(&slot->key, key, sizeof(CCKey)) != 0)
 	{
-		/* taken by another key: count this one in the blob, free the slot */
+		/* taken by another key: count this one in the blob */
 		pg_atomic_fetch_add_u64(&blob->hits, 1);
-		return i;
+		/* and hand the slot over once its key has gone cold here */
+		return ++slot->conflicts >= CC_HITS_STEAL ? i : -1;
 	}
 	if (slot->pending > 0 && slot->serial != blob->serial)
 	{
@@ -116,6 +126,7 @@ cc_hits_note(const CCKey *key, CCBlob *blob)
 		slot->key = *key;
 		slot->serial = blob->serial;
 	}
+	slot->conflicts = 0;
 	if (++slot->pending >= CC_HITS_BATCH)
 	{
 		pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
@@ -150,6 +161,7 @@ cc_hits_flush_slot(int i)
 		dshash_release_lock(cc_entries, entry);
 	}
 	slot->pending = 0;
+	slot->conflicts = 0;
 }
 
 /*
