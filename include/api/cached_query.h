@@ -18,7 +18,5 @@ extern Datum cached_query(PG_FUNCTION_ARGS);
 extern Datum cached_query_json(PG_FUNCTION_ARGS);
 extern CCBypassReason cc_session_bypass_reason(void);
 extern void cc_check_query_name(const char *name, const char *fn);
-extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
-							 CCFill *fill);
 
 #endif							/* CC_API_CACHED_QUERY_H */

@@ -1,38 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * cached_query.c
- *		cached_query(query, params, ttl, name): the SQL entry point.
+ *		cached_query(query, params, ttl, name) and cached_query_json(): the
+ *		SQL entry points.
+ *
+ * cached_query() and cached_query_json(): check the arguments, decide
+ * whether this session may use the cache at all (cc_session_bypass_reason()),
+ * compute the key (src/base/key.c) and look it up (src/store/store.c).
  *
  * The hit path does no parsing, no catalog access and no SPI: it computes
- * the key (src/base/key.c), looks it up under one shared dshash partition
- * lock and returns a copy of the stored jsonb.
- *
- * A miss parses and analyzes the statement itself (so that the parameter
- * types are inferred as PREPARE infers them), rejects anything that is not
- * a single read-only SELECT, plans it with the parameter values known and
- * runs it through the executor into a jsonb-building DestReceiver.  While
- * it runs, a CCFill is active: the executor hook (hooks.c) records
- * every relation any plan opens, including plans run inside functions,
- * as a dependency and notes anything that makes the result uncacheable.
- *
- * The fence: the invalidation sequence is read before the snapshot for the
- * fill is taken; cc_store() prepares the entry in the store, checks the
- * fence, and publishes the result only if none of its dependencies was
- * invalidated after that point (see fence.c), abandoning it
- * otherwise.  It counts what the store came to.
- *
- * Coalescing: a miss first joins the key's fill in the in-flight table
- * (coalesce.c).  The leader runs the query and reports how its fill ended;
- * waiters read the stored result from the cache, start again (one of them
- * leads) when the leader failed or its result was fenced out, or run the
- * query alone when the result cannot be shared.  A leader that finds
- * before executing that the query is uncacheable releases its waiters at
- * once.
- *
- * When the cache must not be used (cascade_cache.enabled off, a transaction
- * that has written, REPEATABLE READ or SERIALIZABLE, a hot standby, or a
- * call nested inside another fill) the query is run the same way and its
- * result returned without touching the cache.
+ * the key, looks it up under one shared dshash partition lock and returns a
+ * copy of the stored bytes (jsonb, or the JSON text for cached_query_json).
+ * A miss, and a call that must not use the cache (cascade_cache.enabled
+ * off, a transaction that has written, REPEATABLE READ or SERIALIZABLE, a
+ * hot standby that does not cache yet, or a call nested inside another
+ * fill), is run by src/xact/run.c.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -43,42 +25,21 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "common/int.h"
-#include "executor/executor.h"
 #include "miscadmin.h"
-#include "nodes/nodeFuncs.h"
-#include "tcop/cmdtag.h"
-#include "tcop/tcopprot.h"
-#include "tcop/utility.h"
 #include "utils/builtins.h"
-#include "utils/inval.h"
 #include "utils/jsonb.h"
-#include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 #include "base/counters.h"
 #include "base/key.h"
 #include "base/settings.h"
-#include "base/shmem.h"
-#include "store/fence.h"
 #include "store/store.h"
-#include "xact/cacheability.h"
-#include "xact/coalesce.h"
 #include "xact/fill.h"
-#include "xact/jsonb_dest.h"
-#include "xact/params.h"
 #include "xact/pending.h"
 #include "xact/replication.h"
-#include "xact/tags.h"
+#include "xact/run.h"
 #include "api/cached_query.h"
-
-/*
- * Rounds of joining a key's fill (each ended by a refill, a failed leader
- * or an overwritten outcome) before a miss gives up coalescing and runs
- * the query on its own: bounds the loop in cc_miss().
- */
-#define CC_MAX_COALESCE_ROUNDS	8
 
 PG_FUNCTION_INFO_V1(cached_query);
 PG_FUNCTION_INFO_V1(cached_query_json);
@@ -89,42 +50,9 @@ PG_FUNCTION_INFO_V1(cached_query_json);
 /* Longest ttl accepted: 100 years */
 #define CC_MAX_TTL_DAYS		36525
 
-/* A fill run by a leader, kept in memory so PG_TRY cannot clobber it */
-typedef struct CCLeadRun
-{
-	const char *src;
-	Jsonb	   *params;
-	const CCKey *key;
-	const char *name;
-	int64		ttl_us;
-	CCFormat	format;
-	CCFillOutcome outcome;
-	struct varlena *result;
-} CCLeadRun;
-
 static Datum cc_cached_query(FunctionCallInfo fcinfo, CCFormat format,
 							 const char *fn);
-static struct varlena *cc_miss(const char *src, Jsonb *params,
-							   const CCKey *key, const char *name,
-							   int64 ttl_us, CCFormat format);
-static struct varlena *cc_lead(const char *src, Jsonb *params,
-							   const CCKey *key, const char *name,
-							   int64 ttl_us, CCFormat format);
-static void cc_note_wait(TimestampTz started);
-static struct varlena *cc_run(const char *src, Jsonb *params,
-							  const CCKey *key, const char *name,
-							  int64 ttl_us, CCFormat format,
-							  CCFillOutcome *outcome);
-static void cc_execute(PlannedStmt *pstmt, const char *src,
-					   ParamListInfo paramLI, DestReceiver *dest);
-static Query *cc_parse(const char *src, Jsonb *params,
-					   ParamListInfo *paramLI, CCBypassReason *reason);
-static void cc_statement_error_callback(void *arg);
 static int64 cc_interval_to_us(Interval *ttl);
-static void cc_debug_pause(void);
-static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
-							  CCFormat format, CCFill *fill, const char *name,
-							  int64 ttl_us, uint64 s0);
 
 /* cached_query(query text, params jsonb, ttl interval, name text) */
 Datum
@@ -190,8 +118,7 @@ cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 	if (reason != CC_BYPASS_NONE)
 	{
 		cc_count_bypass(reason);
-		result = cc_run(text_to_cstring(query), params, NULL, NULL, 0, format,
-						NULL);
+		result = cc_run_uncached(text_to_cstring(query), params, format);
 		PG_RETURN_POINTER(result);
 	}
 
@@ -205,8 +132,8 @@ cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 		PG_RETURN_POINTER(result);
 	}
 
-	result = cc_miss(text_to_cstring(query), params, &key, name, ttl_us,
-					 format);
+	result = cc_run_miss(text_to_cstring(query), params, &key, name, ttl_us,
+						 format);
 	PG_RETURN_POINTER(result);
 }
 
@@ -226,139 +153,6 @@ cc_check_query_name(const char *name, const char *fn)
 				 errmsg("%s name must be between 1 and %d bytes long",
 						fn, CC_MAX_NAME_LEN),
 				 errhint("Pass NULL for a call without a name.")));
-}
-
-/*
- * A miss: lead the key's fill, or wait for the one in progress and share
- * its result.  See coalesce.c for the states a wait can end in.
- */
-static struct varlena *
-cc_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
-		int64 ttl_us, CCFormat format)
-{
-	TimestampTz deadline = 0;
-	bool		took_over = false;
-	int			round;
-
-	for (round = 0;; round++)
-	{
-		CCFillRole	role;
-		CCWaitResult wait;
-		TimestampTz started;
-		uint64		fill_id;
-
-		if (round > 0)
-		{
-			struct varlena *result = cc_lookup(key);
-
-			if (result != NULL)
-			{
-				cc_count(CC_STAT_COALESCE_SAVED, 1);
-				return result;
-			}
-		}
-
-		if (!cc_coalesce_enabled || round >= CC_MAX_COALESCE_ROUNDS)
-			return cc_run(src, params, key, name, ttl_us, format, NULL);
-
-		role = cc_coalesce_begin(key, &fill_id);
-		if (role == CC_ROLE_ALONE)
-		{
-			cc_count(CC_STAT_COALESCE_FULL, 1);
-			return cc_run(src, params, key, name, ttl_us, format, NULL);
-		}
-		if (role == CC_ROLE_LEADER)
-		{
-			if (took_over)
-				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
-			return cc_lead(src, params, key, name, ttl_us, format);
-		}
-
-		/* a waiter */
-		started = GetCurrentTimestamp();
-		if (deadline == 0)
-			deadline = TimestampTzPlusMilliseconds(started,
-												   cc_coalesce_timeout_ms);
-		cc_count(CC_STAT_COALESCE_WAITS, 1);
-		wait = cc_coalesce_wait(key, &fill_id, deadline);
-		cc_note_wait(started);
-
-		switch (wait)
-		{
-			case CC_WAIT_STORED:
-			case CC_WAIT_REFILL:
-			case CC_WAIT_UNKNOWN:
-				/* read the cache again; if missing, join or lead anew */
-				break;
-			case CC_WAIT_FAILED:
-				took_over = true;
-				break;
-			case CC_WAIT_TAKEOVER:
-				cc_count(CC_STAT_COALESCE_TAKEOVERS, 1);
-				return cc_lead(src, params, key, name, ttl_us, format);
-			case CC_WAIT_UNSHAREABLE:
-				cc_count(CC_STAT_COALESCE_UNSHAREABLE, 1);
-				return cc_run(src, params, key, name, ttl_us, format, NULL);
-			case CC_WAIT_TIMEOUT:
-				cc_count(CC_STAT_COALESCE_TIMEOUTS, 1);
-				return cc_run(src, params, NULL, NULL, 0, format, NULL);
-		}
-	}
-}
-
-static void
-cc_lead_run(CCLeadRun *run)
-{
-	run->result = cc_run(run->src, run->params, run->key, run->name,
-						 run->ttl_us, run->format, &run->outcome);
-}
-
-/*
- * Run the fill as the leader of the key's slot; whatever happens, the slot
- * is released and the waiters woken with the outcome.
- */
-static struct varlena *
-cc_lead(const char *src, Jsonb *params, const CCKey *key, const char *name,
-		int64 ttl_us, CCFormat format)
-{
-	CCLeadRun	run;
-
-	run.src = src;
-	run.params = params;
-	run.key = key;
-	run.name = name;
-	run.ttl_us = ttl_us;
-	run.format = format;
-	run.outcome = CC_FILL_FAILED;
-	run.result = NULL;
-
-	cc_count(CC_STAT_COALESCE_LEADS, 1);
-	PG_TRY();
-	{
-		cc_lead_run(&run);
-	}
-	PG_CATCH();
-	{
-		cc_coalesce_finish(CC_FILL_FAILED);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	cc_coalesce_finish(run.outcome);
-	return run.result;
-}
-
-/* Account one wait that began at 'started'. */
-static void
-cc_note_wait(TimestampTz started)
-{
-	uint64		us = (uint64) Max(GetCurrentTimestamp() - started, 0);
-	uint64		max = pg_atomic_read_u64(&cc_shared->coalesce_wait_max_us);
-
-	cc_count(CC_STAT_COALESCE_WAIT_US, us);
-	while (us > max &&
-		   !pg_atomic_compare_exchange_u64(&cc_shared->coalesce_wait_max_us,
-										   &max, us))
-		;
 }
 
 /*
@@ -382,388 +176,6 @@ cc_session_bypass_reason(void)
 }
 
 /*
- * Run 'src' with 'params' and return its rows as a jsonb array, or as its
- * JSON text if 'format' is CC_FORMAT_JSON, allocated in the caller's
- * memory context.  If 'key' is not NULL the result is a
- * candidate for the cache: dependencies are recorded, and the result is
- * stored unless something made it uncacheable.  If 'outcome' is not NULL
- * the caller leads the key's fill: *outcome says how the fill ended, and
- * waiters are released as soon as the query is known to be uncacheable.
- */
-static struct varlena *
-cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
-	   int64 ttl_us, CCFormat format, CCFillOutcome *outcome)
-{
-	MemoryContext callercxt = CurrentMemoryContext;
-	MemoryContext runcxt;
-	ErrorContextCallback errcallback;
-	CCBypassReason reason;
-	CCFill		fill;
-	CCFill	   *outer;
-	volatile uint64 s0 = 0;
-	DestReceiver *dest;
-	Jsonb	   *result;
-	struct varlena *payload;
-
-	runcxt = AllocSetContextCreate(callercxt, "cascade_cache run",
-								   ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(runcxt);
-
-	errcallback.callback = cc_statement_error_callback;
-	errcallback.arg = (void *) src;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	dest = cc_create_jsonb_dest(runcxt);
-
-	/*
-	 * A candidate for the cache is a fill from the start: parse analysis and
-	 * planning can call functions too (the planner pre-evaluates IMMUTABLE
-	 * ones), and a cached_query() reached that way must see it and run as a
-	 * nested bypass, not start a second fill of its own.
-	 */
-	memset(&fill, 0, sizeof(fill));
-	fill.reason = CC_BYPASS_NONE;
-	fill.cxt = runcxt;
-	outer = (key == NULL) ? cc_fill_current() : NULL;
-	if (key != NULL)
-		cc_fill_push(&fill);
-	PG_TRY();
-	{
-		Query	   *query;
-		ParamListInfo paramLI;
-		PlannedStmt *pstmt;
-		CCBypassReason found = CC_BYPASS_NONE;
-		bool		nested;
-
-		/*
-		 * The invalidation sequence is read before anything is looked up in
-		 * the catalogs for this query, and before the snapshot is taken: a
-		 * commit after this point, catalog change or write, keeps the result
-		 * out of the cache.  Then the catalog caches catch up with every
-		 * commit before it.
-		 */
-		if (key != NULL)
-		{
-			/* first release the standby's holds that have ended */
-			cc_replica_release();
-			s0 = cc_fence_begin();
-			AcceptInvalidationMessages();
-		}
-
-		/*
-		 * A fill judges its query; so does a call nested inside another fill
-		 * (a cached_query() in a function the outer query calls): what makes
-		 * this query uncacheable makes the outer result, which includes it,
-		 * uncacheable.
-		 */
-		nested = outer != NULL && outer->reason == CC_BYPASS_NONE;
-		query = cc_parse(src, params, &paramLI,
-						 key != NULL || nested ? &found : NULL);
-		if (nested && outer->reason == CC_BYPASS_NONE)
-			outer->reason = found;
-
-		if (key != NULL)
-		{
-			if (fill.reason == CC_BYPASS_NONE)
-				fill.reason = found;
-			if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
-			{
-				/* nothing to share: let the waiters run it on their own now */
-				*outcome = CC_FILL_UNSHAREABLE;
-				cc_coalesce_finish(CC_FILL_UNSHAREABLE);
-			}
-		}
-
-		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
-
-		/* from here on the executor hook records what the plan reads */
-		cc_execute(pstmt, src, paramLI, dest);
-	}
-	PG_FINALLY();
-	{
-		if (key != NULL)
-			cc_fill_pop(&fill);
-	}
-	PG_END_TRY();
-
-	error_context_stack = errcallback.previous;
-
-	MemoryContextSwitchTo(callercxt);
-	result = cc_jsonb_dest_result(dest);
-	/* what is stored and returned: the jsonb, or its text made once */
-	if (format == CC_FORMAT_JSON)
-	{
-		char	   *json = JsonbToCString(NULL, &result->root, VARSIZE(result));
-
-		payload = (struct varlena *) cstring_to_text(json);
-		pfree(json);
-	}
-	else
-		payload = (struct varlena *) result;
-
-	if (key != NULL)
-	{
-		reason = fill.reason;
-		if (reason == CC_BYPASS_NONE &&
-			VARSIZE(payload) > (Size) cc_max_entry_size_kb * 1024)
-			reason = CC_BYPASS_TOO_LARGE;
-		if (reason == CC_BYPASS_NONE)
-			reason = cc_check_policies(fill.relids, fill.nrelids);
-
-		if (reason != CC_BYPASS_NONE)
-		{
-			cc_count_bypass(reason);
-			if (outcome != NULL)
-				*outcome = CC_FILL_UNSHAREABLE;
-		}
-		else
-		{
-			CCStoreResult stored;
-
-			cc_count(CC_STAT_MISSES, 1);
-
-			/* what a cascade can invalidate it by: entities and the name */
-			MemoryContextSwitchTo(runcxt);
-			cc_collect_tags(result, &fill);
-			if (name != NULL)
-				cc_name_deps(name, params, &fill);
-			MemoryContextSwitchTo(callercxt);
-
-			if (cc_debug_fill_pause != 0)
-				cc_debug_pause();
-			stored = cc_store(key, payload, format, &fill, name, ttl_us, s0);
-			if (outcome != NULL)
-			{
-				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
-					*outcome = CC_FILL_STORED;
-				else if (stored == CC_STORE_REJECTED)
-					*outcome = CC_FILL_REFILL;
-				else
-					*outcome = CC_FILL_UNSHAREABLE;
-			}
-		}
-	}
-
-	MemoryContextDelete(runcxt);
-	return payload;
-}
-
-/*
- * Store a fill's result ('payload', in 'format') under 'key': prepare the
- * entry in the store, check the fence from 's0' over its dependencies
- * (unless cascade_cache.debug_skip_fence), then publish or abandon it, and
- * count what that came to.  Called with no locks held; nothing between
- * prepare and publish can ERROR.
- */
-static CCStoreResult
-cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
-		 CCFill *fill, const char *name, int64 ttl_us, uint64 s0)
-{
-	CCStoreHandle *handle;
-	CCStoreResult stored;
-
-	/* jsonb compressed when that pays; JSON text plain, for a copying hit */
-	stored = cc_store_prepare(key, payload, format == CC_FORMAT_JSONB,
-							  fill->deps, fill->ndeps,
-							  fill->relids, fill->nrelids, name, ttl_us,
-							  &handle);
-	if (stored == CC_STORE_PREPARED)
-	{
-		const uint64 *deps;
-		int			ndeps;
-
-		deps = cc_store_deps(handle, &ndeps);
-		if (cc_debug_skip_fence ||
-			cc_fence_check(deps, ndeps, s0, name != NULL))
-			stored = cc_store_publish(handle);
-		else
-			stored = cc_store_abandon(handle);
-	}
-
-	switch (stored)
-	{
-		case CC_STORE_STORED:
-			cc_count(CC_STAT_STORES, 1);
-			cc_note_entry_size(VARSIZE(payload));
-			break;
-		case CC_STORE_RACED:
-			cc_count(CC_STAT_STORE_RACES, 1);
-			break;
-		case CC_STORE_REJECTED:
-			cc_count(CC_STAT_REJECTED_STORES, 1);
-			break;
-		case CC_STORE_TOO_MANY_DEPS:
-			cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
-			break;
-		case CC_STORE_NO_MEMORY:
-			cc_count_bypass(CC_BYPASS_NO_MEMORY);
-			break;
-		case CC_STORE_PREPARED:
-			Assert(false);
-			break;
-	}
-	return stored;
-}
-
-/*
- * Parse and analyze 'src': exactly one read-only SELECT, its parameter
- * types inferred as PREPARE infers them; bind 'params'.  If 'reason' is not
- * NULL, judge the query too: *reason is why its result cannot be cached
- * (cc_check_query(), or a literal or parameter naming the current time),
- * or CC_BYPASS_NONE.  ERRORs otherwise.
- */
-static Query *
-cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
-		 CCBypassReason *reason)
-{
-	List	   *rawlist;
-	RawStmt    *rawstmt;
-	List	   *querytrees;
-	Query	   *query;
-	Oid		   *types = NULL;
-	int			ntypes = 0;
-	List	   *clock_literals;
-	bool		reads_clock;
-
-	rawlist = pg_parse_query(src);
-	if (list_length(rawlist) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query accepts exactly one SQL statement, got %d",
-						list_length(rawlist))));
-	rawstmt = linitial_node(RawStmt, rawlist);
-	/* before analysis, which changes the raw tree; not a SELECT: refused */
-	clock_literals = reason != NULL && IsA(rawstmt->stmt, SelectStmt) ?
-		cc_clock_literals(rawstmt->stmt) : NIL;
-
-	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
-												  &ntypes, NULL);
-	if (list_length(querytrees) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is rewritten into %d statements.",
-						   list_length(querytrees))));
-	query = linitial_node(Query, querytrees);
-	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is %s.",
-						   GetCommandTagName(CreateCommandTag((Node *) query)))));
-	if (query->hasModifyingCTE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement has a data-modifying WITH clause.")));
-
-	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
-
-	if (reason != NULL)
-	{
-		*reason = cc_check_query(query, clock_literals);
-		if (*reason == CC_BYPASS_NONE && reads_clock)
-			*reason = CC_BYPASS_CLOCK;
-	}
-	return query;
-}
-
-/*
- * Run a planned SELECT into 'dest' with a fresh snapshot.  The caller has
- * made its fill (if any) the active one, so the executor hook records what
- * the plan (and every plan it causes) reads.
- */
-static void
-cc_execute(PlannedStmt *pstmt, const char *src, ParamListInfo paramLI,
-		   DestReceiver *dest)
-{
-	QueryDesc  *qdesc;
-
-	PushActiveSnapshot(GetTransactionSnapshot());
-	qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
-							InvalidSnapshot, dest, paramLI, NULL, 0);
-	ExecutorStart(qdesc, 0);
-	ExecutorRun(qdesc, ForwardScanDirection, 0, true);
-	ExecutorFinish(qdesc);
-	ExecutorEnd(qdesc);
-	FreeQueryDesc(qdesc);
-	PopActiveSnapshot();
-}
-
-/*
- * cache_explain()'s dry run: run 'src' as a fill would, with 'fill'
- * describing what it records (fill->describe), and return the result
- * without storing or counting anything.  'fill' must be zeroed, with cxt
- * set, by the caller.
- */
-Jsonb *
-cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
-{
-	ErrorContextCallback errcallback;
-	DestReceiver *dest;
-	Jsonb	   *result;
-
-	errcallback.callback = cc_statement_error_callback;
-	errcallback.arg = (void *) src;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	dest = cc_create_jsonb_dest(CurrentMemoryContext);
-	fill->reason = CC_BYPASS_NONE;
-	cc_fill_push(fill);
-	PG_TRY();
-	{
-		Query	   *query;
-		ParamListInfo paramLI;
-		PlannedStmt *pstmt;
-		CCBypassReason reason;
-
-		query = cc_parse(src, params, &paramLI, &reason);
-		if (fill->reason == CC_BYPASS_NONE)
-			fill->reason = reason;
-		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
-		cc_execute(pstmt, src, paramLI, dest);
-	}
-	PG_FINALLY();
-	{
-		cc_fill_pop(fill);
-	}
-	PG_END_TRY();
-	error_context_stack = errcallback.previous;
-
-	result = cc_jsonb_dest_result(dest);
-	if (fill->reason == CC_BYPASS_NONE &&
-		VARSIZE(result) > (Size) cc_max_entry_size_kb * 1024)
-		fill->reason = CC_BYPASS_TOO_LARGE;
-	if (fill->reason == CC_BYPASS_NONE)
-		fill->reason = cc_check_policies(fill->relids, fill->nrelids);
-	cc_collect_tags(result, fill);
-	if (name != NULL)
-		cc_name_deps(name, params, fill);
-	return result;
-}
-
-/*
- * Report errors in the cached statement against its own text, as SPI does.
- */
-static void
-cc_statement_error_callback(void *arg)
-{
-	const char *query = (const char *) arg;
-	int			syntaxerrposition = geterrposition();
-
-	if (syntaxerrposition > 0)
-	{
-		errposition(0);
-		internalerrposition(syntaxerrposition);
-		internalerrquery(query);
-	}
-	else
-		errcontext("cached_query statement \"%s\"", query);
-}
-
-/*
  * A ttl interval in microseconds.  Months count as 30 days, as in
  * EXTRACT(epoch FROM interval).  ERRORs unless it lies between 0 and
  * CC_MAX_TTL_DAYS, computed without overflow.
@@ -784,17 +196,4 @@ cc_interval_to_us(Interval *ttl)
 						CC_MAX_TTL_DAYS),
 				 errhint("Pass NULL for cascade_cache.default_ttl, or 0 for an entry that never expires.")));
 	return us;
-}
-
-/*
- * Test only: wait for the advisory lock cascade_cache.debug_fill_pause
- * before storing, so that isolation tests can interleave a commit.
- */
-static void
-cc_debug_pause(void)
-{
-	Datum		lockkey = Int64GetDatum((int64) cc_debug_fill_pause);
-
-	DirectFunctionCall1(pg_advisory_lock_int8, lockkey);
-	DirectFunctionCall1(pg_advisory_unlock_int8, lockkey);
 }

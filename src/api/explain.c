@@ -36,6 +36,7 @@
 #include "base/settings.h"
 #include "store/store.h"
 #include "xact/fill.h"
+#include "xact/run.h"
 #include "api/cached_query.h"
 
 PG_FUNCTION_INFO_V1(cache_explain);

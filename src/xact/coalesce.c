@@ -202,7 +202,7 @@ cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
 
 	/*
 	 * One slot per backend: a miss reached while this backend leads a fill
-	 * (cached_query.c makes that a nested bypass, but fail safe) must not
+	 * (cached_query() makes that a nested bypass, but fail safe) must not
 	 * overwrite the slot it leads, nor wait for its own fill.
 	 */
 	if (cc_leading)

@@ -1,0 +1,26 @@
+/*-------------------------------------------------------------------------
+ *
+ * run.h
+ *		Running a cached_query() statement (src/xact/run.c): the miss and
+ *		its fill, the uncached run, cache_explain()'s dry run.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CC_XACT_RUN_H
+#define CC_XACT_RUN_H
+
+#include "utils/jsonb.h"
+
+#include "cascade_cache.h"
+
+extern struct varlena *cc_run_miss(const char *src, Jsonb *params,
+								   const CCKey *key, const char *name,
+								   int64 ttl_us, CCFormat format);
+extern struct varlena *cc_run_uncached(const char *src, Jsonb *params,
+									   CCFormat format);
+extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
+							 CCFill *fill);
+
+#endif							/* CC_XACT_RUN_H */
