@@ -102,8 +102,21 @@ SELECT bytes_used AS after FROM cache_stats() \gset
 SELECT :before_jsonb - :before_json >= 20000 AS json_stored_plain,
        :after - :before_jsonb < 5000 AS jsonb_stored_compressed;
 
+-- cache_explain reports the cached_query_json entry of a call on a row of
+-- its own (json_entry): here only the JSON text is stored, hit twice
+SELECT cached_query_json('SELECT 5 AS five') AS five;
+SELECT cached_query_json('SELECT 5 AS five') AS five;
+SELECT cached_query_json('SELECT 5 AS five') AS five;
+SELECT item, regexp_replace(detail, 'stored at .*, expires', 'stored at ..., expires') AS detail
+  FROM cache_explain('SELECT 5 AS five') WHERE item IN ('entry', 'json_entry');
+SELECT cached_query('SELECT 5 AS five') AS five;
+SELECT item, regexp_replace(detail, 'stored at .*, expires', 'stored at ..., expires') AS detail
+  FROM cache_explain('SELECT 5 AS five') WHERE item IN ('entry', 'json_entry');
+
 -- a ttl
 SELECT cached_query_json('SELECT 2 AS two', ttl => '1 hour') AS two;
+SELECT regexp_replace(detail, '.*hits, stored at .*, expires in (3[0-9]{3}\.[0-9]) s', 'expires in an hour') AS detail
+  FROM cache_explain('SELECT 2 AS two') WHERE item = 'json_entry';
 
 -- the same errors as cached_query; the checks of the query and the name say
 -- which function they belong to

@@ -5,7 +5,9 @@
  *		what is cached for it now?
  *
  * It computes the key the call would use, reports whether an entry is
- * stored under it (its size, age, expiry, hits), and runs the query once
+ * stored under it (its size, age, expiry, hits), and whether the same call
+ * through cached_query_json() has an entry (the JSON text is stored under
+ * a key of its own: one row, "json_entry"), and runs the query once
  * the way a fill does, with the fill describing itself (CCFill.describe):
  * whether the result may be cached and, if not, why; and everything the
  * entry depends on: how each relation is read (the keys it looks up, or
@@ -53,6 +55,32 @@ cc_explain_row(ReturnSetInfo *rsinfo, const char *item, const char *value)
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }
 
+/*
+ * One line on the entry 'info' describes, for the json_entry row.  Where
+ * the entry is not valid, says whether it is being stored or not cached.
+ */
+static char *
+cc_explain_entry_line(const CCEntryInfo *info)
+{
+	TimestampTz now;
+	const char *expires;
+
+	if (info->state == 0)
+		return pstrdup("not cached");
+	if (info->state != CC_ENTRY_VALID)
+		return pstrdup("being stored");
+	now = GetCurrentTimestamp();
+	if (info->expires_at == 0)
+		expires = "never";
+	else if (info->expires_at <= now)
+		expires = "expired";
+	else
+		expires = psprintf("in %.1f s", (info->expires_at - now) / 1000000.0);
+	return psprintf("cached: %u bytes of JSON text, %zu bytes of memory, " UINT64_FORMAT " hits, stored at %s, expires %s",
+					info->payload_len - (uint32) VARHDRSZ, info->alloc_size, info->hits,
+					timestamptz_to_str(info->created_at), expires);
+}
+
 /* list_sort() comparator of C strings, case-insensitively */
 static int
 cc_name_compare(const ListCell *a, const ListCell *b)
@@ -63,6 +91,9 @@ cc_name_compare(const ListCell *a, const ListCell *b)
 /*
  * cache_explain(query text, params jsonb DEFAULT '[]', name text DEFAULT
  * NULL) RETURNS TABLE (item text, detail text)
+ *
+ * ERRORs on a NULL query or an invalid name, and as the query's dry run
+ * does; takes and releases the entry's partition lock (cc_entry_info()).
  */
 Datum
 cache_explain(PG_FUNCTION_ARGS)
@@ -135,6 +166,11 @@ cache_explain(PG_FUNCTION_ARGS)
 		cc_explain_row(rsinfo, "entry", "being stored");
 	else
 		cc_explain_row(rsinfo, "entry", "not cached");
+
+	/* the same call through cached_query_json(): an entry of its own */
+	cc_compute_key(query, params, name, CC_FORMAT_JSON, &key);
+	cc_entry_info(&key, &info);
+	cc_explain_row(rsinfo, "json_entry", cc_explain_entry_line(&info));
 
 	/* a dry run, as a fill */
 	memset(&fill, 0, sizeof(fill));
