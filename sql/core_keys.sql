@@ -161,6 +161,7 @@ RESET cascade_cache.key_settings;
 
 -- placeholders replaced in place: a new session sets every plpgsql setting
 -- before plpgsql is loaded (placeholders, which pg_settings does not show),
+-- and one plpgsql does not define,
 -- calls cached_query, and then loads plpgsql (probe() is plpgsql), which
 -- replaces them with its own definitions and frees them: the key is
 -- computed again from the real settings, never from a freed placeholder
@@ -171,8 +172,13 @@ SET plpgsql.print_strict_params = 'on';
 SET plpgsql.check_asserts = 'off';
 SET plpgsql.extra_warnings = 'shadowed_variables';
 SET plpgsql.extra_errors = 'none';
+SET plpgsql.not_a_setting = 'x';
 SELECT count(*) AS defined FROM pg_settings WHERE name LIKE 'plpgsql.%';
 SELECT cached_query('SELECT 7 AS n');
+-- between this call and the next, one setting is added to the array
+-- (app.added_late, keyed) and one removed (plpgsql reserves its prefix and
+-- drops the placeholder it does not define): the array keeps its size
+SET app.added_late = 'y';
 SELECT probe('SELECT 7 AS n');
 SELECT probe('SELECT 7 AS n');
 SELECT count(*) AS defined FROM pg_settings WHERE name LIKE 'plpgsql.%';

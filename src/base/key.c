@@ -32,8 +32,8 @@
  * Each component is hashed separately, chaining the previous hash in as the
  * seed, so boundaries between components are unambiguous (small parameters
  * are copied next to the two bytes that follow them, the format and
- * whether a name follows, and hashed with them in one call).  Nothing here touches the catalogs: this runs on every call,
- * hit or miss.
+ * whether a name follows, and hashed with them in one call).  Nothing here
+ * touches the catalogs: this runs on every call, hit or miss.
  *
  * Everything up to the query text is session state, which rarely changes
  * between two calls, so the two hashes after it are memoized together with
@@ -41,12 +41,13 @@
  * they are is keyed.c's business) are found once, by walking the GUC array
  * (get_guc_variables()), and found again whenever that array changes (a
  * new placeholder, an extension's settings defined by LOAD) or
- * key_settings does; a call then compares the keyed settings' current
- * values with the copy.  The query text is memoized the same way on top:
- * a prepared statement repeats one text with other parameters, and
- * comparing the text with the copy of the last one costs a fraction of
- * hashing it.  A call that changed nothing hashes only the parameters, the
- * format and the name.
+ * key_settings does; a call then compares the array with a copy of its
+ * pointers, and the keyed settings' current values with the copy of
+ * theirs.  The query text is memoized the same way on top: a prepared
+ * statement repeats one text with other parameters, and comparing the text
+ * with the copy of the last one costs a fraction of hashing it.  A call
+ * that changed nothing hashes only the parameters, the format and the
+ * name.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -136,36 +137,39 @@ typedef union CCGucValue
 /*
  * A keyed setting.  'variable' and 'vartype' are copied out of 'gen' so
  * that the comparison on every call reads only this array and the
- * variables themselves.  A placeholder (a SET of a name no extension has
- * defined) is replaced in place, and freed, when an extension defines the
- * name; 'placeholder' says the slot must be checked before 'variable' is
- * read.  Other settings are never freed.
+ * variables themselves.  They stay valid while the GUC array holds the
+ * same pointers (cc_guc_snapshot): a placeholder (a SET of a name no
+ * extension has defined), whose variable lies inside it, is replaced in
+ * the array and freed when an extension defines the name.  Other settings
+ * are never freed.
  */
 typedef struct CCKeyedGuc
 {
 	struct config_generic *gen;
 	void	   *variable;		/* gen's current-value variable */
-	int			index;			/* its position in the GUC array */
 	uint8		vartype;		/* enum config_type */
-	bool		placeholder;
 	CCGucValue	memo;
 } CCKeyedGuc;
 
 /*
  * The keyed settings, valid for the GUC array cc_guc_array with
- * cc_guc_count entries (and the key_settings list it was built with).  The
- * first cc_ncompared of them are compared with the memo on every call;
- * the rest are constant (cc_is_constant_setting()).
+ * cc_guc_count entries, exactly the pointers of cc_guc_snapshot (and the
+ * key_settings list it was built with).  The first cc_ncompared of them
+ * are compared with the memo on every call; the rest are constant
+ * (cc_is_constant_setting()).
+ *
+ * The whole array is compared with the snapshot on every call (a few
+ * kilobytes, one memcmp): a setting can be added (a placeholder, an
+ * extension's setting) and another removed (a placeholder of a prefix an
+ * extension reserves) between two calls, leaving the address and the size
+ * as they were, or a placeholder replaced in place by a definition.
  */
 static struct config_generic **cc_guc_array = NULL;
+static struct config_generic **cc_guc_snapshot = NULL;
 static int	cc_guc_count = -1;
 static CCKeyedGuc *cc_keyed = NULL;
 static int	cc_nkeyed = 0;
 static int	cc_ncompared = 0;
-
-/* The positions in cc_keyed of the placeholders among them */
-static int *cc_placeholders = NULL;
-static int	cc_nplaceholders = 0;
 
 /*
  * The fixed-size part of the session state.
@@ -203,10 +207,9 @@ static uint64 cc_qmemo_serial = 0;
 static CCKeyHasher cc_qmemo_hash;
 
 /*
- * Find the keyed settings again if the GUC array's size or address, or
- * key_settings, changed.  (A placeholder replaced by an extension's real
- * definition, in place, is noticed by cc_compute_key().)  Returns true if
- * it did; the memo is then invalid.  Can ERROR (out of memory) only while
+ * Find the keyed settings again if the GUC array changed (its address, its
+ * size or any of its pointers) or key_settings did.  Returns true if it
+ * did; the memo is then invalid.  Can ERROR (out of memory) only while
  * building, leaving the list empty and invalid.
  */
 static bool
@@ -218,25 +221,26 @@ cc_refresh_keyed(void)
 	int			nconstant = 0;
 
 	if (vars == cc_guc_array && n == cc_guc_count &&
-		cc_keyed_gen == cc_key_settings_generation())
+		cc_keyed_gen == cc_key_settings_generation() &&
+		memcmp(vars, cc_guc_snapshot, sizeof(*vars) * n) == 0)
 		return false;
 
+	cc_memo_valid = false;
 	cc_guc_array = NULL;
 	cc_guc_count = -1;
 	cc_nkeyed = 0;
 	cc_ncompared = 0;
-	cc_nplaceholders = 0;
 	if (cc_keyed != NULL)
 		pfree(cc_keyed);
 	cc_keyed = NULL;
-	if (cc_placeholders != NULL)
-		pfree(cc_placeholders);
-	cc_placeholders = NULL;
+	if (cc_guc_snapshot != NULL)
+		pfree(cc_guc_snapshot);
+	cc_guc_snapshot = NULL;
 	cc_keyed_gen = cc_key_settings_generation();
 	cc_keyed = MemoryContextAllocZero(TopMemoryContext,
 									  sizeof(CCKeyedGuc) * Max(n, 1));
-	cc_placeholders = MemoryContextAlloc(TopMemoryContext,
-										 sizeof(int) * Max(n, 1));
+	cc_guc_snapshot = MemoryContextAlloc(TopMemoryContext,
+										 sizeof(*vars) * Max(n, 1));
 	(void) cc_get_key_settings();
 	for (i = 0; i < n; i++)
 	{
@@ -254,9 +258,7 @@ cc_refresh_keyed(void)
 		else
 			k = &cc_keyed[cc_ncompared++];
 		k->gen = gen;
-		k->index = i;
 		k->vartype = (uint8) gen->vartype;
-		k->placeholder = (gen->flags & GUC_CUSTOM_PLACEHOLDER) != 0;
 		switch (gen->vartype)
 		{
 			case PGC_BOOL:
@@ -280,37 +282,9 @@ cc_refresh_keyed(void)
 	memmove(&cc_keyed[cc_ncompared], &cc_keyed[n - nconstant],
 			sizeof(CCKeyedGuc) * nconstant);
 	cc_nkeyed = cc_ncompared + nconstant;
-	for (i = 0; i < cc_nkeyed; i++)
-	{
-		if (cc_keyed[i].placeholder)
-			cc_placeholders[cc_nplaceholders++] = i;
-	}
+	memcpy(cc_guc_snapshot, vars, sizeof(*vars) * n);
 	cc_guc_array = vars;
 	cc_guc_count = n;
-	return true;
-}
-
-/*
- * Is every placeholder among the keyed settings still the one found?  If
- * not, find them again (so that no freed placeholder is read) and return
- * false.  Can ERROR (out of memory) only when it finds them again.
- */
-static bool
-cc_keyed_live(void)
-{
-	int			i;
-
-	for (i = 0; i < cc_nplaceholders; i++)
-	{
-		CCKeyedGuc *k = &cc_keyed[cc_placeholders[i]];
-
-		if (cc_guc_array[k->index] != k->gen)
-		{
-			cc_guc_array = NULL;
-			(void) cc_refresh_keyed();
-			return false;
-		}
-	}
 	return true;
 }
 
@@ -380,7 +354,9 @@ cc_hash_guc(CCKeyHasher *h, CCKeyedGuc *k)
 /*
  * The two hashes of the session state (the fixed part and every keyed
  * setting), from the memo when nothing changed since it was computed.
- * Can ERROR (out of memory) only when something changed.
+ * Can ERROR (out of memory) only when something changed.  The caller has
+ * not looked at the keyed settings yet: cc_refresh_keyed() checks the GUC
+ * array first, so no freed placeholder is read.
  */
 static void
 cc_session_hash(const CCSessionState *fixed, CCKeyHasher *h)
@@ -389,8 +365,7 @@ cc_session_hash(const CCSessionState *fixed, CCKeyHasher *h)
 	int			i;
 
 	memo_hit = !cc_refresh_keyed() && cc_memo_valid &&
-		memcmp(fixed, &cc_memo_fixed, sizeof(*fixed)) == 0 &&
-		cc_keyed_live();
+		memcmp(fixed, &cc_memo_fixed, sizeof(*fixed)) == 0;
 	for (i = 0; memo_hit && i < cc_ncompared; i++)
 		memo_hit = cc_guc_unchanged(&cc_keyed[i]);
 	if (memo_hit)
@@ -399,8 +374,6 @@ cc_session_hash(const CCSessionState *fixed, CCKeyHasher *h)
 		return;
 	}
 
-	/* every placeholder must be live before the values are read */
-	(void) cc_keyed_live();
 	cc_memo_valid = false;
 	cc_memo_serial++;
 	if (cc_memo_cxt == NULL)
@@ -462,7 +435,8 @@ cc_query_hash(const char *text, Size len, CCKeyHasher *h)
 /*
  * Compute the key of (query, params, name) in the current session state,
  * for a result in 'format' (each form is stored under a key of its own).
- * Can ERROR (out of memory) only when the session state changed.
+ * Can ERROR (out of memory) only when the session state or the GUC array
+ * changed.
  */
 void
 cc_compute_key(text *query, Jsonb *params, const char *name,
@@ -528,7 +502,6 @@ cc_keyed_setting_names(void)
 	int			i;
 
 	(void) cc_refresh_keyed();
-	(void) cc_keyed_live();
 	for (i = 0; i < cc_nkeyed; i++)
 		names = lappend(names, (void *) cc_keyed[i].gen->name);
 	return names;
