@@ -28,6 +28,13 @@ SELECT left(cached_query_json('SELECT data FROM v_user WHERE id = $1', '[42]')::
 SELECT hits, misses, stores, entries FROM cache_stats();
 
 \echo
+\echo '== 2c. cached_document_json: just the document (the first column of the first row),'
+\echo '==     what a resolver returns, without the array of row objects around it.'
+SELECT left(cached_document_json('SELECT data FROM v_user WHERE id = $1', '[42]')::text, 60) || '...' AS document;
+SELECT cached_document_json('SELECT data FROM v_user WHERE id = $1', '[42]')::jsonb
+         = (cached_query('SELECT data FROM v_user WHERE id = $1', '[42]') -> 0 -> 'data') AS same_document;
+
+\echo
 \echo '== 3. A mutation: create_post(42, ...) inserts into tb_post and reports a GraphQL cascade.'
 \echo '==    At commit, every entry that read tb_post, or holds User:42, is removed'
 \echo '==    before the new row becomes visible.'

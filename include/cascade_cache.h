@@ -148,16 +148,26 @@ StaticAssertDecl(CC_STAT_BYPASS_FIRST + CC_NUM_BYPASS_REASONS <= CC_STAT_LAST,
 				 "CC_STAT_LAST too small for the bypass reasons");
 
 /*
- * The form a result is stored and returned in: cached_query() returns
- * jsonb, cached_query_json() the same rows as JSON text (exactly
- * cached_query()::text).  The form is part of the key, so each function
- * has entries of its own.
+ * The form a result is stored and returned in: cached_query() returns the
+ * rows as a jsonb array, cached_query_json() the same rows as JSON text
+ * (exactly cached_query()::text); cached_document() returns the first
+ * column of the first row as jsonb, cached_document_json() as JSON text.
+ * A document of no row, or of a NULL first column, is stored as an empty
+ * varlena (no jsonb and no JSON text is empty) and returned as NULL.  The
+ * form is part of the key, so each function has entries of its own.
  */
 typedef enum CCFormat
 {
 	CC_FORMAT_JSONB = 0,
-	CC_FORMAT_JSON = 1
+	CC_FORMAT_JSON = 1,
+	CC_FORMAT_DOC_JSONB = 2,
+	CC_FORMAT_DOC_JSON = 3
 } CCFormat;
+
+#define CC_FORMAT_IS_TEXT(f) \
+	((f) == CC_FORMAT_JSON || (f) == CC_FORMAT_DOC_JSON)
+#define CC_FORMAT_IS_DOCUMENT(f) \
+	((f) == CC_FORMAT_DOC_JSONB || (f) == CC_FORMAT_DOC_JSON)
 
 /* A fill in progress (include/xact/fill.h) */
 typedef struct CCFill CCFill;

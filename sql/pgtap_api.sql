@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(73);
+SELECT plan(85);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -21,6 +21,22 @@ SELECT function_returns('cascade_cache', 'cached_query_json', ARRAY['text', 'jso
 SELECT volatility_is('cascade_cache', 'cached_query_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'volatile');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cached_query_json'::regproc), 'u',
           'cached_query_json is PARALLEL UNSAFE');
+SELECT has_function('cascade_cache', 'cached_document', ARRAY['text', 'jsonb', 'interval', 'text']);
+SELECT function_returns('cascade_cache', 'cached_document', ARRAY['text', 'jsonb', 'interval', 'text'], 'jsonb');
+SELECT volatility_is('cascade_cache', 'cached_document', ARRAY['text', 'jsonb', 'interval', 'text'], 'volatile');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cached_document'::regproc), 'u',
+          'cached_document is PARALLEL UNSAFE');
+SELECT has_function('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text']);
+SELECT function_returns('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'json');
+SELECT volatility_is('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'volatile');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cached_document_json'::regproc), 'u',
+          'cached_document_json is PARALLEL UNSAFE');
+-- the statistics that first flush this session's batched hit counts run
+-- in the leader only
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cache_query_stats'::regproc), 'r',
+          'cache_query_stats is PARALLEL RESTRICTED');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cache_relation_stats'::regproc), 'r',
+          'cache_relation_stats is PARALLEL RESTRICTED');
 SELECT has_function('cascade_cache', 'cache_flush', '{}'::name[]);
 SELECT function_returns('cascade_cache', 'cache_flush', '{}'::name[], 'bigint');
 SELECT has_function('cascade_cache', 'cache_invalidate_relation', ARRAY['regclass']);
@@ -72,6 +88,8 @@ SELECT function_privs_are('cascade_cache', 'cache_bypass_stats', '{}'::name[], '
 SELECT function_privs_are('cascade_cache', 'cascade_invalidate', ARRAY['jsonb'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cached_query', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cached_query_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_document', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_health', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_explain', ARRAY['text', 'jsonb', 'text'], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cache_metrics', 'pg_monitor', ARRAY['SELECT']);

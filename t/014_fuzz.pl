@@ -15,8 +15,9 @@
 #     mutation responses and GraphQL responses; in autocommit and in
 #     explicit transactions (committed, rolled back, savepoints, prepared,
 #     read-only, repeatable read), mixed with writes to watched tables.
-#   * cached_query(query, params, ttl, name), and cached_query_json with the
-#     same inputs in a fifth of the calls: params of the wrong arity and
+#   * cached_query(query, params, ttl, name), and cached_query_json,
+#     cached_document and cached_document_json with the same inputs in
+#     three tenths of the calls: params of the wrong arity and
 #     JSON type, nested arrays, objects, huge numbers, strings the type does
 #     not accept, null (checked against NOT NULL and CHECK domains); query
 #     names (empty, 1024 and 1025 bytes, unicode, control characters; each
@@ -1209,13 +1210,17 @@ sub gen_params_step
 	my $name = chance(0.15) ? gen_qname() : undef;
 	my $ttl = chance(0.08) ? gen_ttl() : undef;
 	my $explain = chance(0.1);
-	# the JSON-text form takes the same inputs through the same checks
-	my $fn = chance(0.2) ? 'cached_query_json' : 'cached_query';
+	# the JSON-text form and the document forms take the same inputs
+	# through the same checks (the domain check reads the rows' form)
+	my $fn = chance(0.3)
+	  ? pick('cached_query_json', 'cached_document', 'cached_document_json')
+	  : 'cached_query';
 	return { sql => $explain
 		  ? 'SELECT item, detail FROM cascade_cache.cache_explain($1, $2::jsonb, $3)'
 		  : "SELECT cascade_cache.$fn(\$1, \$2::jsonb, \$3::interval, \$4) AS r",
 		binds => $explain ? [ $sql, $params, $name ] : [ $sql, $params, $ttl, $name ],
-		label => 'params', n => $n, is_arr => $is_arr, k => $k, vkey => $vkey,
+		label => 'params', n => $n, is_arr => $is_arr, k => $k,
+		vkey => ($fn =~ /document/ ? undef : $vkey),
 		explain => $explain, name => $name };
 }
 

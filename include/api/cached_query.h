@@ -16,6 +16,8 @@
 
 extern Datum cached_query(PG_FUNCTION_ARGS);
 extern Datum cached_query_json(PG_FUNCTION_ARGS);
+extern Datum cached_document(PG_FUNCTION_ARGS);
+extern Datum cached_document_json(PG_FUNCTION_ARGS);
 extern CCBypassReason cc_session_bypass_reason(void);
 extern void cc_check_query_name(const char *name, const char *fn);
 

@@ -13,7 +13,7 @@
 #include "tcop/dest.h"
 #include "utils/jsonb.h"
 
-extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt);
+extern DestReceiver *cc_create_jsonb_dest(MemoryContext cxt, bool document);
 extern Jsonb *cc_jsonb_dest_result(DestReceiver *self);
 
 #endif							/* CC_XACT_JSONB_DEST_H */

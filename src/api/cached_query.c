@@ -1,16 +1,19 @@
 /*-------------------------------------------------------------------------
  *
  * cached_query.c
- *		cached_query(query, params, ttl, name) and cached_query_json(): the
- *		SQL entry points.
+ *		cached_query(query, params, ttl, name), cached_query_json(),
+ *		cached_document() and cached_document_json(): the SQL entry points.
  *
- * cached_query() and cached_query_json(): check the arguments, decide
- * whether this session may use the cache at all (cc_session_bypass_reason()),
- * compute the key (src/base/key.c) and look it up (src/store/store.c).
+ * The four differ only in the form of the result (CCFormat): the rows or
+ * the first row's first column, as jsonb or as JSON text.  Each checks its
+ * arguments, decides whether this session may use the cache at all
+ * (cc_session_bypass_reason()), computes the key (src/base/key.c) and looks
+ * it up (src/store/store.c).
  *
  * The hit path does no parsing, no catalog access and no SPI: it computes
  * the key, looks it up under one shared dshash partition lock and returns a
- * copy of the stored bytes (jsonb, or the JSON text for cached_query_json).
+ * copy of the stored bytes (jsonb, or JSON text); a stored empty document
+ * is returned as NULL.
  * A miss, and a call that must not use the cache (cascade_cache.enabled
  * off, a transaction that has written, REPEATABLE READ or SERIALIZABLE, a
  * hot standby that does not cache yet, or a call nested inside another
@@ -43,6 +46,8 @@
 
 PG_FUNCTION_INFO_V1(cached_query);
 PG_FUNCTION_INFO_V1(cached_query_json);
+PG_FUNCTION_INFO_V1(cached_document);
+PG_FUNCTION_INFO_V1(cached_document_json);
 
 /* Longest query name accepted, in bytes */
 #define CC_MAX_NAME_LEN		1024
@@ -75,8 +80,34 @@ cached_query_json(PG_FUNCTION_ARGS)
 }
 
 /*
- * The body of both entry points: a result in 'format', for SQL function
- * 'fn' (named in errors).
+ * cached_document(query text, params jsonb, ttl interval, name text)
+ *		RETURNS jsonb
+ *
+ * The first column of the first row (NULL if there is no row or the value
+ * is NULL), as jsonb: the document a resolver wants, without digging it
+ * out of cached_query()'s array of row objects.
+ */
+Datum
+cached_document(PG_FUNCTION_ARGS)
+{
+	return cc_cached_query(fcinfo, CC_FORMAT_DOC_JSONB, "cached_document");
+}
+
+/*
+ * cached_document_json(query text, params jsonb, ttl interval, name text)
+ *		RETURNS json
+ *
+ * The same document as JSON text, exactly cached_document()::text.
+ */
+Datum
+cached_document_json(PG_FUNCTION_ARGS)
+{
+	return cc_cached_query(fcinfo, CC_FORMAT_DOC_JSON, "cached_document_json");
+}
+
+/*
+ * The body of the entry points: a result in 'format', for SQL function
+ * 'fn' (named in errors).  A document that is an empty varlena is NULL.
  */
 static Datum
 cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
@@ -119,21 +150,22 @@ cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 	{
 		cc_count_bypass(reason);
 		result = cc_run_uncached(text_to_cstring(query), params, format);
-		PG_RETURN_POINTER(result);
 	}
-
-	cc_attach();
-	cc_compute_key(query, params, name, format, &key);
-
-	result = cc_lookup(&key);
-	if (result != NULL)
+	else
 	{
-		cc_count(CC_STAT_HITS, 1);
-		PG_RETURN_POINTER(result);
+		cc_attach();
+		cc_compute_key(query, params, name, format, &key);
+
+		result = cc_lookup(&key);
+		if (result != NULL)
+			cc_count(CC_STAT_HITS, 1);
+		else
+			result = cc_run_miss(text_to_cstring(query), params, &key, name,
+								 ttl_us, format);
 	}
 
-	result = cc_run_miss(text_to_cstring(query), params, &key, name, ttl_us,
-						 format);
+	if (CC_FORMAT_IS_DOCUMENT(format) && VARSIZE_ANY_EXHDR(result) == 0)
+		PG_RETURN_NULL();
 	PG_RETURN_POINTER(result);
 }
 

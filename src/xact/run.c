@@ -249,9 +249,10 @@ cc_run_uncached(const char *src, Jsonb *params, CCFormat format)
 }
 
 /*
- * Run 'src' with 'params' and return its rows as a jsonb array, or as its
- * JSON text if 'format' is CC_FORMAT_JSON, allocated in the caller's
- * memory context.  If 'key' is not NULL the result is a
+ * Run 'src' with 'params' and return its rows as a jsonb array, or its
+ * first row's first column, as jsonb or as JSON text, as 'format' says
+ * (an empty varlena for a document of no row or a NULL value), allocated
+ * in the caller's memory context.  If 'key' is not NULL the result is a
  * candidate for the cache: dependencies are recorded, and the result is
  * stored unless something made it uncacheable.  If 'outcome' is not NULL
  * the caller leads the key's fill: *outcome says how the fill ended, and
@@ -281,7 +282,7 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	dest = cc_create_jsonb_dest(runcxt);
+	dest = cc_create_jsonb_dest(runcxt, CC_FORMAT_IS_DOCUMENT(format));
 
 	/*
 	 * A candidate for the cache is a fill from the start: parse analysis and
@@ -359,7 +360,13 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 	MemoryContextSwitchTo(callercxt);
 	result = cc_jsonb_dest_result(dest);
 	/* what is stored and returned: the jsonb, or its text made once */
-	if (format == CC_FORMAT_JSON)
+	if (result == NULL)
+	{
+		/* a document of no row, or of a NULL value */
+		payload = palloc(VARHDRSZ);
+		SET_VARSIZE(payload, VARHDRSZ);
+	}
+	else if (CC_FORMAT_IS_TEXT(format))
 	{
 		char	   *json = JsonbToCString(NULL, &result->root, VARSIZE(result));
 
@@ -392,7 +399,8 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 
 			/* what a cascade can invalidate it by: entities and the name */
 			MemoryContextSwitchTo(runcxt);
-			cc_collect_tags(result, &fill);
+			if (result != NULL)
+				cc_collect_tags(result, &fill);
 			if (name != NULL)
 				cc_name_deps(name, params, &fill);
 			MemoryContextSwitchTo(callercxt);
@@ -431,7 +439,7 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 	CCStoreResult stored;
 
 	/* jsonb compressed when that pays; JSON text plain, for a copying hit */
-	stored = cc_store_prepare(key, payload, format == CC_FORMAT_JSONB,
+	stored = cc_store_prepare(key, payload, !CC_FORMAT_IS_TEXT(format),
 							  fill->deps, fill->ndeps,
 							  fill->relids, fill->nrelids, name, ttl_us,
 							  &handle);
@@ -576,7 +584,7 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
-	dest = cc_create_jsonb_dest(CurrentMemoryContext);
+	dest = cc_create_jsonb_dest(CurrentMemoryContext, false);
 	fill->reason = CC_BYPASS_NONE;
 	cc_fill_push(fill);
 	PG_TRY();
