@@ -620,7 +620,9 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 }
 
 /*
- * Report errors in the cached statement against its own text, as SPI does.
+ * Report errors in the cached statement against its own text, as SPI does:
+ * a position goes to the internal position and query (and, for clients
+ * that show only the message and its context, to the context line).
  */
 static void
 cc_statement_error_callback(void *arg)
@@ -630,9 +632,11 @@ cc_statement_error_callback(void *arg)
 
 	if (syntaxerrposition > 0)
 	{
+		/* the position is in the query string, not the client's statement */
 		errposition(0);
 		internalerrposition(syntaxerrposition);
 		internalerrquery(query);
+		errcontext("cached_query statement, character %d", syntaxerrposition);
 	}
 	else
 		errcontext("cached_query statement \"%s\"", query);
