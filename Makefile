@@ -49,6 +49,7 @@ CC_XACT_OBJS = \
 	src/xact/precise_fill.o \
 	src/xact/replay.o \
 	src/xact/run.o \
+	src/xact/statement.o \
 	src/xact/replication.o \
 	src/xact/tags.o \
 	src/xact/twophase.o \

@@ -115,5 +115,46 @@ SELECT probe('SELECT inner_label(4) AS l');
 UPDATE items SET label = 'four' WHERE id = 4;
 SELECT probe('SELECT inner_label(4) AS l');
 
+-- the pass-through keeps a session's plans as prepared statements do, but
+-- behaves exactly as a fresh parse: after DDL on what it reads (a new
+-- column, a parameter's column of another type), under another search_path
+-- (the same text naming other tables, with other types), after an error
+SET cascade_cache.enabled = off;
+CREATE TABLE pt (id int, v text);
+INSERT INTO pt VALUES (1, 'one');
+SELECT probe('SELECT * FROM pt WHERE id = $1', '[1]');
+SELECT probe('SELECT * FROM pt WHERE id = $1', '[1]');
+-- the kept plan: one plan cache entry of this text
+SELECT count(*) AS kept FROM pg_backend_memory_contexts
+ WHERE name = 'CachedPlanSource' AND ident = 'SELECT * FROM pt WHERE id = $1';
+ALTER TABLE pt ADD COLUMN w int DEFAULT 7;
+SELECT probe('SELECT * FROM pt WHERE id = $1', '[1]');
+ALTER TABLE pt ALTER COLUMN id TYPE text;
+SELECT probe('SELECT * FROM pt WHERE id = $1', '["1"]');
+CREATE SCHEMA pt_a;
+CREATE SCHEMA pt_b;
+CREATE TABLE pt_a.t (k int, v text);
+CREATE TABLE pt_b.t (k text, v text);
+INSERT INTO pt_a.t VALUES (1, 'a');
+INSERT INTO pt_b.t VALUES ('x', 'b');
+SET search_path = pt_a, public, cascade_cache;
+SELECT probe('SELECT v FROM t WHERE k = $1', '[1]');
+SET search_path = pt_b, public, cascade_cache;
+SELECT probe('SELECT v FROM t WHERE k = $1', '["x"]');
+SET search_path = pt_a, public, cascade_cache;
+SELECT probe('SELECT v FROM t WHERE k = $1', '[1]');
+SET search_path = public, cascade_cache;
+SELECT probe('SELECT 1 / $1 AS q', '[0]');
+SELECT probe('SELECT 1 / $1 AS q', '[1]');
+-- more texts than the session keeps plans for
+SELECT count(cascade_cache.cached_query('SELECT $1::int + ' || g || ' AS n', '[1]')) AS ran
+  FROM generate_series(1, 40) g;
+SELECT count(*) AS kept FROM pg_backend_memory_contexts
+ WHERE name = 'CachedPlanSource' AND ident LIKE 'SELECT $1::int + %';
+SELECT cascade_cache.cached_query('SELECT $1::int + 3 AS n', '[1]') AS again;
+RESET cascade_cache.enabled;
+DROP SCHEMA pt_a, pt_b CASCADE;
+DROP TABLE pt;
+
 -- every reason seen in this file
 SELECT reason FROM cache_bypass_stats() WHERE count > 0 ORDER BY reason;

@@ -61,6 +61,7 @@
 #include "xact/jsonb_dest.h"
 #include "xact/params.h"
 #include "xact/replication.h"
+#include "xact/statement.h"
 #include "xact/tags.h"
 #include "xact/run.h"
 
@@ -93,10 +94,6 @@ static struct varlena *cc_run(const char *src, Jsonb *params,
 							  const CCKey *key, const char *name,
 							  int64 ttl_us, CCFormat format,
 							  CCFillOutcome *outcome);
-static void cc_execute(PlannedStmt *pstmt, const char *src,
-					   ParamListInfo paramLI, DestReceiver *dest);
-static Query *cc_parse(const char *src, Jsonb *params,
-					   ParamListInfo *paramLI, CCBypassReason *reason);
 static void cc_statement_error_callback(void *arg);
 static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
@@ -326,27 +323,34 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 		 * uncacheable.
 		 */
 		nested = outer != NULL && outer->reason == CC_BYPASS_NONE;
-		query = cc_parse(src, params, &paramLI,
-						 key != NULL || nested ? &found : NULL);
-		if (nested && outer->reason == CC_BYPASS_NONE)
-			outer->reason = found;
-
-		if (key != NULL)
+		if (key == NULL && !nested)
 		{
-			if (fill.reason == CC_BYPASS_NONE)
-				fill.reason = found;
-			if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
-			{
-				/* nothing to share: let the waiters run it on their own now */
-				*outcome = CC_FILL_UNSHAREABLE;
-				cc_coalesce_finish(CC_FILL_UNSHAREABLE);
-			}
+			/* a pass-through, judged by nobody: as a prepared statement */
+			cc_statement_run_saved(src, params, dest);
 		}
+		else
+		{
+			query = cc_statement_parse(src, params, &paramLI, &found);
+			if (nested && outer->reason == CC_BYPASS_NONE)
+				outer->reason = found;
 
-		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+			if (key != NULL)
+			{
+				if (fill.reason == CC_BYPASS_NONE)
+					fill.reason = found;
+				if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
+				{
+					/* nothing to share: let the waiters run it alone now */
+					*outcome = CC_FILL_UNSHAREABLE;
+					cc_coalesce_finish(CC_FILL_UNSHAREABLE);
+				}
+			}
 
-		/* from here on the executor hook records what the plan reads */
-		cc_execute(pstmt, src, paramLI, dest);
+			pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+
+			/* from here on the executor hook records what the plan reads */
+			cc_statement_execute(pstmt, src, paramLI, dest);
+		}
 	}
 	PG_FINALLY();
 	{
@@ -482,91 +486,6 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 }
 
 /*
- * Parse and analyze 'src': exactly one read-only SELECT, its parameter
- * types inferred as PREPARE infers them; bind 'params'.  If 'reason' is not
- * NULL, judge the query too: *reason is why its result cannot be cached
- * (cc_check_query(), or a literal or parameter naming the current time),
- * or CC_BYPASS_NONE.  ERRORs otherwise.
- */
-static Query *
-cc_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
-		 CCBypassReason *reason)
-{
-	List	   *rawlist;
-	RawStmt    *rawstmt;
-	List	   *querytrees;
-	Query	   *query;
-	Oid		   *types = NULL;
-	int			ntypes = 0;
-	List	   *clock_literals;
-	bool		reads_clock;
-
-	rawlist = pg_parse_query(src);
-	if (list_length(rawlist) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query accepts exactly one SQL statement, got %d",
-						list_length(rawlist))));
-	rawstmt = linitial_node(RawStmt, rawlist);
-	/* before analysis, which changes the raw tree; not a SELECT: refused */
-	clock_literals = reason != NULL && IsA(rawstmt->stmt, SelectStmt) ?
-		cc_clock_literals(rawstmt->stmt) : NIL;
-
-	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, &types,
-												  &ntypes, NULL);
-	if (list_length(querytrees) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is rewritten into %d statements.",
-						   list_length(querytrees))));
-	query = linitial_node(Query, querytrees);
-	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement is %s.",
-						   GetCommandTagName(CreateCommandTag((Node *) query)))));
-	if (query->hasModifyingCTE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cached_query only runs read-only SELECT statements"),
-				 errdetail("The statement has a data-modifying WITH clause.")));
-
-	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
-
-	if (reason != NULL)
-	{
-		*reason = cc_check_query(query, clock_literals);
-		if (*reason == CC_BYPASS_NONE && reads_clock)
-			*reason = CC_BYPASS_CLOCK;
-	}
-	return query;
-}
-
-/*
- * Run a planned SELECT into 'dest' with a fresh snapshot.  The caller has
- * made its fill (if any) the active one, so the executor hook records what
- * the plan (and every plan it causes) reads.
- */
-static void
-cc_execute(PlannedStmt *pstmt, const char *src, ParamListInfo paramLI,
-		   DestReceiver *dest)
-{
-	QueryDesc  *qdesc;
-
-	PushActiveSnapshot(GetTransactionSnapshot());
-	qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
-							InvalidSnapshot, dest, paramLI, NULL, 0);
-	ExecutorStart(qdesc, 0);
-	ExecutorRun(qdesc, ForwardScanDirection, 0, true);
-	ExecutorFinish(qdesc);
-	ExecutorEnd(qdesc);
-	FreeQueryDesc(qdesc);
-	PopActiveSnapshot();
-}
-
-/*
  * cache_explain()'s dry run: run 'src' as a fill would, with 'fill'
  * describing what it records (fill->describe), and return the result
  * without storing or counting anything.  'fill' must be zeroed, with cxt
@@ -594,11 +513,11 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 		PlannedStmt *pstmt;
 		CCBypassReason reason;
 
-		query = cc_parse(src, params, &paramLI, &reason);
+		query = cc_statement_parse(src, params, &paramLI, &reason);
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = reason;
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
-		cc_execute(pstmt, src, paramLI, dest);
+		cc_statement_execute(pstmt, src, paramLI, dest);
 	}
 	PG_FINALLY();
 	{

@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * statement.h
+ *		The statement a call runs (src/xact/statement.c): parsing and
+ *		checking it, executing a plan of it, the pass-through's kept plans.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CC_XACT_STATEMENT_H
+#define CC_XACT_STATEMENT_H
+
+#include "nodes/params.h"
+#include "nodes/parsenodes.h"
+#include "nodes/plannodes.h"
+#include "tcop/dest.h"
+#include "utils/jsonb.h"
+
+#include "cascade_cache.h"
+
+extern Query *cc_statement_parse(const char *src, Jsonb *params,
+								 ParamListInfo *paramLI,
+								 CCBypassReason *reason);
+extern void cc_statement_execute(PlannedStmt *pstmt, const char *src,
+								 ParamListInfo paramLI, DestReceiver *dest);
+extern void cc_statement_run_saved(const char *src, Jsonb *params,
+								   DestReceiver *dest);
+
+#endif							/* CC_XACT_STATEMENT_H */

@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * statement.c
+ *		The statement a call runs: parsing and checking it, executing a
+ *		plan of it, and the plans the pass-through keeps.
+ *
+ * A statement is exactly one read-only SELECT; its parameter types are
+ * inferred as PREPARE infers them.  A fill parses, analyzes and plans it
+ * afresh on every miss (its result is judged while that happens), but a
+ * pass-through (a call that must not use the cache: the cache disabled, a
+ * transaction that has written, REPEATABLE READ, a standby not caching
+ * yet) runs it as a prepared statement would: the session keeps the plans
+ * of the last CC_SAVED_PLANS statement texts it passed through, as
+ * PostgreSQL's plan cache entries (CreateCachedPlan/SaveCachedPlan), which
+ * PostgreSQL itself replans when what they read changes or a role changes
+ * under row-level security.  Unlike a prepared statement's, a kept plan is
+ * never analyzed again with the parameter types first inferred: once
+ * PostgreSQL invalidates it, or the search_path differs from the one it
+ * was made under, or its statement fails while running from it, it is
+ * dropped and the text parsed afresh, so that a pass-through behaves
+ * exactly as a fresh parse would.
+ *
+ * Everything here is backend-local; no locks.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "tcop/cmdtag.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/memutils.h"
+#include "utils/plancache.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include "cascade_cache.h"
+#include "xact/cacheability.h"
+#include "xact/params.h"
+#include "xact/statement.h"
+
+/* Statement texts whose plans a session keeps for its pass-through */
+#define CC_SAVED_PLANS			32
+
+/* Statement texts longer than this are not kept */
+#define CC_SAVED_PLAN_MAX_LEN	(64 * 1024)
+
+typedef struct CCSavedPlan
+{
+	char	   *src;			/* in TopMemoryContext; NULL: a free slot */
+	size_t		len;
+	CachedPlanSource *plan;		/* saved */
+	uint64		used;			/* cc_saved_clock at its last use */
+	int			running;		/* executions of it in progress */
+	bool		failed;			/* failed while running: parse it afresh */
+} CCSavedPlan;
+
+static CCSavedPlan cc_saved[CC_SAVED_PLANS];
+static uint64 cc_saved_clock = 0;
+
+/*
+ * Parse 'src' and analyze it: exactly one read-only SELECT, its parameter
+ * types inferred (*types, *ntypes) as PREPARE infers them.  Returns the
+ * Query; *rawstmt is the raw statement (analysis changes it: a caller that
+ * keeps it copies it first, see *clock_literals), and *clock_literals, if
+ * not NULL, the string literals naming the current time found in the raw
+ * tree before analysis.  ERRORs otherwise.
+ */
+static Query *
+cc_analyze(const char *src, RawStmt **rawstmt_out, CachedPlanSource **plan,
+		   Oid **types, int *ntypes, List **clock_literals)
+{
+	List	   *rawlist;
+	RawStmt    *rawstmt;
+	List	   *querytrees;
+	Query	   *query;
+
+	rawlist = pg_parse_query(src);
+	if (list_length(rawlist) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query accepts exactly one SQL statement, got %d",
+						list_length(rawlist))));
+	rawstmt = linitial_node(RawStmt, rawlist);
+	*rawstmt_out = rawstmt;
+	/* before analysis, which changes the raw tree; not a SELECT: refused */
+	if (clock_literals != NULL)
+		*clock_literals = IsA(rawstmt->stmt, SelectStmt) ?
+			cc_clock_literals(rawstmt->stmt) : NIL;
+	if (plan != NULL)
+		*plan = IsA(rawstmt->stmt, SelectStmt) ?
+			CreateCachedPlan(rawstmt, src, CMDTAG_SELECT) : NULL;
+
+	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, types,
+												  ntypes, NULL);
+	if (list_length(querytrees) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is rewritten into %d statements.",
+						   list_length(querytrees))));
+	query = linitial_node(Query, querytrees);
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is %s.",
+						   GetCommandTagName(CreateCommandTag((Node *) query)))));
+	if (query->hasModifyingCTE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement has a data-modifying WITH clause.")));
+	return query;
+}
+
+/*
+ * Parse and analyze 'src' (cc_analyze()) and bind 'params'.  If 'reason'
+ * is not NULL, judge the query too: *reason is why its result cannot be
+ * cached (cc_check_query(), or a literal or parameter naming the current
+ * time), or CC_BYPASS_NONE.  ERRORs otherwise.
+ */
+Query *
+cc_statement_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
+				   CCBypassReason *reason)
+{
+	RawStmt    *rawstmt;
+	Query	   *query;
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+	List	   *clock_literals = NIL;
+	bool		reads_clock;
+
+	query = cc_analyze(src, &rawstmt, NULL, &types, &ntypes,
+					   reason != NULL ? &clock_literals : NULL);
+	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
+
+	if (reason != NULL)
+	{
+		*reason = cc_check_query(query, clock_literals);
+		if (*reason == CC_BYPASS_NONE && reads_clock)
+			*reason = CC_BYPASS_CLOCK;
+	}
+	return query;
+}
+
+/*
+ * Run a planned SELECT into 'dest' with a fresh snapshot.  The caller has
+ * made its fill (if any) the active one, so the executor hook records what
+ * the plan (and every plan it causes) reads.
+ */
+void
+cc_statement_execute(PlannedStmt *pstmt, const char *src,
+					 ParamListInfo paramLI, DestReceiver *dest)
+{
+	QueryDesc  *qdesc;
+
+	PushActiveSnapshot(GetTransactionSnapshot());
+	qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
+							InvalidSnapshot, dest, paramLI, NULL, 0);
+	ExecutorStart(qdesc, 0);
+	ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+	ExecutorFinish(qdesc);
+	ExecutorEnd(qdesc);
+	FreeQueryDesc(qdesc);
+	PopActiveSnapshot();
+}
+
+/* Drop the kept plan of slot 'i' (not running) and free the slot. */
+static void
+cc_saved_drop(int i)
+{
+	CCSavedPlan *slot = &cc_saved[i];
+
+	Assert(slot->running == 0);
+	DropCachedPlan(slot->plan);
+	pfree(slot->src);
+	memset(slot, 0, sizeof(*slot));
+}
+
+/*
+ * The slot keeping a usable plan of 'src'; -1 if there is none, -2 if
+ * there is one but it is running and must not be used (the caller then
+ * runs the statement unsaved).  A plan is not used once its statement
+ * failed while it ran, once PostgreSQL has invalidated it (DDL on what it
+ * reads, and the like: a kept plan would be analyzed again with the
+ * parameter types of the first analysis, where a fresh one infers them
+ * again), or under another search_path (the same text may name other
+ * objects, with other types): such a slot is dropped unless it is running.
+ */
+static int
+cc_saved_find(const char *src, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < CC_SAVED_PLANS; i++)
+	{
+		CCSavedPlan *slot = &cc_saved[i];
+
+		if (slot->src == NULL || slot->len != len ||
+			memcmp(slot->src, src, len) != 0)
+			continue;
+		if (slot->failed || !slot->plan->is_valid ||
+			!OverrideSearchPathMatchesCurrent(slot->plan->search_path))
+		{
+			if (slot->running > 0)
+				return -2;
+			cc_saved_drop(i);
+			return -1;
+		}
+		return i;
+	}
+	return -1;
+}
+
+/*
+ * Parse, analyze and keep the plan of 'src' in a slot: a free one, or the
+ * least recently used one that is not running (its plan dropped).
+ * Returns the slot, or -1 when every slot is running (the caller then
+ * runs the statement unsaved; the plan made here goes with the current
+ * memory context).  ERRORs as cc_analyze() does, keeping nothing.
+ */
+static int
+cc_saved_add(const char *src, size_t len)
+{
+	int			victim = -1;
+	int			i;
+	RawStmt    *rawstmt;
+	CachedPlanSource *plan = NULL;
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+	Query	   *query;
+	char	   *copy;
+
+	query = cc_analyze(src, &rawstmt, &plan, &types, &ntypes, NULL);
+	Assert(plan != NULL);
+	CompleteCachedPlan(plan, list_make1(query), NULL, types, ntypes,
+					   NULL, NULL, CURSOR_OPT_PARALLEL_OK, false);
+
+	/* chosen after the analysis, which leaves the slots as they were */
+	for (i = 0; i < CC_SAVED_PLANS; i++)
+	{
+		if (cc_saved[i].src == NULL)
+		{
+			victim = i;
+			break;
+		}
+		if (cc_saved[i].running == 0 &&
+			(victim < 0 || cc_saved[i].used < cc_saved[victim].used))
+			victim = i;
+	}
+	if (victim < 0)
+		return -1;
+
+	/* only the copy of the text can fail from here on */
+	copy = MemoryContextAlloc(TopMemoryContext, len + 1);
+	memcpy(copy, src, len + 1);
+	if (cc_saved[victim].src != NULL)
+		cc_saved_drop(victim);
+	SaveCachedPlan(plan);
+	cc_saved[victim].src = copy;
+	cc_saved[victim].len = len;
+	cc_saved[victim].plan = plan;
+	cc_saved[victim].running = 0;
+	cc_saved[victim].failed = false;
+	return victim;
+}
+
+/*
+ * Run 'src' with 'params' into 'dest' as the pass-through does: from the
+ * plan this session keeps of it (made now if it has none), or, when no
+ * slot is free, parsed afresh.  ERRORs as the statement does; a statement
+ * that fails while it runs from a kept plan is parsed afresh next time.
+ */
+void
+cc_statement_run_saved(const char *src, Jsonb *params, DestReceiver *dest)
+{
+	size_t		len = strlen(src);
+	int			i = -1;
+	CCSavedPlan *slot;
+	ParamListInfo paramLI;
+	bool		reads_clock;
+
+	if (len <= CC_SAVED_PLAN_MAX_LEN)
+	{
+		i = cc_saved_find(src, len);
+		if (i == -1)
+			i = cc_saved_add(src, len);
+	}
+	if (i < 0)
+	{
+		Query	   *query = cc_statement_parse(src, params, &paramLI, NULL);
+		PlannedStmt *pstmt = pg_plan_query(query, src,
+										   CURSOR_OPT_PARALLEL_OK, paramLI);
+
+		cc_statement_execute(pstmt, src, paramLI, dest);
+		return;
+	}
+
+	slot = &cc_saved[i];
+	slot->used = ++cc_saved_clock;
+	slot->running++;
+	PG_TRY();
+	{
+		CachedPlan *cplan;
+
+		paramLI = cc_bind_params(params, slot->plan->param_types,
+								 slot->plan->num_params, &reads_clock);
+		cplan = GetCachedPlan(slot->plan, paramLI, CurrentResourceOwner, NULL);
+		if (list_length(cplan->stmt_list) != 1)
+			elog(ERROR, "a kept cached_query plan has %d statements",
+				 list_length(cplan->stmt_list));
+		cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
+							 src, paramLI, dest);
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	}
+	PG_CATCH();
+	{
+		/* the resource owner releases the plan; parse afresh next time */
+		slot->running--;
+		slot->failed = true;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	slot->running--;
+}
