@@ -105,13 +105,62 @@ record() {
 		"$variant" "$clients" "$tps" "$p50" "$p99" "$notes"
 }
 
+# draw_chart ROWS_FILE PNG TITLE: throughput and p99 latency of every
+# variant, grouped by client count: one cluster of bars per client count,
+# one bar per variant (in the order the scenario ran them); the exact
+# figures and ratios are in the .md next to it.  ROWS_FILE holds the scenario's rows (variant|clients|tps|p50|p99|notes).
+draw_chart() {
+	local rows=$1 png=$2 title=$3 dat nv
+	dat="$BENCH_TMP/chart.$$.dat"
+	awk -F'|' 'NF >= 5 {
+			v = $1; c = $2
+			if (!(v in vi)) { vi[v] = ++nv; vn[nv] = v }
+			if (!(c in ci)) { ci[c] = ++nc; cn[nc] = c }
+			tps[c, v] = $3; p99[c, v] = $5
+		}
+		END {
+			printf "clients"
+			for (j = 1; j <= nv; j++) printf "\t\"%s\"", vn[j]
+			for (j = 1; j <= nv; j++) printf "\t\"%s\"", vn[j]
+			printf "\n"
+			for (i = 1; i <= nc; i++) {
+				printf "\"%s client%s\"", cn[i], cn[i] == 1 ? "" : "s"
+				for (j = 1; j <= nv; j++) printf "\t%s", ((cn[i], vn[j]) in tps) ? tps[cn[i], vn[j]] : "-"
+				for (j = 1; j <= nv; j++) printf "\t%s", ((cn[i], vn[j]) in p99) ? p99[cn[i], vn[j]] : "-"
+				printf "\n"
+			}
+		}' "$rows" > "$dat"
+	nv=$(head -1 "$dat" | awk -F'\t' '{ print (NF - 1) / 2 }')
+	if [ "${nv:-0}" -ge 1 ]; then
+		gnuplot <<GP 2>/dev/null || true
+set terminal pngcairo size 1400,900 noenhanced font ",9"
+set output "$png"
+set datafile separator "\t"
+set datafile missing "-"
+set multiplot layout 2,1 title "cascade_cache: $title"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key outside right top vertical
+set grid ytics
+set yrange [0:*]
+set ylabel "transactions/s"
+plot for [i=2:$((nv + 1))] "$dat" using i:xtic(1) title columnheader(i)
+set ylabel "p99 latency (ms)"
+plot for [i=$((nv + 2)):$((2 * nv + 1))] "$dat" using i:xtic(1) title columnheader(i)
+unset multiplot
+GP
+	fi
+	rm -f "$dat"
+}
+
 # write_results SCENARIO TITLE SUMMARY: .csv, .md and .png
 write_results() {
 	local scenario=$1 title=$2 summary=$3
 	local base="$RESULTS/$DATE-$scenario"
 	{
 		echo "variant,clients,tps,p50_ms,p99_ms,notes"
-		printf '%s' "${ROWS[$scenario]:-}" | awk -F'|' 'NF { printf "%s,%s,%s,%s,%s,\"%s\"\n", $1, $2, $3, $4, $5, $6 }'
+		printf '%s' "${ROWS[$scenario]:-}" | awk -F'|' 'NF { printf "\"%s\",%s,%s,%s,%s,\"%s\"\n", $1, $2, $3, $4, $5, $6 }'
 	} > "$base.csv"
 	{
 		echo "## $title"
@@ -126,23 +175,8 @@ write_results() {
 	} > "$base.md"
 	# (a scenario that draws a chart of its own sets RESULTS_CUSTOM_CHART)
 	if [ -z "${RESULTS_CUSTOM_CHART:-}" ] && command -v gnuplot >/dev/null && [ -n "${ROWS[$scenario]:-}" ]; then
-		printf '%s' "${ROWS[$scenario]}" | awk -F'|' 'NF { printf "\"%s/%s\" %s %s\n", $1, $2, $3, $5 }' > "$BENCH_TMP/$scenario.dat"
-		gnuplot <<GP 2>/dev/null || true
-set terminal pngcairo size 1200,700 noenhanced font ",9"
-set output "$base.png"
-set multiplot layout 2,1 title "cascade_cache: $title ($DATE)"
-set style data histograms
-set style fill solid 0.7
-set boxwidth 0.8
-set xtics rotate by -30 left
-set rmargin 12
-set grid ytics
-set ylabel "transactions/s"
-plot "$BENCH_TMP/$scenario.dat" using 2:xtic(1) title "throughput" lc rgb "#3366aa"
-set ylabel "p99 latency (ms)"
-plot "$BENCH_TMP/$scenario.dat" using 3:xtic(1) title "p99 latency" lc rgb "#cc6633"
-unset multiplot
-GP
+		printf '%s' "${ROWS[$scenario]}" > "$BENCH_TMP/$scenario.rows"
+		draw_chart "$BENCH_TMP/$scenario.rows" "$base.png" "$title ($DATE)"
 	fi
 }
 
