@@ -141,6 +141,19 @@ set multiplot layout 2,1 title "cascade_cache: $title"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
+set linetype 1 lc rgb "#1f77b4"
+set linetype 2 lc rgb "#ff7f0e"
+set linetype 3 lc rgb "#2ca02c"
+set linetype 4 lc rgb "#d62728"
+set linetype 5 lc rgb "#9467bd"
+set linetype 6 lc rgb "#8c564b"
+set linetype 7 lc rgb "#e377c2"
+set linetype 8 lc rgb "#7f7f7f"
+set linetype 9 lc rgb "#bcbd22"
+set linetype 10 lc rgb "#17becf"
+set linetype 11 lc rgb "#393b79"
+set linetype 12 lc rgb "#ad494a"
+set linetype cycle 12
 set key outside right top vertical
 set grid ytics
 set yrange [0:*]
