@@ -73,7 +73,9 @@ typedef enum CCDepKind
 	CC_DEP_NAME_ARGS = 7,		/* a query name with given parameters */
 	CC_DEP_NAME_ANY = 8,		/* fence only: any query name of a database */
 	CC_DEP_REL_SCAN = 9,		/* a read of a relation other than by key */
-	CC_DEP_ROW_KEY = 10			/* a key looked up: relation, column, value */
+	CC_DEP_ROW_KEY = 10,		/* a key looked up: relation, column, value */
+	CC_DEP_TYPE_MANY = 11		/* any entity of a type, for a result with too
+								 * many entities to tag each */
 } CCDepKind;
 
 /* ----------

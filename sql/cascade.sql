@@ -390,3 +390,27 @@ REVOKE ALL ON FUNCTION cached_query(text, jsonb, interval, text),
                        cascade_invalidate(jsonb) FROM cc_app;
 REVOKE ALL ON SCHEMA cascade_cache, cascade_test FROM cc_app, cc_monitor;
 DROP ROLE cc_app, cc_monitor;
+
+-- a result with more entities than are tagged one by one (1024): a change
+-- to any entity of its types removes it, by a cascade or a watched table,
+-- and a result with few entities keeps its precision
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Many'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 5000) AS one');
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Many'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT cascade_invalidate('{"updated": [{"__typename": "Many", "id": 7}]}') >= 0 AS reported;
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Many'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 5000) AS one');
+SELECT cascade_invalidate('{"deleted": [{"__typename": "Many", "id": 123456}]}') >= 0 AS reported;
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Many'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Many'', ''id'', 5000) AS one');
+SELECT item, detail FROM cache_explain('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Many'', ''id'', g)) AS m FROM generate_series(1, 1100) g')
+ WHERE detail LIKE 'more than%';
+CREATE TABLE many_watched (id int PRIMARY KEY, v int);
+INSERT INTO many_watched SELECT g, 0 FROM generate_series(1, 1100) g;
+SELECT cascade_watch('many_watched', 'Watched', 'id');
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Watched'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Watched'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+UPDATE many_watched SET v = 1 WHERE id = 3;
+SELECT left(probe('SELECT jsonb_agg(jsonb_build_object(''__typename'', ''Watched'', ''id'', g)) AS m FROM generate_series(1, 1100) g'), 4) AS many;
+SELECT cascade_unwatch('many_watched');
+DROP TABLE many_watched;

@@ -117,6 +117,16 @@ SELECT probe_doc('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]
 SELECT probe_doc('cached_document_json', 'SELECT note FROM users WHERE id = $1', '[98]');
 ROLLBACK;
 
+-- cache_explain shows the document entries of a call
+SELECT cached_document('SELECT data FROM users WHERE id = $1', '[1]') IS NOT NULL AS filled,
+       cached_document_json('SELECT data FROM users WHERE id = $1', '[98]') IS NULL AS filled_null;
+SELECT item, regexp_replace(detail, 'stored at .*, expires', 'stored at ..., expires') AS detail
+  FROM cache_explain('SELECT data FROM users WHERE id = $1', '[1]')
+ WHERE item LIKE '%entry';
+SELECT item, regexp_replace(detail, 'stored at .*, expires', 'stored at ..., expires') AS detail
+  FROM cache_explain('SELECT data FROM users WHERE id = $1', '[98]')
+ WHERE item LIKE 'document%entry';
+
 -- a name and a ttl
 SELECT cached_document('SELECT data FROM users WHERE id = $1', '[1]', '1 hour', 'getUser') ->> 'name' AS name,
        cached_document_json('SELECT data FROM users WHERE id = $1', '[1]', NULL, 'getUser')::jsonb ->> 'name' AS name_json;

@@ -132,6 +132,13 @@ cc_append_unique(List *list, const char *s)
 	return lappend(list, pstrdup(s));
 }
 
+/* list_sort() comparator of C strings */
+static int
+cc_string_list_cmp(const ListCell *a, const ListCell *b)
+{
+	return strcmp((const char *) lfirst(a), (const char *) lfirst(b));
+}
+
 /* ----------------------------------------------------------------
  * Parsing
  * ----------------------------------------------------------------
@@ -304,6 +311,7 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 	JsonbValue *invalidations = cc_get_key(cascade, "invalidations", NULL);
 	JsonbValue *metadata = cc_get_key(cascade, "metadata", NULL);
 	List	   *created_types = NIL;
+	List	   *entity_types = NIL;
 	int			ninvalidations = 0;
 	int			n;
 	int			i;
@@ -330,6 +338,7 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 			if (error)
 				return error;
 			call->entities = lappend(call->entities, entity);
+			entity_types = lappend(entity_types, typename);
 			if (operation == CC_OP_CREATED)
 				created_types = lappend(created_types, typename);
 		}
@@ -356,6 +365,7 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 			if (error)
 				return error;
 			call->entities = lappend(call->entities, entity);
+			entity_types = lappend(entity_types, typename);
 		}
 	}
 
@@ -484,6 +494,26 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 
 			*dep = cc_dep_hash_text(CC_DEP_TAG, MyDatabaseId, entity,
 									strlen(entity));
+			*tag_deps = lappend(*tag_deps, dep);
+		}
+
+		/*
+		 * Results with too many entities to tag each (see tags.c): each type
+		 * once (sorted, so n log n however many entities and types).
+		 */
+		list_sort(entity_types, cc_string_list_cmp);
+		foreach(lc, entity_types)
+		{
+			const char *t = (const char *) lfirst(lc);
+			uint64	   *dep;
+
+			if (foreach_current_index(lc) > 0 &&
+				strcmp(t, (const char *) list_nth(entity_types,
+												  foreach_current_index(lc) - 1)) == 0)
+				continue;
+			dep = palloc(sizeof(uint64));
+			*dep = cc_dep_hash_text(CC_DEP_TYPE_MANY, MyDatabaseId, t,
+									strlen(t));
 			*tag_deps = lappend(*tag_deps, dep);
 		}
 	}

@@ -6,13 +6,16 @@
  *
  * It computes the key the call would use, reports whether an entry is
  * stored under it (its size, age, expiry, hits), and whether the same call
- * through cached_query_json() has an entry (the JSON text is stored under
- * a key of its own: one row, "json_entry"), and runs the query once
- * the way a fill does, with the fill describing itself (CCFill.describe):
- * whether the result may be cached and, if not, why; and everything the
- * entry depends on: how each relation is read (the keys it looks up, or
- * any change), its entities and its query name.  The dry run stores
- * nothing and counts nothing; it runs with the caller's privileges, like
+ * through cached_query_json(), cached_document() and cached_document_json()
+ * has an entry (each form is stored under a key of its own: one row each,
+ * "json_entry", "document_entry", "document_json_entry"), and runs the
+ * query once the way a fill of cached_query() does, with the fill
+ * describing itself (CCFill.describe): whether the result may be cached
+ * and, if not, why; and everything the entry depends on: how each relation
+ * is read (the keys it looks up, or any change), its entities and its
+ * query name.  (A document's size and entities are those of its first
+ * value only; the dry run judges the rows.)  The dry run stores nothing
+ * and counts nothing; it runs with the caller's privileges, like
  * cached_query itself.
  *
  * cache_key_settings() lists the settings whose values are part of every
@@ -60,10 +63,11 @@ cc_explain_row(ReturnSetInfo *rsinfo, const char *item, const char *value)
  * the entry is not valid, says whether it is being stored or not cached.
  */
 static char *
-cc_explain_entry_line(const CCEntryInfo *info)
+cc_explain_entry_line(const CCEntryInfo *info, const char *form)
 {
 	TimestampTz now;
 	const char *expires;
+	const char *what;
 
 	if (info->state == 0)
 		return pstrdup("not cached");
@@ -76,8 +80,13 @@ cc_explain_entry_line(const CCEntryInfo *info)
 		expires = "expired";
 	else
 		expires = psprintf("in %.1f s", (info->expires_at - now) / 1000000.0);
-	return psprintf("cached: %u bytes of JSON text, %zu bytes of memory, " UINT64_FORMAT " hits, stored at %s, expires %s",
-					info->payload_len - (uint32) VARHDRSZ, info->alloc_size, info->hits,
+	if (info->payload_len <= VARHDRSZ)
+		what = "NULL (no row, or a NULL value)";
+	else
+		what = psprintf("%u bytes of %s", info->payload_len - (uint32) VARHDRSZ,
+						form);
+	return psprintf("cached: %s, %zu bytes of memory, " UINT64_FORMAT " hits, stored at %s, expires %s",
+					what, info->alloc_size, info->hits,
 					timestamptz_to_str(info->created_at), expires);
 }
 
@@ -167,10 +176,17 @@ cache_explain(PG_FUNCTION_ARGS)
 	else
 		cc_explain_row(rsinfo, "entry", "not cached");
 
-	/* the same call through cached_query_json(): an entry of its own */
+	/* the same call through the other forms: entries of their own */
 	cc_compute_key(query, params, name, CC_FORMAT_JSON, &key);
 	cc_entry_info(&key, &info);
-	cc_explain_row(rsinfo, "json_entry", cc_explain_entry_line(&info));
+	cc_explain_row(rsinfo, "json_entry", cc_explain_entry_line(&info, "JSON text"));
+	cc_compute_key(query, params, name, CC_FORMAT_DOC_JSONB, &key);
+	cc_entry_info(&key, &info);
+	cc_explain_row(rsinfo, "document_entry", cc_explain_entry_line(&info, "jsonb"));
+	cc_compute_key(query, params, name, CC_FORMAT_DOC_JSON, &key);
+	cc_entry_info(&key, &info);
+	cc_explain_row(rsinfo, "document_json_entry",
+				   cc_explain_entry_line(&info, "JSON text"));
 
 	/* a dry run, as a fill */
 	memset(&fill, 0, sizeof(fill));

@@ -363,6 +363,11 @@ cc_note_row(const char *typename, const char *id, bool truncate, Oid relid)
 	cc_pending_add_dep_rel(cc_dep_hash_text(truncate ? CC_DEP_TYPE : CC_DEP_TAG,
 											MyDatabaseId, full, strlen(full)),
 						   relid);
+	/* results with too many entities to tag each (see tags.c) */
+	if (!truncate)
+		cc_pending_add_dep_rel(cc_dep_hash_text(CC_DEP_TYPE_MANY, MyDatabaseId,
+												typename, strlen(typename)),
+							   relid);
 
 	/* the key is the pointer; the hash and comparison are of the string */
 	row = cc_levelset_add(&cc_rows, &full, &found);

@@ -12,7 +12,7 @@
  * keys of each object come out in jsonb's own order.
  *
  * A document receiver converts only the first column of the first row (a
- * NULL there, or no row at all, gives no document) and counts the other
+ * NULL there, or no row at all, gives no document) and skips the other
  * rows without converting them; it does not stop the executor early, so a
  * fill records what the whole query reads, as it does for the rows.
  *

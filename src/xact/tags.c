@@ -16,8 +16,11 @@
  * 123.0 and "123" are the same id.  Parameters are normalised the same way
  * element by element, so an EXACT invalidation's "arguments" [123] matches
  * an entry stored with params ["123"].  A result with more than
- * CC_MAX_TAGS_PER_ENTRY distinct entities keeps only its type tags: any
- * change to one of those types then invalidates it.
+ * CC_MAX_TAGS_PER_ENTRY distinct entities keeps, instead of its entity
+ * tags, a CC_DEP_TYPE_MANY key for each type seen, which every cascade or
+ * watched-table change of an entity of that type marks too: any change to
+ * an entity of one of those types then invalidates it (and only such
+ * results, which alone carry those keys).
  *
  * Tags are dependency keys like relations, so they are indexed and count
  * against max_memory the same way (see src/store/area.c).
@@ -99,6 +102,7 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 	int			maxdepth = 16;
 	uint64	   *tags;
 	uint64	   *types;
+	uint64	   *manys;			/* CC_DEP_TYPE_MANY of each types[] */
 	int			ntags = 0;
 	int			ntypes = 0;
 	int			maxtags = 64;
@@ -113,6 +117,7 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 	stack = palloc(sizeof(CCTagFrame) * maxdepth);
 	tags = palloc(sizeof(uint64) * maxtags);
 	types = palloc(sizeof(uint64) * maxtypes);
+	manys = palloc(sizeof(uint64) * maxtypes);
 
 	it = JsonbIteratorInit(&result->root);
 	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
@@ -175,7 +180,10 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 					{
 						maxtypes *= 2;
 						types = repalloc(types, sizeof(uint64) * maxtypes);
+						manys = repalloc(manys, sizeof(uint64) * maxtypes);
 					}
+					manys[ntypes] = cc_dep_hash_text(CC_DEP_TYPE_MANY,
+													 MyDatabaseId, t, strlen(t));
 					types[ntypes++] = cc_dep_hash_text(CC_DEP_TYPE, MyDatabaseId,
 													   t, strlen(t));
 					if (stack[depth].id != NULL)
@@ -199,7 +207,10 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 		}
 	}
 
-	/* distinct entities; too many of them and only the types are kept */
+	/*
+	 * Distinct entities; too many of them and each type stands for its
+	 * entities instead (CC_DEP_TYPE_MANY, which entity changes mark too).
+	 */
 	qsort(tags, ntags, sizeof(uint64), cc_uint64_cmp);
 	for (i = 0; i < ntypes; i++)
 		cc_fill_add_dep(fill, types[i]);
@@ -211,8 +222,17 @@ cc_collect_tags(Jsonb *result, CCFill *fill)
 			if (tags[i] != tags[i - 1])
 				distinct++;
 		if (distinct <= CC_MAX_TAGS_PER_ENTRY)
+		{
 			for (i = 0; i < ntags; i++)
 				cc_fill_add_dep(fill, tags[i]);
+		}
+		else
+		{
+			for (i = 0; i < ntypes; i++)
+				cc_fill_add_dep(fill, manys[i]);
+			cc_fill_note(fill, "more than %d entities: any change to an entity of their types",
+						 CC_MAX_TAGS_PER_ENTRY);
+		}
 	}
 }
 
