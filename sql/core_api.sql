@@ -40,6 +40,36 @@ BEGIN
     RETURN coalesce(outcome, '?') || ' ' || r::text;
 END $$;
 
+-- probe_as(fn, ...): the same for another form of the call
+-- (cached_query_json, cached_document, cached_document_json), the result
+-- as text (NULL as NULL).  Used by the tests of those forms.
+CREATE FUNCTION probe_as(fn text, q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    h0 bigint; m0 bigint; b0 bigint[];
+    h1 bigint; m1 bigint; b1 bigint[];
+    r text;
+    outcome text;
+BEGIN
+    SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
+    SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
+    EXECUTE format('SELECT cascade_cache.%I($1, $2, name => $3)::text', fn) INTO r USING q, p, name;
+    SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
+    SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
+    IF h1 > h0 THEN
+        outcome := 'hit';
+    ELSIF m1 > m0 THEN
+        outcome := 'miss';
+    ELSE
+        SELECT 'bypass:' || reason INTO outcome
+          FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
+                  FROM cascade_cache.cache_bypass_stats()) r
+         WHERE b1[i] > b0[i];
+    END IF;
+    RETURN coalesce(outcome, '?') || ' ' || coalesce(r, 'NULL');
+END $$;
+
 CREATE TABLE tb_user (id int PRIMARY KEY, name text, email text, active boolean,
                       score numeric, born date, data jsonb);
 INSERT INTO tb_user VALUES

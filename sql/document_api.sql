@@ -7,35 +7,6 @@ SET search_path = public, cascade_cache;
 CREATE SCHEMA doc_test;
 SET search_path = doc_test, public, cascade_cache;
 
--- probe_doc(fn, q, p): call cached_document or cached_document_json and
--- report hit, miss or bypass (with the reason), then the result as text
-CREATE FUNCTION probe_doc(fn text, q text, p jsonb DEFAULT '[]')
-RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    h0 bigint; m0 bigint; b0 bigint[];
-    h1 bigint; m1 bigint; b1 bigint[];
-    r text;
-    outcome text;
-BEGIN
-    SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
-    EXECUTE format('SELECT cascade_cache.%I($1, $2)::text', fn) INTO r USING q, p;
-    SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
-    IF h1 > h0 THEN
-        outcome := 'hit';
-    ELSIF m1 > m0 THEN
-        outcome := 'miss';
-    ELSE
-        SELECT 'bypass:' || reason INTO outcome
-          FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
-                  FROM cascade_cache.cache_bypass_stats()) r
-         WHERE b1[i] > b0[i];
-    END IF;
-    RETURN coalesce(outcome, '?') || ' ' || coalesce(r, 'NULL');
-END $$;
-
 -- the signatures, the result types, the privileges
 SELECT p.oid::regprocedure, p.prorettype::regtype, p.provolatile, p.proparallel
   FROM pg_proc p WHERE p.proname IN ('cached_document', 'cached_document_json')
@@ -54,10 +25,10 @@ INSERT INTO users VALUES
 SELECT cache_flush() >= 0 AS flushed;
 
 -- a miss, then a hit; the JSON text is byte for byte cached_document()::text
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
 SELECT cached_document_json('SELECT data FROM users WHERE id = $1', '[2]')::text
        = cached_document('SELECT data FROM users WHERE id = $1', '[2]')::text AS json_is_jsonb_text,
        cached_document('SELECT data FROM users WHERE id = $1', '[2]')
@@ -66,10 +37,10 @@ SELECT pg_typeof(cached_document('SELECT data FROM users WHERE id = 1')) AS json
        pg_typeof(cached_document_json('SELECT data FROM users WHERE id = 1')) AS json_type;
 
 -- no row, and a NULL first column: NULL, cached like any result
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
 SELECT cached_document('SELECT note FROM users WHERE id = 2') IS NULL AS null_column,
        cached_document_json('SELECT note FROM users WHERE id = 2') IS NULL AS null_column_json;
 -- a JSON null is a value, not NULL
@@ -91,30 +62,30 @@ SELECT cached_document_json('SELECT ''x''::text') AS text_json,
        cached_document_json('SELECT 42') AS int_json;
 
 -- entries of their own: each form misses once, then hits its own entry
-SELECT probe_doc('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
 SELECT probe('SELECT note FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document_json', 'SELECT note FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document_json', 'SELECT note FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
 SELECT probe('SELECT note FROM users WHERE id = $1', '[1]');
 
 -- a committed write removes them like any entry, NULL documents included
 UPDATE users SET data = jsonb_set(data, '{name}', '"Ada L."') WHERE id = 1;
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[1]');
 INSERT INTO users VALUES (99, '{"__typename": "User", "id": 99}', 'late');
-SELECT probe_doc('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document', 'SELECT data FROM users WHERE id = $1', '[99]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[99]');
 
 -- the entities in a document are its tags: a cascade removes it
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[2]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[2]');
 SELECT cascade_invalidate('{"updated": [{"__typename": "User", "id": 2}]}') >= 0 AS reported;
-SELECT probe_doc('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[2]');
+SELECT probe_as('cached_document_json', 'SELECT data FROM users WHERE id = $1', '[2]');
 
 -- in a transaction that has written, the same result, from the database
 BEGIN;
 UPDATE users SET note = 'in transaction' WHERE id = 1;
-SELECT probe_doc('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
-SELECT probe_doc('cached_document_json', 'SELECT note FROM users WHERE id = $1', '[98]');
+SELECT probe_as('cached_document', 'SELECT note FROM users WHERE id = $1', '[1]');
+SELECT probe_as('cached_document_json', 'SELECT note FROM users WHERE id = $1', '[98]');
 ROLLBACK;
 
 -- cache_explain shows the document entries of a call
@@ -141,7 +112,7 @@ SELECT cached_document_json('SELECT 1/0');
 
 -- larger than cascade_cache.max_entry_size: returned, not stored
 SET cascade_cache.max_entry_size = '1kB';
-SELECT left(probe_doc('cached_document_json', 'SELECT repeat(''x'', 2000)'), 30);
+SELECT left(probe_as('cached_document_json', 'SELECT repeat(''x'', 2000)'), 30);
 RESET cascade_cache.max_entry_size;
 
 DROP SCHEMA doc_test CASCADE;

@@ -7,34 +7,6 @@ SET search_path = public, cascade_cache;
 CREATE SCHEMA json_test;
 SET search_path = json_test, public, cascade_cache;
 
--- probe_json(): like probe() in core_api, for cached_query_json
-CREATE FUNCTION probe_json(q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
-RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    h0 bigint; m0 bigint; b0 bigint[];
-    h1 bigint; m1 bigint; b1 bigint[];
-    r json;
-    outcome text;
-BEGIN
-    SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
-    r := cascade_cache.cached_query_json(q, p, name => name);
-    SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
-    IF h1 > h0 THEN
-        outcome := 'hit';
-    ELSIF m1 > m0 THEN
-        outcome := 'miss';
-    ELSE
-        SELECT 'bypass:' || reason INTO outcome
-          FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
-                  FROM cascade_cache.cache_bypass_stats()) r
-         WHERE b1[i] > b0[i];
-    END IF;
-    RETURN coalesce(outcome, '?') || ' ' || r::text;
-END $$;
-
 -- the signature, the result type, the privileges
 SELECT p.oid::regprocedure, p.prorettype::regtype, p.provolatile, p.proparallel
   FROM pg_proc p WHERE p.proname = 'cached_query_json';
@@ -53,8 +25,8 @@ INSERT INTO doc VALUES
 SELECT cache_flush() >= 0 AS flushed;
 
 -- a miss, then a hit: both byte for byte cached_query()::text
-SELECT probe_json('SELECT * FROM doc ORDER BY id');
-SELECT probe_json('SELECT * FROM doc ORDER BY id');
+SELECT probe_as('cached_query_json', 'SELECT * FROM doc ORDER BY id');
+SELECT probe_as('cached_query_json', 'SELECT * FROM doc ORDER BY id');
 SELECT cached_query_json('SELECT * FROM doc ORDER BY id')::text
        = cached_query('SELECT * FROM doc ORDER BY id')::text AS same_as_jsonb_text;
 SELECT cached_query_json('SELECT id, t FROM doc WHERE id = $1', '[2]')::text AS miss \gset
@@ -68,29 +40,29 @@ SELECT cached_query_json('SELECT id FROM doc WHERE false');
 
 -- its entries are its own: the same query through cached_query is a miss
 -- the first time, and each function hits its own entry afterwards
-SELECT probe_json('SELECT id FROM doc WHERE id = $1', '[3]');
+SELECT probe_as('cached_query_json', 'SELECT id FROM doc WHERE id = $1', '[3]');
 SELECT probe('SELECT id FROM doc WHERE id = $1', '[3]');
 SELECT probe('SELECT id FROM doc WHERE id = $1', '[3]');
-SELECT probe_json('SELECT id FROM doc WHERE id = $1', '[3]');
+SELECT probe_as('cached_query_json', 'SELECT id FROM doc WHERE id = $1', '[3]');
 
 -- a committed write removes it like any entry
-SELECT probe_json('SELECT t FROM doc WHERE id = $1', '[1]');
+SELECT probe_as('cached_query_json', 'SELECT t FROM doc WHERE id = $1', '[1]');
 UPDATE doc SET t = 'changed' WHERE id = 1;
-SELECT probe_json('SELECT t FROM doc WHERE id = $1', '[1]');
-SELECT probe_json('SELECT t FROM doc WHERE id = $1', '[1]');
+SELECT probe_as('cached_query_json', 'SELECT t FROM doc WHERE id = $1', '[1]');
+SELECT probe_as('cached_query_json', 'SELECT t FROM doc WHERE id = $1', '[1]');
 
 -- the same bypass rules: a transaction that wrote runs it uncached
 BEGIN;
 UPDATE doc SET t = 'uncommitted' WHERE id = 1;
-SELECT probe_json('SELECT t FROM doc WHERE id = $1', '[1]');
+SELECT probe_as('cached_query_json', 'SELECT t FROM doc WHERE id = $1', '[1]');
 ROLLBACK;
-SELECT probe_json('SELECT now() > ''2000-01-01'' AS later');
+SELECT probe_as('cached_query_json', 'SELECT now() > ''2000-01-01'' AS later');
 
 -- names and cascades reach its entries too
-SELECT probe_json('SELECT id FROM doc ORDER BY id', name => 'listDocs');
-SELECT probe_json('SELECT id FROM doc ORDER BY id', name => 'listDocs');
+SELECT probe_as('cached_query_json', 'SELECT id FROM doc ORDER BY id', name => 'listDocs');
+SELECT probe_as('cached_query_json', 'SELECT id FROM doc ORDER BY id', name => 'listDocs');
 SELECT cascade_invalidate('{"updated": [], "deleted": [], "invalidations": [{"queryName": "listDocs", "strategy": "INVALIDATE", "scope": "EXACT"}], "metadata": {}}');
-SELECT probe_json('SELECT id FROM doc ORDER BY id', name => 'listDocs');
+SELECT probe_as('cached_query_json', 'SELECT id FROM doc ORDER BY id', name => 'listDocs');
 
 -- JSON text is stored as it is (a hit copies it), jsonb compressed when that
 -- pays: the same 20 kB of 'x' take 20 kB as JSON text and far less as jsonb
@@ -129,7 +101,7 @@ SELECT cached_query_json('SELECT 1/0');
 
 -- results larger than cascade_cache.max_entry_size are returned, not stored
 SET cascade_cache.max_entry_size = '1kB';
-SELECT left(probe_json('SELECT repeat(''x'', 2000) AS big'), 30);
+SELECT left(probe_as('cached_query_json', 'SELECT repeat(''x'', 2000) AS big'), 30);
 RESET cascade_cache.max_entry_size;
 
 DROP SCHEMA json_test CASCADE;
