@@ -1,6 +1,8 @@
 # Monitoring against a live cluster: every query of the postgres_exporter
 # file runs as a pg_monitor member and returns the metrics it declares;
-# every alert rule uses only metrics the exporter file produces; the
+# every alert rule uses only metrics the exporter file produces; the real
+# postgres_exporter (Debian's) scrapes them all with sane values, and
+# promtool accepts the alert rules; the
 # worker's rates see the traffic; cache_health() reacts to the rate-based
 # thresholds and to fills in flight; the dashboard renders.
 use strict;
@@ -13,6 +15,9 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use YAML::XS qw(LoadFile);
 use Time::HiRes qw(usleep);
+use HTTP::Tiny;
+use IPC::Run;
+use PostgreSQL::Test::Cluster;
 
 my $node = cc_node('monitoring');
 $node->safe_psql('postgres', q{
@@ -84,6 +89,63 @@ like($thresholds{CascadeCacheInflightHigh}, qr/> 10000\b/, 'more than 10,000 in 
 like($thresholds{CascadeCacheReadLoad}, qr/> 20000\b/, '20,000 reads/s');
 like($thresholds{CascadeCacheMutationLoad}, qr/> 5000\b/, '5,000 mutations/s');
 like($thresholds{CascadeCacheMixedLoad}, qr/> 8000\b/, '8,000 mixed ops/s');
+
+# --- the real exporter and promtool (Debian's packages; make test installs them) ---
+my $exporter_bin = '/usr/bin/prometheus-postgres-exporter';
+my $promtool = '/usr/bin/promtool';
+ok(-x $exporter_bin, 'prometheus-postgres-exporter is installed') or BAIL_OUT('no exporter');
+ok(-x $promtool, 'promtool is installed') or BAIL_OUT('no promtool');
+my $nrules = scalar @rules;
+command_like([ $promtool, 'check', 'rules', "$FindBin::RealBin/../monitoring/alerts.yml" ],
+	qr/SUCCESS: $nrules rules found/, "promtool accepts the $nrules alert rules");
+
+my $mport = PostgreSQL::Test::Cluster::get_free_port();
+my ($eout, $eerr) = ('', '');
+my $scraper;
+{
+	local $ENV{DATA_SOURCE_NAME} = 'host=' . $node->host . ' port=' . $node->port
+	  . ' user=exporter dbname=postgres sslmode=disable';
+	$scraper = IPC::Run::start(
+		[ $exporter_bin,
+		  "--extend.query-path=$FindBin::RealBin/../monitoring/postgres_exporter.yml",
+		  "--web.listen-address=127.0.0.1:$mport", '--disable-default-metrics' ],
+		'>', \$eout, '2>', \$eerr);
+}
+my $body;
+for my $try (1 .. 100)
+{
+	my $r = HTTP::Tiny->new(timeout => 10)->get("http://127.0.0.1:$mport/metrics");
+	if ($r->{success} && $r->{content} =~ /^cascade_cache_hits/m)
+	{
+		$body = $r->{content};
+		last;
+	}
+	usleep(100_000);
+}
+$scraper->kill_kill;
+ok(defined $body, 'the exporter serves /metrics with cascade_cache metrics')
+  or diag("exporter: $eerr");
+$body //= '';
+my %scraped;
+for my $line (split /\n/, $body)
+{
+	next if $line =~ /^#/;
+	$scraped{$1} = $2 if $line =~ /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/;
+}
+is($scraped{pg_up}, '1', 'the exporter reaches the server');
+for my $m (sort keys %produced)
+{
+	ok(exists $scraped{$m}, "scraped: $m");
+}
+cmp_ok($scraped{cascade_cache_hits} // -1, '>', 0, 'hits counted');
+cmp_ok($scraped{cascade_cache_misses} // -1, '>', 0, 'misses counted');
+cmp_ok($scraped{cascade_cache_invalidations} // -1, '>', 0, 'invalidations counted');
+cmp_ok($scraped{cascade_cache_bytes_used} // -1, '>', 0, 'bytes in use');
+ok(($scraped{cascade_cache_hit_rate_pct} // -1) >= 0 && $scraped{cascade_cache_hit_rate_pct} <= 100,
+	"a hit rate in percent ($scraped{cascade_cache_hit_rate_pct})");
+cmp_ok($scraped{cascade_cache_cascade_total_mutations} // -1, '>', 0, 'cascades counted');
+ok(exists $scraped{cascade_cache_cascade_failure_rate_pct}, 'the cascade failure rate');
+ok(exists $scraped{cascade_cache_coalesce_leaders}, 'coalescing');
 
 # --- rates: the worker samples every second ---
 usleep(2_500_000);
