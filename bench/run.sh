@@ -29,11 +29,11 @@ SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|replicas|chaos) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|replicas|chaos ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression replicas chaos)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression passthrough replicas chaos)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}
@@ -746,6 +746,52 @@ SELECT cascade_cache.cached_query('SELECT data FROM bench_blob WHERE id = \$1', 
 "Hit throughput for 100 kB and 1 MB results against running the query. The uncached
 documents are stored compressed (TOAST), so each read decompresses them; the cache keeps
 them uncompressed and copies them."
+}
+
+# ---------------------------------------------------------------------
+# 7c. the pass-through: cached_query where the cache must not be used
+# ---------------------------------------------------------------------
+scenario_passthrough() {
+	cc_log "scenario passthrough: cached_query with the cache off against the plain statement"
+	local round c tps p50 p99 n f plain pt s_plain s_pt b0 b1
+	b0=$(bval "SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'disabled'")
+	# a role whose sessions have the cache off, as a write transaction's
+	# reads (or cascade_cache.enabled = off) have
+	bpsql -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS cc_passthrough" \
+		-c "CREATE ROLE cc_passthrough LOGIN" \
+		-c "GRANT USAGE ON SCHEMA cascade_cache TO cc_passthrough" \
+		-c "GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text) TO cc_passthrough" \
+		-c "GRANT SELECT ON tv_user TO cc_passthrough" \
+		-c "ALTER ROLE cc_passthrough SET cascade_cache.enabled = off" >/dev/null
+	s_plain=$(script_file pt_plain "\\set id random(1, $USERS)
+SELECT data FROM tv_user WHERE id = :id;")
+	s_pt=$(script_file pt_cached "\\set id random(1, $USERS)
+SELECT cascade_cache.cached_query('SELECT data FROM tv_user WHERE id = \$1', jsonb_build_array(:id::int));")
+	for c in 1 8; do
+		local -A runs=()
+		for round in $(seq 1 "$ROUNDS"); do
+			runs[plain]+="$(pgb "$BENCH_PORT" "$c" "$SECS" "$s_plain" -U cc_passthrough)"$'\n'
+			runs[pt]+="$(pgb "$BENCH_PORT" "$c" "$SECS" "$s_pt" -U cc_passthrough)"$'\n'
+		done
+		read -r tps p50 p99 n f <<<"$(printf '%s' "${runs[plain]}" | median_run)"
+		plain=$tps
+		record passthrough "tv_user lookup, plain statement" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS"
+		read -r tps p50 p99 n f <<<"$(printf '%s' "${runs[pt]}" | median_run)"
+		pt=$tps
+		record passthrough "the same through cached_query, cache off" "$c" "$tps" "$p50" "$p99" \
+			"median of $ROUNDS; $(ratio "$pt" "$plain")× the plain statement; $(awk -v a="$pt" -v b="$plain" 'BEGIN { if (a > 0 && b > 0) printf "%.1f", (1 / a - 1 / b) * 1e6 * '"$c"'; else print "n/a" }') µs more per call"
+	done
+	# every cached_query call of the role was a pass-through
+	b1=$(bval "SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'disabled'")
+	[ "$b1" -gt "$b0" ] || echo "passthrough: the calls were not counted as bypasses (disabled)" >> "$BENCH_TMP/problems"
+	write_results passthrough "The pass-through: cached_query with the cache off" \
+"A session that must not use the cache (here a role with cascade_cache.enabled = off; the
+same path serves the reads of a transaction that has written) runs the statement from
+the plans it keeps for its last 32 statement texts, as a prepared statement would.
+Ratio: its throughput against the same tv_user lookup sent as a plain prepared statement;
+µs more per call: the difference in time per transaction times the clients (the CPU a
+call costs more, on this 2-core machine where pgbench shares the cores)."
+	bpsql -c "DROP OWNED BY cc_passthrough" -c "DROP ROLE cc_passthrough" >/dev/null
 }
 
 # ---------------------------------------------------------------------
