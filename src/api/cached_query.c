@@ -28,10 +28,8 @@
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "common/int.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
-#include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 #include "base/counters.h"

@@ -37,16 +37,11 @@
 
 #include "postgres.h"
 
-#include "executor/executor.h"
-#include "miscadmin.h"
-#include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
-#include "tcop/utility.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
@@ -59,7 +54,6 @@
 #include "xact/coalesce.h"
 #include "xact/fill.h"
 #include "xact/jsonb_dest.h"
-#include "xact/params.h"
 #include "xact/replication.h"
 #include "xact/statement.h"
 #include "xact/tags.h"
