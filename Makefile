@@ -78,7 +78,7 @@ OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 	sql/cascade_cache--1.1--1.2.sql sql/cascade_cache--1.2--1.3.sql \
-	sql/cascade_cache--1.3--1.4.sql
+	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include
@@ -86,7 +86,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # is an error.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api
+REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api native_args
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

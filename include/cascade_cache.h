@@ -27,6 +27,8 @@
 #ifndef CASCADE_CACHE_H
 #define CASCADE_CACHE_H
 
+#include "utils/jsonb.h"
+
 #define CC_EXTENSION_NAME		"cascade_cache"
 #define CC_SCHEMA_NAME			"cascade_cache"
 
@@ -170,6 +172,34 @@ typedef enum CCFormat
 	((f) == CC_FORMAT_JSON || (f) == CC_FORMAT_DOC_JSON)
 #define CC_FORMAT_IS_DOCUMENT(f) \
 	((f) == CC_FORMAT_DOC_JSONB || (f) == CC_FORMAT_DOC_JSON)
+
+/* ----------
+ * The values of $1..$n
+ *
+ * Either a JSON array ('json' set: cached_query(query, params jsonb)),
+ * each element converted by the input function of the type parse analysis
+ * infers for its parameter, or native SQL values ('json' NULL: the _args
+ * functions, VARIADIC "any"), each of the type it arrives with.  A native
+ * value of type unknown (an undecorated literal) takes the type parse
+ * analysis infers, through that type's input function, as PREPARE does.
+ * The native types are checked by the entry point (no pseudo-type but
+ * unknown, see src/api/cached_query.c), which also looks up their length
+ * and passing convention once per call site, so that hashing the values
+ * for the key touches no catalog.
+ * ----------
+ */
+typedef struct CCParams
+{
+	Jsonb	   *json;			/* the JSON array, or NULL: native values */
+	int			nargs;			/* native: the number of values */
+	const Oid  *types;			/* native: their types */
+	const int16 *typlens;		/* native: the types' typlen */
+	const bool *typbyvals;		/* native: the types' typbyval */
+	Datum	   *values;			/* native: the values */
+	bool	   *nulls;			/* native: which are NULL */
+} CCParams;
+
+#define CC_PARAMS_ARE_NATIVE(p) ((p)->json == NULL)
 
 /* A fill in progress (include/xact/fill.h) */
 typedef struct CCFill CCFill;

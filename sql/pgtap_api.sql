@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(85);
+SELECT plan(97);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -31,6 +31,14 @@ SELECT function_returns('cascade_cache', 'cached_document_json', ARRAY['text', '
 SELECT volatility_is('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'volatile');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cached_document_json'::regproc), 'u',
           'cached_document_json is PARALLEL UNSAFE');
+SELECT has_function('cascade_cache', 'cached_query_args', ARRAY['text', '"any"']);
+SELECT function_returns('cascade_cache', 'cached_query_args', ARRAY['text', '"any"'], 'jsonb');
+SELECT has_function('cascade_cache', 'cached_query_json_args', ARRAY['text', '"any"']);
+SELECT function_returns('cascade_cache', 'cached_query_json_args', ARRAY['text', '"any"'], 'json');
+SELECT has_function('cascade_cache', 'cached_document_args', ARRAY['text', '"any"']);
+SELECT function_returns('cascade_cache', 'cached_document_args', ARRAY['text', '"any"'], 'jsonb');
+SELECT has_function('cascade_cache', 'cached_document_json_args', ARRAY['text', '"any"']);
+SELECT function_returns('cascade_cache', 'cached_document_json_args', ARRAY['text', '"any"'], 'json');
 -- the statistics that first flush this session's batched hit counts run
 -- in the leader only
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'cascade_cache.cache_query_stats'::regproc), 'r',
@@ -90,6 +98,10 @@ SELECT function_privs_are('cascade_cache', 'cached_query', ARRAY['text', 'jsonb'
 SELECT function_privs_are('cascade_cache', 'cached_query_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cached_document', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cached_document_json', ARRAY['text', 'jsonb', 'interval', 'text'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_query_args', ARRAY['text', '"any"'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_query_json_args', ARRAY['text', '"any"'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_document_args', ARRAY['text', '"any"'], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cached_document_json_args', ARRAY['text', '"any"'], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_health', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_explain', ARRAY['text', 'jsonb', 'text'], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cache_metrics', 'pg_monitor', ARRAY['SELECT']);

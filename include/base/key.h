@@ -20,7 +20,8 @@
 #include "cascade_cache.h"
 #include "base/keyed.h"
 
-extern void cc_compute_key(text *query, Jsonb *params, const char *name,
+extern void cc_compute_key(text *query, const CCParams *params,
+						   const char *name,
 						   CCFormat format,
 						   CCKey *key);
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);

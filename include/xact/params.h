@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * params.h
- *		Binding a jsonb array to the parameters $1..$n of a query: the
- *		interface of src/xact/params.c.
+ *		Binding the values of a call (a jsonb array, or native values) to
+ *		the parameters $1..$n of a query: the interface of
+ *		src/xact/params.c.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -14,7 +15,9 @@
 #include "nodes/params.h"
 #include "utils/jsonb.h"
 
-extern ParamListInfo cc_bind_params(Jsonb *params, Oid *types, int nparams,
-									bool *reads_clock);
+#include "cascade_cache.h"
+
+extern ParamListInfo cc_bind_params(const CCParams *params, Oid *types,
+									int nparams, bool *reads_clock);
 
 #endif							/* CC_XACT_PARAMS_H */

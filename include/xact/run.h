@@ -15,12 +15,12 @@
 
 #include "cascade_cache.h"
 
-extern struct varlena *cc_run_miss(const char *src, Jsonb *params,
+extern struct varlena *cc_run_miss(const char *src, const CCParams *params,
 								   const CCKey *key, const char *name,
 								   int64 ttl_us, CCFormat format);
-extern struct varlena *cc_run_uncached(const char *src, Jsonb *params,
+extern struct varlena *cc_run_uncached(const char *src, const CCParams *params,
 									   CCFormat format);
-extern Jsonb *cc_explain_run(const char *src, Jsonb *params, const char *name,
+extern Jsonb *cc_explain_run(const char *src, const CCParams *params, const char *name,
 							 CCFill *fill);
 
 #endif							/* CC_XACT_RUN_H */

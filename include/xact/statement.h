@@ -19,12 +19,13 @@
 
 #include "cascade_cache.h"
 
-extern Query *cc_statement_parse(const char *src, Jsonb *params,
+extern Query *cc_statement_parse(const char *src, const CCParams *params,
 								 ParamListInfo *paramLI,
 								 CCBypassReason *reason);
 extern void cc_statement_execute(PlannedStmt *pstmt, const char *src,
 								 ParamListInfo paramLI, DestReceiver *dest);
-extern void cc_statement_run_saved(const char *src, Jsonb *params,
+extern void cc_statement_run_saved(const char *src,
+								   const CCParams *params,
 								   DestReceiver *dest);
 
 #endif							/* CC_XACT_STATEMENT_H */

@@ -109,7 +109,7 @@ cache_explain(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	text	   *query;
-	Jsonb	   *params;
+	CCParams	params;
 	char	   *name = NULL;
 	CCKey		key;
 	CCEntryInfo info;
@@ -124,7 +124,8 @@ cache_explain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("cache_explain query must not be null")));
 	query = PG_GETARG_TEXT_PP(0);
-	params = PG_ARGISNULL(1) ?
+	memset(&params, 0, sizeof(params));
+	params.json = PG_ARGISNULL(1) ?
 		DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"))) :
 		PG_GETARG_JSONB_P(1);
 	if (!PG_ARGISNULL(2))
@@ -137,7 +138,7 @@ cache_explain(PG_FUNCTION_ARGS)
 
 	/* the key, and what is stored under it */
 	cc_attach();
-	cc_compute_key(query, params, name, CC_FORMAT_JSONB, &key);
+	cc_compute_key(query, &params, name, CC_FORMAT_JSONB, &key);
 	cc_explain_row(rsinfo, "key",
 				   psprintf("database %u, role %s, %016llx%016llx",
 							key.dbid, GetUserNameFromId(key.userid, true),
@@ -177,13 +178,13 @@ cache_explain(PG_FUNCTION_ARGS)
 		cc_explain_row(rsinfo, "entry", "not cached");
 
 	/* the same call through the other forms: entries of their own */
-	cc_compute_key(query, params, name, CC_FORMAT_JSON, &key);
+	cc_compute_key(query, &params, name, CC_FORMAT_JSON, &key);
 	cc_entry_info(&key, &info);
 	cc_explain_row(rsinfo, "json_entry", cc_explain_entry_line(&info, "JSON text"));
-	cc_compute_key(query, params, name, CC_FORMAT_DOC_JSONB, &key);
+	cc_compute_key(query, &params, name, CC_FORMAT_DOC_JSONB, &key);
 	cc_entry_info(&key, &info);
 	cc_explain_row(rsinfo, "document_entry", cc_explain_entry_line(&info, "jsonb"));
-	cc_compute_key(query, params, name, CC_FORMAT_DOC_JSON, &key);
+	cc_compute_key(query, &params, name, CC_FORMAT_DOC_JSON, &key);
 	cc_entry_info(&key, &info);
 	cc_explain_row(rsinfo, "document_json_entry",
 				   cc_explain_entry_line(&info, "JSON text"));
@@ -198,7 +199,7 @@ cache_explain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("cache_explain cannot run inside a cached query")));
 	/* cc_explain_run() makes the fill the active one while it runs */
-	result = cc_explain_run(text_to_cstring(query), params, name, &fill);
+	result = cc_explain_run(text_to_cstring(query), &params, name, &fill);
 
 	if (session_reason != CC_BYPASS_NONE)
 		cc_explain_row(rsinfo, "cacheable",

@@ -22,8 +22,8 @@
  *	  except postmaster-level settings, which cannot change while the cache
  *	  exists.  Settings named in cascade_cache.key_settings are keyed even
  *	  if they are on that list;
- *	- the query text, the parameters (jsonb, byte for byte) and the query
- *	  name.
+ *	- the query text, the parameters (jsonb, byte for byte; or native
+ *	  values, each as its type and its bytes) and the query name.
  *
  * Failing closed: a setting nobody thought about is part of the key.  The
  * cost of a setting that did not need to be there is a lower hit rate for
@@ -55,8 +55,10 @@
  */
 #include "postgres.h"
 
+#include "access/tupmacs.h"
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
+#include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -433,21 +435,90 @@ cc_query_hash(const char *text, Size len, CCKeyHasher *h)
 }
 
 /*
+ * Hash native parameter values (CCParams): for each, its type, whether it
+ * is NULL, its length and its bytes.  Equal bytes of one type are one
+ * value; a value stored compressed or out of line, or as an expanded
+ * object, is flattened first, so that its bytes are the value's own (a
+ * toast pointer names a value, it is not one).  Values of one type with
+ * different bytes (numeric 1.0 and 1.00) get different keys: an extra
+ * miss, never a wrong result.  The types were checked by the entry point:
+ * none is a pseudo-type but unknown, whose value is a C string.
+ */
+static void
+cc_hash_native(CCKeyHasher *h, const CCParams *params)
+{
+	int			i;
+
+	for (i = 0; i < params->nargs; i++)
+	{
+		struct
+		{
+			Oid			type;
+			uint32		isnull;
+			uint64		len;
+		}			head;
+		const void *data = NULL;
+		Datum		byval;
+		struct varlena *flat = NULL;
+		int16		typlen = params->typlens[i];
+
+		memset(&head, 0, sizeof(head));
+		head.type = params->types[i];
+		head.isnull = params->nulls[i];
+		if (!params->nulls[i])
+		{
+			Datum		value = params->values[i];
+
+			if (params->typbyvals[i])
+			{
+				/* the value's own bytes, whatever the Datum's width */
+				byval = 0;
+				store_att_byval(&byval, value, typlen);
+				data = &byval;
+				head.len = typlen;
+			}
+			else if (typlen > 0)
+			{
+				data = DatumGetPointer(value);
+				head.len = typlen;
+			}
+			else if (typlen == -1)
+			{
+				flat = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
+				data = VARDATA_ANY(flat);
+				head.len = VARSIZE_ANY_EXHDR(flat);
+			}
+			else
+			{
+				Assert(typlen == -2);
+				data = DatumGetCString(value);
+				head.len = strlen((const char *) data);
+			}
+		}
+		cc_hash_bytes(h, &head, sizeof(head));
+		if (head.len > 0)
+			cc_hash_bytes(h, data, head.len);
+		if (flat != NULL && (Pointer) flat != DatumGetPointer(params->values[i]))
+			pfree(flat);
+	}
+}
+
+/*
  * Compute the key of (query, params, name) in the current session state,
  * for a result in 'format' (each form is stored under a key of its own).
- * Can ERROR (out of memory) only when the session state or the GUC array
- * changed.
+ * JSON parameters and native ones never share a key.  Can ERROR (out of
+ * memory) only when the session state or the GUC array changed, or while
+ * flattening a native value.
  */
 void
-cc_compute_key(text *query, Jsonb *params, const char *name,
+cc_compute_key(text *query, const CCParams *params, const char *name,
 			   CCFormat format, CCKey *key)
 {
 	CCKeyHasher h;
 	CCSessionState fixed;
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
-	Size		plen = VARSIZE_ANY_EXHDR(params);
-	uint8		tail[2];
+	uint8		tail[3];
 
 	key->dbid = MyDatabaseId;
 	key->userid = GetUserId();
@@ -468,21 +539,35 @@ cc_compute_key(text *query, Jsonb *params, const char *name,
 	cc_session_hash(&fixed, &h);
 	cc_query_hash(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), &h);
 
-	/* the parameters, then the format and whether a name follows */
+	/*
+	 * The parameters, then the format, whether a name follows and which kind
+	 * of parameters it was.
+	 */
 	tail[0] = (uint8) format;
 	tail[1] = (name != NULL);
-	if (plen <= CC_KEY_TAIL_BUF - sizeof(tail))
+	tail[2] = CC_PARAMS_ARE_NATIVE(params);
+	if (CC_PARAMS_ARE_NATIVE(params))
 	{
-		char		buf[CC_KEY_TAIL_BUF];
-
-		memcpy(buf, VARDATA_ANY(params), plen);
-		memcpy(buf + plen, tail, sizeof(tail));
-		cc_hash_bytes(&h, buf, plen + sizeof(tail));
+		cc_hash_native(&h, params);
+		cc_hash_bytes(&h, tail, sizeof(tail));
 	}
 	else
 	{
-		cc_hash_bytes(&h, VARDATA_ANY(params), plen);
-		cc_hash_bytes(&h, tail, sizeof(tail));
+		Size		plen = VARSIZE_ANY_EXHDR(params->json);
+
+		if (plen <= CC_KEY_TAIL_BUF - sizeof(tail))
+		{
+			char		buf[CC_KEY_TAIL_BUF];
+
+			memcpy(buf, VARDATA_ANY(params->json), plen);
+			memcpy(buf + plen, tail, sizeof(tail));
+			cc_hash_bytes(&h, buf, plen + sizeof(tail));
+		}
+		else
+		{
+			cc_hash_bytes(&h, VARDATA_ANY(params->json), plen);
+			cc_hash_bytes(&h, tail, sizeof(tail));
+		}
 	}
 	if (name != NULL)
 		cc_hash_string(&h, name);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * params.c
- *		Binding a jsonb array to the parameters $1..$n of a query.
+ *		Binding the values of a call (CCParams: a jsonb array, or native
+ *		SQL values) to the parameters $1..$n of a query.
  *
  * The parameter types come from parse analysis, exactly as for PREPARE
  * without a type list: '[42]' and '["42"]' both bind $1 of an int column.
@@ -27,6 +28,13 @@
  * type that can hold such a value (cc_type_reads_clock()) is checked for
  * those words (cc_text_names_clock()), and the caller is told, so that a
  * result computed from the current time is not stored.
+ *
+ * Native values (the _args functions) bind as they are: parse analysis was
+ * given their types (statement.c), so $n has the type of the n-th value.
+ * A value of type unknown (an undecorated literal) is the exception: its
+ * parameter's type was inferred, and its text goes through that type's
+ * input function (a domain's constraints checked), with the same check
+ * for words naming the current time as a JSON string.
  *
  * No state is kept; the values are allocated in the caller's memory
  * context.
@@ -82,24 +90,101 @@ cc_param_error_callback(void *arg)
 		errcontext("cached_query parameter $%d", a->paramno);
 }
 
+static ParamListInfo cc_bind_json(Jsonb *params, Oid *types, int nparams,
+								  CCBindState *state);
+static ParamListInfo cc_bind_native(const CCParams *params, Oid *types,
+									int nparams, CCBindState *state);
+
 /*
  * Build the ParamListInfo for 'params' given the types parse analysis
- * determined.  'params' must be a JSON array with exactly 'nparams'
- * elements.  Sets *reads_clock if a value depends on the current time.
+ * determined ('types', 'nparams').  There must be exactly 'nparams'
+ * values.  Sets *reads_clock if a value depends on the current time.
  * ERRORs (with the parameter named) on any value the type rejects.
  */
 ParamListInfo
-cc_bind_params(Jsonb *params, Oid *types, int nparams, bool *reads_clock)
+cc_bind_params(const CCParams *params, Oid *types, int nparams,
+			   bool *reads_clock)
+{
+	ParamListInfo paramLI;
+	CCBindState state;
+
+	state.reads_clock = false;
+	if (CC_PARAMS_ARE_NATIVE(params))
+		paramLI = cc_bind_native(params, types, nparams, &state);
+	else
+		paramLI = cc_bind_json(params->json, types, nparams, &state);
+	*reads_clock = state.reads_clock;
+	return paramLI;
+}
+
+/*
+ * Native values: each as it is, but a value of type unknown, which goes
+ * through the input function of the type inferred for its parameter.
+ */
+static ParamListInfo
+cc_bind_native(const CCParams *params, Oid *types, int nparams,
+			   CCBindState *state)
+{
+	ParamListInfo paramLI;
+	ErrorContextCallback errcallback;
+	CCParamErrorArg errarg;
+	int			i;
+
+	if (params->nargs != nparams)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cached_query was given %d value%s, but the query uses %d parameter%s",
+						params->nargs, params->nargs == 1 ? "" : "s",
+						nparams, nparams == 1 ? "" : "s")));
+	if (nparams == 0)
+		return NULL;
+
+	paramLI = makeParamList(nparams);
+
+	errarg.paramno = 0;
+	errcallback.callback = cc_param_error_callback;
+	errcallback.arg = &errarg;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	for (i = 0; i < nparams; i++)
+	{
+		ParamExternData *prm = &paramLI->params[i];
+
+		errarg.paramno = i + 1;
+		prm->ptype = types[i];
+		prm->pflags = PARAM_FLAG_CONST;
+		prm->isnull = params->nulls[i];
+		prm->value = params->values[i];
+		if (params->types[i] == UNKNOWNOID && types[i] != UNKNOWNOID)
+		{
+			Oid			basetype = getBaseType(types[i]);
+
+			if (!prm->isnull)
+				prm->value = cc_input(DatumGetCString(prm->value), basetype,
+									  state);
+			if (basetype != types[i])
+				domain_check(prm->value, prm->isnull, types[i], NULL, NULL);
+		}
+		else
+			Assert(params->types[i] == types[i]);
+	}
+
+	error_context_stack = errcallback.previous;
+	return paramLI;
+}
+
+/*
+ * A JSON array: element n through the input function of the type of $n.
+ */
+static ParamListInfo
+cc_bind_json(Jsonb *params, Oid *types, int nparams, CCBindState *state)
 {
 	ParamListInfo paramLI;
 	int			nvalues;
 	ErrorContextCallback errcallback;
 	CCParamErrorArg errarg;
-	CCBindState state;
 	int			i;
-
-	*reads_clock = false;
-	state.reads_clock = false;
 
 	if (!JB_ROOT_IS_ARRAY(params) || JB_ROOT_IS_SCALAR(params))
 		ereport(ERROR,
@@ -135,11 +220,10 @@ cc_bind_params(Jsonb *params, Oid *types, int nparams, bool *reads_clock)
 		v = getIthJsonbValueFromContainer(&params->root, i);
 		prm->ptype = types[i];
 		prm->pflags = PARAM_FLAG_CONST;
-		prm->value = cc_json_to_datum(v, types[i], &prm->isnull, &state);
+		prm->value = cc_json_to_datum(v, types[i], &prm->isnull, state);
 	}
 
 	error_context_stack = errcallback.previous;
-	*reads_clock = state.reads_clock;
 	return paramLI;
 }
 

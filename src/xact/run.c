@@ -70,7 +70,7 @@
 typedef struct CCLeadRun
 {
 	const char *src;
-	Jsonb	   *params;
+	const CCParams *params;
 	const CCKey *key;
 	const char *name;
 	int64		ttl_us;
@@ -80,11 +80,11 @@ typedef struct CCLeadRun
 } CCLeadRun;
 
 
-static struct varlena *cc_lead(const char *src, Jsonb *params,
+static struct varlena *cc_lead(const char *src, const CCParams *params,
 							   const CCKey *key, const char *name,
 							   int64 ttl_us, CCFormat format);
 static void cc_note_wait(TimestampTz started);
-static struct varlena *cc_run(const char *src, Jsonb *params,
+static struct varlena *cc_run(const char *src, const CCParams *params,
 							  const CCKey *key, const char *name,
 							  int64 ttl_us, CCFormat format,
 							  CCFillOutcome *outcome);
@@ -99,7 +99,7 @@ static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
  * its result.  See coalesce.c for the states a wait can end in.
  */
 struct varlena *
-cc_run_miss(const char *src, Jsonb *params, const CCKey *key, const char *name,
+cc_run_miss(const char *src, const CCParams *params, const CCKey *key, const char *name,
 			int64 ttl_us, CCFormat format)
 {
 	TimestampTz deadline = 0;
@@ -184,7 +184,7 @@ cc_lead_run(CCLeadRun *run)
  * is released and the waiters woken with the outcome.
  */
 static struct varlena *
-cc_lead(const char *src, Jsonb *params, const CCKey *key, const char *name,
+cc_lead(const char *src, const CCParams *params, const CCKey *key, const char *name,
 		int64 ttl_us, CCFormat format)
 {
 	CCLeadRun	run;
@@ -234,7 +234,7 @@ cc_note_wait(TimestampTz started)
  * ERRORs as the statement does.
  */
 struct varlena *
-cc_run_uncached(const char *src, Jsonb *params, CCFormat format)
+cc_run_uncached(const char *src, const CCParams *params, CCFormat format)
 {
 	return cc_run(src, params, NULL, NULL, 0, format, NULL);
 }
@@ -250,7 +250,7 @@ cc_run_uncached(const char *src, Jsonb *params, CCFormat format)
  * waiters are released as soon as the query is known to be uncacheable.
  */
 static struct varlena *
-cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
+cc_run(const char *src, const CCParams *params, const CCKey *key, const char *name,
 	   int64 ttl_us, CCFormat format, CCFillOutcome *outcome)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
@@ -399,8 +399,9 @@ cc_run(const char *src, Jsonb *params, const CCKey *key, const char *name,
 			MemoryContextSwitchTo(runcxt);
 			if (result != NULL)
 				cc_collect_tags(result, &fill);
+			/* a name comes only with JSON parameters */
 			if (name != NULL)
-				cc_name_deps(name, params, &fill);
+				cc_name_deps(name, params->json, &fill);
 			MemoryContextSwitchTo(callercxt);
 
 			if (cc_debug_fill_pause != 0)
@@ -486,7 +487,7 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
  * set, by the caller.
  */
 Jsonb *
-cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
+cc_explain_run(const char *src, const CCParams *params, const char *name, CCFill *fill)
 {
 	ErrorContextCallback errcallback;
 	DestReceiver *dest;
@@ -528,7 +529,7 @@ cc_explain_run(const char *src, Jsonb *params, const char *name, CCFill *fill)
 		fill->reason = cc_check_policies(fill->relids, fill->nrelids);
 	cc_collect_tags(result, fill);
 	if (name != NULL)
-		cc_name_deps(name, params, fill);
+		cc_name_deps(name, params->json, fill);
 	return result;
 }
 

@@ -5,7 +5,8 @@
  *		plan of it, and the plans the pass-through keeps.
  *
  * A statement is exactly one read-only SELECT; its parameter types are
- * inferred as PREPARE infers them.  A fill parses, analyzes and plans it
+ * inferred as PREPARE infers them, but for native values, whose types are
+ * given (a value of type unknown still has its type inferred).  A fill parses, analyzes and plans it
  * afresh on every miss (its result is judged while that happens), but a
  * pass-through (a call that must not use the cache: the cache disabled, a
  * transaction that has written, REPEATABLE READ, a standby not caching
@@ -30,6 +31,7 @@
 
 #include "catalog/namespace.h"
 #include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
@@ -64,7 +66,9 @@ static uint64 cc_saved_clock = 0;
 
 /*
  * Parse 'src' and analyze it: exactly one read-only SELECT, its parameter
- * types inferred (*types, *ntypes) as PREPARE infers them.  Returns the
+ * types inferred (*types, *ntypes: palloc'd, or NULL and 0 on entry; an
+ * entry already there that is not UNKNOWNOID is given, not inferred) as
+ * PREPARE infers them.  Returns the
  * Query; *rawstmt is the raw statement (analysis changes it: a caller that
  * keeps it copies it first, see *clock_literals), and *clock_literals, if
  * not NULL, the string literals naming the current time found in the raw
@@ -118,15 +122,35 @@ cc_analyze(const char *src, RawStmt **rawstmt_out, CachedPlanSource **plan,
 	return query;
 }
 
+/* Walker: the highest $n a query tree uses, into *(int *) context. */
+static bool
+cc_max_param_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
+	{
+		int		   *max = (int *) context;
+
+		*max = Max(*max, ((Param *) node)->paramid);
+		return false;
+	}
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, cc_max_param_walker,
+								 context, 0);
+	return expression_tree_walker(node, cc_max_param_walker, context);
+}
+
 /*
- * Parse and analyze 'src' (cc_analyze()) and bind 'params'.  If 'reason'
+ * Parse and analyze 'src' (cc_analyze(), with the types of native values
+ * given) and bind 'params'.  If 'reason'
  * is not NULL, judge the query too: *reason is why its result cannot be
  * cached (cc_check_query(), or a literal or parameter naming the current
  * time), or CC_BYPASS_NONE.  ERRORs otherwise.
  */
 Query *
-cc_statement_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
-				   CCBypassReason *reason)
+cc_statement_parse(const char *src, const CCParams *params,
+				   ParamListInfo *paramLI, CCBypassReason *reason)
 {
 	RawStmt    *rawstmt;
 	Query	   *query;
@@ -135,8 +159,28 @@ cc_statement_parse(const char *src, Jsonb *params, ParamListInfo *paramLI,
 	List	   *clock_literals = NIL;
 	bool		reads_clock;
 
+	/* native values come with their types */
+	if (CC_PARAMS_ARE_NATIVE(params) && params->nargs > 0)
+	{
+		ntypes = params->nargs;
+		types = palloc(sizeof(Oid) * ntypes);
+		memcpy(types, params->types, sizeof(Oid) * ntypes);
+	}
 	query = cc_analyze(src, &rawstmt, NULL, &types, &ntypes,
 					   reason != NULL ? &clock_literals : NULL);
+
+	/*
+	 * Given types count as parameters whether or not the query uses them; as
+	 * with JSON values, a value the query does not use is an error.
+	 */
+	if (CC_PARAMS_ARE_NATIVE(params) && ntypes == params->nargs &&
+		ntypes > 0)
+	{
+		int			used = 0;
+
+		(void) cc_max_param_walker((Node *) query, &used);
+		ntypes = used;
+	}
 	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
 
 	if (reason != NULL)
@@ -273,11 +317,13 @@ cc_saved_add(const char *src, size_t len)
 /*
  * Run 'src' with 'params' into 'dest' as the pass-through does: from the
  * plan this session keeps of it (made now if it has none), or, when no
- * slot is free, parsed afresh.  ERRORs as the statement does; a statement
+ * slot is free or the values are native (whose types the kept plans, made
+ * with inferred types, do not take), parsed afresh.  ERRORs as the statement does; a statement
  * that fails while it runs from a kept plan is parsed afresh next time.
  */
 void
-cc_statement_run_saved(const char *src, Jsonb *params, DestReceiver *dest)
+cc_statement_run_saved(const char *src, const CCParams *params,
+					   DestReceiver *dest)
 {
 	size_t		len = strlen(src);
 	int			i = -1;
@@ -285,7 +331,7 @@ cc_statement_run_saved(const char *src, Jsonb *params, DestReceiver *dest)
 	ParamListInfo paramLI;
 	bool		reads_clock;
 
-	if (len <= CC_SAVED_PLAN_MAX_LEN)
+	if (len <= CC_SAVED_PLAN_MAX_LEN && !CC_PARAMS_ARE_NATIVE(params))
 	{
 		i = cc_saved_find(src, len);
 		if (i == -1)
