@@ -34,6 +34,16 @@ cc_ensure_packages() {
 	cc_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# Node.js and npm, for the GraphQL example (t/017_graphql.pl) and the app
+# benchmark: Debian's nodejs and npm when there is no npm at all.  They are
+# not in CC_PACKAGES because a machine may have Node.js from elsewhere
+# (NodeSource's nodejs brings its own npm, with which Debian's npm package
+# conflicts): whatever node and npm are found are used.
+cc_ensure_node() {
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
+	cc_ensure_packages nodejs npm
+}
+
 # Build and install the extension into the system PostgreSQL 15.
 cc_build_install() {
 	export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config

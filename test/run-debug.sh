@@ -76,6 +76,7 @@ elapsed() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # shellcheck disable=SC2086
 cc_ensure_packages $CC_DEBUG_PACKAGES
+cc_ensure_node
 
 installed=$(cc_installed_version postgresql-15)
 [ -n "$installed" ] || { cc_log "postgresql-15 is not installed"; exit 1; }

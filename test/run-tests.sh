@@ -15,6 +15,7 @@ cd "$top"
 . test/lib.sh
 
 cc_ensure_packages
+cc_ensure_node
 cc_build_install
 
 # the structure: calls go one way between the layers, no cycles, size limits
