@@ -22,6 +22,7 @@
 SET client_min_messages = warning;
 DROP VIEW IF EXISTS v_user, v_post;
 DROP TABLE IF EXISTS tb_post, tb_user, tv_user, bench_version CASCADE;
+DROP SEQUENCE IF EXISTS tb_post_id_seq;
 DROP FUNCTION IF EXISTS create_post(int, text, text), update_user(int, text),
                         delete_post(int), bump_version(int), check_version(int);
 
