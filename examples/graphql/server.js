@@ -12,7 +12,7 @@
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
-const { buildSchema, execute } = require('graphql');
+const { buildSchema, execute, parse, validate } = require('graphql');
 const { createHandler } = require('graphql-http/lib/use/http');
 const { createPool, RequestDb } = require('./db');
 const { root } = require('./resolvers');
@@ -33,9 +33,34 @@ function tenantMissing() {
   ];
 }
 
+// Clients send the same few query texts again and again: parse and
+// validate each text once (at most 1000 texts are kept).
+const documents = new Map();
+const validated = new WeakMap();
+function cachedParse(source) {
+  const text = typeof source === 'string' ? source : source.body;
+  let doc = documents.get(text);
+  if (!doc) {
+    doc = parse(source);
+    if (documents.size >= 1000) documents.clear();
+    documents.set(text, doc);
+  }
+  return doc;
+}
+function cachedValidate(s, doc, rules) {
+  let errors = validated.get(doc);
+  if (!errors) {
+    errors = validate(s, doc, rules);
+    validated.set(doc, errors);
+  }
+  return errors;
+}
+
 const graphql = createHandler({
   schema,
   rootValue: root,
+  parse: cachedParse,
+  validate: cachedValidate,
   context: (req) => {
     const tenant = req.headers['x-tenant-id'];
     if (typeof tenant !== 'string' || tenant === '') return tenantMissing();

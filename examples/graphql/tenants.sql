@@ -44,6 +44,10 @@ CREATE POLICY tenant_isolation ON tb_post
 ALTER VIEW v_user SET (security_invoker = true);
 ALTER VIEW v_post SET (security_invoker = true);
 
+-- Watched tables: a changed row invalidates, at commit, the entries that
+-- read that row (User:id, Post:id), not every entry that read the table
+SELECT cascade_cache.cascade_watch('tb_user'), cascade_cache.cascade_watch('tb_post', 'Post');
+
 -- The application's role: it logs in, owns nothing, and gets what the
 -- server uses.  (Roles are cluster-wide: it may exist from an earlier run.)
 DO $$
