@@ -23,17 +23,18 @@ cd "$top"
 . test/lib.sh
 . bench/lib.sh
 . bench/chaos.sh
+. bench/app.sh
 
 SMOKE=0
 SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression passthrough replicas chaos)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression passthrough replicas chaos app)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}
@@ -67,6 +68,7 @@ mkdir -p "$RESULTS"
 
 cleanup() {
 	chaos_cleanup || true
+	app_cleanup || true
 	standbys_stop || true
 	pgpool_stop || true
 	cluster_stop || true

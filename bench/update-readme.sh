@@ -11,7 +11,7 @@ block=$(mktemp)
 {
 	echo "<!-- latest figures: begin (written by bench/update-readme.sh) -->"
 	echo
-	for s in hit scale herd mixed miss differential invalidation memory large compression passthrough replicas; do
+	for s in hit scale herd mixed miss differential invalidation memory large compression passthrough replicas app; do
 		f="$dir/$date-$s.md"
 		[ -f "$f" ] || f=$(ls "$dir"/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-"$s".md 2>/dev/null | sort | tail -1) || true
 		[ -n "$f" ] && [ -f "$f" ] || continue
