@@ -186,7 +186,8 @@ scenario_app() {
 	bpsql -c "DROP ROLE graphql_app_nocache" >/dev/null
 	bpsql -v users=$USERS < bench/schema.sql >/dev/null
 
-	write_results app "The application: a GraphQL server through PgBouncer, cache on and off" \
+	RESULTS_METHOD="${APP_SECS}s per run, autocannon (clients: its HTTP connections, tps: requests/s)" \
+		write_results app "The application: a GraphQL server through PgBouncer, cache on and off" \
 "examples/graphql (Node.js $(node --version), one process) in front of PostgreSQL through
 PgBouncer $(/usr/sbin/pgbouncer --version | head -1 | awk '{ print $2 }') in transaction pooling ($APP_PG_CONNECTIONS server connections per role, as
 many in node's pool), driven by autocannon (bench/app/load.js) with keep-alive
@@ -199,6 +200,11 @@ the same server as a role with cascade_cache.enabled = off. tps: requests per se
 hits / (hits + misses) over the run; CPU µs/request: utime + stime of each process
 (PostgreSQL: the postmaster and every backend) over the run, divided by the requests.
 On this $(nproc)-core machine autocannon, node, PgBouncer and PostgreSQL share the
-cores, so the load generator takes CPU from the servers it measures, and the figures
-at 5,000 and 10,000 connections mostly show the cost of holding that many sockets."
+cores, so the load generator takes CPU from the servers it measures. The one node
+process is the bottleneck (the largest CPU per request): throughput stays at what it
+can serve whatever the number of connections, and latency grows with the connections
+queued behind it. The cache shows in PostgreSQL's CPU per request rather than in req/s
+here; several node processes (or machines) in front of one database are where that
+saving becomes throughput. At high connection counts the checker, which waits in the
+same queue, makes few checks."
 }

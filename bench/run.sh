@@ -169,7 +169,8 @@ GP
 	rm -f "$dat"
 }
 
-# write_results SCENARIO TITLE SUMMARY: .csv, .md and .png
+# write_results SCENARIO TITLE SUMMARY: .csv, .md and .png (RESULTS_METHOD
+# replaces "N s per run, pgbench -M prepared" in the header line)
 write_results() {
 	local scenario=$1 title=$2 summary=$3
 	local base="$RESULTS/$DATE-$scenario"
@@ -180,7 +181,7 @@ write_results() {
 	{
 		echo "## $title"
 		echo
-		echo "$DATE, $(nproc) cores, PostgreSQL $(bval 'SHOW server_version'), ${SECS}s per run, pgbench -M prepared."
+		echo "$DATE, $(nproc) cores, PostgreSQL $(bval 'SHOW server_version'), ${RESULTS_METHOD:-${SECS}s per run, pgbench -M prepared}."
 		echo
 		echo "| variant | clients | tps | p50 ms | p99 ms | notes |"
 		echo "|---|---:|---:|---:|---:|---|"
