@@ -117,6 +117,8 @@ SELECT outcome($$SELECT cached_document_args('SELECT length($1)', (SELECT t FROM
 SELECT outcome($$SELECT cached_document_args('SELECT $1 + $2', 20, 22)$$);
 SELECT outcome($$SELECT cached_document_args('SELECT $1 + $2', VARIADIC ARRAY[20, 22])$$);
 SELECT outcome($$SELECT cached_document_args('SELECT $1 + $2', VARIADIC ARRAY[20, 23])$$);
+CREATE DOMAIN int_list AS int[];
+SELECT cached_document_args('SELECT $1 + $2', VARIADIC '{40,2}'::int_list) AS domain_over_array;
 SELECT cached_document_args('SELECT 1', VARIADIC NULL::int[]) AS no_values,
        cached_document_args('SELECT count(*) FROM unnest(ARRAY[$1, $2, $3])',
                             VARIADIC '{1,NULL,3}'::int[]) AS with_a_null;
@@ -174,6 +176,8 @@ SELECT cached_query_args('SELECT $1', ARRAY[row(1, 'a')]);
 SELECT cached_query_args('SELECT $1', 'x'::cstring);
 SELECT cached_query_args('SELECT $1, $2', 1);
 SELECT cached_query_args('SELECT $1', 1, 2);
+SELECT cached_query_args('SELECT $2::int', 1, 2);
+SELECT cached_query_args('SELECT 1', 'x');
 SELECT cached_query_args('SELECT id FROM users WHERE id = $1', 'abc');
 SELECT cached_query_args('SELECT id FROM users WHERE id = $1', 'abc'::text);
 SELECT cached_document_args('SELECT 1', VARIADIC array_fill(1, ARRAY[70000]));

@@ -364,12 +364,13 @@ cc_args_site(FunctionCallInfo fcinfo, const char *fn)
 
 		if (!OidIsValid(type))
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_INDETERMINATE_DATATYPE),
 					 errmsg("%s could not determine the type of value %d",
 							fn, i + 1)));
 		if (s.variadic_array)
 		{
-			Oid			elemtype = get_element_type(type);
+			/* an array, or a domain over one, as the parser accepts */
+			Oid			elemtype = get_base_element_type(type);
 
 			if (!OidIsValid(elemtype))
 				ereport(ERROR,
@@ -401,7 +402,7 @@ cc_args_site(FunctionCallInfo fcinfo, const char *fn)
 static void
 cc_check_native_type(Oid type, const char *fn)
 {
-	Oid			elemtype = get_element_type(type);
+	Oid			elemtype = get_base_element_type(type);
 	Oid			check = OidIsValid(elemtype) ? elemtype : type;
 
 	if (type != UNKNOWNOID && get_typtype(check) == TYPTYPE_PSEUDO)

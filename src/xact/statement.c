@@ -122,23 +122,23 @@ cc_analyze(const char *src, RawStmt **rawstmt_out, CachedPlanSource **plan,
 	return query;
 }
 
-/* Walker: the highest $n a query tree uses, into *(int *) context. */
+/* Walker: the $n a query tree uses, into *(Bitmapset **) context. */
 static bool
-cc_max_param_walker(Node *node, void *context)
+cc_params_used_walker(Node *node, void *context)
 {
 	if (node == NULL)
 		return false;
 	if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN)
 	{
-		int		   *max = (int *) context;
+		Bitmapset **used = (Bitmapset **) context;
 
-		*max = Max(*max, ((Param *) node)->paramid);
+		*used = bms_add_member(*used, ((Param *) node)->paramid);
 		return false;
 	}
 	if (IsA(node, Query))
-		return query_tree_walker((Query *) node, cc_max_param_walker,
+		return query_tree_walker((Query *) node, cc_params_used_walker,
 								 context, 0);
-	return expression_tree_walker(node, cc_max_param_walker, context);
+	return expression_tree_walker(node, cc_params_used_walker, context);
 }
 
 /*
@@ -170,16 +170,26 @@ cc_statement_parse(const char *src, const CCParams *params,
 					   reason != NULL ? &clock_literals : NULL);
 
 	/*
-	 * Given types count as parameters whether or not the query uses them; as
-	 * with JSON values, a value the query does not use is an error.
+	 * Given types count as parameters whether or not the query uses them: a
+	 * native value the query does not use is an error, as a JSON value beyond
+	 * its last parameter is.  (An unused value of type unknown has already
+	 * failed: its type could not be inferred.)
 	 */
 	if (CC_PARAMS_ARE_NATIVE(params) && ntypes == params->nargs &&
 		ntypes > 0)
 	{
-		int			used = 0;
+		Bitmapset  *used = NULL;
+		int			i;
 
-		(void) cc_max_param_walker((Node *) query, &used);
-		ntypes = used;
+		(void) cc_params_used_walker((Node *) query, &used);
+		for (i = 1; i <= ntypes; i++)
+			if (!bms_is_member(i, used))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cached_query was given %d value%s, but the query does not use $%d",
+								params->nargs, params->nargs == 1 ? "" : "s",
+								i)));
+		bms_free(used);
 	}
 	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
 
