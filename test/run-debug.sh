@@ -37,8 +37,9 @@ umask 022
 unset MAKELEVEL MAKEFLAGS MFLAGS
 
 # What building PostgreSQL and running the suite against it needs.
-CC_DEBUG_PACKAGES="make gcc libc6-dev perl postgresql-15 postgresql-15-pgtap \
-libipc-run-perl libdbd-pg-perl libyaml-libyaml-perl \
+# (what the suite itself needs, CC_PACKAGES, and what building PostgreSQL
+# needs)
+CC_DEBUG_PACKAGES="$CC_PACKAGES \
 dpkg-dev bison flex pkg-config zlib1g-dev liblz4-dev libzstd-dev libicu-dev"
 
 # The build configuration.  -Og keeps the build fast and the code
