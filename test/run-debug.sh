@@ -36,9 +36,7 @@ umask 022
 # only in a top-level make (MAKELEVEL 0), so it must not look nested.
 unset MAKELEVEL MAKEFLAGS MFLAGS
 
-# What building PostgreSQL and running the suite against it needs.
-# (what the suite itself needs, CC_PACKAGES, and what building PostgreSQL
-# needs)
+# What running the suite (CC_PACKAGES) and building PostgreSQL need.
 CC_DEBUG_PACKAGES="$CC_PACKAGES \
 dpkg-dev bison flex pkg-config zlib1g-dev liblz4-dev libzstd-dev libicu-dev"
 
