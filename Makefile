@@ -67,6 +67,7 @@ CC_STORE_OBJS = \
 CC_BASE_OBJS = \
 	src/base/counters.o \
 	src/base/glob.o \
+	src/base/gucset.o \
 	src/base/key.o \
 	src/base/keyed.o \
 	src/base/levelset.o \

@@ -35,6 +35,7 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "base/settings.h"
 #include "xact/cascade.h"
 
@@ -77,7 +78,7 @@ static char *
 cc_primary_key_column(Oid relid)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
-	Oid			pkoid = RelationGetPrimaryKeyIndex(rel);
+	Oid			pkoid = CC_PRIMARY_KEY_INDEX(rel);
 	char	   *result = NULL;
 
 	if (OidIsValid(pkoid))

@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/counters.h"
 #include "base/shmem.h"
 
@@ -118,9 +119,9 @@ cc_count(CCCounter counter, uint64 n)
 	CCBackendStats *slot;
 
 	if (cc_counters == NULL || MyProc == NULL ||
-		MyProc->pgprocno >= cc_counters->nslots)
+		CC_MY_PROC_NUMBER() >= cc_counters->nslots)
 		return;
-	slot = &cc_counters->slots[MyProc->pgprocno];
+	slot = &cc_counters->slots[CC_MY_PROC_NUMBER()];
 	pg_atomic_write_u64(&slot->counters[counter],
 						pg_atomic_read_u64(&slot->counters[counter]) + n);
 }

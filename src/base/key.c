@@ -38,12 +38,12 @@
  * Everything up to the query text is session state, which rarely changes
  * between two calls, so the two hashes after it are memoized together with
  * a copy of the values they were computed from.  The keyed settings (which
- * they are is keyed.c's business) are found once, by walking the GUC array
- * (get_guc_variables()), and found again whenever that array changes (a
- * new placeholder, an extension's settings defined by LOAD) or
- * key_settings does; a call then compares the array with a copy of its
- * pointers, and the keyed settings' current values with the copy of
- * theirs.  The query text is memoized the same way on top: a prepared
+ * they are is keyed.c's business) are found once, among every GUC variable
+ * of the session, and found again whenever the set of variables changes (a
+ * new placeholder, an extension's settings defined by LOAD: gucset.c
+ * tells, in a way that depends on the PostgreSQL version) or key_settings
+ * does; a call then compares the keyed settings' current values with the
+ * copy of theirs.  The query text is memoized the same way on top: a prepared
  * statement repeats one text with other parameters, and comparing the text
  * with the copy of the last one costs a fraction of hashing it.  A call
  * that changed nothing hashes only the parameters, the format and the
@@ -67,6 +67,7 @@
 #include "utils/varlena.h"
 
 #include "cascade_cache.h"
+#include "base/gucset.h"
 #include "base/key.h"
 #include "base/settings.h"
 #include "base/shmem.h"
@@ -139,11 +140,11 @@ typedef union CCGucValue
 /*
  * A keyed setting.  'variable' and 'vartype' are copied out of 'gen' so
  * that the comparison on every call reads only this array and the
- * variables themselves.  They stay valid while the GUC array holds the
- * same pointers (cc_guc_snapshot): a placeholder (a SET of a name no
- * extension has defined), whose variable lies inside it, is replaced in
- * the array and freed when an extension defines the name.  Other settings
- * are never freed.
+ * variables themselves.  They stay valid while the set of GUC variables
+ * is the one the array was built from (cc_gucset_changed(), which every
+ * call checks first): a placeholder (a SET of a name no extension has
+ * defined), whose variable lies inside it, is replaced and freed when an
+ * extension defines the name.  Other settings are never freed.
  */
 typedef struct CCKeyedGuc
 {
@@ -154,21 +155,13 @@ typedef struct CCKeyedGuc
 } CCKeyedGuc;
 
 /*
- * The keyed settings, valid for the GUC array cc_guc_array with
- * cc_guc_count entries, exactly the pointers of cc_guc_snapshot (and the
- * key_settings list it was built with).  The first cc_ncompared of them
- * are compared with the memo on every call; the rest are constant
+ * The keyed settings, valid while cc_keyed_valid: built from the set of
+ * GUC variables src/base/gucset.c remembered (and the key_settings list
+ * it was built with).  The first cc_ncompared of them are compared with
+ * the memo on every call; the rest are constant
  * (cc_is_constant_setting()).
- *
- * The whole array is compared with the snapshot on every call (a few
- * kilobytes, one memcmp): a setting can be added (a placeholder, an
- * extension's setting) and another removed (a placeholder of a prefix an
- * extension reserves) between two calls, leaving the address and the size
- * as they were, or a placeholder replaced in place by a definition.
  */
-static struct config_generic **cc_guc_array = NULL;
-static struct config_generic **cc_guc_snapshot = NULL;
-static int	cc_guc_count = -1;
+static bool cc_keyed_valid = false;
 static CCKeyedGuc *cc_keyed = NULL;
 static int	cc_nkeyed = 0;
 static int	cc_ncompared = 0;
@@ -209,40 +202,35 @@ static uint64 cc_qmemo_serial = 0;
 static CCKeyHasher cc_qmemo_hash;
 
 /*
- * Find the keyed settings again if the GUC array changed (its address, its
- * size or any of its pointers) or key_settings did.  Returns true if it
- * did; the memo is then invalid.  Can ERROR (out of memory) only while
- * building, leaving the list empty and invalid.
+ * Find the keyed settings again if the set of GUC variables changed
+ * (cc_gucset_changed()) or key_settings did.  Returns true if it did; the
+ * memo is then invalid.  Can ERROR (out of memory) only while building,
+ * leaving the list empty and invalid.
  */
 static bool
 cc_refresh_keyed(void)
 {
-	struct config_generic **vars = get_guc_variables();
-	int			n = GetNumConfigOptions();
+	struct config_generic **vars;
+	int			n;
 	int			i;
 	int			nconstant = 0;
 
-	if (vars == cc_guc_array && n == cc_guc_count &&
-		cc_keyed_gen == cc_key_settings_generation() &&
-		memcmp(vars, cc_guc_snapshot, sizeof(*vars) * n) == 0)
+	if (cc_keyed_valid && cc_keyed_gen == cc_key_settings_generation() &&
+		!cc_gucset_changed())
 		return false;
 
 	cc_memo_valid = false;
-	cc_guc_array = NULL;
-	cc_guc_count = -1;
+	cc_keyed_valid = false;
+	cc_gucset_forget();
 	cc_nkeyed = 0;
 	cc_ncompared = 0;
 	if (cc_keyed != NULL)
 		pfree(cc_keyed);
 	cc_keyed = NULL;
-	if (cc_guc_snapshot != NULL)
-		pfree(cc_guc_snapshot);
-	cc_guc_snapshot = NULL;
 	cc_keyed_gen = cc_key_settings_generation();
+	vars = cc_gucset_all(&n);
 	cc_keyed = MemoryContextAllocZero(TopMemoryContext,
 									  sizeof(CCKeyedGuc) * Max(n, 1));
-	cc_guc_snapshot = MemoryContextAlloc(TopMemoryContext,
-										 sizeof(*vars) * Max(n, 1));
 	(void) cc_get_key_settings();
 	for (i = 0; i < n; i++)
 	{
@@ -252,7 +240,7 @@ cc_refresh_keyed(void)
 		/* cannot change while the server, and so the cache, exists */
 		if (gen->context == PGC_POSTMASTER)
 			continue;
-		if (!cc_is_key_setting(gen->name))
+		if (!cc_is_key_setting(gen->name) || !cc_gucset_may_key(gen))
 			continue;
 		/* the compared ones first, the constant ones from the end */
 		if (cc_is_constant_setting(gen))
@@ -284,9 +272,9 @@ cc_refresh_keyed(void)
 	memmove(&cc_keyed[cc_ncompared], &cc_keyed[n - nconstant],
 			sizeof(CCKeyedGuc) * nconstant);
 	cc_nkeyed = cc_ncompared + nconstant;
-	memcpy(cc_guc_snapshot, vars, sizeof(*vars) * n);
-	cc_guc_array = vars;
-	cc_guc_count = n;
+	cc_gucset_remember(vars, n);
+	cc_gucset_free(vars);
+	cc_keyed_valid = true;
 	return true;
 }
 

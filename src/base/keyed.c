@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "base/gucset.h"
 #include "base/keyed.h"
 #include "base/settings.h"
 /*
@@ -231,7 +232,8 @@ cc_is_key_setting(const char *name)
  * it is in the key (cc_is_key_setting()) and its value is too: it exists in
  * this session, and is not a setting an extension defined that holds its
  * boot value (left out of the hash, so a session that has not loaded the
- * extension, where it does not exist, has the same key).  A name PostgreSQL
+ * extension, where it does not exist, has the same key), nor a placeholder
+ * the key leaves out (cc_gucset_may_key()).  A name PostgreSQL
  * maps to another (an old spelling) is not found here: not readable.  Can
  * ERROR (out of memory parsing key_settings).
  */
@@ -241,22 +243,27 @@ cc_setting_readable(const char *name)
 	struct config_generic **vars;
 	int			n;
 	int			i;
+	bool		readable = false;
 
 	if (!cc_is_key_setting(name))
 		return false;
-	vars = get_guc_variables();
-	n = GetNumConfigOptions();
+	vars = cc_gucset_all(&n);
 	for (i = 0; i < n; i++)
 	{
 		struct config_generic *gen = vars[i];
 
 		if (pg_strcasecmp(gen->name, name) != 0)
 			continue;
-		if (gen->flags & GUC_CUSTOM_PLACEHOLDER)
-			return true;
-		return !(gen->group == CUSTOM_OPTIONS && cc_guc_at_boot(gen));
+		if (!cc_gucset_may_key(gen))
+			readable = false;
+		else if (gen->flags & GUC_CUSTOM_PLACEHOLDER)
+			readable = true;
+		else
+			readable = !(gen->group == CUSTOM_OPTIONS && cc_guc_at_boot(gen));
+		break;
 	}
-	return false;
+	cc_gucset_free(vars);
+	return readable;
 }
 
 /*

@@ -26,6 +26,7 @@
 #include "storage/shmem.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "store_int.h"
 
 /* DSA's largest small size class; larger requests take whole pages */
@@ -79,43 +80,48 @@ cc_dep_key_hash(const void *key, size_t size, void *arg)
 	return (dshash_hash) (k ^ (k >> 32));
 }
 
+/*
+ * The parameters of one of the store's dshash tables.  The keys are fixed
+ * size and copied with memcpy (17 made the copy function a parameter).
+ */
 static dshash_parameters
-cc_entries_params(void)
+cc_dshash_params(size_t key_size, size_t entry_size,
+				 dshash_compare_function compare,
+				 dshash_hash_function hash, int tranche_id)
 {
 	dshash_parameters p;
 
-	p.key_size = sizeof(CCKey);
-	p.entry_size = sizeof(CCEntry);
-	p.compare_function = cc_key_compare;
-	p.hash_function = cc_key_hash;
-	p.tranche_id = cc_store_shared->entries_tranche;
+	memset(&p, 0, sizeof(p));
+	p.key_size = key_size;
+	p.entry_size = entry_size;
+	p.compare_function = compare;
+	p.hash_function = hash;
+	CC_DSHASH_COPY_WITH_MEMCPY(p);
+	p.tranche_id = tranche_id;
 	return p;
+}
+
+static dshash_parameters
+cc_entries_params(void)
+{
+	return cc_dshash_params(sizeof(CCKey), sizeof(CCEntry), cc_key_compare,
+							cc_key_hash, cc_store_shared->entries_tranche);
 }
 
 static dshash_parameters
 cc_deps_params(void)
 {
-	dshash_parameters p;
-
-	p.key_size = sizeof(uint64);
-	p.entry_size = sizeof(CCDepEntry);
-	p.compare_function = cc_dep_compare;
-	p.hash_function = cc_dep_key_hash;
-	p.tranche_id = cc_store_shared->deps_tranche;
-	return p;
+	return cc_dshash_params(sizeof(uint64), sizeof(CCDepEntry),
+							cc_dep_compare, cc_dep_key_hash,
+							cc_store_shared->deps_tranche);
 }
 
 static dshash_parameters
 cc_names_params(void)
 {
-	dshash_parameters p;
-
-	p.key_size = sizeof(uint64);
-	p.entry_size = sizeof(CCNameEntry);
-	p.compare_function = cc_dep_compare;
-	p.hash_function = cc_dep_key_hash;
-	p.tranche_id = cc_store_shared->names_tranche;
-	return p;
+	return cc_dshash_params(sizeof(uint64), sizeof(CCNameEntry),
+							cc_dep_compare, cc_dep_key_hash,
+							cc_store_shared->names_tranche);
 }
 
 static void

@@ -69,6 +69,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/counters.h"
 #include "xact/audit_table.h"
 
@@ -558,8 +559,7 @@ cc_audit_insert(void *arg)
 	ExecStoreHeapTuple(tuple, slot, false);
 	simple_table_tuple_insert(rel, slot);
 	if (rri->ri_NumIndices > 0)
-		(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL,
-									 NIL);
+		(void) CC_INSERT_INDEX_TUPLES(rri, slot, estate);
 	ExecCloseIndices(rri);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
@@ -625,7 +625,7 @@ cc_audit_trim(void *arg)
 	ScanKeyInit(&key, 1, BTLessEqualStrategyNumber, F_INT8LE,
 				Int64GetDatum(row->id - cc_audit_max_rows));
 	slot = table_slot_create(rel, NULL);
-	scan = index_beginscan(rel, index, snapshot, 1, 0);
+	scan = CC_INDEX_BEGINSCAN(rel, index, snapshot, 1, 0);
 	index_rescan(scan, &key, 1, NULL, 0);
 	while (n < limit && index_getnext_slot(scan, ForwardScanDirection, slot))
 	{

@@ -90,6 +90,7 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
+#include "compat.h"
 #include "base/key.h"
 #include "xact/cacheability.h"
 #include "xact/catalog_inval.h"
@@ -531,7 +532,7 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 			cc_explain_role((const char *) lfirst(lc));
 
 	/* VACUUM advancing this database's datfrozenxid (in place) */
-	if ((cc_vacuum_running || IsAutoVacuumWorkerProcess()) &&
+	if ((cc_vacuum_running || CC_IS_AUTOVACUUM_WORKER()) &&
 		!cc_database_unexplained)
 		cc_explain_database(MyDatabaseId);
 

@@ -67,6 +67,7 @@
 #include "utils/memutils.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/counters.h"
 #include "base/key.h"
 #include "store/fence.h"
@@ -547,7 +548,7 @@ cc_replica_covered(TransactionId xid, const int *stripes, int nstripes)
 static void
 cc_rmgr_startup(void)
 {
-	cc_replica->horizon = XidFromFullTransactionId(ShmemVariableCache->nextXid);
+	cc_replica->horizon = XidFromFullTransactionId(CC_NEXT_FULL_XID());
 	cc_redo_cxt = AllocSetContextCreate(TopMemoryContext,
 										"cascade_cache redo",
 										ALLOCSET_SMALL_SIZES);

@@ -41,6 +41,7 @@
 #include "utils/snapmgr.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "xact/cacheability.h"
 #include "xact/params.h"
 #include "xact/statement.h"
@@ -217,7 +218,7 @@ cc_statement_execute(PlannedStmt *pstmt, const char *src,
 	qdesc = CreateQueryDesc(pstmt, src, GetActiveSnapshot(),
 							InvalidSnapshot, dest, paramLI, NULL, 0);
 	ExecutorStart(qdesc, 0);
-	ExecutorRun(qdesc, ForwardScanDirection, 0, true);
+	CC_EXECUTOR_RUN_ALL(qdesc);
 	ExecutorFinish(qdesc);
 	ExecutorEnd(qdesc);
 	FreeQueryDesc(qdesc);
@@ -259,7 +260,7 @@ cc_saved_find(const char *src, size_t len)
 			memcmp(slot->src, src, len) != 0)
 			continue;
 		if (slot->failed || !slot->plan->is_valid ||
-			!OverrideSearchPathMatchesCurrent(slot->plan->search_path))
+			!CC_SEARCH_PATH_MATCHES(slot->plan->search_path))
 		{
 			if (slot->running > 0)
 				return -2;

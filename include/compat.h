@@ -1,0 +1,106 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		What differs between the PostgreSQL versions cascade_cache builds
+ *		against (15, 17 and 18), in one place.
+ *
+ * Each difference is a macro named after what it does, defined for the
+ * newest versions first; the sources use the macros and never test
+ * PG_VERSION_NUM themselves, except where a version changes how something
+ * works rather than what it is called (the GUC variables, src/base/keyed.c
+ * and src/base/key.c; a dshash table's copy function, src/store/area.c).
+ * Every layer may include it.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CC_COMPAT_H
+#define CC_COMPAT_H
+
+#if PG_VERSION_NUM < 150000
+#error "cascade_cache needs PostgreSQL 15 or later"
+#endif
+
+/*
+ * This process's number: the index of its PGPROC, and of its slot in
+ * per-process arrays (17: MyProcNumber).
+ */
+#if PG_VERSION_NUM >= 170000
+#define CC_MY_PROC_NUMBER()		((int) MyProcNumber)
+#else
+#define CC_MY_PROC_NUMBER()		(MyProc->pgprocno)
+#endif
+
+/* The shared transaction counters (17: TransamVariables) */
+#if PG_VERSION_NUM >= 170000
+#define CC_NEXT_FULL_XID()		(TransamVariables->nextXid)
+#else
+#define CC_NEXT_FULL_XID()		(ShmemVariableCache->nextXid)
+#endif
+
+/* Whether this is an autovacuum worker (17: AmAutoVacuumWorkerProcess) */
+#if PG_VERSION_NUM >= 170000
+#define CC_IS_AUTOVACUUM_WORKER()	AmAutoVacuumWorkerProcess()
+#else
+#define CC_IS_AUTOVACUUM_WORKER()	IsAutoVacuumWorkerProcess()
+#endif
+
+/*
+ * Whether the search_path a plan was made under is the current one (17:
+ * SearchPathMatcher)
+ */
+#if PG_VERSION_NUM >= 170000
+#define CC_SEARCH_PATH_MATCHES(p)	SearchPathMatchesCurrentEnvironment(p)
+#else
+#define CC_SEARCH_PATH_MATCHES(p)	OverrideSearchPathMatchesCurrent(p)
+#endif
+
+/* Index entries for a new heap tuple (16: onlySummarizing) */
+#if PG_VERSION_NUM >= 160000
+#define CC_INSERT_INDEX_TUPLES(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL, \
+						  false)
+#else
+#define CC_INSERT_INDEX_TUPLES(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL)
+#endif
+
+/*
+ * A relation's primary key index, not a deferrable one (18 takes whether
+ * a deferrable one will do; before, a deferrable one was never the
+ * relation's primary key index)
+ */
+#if PG_VERSION_NUM >= 180000
+#define CC_PRIMARY_KEY_INDEX(rel)	RelationGetPrimaryKeyIndex((rel), false)
+#else
+#define CC_PRIMARY_KEY_INDEX(rel)	RelationGetPrimaryKeyIndex(rel)
+#endif
+
+/* An index scan without instrumentation (18: IndexScanInstrumentation) */
+#if PG_VERSION_NUM >= 180000
+#define CC_INDEX_BEGINSCAN(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), NULL, (nkeys), (norderbys))
+#else
+#define CC_INDEX_BEGINSCAN(heap, index, snapshot, nkeys, norderbys) \
+	index_beginscan((heap), (index), (snapshot), (nkeys), (norderbys))
+#endif
+
+/* Run a plan to completion, once (18: no execute_once) */
+#if PG_VERSION_NUM >= 180000
+#define CC_EXECUTOR_RUN_ALL(qdesc) \
+	ExecutorRun((qdesc), ForwardScanDirection, 0)
+#else
+#define CC_EXECUTOR_RUN_ALL(qdesc) \
+	ExecutorRun((qdesc), ForwardScanDirection, 0, true)
+#endif
+
+/* dshash keys copied with memcpy (17 made the copy function a parameter) */
+#if PG_VERSION_NUM >= 170000
+#define CC_DSHASH_COPY_WITH_MEMCPY(params) \
+	((params).copy_function = dshash_memcpy)
+#else
+#define CC_DSHASH_COPY_WITH_MEMCPY(params)	((void) 0)
+#endif
+
+#endif							/* CC_COMPAT_H */
