@@ -39,7 +39,13 @@ cc_ensure_packages() {
 # not in CC_PACKAGES because a machine may have Node.js from elsewhere
 # (NodeSource's nodejs brings its own npm, with which Debian's npm package
 # conflicts): whatever node and npm are found are used.
+# Node.js trusts only the certificate authorities it was built with; npm
+# then fails behind a TLS-inspecting proxy whose authority the system
+# trusts.  Unless told otherwise, it also trusts the system's.
 cc_ensure_node() {
+	if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r /etc/ssl/certs/ca-certificates.crt ]; then
+		export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+	fi
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return 0
 	cc_ensure_packages nodejs npm
 }
