@@ -1,10 +1,13 @@
-# cascade_cache: shared-memory query result cache for PostgreSQL 15
+# cascade_cache: shared-memory query result cache for PostgreSQL 15, 17
+# and 18
 #
 #   make            build
 #   make install    install into the PostgreSQL found by pg_config
 #   make test       install missing packages, build, install and run every test
 #   make test-debug the regression, isolation and TAP tests against a build of
 #                   PostgreSQL with assertions and AddressSanitizer (cached)
+#   make test-versions  the same tests against PostgreSQL 17 and 18, built
+#                   from Debian's source packages (cached)
 #   make demo       install missing packages, start a throwaway cluster, show it
 #   make demo-stop  stop the demo cluster
 #   make bench      run the benchmark suite (bench/README.md)
@@ -103,7 +106,7 @@ include $(PGXS)
 
 $(OBJS): $(wildcard include/*.h include/*/*.h src/*/*.h)
 
-.PHONY: test test-debug demo demo-stop bench check-layers indent
+.PHONY: test test-debug test-versions demo demo-stop bench check-layers indent
 # calls go one way between the layers (test/check-layers.sh)
 check-layers: $(OBJS)
 	./test/check-layers.sh
@@ -120,6 +123,9 @@ test:
 
 test-debug:
 	./test/run-debug.sh
+
+test-versions:
+	./test/run-versions.sh
 
 demo:
 	./test/demo.sh start

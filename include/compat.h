@@ -95,6 +95,20 @@
 	ExecutorRun((qdesc), ForwardScanDirection, 0, true)
 #endif
 
+/*
+ * The wait event of one of our waits, shown in pg_stat_activity: a name of
+ * its own on 17 and later (WaitEventExtensionNew(), registered on first
+ * use and remembered in 'cache', a static uint32 starting at 0: it takes a
+ * lock and can ERROR, so call it before preparing to sleep), "Extension"
+ * before.
+ */
+#if PG_VERSION_NUM >= 170000
+#define CC_WAIT_EVENT(cache, name) \
+	((cache) != 0 ? (cache) : ((cache) = WaitEventExtensionNew(name)))
+#else
+#define CC_WAIT_EVENT(cache, name)	((void) (cache), (uint32) PG_WAIT_EXTENSION)
+#endif
+
 /* dshash keys copied with memcpy (17 made the copy function a parameter) */
 #if PG_VERSION_NUM >= 170000
 #define CC_DSHASH_COPY_WITH_MEMCPY(params) \

@@ -44,6 +44,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/shmem.h"
 #include "store/store.h"
 #include "xact/replication.h"
@@ -97,6 +98,8 @@ void
 cc_worker_main(Datum arg)
 {
 	MemoryContext upkeep_cxt;
+	uint32		wait_event_cache = 0;
+	uint32		wait_event;
 	TimestampTz last_orphan_scan = GetCurrentTimestamp();
 	TimestampTz announced_at = 0;
 	XLogRecPtr	announced_lsn = InvalidXLogRecPtr;
@@ -121,6 +124,7 @@ cc_worker_main(Datum arg)
 									   ALLOCSET_DEFAULT_SIZES);
 
 	cc_apply_size_limit();
+	wait_event = CC_WAIT_EVENT(wait_event_cache, "CascadeCacheWorkerMain");
 	ereport(LOG, (errmsg("cascade_cache worker started")));
 
 	for (;;)
@@ -137,7 +141,7 @@ cc_worker_main(Datum arg)
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 naptime, PG_WAIT_EXTENSION);
+						 naptime, wait_event);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 

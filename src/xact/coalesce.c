@@ -55,6 +55,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/settings.h"
 #include "base/shmem.h"
 #include "xact/coalesce.h"
@@ -301,6 +302,8 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 	LWLock	   *lock = cc_partition_lock(hash);
 	CCWaitBucket *bucket = cc_bucket(hash);
 	CCWaitResult result;
+	static uint32 wait_event = 0;
+	uint32		event = CC_WAIT_EVENT(wait_event, "CascadeCacheCoalesce");
 
 	ConditionVariablePrepareToSleep(&bucket->cv);
 	for (;;)
@@ -364,7 +367,7 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 		remaining_ms = (long) ((deadline - now + 999) / 1000);
 		(void) ConditionVariableTimedSleep(&bucket->cv,
 										   Min(remaining_ms, CC_LEADER_CHECK_MS),
-										   PG_WAIT_EXTENSION);
+										   event);
 	}
 	ConditionVariableCancelSleep();
 	return result;
