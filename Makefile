@@ -86,9 +86,10 @@ DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include
-# PostgreSQL's own headers and hook signatures trip these; everything else
-# is an error.
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+# PostgreSQL's own headers and hook signatures trip -Wunused-parameter;
+# everything else is an error.  -Wshadow=compatible-local is what
+# PostgreSQL 16 and later build with: a 15 build catches it too.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow=compatible-local
 
 REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api native_args
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts

@@ -28,7 +28,7 @@ app_cleanup() {
 # the ticks of their children that have exited (cutime + cstime)
 app_ticks() {
 	local children=0 pid
-	[ "$1" = +children ] && { children=1; shift; }
+	[ "${1:-}" = +children ] && { children=1; shift; }
 	for pid in "$@"; do
 		[ -r "/proc/$pid/stat" ] && sed 's/^.*) //' "/proc/$pid/stat"
 	done | awk -v c=$children '{ t += $12 + $13 + (c ? $14 + $15 : 0) } END { print t + 0 }'

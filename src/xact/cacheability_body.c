@@ -77,7 +77,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile CCBypassReason result = CC_BYPASS_NONE;
 	HeapTuple	copy;
-	bool		isnull;
+	bool		config_isnull;
 	Datum		proconfig;
 	bool		has_config;
 
@@ -95,8 +95,8 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 	 * the role: the verdict holds for this role and search_path only.
 	 */
 	proconfig = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig,
-								&isnull);
-	has_config = !isnull;
+								&config_isnull);
+	has_config = !config_isnull;
 	info->path_dependent = true;
 
 	copy = heap_copytuple(proctup);
