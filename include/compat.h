@@ -56,6 +56,17 @@
 #define CC_SEARCH_PATH_MATCHES(p)	OverrideSearchPathMatchesCurrent(p)
 #endif
 
+/*
+ * Does a range table entry stand for a relation a query reads: a table
+ * (RTE_RELATION), or a view?  15 leaves a view's own RTE_RELATION entry in
+ * the range table (for the permission checks); 16 and later turn it into
+ * the RTE_SUBQUERY of the view's query, keeping relid and relkind.  (An
+ * RTE_SUBQUERY has no relid otherwise, on every version.)
+ */
+#define CC_RTE_IS_RELATION(rte) \
+	((rte)->rtekind == RTE_RELATION || \
+	 ((rte)->rtekind == RTE_SUBQUERY && OidIsValid((rte)->relid)))
+
 /* Index entries for a new heap tuple (16: onlySummarizing) */
 #if PG_VERSION_NUM >= 160000
 #define CC_INSERT_INDEX_TUPLES(rri, slot, estate) \

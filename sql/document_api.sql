@@ -10,7 +10,7 @@ SET search_path = doc_test, public, cascade_cache;
 -- the signatures, the result types, the privileges
 SELECT p.oid::regprocedure, p.prorettype::regtype, p.provolatile, p.proparallel
   FROM pg_proc p WHERE p.proname IN ('cached_document', 'cached_document_json')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT has_function_privilege('public', 'cascade_cache.cached_document(text, jsonb, interval, text)',
                               'EXECUTE') AS public_may_call,
        has_function_privilege('public', 'cascade_cache.cached_document_json(text, jsonb, interval, text)',

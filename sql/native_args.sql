@@ -11,11 +11,11 @@ SET search_path = args_test, public, cascade_cache;
 SELECT p.oid::regprocedure, p.prorettype::regtype, p.provolatile, p.proparallel,
        p.provariadic::regtype AS variadic
   FROM pg_proc p WHERE p.proname LIKE 'cached_%_args'
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 SELECT p.oid::regprocedure,
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_call
   FROM pg_proc p WHERE p.proname LIKE 'cached_%_args'
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text COLLATE "C";
 
 -- outcome(stmt): run a statement that makes one cached call; its result as
 -- text, after what the call was (hit, miss, or bypass:<reason>)

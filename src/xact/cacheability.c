@@ -72,6 +72,7 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/key.h"
 #include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
@@ -308,7 +309,7 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		{
 			RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
 
-			if (rte->rtekind == RTE_RELATION)
+			if (CC_RTE_IS_RELATION(rte))
 			{
 				ctx->reason = cc_check_relation(rte->relid, rte->relkind);
 				if (ctx->reason != CC_BYPASS_NONE)

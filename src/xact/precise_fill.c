@@ -48,6 +48,7 @@
 #include "utils/typcache.h"
 
 #include "cascade_cache.h"
+#include "compat.h"
 #include "base/key.h"
 #include "xact/cacheability.h"
 #include "xact/fill.h"
@@ -344,7 +345,7 @@ cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
 		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
 		CCBypassReason reason;
 
-		if (rte->rtekind != RTE_RELATION)
+		if (!CC_RTE_IS_RELATION(rte))
 			continue;
 		reason = cc_check_relation(rte->relid, rte->relkind);
 		if (reason != CC_BYPASS_NONE && fill->reason == CC_BYPASS_NONE)
@@ -377,7 +378,7 @@ cc_precise_fill_start(QueryDesc *queryDesc, CCFill *fill)
 		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
 		CCRelAccess *acc;
 
-		if (rte->rtekind != RTE_RELATION)
+		if (!CC_RTE_IS_RELATION(rte))
 			continue;
 		acc = hash_search(cxt.access, &rte->relid, HASH_FIND, NULL);
 		if (cxt.parallel || acc == NULL || !acc->probed || acc->other)
