@@ -50,7 +50,7 @@ system_log('pg_ctl', '-D', $bare->data_dir, '-l', $bare->logfile, 'start');
 ok($bare->wait_for_log(qr/resource manager with ID 199 not registered/),
 	'a standby without cascade_cache in shared_preload_libraries refuses to replay');
 like(slurp_file($bare->logfile),
-	qr/HINT:  Include the extension module that implements this resource manager in shared_preload_libraries/,
+	qr/HINT:  Include the extension module that implements this resource manager in "?shared_preload_libraries"?/,
 	'and says what to do');
 my $down = 0;
 for (1 .. 300)
