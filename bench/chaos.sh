@@ -717,7 +717,7 @@ Faults, in order (seconds from the start):
 \`\`\`
 $(cat "$CHAOS_TMP/events")
 \`\`\`"
-	chaos_chart "$RESULTS/$DATE-chaos.png"
+	chaos_chart "$RESULTS/$DATE-chaos$RESULTS_SUFFIX.png"
 	# CC_CHAOS_KEEP=DIR keeps the raw material for a post-mortem: every
 	# pgbench output and log, the chaos clients' files, the driver's samples
 	# and events, and the server log of the soak
@@ -735,8 +735,8 @@ $(cat "$CHAOS_TMP/events")
 		-c "ALTER SYSTEM RESET restart_after_crash" >/dev/null
 	cluster_restart cache
 	if [ "$CHAOS_FAILED" = 1 ]; then
-		cc_log "chaos: FAILED; results in $RESULTS/$DATE-chaos.md:"
-		sed -n '/^| assertion/,$p' "$RESULTS/$DATE-chaos.md" | sed 's/^/    /' >&2
+		cc_log "chaos: FAILED; results in $RESULTS/$DATE-chaos$RESULTS_SUFFIX.md:"
+		sed -n '/^| assertion/,$p' "$RESULTS/$DATE-chaos$RESULTS_SUFFIX.md" | sed 's/^/    /' >&2
 		cc_log "chaos: the failed assertions:"
 		sed 's/^/    /' "$CHAOS_TMP/failures" >&2
 		cat "$CHAOS_TMP/failures" >> "$BENCH_TMP/problems"

@@ -7,6 +7,10 @@
 #                                soak (~30 s) also asserts what the full
 #                                one asserts
 #   bench/run.sh hit herd ...    only the named scenarios
+#   PG_CONFIG=.../pg_config bench/run.sh hit
+#                                against another PostgreSQL (15 is Debian
+#                                12's server package; 17 and 18 are built
+#                                by make test-versions, in the cache)
 #
 # CC_BENCH_HIT_SECONDS / CC_BENCH_HIT_WARMUP / CC_BENCH_ROUNDS shorten the
 # hit scenario (and the scale scenario's hot-key row) for a quick check;
@@ -77,10 +81,27 @@ cleanup() {
 trap cleanup EXIT
 
 cc_ensure_packages
+
+# The PostgreSQL to run: Debian 12's server package (15), or the one
+# PG_CONFIG names (say, a build of make test-versions); the results of
+# another version than 15 are named <date>-<scenario>-pg<major>.
+SYSTEM_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+BENCH_PG_CONFIG=${PG_CONFIG:-$SYSTEM_PG_CONFIG}
+PGBIN=$("$BENCH_PG_CONFIG" --bindir)
+PG_MAJOR=$("$BENCH_PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+RESULTS_SUFFIX=""
+[ "$PG_MAJOR" = 15 ] || RESULTS_SUFFIX="-pg$PG_MAJOR"
 if [ "${CC_BENCH_INSTALLED:-0}" = 1 ]; then
 	cc_log "using the installed cascade_cache (CC_BENCH_INSTALLED=1: this checkout is not built)"
-else
+elif [ "$BENCH_PG_CONFIG" = "$SYSTEM_PG_CONFIG" ]; then
 	cc_build_install
+else
+	# in a copy: the objects in the tree stay those of the system's 15
+	cc_log "building cascade_cache for $("$BENCH_PG_CONFIG" --version) ($BENCH_PG_CONFIG)"
+	cp -a "$top/." "$BENCH_TMP/build"
+	make -C "$BENCH_TMP/build" -s clean PG_CONFIG="$BENCH_PG_CONFIG"
+	make -C "$BENCH_TMP/build" -s -j"$(nproc)" PG_CONFIG="$BENCH_PG_CONFIG"
+	cc_as_root make -C "$BENCH_TMP/build" -s install PG_CONFIG="$BENCH_PG_CONFIG" >/dev/null
 fi
 
 cc_log "starting the bench cluster in $BENCH_DIR (port $BENCH_PORT)"
@@ -173,7 +194,7 @@ GP
 # replaces "N s per run, pgbench -M prepared" in the header line)
 write_results() {
 	local scenario=$1 title=$2 summary=$3
-	local base="$RESULTS/$DATE-$scenario"
+	local base="$RESULTS/$DATE-$scenario$RESULTS_SUFFIX"
 	{
 		echo "variant,clients,tps,p50_ms,p99_ms,notes"
 		printf '%s' "${ROWS[$scenario]:-}" | awk -F'|' 'NF { printf "\"%s\",%s,%s,%s,%s,\"%s\"\n", $1, $2, $3, $4, $5, $6 }'
@@ -840,7 +861,7 @@ scenario_compression() {
 		echo "costs a client when the threads share the cores; aggregate: wall time / operations."
 		echo "\"10,000 copies\": the threads read 10,000 separately allocated copies in a random order"
 		echo "(clients reading different documents), instead of one copy that stays in the CPU caches."
-	} > "$RESULTS/$DATE-compression.md"
+	} > "$RESULTS/$DATE-compression$RESULTS_SUFFIX.md"
 }
 
 # ---------------------------------------------------------------------
