@@ -186,6 +186,18 @@ SHOW plpgsql.variable_conflict;
 RESET plpgsql.variable_conflict;
 SELECT probe('SELECT 7 AS n');
 
+-- a placeholder without a value of its own (RESET of a name nobody set):
+-- on 16 and later the check for settings that appeared cannot see it, so
+-- it is not in the key and no cached query may read it; on 15 it is in
+-- the key like any setting
+RESET app.never_set;
+SELECT split_part(probe('SELECT current_setting(''app.never_set'', true) AS v'), ' ', 1)
+       = CASE WHEN current_setting('server_version_num')::int >= 160000
+              THEN 'bypass:session_function' ELSE 'miss' END AS as_the_version_says;
+SET app.never_set = 'now it has one';
+SELECT probe('SELECT current_setting(''app.never_set'', true) AS v');
+SELECT probe('SELECT current_setting(''app.never_set'', true) AS v');
+
 REVOKE ALL ON docs, notes, regional FROM cc_alice, cc_bob;
 REVOKE ALL ON SCHEMA cascade_cache FROM cc_alice, cc_bob, cc_carol;
 REVOKE ALL ON FUNCTION probe(text, jsonb, text), cache_stats(), cache_bypass_stats(),
