@@ -11,64 +11,52 @@ SELECT p.proname, n.nspname
                      'cache_stats', 'cache_bypass_stats', 'cache_stats_reset')
  ORDER BY 1;
 
--- probe(): run cached_query and report whether it was a hit, a miss or a
--- bypass (with the reason), followed by the result.  Used by every test.
-CREATE FUNCTION probe(q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
-RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-    h0 bigint; m0 bigint; b0 bigint[];
-    h1 bigint; m1 bigint; b1 bigint[];
-    r jsonb;
-    outcome text;
-BEGIN
-    SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
-    r := cascade_cache.cached_query(q, p, name => name);
-    SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
-    IF h1 > h0 THEN
-        outcome := 'hit';
-    ELSIF m1 > m0 THEN
-        outcome := 'miss';
-    ELSE
-        SELECT 'bypass:' || reason INTO outcome
-          FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
-                  FROM cascade_cache.cache_bypass_stats()) r
-         WHERE b1[i] > b0[i];
-    END IF;
-    RETURN coalesce(outcome, '?') || ' ' || r::text;
-END $$;
-
--- probe_as(fn, ...): the same for another form of the call
--- (cached_query_json, cached_document, cached_document_json), the result
--- as text (NULL as NULL).  Used by the tests of those forms.
-CREATE FUNCTION probe_as(fn text, q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
-RETURNS text
+-- outcome(stmt): run a statement that makes one cached call and returns
+-- one value; report whether the call was a hit, a miss or a bypass (with
+-- the reason), followed by the value as text (NULL as NULL).
+CREATE FUNCTION outcome(stmt text) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     h0 bigint; m0 bigint; b0 bigint[];
     h1 bigint; m1 bigint; b1 bigint[];
     r text;
-    outcome text;
+    what text;
 BEGIN
     SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
     SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
-    EXECUTE format('SELECT cascade_cache.%I($1, $2, name => $3)::text', fn) INTO r USING q, p, name;
+    EXECUTE stmt INTO r;
     SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
     SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
     IF h1 > h0 THEN
-        outcome := 'hit';
+        what := 'hit';
     ELSIF m1 > m0 THEN
-        outcome := 'miss';
+        what := 'miss';
     ELSE
-        SELECT 'bypass:' || reason INTO outcome
+        SELECT 'bypass:' || reason INTO what
           FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
-                  FROM cascade_cache.cache_bypass_stats()) r
+                  FROM cascade_cache.cache_bypass_stats()) x
          WHERE b1[i] > b0[i];
     END IF;
-    RETURN coalesce(outcome, '?') || ' ' || coalesce(r, 'NULL');
+    RETURN coalesce(what, '?') || ' ' || coalesce(r, 'NULL');
 END $$;
+
+-- probe(): the outcome of cached_query(q, p, name).  Used by every test.
+CREATE FUNCTION probe(q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql AS $$
+  SELECT outcome(format('SELECT cascade_cache.cached_query(%L, %L, name => %L)::text',
+                        q, p, name))
+$$;
+
+-- probe_as(fn, ...): the same for another form of the call
+-- (cached_query_json, cached_document, cached_document_json).  Used by the
+-- tests of those forms.
+CREATE FUNCTION probe_as(fn text, q text, p jsonb DEFAULT '[]', name text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql AS $$
+  SELECT outcome(format('SELECT cascade_cache.%I(%L, %L, name => %L)::text',
+                        fn, q, p, name))
+$$;
 
 CREATE TABLE tb_user (id int PRIMARY KEY, name text, email text, active boolean,
                       score numeric, born date, data jsonb);

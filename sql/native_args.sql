@@ -17,33 +17,7 @@ SELECT p.oid::regprocedure,
   FROM pg_proc p WHERE p.proname LIKE 'cached_%_args'
  ORDER BY p.oid::regprocedure::text COLLATE "C";
 
--- outcome(stmt): run a statement that makes one cached call; its result as
--- text, after what the call was (hit, miss, or bypass:<reason>)
-CREATE FUNCTION outcome(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    h0 bigint; m0 bigint; b0 bigint[];
-    h1 bigint; m1 bigint; b1 bigint[];
-    r text;
-    what text;
-BEGIN
-    SELECT hits, misses INTO h0, m0 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b0 FROM cascade_cache.cache_bypass_stats();
-    EXECUTE stmt INTO r;
-    SELECT hits, misses INTO h1, m1 FROM cascade_cache.cache_stats();
-    SELECT array_agg(count ORDER BY reason) INTO b1 FROM cascade_cache.cache_bypass_stats();
-    IF h1 > h0 THEN
-        what := 'hit';
-    ELSIF m1 > m0 THEN
-        what := 'miss';
-    ELSE
-        SELECT 'bypass:' || reason INTO what
-          FROM (SELECT reason, row_number() OVER (ORDER BY reason) AS i
-                  FROM cascade_cache.cache_bypass_stats()) x
-         WHERE b1[i] > b0[i];
-    END IF;
-    RETURN coalesce(what, '?') || ' ' || coalesce(r, 'NULL');
-END $$;
-
+-- outcome(stmt) is core_api's
 CREATE TABLE users (id int PRIMARY KEY, name text, born date, tags text[], data jsonb);
 INSERT INTO users VALUES
   (1, 'Ada', '1815-12-10', '{math,engines}', '{"__typename": "User", "id": 1, "name": "Ada"}'),
