@@ -94,7 +94,9 @@ static Datum cc_cached_query(FunctionCallInfo fcinfo, CCFormat format,
 							 const char *fn);
 static Datum cc_cached_query_args(FunctionCallInfo fcinfo, CCFormat format,
 								  const char *fn);
-static Datum cc_serve(text *query, const CCParams *params, const char *name,
+static text *cc_query_arg(FunctionCallInfo fcinfo, const char *fn);
+static Datum cc_serve(FunctionCallInfo fcinfo, text *query,
+					  const CCParams *params, const char *name,
 					  int64 ttl_us, CCFormat format);
 static CCArgsSite *cc_args_site(FunctionCallInfo fcinfo, const char *fn);
 static void cc_check_native_type(Oid type, const char *fn);
@@ -158,15 +160,8 @@ cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 	int64		ttl_us;
 	char	   *name = NULL;
 	CCParams	cparams;
-	Datum		result;
 
-	cc_check_loaded();
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s query must not be null", fn)));
-	query = PG_GETARG_TEXT_PP(0);
+	query = cc_query_arg(fcinfo, fn);
 
 	if (PG_ARGISNULL(1))
 		params = DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
@@ -187,21 +182,34 @@ cc_cached_query(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 
 	memset(&cparams, 0, sizeof(cparams));
 	cparams.json = params;
-	result = cc_serve(query, &cparams, name, ttl_us, format);
-	if (result == (Datum) 0)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return cc_serve(fcinfo, query, &cparams, name, ttl_us, format);
 }
 
 /*
- * The result of 'query' with 'params' in 'format': from the cache, or run
- * (and stored, if it can be) on a miss, or run uncached when this session
- * must not use the cache.  A document that is an empty varlena is NULL.
- * Called by the entry points with their arguments checked.
+ * The entry point's query text: ERROR (55000) unless the library is loaded,
+ * (22004) if it is NULL.
+ */
+static text *
+cc_query_arg(FunctionCallInfo fcinfo, const char *fn)
+{
+	cc_check_loaded();
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s query must not be null", fn)));
+	return PG_GETARG_TEXT_PP(0);
+}
+
+/*
+ * The result of 'query' with 'params' in 'format', as the entry point's
+ * return value: from the cache, or run (and stored, if it can be) on a
+ * miss, or run uncached when this session must not use the cache.  A
+ * document that is an empty varlena is NULL.  Called by the entry points
+ * with their arguments checked.
  */
 static Datum
-cc_serve(text *query, const CCParams *params, const char *name,
-		 int64 ttl_us, CCFormat format)
+cc_serve(FunctionCallInfo fcinfo, text *query, const CCParams *params,
+		 const char *name, int64 ttl_us, CCFormat format)
 {
 	CCBypassReason reason;
 	CCKey		key;
@@ -227,8 +235,8 @@ cc_serve(text *query, const CCParams *params, const char *name,
 	}
 
 	if (CC_FORMAT_IS_DOCUMENT(format) && VARSIZE_ANY_EXHDR(result) == 0)
-		return (Datum) 0;
-	return PointerGetDatum(result);
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(result);
 }
 
 /*
@@ -273,18 +281,10 @@ cached_document_json_args(PG_FUNCTION_ARGS)
 static Datum
 cc_cached_query_args(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 {
-	CCArgsSite *site;
+	text	   *query = cc_query_arg(fcinfo, fn);
+	CCArgsSite *site = cc_args_site(fcinfo, fn);
 	CCParams	cparams;
-	Datum		result;
 
-	cc_check_loaded();
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s query must not be null", fn)));
-
-	site = cc_args_site(fcinfo, fn);
 	memset(&cparams, 0, sizeof(cparams));
 	if (!site->variadic_array)
 	{
@@ -333,11 +333,8 @@ cc_cached_query_args(FunctionCallInfo fcinfo, CCFormat format, const char *fn)
 		cparams.typbyvals = typbyvals;
 	}
 
-	result = cc_serve(PG_GETARG_TEXT_PP(0), &cparams, NULL,
-					  (int64) cc_default_ttl_s * USECS_PER_SEC, format);
-	if (result == (Datum) 0)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return cc_serve(fcinfo, query, &cparams, NULL,
+					(int64) cc_default_ttl_s * USECS_PER_SEC, format);
 }
 
 /*

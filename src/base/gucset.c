@@ -53,6 +53,28 @@
 
 #include "base/gucset.h"
 
+/*
+ * An array of 'size'-byte elements in TopMemoryContext with room for
+ * 'need' of them: 'array' (of *space elements) if it has, else a new one
+ * (*space updated, the old one freed).  Can ERROR (out of memory), leaving
+ * 'array' and *space as they were.
+ */
+static void *
+cc_gucset_reserve(void *array, int *space, int need, Size size)
+{
+	int			n;
+	void	   *bigger;
+
+	if (array != NULL && need <= *space)
+		return array;
+	n = Max(need * 2, 256);
+	bigger = MemoryContextAlloc(TopMemoryContext, size * n);
+	if (array != NULL)
+		pfree(array);
+	*space = n;
+	return bigger;
+}
+
 #if PG_VERSION_NUM >= 160000
 
 /*
@@ -145,18 +167,8 @@ cc_gucset_remember(struct config_generic **vars, int n)
 	for (node = cc_gucset_anchor->next; node != cc_gucset_anchor;
 		 node = node->next)
 		count++;
-	if (count > cc_gucset_space)
-	{
-		int			space = Max(count * 2, 64);
-
-		if (cc_gucset_links != NULL)
-			pfree(cc_gucset_links);
-		cc_gucset_links = NULL;
-		cc_gucset_space = 0;
-		cc_gucset_links = MemoryContextAlloc(TopMemoryContext,
-											 sizeof(dlist_node *) * space);
-		cc_gucset_space = space;
-	}
+	cc_gucset_links = cc_gucset_reserve(cc_gucset_links, &cc_gucset_space,
+										count, sizeof(dlist_node *));
 	count = 0;
 	for (node = cc_gucset_anchor->next; node != cc_gucset_anchor;
 		 node = node->next)
@@ -216,18 +228,8 @@ cc_gucset_remember(struct config_generic **vars, int n)
 {
 	cc_gucset_count = -1;
 	cc_gucset_array = NULL;
-	if (n > cc_gucset_space)
-	{
-		int			space = Max(n * 2, 256);
-
-		if (cc_gucset_copy != NULL)
-			pfree(cc_gucset_copy);
-		cc_gucset_copy = NULL;
-		cc_gucset_space = 0;
-		cc_gucset_copy = MemoryContextAlloc(TopMemoryContext,
-											sizeof(*vars) * space);
-		cc_gucset_space = space;
-	}
+	cc_gucset_copy = cc_gucset_reserve(cc_gucset_copy, &cc_gucset_space, n,
+									   sizeof(*vars));
 	memcpy(cc_gucset_copy, vars, sizeof(*vars) * n);
 	cc_gucset_array = vars;
 	cc_gucset_count = n;

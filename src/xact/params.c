@@ -90,10 +90,8 @@ cc_param_error_callback(void *arg)
 		errcontext("cached_query parameter $%d", a->paramno);
 }
 
-static ParamListInfo cc_bind_json(Jsonb *params, Oid *types, int nparams,
-								  CCBindState *state);
-static ParamListInfo cc_bind_native(const CCParams *params, Oid *types,
-									int nparams, CCBindState *state);
+static Datum cc_native_to_datum(const CCParams *params, int i, Oid type,
+								bool *isnull, CCBindState *state);
 
 /*
  * Build the ParamListInfo for 'params' given the types parse analysis
@@ -106,96 +104,34 @@ cc_bind_params(const CCParams *params, Oid *types, int nparams,
 			   bool *reads_clock)
 {
 	ParamListInfo paramLI;
-	CCBindState state;
-
-	state.reads_clock = false;
-	if (CC_PARAMS_ARE_NATIVE(params))
-		paramLI = cc_bind_native(params, types, nparams, &state);
-	else
-		paramLI = cc_bind_json(params->json, types, nparams, &state);
-	*reads_clock = state.reads_clock;
-	return paramLI;
-}
-
-/*
- * Native values: each as it is, but a value of type unknown, which goes
- * through the input function of the type inferred for its parameter.
- */
-static ParamListInfo
-cc_bind_native(const CCParams *params, Oid *types, int nparams,
-			   CCBindState *state)
-{
-	ParamListInfo paramLI;
-	ErrorContextCallback errcallback;
-	CCParamErrorArg errarg;
-	int			i;
-
-	if (params->nargs != nparams)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cached_query was given %d value%s, but the query uses %d parameter%s",
-						params->nargs, params->nargs == 1 ? "" : "s",
-						nparams, nparams == 1 ? "" : "s")));
-	if (nparams == 0)
-		return NULL;
-
-	paramLI = makeParamList(nparams);
-
-	errarg.paramno = 0;
-	errcallback.callback = cc_param_error_callback;
-	errcallback.arg = &errarg;
-	errcallback.previous = error_context_stack;
-	error_context_stack = &errcallback;
-
-	for (i = 0; i < nparams; i++)
-	{
-		ParamExternData *prm = &paramLI->params[i];
-
-		errarg.paramno = i + 1;
-		prm->ptype = types[i];
-		prm->pflags = PARAM_FLAG_CONST;
-		prm->isnull = params->nulls[i];
-		prm->value = params->values[i];
-		if (params->types[i] == UNKNOWNOID && types[i] != UNKNOWNOID)
-		{
-			Oid			basetype = getBaseType(types[i]);
-
-			if (!prm->isnull)
-				prm->value = cc_input(DatumGetCString(prm->value), basetype,
-									  state);
-			if (basetype != types[i])
-				domain_check(prm->value, prm->isnull, types[i], NULL, NULL);
-		}
-		else
-			Assert(params->types[i] == types[i]);
-	}
-
-	error_context_stack = errcallback.previous;
-	return paramLI;
-}
-
-/*
- * A JSON array: element n through the input function of the type of $n.
- */
-static ParamListInfo
-cc_bind_json(Jsonb *params, Oid *types, int nparams, CCBindState *state)
-{
-	ParamListInfo paramLI;
+	bool		native = CC_PARAMS_ARE_NATIVE(params);
 	int			nvalues;
 	ErrorContextCallback errcallback;
 	CCParamErrorArg errarg;
+	CCBindState state;
 	int			i;
 
-	if (!JB_ROOT_IS_ARRAY(params) || JB_ROOT_IS_SCALAR(params))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cached_query params must be a JSON array"),
-				 errhint("Pass the values of $1, $2, ... as a JSON array, for example '[42, \"abc\"]'.")));
+	*reads_clock = false;
+	state.reads_clock = false;
 
-	nvalues = JB_ROOT_COUNT(params);
+	if (native)
+		nvalues = params->nargs;
+	else
+	{
+		if (!JB_ROOT_IS_ARRAY(params->json) || JB_ROOT_IS_SCALAR(params->json))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cached_query params must be a JSON array"),
+					 errhint("Pass the values of $1, $2, ... as a JSON array, for example '[42, \"abc\"]'.")));
+		nvalues = JB_ROOT_COUNT(params->json);
+	}
 	if (nvalues != nparams)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 native ?
+				 errmsg("cached_query was given %d value%s, but the query uses %d parameter%s",
+						nvalues, nvalues == 1 ? "" : "s",
+						nparams, nparams == 1 ? "" : "s") :
 				 errmsg("cached_query params supplies %d value%s, but the query uses %d parameter%s",
 						nvalues, nvalues == 1 ? "" : "s",
 						nparams, nparams == 1 ? "" : "s")));
@@ -214,17 +150,49 @@ cc_bind_json(Jsonb *params, Oid *types, int nparams, CCBindState *state)
 	for (i = 0; i < nparams; i++)
 	{
 		ParamExternData *prm = &paramLI->params[i];
-		JsonbValue *v;
 
 		errarg.paramno = i + 1;
-		v = getIthJsonbValueFromContainer(&params->root, i);
 		prm->ptype = types[i];
 		prm->pflags = PARAM_FLAG_CONST;
-		prm->value = cc_json_to_datum(v, types[i], &prm->isnull, state);
+		if (native)
+			prm->value = cc_native_to_datum(params, i, types[i], &prm->isnull,
+											&state);
+		else
+			prm->value = cc_json_to_datum(getIthJsonbValueFromContainer(&params->json->root, i),
+										  types[i], &prm->isnull, &state);
 	}
 
 	error_context_stack = errcallback.previous;
+	*reads_clock = state.reads_clock;
 	return paramLI;
+}
+
+/*
+ * Native value 'i' as a Datum of 'type', the type parse analysis gave its
+ * parameter: the value itself, but for a value of type unknown, which goes
+ * through the input function of the type inferred for its parameter (a
+ * domain's constraints checked, NULL included).
+ */
+static Datum
+cc_native_to_datum(const CCParams *params, int i, Oid type, bool *isnull,
+				   CCBindState *state)
+{
+	Datum		value = params->values[i];
+	Oid			basetype;
+
+	*isnull = params->nulls[i];
+	if (params->types[i] != UNKNOWNOID || type == UNKNOWNOID)
+	{
+		/* analysis keeps a given type as it is */
+		Assert(params->types[i] == type);
+		return value;
+	}
+	basetype = getBaseType(type);
+	if (!*isnull)
+		value = cc_input(DatumGetCString(value), basetype, state);
+	if (basetype != type)
+		domain_check(value, *isnull, type, NULL, NULL);
+	return value;
 }
 
 /*
