@@ -264,7 +264,7 @@ average_doc_id() {
 # ---------------------------------------------------------------------
 scenario_hit() {
 	cc_log "scenario hit: a cached user document against the alternatives"
-	local s_one s_tv s_view s_cached s_const s_json s_json_one doc_size has_json doc_id doc_bytes lit same
+	local s_one s_tv s_view s_cached s_const s_json s_json_one s_json_args doc_size has_json has_args doc_id doc_bytes lit same
 	local q="'SELECT data FROM v_user WHERE id = \$1'"
 	doc_size=$(bval "SELECT round(avg(pg_column_size(data))) FROM (SELECT data FROM v_user WHERE id <= 100) s")
 	bval "SELECT count(cascade_cache.cached_query($q, jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
@@ -276,6 +276,11 @@ scenario_hit() {
 		bval "SELECT count(cascade_cache.cached_query_json($q, jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
 	else
 		cc_log "  cached_query_json not installed: its variant is skipped"
+	fi
+	# the _args form (native parameters, no jsonb_build_array) is newer still
+	has_args=$(bval "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'cached_query_json_args' AND pronamespace = 'cascade_cache'::regnamespace")
+	if [ "$has_args" = t ]; then
+		bval "SELECT count(cascade_cache.cached_query_json_args($q, g)) FROM generate_series(1, $USERS) g" >/dev/null
 	fi
 	# The json constant: the text of the cached document of average length,
 	# as a literal of the same bytes (checked below through the server).
@@ -297,6 +302,8 @@ SELECT cascade_cache.cached_query($q, jsonb_build_array(:id::int));")
 SELECT $lit::json;")
 	s_json=$(script_file cached_json "\\set id random(1, $USERS)
 SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
+	s_json_args=$(script_file cached_json_args "\\set id random(1, $USERS)
+SELECT cascade_cache.cached_query_json_args($q, :id::int);")
 	# the same call for the json constant's own document only: the same
 	# bytes as the constant, as hot in the CPU caches as the constant is
 	s_json_one=$(script_file cached_json_one "\\set id $doc_id
@@ -307,7 +314,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 	# median run is recorded: on a shared 2-core machine one run of a few
 	# seconds varies by 10-15%, which is as much as the differences measured.
 	local round variant port script label
-	local variants="one tv view cached json_const cached_json json_one pool_view pool_tv"
+	local variants="one tv view cached json_const cached_json json_one json_args pool_view pool_tv"
 	local -A runs
 	for c in $CLIENTS_LIST; do
 		runs=()
@@ -321,6 +328,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 					json_const) port=$BENCH_PORT script=$s_const ;;
 					cached_json) port=$BENCH_PORT script=$s_json ;;
 					json_one) port=$BENCH_PORT script=$s_json_one ;;
+					json_args) port=$BENCH_PORT script=$s_json_args ;;
 					pool_view) port=$PGPOOL_PORT script=$s_view ;;
 					pool_tv) port=$PGPOOL_PORT script=$s_tv ;;
 				esac
@@ -328,6 +336,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 					continue
 				fi
 				case $variant in cached_json | json_one) [ "$has_json" = t ] || continue ;; esac
+				[ $variant != json_args ] || [ "$has_args" = t ] || continue
 				runs[$variant]+="$(PGB_WARMUP=$HIT_WARMUP pgb "$port" "$c" "$HIT_SECS" "$script")"$'\n'
 			done
 		done
@@ -342,6 +351,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 				json_const) label="json constant" ;;
 				cached_json) label="cached_query_json hit" ;;
 				json_one) label="cached_query_json hit, one document" ;;
+				json_args) label="cached_query_json_args hit" ;;
 				pool_view) label="pgpool cache, v_user" ;;
 				pool_tv) label="pgpool cache, tv_user" ;;
 			esac
@@ -359,7 +369,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 	pgpool_stop
 
 	# ratios at every client count; the cached_query_json targets
-	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv const json one r_const r_one r_tv
+	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv const json one args r_const r_one r_tv r_args
 	local skipped="skipped: cached_query_json not installed"
 	local v_const="" v_one="" v_tv="not measured (no 8-client run)"
 	for c in $CLIENTS_LIST; do
@@ -378,7 +388,12 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 		else
 			r_const=$skipped r_one=$skipped r_tv=$skipped
 		fi
-		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× | $r_one | $r_const | $r_tv | $(ratio "$const" "$tv")× |"$'\n'
+		r_args="skipped: cached_query_json_args not installed"
+		if [ "$has_args" = t ]; then
+			args=$(printf '%s' "$rows" | row_tps "cached_query_json_args hit" "$c")
+			r_args="$(ratio "$args" "$tv")×"
+		fi
+		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× | $r_one | $r_const | $r_tv | $r_args | $(ratio "$const" "$tv")× |"$'\n'
 	done
 	if [ "$has_json" != t ]; then
 		v_const="**not met: not measured** ($skipped)" v_one=$v_const v_tv=$v_const
@@ -395,8 +410,8 @@ tv_user lookup, ≥ 2× the uncached view, ≥ 2× pgpool's cache), and of a cac
 hit divided by the json constant's (target: ≥ 0.90× at 1, 8 and 32 clients) and by the
 tv_user lookup's (target: ≥ 1.5× at 8 clients):
 
-| clients | cached_query / tv_user lookup | cached_query / uncached v_user | cached_query / pgpool cache (tv_user) | cached_query_json, the constant's document / json constant | cached_query_json, 10,000 documents / json constant | cached_query_json / tv_user lookup | json constant / tv_user lookup |
-|---:|---:|---:|---:|---:|---:|---:|---:|
+| clients | cached_query / tv_user lookup | cached_query / uncached v_user | cached_query / pgpool cache (tv_user) | cached_query_json, the constant's document / json constant | cached_query_json, 10,000 documents / json constant | cached_query_json / tv_user lookup | cached_query_json_args (native id) / tv_user lookup | json constant / tv_user lookup |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${summary}
 cached_query_json ≥ 0.90× the json constant, serving the constant's own document: ${v_one};
 serving random users' documents: ${v_const}. cached_query_json ≥ 1.5× the
@@ -409,7 +424,9 @@ cached_query_json variants read random users' documents (\`cached_query_json\` e
 are filled for every user first); "cached_query_json hit, one document" makes the same
 call for the constant's own document only, so that it serves the same bytes, as hot in the
 CPU caches as the constant's (the like-for-like comparison: random users' documents, 45 MB
-of them, come from main memory, see the profiling notes).
+of them, come from main memory, see the profiling notes). "cached_query_json_args hit"
+is the same read of random users through the _args form, the id bound as an integer (no
+jsonb_build_array in the statement, a 4-byte value to hash for the key).
 Each figure is the median of $ROUNDS runs of ${HIT_SECS}s, the variants taking turns; every
 run opens new connections, and only its last $((HIT_SECS - HIT_WARMUP))s are counted (the steady
 state of an application's pooled connections: each new backend first pays for touching

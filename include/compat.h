@@ -67,6 +67,15 @@
 	((rte)->rtekind == RTE_RELATION || \
 	 ((rte)->rtekind == RTE_SUBQUERY && OidIsValid((rte)->relid)))
 
+/*
+ * 17 and later have JsonExpr (JSON_VALUE, JSON_QUERY, JSON_EXISTS and the
+ * columns of JSON_TABLE), which converts its result to the RETURNING type
+ * at run time without a cast node of its own.
+ */
+#if PG_VERSION_NUM >= 170000
+#define CC_HAVE_JSON_EXPR 1
+#endif
+
 /* Index entries for a new heap tuple (16: onlySummarizing) */
 #if PG_VERSION_NUM >= 160000
 #define CC_INSERT_INDEX_TUPLES(rri, slot, estate) \

@@ -80,6 +80,19 @@ SELECT probe('SELECT ''Now is the time'' AS t, ''2020-01-01''::date AS d');
 SELECT probe('SELECT $1::timestamptz AS t', '["2020-01-01 00:00+00"]');
 SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
 SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
+-- SQL/JSON (PostgreSQL 17 and later) converts to its RETURNING type with
+-- the type's input function: a JSON string "today" is the clock too.  (On
+-- 15 the same outcomes are printed without running the queries.)
+CREATE FUNCTION since_17(q text, outcome_on_15 text) RETURNS text LANGUAGE sql AS $$
+  SELECT CASE WHEN current_setting('server_version_num')::int >= 170000
+              THEN split_part(probe(q), ' ', 1) ELSE outcome_on_15 END
+$$;
+SELECT since_17($q$SELECT JSON_VALUE('"today"', '$' RETURNING date) AS d$q$, 'bypass:clock') AS json_value;
+SELECT since_17($q$SELECT JSON_QUERY('["now"]', '$[0]' RETURNING timestamptz) AS t$q$, 'bypass:clock') AS json_query;
+SELECT since_17($q$SELECT * FROM JSON_TABLE('[{"d": "now"}]', '$[*]' COLUMNS (d timestamptz PATH '$.d')) jt$q$,
+                'bypass:clock') AS json_table;
+SELECT since_17($q$SELECT JSON_VALUE('"2020-01-01"', '$' RETURNING int DEFAULT 0 ON ERROR) AS n$q$, 'miss') AS json_int;
+SELECT since_17($q$SELECT JSON_VALUE('"2020-01-01"', '$' RETURNING int DEFAULT 0 ON ERROR) AS n$q$, 'hit') AS json_int;
 -- TABLESAMPLE without REPEATABLE is random
 CREATE TABLE sample_t AS SELECT g AS id FROM generate_series(1, 10) g;
 SELECT probe('SELECT count(*) >= 0 AS t FROM sample_t TABLESAMPLE BERNOULLI (50)');

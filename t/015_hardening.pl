@@ -148,6 +148,28 @@ is(cq($sa, $by_price, '["$5.00"]'), '[]',
 	'the writer that knew mt before the operator class invalidates the lookup');
 $sa->do(q{RESET enable_seqscan});
 
+# --- a setting that comes back at the address of one freed: the key sees it ---
+# Loading an extension frees the placeholders of the names it defines; a
+# new placeholder can then be given the same memory, and the same place in
+# the list of settings that hold a value (PostgreSQL 16 and later).  Each
+# session is a new connection, so plpgsql (whose setting is the freed one)
+# is loaded only by the LOAD below.
+my $tenant_q = q{SELECT current_setting('app.tenant_id', true) AS t};
+my $tq = $tenant_q =~ s/'/''/gr;
+my $out_a = $node->safe_psql('postgres', qq{
+	SET client_min_messages = error;
+	SET plpgsql.extra_errors = 't1';
+	SELECT cascade_cache.cached_query('SELECT 1 AS one');
+	LOAD 'plpgsql';
+	SET app.tenant_id = 't1';
+	SELECT cascade_cache.cached_query('$tq');
+});
+like($out_a, qr/\[\{"t": "t1"\}\]/, 'a session with a tenant set after an extension freed a setting sees its tenant');
+is($node->safe_psql('postgres', qq{
+	SET plpgsql.extra_errors = 't1';
+	SELECT cascade_cache.cached_query('$tq');
+}), '[{"t": null}]', 'a session without the tenant does not get its entry');
+
 # --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
 $node->backup('b');
 my $standby = PostgreSQL::Test::Cluster->new('standby');

@@ -25,11 +25,18 @@
  * variable's nondef_link): every built-in setting that was set, every
  * placeholder that holds a value, every extension setting that was set.
  * The check walks that list from a member that never leaves it
- * (shared_preload_libraries, which names this library), comparing each
- * link with a copy: a variable that starts or stops holding a value of its
- * own, appears with one or is removed holding one, changes the walk.  What
- * the walk cannot see is a variable added or removed while it holds its
- * default, and such a variable is never in the key's list:
+ * (shared_preload_libraries, which names this library): a link that was
+ * not in the list when the key's list was built is a variable that
+ * appeared, or that started holding a value of its own; either may have
+ * to be keyed.  (Links that left, or came back in another order, are
+ * variables already known.)  Placeholders are the only variables ever
+ * freed (when an extension defines their name) or removed (when it
+ * reserves their prefix), and freed memory can come back as a new
+ * placeholder at the same address, in the same place in the list: so the
+ * check also looks each remembered placeholder up by a copy of its name,
+ * and it must still be found at the same address.  What the walk cannot
+ * see is a variable added or removed while it holds its default, and such
+ * a variable is never in the key's list:
  *	- a built-in setting exists from the start and is never removed;
  *	- an extension's setting at its boot value is left out of the hash on
  *	  every version (cc_guc_at_boot(): a session that has not loaded the
@@ -78,14 +85,29 @@ cc_gucset_reserve(void *array, int *space, int need, Size size)
 #if PG_VERSION_NUM >= 160000
 
 /*
- * The member of the non-default list the walk starts from (and stops at),
- * and the links after it, as they were remembered; cc_gucset_count -1:
- * nothing remembered.
+ * What was remembered (cc_gucset_count -1: nothing):
+ *	- the member of the non-default list the walk starts from (and stops
+ *	  at), and the links after it, in their order then (cc_gucset_links)
+ *	  and sorted (cc_gucset_sorted);
+ *	- each placeholder among them, with a copy of its name
+ *	  (cc_gucset_placeholders, names in cc_gucset_cxt).
  */
+typedef struct CCGucPlaceholder
+{
+	struct config_generic *gen;
+	char	   *name;
+} CCGucPlaceholder;
+
 static dlist_node *cc_gucset_anchor = NULL;
 static dlist_node **cc_gucset_links = NULL;
+static dlist_node **cc_gucset_sorted = NULL;
 static int	cc_gucset_space = 0;
+static int	cc_gucset_sorted_space = 0;
 static int	cc_gucset_count = -1;
+static CCGucPlaceholder *cc_gucset_placeholders = NULL;
+static int	cc_gucset_nplaceholders = 0;
+static int	cc_gucset_placeholder_space = 0;
+static MemoryContext cc_gucset_cxt = NULL;
 
 /* The start of the walk: a variable that never holds its default. */
 static dlist_node *
@@ -127,52 +149,119 @@ cc_gucset_may_key(struct config_generic *gen)
 			 gen->source == PGC_S_DEFAULT);
 }
 
+/* qsort and bsearch comparator of link addresses */
+static int
+cc_gucset_link_cmp(const void *a, const void *b)
+{
+	uintptr_t	x = (uintptr_t) *(dlist_node *const *) a;
+	uintptr_t	y = (uintptr_t) *(dlist_node *const *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
- * Did the set of variables change since cc_gucset_remember()?  Walks the
- * non-default list (tens of links), never further than one link past the
- * copy.  Reads no variable's value; no ERROR.
+ * Did the set of variables change since cc_gucset_remember()?  No ERROR;
+ * reads no variable's value.
+ *
+ * Every link of the non-default list must be one remembered: links in the
+ * remembered order are compared one by one, the rest looked up in the
+ * sorted copy (a variable that took the default, or took a value again
+ * in another order, is still the same variable).  A link not remembered
+ * is a variable that appeared, or that started holding a value of its own
+ * and may have to be keyed: changed.  Then every placeholder remembered
+ * must still be the variable its name finds: a placeholder is freed when
+ * an extension defines its name, and its memory can come back as another
+ * placeholder at the same address, even in the same place in the list.
  */
 bool
 cc_gucset_changed(void)
 {
 	dlist_node *node;
 	int			i = 0;
+	bool		in_order = true;
 
 	if (cc_gucset_count < 0)
 		return true;
 	for (node = cc_gucset_anchor->next; node != cc_gucset_anchor;
 		 node = node->next)
 	{
-		if (i >= cc_gucset_count || cc_gucset_links[i] != node)
+		if (in_order && i < cc_gucset_count && cc_gucset_links[i] == node)
+		{
+			i++;
+			continue;
+		}
+		in_order = false;
+		if (bsearch(&node, cc_gucset_sorted, cc_gucset_count,
+					sizeof(dlist_node *), cc_gucset_link_cmp) == NULL)
 			return true;
-		i++;
 	}
-	return i != cc_gucset_count;
+	for (i = 0; i < cc_gucset_nplaceholders; i++)
+	{
+		CCGucPlaceholder *ph = &cc_gucset_placeholders[i];
+
+		if (find_option(ph->name, false, true, DEBUG5) != ph->gen)
+			return true;
+	}
+	return false;
 }
 
 /*
  * Remember the set of variables as it is now ('vars' and 'n' are what
- * cc_gucset_all() returned; the non-default list is what is copied).  Can
- * ERROR (out of memory), leaving nothing remembered.
+ * cc_gucset_all() returned).  Can ERROR (out of memory), leaving nothing
+ * remembered.
  */
 void
 cc_gucset_remember(struct config_generic **vars, int n)
 {
 	dlist_node *node;
 	int			count = 0;
+	int			nph = 0;
+	int			i;
 
 	cc_gucset_count = -1;
 	if (cc_gucset_anchor == NULL)
 		cc_gucset_anchor = cc_gucset_find_anchor();
+	if (cc_gucset_cxt == NULL)
+		cc_gucset_cxt = AllocSetContextCreate(TopMemoryContext,
+											  "cascade_cache GUC set",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(cc_gucset_cxt);
+	cc_gucset_nplaceholders = 0;
+
 	for (node = cc_gucset_anchor->next; node != cc_gucset_anchor;
 		 node = node->next)
 		count++;
 	cc_gucset_links = cc_gucset_reserve(cc_gucset_links, &cc_gucset_space,
 										count, sizeof(dlist_node *));
+	cc_gucset_sorted = cc_gucset_reserve(cc_gucset_sorted,
+										 &cc_gucset_sorted_space, count,
+										 sizeof(dlist_node *));
 	count = 0;
 	for (node = cc_gucset_anchor->next; node != cc_gucset_anchor;
 		 node = node->next)
 		cc_gucset_links[count++] = node;
+	memcpy(cc_gucset_sorted, cc_gucset_links, sizeof(dlist_node *) * count);
+	qsort(cc_gucset_sorted, count, sizeof(dlist_node *), cc_gucset_link_cmp);
+
+	/* the placeholders in the list: those with a value of their own */
+	for (i = 0; i < n; i++)
+		if ((vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) &&
+			vars[i]->source != PGC_S_DEFAULT)
+			nph++;
+	cc_gucset_placeholders = cc_gucset_reserve(cc_gucset_placeholders,
+											   &cc_gucset_placeholder_space,
+											   nph, sizeof(CCGucPlaceholder));
+	nph = 0;
+	for (i = 0; i < n; i++)
+		if ((vars[i]->flags & GUC_CUSTOM_PLACEHOLDER) &&
+			vars[i]->source != PGC_S_DEFAULT)
+		{
+			cc_gucset_placeholders[nph].gen = vars[i];
+			cc_gucset_placeholders[nph].name =
+				MemoryContextStrdup(cc_gucset_cxt, vars[i]->name);
+			nph++;
+		}
+	cc_gucset_nplaceholders = nph;
 	cc_gucset_count = count;
 }
 

@@ -380,6 +380,28 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				return result;
 			}
 
+#ifdef CC_HAVE_JSON_EXPR
+		case T_JsonExpr:
+			{
+				JsonExpr   *jsexpr = (JsonExpr *) node;
+				Oid			type = jsexpr->returning->typid;
+				CCBypassReason reason;
+
+				/*
+				 * The result is converted to the RETURNING type by its input
+				 * function (or, for a composite or an array, by those of its
+				 * parts), on a JSON string such as "today": as a text cast.
+				 */
+				if (cc_type_reads_clock(type))
+					return cc_fail(ctx, CC_BYPASS_CLOCK);
+				reason = cc_type_check_reason(type);
+				if (reason != CC_BYPASS_NONE)
+					return cc_fail(ctx, reason);
+				return expression_tree_walker(node, cc_query_walker,
+											  (void *) ctx);
+			}
+#endif
+
 		case T_CoerceViaIO:
 			{
 				CoerceViaIO *iocoerce = (CoerceViaIO *) node;
