@@ -35,6 +35,12 @@ SELECT cached_document_json('SELECT data FROM v_user WHERE id = $1', '[42]')::js
          = (cached_query('SELECT data FROM v_user WHERE id = $1', '[42]') -> 0 -> 'data') AS same_document;
 
 \echo
+\echo '== 2d. cached_document_json_args: the same, with the id passed as an integer (no JSON'
+\echo '==     array to build: drivers bind values as themselves, and the query sees their types).'
+SELECT left(cached_document_json_args('SELECT data FROM v_user WHERE id = $1', 42)::text, 60) || '...' AS document;
+SELECT cached_document_json_args('SELECT pg_typeof($1)::text', 42::bigint) AS the_query_sees;
+
+\echo
 \echo '== 3. A mutation: create_post(42, ...) inserts into tb_post and reports a GraphQL cascade.'
 \echo '==    At commit, every entry that read tb_post, or holds User:42, is removed'
 \echo '==    before the new row becomes visible.'
