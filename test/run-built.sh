@@ -258,12 +258,16 @@ ensure_deb_src_for_major() {
 	{
 		printf '# Added by cascade_cache'"'"'s test/run-built.sh (make test-versions), which\n'
 		printf '# builds %s from its source package.  Source lines only.\n' "$PKG"
+		printf '# The Release files of the development and security suites are valid\n'
+		printf '# for a week; a mirror that keeps a snapshot serves them expired.\n'
 		printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\n' "$suites"
 		printf 'Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+		printf 'Check-Valid-Until: no\n'
 		if [ -n "$security" ]; then
 			printf '\nTypes: deb-src\nURIs: http://deb.debian.org/debian-security\n'
 			printf 'Suites: %s\nComponents: main\n' "$security"
 			printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
+			printf 'Check-Valid-Until: no\n'
 		fi
 	} | cc_as_root tee "$file" >/dev/null
 	cc_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
