@@ -25,8 +25,8 @@ versions_table() {
 	echo "17 and 18 are the release builds of \`make test-versions\`, -O2 like Debian's"
 	echo "packages). Ratios of throughput within one run; each run is a separate run."
 	echo
-	echo "| version | run | clients | cached_query hit ÷ tv_user | cached_query_json hit ÷ json constant | cached_query_json hit ÷ tv_user |"
-	echo "|---|---|---:|---:|---:|---:|"
+	echo "| version | run | clients | cached_query hit ÷ tv_user | cached_query_json hit ÷ json constant | cached_query_json hit ÷ tv_user | cached_query_json_args hit ÷ tv_user |"
+	echo "|---|---|---:|---:|---:|---:|---:|"
 	perl -MText::ParseWords -e '
 		for my $f (@ARGV) {
 			my ($date, $v) = $f =~ m{(\d{4}-\d\d-\d\d)-hit(?:-pg(\d+))?\.csv$};
@@ -42,10 +42,11 @@ versions_table() {
 			for my $n (1, 8, 32) {
 				my $r = sub { my ($a, $b) = @_; my ($x, $y) = ($tps{"$a|$n"}, $tps{"$b|$n"});
 					return ($x && $y) ? sprintf("%.2f", $x / $y) : "n/a" };
-				printf "| %s | %s | %d | %s | %s | %s |\n", $v, $date, $n,
+				printf "| %s | %s | %d | %s | %s | %s | %s |\n", $v, $date, $n,
 					$r->("cached_query hit", "tv_user by primary key"),
 					$r->("cached_query_json hit", "json constant"),
-					$r->("cached_query_json hit", "tv_user by primary key");
+					$r->("cached_query_json hit", "tv_user by primary key"),
+					$r->("cached_query_json_args hit", "tv_user by primary key");
 			}
 		}' "${files[@]}"
 	echo
