@@ -25,8 +25,10 @@ CC_API_OBJS = \
 	src/api/cached_query.o \
 	src/api/explain.o \
 	src/api/monitor.o \
+	src/api/runner.o \
 	src/api/stats.o \
 	src/api/usage.o \
+	src/api/warm.o \
 	src/api/watch.o \
 	src/api/worker.o
 CC_XACT_OBJS = \
@@ -50,6 +52,9 @@ CC_XACT_OBJS = \
 	src/xact/pending.o \
 	src/xact/precise.o \
 	src/xact/precise_fill.o \
+	src/xact/recipe.o \
+	src/xact/recipe_run.o \
+	src/xact/refresh.o \
 	src/xact/replay.o \
 	src/xact/run.o \
 	src/xact/statement.o \
@@ -65,6 +70,8 @@ CC_STORE_OBJS = \
 	src/store/fence.o \
 	src/store/hits.o \
 	src/store/inspect.o \
+	src/store/queue.o \
+	src/store/recipes.o \
 	src/store/remove.o \
 	src/store/store.o
 CC_BASE_OBJS = \
@@ -82,7 +89,8 @@ OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 	sql/cascade_cache--1.1--1.2.sql sql/cascade_cache--1.2--1.3.sql \
-	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql
+	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql \
+	sql/cascade_cache--1.5--1.6.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -117,8 +117,15 @@ typedef enum CCCounter
 	CC_STAT_AUDIT_REMOVED,		/* entries their invalidations removed */
 	CC_STAT_AUDIT_DROPPED,		/* audit rows that could not be written */
 	CC_STAT_AUDIT_TRUNCATED,	/* audit rows cut down to the limits */
+	/* recipes: warm restart and refresh-ahead (src/api/runner.c) */
+	CC_STAT_WARM_QUEUED,		/* warm recipes queued for a runner */
+	CC_STAT_WARM_OUTCOME_FIRST, /* CC_NUM_RECIPE_OUTCOMES of them, in
+								 * CCRecipeOutcome order */
+	CC_STAT_REFRESH_QUEUED = CC_STAT_WARM_OUTCOME_FIRST + 5,
+	CC_STAT_REFRESH_DROPPED,	/* refreshes not queued: queue full, no memory */
+	CC_STAT_REFRESH_OUTCOME_FIRST,
 	/* bypasses by reason, in the order of CCBypassReason */
-	CC_STAT_BYPASS_FIRST,
+	CC_STAT_BYPASS_FIRST = CC_STAT_REFRESH_OUTCOME_FIRST + 5,
 	CC_STAT_LAST = CC_STAT_BYPASS_FIRST + 24
 } CCCounter;
 
@@ -200,6 +207,12 @@ typedef struct CCParams
 } CCParams;
 
 #define CC_PARAMS_ARE_NATIVE(p) ((p)->json == NULL)
+
+/*
+ * Recipes (include/xact/recipe.h) longer than this are not recorded: their
+ * entries are never replayed by a runner.
+ */
+#define CC_MAX_RECIPE_BYTES		(64 * 1024)
 
 /* A fill in progress (include/xact/fill.h) */
 typedef struct CCFill CCFill;

@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(97);
+SELECT plan(101);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -110,6 +110,10 @@ SELECT function_privs_are('cascade_cache', 'cascade_watch', ARRAY['regclass', 't
 SELECT function_privs_are('cascade_cache', 'cascade_audit_metrics', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_key_settings', '{}'::name[], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_key_settings', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_warm_status', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_warm_status', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'pg_monitor', ARRAY['SELECT']);
 SELECT table_privs_are('cascade_cache', 'audit_log', 'public', '{}'::text[]);
@@ -147,7 +151,13 @@ SELECT results_eq(
            ('cascade_cache.max_inflight', '16384', '', 'postmaster'),
            ('cascade_cache.max_memory', '65536', 'kB', 'sighup'),
            ('cascade_cache.precise_invalidation', 'on', '', 'superuser'),
-           ('cascade_cache.trusted_functions', '', '', 'superuser')$$,
+           ('cascade_cache.recipe_queue', '1024', '', 'postmaster'),
+           ('cascade_cache.recipe_workers', '2', '', 'sighup'),
+           ('cascade_cache.refetch_names', '', '', 'sighup'),
+           ('cascade_cache.trusted_functions', '', '', 'superuser'),
+           ('cascade_cache.warm_entries', '10000', '', 'sighup'),
+           ('cascade_cache.warm_interval', '300', 's', 'sighup'),
+           ('cascade_cache.warm_rate', '1000', '', 'sighup')$$,
   'GUCs, defaults and contexts');
 SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,
                  'max_memory can only change in postgresql.conf');

@@ -1,5 +1,6 @@
 # A clean restart and a crash-restart (a backend killed with SIGKILL in the
-# middle of a fill) both bring the cache back empty and working.
+# middle of a fill) both bring the cache back empty and working, with warm
+# restart off (t/019_warm_restart.pl tests it on).
 use strict;
 use warnings;
 
@@ -9,7 +10,8 @@ use Test::More;
 use lib 't';
 use CCTest;
 
-my $node = cc_node('main', conf => "restart_after_crash = on\n");
+my $node = cc_node('main',
+	conf => "restart_after_crash = on\ncascade_cache.warm_entries = 0\n");
 $node->safe_psql('postgres',
 	"CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
 my $q = 'SELECT v FROM t WHERE id = $1';

@@ -14,6 +14,7 @@
 #ifndef CC_BASE_KEY_H
 #define CC_BASE_KEY_H
 
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 
@@ -31,5 +32,6 @@ extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,
 /* The settings in the key: base/keyed.h */
 extern void cc_key_note_catalog_change(void);
 extern List *cc_keyed_setting_names(void);
+extern int	cc_key_session_settings(StringInfo buf);
 
 #endif							/* CC_BASE_KEY_H */

@@ -27,6 +27,7 @@ extern char *cc_key_settings;
 extern bool cc_coalesce_enabled;
 extern int	cc_coalesce_timeout_ms;
 extern int	cc_max_inflight;
+extern int	cc_recipe_queue_size;
 extern int	cc_debug_fill_pause;
 extern bool cc_debug_skip_fence;
 

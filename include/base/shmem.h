@@ -34,6 +34,7 @@ typedef enum CCLockId
 	CC_LOCK_CLOCK = 0,			/* the store's CLOCK ring and hand */
 	CC_LOCK_STATS,				/* the counters' reset baseline, the rates */
 	CC_LOCK_PREPARED,			/* the prepared-transaction slots */
+	CC_LOCK_QUEUE,				/* the recipe queue and the runner slots */
 	CC_LOCK_INFLIGHT_FIRST,		/* CC_INFLIGHT_PARTITIONS in-flight locks */
 	CC_NUM_LWLOCKS = CC_LOCK_INFLIGHT_FIRST + CC_INFLIGHT_PARTITIONS
 } CCLockId;
@@ -43,6 +44,7 @@ typedef struct CCShared
 	LWLock	   *clock_lock;		/* CC_LOCK_CLOCK */
 	LWLock	   *stats_lock;		/* CC_LOCK_STATS */
 	LWLock	   *prepared_lock;	/* CC_LOCK_PREPARED: twophase.c's slots */
+	LWLock	   *queue_lock;		/* CC_LOCK_QUEUE: store/queue.c */
 	LWLock	   *inflight_locks[CC_INFLIGHT_PARTITIONS]; /* coalesce.c */
 	uint64		key_seed;		/* random seed of the key hashes */
 	pg_atomic_uint64 next_serial;	/* entry serials and fill ids */

@@ -154,6 +154,14 @@ typedef struct CCEntryView
  */
 typedef void (*CCEntryVisitor) (const CCEntryView *entry, void *arg);
 
+/*
+ * Shown each entry an invalidation removes, with its name and recipe
+ * (valid during the call only); see cc_remove_set_collector().
+ */
+typedef void (*CCRemoveCollector) (const CCKey *key, const char *name,
+								   uint32 name_len, const char *recipe,
+								   uint32 recipe_len, void *arg);
+
 /* area.c */
 extern dsa_area *cc_area;
 extern Size cc_store_shmem_size(void);
@@ -179,6 +187,9 @@ extern uint64 cc_remove_all(Oid dbid, bool expired_only, CCCounter counter);
 extern void cc_evict_to(Size target, int max_victims);
 extern void cc_gc_orphans(void);
 
+/* remove.c */
+extern void cc_remove_set_collector(CCRemoveCollector collect, void *arg);
+
 /* store.c */
 extern struct varlena *cc_lookup(const CCKey *key);
 extern void cc_hits_flush(void);
@@ -186,7 +197,8 @@ extern CCStoreResult cc_store_prepare(const CCKey *key,
 									  struct varlena *payload, bool compress,
 									  const uint64 *deps, int ndeps,
 									  const Oid *relids, int nrelids,
-									  const char *name, int64 ttl_us,
+									  const char *name, const char *recipe,
+									  uint32 recipe_len, int64 ttl_us,
 									  CCStoreHandle **handle);
 extern const uint64 *cc_store_deps(CCStoreHandle *handle, int *ndeps);
 extern CCStoreResult cc_store_publish(CCStoreHandle *handle);

@@ -18,9 +18,10 @@
  * entity, and the entries whose query name matches each invalidation
  * (EXACT, with "arguments" compared to the entry's parameters; PREFIX;
  * PATTERN, a glob; ALL).  A CREATED entity with no invalidations applies
- * the spec's default rule, "list<Type>s" by PREFIX.  The strategies
- * REFETCH and REMOVE act as INVALIDATE: the entry is removed and the next
- * call recomputes it.
+ * the spec's default rule, "list<Type>s" by PREFIX.  The strategy REMOVE
+ * acts as INVALIDATE: the entry is removed and the next call recomputes
+ * it.  REFETCH removes it too, and then has a runner compute it again
+ * right after the commit (refresh-ahead, src/xact/refresh.c).
  *
  * A malformed cascade (see cc_parse_cascade) is, with
  * cascade_cache.invalid_cascade = record (the default), reported as a
@@ -53,6 +54,7 @@
 #include "store/store.h"
 #include "xact/cascade.h"
 #include "xact/pending.h"
+#include "xact/refresh.h"
 #include "xact/tags.h"
 #include "api/cascade.h"
 
@@ -108,7 +110,11 @@ typedef struct CCScopeSpec
 	CCScope		scope;
 	char	   *text;			/* name or pattern; NULL for ALL */
 	Jsonb	   *args;			/* EXACT arguments, or NULL */
+	bool		refetch;		/* strategy REFETCH: refresh-ahead */
 } CCScopeSpec;
+
+/* The strategies, as cc_word() numbers them */
+#define CC_STRATEGY_REFETCH		1
 
 static const char *const cc_scope_words[] = {
 	[CC_SCOPE_EXACT] = "EXACT",
@@ -417,6 +423,8 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 
 			spec = palloc0(sizeof(CCScopeSpec));
 			spec->scope = (CCScope) word;
+			spec->refetch = strategy != NULL &&
+				cc_word(strategy, strategies) == CC_STRATEGY_REFETCH;
 			switch (spec->scope)
 			{
 				case CC_SCOPE_EXACT:
@@ -656,6 +664,8 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 	{
 		CCScopeSpec *spec = (CCScopeSpec *) lfirst(lc);
 
+		if (spec->refetch)
+			cc_refresh_add_scope(spec->scope, spec->text);
 		switch (spec->scope)
 		{
 			case CC_SCOPE_EXACT:

@@ -35,17 +35,21 @@
 #include "base/shmem.h"
 #include "base/usage_counters.h"
 #include "store/fence.h"
+#include "store/queue.h"
 #include "store/store.h"
 #include "xact/audit.h"
 #include "xact/cacheability.h"
 #include "xact/catalog_inval.h"
 #include "xact/coalesce.h"
 #include "xact/precise.h"
+#include "xact/refresh.h"
 #include "xact/replication.h"
 #include "xact/twophase.h"
 #include "xact/xact.h"
 #include "api/cascade.h"
 #include "api/monitor.h"
+#include "api/runner.h"
+#include "api/warm.h"
 #include "api/worker.h"
 
 PG_MODULE_MAGIC;
@@ -77,10 +81,12 @@ static const CCShmemModule cc_shmem_modules[] = {
 	{cc_usage_shmem_size, cc_usage_shmem_init}, /* base */
 	{cc_store_shmem_size, cc_store_shmem_init}, /* store */
 	{cc_fence_shmem_size, cc_fence_shmem_init}, /* store */
+	{cc_queue_shmem_size, cc_queue_shmem_init}, /* store */
 	{cc_coalesce_shmem_size, cc_coalesce_shmem_init},	/* xact */
 	{cc_twophase_shmem_size, cc_twophase_shmem_init},	/* xact */
 	{cc_replication_shmem_size, cc_replication_shmem_init}, /* xact */
-	{cc_monitor_shmem_size, cc_monitor_shmem_init}	/* api */
+	{cc_monitor_shmem_size, cc_monitor_shmem_init},	/* api */
+	{cc_warm_shmem_size, cc_warm_shmem_init}	/* api: after CCShared */
 };
 
 /*
@@ -105,6 +111,9 @@ _PG_init(void)
 	cc_cacheability_define_gucs();
 	cc_precise_define_gucs();
 	cc_monitor_define_gucs();
+	cc_refresh_define_gucs();
+	cc_runner_define_gucs();
+	cc_warm_define_gucs();
 
 	MarkGUCPrefixReserved("cascade_cache");
 

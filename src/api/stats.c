@@ -21,12 +21,15 @@
 #include "base/counters.h"
 #include "base/settings.h"
 #include "base/shmem.h"
+#include "store/queue.h"
 #include "store/store.h"
 #include "xact/coalesce.h"
+#include "xact/recipe.h"
 
 PG_FUNCTION_INFO_V1(cache_stats);
 PG_FUNCTION_INFO_V1(cache_bypass_stats);
 PG_FUNCTION_INFO_V1(cache_stats_reset);
+PG_FUNCTION_INFO_V1(cache_recipe_stats);
 
 /* Columns of cache_stats() */
 #define CC_CACHE_STATS_COLUMNS	29
@@ -121,6 +124,47 @@ cache_bypass_stats(PG_FUNCTION_ARGS)
 
 		values[0] = CStringGetTextDatum(cc_bypass_reason_name((CCBypassReason) r));
 		values[1] = Int64GetDatum((int64) c[CC_STAT_BYPASS_FIRST + r]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * cache_recipe_stats(): one row per kind of recipe run (warm restart,
+ * refresh-ahead): how many were queued, what running them came to, how
+ * many could not be queued and how many wait now.
+ */
+Datum
+cache_recipe_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		c[CC_STAT_LAST];
+	int			k;
+
+	cc_check_loaded();
+	InitMaterializedSRF(fcinfo, 0);
+	cc_counters_read(c);
+
+	for (k = 0; k < CC_NUM_RECIPE_KINDS; k++)
+	{
+		Datum		values[3 + CC_NUM_RECIPE_OUTCOMES + 1];
+		bool		nulls[3 + CC_NUM_RECIPE_OUTCOMES + 1];
+		int			first = k == CC_RECIPE_WARM ?
+			CC_STAT_WARM_OUTCOME_FIRST : CC_STAT_REFRESH_OUTCOME_FIRST;
+		int			i = 0;
+		int			o;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[i++] = CStringGetTextDatum(k == CC_RECIPE_WARM ? "warm" : "refresh");
+		values[i++] = Int64GetDatum((int64) c[k == CC_RECIPE_WARM ?
+											  CC_STAT_WARM_QUEUED :
+											  CC_STAT_REFRESH_QUEUED]);
+		for (o = 0; o < CC_NUM_RECIPE_OUTCOMES; o++)
+			values[i++] = Int64GetDatum((int64) c[first + o]);
+		values[i] = Int64GetDatum((int64) (k == CC_RECIPE_WARM ? 0 :
+										   c[CC_STAT_REFRESH_DROPPED]));
+		nulls[i++] = k == CC_RECIPE_WARM;
+		values[i++] = Int64GetDatum((int64) cc_queue_length((CCRecipeKind) k));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

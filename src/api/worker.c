@@ -15,14 +15,20 @@
  *	- removes expired entries (only when some entry has a ttl);
  *	- every ten seconds, removes entries left PENDING by a process that is
  *	  gone;
- *	- applies a changed cascade_cache.max_memory to the area.
+ *	- applies a changed cascade_cache.max_memory to the area;
+ *	- queues the recipes of a warm restart (warm.c; every 50 ms while it
+ *	  does), starts the recipe runners that queued fills need (runner.c),
+ *	  and writes the hot set's recipes every cascade_cache.warm_interval.
+ *
+ * When it starts for the first time in a shared memory lifetime it reads
+ * the warm restart file; at a clean shutdown it writes it.
  *
  * It is connected to no particular database (so that it shows in
  * pg_stat_activity as "cascade_cache worker"), starts once the server is
- * consistent (so it also runs on hot standbys) and never runs SQL.  Any
- * exit other than postmaster shutdown, including pg_terminate_backend(),
- * leads to a restart after one second; the cache keeps its contents
- * meanwhile.
+ * consistent (so it also runs on hot standbys) and never runs SQL; the
+ * runners it starts do, each as its own role.  Any exit other than
+ * postmaster shutdown, including pg_terminate_backend(), leads to a
+ * restart after one second; the cache keeps its contents meanwhile.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -49,6 +55,8 @@
 #include "store/store.h"
 #include "xact/replication.h"
 #include "api/monitor.h"
+#include "api/runner.h"
+#include "api/warm.h"
 #include "api/worker.h"
 
 /* The worker's intervals */
@@ -56,8 +64,9 @@
 #define CC_ORPHAN_SCAN_INTERVAL_MS	10000	/* between orphan scans */
 #define CC_WORKER_REPLICA_NAPTIME_MS	10	/* while replayed stripes are held */
 #define CC_ANNOUNCE_INTERVAL_MS		60000	/* between announcements */
+#define CC_WORKER_WARM_NAPTIME_MS	50	/* while queuing warm recipes */
 
-static void cc_worker_upkeep(TimestampTz *last_orphan_scan);
+static void cc_worker_upkeep(TimestampTz *last_orphan_scan, bool *warming);
 
 /*
  * Register the worker.  Called from _PG_init during preload.
@@ -103,6 +112,8 @@ cc_worker_main(Datum arg)
 	TimestampTz last_orphan_scan = GetCurrentTimestamp();
 	TimestampTz announced_at = 0;
 	XLogRecPtr	announced_lsn = InvalidXLogRecPtr;
+	MemoryContext oldcxt;
+	bool		warming = true;
 
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -127,9 +138,14 @@ cc_worker_main(Datum arg)
 	wait_event = CC_WAIT_EVENT(wait_event_cache, "CascadeCacheWorkerMain");
 	ereport(LOG, (errmsg("cascade_cache worker started")));
 
+	/* a warm restart: once per shared memory lifetime */
+	oldcxt = MemoryContextSwitchTo(upkeep_cxt);
+	cc_warm_start();
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextReset(upkeep_cxt);
+
 	for (;;)
 	{
-		MemoryContext oldcxt;
 		long		naptime = CC_WORKER_NAPTIME_MS;
 
 		/*
@@ -138,6 +154,8 @@ cc_worker_main(Datum arg)
 		 */
 		if (cc_replica_any_held())
 			naptime = CC_WORKER_REPLICA_NAPTIME_MS;
+		else if (warming)
+			naptime = CC_WORKER_WARM_NAPTIME_MS;
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -163,7 +181,13 @@ cc_worker_main(Datum arg)
 		}
 
 		if (ShutdownRequestPending)
+		{
+			/* a clean shutdown: keep the hot set's recipes */
+			oldcxt = MemoryContextSwitchTo(upkeep_cxt);
+			cc_warm_dump(true);
+			MemoryContextSwitchTo(oldcxt);
 			break;
+		}
 
 		if (ConfigReloadPending)
 		{
@@ -173,7 +197,7 @@ cc_worker_main(Datum arg)
 		}
 
 		oldcxt = MemoryContextSwitchTo(upkeep_cxt);
-		cc_worker_upkeep(&last_orphan_scan);
+		cc_worker_upkeep(&last_orphan_scan, &warming);
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(upkeep_cxt);
 	}
@@ -186,7 +210,7 @@ cc_worker_main(Datum arg)
  * One round of upkeep.
  */
 static void
-cc_worker_upkeep(TimestampTz *last_orphan_scan)
+cc_worker_upkeep(TimestampTz *last_orphan_scan, bool *warming)
 {
 	Size		budget = cc_budget_bytes();
 	TimestampTz now;
@@ -210,4 +234,9 @@ cc_worker_upkeep(TimestampTz *last_orphan_scan)
 		cc_gc_orphans();
 		*last_orphan_scan = now;
 	}
+
+	/* warm restart and refresh-ahead: queue, launch runners, keep recipes */
+	*warming = cc_warm_feed();
+	cc_runners_launch();
+	cc_warm_dump(false);
 }

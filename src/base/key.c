@@ -59,6 +59,7 @@
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -578,6 +579,51 @@ cc_keyed_setting_names(void)
 	for (i = 0; i < cc_nkeyed; i++)
 		names = lappend(names, (void *) cc_keyed[i].gen->name);
 	return names;
+}
+
+/*
+ * The settings a recipe replays (src/xact/recipe.c): every keyed setting
+ * that does not hold its boot value and whose value the session itself
+ * chose (a client's startup option, SET, SET LOCAL, set_config(), a
+ * function's SET clause), as pairs of NUL-terminated name and value
+ * appended to 'buf'.  Returns how many.  A process connected as the same
+ * role in the same database gets the others (configuration file, ALTER
+ * ROLE / DATABASE SET) by itself; whether it does is checked by comparing
+ * the key it computes with the recorded one, so anything missed here
+ * costs a skipped recipe, never a wrong result.  session_authorization is
+ * left out: the runner connects as the session user.  Returns -1 when the
+ * key cannot be reproduced by another process at all: a session with a
+ * temporary schema (its own process is in the key).  Call after
+ * cc_compute_key() in the same state.  Can ERROR (out of memory).
+ */
+int
+cc_key_session_settings(StringInfo buf)
+{
+	Oid			temp_nsp;
+	Oid			temp_toast_nsp;
+	int			n = 0;
+	int			i;
+
+	GetTempNamespaceState(&temp_nsp, &temp_toast_nsp);
+	if (OidIsValid(temp_nsp))
+		return -1;
+	(void) cc_refresh_keyed();
+	for (i = 0; i < cc_nkeyed; i++)
+	{
+		struct config_generic *gen = cc_keyed[i].gen;
+		const char *value;
+
+		if (gen->source < PGC_S_CLIENT || cc_guc_at_boot(gen) ||
+			strcmp(gen->name, "session_authorization") == 0)
+			continue;
+		value = GetConfigOption(gen->name, true, false);
+		if (value == NULL)
+			continue;
+		appendBinaryStringInfo(buf, gen->name, strlen(gen->name) + 1);
+		appendBinaryStringInfo(buf, value, strlen(value) + 1);
+		n++;
+	}
+	return n;
 }
 
 /* ----------------------------------------------------------------

@@ -33,6 +33,7 @@ char	   *cc_key_settings = NULL;
 bool		cc_coalesce_enabled = true;
 int			cc_coalesce_timeout_ms = 10000;
 int			cc_max_inflight = 16384;
+int			cc_recipe_queue_size = 1024;
 int			cc_debug_fill_pause = 0;
 bool		cc_debug_skip_fence = false;
 
@@ -147,6 +148,19 @@ cc_settings_define_gucs(void)
 							16384,
 							64,
 							1024 * 1024,
+							PGC_POSTMASTER,
+							0,
+							NULL,
+							NULL,
+							NULL);
+
+	DefineCustomIntVariable("cascade_cache.recipe_queue",
+							"Number of fills that can wait for a background runner.",
+							"Refresh-ahead and warm restart queue their fills here; warm restart uses at most half.  A refresh that finds it full is dropped and counted.",
+							&cc_recipe_queue_size,
+							1024,
+							16,
+							65536,
 							PGC_POSTMASTER,
 							0,
 							NULL,

@@ -53,6 +53,7 @@ cc_shmem_init(void)
 	s->clock_lock = &locks[CC_LOCK_CLOCK].lock;
 	s->stats_lock = &locks[CC_LOCK_STATS].lock;
 	s->prepared_lock = &locks[CC_LOCK_PREPARED].lock;
+	s->queue_lock = &locks[CC_LOCK_QUEUE].lock;
 	for (i = 0; i < CC_INFLIGHT_PARTITIONS; i++)
 		s->inflight_locks[i] = &locks[CC_LOCK_INFLIGHT_FIRST + i].lock;
 

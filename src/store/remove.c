@@ -48,6 +48,24 @@ cc_entry_delete(CCEntry *entry, dshash_seq_status *status)
 		dshash_delete_entry(cc_entries, entry);
 }
 
+/* This backend's collector of removed entries' recipes, or NULL */
+static CCRemoveCollector cc_remove_collector = NULL;
+static void *cc_remove_collector_arg = NULL;
+
+/*
+ * Have every entry this backend invalidates from now on (through
+ * cc_remove_dependents()) shown to 'collect' before its blob is freed; NULL
+ * stops it.  'collect' is called with no lock held, on an entry already
+ * out of the table, and must not ERROR (it may allocate with
+ * MCXT_ALLOC_NO_OOM): the blob is freed after it returns.
+ */
+void
+cc_remove_set_collector(CCRemoveCollector collect, void *arg)
+{
+	cc_remove_collector = collect;
+	cc_remove_collector_arg = arg;
+}
+
 /*
  * Remove the entry with this key if it is still the incarnation 'serial'.
  * A PENDING entry is only marked DOOMED (its owner removes it).  Returns
@@ -83,6 +101,11 @@ cc_remove_by_key(const CCKey *key, uint64 serial, CCCounter counter)
 	cc_usage_removed(blob->usage_slot, pg_atomic_read_u64(&blob->hits),
 					 counter);
 	cc_entry_delete(entry, NULL);
+	if (cc_remove_collector != NULL && counter == CC_STAT_INVALIDATIONS &&
+		blob->recipe_len > 0)
+		cc_remove_collector(key, CC_BLOB_NAME(blob), blob->name_len,
+							CC_BLOB_RECIPE(blob), blob->recipe_len,
+							cc_remove_collector_arg);
 	cc_release_blob(blob_dp);
 	if (counter != CC_STAT_NONE)
 		cc_count(counter, 1);

@@ -115,7 +115,8 @@ static CCStoreHandle cc_store_current;
 
 static bool cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 							  const Oid *relids, int nrelids,
-							  const char *name, int64 ttl_us);
+							  const char *name, const char *recipe,
+							  uint32 recipe_len, int64 ttl_us);
 static CCStoreResult cc_store_insert(CCStoreHandle *h, int64 ttl_us);
 static void cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local);
 static void cc_store_register_cleanup(void);
@@ -277,7 +278,10 @@ cc_reserve_dshash_items(int ndeps, bool named)
  * 'deps' are the dependency keys the fill recorded (duplicates allowed).
  * 'compress': store the payload compressed when that saves space (a hit
  * then decompresses it); false stores it as it is, for a hit that must
- * hand out the bytes at the cost of a copy.  Returns CC_STORE_PREPARED and sets *handle: the caller checks the fence
+ * hand out the bytes at the cost of a copy.  'recipe' (recipe_len bytes,
+ * or NULL and 0) is kept with the entry, opaque to the store, for
+ * cc_recipe_copy().  Returns CC_STORE_PREPARED and sets *handle: the
+ * caller checks the fence
  * over cc_store_deps() (the entry may only become visible if no
  * invalidation of any of its dependencies can have committed since the
  * fill began), then calls cc_store_publish() or cc_store_abandon(), with
@@ -289,7 +293,8 @@ CCStoreResult
 cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 				 const uint64 *deps_in,
 				 int ndeps_in, const Oid *relids, int nrelids,
-				 const char *name, int64 ttl_us, CCStoreHandle **handle)
+				 const char *name, const char *recipe, uint32 recipe_len,
+				 int64 ttl_us, CCStoreHandle **handle)
 {
 	CCStoreHandle *h = &cc_store_current;
 	uint64	   *deps;
@@ -336,7 +341,8 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 
 		/* the abort clean-up of a failed try forgot the array, not freed it */
 		h->deps = deps;
-		if (cc_store_allocate(h, stored, relids, nrelids, name, ttl_us))
+		if (cc_store_allocate(h, stored, relids, nrelids, name, recipe,
+							  recipe_len, ttl_us))
 			result = cc_store_insert_guarded(h, ttl_us);
 		if (result != CC_STORE_NO_MEMORY)
 		{
@@ -418,7 +424,8 @@ cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us)
 static bool
 cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 				  const Oid *relids,
-				  int nrelids, const char *name, int64 ttl_us)
+				  int nrelids, const char *name, const char *recipe,
+				  uint32 recipe_len, int64 ttl_us)
 {
 	int			name_len = name ? strlen(name) : 0;
 	uint32		payload_len = VARSIZE(stored);
@@ -431,7 +438,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	int			i;
 
 	header_size = offsetof(CCBlob, deps) + h->ndeps * sizeof(CCDepLink) +
-		nrelids * sizeof(Oid) + name_len;
+		nrelids * sizeof(Oid) + name_len + recipe_len;
 	size = MAXALIGN(header_size) + payload_len;
 	accounted = cc_chunk_size(size) + cc_entry_overhead();
 	blob_dp = cc_allocate_blob(size, accounted);
@@ -475,6 +482,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->referenced = 0;
 	blob->in_ring = false;
 	blob->name_registered = false;
+	blob->recipe_len = recipe_len;
 	for (i = 0; i < h->ndeps; i++)
 	{
 		blob->deps[i].dep = h->deps[i];
@@ -486,6 +494,8 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 		memcpy(CC_BLOB_RELIDS(blob), relids, nrelids * sizeof(Oid));
 	if (name_len > 0)
 		memcpy(CC_BLOB_NAME(blob), name, name_len);
+	if (recipe_len > 0)
+		memcpy(CC_BLOB_RECIPE(blob), recipe, recipe_len);
 	memcpy((char *) blob + blob->payload_off, stored, payload_len);
 
 	h->state = CC_STORE_ALLOCATED;

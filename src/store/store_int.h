@@ -127,8 +127,10 @@ typedef struct CCDepLink
 /*
  * The blob: one DSA allocation per entry, laid out as
  *		CCBlob header | CCDepLink[ndeps] | Oid relids[nrelids] | name |
- *		MAXALIGN | payload
- * (relids: the relations the entry read, for cache_relation_stats())
+ *		recipe | MAXALIGN | payload
+ * (relids: the relations the entry read, for cache_relation_stats();
+ * recipe: how to compute the entry again, include/xact/recipe.h, opaque
+ * to the store)
  * The payload is the complete jsonb varlena, ready to be returned, or its
  * compressed form (VARATT_IS_COMPRESSED).
  */
@@ -151,12 +153,14 @@ typedef struct CCBlob
 	volatile uint8 referenced;	/* CLOCK reference bit */
 	bool		in_ring;		/* linked into the CLOCK ring */
 	bool		name_registered;	/* counted in the query-name registry */
+	uint32		recipe_len;		/* bytes of the recipe, 0 if none */
 	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
 } CCBlob;
 
-/* The relations and the name that follow a blob's dependency links */
+/* The relations, the name and the recipe that follow a blob's dependency links */
 #define CC_BLOB_RELIDS(blob)	((Oid *) &(blob)->deps[(blob)->ndeps])
 #define CC_BLOB_NAME(blob)		((char *) (CC_BLOB_RELIDS(blob) + (blob)->nrelids))
+#define CC_BLOB_RECIPE(blob)	(CC_BLOB_NAME(blob) + (blob)->name_len)
 
 /* An entry of the query-name registry */
 typedef struct CCNameEntry

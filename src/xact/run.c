@@ -54,6 +54,7 @@
 #include "xact/coalesce.h"
 #include "xact/fill.h"
 #include "xact/jsonb_dest.h"
+#include "xact/recipe.h"
 #include "xact/replication.h"
 #include "xact/statement.h"
 #include "xact/tags.h"
@@ -92,6 +93,7 @@ static void cc_statement_error_callback(void *arg);
 static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
 							  CCFormat format, CCFill *fill, const char *name,
+							  const char *recipe, uint32 recipe_len,
 							  int64 ttl_us, uint64 s0);
 
 /*
@@ -392,6 +394,8 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 		else
 		{
 			CCStoreResult stored;
+			char	   *recipe;
+			uint32		recipe_len = 0;
 
 			cc_count(CC_STAT_MISSES, 1);
 
@@ -402,11 +406,16 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 			/* a name comes only with JSON parameters */
 			if (name != NULL)
 				cc_name_deps(name, params->json, &fill);
+
+			/* how a runner computes it again (NULL: it cannot) */
+			recipe = cc_recipe_build(src, params, name, ttl_us, format,
+									 &recipe_len);
 			MemoryContextSwitchTo(callercxt);
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
-			stored = cc_store(key, payload, format, &fill, name, ttl_us, s0);
+			stored = cc_store(key, payload, format, &fill, name, recipe,
+							  recipe_len, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -424,15 +433,16 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 }
 
 /*
- * Store a fill's result ('payload', in 'format') under 'key': prepare the
- * entry in the store, check the fence from 's0' over its dependencies
+ * Store a fill's result ('payload', in 'format') under 'key', with its
+ * recipe (or NULL): prepare the entry in the store, check the fence from 's0' over its dependencies
  * (unless cascade_cache.debug_skip_fence), then publish or abandon it, and
  * count what that came to.  Called with no locks held; nothing between
  * prepare and publish can ERROR.
  */
 static CCStoreResult
 cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
-		 CCFill *fill, const char *name, int64 ttl_us, uint64 s0)
+		 CCFill *fill, const char *name, const char *recipe,
+		 uint32 recipe_len, int64 ttl_us, uint64 s0)
 {
 	CCStoreHandle *handle;
 	CCStoreResult stored;
@@ -440,8 +450,8 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 	/* jsonb compressed when that pays; JSON text plain, for a copying hit */
 	stored = cc_store_prepare(key, payload, !CC_FORMAT_IS_TEXT(format),
 							  fill->deps, fill->ndeps,
-							  fill->relids, fill->nrelids, name, ttl_us,
-							  &handle);
+							  fill->relids, fill->nrelids, name,
+							  recipe, recipe_len, ttl_us, &handle);
 	if (stored == CC_STORE_PREPARED)
 	{
 		const uint64 *deps;

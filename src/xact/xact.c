@@ -68,6 +68,7 @@
 #include "xact/fill.h"
 #include "xact/hooks.h"
 #include "xact/pending.h"
+#include "xact/refresh.h"
 #include "xact/replication.h"
 #include "xact/twophase.h"
 #include "xact/xact.h"
@@ -200,13 +201,14 @@ cc_commit_deps(CCDepList *list, bool *flush_db, bool *flush_all,
 
 /*
  * The first half of a commit's invalidation, run at PRE_COMMIT (and at
- * PRE_PREPARE): mark the fence for everything the transaction changed and
- * remove every entry that depends on it, then write the audit row.
+ * PRE_PREPARE, 'prepare'): mark the fence for everything the transaction
+ * changed and remove every entry that depends on it, queue the refresh of
+ * those refresh-ahead wants (not for a PREPARE), then write the audit row.
  * Returns false if the transaction changed nothing we track.  May ERROR,
  * which aborts the transaction (and the ABORT callback then unmarks).
  */
 static bool
-cc_begin_commit_invalidation(void)
+cc_begin_commit_invalidation(bool prepare)
 {
 	CCDepList	list;
 	CCRelRemoved *by_dep;
@@ -262,11 +264,16 @@ cc_begin_commit_invalidation(void)
 		cc_fence_mark(&alldep, 1);
 	}
 
+	/* refresh-ahead: the recipes of what is removed, if any may refresh */
+	if (!prepare)
+		cc_refresh_begin();
 	for (i = 0; i < list.ndeps; i++)
 	{
 		by_dep[i].removed = cc_remove_dependents(list.deps[i]);
 		removed += by_dep[i].removed;
 	}
+	if (!prepare)
+		cc_refresh_queue();
 	if (flush_all)
 		removed += cc_remove_all(InvalidOid, false, CC_STAT_INVALIDATIONS);
 	else if (flush_db)
@@ -331,6 +338,7 @@ cc_xact_forget(bool committed)
 {
 	cc_audit_xact_end(committed);
 	cc_cascade_xact_end();
+	cc_refresh_reset();
 	cc_catalog_xact_end();
 	cc_pending_reset();
 }
@@ -375,11 +383,11 @@ cc_xact_callback(XactEvent event, void *arg)
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
-			(void) cc_begin_commit_invalidation();
+			(void) cc_begin_commit_invalidation(false);
 			break;
 
 		case XACT_EVENT_PRE_PREPARE:
-			(void) cc_begin_commit_invalidation();
+			(void) cc_begin_commit_invalidation(true);
 			cc_twophase_pre_prepare();
 			break;
 
@@ -448,4 +456,5 @@ cc_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	commit = (event == SUBXACT_EVENT_COMMIT_SUB);
 	cc_pending_subxact(commit, level);
 	cc_cascade_subxact(commit, level);
+	cc_refresh_subxact(commit, level);
 }

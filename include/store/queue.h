@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.h
+ *		The recipe queue: fills that background runners are to make, for a
+ *		warm restart (recipes of the entries hot before it) and for
+ *		refresh-ahead (entries an invalidation removed that are to be
+ *		recomputed right after its commit); and the runner slots.
+ *
+ * The queue is a fixed array of cascade_cache.recipe_queue items in
+ * shared memory, under one LWLock (CCShared->queue_lock), each pointing at
+ * a copy of its recipe in the store's DSA area.  Warm items may take at
+ * most half of it, so that a warm restart never crowds out refreshes.  An
+ * item is for one (database, session user): the runner connected as that
+ * role in that database takes it (src/api/runner.c).  A key is queued at
+ * most once; queuing it again only moves its wait_xid on.
+ *
+ * Locking: every function takes and releases the queue lock itself, holds
+ * it for O(recipe_queue) work at most, allocates and frees DSA memory only
+ * with it released, and never ERRORs with it held.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CC_STORE_QUEUE_H
+#define CC_STORE_QUEUE_H
+
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+
+/* Runners that can run at once (the slots; cascade_cache.recipe_workers) */
+#define CC_MAX_RUNNERS			32
+
+/* Why an item was queued */
+typedef enum CCRecipeKind
+{
+	CC_RECIPE_WARM = 0,			/* a warm restart's recipe */
+	CC_RECIPE_REFRESH = 1		/* refresh-ahead after an invalidation */
+} CCRecipeKind;
+
+#define CC_NUM_RECIPE_KINDS		2
+
+/* An item taken off the queue (its recipe copied into local memory) */
+typedef struct CCQueueItem
+{
+	CCRecipeKind kind;
+	CCKey		key;			/* the entry's key: key.dbid is the database */
+	Oid			session_userid; /* the role the runner connects as */
+	TransactionId wait_xid;		/* run once this transaction has ended */
+	TimestampTz queued_at;
+	char	   *recipe;			/* palloc'd */
+	uint32		recipe_len;
+} CCQueueItem;
+
+/* A (database, session user) with queued items: what a runner serves */
+typedef struct CCQueueGroup
+{
+	Oid			dbid;
+	Oid			session_userid;
+	int			items;
+	bool		has_runner;		/* a runner slot serves it */
+} CCQueueGroup;
+
+extern Size cc_queue_shmem_size(void);
+extern void cc_queue_shmem_init(void);
+
+extern bool cc_queue_push(CCRecipeKind kind, const CCKey *key,
+						  Oid session_userid, TransactionId wait_xid,
+						  const char *recipe, uint32 recipe_len);
+extern int	cc_queue_room(CCRecipeKind kind);
+extern int	cc_queue_length(CCRecipeKind kind);
+extern bool cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item);
+extern int	cc_queue_groups(CCQueueGroup *groups, int max);
+extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,
+								int *dropped_by_kind);
+
+extern int	cc_runner_attach(Oid dbid, Oid session_userid);
+extern void cc_runner_connected(int slot);
+extern void cc_runner_detach(int slot);
+extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
+extern int	cc_runners_active(void);
+
+#endif							/* CC_STORE_QUEUE_H */

@@ -1,0 +1,69 @@
+/*-------------------------------------------------------------------------
+ *
+ * recipe.h
+ *		Recipes: what it takes to compute a cached entry again in another
+ *		process (src/xact/recipe.c builds and parses them,
+ *		src/xact/recipe_run.c runs them).
+ *
+ * A recipe is a flat byte string stored with its entry: the session user,
+ * the result's form, the ttl, the query name, the query text, the
+ * parameters (the jsonb array, or each native value's type and bytes) and
+ * the settings the session chose (name and value).  The database and the
+ * current role are the entry key's.  Recipes are read back from shared
+ * memory and from the warm-restart file: parsing checks every length.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CC_XACT_RECIPE_H
+#define CC_XACT_RECIPE_H
+
+#include "cascade_cache.h"
+
+/* A recipe, parsed; everything palloc'd */
+typedef struct CCRecipe
+{
+	Oid			session_userid;
+	CCFormat	format;
+	int64		ttl_us;			/* as the caller asked: 0 = none */
+	char	   *name;			/* or NULL */
+	text	   *query;
+	CCParams	params;
+	int			nsettings;
+	char	  **setting_names;
+	char	  **setting_values;
+} CCRecipe;
+
+/* What running a recipe came to */
+typedef enum CCRecipeOutcome
+{
+	CC_RECIPE_FILLED = 0,		/* run and stored */
+	CC_RECIPE_PRESENT,			/* already cached: nothing run */
+	CC_RECIPE_SKIPPED,			/* not reproducible here: role, database,
+								 * settings, a type, the key */
+	CC_RECIPE_NOT_STORED,		/* run, but not stored (the fence, or no
+								 * longer cacheable) */
+	CC_RECIPE_FAILED			/* the query raised an error */
+} CCRecipeOutcome;
+
+#define CC_NUM_RECIPE_OUTCOMES	5
+
+StaticAssertDecl(CC_STAT_REFRESH_QUEUED ==
+				 CC_STAT_WARM_OUTCOME_FIRST + CC_NUM_RECIPE_OUTCOMES &&
+				 CC_STAT_BYPASS_FIRST ==
+				 CC_STAT_REFRESH_OUTCOME_FIRST + CC_NUM_RECIPE_OUTCOMES,
+				 "room for every recipe outcome among the counters");
+
+extern char *cc_recipe_build(const char *src, const CCParams *params,
+							 const char *name, int64 ttl_us, CCFormat format,
+							 uint32 *len);
+extern bool cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe);
+extern Oid	cc_recipe_session_user(const char *data, uint32 len);
+
+/* recipe_run.c */
+extern CCRecipeOutcome cc_recipe_run(const char *data, uint32 len,
+									 const CCKey *expect);
+extern const char *cc_recipe_outcome_name(CCRecipeOutcome outcome);
+
+#endif							/* CC_XACT_RECIPE_H */

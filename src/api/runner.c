@@ -1,0 +1,388 @@
+/*-------------------------------------------------------------------------
+ *
+ * runner.c
+ *		Recipe runners: background workers that compute entries again, for
+ *		a warm restart and for refresh-ahead; and their launcher.
+ *
+ * Fills a runner is to make wait in the recipe queue (src/store/queue.c),
+ * each for one (database, session user).  The background worker
+ * (worker.c) calls cc_runners_launch() every round and whenever a fill is
+ * queued for a pair no runner serves: it starts a dynamic background
+ * worker for such a pair, at most cascade_cache.recipe_workers at once.
+ *
+ * A runner connects to its database AS the session user of its recipes,
+ * like a client logging in (BackgroundWorkerInitializeConnectionByOid()):
+ * it has exactly that role's privileges, its ALTER ROLE and ALTER DATABASE
+ * settings, and nothing a superuser could do.  A role that is gone or may
+ * not log in, or a database that is gone or does not accept connections,
+ * makes the connection fail; the runner's slot is then left FAILED and the
+ * launcher drops the pair's queued fills, counting them as skipped.
+ *
+ * A connected runner takes the pair's fills oldest first, each in a
+ * transaction of its own: it waits for the transaction that queued it (a
+ * refresh waits for its invalidating commit), then runs the recipe
+ * (cc_recipe_run(), src/xact/recipe_run.c) through the normal fill path.
+ * An error fails that recipe only (counted, logged at DEBUG1).  A refresh
+ * that the fence refused (the invalidating commit's marks were still
+ * there) is tried again, up to CC_REFRESH_ATTEMPTS times.  A runner with
+ * nothing to do for CC_RUNNER_IDLE_MS exits.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+#include "base/counters.h"
+#include "store/queue.h"
+#include "xact/recipe.h"
+#include "api/cached_query.h"
+#include "api/runner.h"
+
+/* A runner with nothing to do for this long exits */
+#define CC_RUNNER_IDLE_MS		5000
+
+/* Between two looks at the queue when idle */
+#define CC_RUNNER_NAPTIME_MS	500
+
+/* Tries of a refresh the fence refused, and the pause between them */
+#define CC_REFRESH_ATTEMPTS		5
+#define CC_REFRESH_RETRY_MS		20
+
+/* What the launcher hands a runner (bgw_extra) */
+typedef struct CCRunnerArgs
+{
+	Oid			dbid;
+	Oid			session_userid;
+} CCRunnerArgs;
+
+/* A runner the launcher started and has not seen stop yet */
+typedef struct CCLaunched
+{
+	Oid			dbid;
+	Oid			session_userid;
+	BackgroundWorkerHandle *handle;
+} CCLaunched;
+
+/* cascade_cache.recipe_workers */
+int			cc_recipe_workers = 2;
+
+/* The launcher's runners (in the background worker) */
+static CCLaunched cc_launched[CC_MAX_RUNNERS];
+static int	cc_nlaunched = 0;
+
+static void cc_runner_exit(int code, Datum arg);
+static CCRecipeOutcome cc_runner_run(CCQueueItem *item);
+static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item);
+static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
+static void cc_runners_reap(void);
+
+/* Define cascade_cache.recipe_workers.  Called once, from _PG_init. */
+void
+cc_runner_define_gucs(void)
+{
+	DefineCustomIntVariable("cascade_cache.recipe_workers",
+							"Maximum number of background runners that recompute entries at once.",
+							"Runners run warm restart's recipes and refresh-ahead's fills; each takes a background worker slot (max_worker_processes) while it runs.",
+							&cc_recipe_workers,
+							2,
+							1,
+							CC_MAX_RUNNERS,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+}
+
+/* ----------------------------------------------------------------
+ * The launcher (runs in the background worker)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Start runners for the pairs with queued fills that no runner serves, up
+ * to cascade_cache.recipe_workers at once, and drop the fills of pairs
+ * whose runner could not connect.  Called by the background worker in its
+ * upkeep, outside any transaction.  Can ERROR (out of memory).
+ */
+void
+cc_runners_launch(void)
+{
+	CCQueueGroup *groups;
+	Oid			dbid;
+	Oid			userid;
+	int			ngroups;
+	int			i;
+
+	/* runners that could not connect: their fills cannot run */
+	while (cc_runner_take_failed(&dbid, &userid))
+	{
+		int			dropped[CC_NUM_RECIPE_KINDS] = {0};
+		int			n = cc_queue_drop_group(dbid, userid, dropped);
+
+		cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
+				 dropped[CC_RECIPE_WARM]);
+		cc_count(CC_STAT_REFRESH_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
+				 dropped[CC_RECIPE_REFRESH]);
+		if (n > 0)
+			ereport(LOG,
+					(errmsg("cascade_cache skipped %d queued fills of role %u in database %u",
+							n, userid, dbid),
+					 errdetail("A runner could not connect as that role to that database.")));
+	}
+
+	cc_runners_reap();
+	if (cc_nlaunched >= cc_recipe_workers)
+		return;
+
+	groups = palloc(sizeof(CCQueueGroup) * CC_MAX_RUNNERS * 2);
+	ngroups = cc_queue_groups(groups, CC_MAX_RUNNERS * 2);
+	for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
+	{
+		bool		launched = groups[i].has_runner;
+		int			j;
+
+		for (j = 0; j < cc_nlaunched && !launched; j++)
+			launched = cc_launched[j].dbid == groups[i].dbid &&
+				cc_launched[j].session_userid == groups[i].session_userid;
+		if (launched)
+			continue;
+		if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
+			break;				/* no background worker slot: next round */
+	}
+	pfree(groups);
+}
+
+/* Forget the runners that stopped. */
+static void
+cc_runners_reap(void)
+{
+	int			i = 0;
+
+	while (i < cc_nlaunched)
+	{
+		pid_t		pid;
+
+		if (GetBackgroundWorkerPid(cc_launched[i].handle, &pid) == BGWH_STOPPED)
+		{
+			pfree(cc_launched[i].handle);
+			cc_launched[i] = cc_launched[--cc_nlaunched];
+		}
+		else
+			i++;
+	}
+}
+
+/* Start a runner for (dbid, session_userid).  false: no worker slot. */
+static bool
+cc_runner_launch_one(Oid dbid, Oid session_userid)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	CCRunnerArgs args;
+	MemoryContext oldcxt;
+	bool		registered;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cascade_cache");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cc_runner_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "cascade_cache runner");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "cascade_cache runner");
+	args.dbid = dbid;
+	args.session_userid = session_userid;
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	worker.bgw_notify_pid = MyProcPid;
+
+	/* the handle is palloc'd: keep it across rounds */
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcxt);
+	if (!registered)
+		return false;
+	cc_launched[cc_nlaunched].dbid = dbid;
+	cc_launched[cc_nlaunched].session_userid = session_userid;
+	cc_launched[cc_nlaunched].handle = handle;
+	cc_nlaunched++;
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * The runner
+ * ----------------------------------------------------------------
+ */
+
+/* The runner's slot is free again (or FAILED, if it never connected). */
+static void
+cc_runner_exit(int code, Datum arg)
+{
+	cc_runner_detach(DatumGetInt32(arg));
+}
+
+/*
+ * Runner entry point: serve one (database, session user) until idle.
+ */
+void
+cc_runner_main(Datum arg)
+{
+	CCRunnerArgs args;
+	MemoryContext cxt;
+	TimestampTz idle_since;
+	int			slot;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	pqsignal(SIGTERM, die);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	BackgroundWorkerUnblockSignals();
+
+	slot = cc_runner_attach(args.dbid, args.session_userid);
+	if (slot < 0)
+		proc_exit(0);			/* another runner serves the pair */
+	before_shmem_exit(cc_runner_exit, Int32GetDatum(slot));
+
+	/* as the role, like a client: FATAL if it or the database is gone */
+	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.session_userid, 0);
+	cc_runner_connected(slot);
+	pgstat_report_appname("cascade_cache runner");
+
+	cxt = AllocSetContextCreate(TopMemoryContext, "cascade_cache runner",
+								ALLOCSET_DEFAULT_SIZES);
+	idle_since = GetCurrentTimestamp();
+	for (;;)
+	{
+		CCQueueItem item;
+		MemoryContext oldcxt;
+		bool		took;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		oldcxt = MemoryContextSwitchTo(cxt);
+		took = cc_queue_take(args.dbid, args.session_userid, &item);
+		if (took)
+		{
+			CCRecipeOutcome outcome = cc_runner_run(&item);
+
+			cc_count((item.kind == CC_RECIPE_WARM ?
+					  CC_STAT_WARM_OUTCOME_FIRST :
+					  CC_STAT_REFRESH_OUTCOME_FIRST) + outcome, 1);
+		}
+		MemoryContextSwitchTo(oldcxt);
+		MemoryContextReset(cxt);
+
+		if (took)
+		{
+			idle_since = GetCurrentTimestamp();
+			continue;
+		}
+		if (TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
+									   CC_RUNNER_IDLE_MS))
+			break;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 CC_RUNNER_NAPTIME_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+	proc_exit(0);
+}
+
+/*
+ * Run one item, trying a refresh the fence refused again: the commit that
+ * queued it may not have lifted its fence marks yet when its lock is
+ * released.
+ */
+static CCRecipeOutcome
+cc_runner_run(CCQueueItem *item)
+{
+	CCRecipeOutcome outcome;
+	int			attempt = 0;
+
+	for (;;)
+	{
+		outcome = cc_runner_attempt(item);
+		if (outcome != CC_RECIPE_NOT_STORED ||
+			item->kind != CC_RECIPE_REFRESH ||
+			++attempt >= CC_REFRESH_ATTEMPTS)
+			return outcome;
+		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 CC_REFRESH_RETRY_MS, PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * One try of an item, in a transaction of its own.  An ERROR fails the
+ * recipe (logged at DEBUG1); FATAL (a termination) ends the runner.
+ */
+static CCRecipeOutcome
+cc_runner_attempt(CCQueueItem *item)
+{
+	volatile CCRecipeOutcome outcome = CC_RECIPE_FAILED;
+	MemoryContext cxt = CurrentMemoryContext;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		/* a refresh runs after the commit that invalidated its entry */
+		if (TransactionIdIsValid(item->wait_xid) &&
+			TransactionIdIsInProgress(item->wait_xid))
+			XactLockTableWait(item->wait_xid, NULL, NULL, XLTW_None);
+
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING,
+							   item->kind == CC_RECIPE_WARM ?
+							   "cascade_cache: warm restart recipe" :
+							   "cascade_cache: refresh-ahead recipe");
+		if (cc_session_bypass_reason() != CC_BYPASS_NONE)
+			outcome = CC_RECIPE_SKIPPED;
+		else
+			outcome = cc_recipe_run(item->recipe, item->recipe_len,
+									&item->key);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		ereport(DEBUG1,
+				(errmsg("cascade_cache runner: a recipe failed: %s",
+						edata->message)));
+		FreeErrorData(edata);
+		outcome = CC_RECIPE_FAILED;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return outcome;
+}

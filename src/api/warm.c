@@ -1,0 +1,560 @@
+/*-------------------------------------------------------------------------
+ *
+ * warm.c
+ *		Warm restart: the hot set's recipes written to a file in the data
+ *		directory, and run again by recipe runners after a start.
+ *
+ * contrib/pg_prewarm's autoprewarm is the model.  The background worker
+ * (worker.c) writes the recipes of the cascade_cache.warm_entries entries
+ * with the most hits (src/store/recipes.c) every
+ * cascade_cache.warm_interval and when it stops at a clean shutdown, to
+ * CC_WARM_FILE: written to a temporary file readable and writable by the
+ * server's owner only (0600), fsync'd, and renamed over the last one.  No
+ * SQL function reads it.
+ *
+ * After the server starts (and after a crash-restart, from the last
+ * periodic write), the worker reads the file once, checks its CRC, and
+ * queues the recipes in rank order for the runners (src/api/runner.c),
+ * at most cascade_cache.warm_rate a second and never more than the warm
+ * half of the recipe queue, while the server already serves.  Each recipe
+ * runs as its own role through the normal fill path, and only if the key
+ * it computes is exactly the recorded one (src/xact/recipe_run.c).  No
+ * periodic write happens until the file has been queued, so that a
+ * restart while warming does not lose the hot set.
+ *
+ * The key hashes are seeded per cluster (CCShared->key_seed): the file
+ * keeps the seed, and cc_warm_shmem_init() takes it over when shared
+ * memory is created, so that the keys of the recorded recipes can be
+ * reproduced.  The seed is as secret as the file (0600, in the data
+ * directory).
+ *
+ * Locking: the warm state in shared memory is written by the background
+ * worker only, under its spinlock, and read by cache_warm_status().
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "port/pg_crc32c.h"
+#include "storage/fd.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "store/queue.h"
+#include "store/recipes.h"
+#include "store/store.h"
+#include "xact/recipe.h"
+#include "api/warm.h"
+
+/* The file, relative to the data directory, and its temporary name */
+#define CC_WARM_FILE			"cascade_cache.warm"
+#define CC_WARM_TEMP_FILE		"cascade_cache.warm.tmp"
+
+#define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3031)	/* CCWARM01 */
+
+/* A file larger than this is refused */
+#define CC_WARM_MAX_FILE		((Size) 256 * 1024 * 1024)
+
+/* The states shown by cache_warm_status() */
+typedef enum CCWarmState
+{
+	CC_WARM_IDLE = 0,			/* nothing to warm (no file, or off) */
+	CC_WARM_QUEUING,			/* queuing the file's recipes */
+	CC_WARM_DONE				/* all of the file's recipes were queued */
+} CCWarmState;
+
+/* The file's head */
+typedef struct CCWarmHead
+{
+	uint64		magic;
+	uint64		key_seed;
+	TimestampTz written_at;
+	uint32		count;
+	uint32		pad;
+} CCWarmHead;
+
+/* Each recipe's head in the file */
+typedef struct CCWarmRecord
+{
+	CCKey		key;
+	uint64		hits;
+	uint32		len;
+	uint32		pad;
+} CCWarmRecord;
+
+typedef struct CCWarmShared
+{
+	slock_t		mutex;
+	bool		read_done;		/* the file was read in this shmem lifetime */
+	CCWarmState state;
+	uint64		recipes;		/* in the file read */
+	uint64		queued;			/* of those, queued so far */
+	TimestampTz started_at;
+	TimestampTz finished_at;
+	TimestampTz last_dump_at;
+	uint64		last_dump_recipes;
+} CCWarmShared;
+
+/* Settings */
+int			cc_warm_entries = 10000;
+int			cc_warm_interval_s = 300;
+int			cc_warm_rate = 1000;
+
+static CCWarmShared *cc_warm = NULL;
+
+/* The worker's copy of the file being queued */
+static char *cc_warm_data = NULL;
+static Size cc_warm_data_len = 0;
+static Size cc_warm_pos = 0;	/* next record */
+static TimestampTz cc_warm_last_feed = 0;
+static TimestampTz cc_warm_last_dump = 0;
+
+PG_FUNCTION_INFO_V1(cache_warm_status);
+
+static bool cc_warm_read_file(char **data, Size *len);
+static void cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued);
+
+/* Define the warm restart settings.  Called once, from _PG_init. */
+void
+cc_warm_define_gucs(void)
+{
+	DefineCustomIntVariable("cascade_cache.warm_entries",
+							"Number of the hottest entries whose recipes are kept for a warm restart.",
+							"0 turns warm restart off.",
+							&cc_warm_entries,
+							10000,
+							0,
+							1000000,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+	DefineCustomIntVariable("cascade_cache.warm_interval",
+							"Time between two writes of the warm restart file.",
+							"0 writes it only at a clean shutdown.",
+							&cc_warm_interval_s,
+							300,
+							0,
+							INT_MAX / 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+	DefineCustomIntVariable("cascade_cache.warm_rate",
+							"Maximum number of warm restart recipes queued per second.",
+							"0 queues them as fast as the runners take them.",
+							&cc_warm_rate,
+							1000,
+							0,
+							INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+}
+
+/* Size of the warm state.  Called from shmem_request_hook. */
+Size
+cc_warm_shmem_size(void)
+{
+	return sizeof(CCWarmShared);
+}
+
+/*
+ * Create the warm state, and take the key seed over from the file when
+ * there is one (see the header comment).  Called from shmem_startup_hook
+ * under AddinShmemInitLock, after CCShared was created.  Never ERRORs on a
+ * missing or unreadable file: the random seed stays.
+ */
+void
+cc_warm_shmem_init(void)
+{
+	bool		found;
+	FILE	   *file;
+	CCWarmHead head;
+
+	cc_warm = ShmemInitStruct("cascade_cache warm", cc_warm_shmem_size(),
+							  &found);
+	if (found)
+		return;
+	memset(cc_warm, 0, sizeof(CCWarmShared));
+	SpinLockInit(&cc_warm->mutex);
+
+	if (cc_warm_entries == 0)
+		return;
+	file = AllocateFile(CC_WARM_FILE, PG_BINARY_R);
+	if (file == NULL)
+		return;
+	if (fread(&head, sizeof(head), 1, file) == 1 &&
+		head.magic == CC_WARM_MAGIC)
+		cc_shared->key_seed = head.key_seed;
+	FreeFile(file);
+}
+
+/* Set the shown state; worker only. */
+static void
+cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued)
+{
+	SpinLockAcquire(&cc_warm->mutex);
+	if (state == CC_WARM_QUEUING && cc_warm->state != CC_WARM_QUEUING)
+		cc_warm->started_at = GetCurrentTimestamp();
+	if (state == CC_WARM_DONE && cc_warm->state != CC_WARM_DONE)
+		cc_warm->finished_at = GetCurrentTimestamp();
+	cc_warm->state = state;
+	cc_warm->recipes = recipes;
+	cc_warm->queued = queued;
+	SpinLockRelease(&cc_warm->mutex);
+}
+
+/* ----------------------------------------------------------------
+ * Reading the file and queuing its recipes (the background worker)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Read the file into memory and check it.  Returns false (with a LOG
+ * message unless there is no file) if it is missing, too large, damaged or
+ * of another seed.
+ */
+static bool
+cc_warm_read_file(char **data, Size *len)
+{
+	struct stat st;
+	FILE	   *file;
+	char	   *buf;
+	pg_crc32c	crc;
+	pg_crc32c	stored;
+	CCWarmHead head;
+
+	if (stat(CC_WARM_FILE, &st) != 0)
+		return false;
+	if ((Size) st.st_size < sizeof(CCWarmHead) + sizeof(pg_crc32c) ||
+		(Size) st.st_size > CC_WARM_MAX_FILE)
+	{
+		ereport(LOG,
+				(errmsg("cascade_cache ignored the warm restart file \"%s\": its size is wrong",
+						CC_WARM_FILE)));
+		return false;
+	}
+	file = AllocateFile(CC_WARM_FILE, PG_BINARY_R);
+	if (file == NULL)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("cascade_cache could not open \"%s\": %m", CC_WARM_FILE)));
+		return false;
+	}
+	buf = MemoryContextAllocHuge(TopMemoryContext, st.st_size);
+	if (fread(buf, 1, st.st_size, file) != (size_t) st.st_size)
+	{
+		FreeFile(file);
+		pfree(buf);
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("cascade_cache could not read \"%s\"", CC_WARM_FILE)));
+		return false;
+	}
+	FreeFile(file);
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, buf, st.st_size - sizeof(pg_crc32c));
+	FIN_CRC32C(crc);
+	memcpy(&stored, buf + st.st_size - sizeof(pg_crc32c), sizeof(stored));
+	memcpy(&head, buf, sizeof(head));
+	if (!EQ_CRC32C(crc, stored) || head.magic != CC_WARM_MAGIC ||
+		head.key_seed != cc_shared->key_seed)
+	{
+		pfree(buf);
+		ereport(LOG,
+				(errmsg("cascade_cache ignored the warm restart file \"%s\": it is damaged",
+						CC_WARM_FILE)));
+		return false;
+	}
+	*data = buf;
+	*len = st.st_size - sizeof(pg_crc32c);
+	return true;
+}
+
+/*
+ * Start a warm restart, once per shared memory lifetime: read the file and
+ * get ready to queue its recipes.  Called by the background worker when
+ * it starts.  Can ERROR (out of memory).
+ */
+void
+cc_warm_start(void)
+{
+	CCWarmHead head;
+	bool		first;
+
+	SpinLockAcquire(&cc_warm->mutex);
+	first = !cc_warm->read_done;
+	cc_warm->read_done = true;
+	SpinLockRelease(&cc_warm->mutex);
+	if (!first || cc_warm_entries == 0)
+		return;
+	if (!cc_warm_read_file(&cc_warm_data, &cc_warm_data_len))
+		return;
+	memcpy(&head, cc_warm_data, sizeof(head));
+	cc_warm_pos = sizeof(head);
+	cc_warm_last_feed = GetCurrentTimestamp();
+	cc_warm_set(CC_WARM_QUEUING, head.count, 0);
+	ereport(LOG,
+			(errmsg("cascade_cache is warming the cache with %u recipes from \"%s\"",
+					head.count, CC_WARM_FILE)));
+}
+
+/*
+ * Queue the next recipes of the file, as the rate and the queue allow.
+ * Returns true while there are more to queue (the worker then naps
+ * shortly).  Called by the background worker every round.
+ */
+bool
+cc_warm_feed(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			budget;
+	uint64		queued;
+	uint64		recipes;
+
+	if (cc_warm_data == NULL)
+		return false;
+
+	budget = cc_queue_room(CC_RECIPE_WARM);
+	if (cc_warm_rate > 0)
+	{
+		long		secs;
+		int			usecs;
+		double		allowed;
+
+		TimestampDifference(cc_warm_last_feed, now, &secs, &usecs);
+		allowed = (secs + usecs / 1000000.0) * cc_warm_rate;
+		if (allowed < 1)
+			return true;
+		budget = (int) Min((double) budget, allowed);
+	}
+	if (budget > 0)
+		cc_warm_last_feed = now;
+
+	SpinLockAcquire(&cc_warm->mutex);
+	queued = cc_warm->queued;
+	recipes = cc_warm->recipes;
+	SpinLockRelease(&cc_warm->mutex);
+
+	while (budget > 0 && cc_warm_pos < cc_warm_data_len)
+	{
+		CCWarmRecord rec;
+		Oid			userid;
+
+		if (cc_warm_data_len - cc_warm_pos < sizeof(rec))
+			break;				/* cannot happen: the CRC matched */
+		memcpy(&rec, cc_warm_data + cc_warm_pos, sizeof(rec));
+		cc_warm_pos += sizeof(rec);
+		if (rec.len > cc_warm_data_len - cc_warm_pos)
+			break;
+		userid = cc_recipe_session_user(cc_warm_data + cc_warm_pos, rec.len);
+		queued++;
+		if (OidIsValid(userid) &&
+			cc_queue_push(CC_RECIPE_WARM, &rec.key, userid,
+						  InvalidTransactionId,
+						  cc_warm_data + cc_warm_pos, rec.len))
+			cc_count(CC_STAT_WARM_QUEUED, 1);
+		else
+			cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_SKIPPED, 1);
+		cc_warm_pos += rec.len;
+		budget--;
+	}
+
+	if (cc_warm_pos >= cc_warm_data_len)
+	{
+		pfree(cc_warm_data);
+		cc_warm_data = NULL;
+		cc_warm_set(CC_WARM_DONE, recipes, queued);
+		ereport(LOG,
+				(errmsg("cascade_cache queued all %llu recipes of \"%s\"",
+						(unsigned long long) queued, CC_WARM_FILE)));
+		return false;
+	}
+	cc_warm_set(CC_WARM_QUEUING, recipes, queued);
+	return true;
+}
+
+/* ----------------------------------------------------------------
+ * Writing the file (the background worker)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Write the file if it is time to ('shutdown': at a clean shutdown, when
+ * it is always time).  Nothing is written while the last file is still
+ * being queued, or with warm restart off.  The file is built in memory
+ * (at most CC_WARM_MAX_FILE: the coldest recipes are left out beyond
+ * that), then written to a temporary file, fsync'd and renamed.  A failure
+ * to write is logged and leaves the last file in place.  Can ERROR (out of
+ * memory).
+ */
+void
+cc_warm_dump(bool shutdown)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	CCHotEntry *hot;
+	CCWarmHead head;
+	StringInfoData buf;
+	pg_crc32c	crc;
+	int			fd;
+	int			nhot;
+	int			i;
+	uint32		count = 0;
+	bool		ok;
+
+	if (cc_warm_entries == 0 || cc_warm_data != NULL)
+		return;
+	if (!shutdown)
+	{
+		if (cc_warm_interval_s == 0)
+			return;
+		if (cc_warm_last_dump == 0)
+		{
+			/* the first interval starts when the worker does */
+			cc_warm_last_dump = now;
+			return;
+		}
+		if (!TimestampDifferenceExceeds(cc_warm_last_dump, now,
+										cc_warm_interval_s * 1000))
+			return;
+	}
+	cc_warm_last_dump = now;
+
+	nhot = cc_store_hot(cc_warm_entries, &hot);
+	initStringInfo(&buf);
+	memset(&head, 0, sizeof(head));
+	appendBinaryStringInfo(&buf, (char *) &head, sizeof(head));
+	for (i = 0; i < nhot; i++)
+	{
+		CCWarmRecord rec;
+		uint32		len;
+		char	   *recipe;
+
+		recipe = cc_recipe_copy(&hot[i].key, CC_MAX_RECIPE_BYTES, &len);
+		if (recipe == NULL)
+			continue;			/* gone meanwhile */
+		if (buf.len + sizeof(rec) + len + sizeof(pg_crc32c) > CC_WARM_MAX_FILE)
+		{
+			pfree(recipe);
+			break;
+		}
+		memset(&rec, 0, sizeof(rec));
+		rec.key = hot[i].key;
+		rec.hits = hot[i].hits;
+		rec.len = len;
+		appendBinaryStringInfo(&buf, (char *) &rec, sizeof(rec));
+		appendBinaryStringInfo(&buf, recipe, len);
+		pfree(recipe);
+		count++;
+	}
+	pfree(hot);
+
+	head.magic = CC_WARM_MAGIC;
+	head.key_seed = cc_shared->key_seed;
+	head.written_at = now;
+	head.count = count;
+	memcpy(buf.data, &head, sizeof(head));
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, buf.data, buf.len);
+	FIN_CRC32C(crc);
+	appendBinaryStringInfo(&buf, (char *) &crc, sizeof(crc));
+
+	/* readable and writable by the server's owner only */
+	fd = OpenTransientFilePerm(CC_WARM_TEMP_FILE,
+							   O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY,
+							   S_IRUSR | S_IWUSR);
+	ok = fd >= 0;
+	if (ok)
+	{
+		errno = 0;
+		ok = write(fd, buf.data, buf.len) == buf.len;
+		if (!ok && errno == 0)
+			errno = ENOSPC;
+		ok = ok && pg_fsync(fd) == 0;
+		if (CloseTransientFile(fd) != 0)
+			ok = false;
+	}
+	pfree(buf.data);
+	if (!ok || durable_rename(CC_WARM_TEMP_FILE, CC_WARM_FILE, LOG) != 0)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("cascade_cache could not write \"%s\": %m",
+						CC_WARM_FILE)));
+		(void) unlink(CC_WARM_TEMP_FILE);
+		return;
+	}
+
+	SpinLockAcquire(&cc_warm->mutex);
+	cc_warm->last_dump_at = now;
+	cc_warm->last_dump_recipes = count;
+	SpinLockRelease(&cc_warm->mutex);
+}
+
+/* ----------------------------------------------------------------
+ * cache_warm_status()
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * cache_warm_status(): the warm restart's state, how many recipes the file
+ * read at start held and how many are queued, when queuing started and
+ * ended, and the last write of the file.
+ */
+Datum
+cache_warm_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[8];
+	bool		nulls[8];
+	CCWarmShared copy;
+	static const char *const names[] = {"idle", "queuing", "done"};
+
+	cc_check_loaded();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	SpinLockAcquire(&cc_warm->mutex);
+	copy = *cc_warm;
+	SpinLockRelease(&cc_warm->mutex);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = CStringGetTextDatum(cc_warm_entries == 0 ? "off" :
+									names[copy.state]);
+	values[1] = Int64GetDatum((int64) copy.recipes);
+	values[2] = Int64GetDatum((int64) copy.queued);
+	values[3] = Int64GetDatum((int64) cc_queue_length(CC_RECIPE_WARM));
+	values[4] = TimestampTzGetDatum(copy.started_at);
+	nulls[4] = copy.started_at == 0;
+	values[5] = TimestampTzGetDatum(copy.finished_at);
+	nulls[5] = copy.finished_at == 0;
+	values[6] = TimestampTzGetDatum(copy.last_dump_at);
+	nulls[6] = copy.last_dump_at == 0;
+	values[7] = Int64GetDatum((int64) copy.last_dump_recipes);
+	nulls[7] = copy.last_dump_at == 0;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,509 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *		The recipe queue and the runner slots (see include/store/queue.h).
+ *
+ * Items live in a fixed array in shared memory (cascade_cache.recipe_queue
+ * of them); an item's recipe is a copy in the store's DSA area, accounted
+ * like the entries, so that a full queue cannot take memory the budget does
+ * not know about.  Items are taken oldest first (by a sequence number)
+ * among those of one (database, session user).  Every scan is over the
+ * fixed array, under the queue lock: bounded by the setting.
+ *
+ * A runner slot says which (database, session user) a runner serves, its
+ * process and whether it got connected: a runner that could not connect
+ * (its role or database gone, or not allowed to log in) leaves its slot
+ * FAILED, and the launcher then drops the group's items
+ * (src/api/runner.c).
+ *
+ * Locking: CCShared->queue_lock, exclusive, around every read or write of
+ * the array or the slots; nothing that can ERROR or allocate runs under it
+ * (DSA allocation and freeing, and palloc, happen before or after).
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "miscadmin.h"
+#include "storage/latch.h"
+#include "storage/shmem.h"
+
+#include "base/settings.h"
+#include "base/shmem.h"
+#include "store_int.h"
+#include "store/queue.h"
+
+/* The states of a runner slot */
+#define CC_RUNNER_FREE			0
+#define CC_RUNNER_STARTING		1	/* attached, connecting */
+#define CC_RUNNER_CONNECTED		2
+#define CC_RUNNER_FAILED		3	/* exited before it connected */
+
+typedef struct CCQueueSlot
+{
+	bool		used;
+	uint8		kind;			/* CCRecipeKind */
+	CCKey		key;
+	Oid			session_userid;
+	TransactionId wait_xid;
+	TimestampTz queued_at;
+	uint64		seq;			/* order of queuing */
+	dsa_pointer recipe;
+	uint32		recipe_len;
+	Size		accounted;
+} CCQueueSlot;
+
+typedef struct CCRunnerSlot
+{
+	int			state;			/* CC_RUNNER_* */
+	int			pid;
+	Oid			dbid;
+	Oid			session_userid;
+	Latch	   *latch;
+} CCRunnerSlot;
+
+typedef struct CCQueueShared
+{
+	int			capacity;
+	int			count[CC_NUM_RECIPE_KINDS];
+	uint64		next_seq;
+	CCRunnerSlot runners[CC_MAX_RUNNERS];
+	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
+} CCQueueShared;
+
+static CCQueueShared *cc_queue = NULL;
+
+static bool cc_runner_wake_locked(Oid dbid, Oid session_userid);
+
+/* Size of the queue's shared memory.  Called from shmem_request_hook. */
+Size
+cc_queue_shmem_size(void)
+{
+	return add_size(offsetof(CCQueueShared, items),
+					mul_size(cc_recipe_queue_size, sizeof(CCQueueSlot)));
+}
+
+/*
+ * Create (in the postmaster) or find the queue.  Called from
+ * shmem_startup_hook under AddinShmemInitLock.
+ */
+void
+cc_queue_shmem_init(void)
+{
+	bool		found;
+
+	cc_queue = ShmemInitStruct("cascade_cache queue", cc_queue_shmem_size(),
+							   &found);
+	if (found)
+		return;
+	memset(cc_queue, 0, cc_queue_shmem_size());
+	cc_queue->capacity = cc_recipe_queue_size;
+	cc_queue->next_seq = 1;
+}
+
+/* How many items of 'kind' may be queued in all: warm gets half. */
+static inline int
+cc_queue_limit(CCRecipeKind kind)
+{
+	return kind == CC_RECIPE_WARM ? cc_queue->capacity / 2 : cc_queue->capacity;
+}
+
+/*
+ * Queue a copy of 'recipe' for a runner of (key->dbid, session_userid),
+ * to run once 'wait_xid' (if valid) has ended.  A key already queued is
+ * not queued twice: the queued item waits for the later transaction
+ * instead.  Returns false if the queue has no room for the kind, or the
+ * area no memory: nothing was queued.  Never ERRORs but in cc_attach()
+ * (attaching the area); usable at PRE_COMMIT.
+ */
+bool
+cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
+			  TransactionId wait_xid, const char *recipe, uint32 recipe_len)
+{
+	dsa_pointer dp;
+	Size		accounted;
+	bool		queued = false;
+	bool		merged = false;
+	bool		woken = false;
+	int			free_slot = -1;
+	int			i;
+
+	cc_attach();
+	if (recipe_len == 0 || recipe_len > CC_MAX_RECIPE_BYTES)
+		return false;
+	dp = dsa_allocate_extended(cc_area, recipe_len, DSA_ALLOC_NO_OOM);
+	if (!DsaPointerIsValid(dp))
+		return false;
+	memcpy(dsa_get_address(cc_area, dp), recipe, recipe_len);
+	accounted = cc_chunk_size(recipe_len);
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_queue->capacity; i++)
+	{
+		CCQueueSlot *slot = &cc_queue->items[i];
+
+		if (!slot->used)
+		{
+			if (free_slot < 0)
+				free_slot = i;
+			continue;
+		}
+		if (memcmp(&slot->key, key, sizeof(CCKey)) == 0)
+		{
+			/* queued already: run it after the later transaction too */
+			if (TransactionIdIsValid(wait_xid) &&
+				(!TransactionIdIsValid(slot->wait_xid) ||
+				 TransactionIdFollows(wait_xid, slot->wait_xid)))
+				slot->wait_xid = wait_xid;
+			merged = true;
+			break;
+		}
+	}
+	if (!merged && free_slot >= 0 &&
+		cc_queue->count[CC_RECIPE_WARM] + cc_queue->count[CC_RECIPE_REFRESH] <
+		cc_queue->capacity &&
+		cc_queue->count[kind] < cc_queue_limit(kind))
+	{
+		CCQueueSlot *slot = &cc_queue->items[free_slot];
+
+		slot->used = true;
+		slot->kind = (uint8) kind;
+		slot->key = *key;
+		slot->session_userid = session_userid;
+		slot->wait_xid = wait_xid;
+		slot->queued_at = GetCurrentTimestamp();
+		slot->seq = cc_queue->next_seq++;
+		slot->recipe = dp;
+		slot->recipe_len = recipe_len;
+		slot->accounted = accounted;
+		cc_queue->count[kind]++;
+		queued = true;
+	}
+	if (queued || merged)
+		woken = cc_runner_wake_locked(key->dbid, session_userid);
+	LWLockRelease(cc_shared->queue_lock);
+
+	/* no runner serves the pair yet: the background worker launches one */
+	if (queued && !woken)
+		cc_wake_worker();
+
+	if (queued)
+		cc_account((int64) accounted);
+	else
+		dsa_free(cc_area, dp);
+	return queued || merged;
+}
+
+/* Room left for items of 'kind'.  Takes the queue lock. */
+int
+cc_queue_room(CCRecipeKind kind)
+{
+	int			room;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	room = Min(cc_queue_limit(kind) - cc_queue->count[kind],
+			   cc_queue->capacity - cc_queue->count[CC_RECIPE_WARM] -
+			   cc_queue->count[CC_RECIPE_REFRESH]);
+	LWLockRelease(cc_shared->queue_lock);
+	return Max(room, 0);
+}
+
+/* Items of 'kind' queued now.  Takes the queue lock. */
+int
+cc_queue_length(CCRecipeKind kind)
+{
+	int			n;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	n = cc_queue->count[kind];
+	LWLockRelease(cc_shared->queue_lock);
+	return n;
+}
+
+/*
+ * Take the oldest item of (dbid, session_userid) off the queue into *item,
+ * its recipe copied into local memory.  Returns false if there is none.
+ * The copy is allocated before the item is taken: can ERROR (out of
+ * memory) only with nothing taken.
+ */
+bool
+cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
+{
+	CCQueueSlot taken;
+	int			best = -1;
+	char	   *copy;
+	int			i;
+
+	cc_attach();
+	copy = palloc(Max(CC_MAX_RECIPE_BYTES, 1));
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_queue->capacity; i++)
+	{
+		CCQueueSlot *slot = &cc_queue->items[i];
+
+		if (slot->used && slot->key.dbid == dbid &&
+			slot->session_userid == session_userid &&
+			(best < 0 || slot->seq < cc_queue->items[best].seq))
+			best = i;
+	}
+	if (best >= 0)
+	{
+		taken = cc_queue->items[best];
+		cc_queue->items[best].used = false;
+		cc_queue->count[taken.kind]--;
+	}
+	LWLockRelease(cc_shared->queue_lock);
+
+	if (best < 0)
+	{
+		pfree(copy);
+		return false;
+	}
+
+	/* the item is ours now: copy its recipe and free it */
+	memcpy(copy, dsa_get_address(cc_area, taken.recipe),
+		   Min(taken.recipe_len, CC_MAX_RECIPE_BYTES));
+	dsa_free(cc_area, taken.recipe);
+	cc_account(-(int64) taken.accounted);
+
+	item->kind = (CCRecipeKind) taken.kind;
+	item->key = taken.key;
+	item->session_userid = taken.session_userid;
+	item->wait_xid = taken.wait_xid;
+	item->queued_at = taken.queued_at;
+	item->recipe = copy;
+	item->recipe_len = Min(taken.recipe_len, CC_MAX_RECIPE_BYTES);
+	return true;
+}
+
+/*
+ * The (database, session user) pairs with queued items, at most 'max' of
+ * them, into 'groups'.  Returns how many.  Takes the queue lock; O(queue
+ * size * max).
+ */
+int
+cc_queue_groups(CCQueueGroup *groups, int max)
+{
+	int			n = 0;
+	int			i;
+	int			j;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_queue->capacity; i++)
+	{
+		CCQueueSlot *slot = &cc_queue->items[i];
+
+		if (!slot->used)
+			continue;
+		for (j = 0; j < n; j++)
+			if (groups[j].dbid == slot->key.dbid &&
+				groups[j].session_userid == slot->session_userid)
+				break;
+		if (j == n)
+		{
+			if (n == max)
+				continue;
+			groups[n].dbid = slot->key.dbid;
+			groups[n].session_userid = slot->session_userid;
+			groups[n].items = 0;
+			groups[n].has_runner = false;
+			n++;
+		}
+		groups[j].items++;
+	}
+	for (j = 0; j < n; j++)
+		for (i = 0; i < CC_MAX_RUNNERS; i++)
+		{
+			CCRunnerSlot *r = &cc_queue->runners[i];
+
+			if ((r->state == CC_RUNNER_STARTING ||
+				 r->state == CC_RUNNER_CONNECTED) &&
+				r->dbid == groups[j].dbid &&
+				r->session_userid == groups[j].session_userid)
+				groups[j].has_runner = true;
+		}
+	LWLockRelease(cc_shared->queue_lock);
+	return n;
+}
+
+/*
+ * Remove every item of (dbid, session_userid): no runner can serve them.
+ * Adds how many of each kind to dropped_by_kind[] and returns the total.
+ * Frees the recipes after releasing the lock.
+ */
+int
+cc_queue_drop_group(Oid dbid, Oid session_userid, int *dropped_by_kind)
+{
+	dsa_pointer *recipes;
+	Size		accounted = 0;
+	int			n = 0;
+	int			i;
+
+	cc_attach();
+	recipes = palloc(sizeof(dsa_pointer) * cc_queue->capacity);
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_queue->capacity; i++)
+	{
+		CCQueueSlot *slot = &cc_queue->items[i];
+
+		if (slot->used && slot->key.dbid == dbid &&
+			slot->session_userid == session_userid)
+		{
+			slot->used = false;
+			cc_queue->count[slot->kind]--;
+			dropped_by_kind[slot->kind]++;
+			recipes[n++] = slot->recipe;
+			accounted += slot->accounted;
+		}
+	}
+	LWLockRelease(cc_shared->queue_lock);
+	for (i = 0; i < n; i++)
+		dsa_free(cc_area, recipes[i]);
+	cc_account(-(int64) accounted);
+	pfree(recipes);
+	return n;
+}
+
+/* ----------------------------------------------------------------
+ * Runner slots
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Claim a slot for this process, about to connect as a runner of (dbid,
+ * session_userid).  Returns its index, or -1 if another runner serves the
+ * pair already or no slot is free.
+ */
+int
+cc_runner_attach(Oid dbid, Oid session_userid)
+{
+	int			found = -1;
+	int			i;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < CC_MAX_RUNNERS; i++)
+	{
+		CCRunnerSlot *r = &cc_queue->runners[i];
+
+		if ((r->state == CC_RUNNER_STARTING ||
+			 r->state == CC_RUNNER_CONNECTED) &&
+			r->dbid == dbid && r->session_userid == session_userid)
+		{
+			found = -1;
+			break;
+		}
+		if (r->state == CC_RUNNER_FREE && found < 0)
+			found = i;
+	}
+	if (found >= 0)
+	{
+		CCRunnerSlot *r = &cc_queue->runners[found];
+
+		r->state = CC_RUNNER_STARTING;
+		r->pid = MyProcPid;
+		r->dbid = dbid;
+		r->session_userid = session_userid;
+		r->latch = MyLatch;
+	}
+	LWLockRelease(cc_shared->queue_lock);
+	return found;
+}
+
+/* The runner in 'slot' is connected. */
+void
+cc_runner_connected(int slot)
+{
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	cc_queue->runners[slot].state = CC_RUNNER_CONNECTED;
+	LWLockRelease(cc_shared->queue_lock);
+}
+
+/*
+ * The runner in 'slot' exits: its slot is free again, or FAILED if it
+ * never connected (the launcher then drops its group's items and frees
+ * the slot).  Called from an exit callback: takes only the queue lock.
+ */
+void
+cc_runner_detach(int slot)
+{
+	CCRunnerSlot *r = &cc_queue->runners[slot];
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	r->state = r->state == CC_RUNNER_STARTING ? CC_RUNNER_FAILED : CC_RUNNER_FREE;
+	r->pid = 0;
+	r->latch = NULL;
+	LWLockRelease(cc_shared->queue_lock);
+}
+
+/*
+ * Take one FAILED slot: its (database, session user) into *dbid and
+ * *session_userid, and the slot is free again.  Returns false if there is
+ * none.
+ */
+bool
+cc_runner_take_failed(Oid *dbid, Oid *session_userid)
+{
+	bool		found = false;
+	int			i;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < CC_MAX_RUNNERS && !found; i++)
+	{
+		CCRunnerSlot *r = &cc_queue->runners[i];
+
+		if (r->state == CC_RUNNER_FAILED)
+		{
+			*dbid = r->dbid;
+			*session_userid = r->session_userid;
+			r->state = CC_RUNNER_FREE;
+			found = true;
+		}
+	}
+	LWLockRelease(cc_shared->queue_lock);
+	return found;
+}
+
+/* Number of runners attached (starting or connected). */
+int
+cc_runners_active(void)
+{
+	int			n = 0;
+	int			i;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < CC_MAX_RUNNERS; i++)
+		if (cc_queue->runners[i].state == CC_RUNNER_STARTING ||
+			cc_queue->runners[i].state == CC_RUNNER_CONNECTED)
+			n++;
+	LWLockRelease(cc_shared->queue_lock);
+	return n;
+}
+
+/*
+ * Wake the runner of (dbid, session_userid); queue lock held.  Returns
+ * false if no runner serves the pair.
+ */
+static bool
+cc_runner_wake_locked(Oid dbid, Oid session_userid)
+{
+	int			i;
+
+	for (i = 0; i < CC_MAX_RUNNERS; i++)
+	{
+		CCRunnerSlot *r = &cc_queue->runners[i];
+
+		if ((r->state == CC_RUNNER_STARTING ||
+			 r->state == CC_RUNNER_CONNECTED) && r->dbid == dbid &&
+			r->session_userid == session_userid)
+		{
+			if (r->latch != NULL)
+				SetLatch(r->latch);
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,157 @@
+/*-------------------------------------------------------------------------
+ *
+ * recipe_run.c
+ *		Running a recipe in a background runner: the entry computed again,
+ *		as the session that stored it, through the normal fill path.
+ *
+ * The runner (src/api/runner.c) is connected to the entry's database as
+ * the recipe's session user, so it holds exactly that role's privileges
+ * and gets the settings the configuration, ALTER ROLE and ALTER DATABASE
+ * give it.  cc_recipe_run() then applies the settings the session had
+ * chosen, as SET LOCAL does and with the role's own right to set them (so
+ * SET ROLE is replayed with PostgreSQL's membership check), computes the
+ * key and compares it with the recorded one.  Only an exact match runs:
+ * anything that differs (a setting that could not be applied, a changed
+ * configuration, a type that is gone, a role no longer granted) skips the
+ * recipe.  The fill is an ordinary miss (cc_run_miss()): coalesced with
+ * foreground misses of the key, judged for cacheability, row-level
+ * security and the fence like any other, so a runner never stores what
+ * the session could not have stored, nor anything older than a commit
+ * that preceded it.
+ *
+ * Runs inside the caller's transaction, which the caller ends (the
+ * settings end with it).  Locks: none held on entry or exit.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+
+#include "base/key.h"
+#include "store/store.h"
+#include "xact/recipe.h"
+#include "xact/run.h"
+
+static bool cc_recipe_types_match(const CCParams *params);
+static bool cc_recipe_apply_settings(const CCRecipe *recipe);
+
+/*
+ * Run the recipe of 'len' bytes at 'data', whose entry had key 'expect'.
+ * The caller is connected to expect->dbid, has checked that this session
+ * may use the cache, and runs this inside a transaction it ends.  Returns
+ * the outcome; an error of the query (or of anything else) propagates.
+ */
+CCRecipeOutcome
+cc_recipe_run(const char *data, uint32 len, const CCKey *expect)
+{
+	CCRecipe	recipe;
+	CCKey		key;
+	CCEntryInfo info;
+	char	   *src;
+
+	if (!cc_recipe_parse(data, len, &recipe) ||
+		expect->dbid != MyDatabaseId ||
+		recipe.session_userid != GetSessionUserId())
+		return CC_RECIPE_SKIPPED;
+	if (CC_PARAMS_ARE_NATIVE(&recipe.params) &&
+		!cc_recipe_types_match(&recipe.params))
+		return CC_RECIPE_SKIPPED;
+	if (!cc_recipe_apply_settings(&recipe))
+		return CC_RECIPE_SKIPPED;
+
+	cc_attach();
+	cc_compute_key(recipe.query, &recipe.params, recipe.name, recipe.format,
+				   &key);
+	if (memcmp(&key, expect, sizeof(CCKey)) != 0)
+		return CC_RECIPE_SKIPPED;
+
+	cc_entry_info(&key, &info);
+	if (info.state == CC_ENTRY_VALID)
+		return CC_RECIPE_PRESENT;
+
+	src = text_to_cstring(recipe.query);
+	(void) cc_run_miss(src, &recipe.params, &key, recipe.name,
+					   recipe.ttl_us, recipe.format);
+	cc_entry_info(&key, &info);
+	return info.state == CC_ENTRY_VALID ? CC_RECIPE_FILLED : CC_RECIPE_NOT_STORED;
+}
+
+/*
+ * Do the recorded types of the native values still exist, with the length
+ * and passing convention the values were recorded with?  (A type dropped
+ * and created again has another OID: the key would differ anyway.)
+ */
+static bool
+cc_recipe_types_match(const CCParams *params)
+{
+	int			i;
+
+	for (i = 0; i < params->nargs; i++)
+	{
+		HeapTuple	tuple;
+		Form_pg_type typ;
+		bool		match;
+
+		tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(params->types[i]));
+		if (!HeapTupleIsValid(tuple))
+			return false;
+		typ = (Form_pg_type) GETSTRUCT(tuple);
+		match = typ->typlen == params->typlens[i] &&
+			typ->typbyval == params->typbyvals[i];
+		ReleaseSysCache(tuple);
+		if (!match)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Apply the recipe's settings for the rest of the transaction, with the
+ * session user's right to set each (a superuser's, only if it is one).
+ * Returns false if any could not be applied; the transaction's end undoes
+ * those that were.
+ */
+static bool
+cc_recipe_apply_settings(const CCRecipe *recipe)
+{
+	GucContext	context = superuser() ? PGC_SUSET : PGC_USERSET;
+	int			i;
+
+	for (i = 0; i < recipe->nsettings; i++)
+	{
+		if (set_config_option(recipe->setting_names[i],
+							  recipe->setting_values[i], context,
+							  PGC_S_SESSION, GUC_ACTION_LOCAL, true,
+							  DEBUG1, false) <= 0)
+			return false;
+	}
+	return true;
+}
+
+/* The name of an outcome, as the statistics show it. */
+const char *
+cc_recipe_outcome_name(CCRecipeOutcome outcome)
+{
+	switch (outcome)
+	{
+		case CC_RECIPE_FILLED:
+			return "filled";
+		case CC_RECIPE_PRESENT:
+			return "present";
+		case CC_RECIPE_SKIPPED:
+			return "skipped";
+		case CC_RECIPE_NOT_STORED:
+			return "not_stored";
+		case CC_RECIPE_FAILED:
+			return "failed";
+	}
+	return "unknown";
+}

@@ -1,0 +1,346 @@
+/*-------------------------------------------------------------------------
+ *
+ * refresh.c
+ *		Refresh-ahead: entries a commit invalidates that are to be computed
+ *		again right after it, so that the next read is a hit.
+ *
+ * Which entries: those a commit removes (through its dependency keys:
+ * writes, entities, query-name scopes) whose query name
+ *
+ *	- a REFETCH invalidation of a cascade in the transaction names
+ *	  (EXACT: the name; PREFIX; PATTERN, a glob; ALL: any name), or
+ *	- matches cascade_cache.refetch_names: a comma-separated list of exact
+ *	  names, or prefixes written as "prefix*".
+ *
+ * Entries removed by a whole-database flush (an ALL scope, a catalog
+ * change), and by a PREPAREd transaction, are not refreshed.
+ *
+ * How: while the commit removes entries (at PRE_COMMIT, xact.c), the store
+ * shows each one to cc_refresh_collect(), which copies the recipe of those
+ * with a name (with MCXT_ALLOC_NO_OOM: a copy that does not fit is simply
+ * not refreshed).  Once the removal is done, cc_refresh_queue() queues the
+ * matching ones for a runner (src/store/queue.c, src/api/runner.c), to run
+ * after the transaction (its xid, if it has one) has ended.  A refresh is
+ * an ordinary fill: it reads after the commit, as the entry's role with its
+ * settings, and the fence refuses it while the commit's marks stand; so it
+ * never stores anything older than the commit.  A full queue drops the
+ * refresh (counted); the next read then misses as it would without
+ * refresh-ahead.
+ *
+ * State: the transaction's REFETCH scopes, per subtransaction level (a
+ * rolled-back savepoint forgets its cascades), and the recipes collected
+ * during one commit.  Backend-local; no locks.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "cascade_cache.h"
+#include "base/counters.h"
+#include "base/glob.h"
+#include "base/keyed.h"
+#include "base/levelset.h"
+#include "store/queue.h"
+#include "store/store.h"
+#include "xact/recipe.h"
+#include "xact/refresh.h"
+
+/* A REFETCH scope of the transaction */
+typedef struct CCRefetchScope
+{
+	int			level;
+	CCScope		scope;
+	char	   *text;			/* the name, prefix or pattern; NULL for ALL */
+} CCRefetchScope;
+
+/* A removed entry's recipe, collected during a commit */
+typedef struct CCCollected
+{
+	struct CCCollected *next;
+	CCKey		key;
+	char	   *name;
+	char	   *recipe;
+	uint32		recipe_len;
+} CCCollected;
+
+/*
+ * cascade_cache.refetch_names, and its parsed form (the check hook's
+ * "extra"): the names, each NUL-terminated, then an empty string.
+ */
+char	   *cc_refetch_names = NULL;
+static const char *cc_refetch_parsed = NULL;
+
+static CCLevelSet cc_refetch_scopes;
+static bool cc_refetch_ready = false;
+
+/* The recipes collected during one commit, newest first */
+static CCCollected *cc_collected = NULL;
+static MemoryContext cc_collect_cxt = NULL;
+
+static bool cc_refetch_names_check(char **newval, void **extra,
+								   GucSource source);
+static void cc_refetch_names_assign(const char *newval, void *extra);
+static bool cc_refresh_wanted(const char *name);
+
+/* Define cascade_cache.refetch_names.  Called once, from _PG_init. */
+void
+cc_refresh_define_gucs(void)
+{
+	DefineCustomStringVariable("cascade_cache.refetch_names",
+							   "Query names whose entries are computed again right after a commit invalidates them.",
+							   "A comma-separated list of exact names, or prefixes written as \"prefix*\".  Empty: only a cascade's REFETCH invalidations refresh.",
+							   &cc_refetch_names,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   cc_refetch_names_check,
+							   cc_refetch_names_assign,
+							   NULL);
+}
+
+/* Check hook: parse the list into a flat copy, the "extra". */
+static bool
+cc_refetch_names_check(char **newval, void **extra, GucSource source)
+{
+	List	   *names;
+	ListCell   *lc;
+	Size		size = 1;
+	char	   *flat;
+	char	   *p;
+
+	if (!cc_split_name_list(*newval, false, CurrentMemoryContext, &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	foreach(lc, names)
+		size += strlen(lfirst(lc)) + 1;
+	/* the GUC machinery frees "extra" with free() */
+	flat = malloc(size);
+	if (flat == NULL)
+	{
+		list_free_deep(names);
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		return false;
+	}
+	p = flat;
+	foreach(lc, names)
+	{
+		strcpy(p, lfirst(lc));
+		p += strlen(p) + 1;
+	}
+	*p = '\0';
+	list_free_deep(names);
+	*extra = flat;
+	return true;
+}
+
+static void
+cc_refetch_names_assign(const char *newval, void *extra)
+{
+	cc_refetch_parsed = extra;
+}
+
+/* ----------------------------------------------------------------
+ * The transaction's REFETCH scopes
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A cascade in this transaction asked to REFETCH the entries of 'scope'
+ * ('text': the name, prefix or pattern; NULL for ALL).
+ */
+void
+cc_refresh_add_scope(CCScope scope, const char *text)
+{
+	CCRefetchScope *rs;
+	bool		found;
+
+	if (!cc_refetch_ready)
+	{
+		cc_levelset_init(&cc_refetch_scopes, "cascade_cache refetch scopes",
+						 0, sizeof(CCRefetchScope),
+						 offsetof(CCRefetchScope, level), 0, NULL, NULL);
+		cc_refetch_ready = true;
+	}
+	rs = cc_levelset_add(&cc_refetch_scopes, NULL, &found);
+	rs->scope = scope;
+	rs->text = text ?
+		MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
+		NULL;
+}
+
+/* Subtransaction end: keep (commit) or forget (abort).  Cannot fail. */
+void
+cc_refresh_subxact(bool commit, int level)
+{
+	if (!cc_refetch_ready)
+		return;
+	if (commit)
+		cc_levelset_promote(&cc_refetch_scopes, level);
+	else
+		cc_levelset_forget(&cc_refetch_scopes, level);
+}
+
+/* Transaction end: forget everything.  Cannot fail. */
+void
+cc_refresh_reset(void)
+{
+	cc_remove_set_collector(NULL, NULL);
+	cc_collected = NULL;
+	if (cc_collect_cxt != NULL)
+		MemoryContextReset(cc_collect_cxt);
+	if (cc_refetch_ready)
+		cc_levelset_reset(&cc_refetch_scopes);
+}
+
+/* Could this commit refresh anything? */
+static bool
+cc_refresh_possible(void)
+{
+	return (cc_refetch_parsed != NULL && cc_refetch_parsed[0] != '\0') ||
+		(cc_refetch_ready && !cc_levelset_is_empty(&cc_refetch_scopes));
+}
+
+/* ----------------------------------------------------------------
+ * At commit
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The store's collector (cc_remove_set_collector()): keep a copy of a
+ * removed named entry's recipe.  No lock held; must not ERROR.
+ */
+static void
+cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
+				   const char *recipe, uint32 recipe_len, void *arg)
+{
+	CCCollected *c;
+
+	if (name_len == 0)
+		return;
+	c = MemoryContextAllocExtended(cc_collect_cxt, sizeof(CCCollected),
+								   MCXT_ALLOC_NO_OOM);
+	if (c == NULL)
+		return;
+	c->name = MemoryContextAllocExtended(cc_collect_cxt, name_len + 1,
+										 MCXT_ALLOC_NO_OOM);
+	c->recipe = MemoryContextAllocExtended(cc_collect_cxt, recipe_len,
+										   MCXT_ALLOC_NO_OOM);
+	if (c->name == NULL || c->recipe == NULL)
+		return;
+	c->key = *key;
+	memcpy(c->name, name, name_len);
+	c->name[name_len] = '\0';
+	memcpy(c->recipe, recipe, recipe_len);
+	c->recipe_len = recipe_len;
+	c->next = cc_collected;
+	cc_collected = c;
+}
+
+/*
+ * Before the commit removes its entries: collect them if any could be
+ * refreshed.  Called at PRE_COMMIT; can ERROR (out of memory).
+ */
+void
+cc_refresh_begin(void)
+{
+	if (!cc_refresh_possible())
+		return;
+	if (cc_collect_cxt == NULL)
+		cc_collect_cxt = AllocSetContextCreate(TopMemoryContext,
+											   "cascade_cache refresh",
+											   ALLOCSET_DEFAULT_SIZES);
+	cc_collected = NULL;
+	cc_remove_set_collector(cc_refresh_collect, NULL);
+}
+
+/*
+ * After the commit removed its entries: queue the refresh of those that
+ * match, to run once this transaction has ended.  Called at PRE_COMMIT;
+ * can ERROR (out of memory) only while matching.
+ */
+void
+cc_refresh_queue(void)
+{
+	TransactionId xid = GetTopTransactionIdIfAny();
+	CCCollected *c;
+
+	cc_remove_set_collector(NULL, NULL);
+	for (c = cc_collected; c != NULL; c = c->next)
+	{
+		Oid			userid;
+
+		if (!cc_refresh_wanted(c->name))
+			continue;
+		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
+		if (OidIsValid(userid) &&
+			cc_queue_push(CC_RECIPE_REFRESH, &c->key, userid, xid,
+						  c->recipe, c->recipe_len))
+			cc_count(CC_STAT_REFRESH_QUEUED, 1);
+		else
+			cc_count(CC_STAT_REFRESH_DROPPED, 1);
+	}
+	cc_collected = NULL;
+	if (cc_collect_cxt != NULL)
+		MemoryContextReset(cc_collect_cxt);
+}
+
+/* Does a REFETCH scope of the transaction, or refetch_names, match? */
+static bool
+cc_refresh_wanted(const char *name)
+{
+	int			len = strlen(name);
+	const char *item;
+
+	for (item = cc_refetch_parsed; item != NULL && *item != '\0';
+		 item += strlen(item) + 1)
+	{
+		int			ilen = strlen(item);
+
+		if (ilen > 0 && item[ilen - 1] == '*')
+		{
+			if (len >= ilen - 1 && strncmp(name, item, ilen - 1) == 0)
+				return true;
+		}
+		else if (strcmp(name, item) == 0)
+			return true;
+	}
+
+	if (cc_refetch_ready && !cc_levelset_is_empty(&cc_refetch_scopes))
+	{
+		CCLevelSetIter iter;
+		CCRefetchScope *rs;
+
+		cc_levelset_begin(&cc_refetch_scopes, &iter);
+		while ((rs = cc_levelset_next(&iter)) != NULL)
+		{
+			bool		match = false;
+
+			switch (rs->scope)
+			{
+				case CC_SCOPE_EXACT:
+					match = strcmp(name, rs->text) == 0;
+					break;
+				case CC_SCOPE_PREFIX:
+					match = strncmp(name, rs->text, strlen(rs->text)) == 0;
+					break;
+				case CC_SCOPE_PATTERN:
+					match = cc_glob_match(cc_glob_compile(rs->text), name, len);
+					break;
+				case CC_SCOPE_ALL:
+					match = true;
+					break;
+			}
+			if (match)
+				return true;
+		}
+	}
+	return false;
+}
