@@ -65,6 +65,7 @@ CC_XACT_OBJS = \
 CC_STORE_OBJS = \
 	src/store/area.o \
 	src/store/blob.o \
+	src/store/context.o \
 	src/store/deps.o \
 	src/store/evict.o \
 	src/store/fence.o \

@@ -9,8 +9,9 @@
  * removes (evictions, expirations, invalidations; by query name too).
  *
  * Files (each calls only the ones before it):
- *	area.c		the store's shared memory, the DSA area and its three dshash
+ *	area.c		the store's shared memory, the DSA area and its four dshash
  *				tables, memory accounting, the epoch
+ *	context.c	the registry of recipe contexts
  *	hits.c		per-entry hit counts, batched per backend
  *	blob.c		a blob and its links: CLOCK ring, dependency lists, name
  *				registry; compression; releasing a blob
@@ -21,6 +22,8 @@
  *				remove_all)
  *	store.c		lookup, storing (prepare, publish, abandon)
  *	inspect.c	what is stored under a key; a walk over the valid entries
+ *	recipes.c	reading recipes: one entry's, the hottest entries'
+ *	queue.c		the recipe queue and the runner slots (store/queue.h)
  *
  * Storing
  * -------
@@ -40,8 +43,9 @@
  *	  to the entry's count (hits.c); the lock's own state word is the one
  *	  shared write every hit makes.
  *	- At most one lock at a time among: an entries partition lock, a deps
- *	  partition lock, a names partition lock, CCShared->clock_lock; none of
- *	  them together with an in-flight partition lock (coalesce.c).  Every
+ *	  partition lock, a names partition lock, a contexts partition lock,
+ *	  CCShared->clock_lock, CCShared->queue_lock; none of them together
+ *	  with an in-flight partition lock (coalesce.c).  Every
  *	  multi-structure operation is a sequence of short critical sections.
  *	- Nothing that can ERROR, sleep or run SQL runs while an LWLock is
  *	  held; memory is allocated before a lock is taken, or with
@@ -198,7 +202,8 @@ extern CCStoreResult cc_store_prepare(const CCKey *key,
 									  const uint64 *deps, int ndeps,
 									  const Oid *relids, int nrelids,
 									  const char *name, const char *recipe,
-									  uint32 recipe_len, int64 ttl_us,
+									  uint32 recipe_len, uint32 context_len,
+									  int64 ttl_us,
 									  CCStoreHandle **handle);
 extern const uint64 *cc_store_deps(CCStoreHandle *handle, int *ndeps);
 extern CCStoreResult cc_store_publish(CCStoreHandle *handle);

@@ -7,8 +7,10 @@
  *
  * A recipe is a flat byte string stored with its entry: the session user,
  * the result's form, the ttl, the query name, the query text, the
- * parameters (the jsonb array, or each native value's type and bytes) and
- * the settings the session chose (name and value).  The database and the
+ * settings the session chose (name and value) and the parameters (the
+ * jsonb array, or each native value's type and bytes).  All but the
+ * parameters is its context, shared with the other entries of the
+ * statement in the session.  The database and the
  * current role are the entry key's.  Recipes are read back from shared
  * memory and from the warm-restart file: parsing checks every length.
  *
@@ -57,7 +59,7 @@ StaticAssertDecl(CC_STAT_REFRESH_QUEUED ==
 
 extern char *cc_recipe_build(const char *src, const CCParams *params,
 							 const char *name, int64 ttl_us, CCFormat format,
-							 uint32 *len);
+							 uint32 *len, uint32 *context_len);
 extern bool cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe);
 extern Oid	cc_recipe_session_user(const char *data, uint32 len);
 

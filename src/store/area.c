@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * area.c
- *		The store's shared memory: the DSA area and its three dshash
+ *		The store's shared memory: the DSA area and its four dshash
  *		tables, memory accounting, the gauges and the epoch.
  *
  * The layout is described in src/store/store_int.h, the locking rules in
@@ -47,6 +47,7 @@ dsa_area   *cc_area = NULL;
 dshash_table *cc_entries = NULL;
 dshash_table *cc_deps = NULL;
 dshash_table *cc_names = NULL;
+dshash_table *cc_contexts = NULL;
 
 static int
 cc_key_compare(const void *a, const void *b, size_t size, void *arg)
@@ -124,6 +125,14 @@ cc_names_params(void)
 							cc_store_shared->names_tranche);
 }
 
+static dshash_parameters
+cc_contexts_params(void)
+{
+	return cc_dshash_params(sizeof(uint64), sizeof(CCContextEntry),
+							cc_dep_compare, cc_dep_key_hash,
+							cc_store_shared->contexts_tranche);
+}
+
 static void
 cc_register_tranches(void)
 {
@@ -133,6 +142,8 @@ cc_register_tranches(void)
 	LWLockRegisterTranche(cc_store_shared->deps_tranche, "cascade_cache_deps");
 	LWLockRegisterTranche(cc_store_shared->names_tranche,
 						  "cascade_cache_names");
+	LWLockRegisterTranche(cc_store_shared->contexts_tranche,
+						  "cascade_cache_contexts");
 }
 
 /* ----------------------------------------------------------------
@@ -149,7 +160,7 @@ cc_store_shmem_size(void)
 /*
  * Create (in the postmaster) or find (in EXEC_BACKEND children) the
  * store's shared state.  In the postmaster this also creates the DSA area
- * in place and the three dshash tables.  Under AddinShmemInitLock.
+ * in place and the four dshash tables.  Under AddinShmemInitLock.
  */
 void
 cc_store_shmem_init(void)
@@ -170,6 +181,7 @@ cc_store_shmem_init(void)
 	s->entries_tranche = LWLockNewTrancheId();
 	s->deps_tranche = LWLockNewTrancheId();
 	s->names_tranche = LWLockNewTrancheId();
+	s->contexts_tranche = LWLockNewTrancheId();
 	s->clock_hand = InvalidDsaPointer;
 	pg_atomic_init_u64(&s->bytes_used, 0);
 	pg_atomic_init_u64(&s->entries, 0);
@@ -205,13 +217,18 @@ cc_store_shmem_init(void)
 	s->names_handle = dshash_get_hash_table_handle(table);
 	dshash_detach(table);
 
+	params = cc_contexts_params();
+	table = dshash_create(area, &params, NULL);
+	s->contexts_handle = dshash_get_hash_table_handle(table);
+	dshash_detach(table);
+
 	dsa_set_size_limit(area, Max(cc_memory_limit_bytes(),
 								 CC_DSA_INPLACE_SIZE));
 	dsa_detach(area);
 }
 
 /*
- * Attach this backend to the DSA area and the three tables, once.  Can
+ * Attach this backend to the DSA area and the four tables, once.  Can
  * ERROR (out of memory); never call it with a lock held.
  */
 void
@@ -253,6 +270,12 @@ cc_attach(void)
 		params = cc_deps_params();
 		cc_deps = dshash_attach(cc_area, &params,
 								cc_store_shared->deps_handle, NULL);
+	}
+	if (cc_contexts == NULL)
+	{
+		params = cc_contexts_params();
+		cc_contexts = dshash_attach(cc_area, &params,
+									cc_store_shared->contexts_handle, NULL);
 	}
 	params = cc_names_params();
 	cc_names = dshash_attach(cc_area, &params, cc_store_shared->names_handle,
@@ -341,6 +364,13 @@ Size
 cc_name_entry_overhead(void)
 {
 	return cc_chunk_size(cc_dshash_item_size(sizeof(CCNameEntry))) +
+		CC_DSHASH_BUCKET_SHARE;
+}
+
+Size
+cc_context_entry_overhead(void)
+{
+	return cc_chunk_size(cc_dshash_item_size(sizeof(CCContextEntry))) +
 		CC_DSHASH_BUCKET_SHARE;
 }
 

@@ -276,8 +276,8 @@ cc_names_unref(CCBlob *blob)
 
 /*
  * Release a blob that is no longer reachable from the entries table:
- * detach its remaining dependency links, take it out of the name registry
- * and the CLOCK ring, un-account and free it.  Undoes only what was done,
+ * detach its remaining dependency links, take it out of the name registry,
+ * the recipe contexts and the CLOCK ring, un-account and free it.  Undoes only what was done,
  * so it also serves a store that stopped half-way.  Called with no locks
  * held; takes one lock at a time; cannot fail.
  */
@@ -289,6 +289,8 @@ cc_release_blob(dsa_pointer blob_dp)
 	cc_unlink_deps(blob);
 	if (blob->name_registered)
 		cc_names_unref(blob);
+	if (blob->context_registered)
+		cc_context_unref(blob);
 	cc_ring_remove(blob_dp, blob);
 	cc_account(-(int64) blob->alloc_size);
 	dsa_free(cc_area, blob_dp);

@@ -4,9 +4,10 @@
  *		Reading the recipes kept with the entries: one entry's, and the
  *		hottest entries' for a warm restart.
  *
- * A recipe (include/xact/recipe.h) is opaque to the store: bytes kept in
- * the entry's blob after its name.  Both readers copy under one entries
- * partition lock at a time, in shared mode, and allocate before they lock.
+ * A recipe (include/xact/recipe.h) is opaque to the store: its context is
+ * in the contexts registry (context.c), its own part in the entry's blob
+ * after its name.  Both readers copy under one lock at a time, in shared
+ * mode, and allocate before they lock.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -23,20 +24,26 @@
 #define CC_HOT_SLACK			64
 
 /*
- * A palloc'd copy of the recipe of the VALID entry under 'key', its length
- * in *len; NULL if there is no such entry or it has no recipe.  'max' bytes
- * are allocated beforehand: a longer recipe is not copied.  Takes the
- * key's partition lock in shared mode.  Can ERROR (out of memory) before
- * it locks.
+ * A palloc'd copy of the recipe of the VALID entry under 'key' (its
+ * context from the registry, then its own part), its length in *len; NULL
+ * if there is no such entry, it has no recipe, or the recipe is longer
+ * than 'max'.  Takes the key's partition lock in shared mode, then its
+ * context's; allocates before either.  Can ERROR (out of memory) before it
+ * locks.
  */
 char *
 cc_recipe_copy(const CCKey *key, uint32 max, uint32 *len)
 {
 	CCEntry    *entry;
+	char	   *own;
 	char	   *copy;
-	bool		copied = false;
+	uint32		own_len = 0;
+	uint32		context_len;
+	uint64		hash = 0;
+	bool		found = false;
 
 	cc_attach();
+	own = palloc(Max(max, 1));
 	copy = palloc(Max(max, 1));
 	entry = dshash_find(cc_entries, key, false);
 	if (entry != NULL)
@@ -45,20 +52,28 @@ cc_recipe_copy(const CCKey *key, uint32 max, uint32 *len)
 		{
 			CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
 
-			if (blob->recipe_len > 0 && blob->recipe_len <= max)
+			if (blob->context_registered && blob->recipe_len <= max)
 			{
-				memcpy(copy, CC_BLOB_RECIPE(blob), blob->recipe_len);
-				*len = blob->recipe_len;
-				copied = true;
+				own_len = blob->recipe_len;
+				memcpy(own, CC_BLOB_RECIPE(blob), own_len);
+				hash = blob->context_hash;
+				found = true;
 			}
 		}
 		dshash_release_lock(cc_entries, entry);
 	}
-	if (!copied)
+
+	/* the entry may go meanwhile, and its context with it: then no recipe */
+	context_len = found ? cc_context_copy(hash, copy, max - own_len) : 0;
+	if (context_len == 0)
 	{
+		pfree(own);
 		pfree(copy);
 		return NULL;
 	}
+	memcpy(copy + context_len, own, own_len);
+	pfree(own);
+	*len = context_len + own_len;
 	return copy;
 }
 
@@ -103,7 +118,7 @@ cc_store_hot(int max, CCHotEntry **hot)
 		if (entry->state != CC_ENTRY_VALID)
 			continue;
 		blob = dsa_get_address(cc_area, entry->blob);
-		if (blob->recipe_len == 0)
+		if (!blob->context_registered)
 			continue;
 		all[n].key = entry->key;
 		all[n].hits = pg_atomic_read_u64(&blob->hits);

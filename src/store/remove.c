@@ -67,6 +67,35 @@ cc_remove_set_collector(CCRemoveCollector collect, void *arg)
 }
 
 /*
+ * Show the collector a removed entry's name and recipe: its context (still
+ * counted by the blob) and its own part, copied together into memory
+ * allocated with MCXT_ALLOC_NO_OOM (no room: not shown).  No lock held on
+ * entry; takes the context's partition lock.  Cannot fail.
+ */
+static void
+cc_remove_collect(const CCKey *key, CCBlob *blob)
+{
+	char	   *recipe;
+	uint32		context_len;
+
+	if (blob->recipe_len > CC_MAX_RECIPE_BYTES)
+		return;
+	recipe = palloc_extended(CC_MAX_RECIPE_BYTES, MCXT_ALLOC_NO_OOM);
+	if (recipe == NULL)
+		return;
+	context_len = cc_context_copy(blob->context_hash, recipe,
+								  CC_MAX_RECIPE_BYTES - blob->recipe_len);
+	if (context_len > 0)
+	{
+		memcpy(recipe + context_len, CC_BLOB_RECIPE(blob), blob->recipe_len);
+		cc_remove_collector(key, CC_BLOB_NAME(blob), blob->name_len, recipe,
+							context_len + blob->recipe_len,
+							cc_remove_collector_arg);
+	}
+	pfree(recipe);
+}
+
+/*
  * Remove the entry with this key if it is still the incarnation 'serial'.
  * A PENDING entry is only marked DOOMED (its owner removes it).  Returns
  * true if a VALID entry was removed; counts it under 'counter' (and by
@@ -102,10 +131,8 @@ cc_remove_by_key(const CCKey *key, uint64 serial, CCCounter counter)
 					 counter);
 	cc_entry_delete(entry, NULL);
 	if (cc_remove_collector != NULL && counter == CC_STAT_INVALIDATIONS &&
-		blob->recipe_len > 0)
-		cc_remove_collector(key, CC_BLOB_NAME(blob), blob->name_len,
-							CC_BLOB_RECIPE(blob), blob->recipe_len,
-							cc_remove_collector_arg);
+		blob->context_registered)
+		cc_remove_collect(key, blob);
 	cc_release_blob(blob_dp);
 	if (counter != CC_STAT_NONE)
 		cc_count(counter, 1);

@@ -103,6 +103,9 @@ struct CCStoreHandle
 	Size		accounted;		/* the blob's accounted size */
 	dsa_pointer name_text;		/* the registry's copy of the name, until the
 								 * registry takes it */
+	dsa_pointer context_copy;	/* the context registry's copy of the
+								 * recipe's context, until it takes it */
+	uint32		context_len;
 	TimestampTz now;			/* when the store began */
 	uint32		payload_hash;	/* of the uncompressed payload */
 	int			usage_slot;
@@ -116,7 +119,8 @@ static CCStoreHandle cc_store_current;
 static bool cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 							  const Oid *relids, int nrelids,
 							  const char *name, const char *recipe,
-							  uint32 recipe_len, int64 ttl_us);
+							  uint32 recipe_len, uint32 context_len,
+							  int64 ttl_us);
 static CCStoreResult cc_store_insert(CCStoreHandle *h, int64 ttl_us);
 static void cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local);
 static void cc_store_register_cleanup(void);
@@ -233,14 +237,15 @@ cc_allocate_blob(Size size, Size accounted)
  * Make sure the area has room for what dshash will allocate when the store
  * inserts its items: allocate, with DSA_ALLOC_NO_OOM, a chunk of each
  * item's size, then free them all.  Outside parallel mode that is the
- * entry only (most dependency list heads and registry names exist already,
- * and an insert that does run out is caught by cc_store_insert_guarded());
- * in parallel mode, where nothing can catch it, it is every item: the
- * entry, a list head per dependency, the name.  Returns false if there is
+ * entry only (most dependency list heads, registry names and recipe
+ * contexts exist already, and an insert that does run out is caught by
+ * cc_store_insert_guarded()); in parallel mode, where nothing can catch
+ * it, it is every item: the entry, a list head per dependency, the name,
+ * the context.  Returns false if there is
  * no room.  No locks held; cannot fail.
  */
 static bool
-cc_reserve_dshash_items(int ndeps, bool named)
+cc_reserve_dshash_items(int ndeps, bool named, bool with_context)
 {
 	int			n = 1;
 	dsa_pointer *chunks;
@@ -248,7 +253,7 @@ cc_reserve_dshash_items(int ndeps, bool named)
 	int			i;
 
 	if (IsInParallelMode())
-		n += ndeps + (named ? 1 : 0);
+		n += ndeps + (named ? 1 : 0) + (with_context ? 1 : 0);
 	chunks = palloc_extended(sizeof(dsa_pointer) * n, MCXT_ALLOC_NO_OOM);
 	if (chunks == NULL)
 		return false;
@@ -260,8 +265,10 @@ cc_reserve_dshash_items(int ndeps, bool named)
 			size = cc_dshash_item_size(sizeof(CCEntry));
 		else if (i <= ndeps)
 			size = cc_dshash_item_size(sizeof(CCDepEntry));
-		else
+		else if (named && i == ndeps + 1)
 			size = cc_dshash_item_size(sizeof(CCNameEntry));
+		else
+			size = cc_dshash_item_size(sizeof(CCContextEntry));
 		chunks[i] = dsa_allocate_extended(cc_area, size, DSA_ALLOC_NO_OOM);
 		ok = DsaPointerIsValid(chunks[i]);
 	}
@@ -279,8 +286,9 @@ cc_reserve_dshash_items(int ndeps, bool named)
  * 'compress': store the payload compressed when that saves space (a hit
  * then decompresses it); false stores it as it is, for a hit that must
  * hand out the bytes at the cost of a copy.  'recipe' (recipe_len bytes,
- * or NULL and 0) is kept with the entry, opaque to the store, for
- * cc_recipe_copy().  Returns CC_STORE_PREPARED and sets *handle: the
+ * or NULL) is kept with the entry, opaque to the store, for
+ * cc_recipe_copy(): its first context_len bytes (the context) in the
+ * contexts registry, shared with other entries, the rest in the blob.  Returns CC_STORE_PREPARED and sets *handle: the
  * caller checks the fence
  * over cc_store_deps() (the entry may only become visible if no
  * invalidation of any of its dependencies can have committed since the
@@ -294,7 +302,7 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 				 const uint64 *deps_in,
 				 int ndeps_in, const Oid *relids, int nrelids,
 				 const char *name, const char *recipe, uint32 recipe_len,
-				 int64 ttl_us, CCStoreHandle **handle)
+				 uint32 context_len, int64 ttl_us, CCStoreHandle **handle)
 {
 	CCStoreHandle *h = &cc_store_current;
 	uint64	   *deps;
@@ -327,6 +335,7 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 	h->key = *key;
 	h->blob = InvalidDsaPointer;
 	h->name_text = InvalidDsaPointer;
+	h->context_copy = InvalidDsaPointer;
 	h->payload_hash = hash_bytes((const unsigned char *) payload,
 								 VARSIZE(payload));
 	h->deps = deps;
@@ -342,7 +351,7 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 		/* the abort clean-up of a failed try forgot the array, not freed it */
 		h->deps = deps;
 		if (cc_store_allocate(h, stored, relids, nrelids, name, recipe,
-							  recipe_len, ttl_us))
+							  recipe_len, context_len, ttl_us))
 			result = cc_store_insert_guarded(h, ttl_us);
 		if (result != CC_STORE_NO_MEMORY)
 		{
@@ -425,10 +434,12 @@ static bool
 cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 				  const Oid *relids,
 				  int nrelids, const char *name, const char *recipe,
-				  uint32 recipe_len, int64 ttl_us)
+				  uint32 recipe_len, uint32 context_len, int64 ttl_us)
 {
 	int			name_len = name ? strlen(name) : 0;
 	uint32		payload_len = VARSIZE(stored);
+	uint32		params_len = recipe ? recipe_len - context_len : 0;
+	dsa_pointer context = InvalidDsaPointer;
 	Size		header_size;
 	Size		size;
 	Size		accounted;
@@ -438,7 +449,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	int			i;
 
 	header_size = offsetof(CCBlob, deps) + h->ndeps * sizeof(CCDepLink) +
-		nrelids * sizeof(Oid) + name_len + recipe_len;
+		nrelids * sizeof(Oid) + name_len + params_len;
 	size = MAXALIGN(header_size) + payload_len;
 	accounted = cc_chunk_size(size) + cc_entry_overhead();
 	blob_dp = cc_allocate_blob(size, accounted);
@@ -446,12 +457,18 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 		return false;
 	if (name_len > 0)
 		text = dsa_allocate_extended(cc_area, name_len + 1, DSA_ALLOC_NO_OOM);
+	if (recipe != NULL)
+		context = dsa_allocate_extended(cc_area, Max(context_len, 1),
+										DSA_ALLOC_NO_OOM);
 
 	if ((name_len > 0 && !DsaPointerIsValid(text)) ||
-		!cc_reserve_dshash_items(h->ndeps, name_len > 0))
+		(recipe != NULL && !DsaPointerIsValid(context)) ||
+		!cc_reserve_dshash_items(h->ndeps, name_len > 0, recipe != NULL))
 	{
 		if (DsaPointerIsValid(text))
 			dsa_free(cc_area, text);
+		if (DsaPointerIsValid(context))
+			dsa_free(cc_area, context);
 		dsa_free(cc_area, blob_dp);
 		return false;
 	}
@@ -462,6 +479,10 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	h->blob = blob_dp;
 	h->accounted = accounted;
 	h->name_text = text;
+	h->context_copy = context;
+	h->context_len = context_len;
+	if (recipe != NULL)
+		memcpy(dsa_get_address(cc_area, context), recipe, context_len);
 
 	blob = dsa_get_address(cc_area, blob_dp);
 	blob->key = h->key;
@@ -482,7 +503,9 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->referenced = 0;
 	blob->in_ring = false;
 	blob->name_registered = false;
-	blob->recipe_len = recipe_len;
+	blob->context_registered = false;
+	blob->recipe_len = params_len;
+	blob->context_hash = recipe ? cc_context_hash(recipe, context_len) : 0;
 	for (i = 0; i < h->ndeps; i++)
 	{
 		blob->deps[i].dep = h->deps[i];
@@ -494,8 +517,8 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 		memcpy(CC_BLOB_RELIDS(blob), relids, nrelids * sizeof(Oid));
 	if (name_len > 0)
 		memcpy(CC_BLOB_NAME(blob), name, name_len);
-	if (recipe_len > 0)
-		memcpy(CC_BLOB_RECIPE(blob), recipe, recipe_len);
+	if (params_len > 0)
+		memcpy(CC_BLOB_RECIPE(blob), recipe + context_len, params_len);
 	memcpy((char *) blob + blob->payload_off, stored, payload_len);
 
 	h->state = CC_STORE_ALLOCATED;
@@ -577,6 +600,11 @@ cc_store_insert(CCStoreHandle *h, int64 ttl_us)
 	{
 		cc_names_ref(blob, h->name_text);
 		h->name_text = InvalidDsaPointer;
+	}
+	if (DsaPointerIsValid(h->context_copy))
+	{
+		cc_context_ref(blob, h->context_copy, h->context_len);
+		h->context_copy = InvalidDsaPointer;
 	}
 
 	/* the links are visible before the caller reads the fence */
@@ -669,6 +697,9 @@ cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local)
 	if (DsaPointerIsValid(h->name_text))
 		dsa_free(cc_area, h->name_text);
 	h->name_text = InvalidDsaPointer;
+	if (DsaPointerIsValid(h->context_copy))
+		dsa_free(cc_area, h->context_copy);
+	h->context_copy = InvalidDsaPointer;
 	h->blob = InvalidDsaPointer;
 	if (free_local && h->deps != NULL)
 		pfree(h->deps);

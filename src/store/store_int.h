@@ -15,7 +15,7 @@
  * created on demand by whichever backend needs them; the area is
  * hard-capped at cascade_cache.max_memory with dsa_set_size_limit().
  *
- * Three dshash tables live in the area:
+ * Four dshash tables live in the area:
  *
  *	entries:  CCKey -> CCEntry.  Each entry points at a blob (CCBlob), one
  *			  DSA allocation holding the payload (a complete jsonb varlena,
@@ -28,6 +28,11 @@
  *	names:	  CC_DEP_NAME key of (database, query name) -> CCNameEntry, the
  *			  query-name registry, so that PREFIX and PATTERN invalidations
  *			  cost O(distinct names), not O(cache).
+ *	contexts: hash of a recipe's context -> CCContextEntry: the part of
+ *			  recipes that the entries of one statement in one session
+ *			  share (role, form, name, query text, settings), kept once
+ *			  and counted; a blob keeps only its parameters and the hash
+ *			  (context.c).
  *
  * Every blob is also linked into one circular CLOCK ring, protected by
  * CCShared->clock_lock.  Hits set the blob's reference bit; the sweep
@@ -78,9 +83,11 @@ typedef struct CCStoreShared
 	int			entries_tranche;
 	int			deps_tranche;
 	int			names_tranche;
+	int			contexts_tranche;
 	dshash_table_handle entries_handle;
 	dshash_table_handle deps_handle;
 	dshash_table_handle names_handle;
+	dshash_table_handle contexts_handle;
 	dsa_pointer clock_hand;		/* next blob the sweep looks at; clock_lock */
 	pg_atomic_uint64 bytes_used;	/* accounted bytes */
 	pg_atomic_uint64 entries;	/* entries in the table (any state) */
@@ -129,7 +136,8 @@ typedef struct CCDepLink
  *		CCBlob header | CCDepLink[ndeps] | Oid relids[nrelids] | name |
  *		recipe | MAXALIGN | payload
  * (relids: the relations the entry read, for cache_relation_stats();
- * recipe: how to compute the entry again, include/xact/recipe.h, opaque
+ * recipe: the entry's own part of how to compute it again, its parameters;
+ * the rest is its context, in the registry; include/xact/recipe.h, opaque
  * to the store)
  * The payload is the complete jsonb varlena, ready to be returned, or its
  * compressed form (VARATT_IS_COMPRESSED).
@@ -153,7 +161,9 @@ typedef struct CCBlob
 	volatile uint8 referenced;	/* CLOCK reference bit */
 	bool		in_ring;		/* linked into the CLOCK ring */
 	bool		name_registered;	/* counted in the query-name registry */
-	uint32		recipe_len;		/* bytes of the recipe, 0 if none */
+	bool		context_registered; /* counted in the recipe contexts */
+	uint32		recipe_len;		/* bytes of the recipe's own part, 0 if none */
+	uint64		context_hash;	/* its context in the registry */
 	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
 } CCBlob;
 
@@ -171,6 +181,18 @@ typedef struct CCNameEntry
 	uint64		count;			/* entries with this name */
 	dsa_pointer text;			/* the name, len bytes and a NUL */
 } CCNameEntry;
+
+/*
+ * A recipe context (context.c): 'len' bytes at 'bytes', shared by 'count'
+ * blobs.
+ */
+typedef struct CCContextEntry
+{
+	uint64		hash;			/* hash key, must be first */
+	uint64		count;
+	dsa_pointer bytes;
+	uint32		len;
+} CCContextEntry;
 
 /*
  * An entry of the dependency index: the head of a list of CCDepLinks.  It
@@ -206,16 +228,24 @@ extern CCStoreShared *cc_store_shared;
 extern dshash_table *cc_entries;
 extern dshash_table *cc_deps;
 extern dshash_table *cc_names;
+extern dshash_table *cc_contexts;
 extern Size cc_chunk_size(Size size);
 extern Size cc_dshash_item_size(Size entry_size);
 extern Size cc_entry_overhead(void);
 extern Size cc_dep_entry_overhead(void);
 extern Size cc_name_entry_overhead(void);
+extern Size cc_context_entry_overhead(void);
 extern void cc_account(int64 delta);
 extern int	cc_uint64_cmp(const void *a, const void *b);
 
 /* blob.c */
 extern struct varlena *cc_compress(struct varlena *payload);
+
+/* context.c */
+extern uint64 cc_context_hash(const char *bytes, uint32 len);
+extern void cc_context_ref(CCBlob *blob, dsa_pointer copy, uint32 len);
+extern void cc_context_unref(CCBlob *blob);
+extern uint32 cc_context_copy(uint64 hash, char *buf, uint32 max);
 
 /* hits.c */
 extern void cc_hits_register(void);

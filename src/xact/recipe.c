@@ -12,7 +12,11 @@
  *
  * Layout (host byte order; the file never leaves its server):
  *
- *	CCRecipeHead | name | query | params | settings
+ *	CCRecipeHead | name | query | settings | params
+ *
+ * Everything before the parameters is the context, which every entry a
+ * statement fills in one session shares: the store keeps it once
+ * (src/store/context.c).
  *
  *	params:	  the jsonb array as a complete varlena; or, for native values,
  *			  for each value a CCRecipeValue and its len bytes (the bytes
@@ -56,9 +60,14 @@ typedef struct CCRecipeHead
 	uint16		nsettings;
 	uint32		name_len;		/* 0: no name */
 	uint32		query_len;
-	uint32		params_len;
 	uint32		settings_len;
+	uint32		pad;
 } CCRecipeHead;
+
+/* The length of the context of a recipe whose head is 'h' */
+#define CC_RECIPE_CONTEXT_LEN(h) \
+	((uint64) sizeof(CCRecipeHead) + (h).name_len + (h).query_len + \
+	 (h).settings_len)
 
 /* The head of one native value */
 typedef struct CCRecipeValue
@@ -77,61 +86,64 @@ static bool cc_recipe_parse_settings(const char *p, uint32 len, int n,
 
 /*
  * The recipe of a result of 'src' with 'params', 'name', 'ttl_us' and
- * 'format', in the current session: palloc'd, its length in *len.  NULL if
- * it cannot be replayed (see the header comment).  Call right after the
+ * 'format', in the current session: palloc'd, its length in *len and the
+ * length of its context (see the header comment) in *context_len.  NULL
+ * if it cannot be replayed (see the header comment).  Call right after the
  * key was computed, in the same session state.  Can ERROR (out of memory,
  * detoasting a value).
  */
 char *
 cc_recipe_build(const char *src, const CCParams *params, const char *name,
-				int64 ttl_us, CCFormat format, uint32 *len)
+				int64 ttl_us, CCFormat format, uint32 *len,
+				uint32 *context_len)
 {
-	StringInfoData settings;
 	StringInfoData buf;
 	CCRecipeHead head;
 	int			nsettings;
-	Size		params_start;
+	Size		settings_start;
 
-	initStringInfo(&settings);
-	nsettings = cc_key_session_settings(&settings);
-	if (nsettings < 0 || nsettings > PG_UINT16_MAX ||
-		strlen(src) + settings.len > CC_MAX_RECIPE_BYTES)
+	initStringInfo(&buf);
+	memset(&head, 0, sizeof(head));
+	appendBinaryStringInfo(&buf, (char *) &head, sizeof(head));
+	head.name_len = name ? strlen(name) : 0;
+	head.query_len = strlen(src);
+	if (head.query_len > CC_MAX_RECIPE_BYTES)
 	{
-		pfree(settings.data);
+		pfree(buf.data);
+		return NULL;
+	}
+	if (name)
+		appendBinaryStringInfo(&buf, name, head.name_len);
+	appendBinaryStringInfo(&buf, src, head.query_len);
+
+	settings_start = buf.len;
+	nsettings = cc_key_session_settings(&buf);
+	if (nsettings < 0 || nsettings > PG_UINT16_MAX ||
+		buf.len > CC_MAX_RECIPE_BYTES)
+	{
+		pfree(buf.data);
+		return NULL;
+	}
+	head.settings_len = buf.len - settings_start;
+	*context_len = buf.len;
+
+	if (CC_PARAMS_ARE_NATIVE(params))
+		cc_recipe_add_native(&buf, params);
+	else
+		appendBinaryStringInfo(&buf, (char *) params->json,
+							   VARSIZE(params->json));
+	if (buf.len > CC_MAX_RECIPE_BYTES)
+	{
+		pfree(buf.data);
 		return NULL;
 	}
 
-	memset(&head, 0, sizeof(head));
 	head.magic = CC_RECIPE_MAGIC;
 	head.session_userid = GetSessionUserId();
 	head.ttl_us = ttl_us;
 	head.format = (uint8) format;
 	head.native = CC_PARAMS_ARE_NATIVE(params);
 	head.nsettings = (uint16) nsettings;
-	head.name_len = name ? strlen(name) : 0;
-	head.query_len = strlen(src);
-	head.settings_len = settings.len;
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, (char *) &head, sizeof(head));
-	if (name)
-		appendBinaryStringInfo(&buf, name, head.name_len);
-	appendBinaryStringInfo(&buf, src, head.query_len);
-	params_start = buf.len;
-	if (CC_PARAMS_ARE_NATIVE(params))
-		cc_recipe_add_native(&buf, params);
-	else
-		appendBinaryStringInfo(&buf, (char *) params->json,
-							   VARSIZE(params->json));
-	head.params_len = buf.len - params_start;
-	appendBinaryStringInfo(&buf, settings.data, settings.len);
-	pfree(settings.data);
-
-	if (buf.len > CC_MAX_RECIPE_BYTES)
-	{
-		pfree(buf.data);
-		return NULL;
-	}
 	memcpy(buf.data, &head, sizeof(head));
 	*len = buf.len;
 	return buf.data;
@@ -218,18 +230,19 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 {
 	CCRecipeHead head;
 	const char *p;
-	uint64		need;
+	uint64		context_len;
+	uint32		params_len;
 
 	memset(recipe, 0, sizeof(*recipe));
 	if (len < sizeof(head))
 		return false;
 	memcpy(&head, data, sizeof(head));
-	need = (uint64) sizeof(head) + head.name_len + head.query_len +
-		head.params_len + head.settings_len;
-	if (head.magic != CC_RECIPE_MAGIC || need != len ||
+	context_len = CC_RECIPE_CONTEXT_LEN(head);
+	if (head.magic != CC_RECIPE_MAGIC || context_len > len ||
 		head.format > CC_FORMAT_DOC_JSON || head.native > 1 ||
 		!OidIsValid(head.session_userid))
 		return false;
+	params_len = len - context_len;
 
 	p = data + sizeof(head);
 	recipe->session_userid = head.session_userid;
@@ -247,28 +260,27 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 	recipe->query = cstring_to_text_with_len(p, head.query_len);
 	p += head.query_len;
 
+	if (!cc_recipe_parse_settings(p, head.settings_len, head.nsettings,
+								  recipe))
+		return false;
+	p += head.settings_len;
+
 	if (head.native)
-	{
-		if (!cc_recipe_parse_native(p, head.params_len, &recipe->params))
-			return false;
-	}
+		return cc_recipe_parse_native(p, params_len, &recipe->params);
 	else
 	{
 		Jsonb	   *json;
 
-		if (head.params_len < VARHDRSZ)
+		if (params_len < VARHDRSZ)
 			return false;
-		json = palloc(head.params_len);
-		memcpy(json, p, head.params_len);
-		if (VARATT_IS_EXTENDED(json) || VARSIZE(json) != head.params_len ||
+		json = palloc(params_len);
+		memcpy(json, p, params_len);
+		if (VARATT_IS_EXTENDED(json) || VARSIZE(json) != params_len ||
 			!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
 			return false;
 		recipe->params.json = json;
 	}
-	p += head.params_len;
-
-	return cc_recipe_parse_settings(p, head.settings_len, head.nsettings,
-									recipe);
+	return true;
 }
 
 /*

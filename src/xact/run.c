@@ -94,7 +94,7 @@ static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
 							  CCFormat format, CCFill *fill, const char *name,
 							  const char *recipe, uint32 recipe_len,
-							  int64 ttl_us, uint64 s0);
+							  uint32 context_len, int64 ttl_us, uint64 s0);
 
 /*
  * A miss: lead the key's fill, or wait for the one in progress and share
@@ -396,6 +396,7 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 			CCStoreResult stored;
 			char	   *recipe;
 			uint32		recipe_len = 0;
+			uint32		context_len = 0;
 
 			cc_count(CC_STAT_MISSES, 1);
 
@@ -409,13 +410,13 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 
 			/* how a runner computes it again (NULL: it cannot) */
 			recipe = cc_recipe_build(src, params, name, ttl_us, format,
-									 &recipe_len);
+									 &recipe_len, &context_len);
 			MemoryContextSwitchTo(callercxt);
 
 			if (cc_debug_fill_pause != 0)
 				cc_debug_pause();
 			stored = cc_store(key, payload, format, &fill, name, recipe,
-							  recipe_len, ttl_us, s0);
+							  recipe_len, context_len, ttl_us, s0);
 			if (outcome != NULL)
 			{
 				if (stored == CC_STORE_STORED || stored == CC_STORE_RACED)
@@ -442,7 +443,7 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 static CCStoreResult
 cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 		 CCFill *fill, const char *name, const char *recipe,
-		 uint32 recipe_len, int64 ttl_us, uint64 s0)
+		 uint32 recipe_len, uint32 context_len, int64 ttl_us, uint64 s0)
 {
 	CCStoreHandle *handle;
 	CCStoreResult stored;
@@ -451,7 +452,8 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 	stored = cc_store_prepare(key, payload, !CC_FORMAT_IS_TEXT(format),
 							  fill->deps, fill->ndeps,
 							  fill->relids, fill->nrelids, name,
-							  recipe, recipe_len, ttl_us, &handle);
+							  recipe, recipe_len, context_len, ttl_us,
+							  &handle);
 	if (stored == CC_STORE_PREPARED)
 	{
 		const uint64 *deps;
