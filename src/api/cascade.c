@@ -113,9 +113,6 @@ typedef struct CCScopeSpec
 	bool		refetch;		/* strategy REFETCH: refresh-ahead */
 } CCScopeSpec;
 
-/* The strategies, as cc_word() numbers them */
-#define CC_STRATEGY_REFETCH		1
-
 static const char *const cc_scope_words[] = {
 	[CC_SCOPE_EXACT] = "EXACT",
 	[CC_SCOPE_PREFIX] = "PREFIX",
@@ -424,7 +421,7 @@ cc_parse_cascade(JsonbContainer *cascade, CCCascadeReport *call,
 			spec = palloc0(sizeof(CCScopeSpec));
 			spec->scope = (CCScope) word;
 			spec->refetch = strategy != NULL &&
-				cc_word(strategy, strategies) == CC_STRATEGY_REFETCH;
+				strcmp(strategies[cc_word(strategy, strategies)], "REFETCH") == 0;
 			switch (spec->scope)
 			{
 				case CC_SCOPE_EXACT:

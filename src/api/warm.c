@@ -67,7 +67,7 @@
 #define CC_WARM_FILE			"cascade_cache.warm"
 #define CC_WARM_TEMP_FILE		"cascade_cache.warm.tmp"
 
-#define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3031)	/* CCWARM01 */
+#define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3031) /* CCWARM01 */
 
 /* A file larger than this is refused */
 #define CC_WARM_MAX_FILE		((Size) 256 * 1024 * 1024)
@@ -191,7 +191,7 @@ cc_warm_shmem_init(void)
 {
 	bool		found;
 	FILE	   *file;
-	CCWarmHead head;
+	CCWarmHead	head;
 
 	cc_warm = ShmemInitStruct("cascade_cache warm", cc_warm_shmem_size(),
 							  &found);
@@ -244,7 +244,7 @@ cc_warm_read_file(char **data, Size *len)
 	char	   *buf;
 	pg_crc32c	crc;
 	pg_crc32c	stored;
-	CCWarmHead head;
+	CCWarmHead	head;
 
 	if (stat(CC_WARM_FILE, &st) != 0)
 		return false;
@@ -303,7 +303,7 @@ cc_warm_read_file(char **data, Size *len)
 void
 cc_warm_start(void)
 {
-	CCWarmHead head;
+	CCWarmHead	head;
 	bool		first;
 
 	SpinLockAcquire(&cc_warm->mutex);
@@ -417,7 +417,7 @@ cc_warm_dump(bool shutdown)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	CCHotEntry *hot;
-	CCWarmHead head;
+	CCWarmHead	head;
 	StringInfoData buf;
 	pg_crc32c	crc;
 	int			fd;

@@ -103,8 +103,8 @@ struct CCStoreHandle
 	Size		accounted;		/* the blob's accounted size */
 	dsa_pointer name_text;		/* the registry's copy of the name, until the
 								 * registry takes it */
-	dsa_pointer context_copy;	/* the context registry's copy of the
-								 * recipe's context, until it takes it */
+	dsa_pointer context_copy;	/* the context registry's copy of the recipe's
+								 * context, until it takes it */
 	uint32		context_len;
 	TimestampTz now;			/* when the store began */
 	uint32		payload_hash;	/* of the uncompressed payload */
@@ -457,6 +457,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 		return false;
 	if (name_len > 0)
 		text = dsa_allocate_extended(cc_area, name_len + 1, DSA_ALLOC_NO_OOM);
+
 	if (recipe != NULL)
 		context = dsa_allocate_extended(cc_area, Max(context_len, 1),
 										DSA_ALLOC_NO_OOM);
@@ -479,6 +480,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	h->blob = blob_dp;
 	h->accounted = accounted;
 	h->name_text = text;
+
 	h->context_copy = context;
 	h->context_len = context_len;
 	if (recipe != NULL)

@@ -183,18 +183,6 @@ typedef struct CCNameEntry
 } CCNameEntry;
 
 /*
- * A recipe context (context.c): 'len' bytes at 'bytes', shared by 'count'
- * blobs.
- */
-typedef struct CCContextEntry
-{
-	uint64		hash;			/* hash key, must be first */
-	uint64		count;
-	dsa_pointer bytes;
-	uint32		len;
-} CCContextEntry;
-
-/*
  * An entry of the dependency index: the head of a list of CCDepLinks.  It
  * exists while the list is not empty (it holds no count: 32 bytes as a
  * dshash item instead of 40).
@@ -228,24 +216,16 @@ extern CCStoreShared *cc_store_shared;
 extern dshash_table *cc_entries;
 extern dshash_table *cc_deps;
 extern dshash_table *cc_names;
-extern dshash_table *cc_contexts;
 extern Size cc_chunk_size(Size size);
 extern Size cc_dshash_item_size(Size entry_size);
 extern Size cc_entry_overhead(void);
 extern Size cc_dep_entry_overhead(void);
 extern Size cc_name_entry_overhead(void);
-extern Size cc_context_entry_overhead(void);
 extern void cc_account(int64 delta);
 extern int	cc_uint64_cmp(const void *a, const void *b);
 
 /* blob.c */
 extern struct varlena *cc_compress(struct varlena *payload);
-
-/* context.c */
-extern uint64 cc_context_hash(const char *bytes, uint32 len);
-extern void cc_context_ref(CCBlob *blob, dsa_pointer copy, uint32 len);
-extern void cc_context_unref(CCBlob *blob);
-extern uint32 cc_context_copy(uint64 hash, char *buf, uint32 max);
 
 /* hits.c */
 extern void cc_hits_register(void);
@@ -262,5 +242,8 @@ extern void cc_entry_delete(CCEntry *entry, dshash_seq_status *status);
 extern bool cc_remove_by_key(const CCKey *key, uint64 serial,
 							 CCCounter counter);
 extern void cc_ghost_check(const CCKey *key, uint32 payload_hash);
+
+/* the recipe contexts: context.c, declared in its own header */
+#include "context.h"
 
 #endif							/* CC_STORE_STORE_INT_H */

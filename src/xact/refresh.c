@@ -172,8 +172,8 @@ cc_refresh_add_scope(CCScope scope, const char *text)
 	rs = cc_levelset_add(&cc_refetch_scopes, NULL, &found);
 	rs->scope = scope;
 	rs->text = text ?
-		MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
-		NULL;
+				MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
+				NULL;
 }
 
 /* Subtransaction end: keep (commit) or forget (abort).  Cannot fail. */
