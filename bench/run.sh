@@ -28,17 +28,18 @@ cd "$top"
 . bench/lib.sh
 . bench/chaos.sh
 . bench/app.sh
+. bench/warm.sh
 
 SMOKE=0
 SCENARIOS=()
 for arg in "$@"; do
 	case "$arg" in
 		--smoke) SMOKE=1 ;;
-		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app) SCENARIOS+=("$arg") ;;
-		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app ...]" >&2; exit 2 ;;
+		hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app|warm|refetch) SCENARIOS+=("$arg") ;;
+		*) echo "usage: $0 [--smoke] [hit|scale|herd|mixed|miss|differential|invalidation|memory|large|compression|passthrough|replicas|chaos|app|warm|refetch ...]" >&2; exit 2 ;;
 	esac
 done
-[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression passthrough replicas chaos app)
+[ ${#SCENARIOS[@]} -eq 0 ] && SCENARIOS=(hit scale herd mixed miss differential invalidation memory large compression passthrough replicas chaos app warm refetch)
 
 BENCH_DIR=${CC_BENCH_DIR:-/tmp/cascade_cache_bench}
 BENCH_PORT=${CC_BENCH_PORT:-5491}

@@ -24,7 +24,8 @@ DROP VIEW IF EXISTS v_user, v_post;
 DROP TABLE IF EXISTS tb_post, tb_user, tv_user, bench_version CASCADE;
 DROP SEQUENCE IF EXISTS tb_post_id_seq;
 DROP FUNCTION IF EXISTS create_post(int, text, text), update_user(int, text),
-                        delete_post(int), bump_version(int), check_version(int);
+                        delete_post(int), bump_version(int), check_version(int),
+                        check_version_named(int);
 
 CREATE TABLE tb_user (
     id integer PRIMARY KEY,
@@ -98,6 +99,21 @@ BEGIN
   SELECT v INTO direct FROM bench_version WHERE id = i;
   cached := (cascade_cache.cached_query('SELECT v FROM bench_version WHERE id = $1',
                                         jsonb_build_array(i)) -> 0 ->> 'v')::bigint;
+  IF cached < direct THEN
+    RAISE EXCEPTION 'stale read of version %: direct %, cached %', i, direct, cached;
+  END IF;
+END $$;
+
+-- The same check on the entries named 'version' (refresh-ahead's scenario
+-- names its reads, so that cascade_cache.refetch_names can name them).
+CREATE FUNCTION check_version_named(i int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  direct bigint;
+  cached bigint;
+BEGIN
+  SELECT v INTO direct FROM bench_version WHERE id = i;
+  cached := (cascade_cache.cached_query('SELECT v FROM bench_version WHERE id = $1',
+                                        jsonb_build_array(i), NULL, 'version') -> 0 ->> 'v')::bigint;
   IF cached < direct THEN
     RAISE EXCEPTION 'stale read of version %: direct %, cached %', i, direct, cached;
   END IF;

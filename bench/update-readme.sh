@@ -54,7 +54,7 @@ versions_table() {
 {
 	echo "<!-- latest figures: begin (written by bench/update-readme.sh) -->"
 	echo
-	for s in hit scale herd mixed miss differential invalidation memory large compression passthrough replicas app; do
+	for s in hit scale herd mixed miss differential invalidation memory large compression passthrough replicas app warm refetch; do
 		f="$dir/$date-$s.md"
 		[ -f "$f" ] || f=$(ls "$dir"/[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-"$s".md 2>/dev/null | sort | tail -1) || true
 		[ -n "$f" ] && [ -f "$f" ] || continue

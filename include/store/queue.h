@@ -11,8 +11,9 @@
  * a copy of its recipe in the store's DSA area.  Warm items may take at
  * most half of it, so that a warm restart never crowds out refreshes.  An
  * item is for one (database, session user): the runner connected as that
- * role in that database takes it (src/api/runner.c).  A key is queued at
- * most once; queuing it again only moves its wait_xid on.
+ * role in that database takes it (src/api/runner.c; a pair with a backlog
+ * may have several).  A key is queued at most once; queuing it again only
+ * moves its wait_xid on.
  *
  * Locking: every function takes and releases the queue lock itself, holds
  * it for O(recipe_queue) work at most, allocates and frees DSA memory only
@@ -59,7 +60,7 @@ typedef struct CCQueueGroup
 	Oid			dbid;
 	Oid			session_userid;
 	int			items;
-	bool		has_runner;		/* a runner slot serves it */
+	int			runners;		/* runner slots that serve it */
 } CCQueueGroup;
 
 extern Size cc_queue_shmem_size(void);

@@ -15,6 +15,8 @@
 
 #include "cascade_cache.h"
 
+extern bool cc_run_in_background;
+
 extern struct varlena *cc_run_miss(const char *src, const CCParams *params,
 								   const CCKey *key, const char *name,
 								   int64 ttl_us, CCFormat format);

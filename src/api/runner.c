@@ -7,8 +7,10 @@
  * Fills a runner is to make wait in the recipe queue (src/store/queue.c),
  * each for one (database, session user).  The background worker
  * (worker.c) calls cc_runners_launch() every round and whenever a fill is
- * queued for a pair no runner serves: it starts a dynamic background
- * worker for such a pair, at most cascade_cache.recipe_workers at once.
+ * queued for a pair no runner serves (or whose runners fall behind): it
+ * starts a dynamic background worker for every such pair, and more for a
+ * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
+ * cascade_cache.recipe_workers at once.
  *
  * A runner connects to its database AS the session user of its recipes,
  * like a client logging in (BackgroundWorkerInitializeConnectionByOid()):
@@ -53,11 +55,15 @@
 #include "base/counters.h"
 #include "store/queue.h"
 #include "xact/recipe.h"
+#include "xact/run.h"
 #include "api/cached_query.h"
 #include "api/runner.h"
 
 /* A runner with nothing to do for this long exits */
 #define CC_RUNNER_IDLE_MS		5000
+
+/* Queued fills per runner of a pair above which the launcher adds one */
+#define CC_RUNNER_BACKLOG		2
 
 /* Between two looks at the queue when idle */
 #define CC_RUNNER_NAPTIME_MS	500
@@ -130,6 +136,7 @@ cc_runners_launch(void)
 	Oid			dbid;
 	Oid			userid;
 	int			ngroups;
+	int			round;
 	int			i;
 
 	/* runners that could not connect: their fills cannot run */
@@ -155,19 +162,32 @@ cc_runners_launch(void)
 
 	groups = palloc(sizeof(CCQueueGroup) * CC_MAX_RUNNERS * 2);
 	ngroups = cc_queue_groups(groups, CC_MAX_RUNNERS * 2);
-	for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
-	{
-		bool		launched = groups[i].has_runner;
-		int			j;
 
-		for (j = 0; j < cc_nlaunched && !launched; j++)
-			launched = cc_launched[j].dbid == groups[i].dbid &&
-				cc_launched[j].session_userid == groups[i].session_userid;
-		if (launched)
-			continue;
-		if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
-			break;				/* no background worker slot: next round */
-	}
+	/* first a runner for every pair that has none, then more for backlogs */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
+		{
+			int			launched = 0;
+			int			j;
+
+			for (j = 0; j < cc_nlaunched; j++)
+				if (cc_launched[j].dbid == groups[i].dbid &&
+					cc_launched[j].session_userid == groups[i].session_userid)
+					launched++;
+
+			/*
+			 * (a runner counts once it attached, and as launched till it
+			 * exits)
+			 */
+			if (round == 0 ? launched > 0 || groups[i].runners > 0 :
+				groups[i].items <= CC_RUNNER_BACKLOG * Max(launched, 1))
+				continue;
+			if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
+			{
+				pfree(groups);
+				return;			/* no background worker slot: next round */
+			}
+		}
 	pfree(groups);
 }
 
@@ -258,13 +278,14 @@ cc_runner_main(Datum arg)
 
 	slot = cc_runner_attach(args.dbid, args.session_userid);
 	if (slot < 0)
-		proc_exit(0);			/* another runner serves the pair */
+		proc_exit(0);			/* no slot: the launcher tries again */
 	before_shmem_exit(cc_runner_exit, Int32GetDatum(slot));
 
 	/* as the role, like a client: FATAL if it or the database is gone */
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.session_userid, 0);
 	cc_runner_connected(slot);
 	pgstat_report_appname("cascade_cache runner");
+	cc_run_in_background = true;
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "cascade_cache runner",
 								ALLOCSET_DEFAULT_SIZES);

@@ -76,7 +76,7 @@ typedef struct CCQueueShared
 
 static CCQueueShared *cc_queue = NULL;
 
-static bool cc_runner_wake_locked(Oid dbid, Oid session_userid);
+static int	cc_runner_wake_locked(Oid dbid, Oid session_userid);
 
 /* Size of the queue's shared memory.  Called from shmem_request_hook. */
 Size
@@ -127,7 +127,8 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 	Size		accounted;
 	bool		queued = false;
 	bool		merged = false;
-	bool		woken = false;
+	int			runners = 0;
+	int			waiting = 0;
 	int			free_slot = -1;
 	int			i;
 
@@ -183,11 +184,20 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		queued = true;
 	}
 	if (queued || merged)
-		woken = cc_runner_wake_locked(key->dbid, session_userid);
+		runners = cc_runner_wake_locked(key->dbid, session_userid);
+	if (queued)
+		for (i = 0; i < cc_queue->capacity; i++)
+			if (cc_queue->items[i].used &&
+				cc_queue->items[i].key.dbid == key->dbid &&
+				cc_queue->items[i].session_userid == session_userid)
+				waiting++;
 	LWLockRelease(cc_shared->queue_lock);
 
-	/* no runner serves the pair yet: the background worker launches one */
-	if (queued && !woken)
+	/*
+	 * No runner serves the pair yet, or its runners fall behind: the
+	 * background worker launches one (or more, see runner.c).
+	 */
+	if (queued && (runners == 0 || waiting > 2 * runners))
 		cc_wake_worker();
 
 	if (queued)
@@ -310,7 +320,7 @@ cc_queue_groups(CCQueueGroup *groups, int max)
 			groups[n].dbid = slot->key.dbid;
 			groups[n].session_userid = slot->session_userid;
 			groups[n].items = 0;
-			groups[n].has_runner = false;
+			groups[n].runners = 0;
 			n++;
 		}
 		groups[j].items++;
@@ -324,7 +334,7 @@ cc_queue_groups(CCQueueGroup *groups, int max)
 				 r->state == CC_RUNNER_CONNECTED) &&
 				r->dbid == groups[j].dbid &&
 				r->session_userid == groups[j].session_userid)
-				groups[j].has_runner = true;
+				groups[j].runners++;
 		}
 	LWLockRelease(cc_shared->queue_lock);
 	return n;
@@ -375,8 +385,7 @@ cc_queue_drop_group(Oid dbid, Oid session_userid, int *dropped_by_kind)
 
 /*
  * Claim a slot for this process, about to connect as a runner of (dbid,
- * session_userid).  Returns its index, or -1 if another runner serves the
- * pair already or no slot is free.
+ * session_userid).  Returns its index, or -1 if no slot is free.
  */
 int
 cc_runner_attach(Oid dbid, Oid session_userid)
@@ -385,20 +394,9 @@ cc_runner_attach(Oid dbid, Oid session_userid)
 	int			i;
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
-	for (i = 0; i < CC_MAX_RUNNERS; i++)
-	{
-		CCRunnerSlot *r = &cc_queue->runners[i];
-
-		if ((r->state == CC_RUNNER_STARTING ||
-			 r->state == CC_RUNNER_CONNECTED) &&
-			r->dbid == dbid && r->session_userid == session_userid)
-		{
-			found = -1;
-			break;
-		}
-		if (r->state == CC_RUNNER_FREE && found < 0)
+	for (i = 0; i < CC_MAX_RUNNERS && found < 0; i++)
+		if (cc_queue->runners[i].state == CC_RUNNER_FREE)
 			found = i;
-	}
 	if (found >= 0)
 	{
 		CCRunnerSlot *r = &cc_queue->runners[found];
@@ -484,12 +482,13 @@ cc_runners_active(void)
 }
 
 /*
- * Wake the runner of (dbid, session_userid); queue lock held.  Returns
- * false if no runner serves the pair.
+ * Wake the runners of (dbid, session_userid); queue lock held.  Returns
+ * how many serve the pair.
  */
-static bool
+static int
 cc_runner_wake_locked(Oid dbid, Oid session_userid)
 {
+	int			n = 0;
 	int			i;
 
 	for (i = 0; i < CC_MAX_RUNNERS; i++)
@@ -502,8 +501,8 @@ cc_runner_wake_locked(Oid dbid, Oid session_userid)
 		{
 			if (r->latch != NULL)
 				SetLatch(r->latch);
-			return true;
+			n++;
 		}
 	}
-	return false;
+	return n;
 }

@@ -67,6 +67,12 @@
  */
 #define CC_MAX_COALESCE_ROUNDS	8
 
+/*
+ * Set by a recipe runner (src/api/runner.c): its fills are counted in
+ * cache_recipe_stats(), not as misses.
+ */
+bool		cc_run_in_background = false;
+
 /* A fill run by a leader, kept in memory so PG_TRY cannot clobber it */
 typedef struct CCLeadRun
 {
@@ -398,7 +404,9 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 			uint32		recipe_len = 0;
 			uint32		context_len = 0;
 
-			cc_count(CC_STAT_MISSES, 1);
+			/* a runner's fill is no application's miss (cache_recipe_stats) */
+			if (!cc_run_in_background)
+				cc_count(CC_STAT_MISSES, 1);
 
 			/* what a cascade can invalidate it by: entities and the name */
 			MemoryContextSwitchTo(runcxt);
