@@ -73,6 +73,7 @@ extern int	cc_queue_room(CCRecipeKind kind);
 extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item);
 extern int	cc_queue_groups(CCQueueGroup *groups, int max);
+extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid);
 extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,
 								int *dropped_by_kind);
 

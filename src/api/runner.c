@@ -27,7 +27,8 @@
  * An error fails that recipe only (counted, logged at DEBUG1).  A refresh
  * that the fence refused (the invalidating commit's marks were still
  * there) is tried again, up to CC_REFRESH_ATTEMPTS times.  A runner with
- * nothing to do for CC_RUNNER_IDLE_MS exits.
+ * nothing to do exits after CC_RUNNER_IDLE_MS, or at once if another pair
+ * waits for a runner (many roles then share the slots in turn).
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -321,8 +322,10 @@ cc_runner_main(Datum arg)
 			idle_since = GetCurrentTimestamp();
 			continue;
 		}
+		/* idle: make room at once for a pair that has no runner */
 		if (TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
-									   CC_RUNNER_IDLE_MS))
+									   CC_RUNNER_IDLE_MS) ||
+			cc_queue_others_waiting(args.dbid, args.session_userid))
 			break;
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -465,6 +465,43 @@ cc_runner_take_failed(Oid *dbid, Oid *session_userid)
 	return found;
 }
 
+/*
+ * Are fills queued for a (database, session user) other than this one that
+ * no runner serves?  A runner with nothing left to do then exits at once,
+ * so that its slot goes to that pair.  Takes the queue lock; O(queue size
+ * * runner slots).
+ */
+bool
+cc_queue_others_waiting(Oid dbid, Oid session_userid)
+{
+	bool		waiting = false;
+	int			i;
+	int			j;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < cc_queue->capacity && !waiting; i++)
+	{
+		CCQueueSlot *slot = &cc_queue->items[i];
+		bool		served = false;
+
+		if (!slot->used ||
+			(slot->key.dbid == dbid && slot->session_userid == session_userid))
+			continue;
+		for (j = 0; j < CC_MAX_RUNNERS && !served; j++)
+		{
+			CCRunnerSlot *r = &cc_queue->runners[j];
+
+			served = (r->state == CC_RUNNER_STARTING ||
+					  r->state == CC_RUNNER_CONNECTED) &&
+				r->dbid == slot->key.dbid &&
+				r->session_userid == slot->session_userid;
+		}
+		waiting = !served;
+	}
+	LWLockRelease(cc_shared->queue_lock);
+	return waiting;
+}
+
 /* Number of runners attached (starting or connected). */
 int
 cc_runners_active(void)
