@@ -33,5 +33,6 @@ extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,
 extern void cc_key_note_catalog_change(void);
 extern List *cc_keyed_setting_names(void);
 extern int	cc_key_session_settings(StringInfo buf);
+extern List *cc_key_placeholders_except(char **names, int n);
 
 #endif							/* CC_BASE_KEY_H */

@@ -42,6 +42,14 @@ typedef enum CCRecipeKind
 
 #define CC_NUM_RECIPE_KINDS		2
 
+/* What cc_queue_push() came to */
+typedef enum CCQueueResult
+{
+	CC_QUEUE_QUEUED,			/* a new item */
+	CC_QUEUE_MERGED,			/* the key was queued already */
+	CC_QUEUE_FULL				/* not queued: no room, or no memory */
+}			CCQueueResult;
+
 /* An item taken off the queue (its recipe copied into local memory) */
 typedef struct CCQueueItem
 {
@@ -66,9 +74,9 @@ typedef struct CCQueueGroup
 extern Size cc_queue_shmem_size(void);
 extern void cc_queue_shmem_init(void);
 
-extern bool cc_queue_push(CCRecipeKind kind, const CCKey *key,
-						  Oid session_userid, TransactionId wait_xid,
-						  const char *recipe, uint32 recipe_len);
+extern CCQueueResult cc_queue_push(CCRecipeKind kind, const CCKey *key,
+								   Oid session_userid, TransactionId wait_xid,
+								   const char *recipe, uint32 recipe_len);
 extern int	cc_queue_room(CCRecipeKind kind);
 extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item);

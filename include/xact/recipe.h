@@ -21,6 +21,8 @@
 #ifndef CC_XACT_RECIPE_H
 #define CC_XACT_RECIPE_H
 
+#include "nodes/pg_list.h"
+
 #include "cascade_cache.h"
 
 /* A recipe, parsed; everything palloc'd */
@@ -34,7 +36,7 @@ typedef struct CCRecipe
 	CCParams	params;
 	int			nsettings;
 	char	  **setting_names;
-	char	  **setting_values;
+	char	  **setting_values; /* NULL: a placeholder reset to nothing */
 } CCRecipe;
 
 /* What running a recipe came to */
@@ -51,6 +53,12 @@ typedef enum CCRecipeOutcome
 
 #define CC_NUM_RECIPE_OUTCOMES	5
 
+/*
+ * Not an outcome: this runner cannot run the recipe (its session holds a
+ * placeholder setting that an earlier recipe created), a fresh one can.
+ */
+#define CC_RECIPE_NEEDS_FRESH_RUNNER	((CCRecipeOutcome) CC_NUM_RECIPE_OUTCOMES)
+
 StaticAssertDecl(CC_STAT_REFRESH_QUEUED ==
 				 CC_STAT_WARM_OUTCOME_FIRST + CC_NUM_RECIPE_OUTCOMES &&
 				 CC_STAT_BYPASS_FIRST ==
@@ -65,7 +73,8 @@ extern Oid	cc_recipe_session_user(const char *data, uint32 len);
 
 /* recipe_run.c */
 extern CCRecipeOutcome cc_recipe_run(const char *data, uint32 len,
-									 const CCKey *expect);
+									 const CCKey *expect,
+									 const List *own_placeholders);
 extern const char *cc_recipe_outcome_name(CCRecipeOutcome outcome);
 
 #endif							/* CC_XACT_RECIPE_H */

@@ -28,7 +28,11 @@
  * that the fence refused (the invalidating commit's marks were still
  * there) is tried again, up to CC_REFRESH_ATTEMPTS times.  A runner with
  * nothing to do exits after CC_RUNNER_IDLE_MS, or at once if another pair
- * waits for a runner (many roles then share the slots in turn).
+ * waits for a runner (many roles then share the slots in turn).  A recipe
+ * needs a runner without placeholder settings it did not have (every
+ * placeholder is in the key, and none can leave a session): a runner that
+ * took one while holding a placeholder an earlier recipe created puts it
+ * back on the queue and exits, and a fresh runner takes it.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -55,6 +59,7 @@
 #include "cascade_cache.h"
 #include "base/counters.h"
 #include "store/queue.h"
+#include "base/key.h"
 #include "xact/recipe.h"
 #include "xact/run.h"
 #include "api/cached_query.h"
@@ -96,8 +101,10 @@ static CCLaunched cc_launched[CC_MAX_RUNNERS];
 static int	cc_nlaunched = 0;
 
 static void cc_runner_exit(int code, Datum arg);
-static CCRecipeOutcome cc_runner_run(CCQueueItem *item);
-static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item);
+static CCRecipeOutcome cc_runner_run(CCQueueItem *item,
+									 const List *own_placeholders);
+static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item,
+										 const List *own_placeholders);
 static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
 static void cc_runners_reap(void);
 
@@ -270,6 +277,7 @@ cc_runner_main(Datum arg)
 	CCRunnerArgs args;
 	MemoryContext cxt;
 	TimestampTz idle_since;
+	List	   *own_placeholders;
 	int			slot;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
@@ -287,6 +295,18 @@ cc_runner_main(Datum arg)
 	cc_runner_connected(slot);
 	pgstat_report_appname("cascade_cache runner");
 	cc_run_in_background = true;
+
+	/* the placeholders of the configuration, before any recipe adds some */
+	{
+		List	   *names = cc_key_placeholders_except(NULL, 0);
+		ListCell   *lc;
+
+		own_placeholders = NIL;
+		foreach(lc, names)
+			own_placeholders = lappend(own_placeholders,
+									   MemoryContextStrdup(TopMemoryContext,
+														   lfirst(lc)));
+	}
 
 	cxt = AllocSetContextCreate(TopMemoryContext, "cascade_cache runner",
 								ALLOCSET_DEFAULT_SIZES);
@@ -308,8 +328,21 @@ cc_runner_main(Datum arg)
 		took = cc_queue_take(args.dbid, args.session_userid, &item);
 		if (took)
 		{
-			CCRecipeOutcome outcome = cc_runner_run(&item);
+			CCRecipeOutcome outcome = cc_runner_run(&item, own_placeholders);
 
+			if (outcome == CC_RECIPE_NEEDS_FRESH_RUNNER)
+			{
+				/* back to the queue, for a runner that has no placeholder */
+				if (cc_queue_push(item.kind, &item.key, item.session_userid,
+								  item.wait_xid, item.recipe,
+								  item.recipe_len) == CC_QUEUE_FULL)
+					cc_count((item.kind == CC_RECIPE_WARM ?
+							  CC_STAT_WARM_OUTCOME_FIRST :
+							  CC_STAT_REFRESH_OUTCOME_FIRST) +
+							 CC_RECIPE_SKIPPED, 1);
+				MemoryContextSwitchTo(oldcxt);
+				break;
+			}
 			cc_count((item.kind == CC_RECIPE_WARM ?
 					  CC_STAT_WARM_OUTCOME_FIRST :
 					  CC_STAT_REFRESH_OUTCOME_FIRST) + outcome, 1);
@@ -341,14 +374,14 @@ cc_runner_main(Datum arg)
  * released.
  */
 static CCRecipeOutcome
-cc_runner_run(CCQueueItem *item)
+cc_runner_run(CCQueueItem *item, const List *own_placeholders)
 {
 	CCRecipeOutcome outcome;
 	int			attempt = 0;
 
 	for (;;)
 	{
-		outcome = cc_runner_attempt(item);
+		outcome = cc_runner_attempt(item, own_placeholders);
 		if (outcome != CC_RECIPE_NOT_STORED ||
 			item->kind != CC_RECIPE_REFRESH ||
 			++attempt >= CC_REFRESH_ATTEMPTS)
@@ -364,7 +397,7 @@ cc_runner_run(CCQueueItem *item)
  * recipe (logged at DEBUG1); FATAL (a termination) ends the runner.
  */
 static CCRecipeOutcome
-cc_runner_attempt(CCQueueItem *item)
+cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 {
 	volatile CCRecipeOutcome outcome = CC_RECIPE_FAILED;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -387,7 +420,7 @@ cc_runner_attempt(CCQueueItem *item)
 			outcome = CC_RECIPE_SKIPPED;
 		else
 			outcome = cc_recipe_run(item->recipe, item->recipe_len,
-									&item->key);
+									&item->key, own_placeholders);
 		PopActiveSnapshot();
 		CommitTransactionCommand();
 	}

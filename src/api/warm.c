@@ -19,8 +19,8 @@
  * half of the recipe queue, while the server already serves.  Each recipe
  * runs as its own role through the normal fill path, and only if the key
  * it computes is exactly the recorded one (src/xact/recipe_run.c).  No
- * periodic write happens until the file has been queued, so that a
- * restart while warming does not lose the hot set.
+ * write happens until the file's recipes have all been queued and taken by
+ * runners, so that a restart while warming does not lose the hot set.
  *
  * The key hashes are seeded per cluster (CCShared->key_seed): the file
  * keeps the seed, and cc_warm_shmem_init() takes it over when shared
@@ -351,9 +351,11 @@ cc_warm_feed(void)
 		if (allowed < 1)
 			return true;
 		budget = (int) Min((double) budget, allowed);
+		/* the time the queued ones used up: the remainder carries over */
+		cc_warm_last_feed = Min(now, cc_warm_last_feed +
+								(TimestampTz) ((double) budget * USECS_PER_SEC /
+											   cc_warm_rate));
 	}
-	if (budget > 0)
-		cc_warm_last_feed = now;
 
 	SpinLockAcquire(&cc_warm->mutex);
 	queued = cc_warm->queued;
@@ -376,7 +378,7 @@ cc_warm_feed(void)
 		if (OidIsValid(userid) &&
 			cc_queue_push(CC_RECIPE_WARM, &rec.key, userid,
 						  InvalidTransactionId,
-						  cc_warm_data + cc_warm_pos, rec.len))
+						  cc_warm_data + cc_warm_pos, rec.len) == CC_QUEUE_QUEUED)
 			cc_count(CC_STAT_WARM_QUEUED, 1);
 		else
 			cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_SKIPPED, 1);
@@ -405,8 +407,8 @@ cc_warm_feed(void)
 
 /*
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
- * it is always time).  Nothing is written while the last file is still
- * being queued, or with warm restart off.  The file is built in memory
+ * it is always time).  Nothing is written while the last file's recipes
+ * are still being queued or wait for a runner, or with warm restart off.  The file is built in memory
  * (at most CC_WARM_MAX_FILE: the coldest recipes are left out beyond
  * that), then written to a temporary file, fsync'd and renamed.  A failure
  * to write is logged and leaves the last file in place.  Can ERROR (out of
@@ -426,7 +428,9 @@ cc_warm_dump(bool shutdown)
 	uint32		count = 0;
 	bool		ok;
 
-	if (cc_warm_entries == 0 || cc_warm_data != NULL)
+	/* not while the last file's recipes are still queued or waiting */
+	if (cc_warm_entries == 0 || cc_warm_data != NULL ||
+		cc_queue_length(CC_RECIPE_WARM) > 0)
 		return;
 	if (!shutdown)
 	{

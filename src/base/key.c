@@ -585,16 +585,20 @@ cc_keyed_setting_names(void)
  * The settings a recipe replays (src/xact/recipe.c): every keyed setting
  * that does not hold its boot value and whose value the session itself
  * chose (a client's startup option, SET, SET LOCAL, set_config(), a
- * function's SET clause), as pairs of NUL-terminated name and value
- * appended to 'buf'.  Returns how many.  A process connected as the same
- * role in the same database gets the others (configuration file, ALTER
- * ROLE / DATABASE SET) by itself; whether it does is checked by comparing
- * the key it computes with the recorded one, so anything missed here
- * costs a skipped recipe, never a wrong result.  session_authorization is
- * left out: the runner connects as the session user.  Returns -1 when the
- * key cannot be reproduced by another process at all: a session with a
- * temporary schema (its own process is in the key).  Call after
- * cc_compute_key() in the same state.  Can ERROR (out of memory).
+ * function's SET clause), and every keyed placeholder, whatever its value
+ * and wherever it came from (a placeholder is in the key even when it is
+ * empty: one that a SET LOCAL created stays in the session), as pairs of
+ * NUL-terminated name and value appended to 'buf' (the value 'v' and its
+ * text, or 'n' for a placeholder reset to nothing).  Returns how many.  A
+ * process connected as the same role in the same database gets the others
+ * (configuration file, ALTER ROLE / DATABASE SET) by itself; whether it
+ * does is checked by comparing the key it computes with the recorded one,
+ * so anything missed here costs a skipped recipe, never a wrong result.
+ * session_authorization is left out: the runner connects as the session
+ * user.  Returns -1 when the key cannot be reproduced by another process
+ * at all: a session with a temporary schema (its own process is in the
+ * key).  Call after cc_compute_key() in the same state.  Can ERROR (out of
+ * memory).
  */
 int
 cc_key_session_settings(StringInfo buf)
@@ -613,17 +617,63 @@ cc_key_session_settings(StringInfo buf)
 		struct config_generic *gen = cc_keyed[i].gen;
 		const char *value;
 
-		if (gen->source < PGC_S_CLIENT || cc_guc_at_boot(gen) ||
-			strcmp(gen->name, "session_authorization") == 0)
+		if (!(gen->flags & GUC_CUSTOM_PLACEHOLDER) &&
+			(gen->source < PGC_S_CLIENT || cc_guc_at_boot(gen) ||
+			 strcmp(gen->name, "session_authorization") == 0))
 			continue;
-		value = GetConfigOption(gen->name, true, false);
-		if (value == NULL)
-			continue;
+
+		/*
+		 * A placeholder reset to nothing holds NULL, which the key tells from
+		 * an empty string: 'n' marks it, 'v' precedes a value.
+		 */
+		if ((gen->flags & GUC_CUSTOM_PLACEHOLDER) &&
+			gen->vartype == PGC_STRING &&
+			*((struct config_string *) gen)->variable == NULL)
+			value = NULL;
+		else
+		{
+			value = GetConfigOption(gen->name, true, false);
+			if (value == NULL)
+				continue;
+		}
 		appendBinaryStringInfo(buf, gen->name, strlen(gen->name) + 1);
-		appendBinaryStringInfo(buf, value, strlen(value) + 1);
+		appendStringInfoChar(buf, value ? 'v' : 'n');
+		if (value)
+			appendBinaryStringInfoNT(buf, value, strlen(value));
+		appendStringInfoChar(buf, '\0');
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The keyed placeholders of this session whose names are not among the
+ * 'n' in 'names': a palloc'd list of the GUC's own name strings.  A runner
+ * holding one of them cannot reproduce the key of a session that did not
+ * have it (no placeholder can be removed from a session).  Can ERROR (out
+ * of memory).
+ */
+List *
+cc_key_placeholders_except(char **names, int n)
+{
+	List	   *extra = NIL;
+	int			i;
+	int			j;
+
+	(void) cc_refresh_keyed();
+	for (i = 0; i < cc_nkeyed; i++)
+	{
+		struct config_generic *gen = cc_keyed[i].gen;
+		bool		listed = false;
+
+		if (!(gen->flags & GUC_CUSTOM_PLACEHOLDER))
+			continue;
+		for (j = 0; j < n && !listed; j++)
+			listed = pg_strcasecmp(gen->name, names[j]) == 0;
+		if (!listed)
+			extra = lappend(extra, (void *) gen->name);
+	}
+	return extra;
 }
 
 /* ----------------------------------------------------------------

@@ -115,11 +115,12 @@ cc_queue_limit(CCRecipeKind kind)
  * Queue a copy of 'recipe' for a runner of (key->dbid, session_userid),
  * to run once 'wait_xid' (if valid) has ended.  A key already queued is
  * not queued twice: the queued item waits for the later transaction
- * instead.  Returns false if the queue has no room for the kind, or the
- * area no memory: nothing was queued.  Never ERRORs but in cc_attach()
- * (attaching the area); usable at PRE_COMMIT.
+ * instead.  Returns CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item
+ * already queued), or CC_QUEUE_FULL if the queue has no room for the kind
+ * or the area no memory: nothing was queued.  Never ERRORs but in
+ * cc_attach() (attaching the area); usable at PRE_COMMIT.
  */
-bool
+CCQueueResult
 cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 			  TransactionId wait_xid, const char *recipe, uint32 recipe_len)
 {
@@ -134,10 +135,10 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 
 	cc_attach();
 	if (recipe_len == 0 || recipe_len > CC_MAX_RECIPE_BYTES)
-		return false;
+		return CC_QUEUE_FULL;
 	dp = dsa_allocate_extended(cc_area, recipe_len, DSA_ALLOC_NO_OOM);
 	if (!DsaPointerIsValid(dp))
-		return false;
+		return CC_QUEUE_FULL;
 	memcpy(dsa_get_address(cc_area, dp), recipe, recipe_len);
 	accounted = cc_chunk_size(recipe_len);
 
@@ -204,7 +205,7 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		cc_account((int64) accounted);
 	else
 		dsa_free(cc_area, dp);
-	return queued || merged;
+	return queued ? CC_QUEUE_QUEUED : merged ? CC_QUEUE_MERGED : CC_QUEUE_FULL;
 }
 
 /* Room left for items of 'kind'.  Takes the queue lock. */

@@ -23,7 +23,8 @@
  *			  the key hashes: a by-value datum's own bytes, a fixed-length
  *			  value's bytes, a varlena's data without its header, a
  *			  cstring's characters)
- *	settings: nsettings pairs of NUL-terminated name and value
+ *	settings: nsettings pairs of NUL-terminated name and value, the value
+ *			  'v' and its text, or 'n' (a placeholder reset to nothing)
  *
  * Nothing is recorded for a session with a temporary schema (its key holds
  * the session itself), or when the recipe would exceed
@@ -406,8 +407,12 @@ cc_recipe_parse_settings(const char *p, uint32 len, int n, CCRecipe *recipe)
 				return false;	/* an empty name */
 			recipe->setting_names[i / 2] = pstrdup(p);
 		}
+		else if (*p == 'v')
+			recipe->setting_values[i / 2] = pstrdup(p + 1);
+		else if (*p == 'n' && nul == p + 1)
+			recipe->setting_values[i / 2] = NULL;	/* reset to nothing */
 		else
-			recipe->setting_values[i / 2] = pstrdup(p);
+			return false;
 		p = nul + 1;
 	}
 	return p == end;

@@ -46,20 +46,48 @@ static bool cc_recipe_apply_settings(const CCRecipe *recipe);
 /*
  * Run the recipe of 'len' bytes at 'data', whose entry had key 'expect'.
  * The caller is connected to expect->dbid, has checked that this session
- * may use the cache, and runs this inside a transaction it ends.  Returns
- * the outcome; an error of the query (or of anything else) propagates.
+ * may use the cache, and runs this inside a transaction it ends.
+ * 'own_placeholders' are the placeholder settings the caller's session had
+ * before it ran any recipe (its configuration's).  Returns the outcome, or
+ * CC_RECIPE_NEEDS_FRESH_RUNNER; an error of the query (or of anything
+ * else) propagates.
  */
 CCRecipeOutcome
-cc_recipe_run(const char *data, uint32 len, const CCKey *expect)
+cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
+			  const List *own_placeholders)
 {
 	CCRecipe	recipe;
 	CCKey		key;
 	CCEntryInfo info;
+	List	   *extra;
+	ListCell   *lc;
 	char	   *src;
 
 	if (!cc_recipe_parse(data, len, &recipe) ||
 		expect->dbid != MyDatabaseId ||
 		recipe.session_userid != GetSessionUserId())
+		return CC_RECIPE_SKIPPED;
+
+	/*
+	 * Every placeholder is in the key, even an empty one, and none can be
+	 * removed from a session: a placeholder this session has and the recipe's
+	 * session had not makes the key unreproducible here.  One that an earlier
+	 * recipe created: a fresh runner can; one of the runner's own
+	 * configuration: no runner can.
+	 */
+	extra = cc_key_placeholders_except(recipe.setting_names,
+									   recipe.nsettings);
+	foreach(lc, extra)
+	{
+		ListCell   *lc2;
+		bool		own = false;
+
+		foreach(lc2, own_placeholders)
+			own = own || pg_strcasecmp(lfirst(lc), lfirst(lc2)) == 0;
+		if (!own)
+			return CC_RECIPE_NEEDS_FRESH_RUNNER;
+	}
+	if (extra != NIL)
 		return CC_RECIPE_SKIPPED;
 	if (CC_PARAMS_ARE_NATIVE(&recipe.params) &&
 		!cc_recipe_types_match(&recipe.params))
@@ -115,7 +143,8 @@ cc_recipe_types_match(const CCParams *params)
 
 /*
  * Apply the recipe's settings for the rest of the transaction, with the
- * session user's right to set each (a superuser's, only if it is one).
+ * session user's right to set each (a superuser's, only if it is one); a
+ * NULL value resets a placeholder to nothing, creating it if need be.
  * Returns false if any could not be applied; the transaction's end undoes
  * those that were.
  */

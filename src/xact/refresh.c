@@ -276,15 +276,18 @@ cc_refresh_queue(void)
 	for (c = cc_collected; c != NULL; c = c->next)
 	{
 		Oid			userid;
+		CCQueueResult pushed;
 
 		if (!cc_refresh_wanted(c->name))
 			continue;
 		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
-		if (OidIsValid(userid) &&
+		pushed = OidIsValid(userid) ?
 			cc_queue_push(CC_RECIPE_REFRESH, &c->key, userid, xid,
-						  c->recipe, c->recipe_len))
+						  c->recipe, c->recipe_len) : CC_QUEUE_FULL;
+		/* a key queued already runs once, after this transaction too */
+		if (pushed == CC_QUEUE_QUEUED)
 			cc_count(CC_STAT_REFRESH_QUEUED, 1);
-		else
+		else if (pushed == CC_QUEUE_FULL)
 			cc_count(CC_STAT_REFRESH_DROPPED, 1);
 	}
 	cc_collected = NULL;

@@ -1,0 +1,304 @@
+# Warm restart (issue 17): the recipes of the hottest entries are written
+# to $PGDATA/cascade_cache.warm (0600) at a clean shutdown and every
+# cascade_cache.warm_interval, and run again by runners after a start or a
+# crash-restart.  This proves that
+#   - entries filled by a role (named, with a ttl, with native parameters)
+#     come back after a clean restart, once each, and are then hits;
+#   - the settings the filling session chose (SET app.tenant) are replayed:
+#     the entry comes back under the same key, never for another tenant;
+#   - a crash-restart warms from the last periodic write;
+#   - recipes of a dropped role are skipped (counted and logged), those of
+#     a role that lost its SELECT privilege fail, those whose key a role's
+#     new setting changes are skipped, and none of them stores anything;
+#   - cascade_cache.warm_entries bounds the file to the entries with the
+#     most hits, and 0 turns warm restart off (nothing read, nothing
+#     written);
+#   - reads while recipes are being run, and after a table they read was
+#     updated meanwhile, get correct results.
+#
+# DROP ROLE flushes the cache and REVOKE removes the entries that read the
+# table, so the entries they concern would never reach a file written after
+# them: the test drops the role and revokes the privilege while the server
+# runs with warm_entries = 0, between the write at a clean shutdown and the
+# start that reads the file.  (ALTER ROLE ... SET removes nothing: it is
+# made before the shutdown.)
+use strict;
+use warnings;
+
+use FindBin;
+use lib $FindBin::RealBin;
+use CCTest;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = cc_node('warm', conf => "restart_after_crash = on\n");
+my $warm_file = $node->data_dir . '/cascade_cache.warm';
+
+$node->safe_psql('postgres', q{
+	CREATE TABLE t (id int PRIMARY KEY, v text);
+	INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 100) g;
+});
+for my $role (qw(app tenant gone lost drifter))
+{
+	$node->safe_psql('postgres', qq{
+		CREATE ROLE $role LOGIN;
+		GRANT USAGE ON SCHEMA cascade_cache TO $role;
+		GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA cascade_cache TO $role;
+		GRANT SELECT ON t TO $role;
+	});
+}
+
+# psql as a role; dies on an error
+sub as_role
+{
+	my ($role, $sql) = @_;
+	return $node->safe_psql('postgres', $sql, extra_params => [ '-U', $role ]);
+}
+
+# the warm restart's state, as "state,recipes,queued,waiting"
+sub warm_status
+{
+	return $node->safe_psql('postgres',
+		q{SELECT concat_ws(',', state, recipes, queued, waiting) FROM cascade_cache.cache_warm_status()});
+}
+
+# the warm row of cache_recipe_stats(), as "queued,filled,present,skipped,not_stored,failed"
+sub warm_stats
+{
+	return $node->safe_psql('postgres', q{
+		SELECT concat_ws(',', queued, filled, present, skipped, not_stored, failed)
+		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'});
+}
+
+# Wait until every recipe of the file read at start was queued and has
+# come to an outcome (waiting only counts what no runner has taken yet).
+sub wait_warmed
+{
+	my ($what) = @_;
+	ok( $node->poll_query_until('postgres', q{
+			SELECT s.state = 'done' AND s.waiting = 0
+			   AND r.filled + r.present + r.skipped + r.not_stored + r.failed >= s.recipes
+			  FROM cascade_cache.cache_warm_status() s, cascade_cache.cache_recipe_stats() r
+			 WHERE r.kind = 'warm'}),
+		"$what: every recipe was queued and run");
+}
+
+my $by_id = 'SELECT v FROM t WHERE id = $1';
+my $by_id_args = 'SELECT v, $2::text AS k FROM t WHERE id = $1';
+my $tenant_q = q{SELECT current_setting('app.tenant') AS tenant, v FROM t WHERE id = $1};
+(my $tenant_lit = $tenant_q) =~ s/'/''/g;
+
+# The app's entries: named, with a ttl, and with native parameters
+my $app_reads = qq{
+	SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g), NULL, 'byId'))
+	  FROM generate_series(1, 6) g;
+	SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g), '1 hour'))
+	  FROM generate_series(7, 8) g;
+	SELECT count(cascade_cache.cached_query_args('$by_id_args', g, 'k' || g))
+	  FROM generate_series(9, 14) g;
+};
+my $n_app = 14;
+is(as_role('app', $app_reads), "6\n2\n6", 'app fills its entries');
+# The tenant role's entries: three read with app.tenant = 'x' (each hit
+# once, so that they rank first and their recipes run first), and one read
+# without it
+is(as_role('tenant', qq{
+	SET app.tenant = 'x';
+	SELECT string_agg(cascade_cache.cached_query('$tenant_lit', jsonb_build_array(g))::text, ' ' ORDER BY g)
+	  FROM generate_series(1, 3) g;
+	SELECT count(cascade_cache.cached_query('$tenant_lit', jsonb_build_array(g)))
+	  FROM generate_series(1, 3) g;
+	SELECT string_agg(e.detail, ' ' ORDER BY g)
+	  FROM generate_series(1, 3) g, cascade_cache.cache_explain('$tenant_lit', jsonb_build_array(g)) e
+	 WHERE e.item = 'hits';
+}), '[{"v": "v1", "tenant": "x"}] [{"v": "v2", "tenant": "x"}] [{"v": "v3", "tenant": "x"}]' . "\n3\n1 1 1",
+	'the tenant role fills three entries for tenant x and hits each once');
+is(as_role('tenant', qq{SELECT cascade_cache.cached_query('$by_id', '[15]')}),
+	'[{"v": "v15"}]', 'and fills one entry without a tenant');
+my $n_tenant = 4;
+
+# entries of the roles that will be dropped, lose SELECT, get a new datestyle
+for my $r ([ 'gone', 21 ], [ 'lost', 31 ], [ 'drifter', 41 ])
+{
+	my ($role, $first) = @$r;
+	is(as_role($role, qq{
+		SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g)))
+		  FROM generate_series($first, $first + 3) g}), '4', "$role fills 4 entries");
+}
+is(as_role('drifter', q{SELECT source FROM pg_settings WHERE name = 'DateStyle'}),
+	'configuration file', 'drifter\'s session did not choose its datestyle itself');
+$node->safe_psql('postgres', q{ALTER ROLE drifter SET datestyle = 'SQL, DMY'});
+my $n_other = 12;
+my $n_all = $n_app + $n_tenant + $n_other;
+is(cc_stats($node, 'entries'), $n_all, "$n_all entries before the restart, after ALTER ROLE drifter");
+
+# --- a restart with warm restart off: the file is kept, neither read nor written ---
+$node->safe_psql('postgres', 'ALTER SYSTEM SET cascade_cache.warm_entries = 0');
+$node->restart;    # the shutdown writes the file (the worker still had 10000)
+ok(-f $warm_file, 'the clean shutdown wrote cascade_cache.warm');
+is((stat $warm_file)[2] & 07777, 0600, 'the file is readable and writable by its owner only');
+my $file_before = slurp_file($warm_file);
+is(warm_status(), 'off,0,0,0', 'warm_entries = 0: state off, nothing read');
+is(warm_stats(), '0,0,0,0,0,0', 'warm_entries = 0: nothing queued, nothing run');
+is(cc_stats($node, 'entries, stores'), '0,0', 'warm_entries = 0: the cache starts empty');
+
+# the catalog changes, and entries a write would record
+my $gone_oid = $node->safe_psql('postgres', q{SELECT oid FROM pg_roles WHERE rolname = 'gone'});
+my $db_oid = $node->safe_psql('postgres', q{SELECT oid FROM pg_database WHERE datname = 'postgres'});
+$node->safe_psql('postgres', q{
+	DROP OWNED BY gone;
+	DROP ROLE gone;
+	REVOKE SELECT ON t FROM lost;
+});
+is(as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(90, 99) g}),
+	'10', 'app fills 10 entries with warm restart off');
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET cascade_cache.warm_entries');
+$node->restart;    # the worker still had 0: no write
+ok(slurp_file($warm_file) eq $file_before,
+	'warm_entries = 0: a clean shutdown left the file as it was');
+
+# --- the warm restart ---
+wait_warmed('clean restart');
+is(warm_status(), "done,$n_all,$n_all,0", "the file's $n_all recipes were read and queued");
+my ($queued, $filled, $present, $skipped, $not_stored, $failed) = split /,/, warm_stats();
+is($filled, $n_app + $n_tenant,
+	'the recipes of app (named, ttl, native) and of the tenant role were filled');
+is($present + $not_stored, 0, 'none was present already, none ran without being stored');
+is($failed, 4, 'the 4 recipes of the role that lost SELECT failed');
+is($skipped, 8, 'the 4 recipes of the dropped role and the 4 whose key the role setting changes were skipped');
+my ($entries, $stores) = split /,/, cc_stats($node, 'entries, stores');
+is($entries, $n_app + $n_tenant, 'the entries of app and of the tenant role came back, no others');
+cmp_ok($stores, '<=', 1.1 * $n_all, 'warming stored at most 1.1 times as many entries as recipes');
+is($stores, $filled, 'every store was a filled recipe');
+like(slurp_file($node->logfile),
+	qr/cascade_cache skipped \d+ queued fills of role $gone_oid in database $db_oid/,
+	'the server log has the skipped fills of the dropped role');
+
+# the app's entries are hits, with the same results
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('app', $app_reads), "6\n2\n6", 'app reads its entries again');
+is(cc_stats($node, 'hits, misses'), "$n_app,0", 'every read of the app is a hit');
+
+# the tenant's settings were replayed: x hits, y misses and gets its own
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('tenant', qq{SET app.tenant = 'x'; SELECT cascade_cache.cached_query('$tenant_lit', '[2]')}),
+	'[{"v": "v2", "tenant": "x"}]', 'tenant x reads its result');
+is(cc_stats($node, 'hits, misses'), '1,0', 'tenant x hits the warmed entry');
+is(as_role('tenant', qq{SET app.tenant = 'y'; SELECT cascade_cache.cached_query('$tenant_lit', '[2]')}),
+	'[{"v": "v2", "tenant": "y"}]', 'tenant y reads its own result, never x\'s');
+is(cc_stats($node, 'hits, misses'), '1,1', 'tenant y misses');
+# The runner ran the tenant role's recipes in rank order in one session:
+# the three with app.tenant = 'x' first, then the one without a tenant.
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('tenant', qq{SELECT cascade_cache.cached_query('$by_id', '[15]')}),
+	'[{"v": "v15"}]', 'the tenant role reads its entry without a tenant');
+is(cc_stats($node, 'hits, misses'), '1,0',
+	'a recipe without a tenant, run after that role\'s tenant recipes, was filled (the runner must not keep app.tenant)');
+
+# nothing was stored for the other roles
+my ($rc, $out, $err) = $node->psql('postgres',
+	qq{SELECT cascade_cache.cached_query('$by_id', '[31]')}, extra_params => [ '-U', 'lost' ]);
+like($err, qr/permission denied for table t/,
+	'the role that lost SELECT gets an error, not a warmed entry');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('drifter', qq{SET datestyle = 'ISO, MDY'; SELECT cascade_cache.cached_query('$by_id', '[41]')}),
+	'[{"v": "v41"}]', 'drifter reads with its old datestyle');
+is(cc_stats($node, 'hits, misses'), '0,1', 'and misses: the skipped recipe stored nothing');
+
+# --- a crash-restart warms from the last periodic write ---
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.warm_interval = '1s';
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+is(as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(51, 58) g}),
+	'8', 'app fills 8 entries');
+my $t0 = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+ok( $node->poll_query_until('postgres', qq{
+		SELECT last_write_recipes = 8 AND last_write_at > '$t0'
+		  FROM cascade_cache.cache_warm_status()}),
+	'a periodic write recorded the 8 recipes');
+
+my $victim = $node->background_psql('postgres', on_error_stop => 0);
+my $victim_pid = $victim->query_safe('SELECT pg_backend_pid()');
+my $log_offset = -s $node->logfile;
+kill 'KILL', $victim_pid;
+$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
+$node->poll_query_until('postgres', 'SELECT true')
+  or die 'the server did not come back after the crash';
+eval { $victim->quit };
+wait_warmed('crash-restart');
+is(warm_status(), 'done,8,8,0', 'after the crash, the 8 recipes of the last write were queued');
+is((split /,/, warm_stats())[1], 8, 'and filled');
+is(cc_stats($node, 'entries'), 8, 'the 8 entries are back');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(51, 58) g}),
+	'8', 'app reads them again');
+is(cc_stats($node, 'hits, misses'), '8,0', 'all hits after the crash-restart');
+
+# --- warm_entries keeps the entries with the most hits ---
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.warm_entries = 5;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+is(as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(61, 72) g}),
+	'12', 'app fills 12 entries');
+# 61..65 are hit 10 times each; cache_explain counts this session's hits in
+is(as_role('app', qq{
+	SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g)))
+	  FROM generate_series(61, 65) g, generate_series(1, 10) n;
+	SELECT string_agg(e.detail, ' ' ORDER BY g)
+	  FROM generate_series(61, 66) g, cascade_cache.cache_explain('$by_id', jsonb_build_array(g)) e
+	 WHERE e.item = 'hits'}),
+	"50\n10 10 10 10 10 0", 'entries 61..65 have 10 hits, 66 none');
+$t0 = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+ok( $node->poll_query_until('postgres', qq{
+		SELECT last_write_recipes = 5 AND last_write_at > '$t0'
+		  FROM cascade_cache.cache_warm_status()}),
+	'a periodic write recorded warm_entries = 5 recipes of 12 entries');
+$node->restart;
+wait_warmed('restart with warm_entries = 5');
+is(warm_status(), 'done,5,5,0', 'the file held 5 recipes');
+is((split /,/, warm_stats())[1], 5, 'the 5 were filled');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(61, 65) g});
+is(cc_stats($node, 'hits, misses'), '5,0', 'the hot entries were warmed: hits');
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(66, 72) g});
+is(cc_stats($node, 'hits, misses'), '5,7', 'the cold entries were not: misses');
+
+# --- reads while the recipes run ---
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.warm_entries;
+	ALTER SYSTEM RESET cascade_cache.warm_interval;
+	ALTER SYSTEM SET cascade_cache.warm_rate = 10;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+my $all_reads = qq{
+	SELECT string_agg(cascade_cache.cached_query('$by_id', jsonb_build_array(g))::text, ' ' ORDER BY g)
+	  FROM generate_series(81, 100) g};
+my $truth = q{
+	SELECT string_agg(jsonb_build_array(jsonb_build_object('v', v))::text, ' ' ORDER BY id)
+	  FROM t WHERE id BETWEEN 81 AND 100};
+is(as_role('app', $all_reads), $node->safe_psql('postgres', $truth), 'app fills 20 entries');
+$node->restart;
+ok( $node->poll_query_until('postgres',
+		q{SELECT state = 'queuing' AND queued >= 3 FROM cascade_cache.cache_warm_status()}),
+	'warming at 10 recipes a second is under way');
+$node->safe_psql('postgres', q{UPDATE t SET v = v || ' updated' WHERE id BETWEEN 81 AND 100 AND id % 2 = 0});
+my $expect = $node->safe_psql('postgres', $truth);
+$t0 = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+is(as_role('app', $all_reads), $expect, 'reads during warming see the update');
+is($node->safe_psql('postgres',
+		qq{SELECT finished_at IS NULL OR finished_at > '$t0' FROM cascade_cache.cache_warm_status()}),
+	't', 'those reads started before the last recipe was queued');
+wait_warmed('slow warming');
+is(as_role('app', $all_reads), $expect, 'and so do reads after warming');
+
+$node->stop;
+unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,
+	'no assertion failure, no backend crash');
+
+done_testing();
