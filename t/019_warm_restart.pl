@@ -297,6 +297,32 @@ is($node->safe_psql('postgres',
 wait_warmed('slow warming');
 is(as_role('app', $all_reads), $expect, 'and so do reads after warming');
 
+# --- a restart while recipes still wait for a runner keeps them all ---
+# With no background worker slot left for a runner (the cache's worker and
+# the logical replication launcher take both), every recipe is queued and
+# none runs; the clean shutdown must not replace the file with the few
+# entries the cache holds then.
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.warm_rate;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(31, 36) g});
+$node->restart;
+wait_warmed('six recipes');
+$node->append_conf('postgresql.conf', "max_worker_processes = 2\n");
+$node->restart;
+ok( $node->poll_query_until('postgres',
+		q{SELECT state = 'done' AND waiting = 6 FROM cascade_cache.cache_warm_status()}),
+	'no worker slot for a runner: the six recipes wait');
+$node->restart;
+like(slurp_file($node->logfile), qr/warming the cache with 6 recipes(?!.*warming the cache with [0-5] recipes)/s,
+	'a restart while they waited wrote no smaller file');
+$node->append_conf('postgresql.conf', "max_worker_processes = 8\n");
+$node->restart;
+wait_warmed('runners again');
+is((split /,/, warm_stats())[1], 6, 'and the six recipes are filled once runners can start');
+
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,
 	'no assertion failure, no backend crash');
