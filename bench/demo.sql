@@ -61,3 +61,18 @@ SELECT id, source, status, entities, query_names, entries_removed FROM cascade_a
 \echo '== 6. Uncacheable queries run normally and are counted by reason.'
 SELECT cached_query('SELECT now() > ''2000-01-01'' AS later') AS with_now;
 SELECT * FROM cache_bypass_stats() WHERE count > 0;
+
+\echo
+\echo '== 7. Refresh-ahead: a mutation whose cascade asks to REFETCH the query "user" (the'
+\echo '==    GraphQL Cascade strategy) has a background runner compute the entry again right'
+\echo '==    after the commit, as the entry''s role: the next read is a hit with the new name.'
+SELECT cached_query('SELECT data FROM v_user WHERE id = $1', '[7]', NULL, 'user') -> 0 -> 'data' ->> 'name' AS name;
+BEGIN;
+SELECT update_user(7, 'Refreshed Ahead') -> 'status' AS status;
+SELECT cascade_invalidate('{"invalidations": [{"queryName": "user", "strategy": "REFETCH"}]}') AS removed;
+COMMIT;
+SELECT pg_sleep(0.5);
+SELECT hits AS hits_before FROM cache_stats() \gset
+SELECT cached_query('SELECT data FROM v_user WHERE id = $1', '[7]', NULL, 'user') -> 0 -> 'data' ->> 'name' AS name,
+       (SELECT hits FROM cache_stats()) > :hits_before AS was_a_hit;
+SELECT kind, queued, filled FROM cache_recipe_stats() WHERE kind = 'refresh';

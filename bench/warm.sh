@@ -26,6 +26,7 @@ SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', json
 	W_CHECK=$(script_file w_check "\\set v random(1, 100)
 SELECT check_version_named(:v);")
 	W_AFTER=$(script_file w_after "\\set a random(1, $USERS)
+SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:a::int), NULL, 'user');
 SELECT update_user(:a, 'renamed at ' || clock_timestamp());
 \\sleep 20 ms
 SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:a::int), NULL, 'user');")
@@ -130,8 +131,9 @@ scenario_refetch() {
 	write_results refetch "Refresh-ahead: reads right after a mutation, INVALIDATE against REFETCH" \
 "Reads are named ('user', 'version'); REFETCH is cascade_cache.refetch_names = 'user,
 version' (the same as a cascade's REFETCH invalidation of those names), INVALIDATE the
-default. \"Read after its mutation\": each transaction updates a random user (update_user,
-which reports the cascade), waits 20 ms, and reads that user's document (8 clients).
+default. \"Read after its mutation\": each transaction reads a random user's document, updates
+the user (update_user, which reports the cascade), waits 20 ms, and reads the document
+again (8 clients); the hit rate counts both reads.
 \"Mixed\": 70% reads of random users' documents, 10% the stale-read checker (on named
 entries: a version read directly and through the cache, failing if the cached one is
 older), 20% mutations; 16 clients at full speed.

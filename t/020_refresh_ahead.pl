@@ -6,8 +6,8 @@
 # new data.  This test proves that:
 #   - a REFETCH cascade refreshes (hit, new value); INVALIDATE, a scope ALL
 #     and a PREPAREd transaction do not (miss);
-#   - refetch_names refreshes the names it matches after a plain write, and
-#     only those;
+#   - refetch_names refreshes the names it matches after a plain write, if
+#     they were read since they were stored, and only those;
 #   - ROLLBACK TO SAVEPOINT forgets the REFETCH of the cascades in it
 #     (RELEASE keeps it);
 #   - a refresh runs with the session's settings (a tenant's entry is
@@ -193,8 +193,11 @@ set_system('cascade_cache.refetch_names', 'list*');
 my %lists = (
 	listPosts => [ 'SELECT title FROM posts ORDER BY id', '[]' ],
 	listPostsByAuthor => [ 'SELECT title FROM posts WHERE author = $1 ORDER BY id', '[1]' ],
-	countPosts => [ 'SELECT count(*) AS n FROM posts', '[]' ]);
+	countPosts => [ 'SELECT count(*) AS n FROM posts', '[]' ],
+	listUnread => [ 'SELECT title FROM posts WHERE id = $1', '[1]' ]);
 cq($app, @{ $lists{$_} }, $_) for sort keys %lists;
+# read since they were stored (hits): all but listUnread
+cq($app, @{ $lists{$_} }, $_) for qw(listPosts listPostsByAuthor countPosts);
 my $before = rstats();
 $node->safe_psql('postgres', q{INSERT INTO posts VALUES (3, 1, 'third')});
 wait_refresh_idle('refetch_names');
@@ -208,6 +211,9 @@ is($hm, 'hits=1 misses=0', 'listPostsByAuthor: a hit');
 ($v, $hm) = counted_read($app, @{ $lists{countPosts} }, 'countPosts');
 is($v, '[{"n": 3}]', 'countPosts (not matched): the new count');
 is($hm, 'hits=0 misses=1', 'countPosts: not refreshed, a miss');
+($v, $hm) = counted_read($app, @{ $lists{listUnread} }, 'listUnread');
+is($hm, 'hits=0 misses=1',
+	'listUnread (matched, but not read since it was stored): not refreshed, a miss');
 
 # --- 3. ROLLBACK TO SAVEPOINT forgets the REFETCH; RELEASE keeps it ---
 for my $end ('ROLLBACK TO SAVEPOINT s', 'RELEASE SAVEPOINT s')
@@ -412,6 +418,7 @@ is($node->safe_psql('postgres', 'SHOW cascade_cache.recipe_queue'), '16', 'recip
 $app = app_dbh();
 my $item_q = 'SELECT v FROM items WHERE id = $1';
 cq($app, $item_q, "[$_]", 'listItem') for 1 .. 40;
+cq($app, $item_q, "[$_]", 'listItem') for 1 .. 40;	# read since stored
 is($node->safe_psql('postgres',
 		q{SELECT sum(entries) FROM cascade_cache.cache_query_stats(1000) WHERE query_name = 'listItem'}),
 	'40', '40 listItem entries');

@@ -6,9 +6,10 @@
 # application (bench/schema.sql: 10,000 users, 100,000 posts, the JSON views
 # v_user and v_post, the mutations create_post, update_user and
 # delete_post, which report GraphQL cascades), walks through a miss, a hit,
-# a mutation and its invalidation, runs a 30-second mixed workload (80%
-# reads through cached_query, 20% mutations) without and with the cache,
-# and prints a report.  The cluster keeps running until `make demo-stop`.
+# a mutation and its invalidation, refresh-ahead, runs a 30-second mixed
+# workload (80% reads through cached_query, 20% mutations) without and with
+# the cache, prints a report, and restarts the server to show a warm
+# restart.  The cluster keeps running until `make demo-stop`.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -98,6 +99,23 @@ SELECT delete_post(:p);")
 	            FROM cascade_audit_recent(3)"
 	echo "All the statistics:"
 	bpsql -x -c "SELECT * FROM cache_stats()"
+
+	echo
+	echo "== Warm restart: the server restarts; at shutdown the worker wrote the recipes of"
+	echo "== the hottest entries, and after the start runners compute them again."
+	local before after
+	before=$(bval "SELECT entries FROM cache_stats()")
+	cc_log "restarting the demo server ($before entries cached)"
+	cluster_restart
+	for _ in $(seq 1 120); do
+		[ "$(bval "SELECT state = 'done' AND waiting = 0 FROM cache_warm_status()")" = t ] && break
+		sleep 0.5
+	done
+	after=$(bval "SELECT entries FROM cache_stats()")
+	bpsql -c "SELECT state, recipes, queued, round(extract(epoch FROM finished_at - started_at)::numeric, 1) AS queued_in_s
+	            FROM cache_warm_status()"
+	bpsql -c "SELECT kind, queued, filled, present, skipped, failed FROM cache_recipe_stats() WHERE kind = 'warm'"
+	echo "entries before the restart: $before; cached again after it: $after"
 
 	cat <<MSG
 

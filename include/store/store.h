@@ -160,11 +160,12 @@ typedef void (*CCEntryVisitor) (const CCEntryView *entry, void *arg);
 
 /*
  * Shown each entry an invalidation removes, with its name and recipe
- * (valid during the call only); see cc_remove_set_collector().
+ * (valid during the call only) and whether it was read (a hit) since it
+ * was stored; see cc_remove_set_collector().
  */
 typedef void (*CCRemoveCollector) (const CCKey *key, const char *name,
 								   uint32 name_len, const char *recipe,
-								   uint32 recipe_len, void *arg);
+								   uint32 recipe_len, bool read, void *arg);
 
 /* area.c */
 extern dsa_area *cc_area;

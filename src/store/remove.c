@@ -68,7 +68,9 @@ cc_remove_set_collector(CCRemoveCollector collect, void *arg)
 
 /*
  * Show the collector a removed entry's name and recipe: its context (still
- * counted by the blob) and its own part, copied together into memory
+ * counted by the blob) and its own part, and whether it was read since it
+ * was stored (its CLOCK bit, which only a sweep under memory pressure
+ * clears), copied together into memory
  * allocated with MCXT_ALLOC_NO_OOM (no room: not shown).  No lock held on
  * entry; takes the context's partition lock.  Cannot fail.
  */
@@ -90,7 +92,7 @@ cc_remove_collect(const CCKey *key, CCBlob *blob)
 		memcpy(recipe + context_len, CC_BLOB_RECIPE(blob), blob->recipe_len);
 		cc_remove_collector(key, CC_BLOB_NAME(blob), blob->name_len, recipe,
 							context_len + blob->recipe_len,
-							cc_remove_collector_arg);
+							blob->referenced != 0, cc_remove_collector_arg);
 	}
 	pfree(recipe);
 }

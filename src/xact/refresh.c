@@ -8,9 +8,13 @@
  * writes, entities, query-name scopes) whose query name
  *
  *	- a REFETCH invalidation of a cascade in the transaction names
- *	  (EXACT: the name; PREFIX; PATTERN, a glob; ALL: any name), or
- *	- matches cascade_cache.refetch_names: a comma-separated list of exact
- *	  names, or prefixes written as "prefix*".
+ *	  (EXACT: the name; PREFIX; PATTERN, a glob), or
+ *	- matches cascade_cache.refetch_names (a comma-separated list of exact
+ *	  names, or prefixes written as "prefix*"), if the entry was read (a
+ *	  hit: its CLOCK bit) since it was stored.  refetch_names is a
+ *	  standing rule over every commit: recomputing entries nobody reads
+ *	  would only take CPU from those who read; a REFETCH is the
+ *	  mutation's own request, and is always followed.
  *
  * Entries removed by a whole-database flush (an ALL scope, a catalog
  * change), and by a PREPAREd transaction, are not refreshed.
@@ -67,6 +71,7 @@ typedef struct CCCollected
 	char	   *name;
 	char	   *recipe;
 	uint32		recipe_len;
+	bool		read;			/* a hit since it was stored */
 } CCCollected;
 
 /*
@@ -86,7 +91,7 @@ static MemoryContext cc_collect_cxt = NULL;
 static bool cc_refetch_names_check(char **newval, void **extra,
 								   GucSource source);
 static void cc_refetch_names_assign(const char *newval, void *extra);
-static bool cc_refresh_wanted(const char *name);
+static bool cc_refresh_wanted(const char *name, bool read);
 
 /* Define cascade_cache.refetch_names.  Called once, from _PG_init. */
 void
@@ -219,7 +224,7 @@ cc_refresh_possible(void)
  */
 static void
 cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
-				   const char *recipe, uint32 recipe_len, void *arg)
+				   const char *recipe, uint32 recipe_len, bool read, void *arg)
 {
 	CCCollected *c;
 
@@ -240,6 +245,7 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 	c->name[name_len] = '\0';
 	memcpy(c->recipe, recipe, recipe_len);
 	c->recipe_len = recipe_len;
+	c->read = read;
 	c->next = cc_collected;
 	cc_collected = c;
 }
@@ -278,7 +284,7 @@ cc_refresh_queue(void)
 		Oid			userid;
 		CCQueueResult pushed;
 
-		if (!cc_refresh_wanted(c->name))
+		if (!cc_refresh_wanted(c->name, c->read))
 			continue;
 		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
 		pushed = OidIsValid(userid) ?
@@ -295,14 +301,17 @@ cc_refresh_queue(void)
 		MemoryContextReset(cc_collect_cxt);
 }
 
-/* Does a REFETCH scope of the transaction, or refetch_names, match? */
+/*
+ * Does a REFETCH scope of the transaction match the name, or does
+ * refetch_names and was the entry read ('read') since it was stored?
+ */
 static bool
-cc_refresh_wanted(const char *name)
+cc_refresh_wanted(const char *name, bool read)
 {
 	int			len = strlen(name);
 	const char *item;
 
-	for (item = cc_refetch_parsed; item != NULL && *item != '\0';
+	for (item = read ? cc_refetch_parsed : NULL; item != NULL && *item != '\0';
 		 item += strlen(item) + 1)
 	{
 		int			ilen = strlen(item);
