@@ -73,7 +73,7 @@ scenario_warm() {
 	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user'), cascade_cache.cascade_unwatch('tb_post'), cascade_cache.cascade_unwatch('bench_version')" >/dev/null
 	write_results warm "Warm restart: the first ${secs} seconds after a restart" \
 "The hot set ($USERS user documents and 100 versions, every one cached) is filled, the server
-is restarted cleanly, and the mixed workload (70% reads of random users' documents, the
+is restarted cleanly, and the mixed workload (70% reads of users' documents, the
 stale-read checker, create/update/delete mutations; 16 clients at $rate transactions/s) runs
 for the first ${secs} seconds. Reads pick users with the mixed scenario's skew
 (random_exponential, parameter 8), and ran for $((secs / 3)) s before the restart, so
