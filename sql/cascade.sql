@@ -64,6 +64,17 @@ SELECT cascade_invalidate('{"invalidations": [{"queryName": "listUsers", "strate
 SELECT still_cached();
 SELECT fill();
 SELECT cascade_invalidate('{"invalidations": [{"queryName": "listUsers", "strategy": "REFETCH", "scope": "PREFIX"}]}');
+-- REFETCH: removed at commit, then computed again by a runner
+-- (refresh-ahead): once it is done, both are hits
+DO $$
+BEGIN
+    FOR i IN 1..400 LOOP
+        EXIT WHEN (SELECT waiting = 0 AND
+                          filled + present + skipped + not_stored + failed = queued
+                     FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh');
+        PERFORM pg_sleep(0.05);
+    END LOOP;
+END $$;
 SELECT still_cached();
 SELECT fill();
 SELECT cascade_invalidate('{"invalidations": [{"queryPattern": "*Users*", "strategy": "REMOVE", "scope": "PATTERN"}]}');
