@@ -157,7 +157,8 @@ SELECT results_eq(
            ('cascade_cache.trusted_functions', '', '', 'superuser'),
            ('cascade_cache.warm_entries', '10000', '', 'sighup'),
            ('cascade_cache.warm_interval', '300', 's', 'sighup'),
-           ('cascade_cache.warm_rate', '1000', '', 'sighup')$$,
+           ('cascade_cache.warm_rate', '1000', '', 'sighup'),
+           ('cascade_cache.warm_skip_settings', 'request.*', '', 'sighup')$$,
   'GUCs, defaults and contexts');
 SELECT throws_ok($$SET cascade_cache.max_memory = '1GB'$$, '55P02', NULL,
                  'max_memory can only change in postgresql.conf');

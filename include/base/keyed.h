@@ -26,6 +26,8 @@ extern uint64 cc_key_settings_generation(void);
 extern List *cc_get_key_settings(void);
 
 extern bool cc_check_name_list(char **newval, bool identifiers);
+extern bool cc_name_patterns_check(const char *value, void **extra);
+extern bool cc_name_patterns_match(const char *patterns, const char *name);
 extern void cc_key_define_gucs(void);
 
 /* Are two setting values (NULL or a string) equal? */

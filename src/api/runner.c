@@ -20,6 +20,10 @@
  * makes the connection fail; the runner's slot is then left FAILED and the
  * launcher drops the pair's queued fills, counting them as skipped.
  *
+ * It also loads the libraries a client session of the role would load
+ * (session_preload_libraries, local_preload_libraries), and bounds each
+ * recipe with the role's statement_timeout.
+ *
  * A connected runner takes the pair's fills oldest first, each in a
  * transaction of its own: it waits for the transaction that queued it (a
  * refresh waits for its invalidating commit), then runs the recipe
@@ -49,11 +53,13 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
@@ -66,7 +72,7 @@
 #include "api/runner.h"
 
 /* A runner with nothing to do for this long exits */
-#define CC_RUNNER_IDLE_MS		5000
+#define CC_RUNNER_IDLE_MS		1000
 
 /* Queued fills per runner of a pair above which the launcher adds one */
 #define CC_RUNNER_BACKLOG		2
@@ -292,6 +298,15 @@ cc_runner_main(Datum arg)
 
 	/* as the role, like a client: FATAL if it or the database is gone */
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.session_userid, 0);
+
+	/*
+	 * And with what a client session of the role loads at its start
+	 * (session_preload_libraries, local_preload_libraries, from the
+	 * configuration and ALTER ROLE / DATABASE SET): a library may change
+	 * what a query returns (a row-level security hook, say), and the key
+	 * does not see it.
+	 */
+	process_session_preload_libraries();
 	cc_runner_connected(slot);
 	pgstat_report_appname("cascade_cache runner");
 	cc_run_in_background = true;
@@ -411,6 +426,9 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 			TransactionIdIsInProgress(item->wait_xid))
 			XactLockTableWait(item->wait_xid, NULL, NULL, XLTW_None);
 
+		/* statement_timeout bounds a recipe as it bounds a client's query */
+		if (StatementTimeout > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING,
 							   item->kind == CC_RECIPE_WARM ?
@@ -422,12 +440,14 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 			outcome = cc_recipe_run(item->recipe, item->recipe_len,
 									&item->key, own_placeholders);
 		PopActiveSnapshot();
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		CommitTransactionCommand();
 	}
 	PG_CATCH();
 	{
 		ErrorData  *edata;
 
+		disable_timeout(STATEMENT_TIMEOUT, false);
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();

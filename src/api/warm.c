@@ -55,17 +55,20 @@
 
 #include "cascade_cache.h"
 #include "base/counters.h"
+#include "base/keyed.h"
 #include "base/settings.h"
 #include "base/shmem.h"
 #include "store/queue.h"
 #include "store/recipes.h"
 #include "store/store.h"
 #include "xact/recipe.h"
+#include "xact/replication.h"
 #include "api/warm.h"
 
 /* The file, relative to the data directory, and its temporary name */
 #define CC_WARM_FILE			"cascade_cache.warm"
 #define CC_WARM_TEMP_FILE		"cascade_cache.warm.tmp"
+#define CC_WARM_USED_FILE		"cascade_cache.warm.used"
 
 #define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3031) /* CCWARM01 */
 
@@ -116,6 +119,8 @@ typedef struct CCWarmShared
 int			cc_warm_entries = 10000;
 int			cc_warm_interval_s = 300;
 int			cc_warm_rate = 1000;
+char	   *cc_warm_skip_settings = NULL;
+static const char *cc_warm_skip_parsed = NULL;
 
 static CCWarmShared *cc_warm = NULL;
 
@@ -128,7 +133,10 @@ static TimestampTz cc_warm_last_dump = 0;
 
 PG_FUNCTION_INFO_V1(cache_warm_status);
 
-static bool cc_warm_read_file(char **data, Size *len);
+static bool cc_warm_read_file(const char *path, char **data, Size *len);
+static bool cc_warm_skip_check(char **newval, void **extra, GucSource source);
+static void cc_warm_skip_assign(const char *newval, void *extra);
+static bool cc_warm_skip_recipe(const char *recipe, uint32 len);
 static void cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued);
 
 /* Define the warm restart settings.  Called once, from _PG_init. */
@@ -159,6 +167,16 @@ cc_warm_define_gucs(void)
 							NULL,
 							NULL,
 							NULL);
+	DefineCustomStringVariable("cascade_cache.warm_skip_settings",
+							   "Settings whose values are never written to the warm restart file.",
+							   "A comma-separated list of names, or prefixes written as \"prefix*\": a recipe of a session that held one is left out of the file.  The default leaves out PostgREST's request headers and JWT claims.",
+							   &cc_warm_skip_settings,
+							   "request.*",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   cc_warm_skip_check,
+							   cc_warm_skip_assign,
+							   NULL);
 	DefineCustomIntVariable("cascade_cache.warm_rate",
 							"Maximum number of warm restart recipes queued per second.",
 							"0 queues them as fast as the runners take them.",
@@ -171,6 +189,18 @@ cc_warm_define_gucs(void)
 							NULL,
 							NULL,
 							NULL);
+}
+
+static bool
+cc_warm_skip_check(char **newval, void **extra, GucSource source)
+{
+	return cc_name_patterns_check(*newval, extra);
+}
+
+static void
+cc_warm_skip_assign(const char *newval, void *extra)
+{
+	cc_warm_skip_parsed = extra;
 }
 
 /* Size of the warm state.  Called from shmem_request_hook. */
@@ -215,11 +245,13 @@ cc_warm_shmem_init(void)
 static void
 cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued)
 {
+	TimestampTz now = GetCurrentTimestamp();
+
 	SpinLockAcquire(&cc_warm->mutex);
 	if (state == CC_WARM_QUEUING && cc_warm->state != CC_WARM_QUEUING)
-		cc_warm->started_at = GetCurrentTimestamp();
+		cc_warm->started_at = now;
 	if (state == CC_WARM_DONE && cc_warm->state != CC_WARM_DONE)
-		cc_warm->finished_at = GetCurrentTimestamp();
+		cc_warm->finished_at = now;
 	cc_warm->state = state;
 	cc_warm->recipes = recipes;
 	cc_warm->queued = queued;
@@ -237,7 +269,7 @@ cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued)
  * of another seed.
  */
 static bool
-cc_warm_read_file(char **data, Size *len)
+cc_warm_read_file(const char *path, char **data, Size *len)
 {
 	struct stat st;
 	FILE	   *file;
@@ -246,22 +278,22 @@ cc_warm_read_file(char **data, Size *len)
 	pg_crc32c	stored;
 	CCWarmHead	head;
 
-	if (stat(CC_WARM_FILE, &st) != 0)
+	if (stat(path, &st) != 0)
 		return false;
 	if ((Size) st.st_size < sizeof(CCWarmHead) + sizeof(pg_crc32c) ||
 		(Size) st.st_size > CC_WARM_MAX_FILE)
 	{
 		ereport(LOG,
 				(errmsg("cascade_cache ignored the warm restart file \"%s\": its size is wrong",
-						CC_WARM_FILE)));
+						path)));
 		return false;
 	}
-	file = AllocateFile(CC_WARM_FILE, PG_BINARY_R);
+	file = AllocateFile(path, PG_BINARY_R);
 	if (file == NULL)
 	{
 		ereport(LOG,
 				(errcode_for_file_access(),
-				 errmsg("cascade_cache could not open \"%s\": %m", CC_WARM_FILE)));
+				 errmsg("cascade_cache could not open \"%s\": %m", path)));
 		return false;
 	}
 	buf = MemoryContextAllocHuge(TopMemoryContext, st.st_size);
@@ -271,7 +303,7 @@ cc_warm_read_file(char **data, Size *len)
 		pfree(buf);
 		ereport(LOG,
 				(errcode_for_file_access(),
-				 errmsg("cascade_cache could not read \"%s\"", CC_WARM_FILE)));
+				 errmsg("cascade_cache could not read \"%s\"", path)));
 		return false;
 	}
 	FreeFile(file);
@@ -287,7 +319,7 @@ cc_warm_read_file(char **data, Size *len)
 		pfree(buf);
 		ereport(LOG,
 				(errmsg("cascade_cache ignored the warm restart file \"%s\": it is damaged",
-						CC_WARM_FILE)));
+						path)));
 		return false;
 	}
 	*data = buf;
@@ -296,28 +328,67 @@ cc_warm_read_file(char **data, Size *len)
 }
 
 /*
- * Start a warm restart, once per shared memory lifetime: read the file and
- * get ready to queue its recipes.  Called by the background worker when
- * it starts.  Can ERROR (out of memory).
+ * Start a warm restart, or resume one a restart of the worker interrupted:
+ * read the file and get ready to queue its recipes.  Called by the
+ * background worker when it starts.  Can ERROR (out of memory).
+ *
+ * The file is renamed to CC_WARM_USED_FILE before it is read, and a new
+ * one is written only once its recipes have all run: a recipe that crashes
+ * the server (a bug in some function, the OOM killer) then does not crash
+ * it again at every crash-restart, which starts cold instead.  A clean
+ * shutdown while warming puts the file back (cc_warm_dump()).
  */
 void
 cc_warm_start(void)
 {
 	CCWarmHead	head;
 	bool		first;
+	bool		resume;
+	uint64		skip = 0;
+	uint64		i;
+	struct stat st;
 
 	SpinLockAcquire(&cc_warm->mutex);
 	first = !cc_warm->read_done;
 	cc_warm->read_done = true;
+	resume = !first && cc_warm->state == CC_WARM_QUEUING;
+	if (resume)
+		skip = cc_warm->queued; /* a worker restart: past those queued */
 	SpinLockRelease(&cc_warm->mutex);
-	if (!first || cc_warm_entries == 0)
+	if (cc_warm_entries == 0 || !(first || resume))
 		return;
-	if (!cc_warm_read_file(&cc_warm_data, &cc_warm_data_len))
+
+	if (stat(CC_WARM_FILE, &st) == 0)
+	{
+		if (durable_rename(CC_WARM_FILE, CC_WARM_USED_FILE, LOG) != 0)
+			return;
+	}
+	else if (first)
+	{
+		if (stat(CC_WARM_USED_FILE, &st) == 0)
+			ereport(LOG,
+					(errmsg("cascade_cache does not warm the cache: the last warm restart did not finish"),
+					 errdetail("The server restarted while the recipes of \"%s\" were being run.",
+							   CC_WARM_USED_FILE)));
+		return;
+	}
+	if (!cc_warm_read_file(CC_WARM_USED_FILE, &cc_warm_data, &cc_warm_data_len))
 		return;
 	memcpy(&head, cc_warm_data, sizeof(head));
 	cc_warm_pos = sizeof(head);
+
+	/* resuming: past the records queued before */
+	for (i = 0; i < skip && cc_warm_pos < cc_warm_data_len; i++)
+	{
+		CCWarmRecord rec;
+
+		if (cc_warm_data_len - cc_warm_pos < sizeof(rec))
+			break;
+		memcpy(&rec, cc_warm_data + cc_warm_pos, sizeof(rec));
+		cc_warm_pos += sizeof(rec) + Min(rec.len, cc_warm_data_len - cc_warm_pos - sizeof(rec));
+	}
 	cc_warm_last_feed = GetCurrentTimestamp();
-	cc_warm_set(CC_WARM_QUEUING, head.count, 0);
+	cc_warm_set(CC_WARM_QUEUING, head.count, skip);
 	ereport(LOG,
 			(errmsg("cascade_cache is warming the cache with %u recipes from \"%s\"",
 					head.count, CC_WARM_FILE)));
@@ -338,6 +409,9 @@ cc_warm_feed(void)
 
 	if (cc_warm_data == NULL)
 		return false;
+	/* a hot standby caches only once it may: until then, nothing to run */
+	if (!cc_replica_ready())
+		return true;
 
 	budget = cc_queue_room(CC_RECIPE_WARM);
 	if (cc_warm_rate > 0)
@@ -406,6 +480,24 @@ cc_warm_feed(void)
  */
 
 /*
+ * Does the recipe hold a setting of cascade_cache.warm_skip_settings (or
+ * not parse)?  Then it is not written.
+ */
+static bool
+cc_warm_skip_recipe(const char *recipe, uint32 len)
+{
+	CCRecipe	r;
+	int			i;
+
+	if (!cc_recipe_parse(recipe, len, &r))
+		return true;
+	for (i = 0; i < r.nsettings; i++)
+		if (cc_name_patterns_match(cc_warm_skip_parsed, r.setting_names[i]))
+			return true;
+	return false;
+}
+
+/*
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
  * it is always time).  Nothing is written while the last file's recipes
  * are still being queued or wait for a runner, or with warm restart off.  The file is built in memory
@@ -428,10 +520,18 @@ cc_warm_dump(bool shutdown)
 	uint32		count = 0;
 	bool		ok;
 
-	/* not while the last file's recipes are still queued or waiting */
-	if (cc_warm_entries == 0 || cc_warm_data != NULL ||
-		cc_queue_length(CC_RECIPE_WARM) > 0)
+	if (cc_warm_entries == 0)
 		return;
+	/* not while the last file's recipes are still queued or waiting */
+	if (cc_warm_data != NULL || cc_queue_length(CC_RECIPE_WARM) > 0)
+	{
+		struct stat st;
+
+		/* a clean shutdown meanwhile: the next start warms from it again */
+		if (shutdown && stat(CC_WARM_USED_FILE, &st) == 0)
+			(void) durable_rename(CC_WARM_USED_FILE, CC_WARM_FILE, LOG);
+		return;
+	}
 	if (!shutdown)
 	{
 		if (cc_warm_interval_s == 0)
@@ -461,6 +561,11 @@ cc_warm_dump(bool shutdown)
 		recipe = cc_recipe_copy(&hot[i].key, CC_MAX_RECIPE_BYTES, &len);
 		if (recipe == NULL)
 			continue;			/* gone meanwhile */
+		if (cc_warm_skip_recipe(recipe, len))
+		{
+			pfree(recipe);
+			continue;
+		}
 		if (buf.len + sizeof(rec) + len + sizeof(pg_crc32c) > CC_WARM_MAX_FILE)
 		{
 			pfree(recipe);
@@ -512,6 +617,9 @@ cc_warm_dump(bool shutdown)
 		(void) unlink(CC_WARM_TEMP_FILE);
 		return;
 	}
+
+	/* the last warm restart's file is done with */
+	(void) unlink(CC_WARM_USED_FILE);
 
 	SpinLockAcquire(&cc_warm->mutex);
 	cc_warm->last_dump_at = now;

@@ -594,8 +594,9 @@ cc_keyed_setting_names(void)
  * (configuration file, ALTER ROLE / DATABASE SET) by itself; whether it
  * does is checked by comparing the key it computes with the recorded one,
  * so anything missed here costs a skipped recipe, never a wrong result.
- * session_authorization is left out: the runner connects as the session
- * user.  Returns -1 when the key cannot be reproduced by another process
+ * session_authorization is left out (the runner connects as the session
+ * user), and so are internal settings (in_hot_standby: every process of
+ * the server has the same).  Returns -1 when the key cannot be reproduced by another process
  * at all: a session with a temporary schema (its own process is in the
  * key).  Call after cc_compute_key() in the same state.  Can ERROR (out of
  * memory).
@@ -617,8 +618,10 @@ cc_key_session_settings(StringInfo buf)
 		struct config_generic *gen = cc_keyed[i].gen;
 		const char *value;
 
+		/* internal settings (in_hot_standby, ...) are the server's own */
 		if (!(gen->flags & GUC_CUSTOM_PLACEHOLDER) &&
 			(gen->source < PGC_S_CLIENT || cc_guc_at_boot(gen) ||
+			 gen->context == PGC_INTERNAL ||
 			 strcmp(gen->name, "session_authorization") == 0))
 			continue;
 

@@ -358,6 +358,75 @@ cc_check_name_list(char **newval, bool identifiers)
 	return ok;
 }
 
+/*
+ * A GUC check hook's body for a list of names and "prefix*" patterns (of
+ * query names or settings): parses 'value' into the hook's "extra", a flat
+ * copy of the names, each NUL-terminated, then an empty string, allocated
+ * with malloc() (the GUC machinery frees it).  Returns false, with a
+ * detail, if the syntax is wrong.
+ */
+bool
+cc_name_patterns_check(const char *value, void **extra)
+{
+	List	   *names;
+	ListCell   *lc;
+	Size		size = 1;
+	char	   *flat;
+	char	   *p;
+
+	if (!cc_split_name_list(value, false, CurrentMemoryContext, &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		return false;
+	}
+	foreach(lc, names)
+		size += strlen(lfirst(lc)) + 1;
+	flat = malloc(size);
+	if (flat == NULL)
+	{
+		list_free_deep(names);
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		return false;
+	}
+	p = flat;
+	foreach(lc, names)
+	{
+		strcpy(p, lfirst(lc));
+		p += strlen(p) + 1;
+	}
+	*p = '\0';
+	list_free_deep(names);
+	*extra = flat;
+	return true;
+}
+
+/*
+ * Does 'name' equal a name of the flat list 'patterns' (see
+ * cc_name_patterns_check()), or start with the prefix of one written as
+ * "prefix*"?  Case-sensitive; NULL matches nothing.  Cannot fail.
+ */
+bool
+cc_name_patterns_match(const char *patterns, const char *name)
+{
+	const char *item;
+	size_t		len = strlen(name);
+
+	for (item = patterns; item != NULL && *item != '\0';
+		 item += strlen(item) + 1)
+	{
+		size_t		ilen = strlen(item);
+
+		if (ilen > 0 && item[ilen - 1] == '*')
+		{
+			if (len >= ilen - 1 && strncmp(name, item, ilen - 1) == 0)
+				return true;
+		}
+		else if (strcmp(name, item) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* GUC check hook of cascade_cache.key_settings */
 static bool
 cc_check_key_settings(char **newval, void **extra, GucSource source)

@@ -30,14 +30,19 @@
 
 #include "common/hashfn.h"
 
+#include "base/shmem.h"
 #include "store_int.h"
 
-/* The hash of a context's bytes (any fixed seed: it is not a secret) */
+/*
+ * The hash of a context's bytes, seeded with the cluster's secret key seed
+ * (so that no role can make its context collide with another's on
+ * purpose, which would only deny that one its recipes).
+ */
 uint64
 cc_context_hash(const char *bytes, uint32 len)
 {
 	return hash_bytes_extended((const unsigned char *) bytes, (int) len,
-							   UINT64CONST(0x5245434950455321));
+							   cc_shared->key_seed ^ UINT64CONST(0x5245434950455321));
 }
 
 /*

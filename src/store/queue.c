@@ -155,6 +155,13 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		}
 		if (memcmp(&slot->key, key, sizeof(CCKey)) == 0)
 		{
+			/* a refresh keeps its retries when it meets a warm item */
+			if (kind == CC_RECIPE_REFRESH && slot->kind == CC_RECIPE_WARM)
+			{
+				cc_queue->count[CC_RECIPE_WARM]--;
+				cc_queue->count[CC_RECIPE_REFRESH]++;
+				slot->kind = (uint8) CC_RECIPE_REFRESH;
+			}
 			/* queued already: run it after the later transaction too */
 			if (TransactionIdIsValid(wait_xid) &&
 				(!TransactionIdIsValid(slot->wait_xid) ||

@@ -272,7 +272,8 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 	{
 		Jsonb	   *json;
 
-		if (params_len < VARHDRSZ)
+		/* room for the varlena header and the root container's header */
+		if (params_len < VARHDRSZ + sizeof(uint32))
 			return false;
 		json = palloc(params_len);
 		memcpy(json, p, params_len);

@@ -109,41 +109,11 @@ cc_refresh_define_gucs(void)
 							   NULL);
 }
 
-/* Check hook: parse the list into a flat copy, the "extra". */
+/* Check hook: the list parsed into a flat copy, the "extra" */
 static bool
 cc_refetch_names_check(char **newval, void **extra, GucSource source)
 {
-	List	   *names;
-	ListCell   *lc;
-	Size		size = 1;
-	char	   *flat;
-	char	   *p;
-
-	if (!cc_split_name_list(*newval, false, CurrentMemoryContext, &names))
-	{
-		GUC_check_errdetail("List syntax is invalid.");
-		return false;
-	}
-	foreach(lc, names)
-		size += strlen(lfirst(lc)) + 1;
-	/* the GUC machinery frees "extra" with free() */
-	flat = malloc(size);
-	if (flat == NULL)
-	{
-		list_free_deep(names);
-		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
-		return false;
-	}
-	p = flat;
-	foreach(lc, names)
-	{
-		strcpy(p, lfirst(lc));
-		p += strlen(p) + 1;
-	}
-	*p = '\0';
-	list_free_deep(names);
-	*extra = flat;
-	return true;
+	return cc_name_patterns_check(*newval, extra);
 }
 
 static void
@@ -309,21 +279,9 @@ static bool
 cc_refresh_wanted(const char *name, bool read)
 {
 	int			len = strlen(name);
-	const char *item;
 
-	for (item = read ? cc_refetch_parsed : NULL; item != NULL && *item != '\0';
-		 item += strlen(item) + 1)
-	{
-		int			ilen = strlen(item);
-
-		if (ilen > 0 && item[ilen - 1] == '*')
-		{
-			if (len >= ilen - 1 && strncmp(name, item, ilen - 1) == 0)
-				return true;
-		}
-		else if (strcmp(name, item) == 0)
-			return true;
-	}
+	if (read && cc_name_patterns_match(cc_refetch_parsed, name))
+		return true;
 
 	if (cc_refetch_ready && !cc_levelset_is_empty(&cc_refetch_scopes))
 	{
