@@ -155,7 +155,8 @@ is(as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_bui
 	'10', 'app fills 10 entries with warm restart off');
 $node->safe_psql('postgres', 'ALTER SYSTEM RESET cascade_cache.warm_entries');
 $node->restart;    # the worker still had 0: no write
-ok(slurp_file($warm_file) eq $file_before,
+# (being warmed from, the file is renamed .used until its recipes have run)
+ok(!-f $warm_file && slurp_file("$warm_file.used") eq $file_before,
 	'warm_entries = 0: a clean shutdown left the file as it was');
 
 # --- the warm restart ---
@@ -322,6 +323,43 @@ $node->append_conf('postgresql.conf', "max_worker_processes = 8\n");
 $node->restart;
 wait_warmed('runners again');
 is((split /,/, warm_stats())[1], 6, 'and the six recipes are filled once runners can start');
+
+# --- secrets stay out of the file (warm_skip_settings, default request.*) ---
+$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+as_role('app', qq{
+	SET request.jwt.claims = '{"sub": "secret-token-4711"}';
+	SELECT cascade_cache.cached_query('$by_id', '[41]');});
+as_role('app', qq{SELECT cascade_cache.cached_query('$by_id', '[42]')});
+$node->restart;
+my $written = -f $warm_file ? $warm_file : "$warm_file.used";
+ok(-f $written && slurp_file($written) !~ /secret-token-4711/,
+	'the recipe of a session holding request.jwt.claims is not written');
+wait_warmed('after the secret');
+is((split /,/, warm_stats())[1], 1, 'only the other recipe was written and filled');
+
+# --- a crash while warming does not warm again (no crash loop) ---
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.warm_rate = 1;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(51, 60) g});
+$node->restart;
+ok( $node->poll_query_until('postgres',
+		q{SELECT state = 'queuing' FROM cascade_cache.cache_warm_status()}),
+	'warming at 1 recipe a second is under way');
+ok(-f "$warm_file.used" && !-f $warm_file, 'the file is renamed .used while it is warmed from');
+my $log_at = -s $node->logfile;
+my $victim = $node->background_psql('postgres', on_error_stop => 0);
+my $vpid = $victim->query_safe('SELECT pg_backend_pid()');
+kill 'KILL', $vpid;
+$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_at);
+eval { $victim->quit };
+ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_warm_status()}, 'idle'),
+	'after the crash-restart: nothing is warmed');
+like(slurp_file($node->logfile, $log_at), qr/does not warm the cache: the last warm restart did not finish/,
+	'and the log says why');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.warm_rate; SELECT pg_reload_conf();});
 
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,

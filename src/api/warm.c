@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "access/htup_details.h"
+#include "access/xlog.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -410,7 +411,7 @@ cc_warm_feed(void)
 	if (cc_warm_data == NULL)
 		return false;
 	/* a hot standby caches only once it may: until then, nothing to run */
-	if (!cc_replica_ready())
+	if (RecoveryInProgress() && !cc_replica_ready())
 		return true;
 
 	budget = cc_queue_room(CC_RECIPE_WARM);
