@@ -302,9 +302,9 @@ cc_runner_main(Datum arg)
 	/*
 	 * And with what a client session of the role loads at its start
 	 * (session_preload_libraries, local_preload_libraries, from the
-	 * configuration and ALTER ROLE / DATABASE SET): a library may change
-	 * what a query returns (a row-level security hook, say), and the key
-	 * does not see it.
+	 * configuration and ALTER ROLE / DATABASE SET): a library may change what
+	 * a query returns (a row-level security hook, say), and the key does not
+	 * see it.
 	 */
 	process_session_preload_libraries();
 	cc_runner_connected(slot);

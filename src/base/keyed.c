@@ -42,7 +42,10 @@
  *	- transaction characteristics: other isolation levels than READ
  *	  COMMITTED bypass the cache; read-only-ness does not change a read;
  *	- settings that only affect DDL, writes, vacuum, WAL, replication,
- *	  authentication and connections;
+ *	  authentication and connections; in_hot_standby (whether the server
+ *	  is a standby: a read gives the same rows on a standby as on its
+ *	  primary, and only client sessions have it set, not the recipe
+ *	  runners that warm a standby);
  *	- cascade_cache's own settings.
  * current_setting() of one of these keeps a query out of the cache.
  */
@@ -67,7 +70,7 @@ static const char *const cc_unkeyed_settings[] = {
 	"full_page_writes", "geqo*",
 	"gin_pending_list_limit", "hash_mem_multiplier", "hot_standby_feedback",
 	"idle_in_transaction_session_timeout", "idle_session_timeout",
-	"ignore_system_indexes", "io_*", "jit", "jit_*", "join_collapse_limit",
+	"ignore_system_indexes", "in_hot_standby", "io_*", "jit", "jit_*", "join_collapse_limit",
 	"krb_*", "lc_messages", "lock_timeout", "log_*",
 	"logical_decoding_work_mem", "maintenance_io_concurrency",
 	"maintenance_work_mem", "max_parallel_*", "max_pred_locks_per_*",
