@@ -137,4 +137,15 @@
 #define CC_DSHASH_COPY_WITH_MEMCPY(params)	((void) 0)
 #endif
 
+/*
+ * Memory for a GUC check hook's "extra": 16 and later free it with
+ * guc_free() (their GUC memory context) and export guc_malloc(); 15 frees
+ * it with free().  Returns NULL when out of memory.
+ */
+#if PG_VERSION_NUM >= 160000
+#define CC_GUC_MALLOC(size)		guc_malloc(LOG, (size))
+#else
+#define CC_GUC_MALLOC(size)		malloc(size)
+#endif
+
 #endif							/* CC_COMPAT_H */

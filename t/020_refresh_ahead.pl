@@ -343,6 +343,8 @@ my $tenant_q = q{SELECT v FROM tenant_rows WHERE tenant = current_setting('app.t
 # session's key still holds the emptied app.tenant placeholder, which its
 # recipe does not record: on fb40482 the runner computes another key and
 # skips the recipe, so these checks fail.
+my $pooled_entries =
+  $node->safe_psql('postgres', 'SHOW server_version_num') >= 160000 ? 1 : 2;
 my $pooled = app_dbh();
 $pooled->begin_work;
 $pooled->do(q{SET LOCAL app.tenant = 't1'});
@@ -356,8 +358,10 @@ $node->safe_psql('postgres', qq{
 	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'getUser') ]}');
 	COMMIT;});
 wait_refresh_idle('pooled');
-is(outcome_of($before), all_filled(2),
-	'pooled: both getUser entries (app\'s and the pooled session\'s) are filled, none skipped');
+# (On 15 the emptied placeholder stays in the pooled session's key: two
+# entries; 16 and later leave a placeholder without a value out: one.)
+is(outcome_of($before), all_filled($pooled_entries),
+	'pooled: the getUser entries (app\'s and the pooled session\'s) are filled, none skipped');
 ($v, $hm) = counted_read($pooled, $get_user, '[1]', 'getUser');
 is($v, '[{"v": "pooled"}]', 'pooled: the new value');
 is($hm, 'hits=1 misses=0', 'pooled: a hit');
@@ -402,8 +406,8 @@ wait_refresh_idle('after a tenant recipe');
 my $delta = outcome_of($before);
 my $pid_after = $node->safe_psql('postgres', $runner_pid);
 note("runner before: '$pid_before', after: '$pid_after'");
-# two getUser entries: app's, and the pooled session's above
-is($delta, all_filled(2),
+# app's getUser entry, and on 15 the pooled session's above
+is($delta, all_filled($pooled_entries),
 	'a runner that replayed a tenant setting still fills the recipes of the same role without it');
 ($v, $hm) = counted_read($app, $get_user, '[1]', 'getUser');
 is($v, '[{"v": "after-tenant"}]', 'getUser after a tenant recipe: the new value');

@@ -171,7 +171,9 @@ cc_gucset_link_cmp(const void *a, const void *b)
  * and may have to be keyed: changed.  Then every placeholder remembered
  * must still be the variable its name finds: a placeholder is freed when
  * an extension defines its name, and its memory can come back as another
- * placeholder at the same address, even in the same place in the list.
+ * placeholder at the same address, even in the same place in the list;
+ * and must still hold a value of its own (one a SET LOCAL gave it leaves
+ * with the transaction, and must leave the key with it).
  */
 bool
 cc_gucset_changed(void)
@@ -199,7 +201,9 @@ cc_gucset_changed(void)
 	{
 		CCGucPlaceholder *ph = &cc_gucset_placeholders[i];
 
-		if (find_option(ph->name, false, true, DEBUG5) != ph->gen)
+		/* gone, or back without a value of its own (a SET LOCAL ended) */
+		if (find_option(ph->name, false, true, DEBUG5) != ph->gen ||
+			ph->gen->source == PGC_S_DEFAULT)
 			return true;
 	}
 	return false;

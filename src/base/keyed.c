@@ -23,6 +23,7 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
+#include "compat.h"
 #include "base/gucset.h"
 #include "base/keyed.h"
 #include "base/settings.h"
@@ -365,7 +366,7 @@ cc_check_name_list(char **newval, bool identifiers)
  * A GUC check hook's body for a list of names and "prefix*" patterns (of
  * query names or settings): parses 'value' into the hook's "extra", a flat
  * copy of the names, each NUL-terminated, then an empty string, allocated
- * with malloc() (the GUC machinery frees it).  Returns false, with a
+ * as the GUC machinery frees it (CC_GUC_MALLOC()).  Returns false, with a
  * detail, if the syntax is wrong.
  */
 bool
@@ -384,7 +385,7 @@ cc_name_patterns_check(const char *value, void **extra)
 	}
 	foreach(lc, names)
 		size += strlen(lfirst(lc)) + 1;
-	flat = malloc(size);
+	flat = CC_GUC_MALLOC(size);
 	if (flat == NULL)
 	{
 		list_free_deep(names);

@@ -99,7 +99,12 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 	cc_compute_key(recipe.query, &recipe.params, recipe.name, recipe.format,
 				   &key);
 	if (memcmp(&key, expect, sizeof(CCKey)) != 0)
+	{
+		ereport(DEBUG1,
+				(errmsg_internal("cascade_cache runner: the key of a recipe of role %u differs here (%d settings replayed)",
+								 recipe.session_userid, recipe.nsettings)));
 		return CC_RECIPE_SKIPPED;
+	}
 
 	cc_entry_info(&key, &info);
 	if (info.state == CC_ENTRY_VALID)
