@@ -25,7 +25,7 @@ DROP TABLE IF EXISTS tb_post, tb_user, tv_user, bench_version CASCADE;
 DROP SEQUENCE IF EXISTS tb_post_id_seq;
 DROP FUNCTION IF EXISTS create_post(int, text, text), update_user(int, text),
                         delete_post(int), bump_version(int), check_version(int),
-                        check_version_named(int);
+                        check_version(int, text);
 
 CREATE TABLE tb_user (
     id integer PRIMARY KEY,
@@ -91,29 +91,16 @@ INSERT INTO bench_version SELECT g, 0 FROM generate_series(1, 10000) g;
 CREATE FUNCTION bump_version(i int) RETURNS void LANGUAGE sql AS $$
   UPDATE bench_version SET v = v + 1 WHERE id = i $$;
 
-CREATE FUNCTION check_version(i int) RETURNS void LANGUAGE plpgsql AS $$
+-- (name: the query name of the cached read; refresh-ahead's scenario names
+-- its reads, so that cascade_cache.refetch_names can name them)
+CREATE FUNCTION check_version(i int, name text DEFAULT NULL) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   direct bigint;
   cached bigint;
 BEGIN
   SELECT v INTO direct FROM bench_version WHERE id = i;
   cached := (cascade_cache.cached_query('SELECT v FROM bench_version WHERE id = $1',
-                                        jsonb_build_array(i)) -> 0 ->> 'v')::bigint;
-  IF cached < direct THEN
-    RAISE EXCEPTION 'stale read of version %: direct %, cached %', i, direct, cached;
-  END IF;
-END $$;
-
--- The same check on the entries named 'version' (refresh-ahead's scenario
--- names its reads, so that cascade_cache.refetch_names can name them).
-CREATE FUNCTION check_version_named(i int) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  direct bigint;
-  cached bigint;
-BEGIN
-  SELECT v INTO direct FROM bench_version WHERE id = i;
-  cached := (cascade_cache.cached_query('SELECT v FROM bench_version WHERE id = $1',
-                                        jsonb_build_array(i), NULL, 'version') -> 0 ->> 'v')::bigint;
+                                        jsonb_build_array(i), NULL, name) -> 0 ->> 'v')::bigint;
   IF cached < direct THEN
     RAISE EXCEPTION 'stale read of version %: direct %, cached %', i, direct, cached;
   END IF;

@@ -24,7 +24,7 @@ warm_scripts() {
 	W_READ=$(script_file w_read "\\set id random_exponential(1, $USERS, 8)
 SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:id::int), NULL, 'user');")
 	W_CHECK=$(script_file w_check "\\set v random(1, 100)
-SELECT check_version_named(:v);")
+SELECT check_version(:v, 'version');")
 	W_AFTER=$(script_file w_after "\\set a random(1, $USERS)
 SELECT cascade_cache.cached_query('SELECT data FROM v_user WHERE id = \$1', jsonb_build_array(:a::int), NULL, 'user');
 SELECT update_user(:a, 'renamed at ' || clock_timestamp());
