@@ -14,6 +14,8 @@
  */
 #include "postgres.h"
 
+#include "utils/memutils.h"
+
 #include "store_int.h"
 
 static void cc_ghost_note(const CCKey *key, uint32 payload_hash);
@@ -70,19 +72,23 @@ cc_remove_set_collector(CCRemoveCollector collect, void *arg)
  * Show the collector a removed entry's name and recipe: its context (still
  * counted by the blob) and its own part, and whether it was read since it
  * was stored (its CLOCK bit, which only a sweep under memory pressure
- * clears), copied together into memory
- * allocated with MCXT_ALLOC_NO_OOM (no room: not shown).  No lock held on
+ * clears), copied together into a buffer this backend allocates once with
+ * MCXT_ALLOC_NO_OOM (no room: not shown).  No lock held on
  * entry; takes the context's partition lock.  Cannot fail.
  */
 static void
 cc_remove_collect(const CCKey *key, CCBlob *blob)
 {
-	char	   *recipe;
+	static char *recipe = NULL;
 	uint32		context_len;
 
 	if (blob->recipe_len > CC_MAX_RECIPE_BYTES)
 		return;
-	recipe = palloc_extended(CC_MAX_RECIPE_BYTES, MCXT_ALLOC_NO_OOM);
+	/* one buffer for the life of the backend, taken the first time */
+	if (recipe == NULL)
+		recipe = MemoryContextAllocExtended(TopMemoryContext,
+											CC_MAX_RECIPE_BYTES,
+											MCXT_ALLOC_NO_OOM);
 	if (recipe == NULL)
 		return;
 	context_len = cc_context_copy(blob->context_hash, recipe,
@@ -94,7 +100,6 @@ cc_remove_collect(const CCKey *key, CCBlob *blob)
 							context_len + blob->recipe_len,
 							blob->referenced != 0, cc_remove_collector_arg);
 	}
-	pfree(recipe);
 }
 
 /*

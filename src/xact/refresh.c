@@ -61,6 +61,7 @@ typedef struct CCRefetchScope
 	int			level;
 	CCScope		scope;
 	char	   *text;			/* the name, prefix or pattern; NULL for ALL */
+	CCGlob	   *glob;			/* PATTERN: compiled once, when it is added */
 } CCRefetchScope;
 
 /* A removed entry's recipe, collected during a commit */
@@ -149,6 +150,16 @@ cc_refresh_add_scope(CCScope scope, const char *text)
 	rs->text = text ?
 				MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
 				NULL;
+
+	rs->glob = NULL;
+	if (scope == CC_SCOPE_PATTERN && text !=NULL)
+	{
+		MemoryContext oldcxt;
+
+		oldcxt = MemoryContextSwitchTo(cc_levelset_memory(&cc_refetch_scopes));
+		rs->glob = cc_glob_compile(text);
+		MemoryContextSwitchTo(oldcxt);
+	}
 }
 
 /* Subtransaction end: keep (commit) or forget (abort).  Cannot fail. */
@@ -197,8 +208,14 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 				   const char *recipe, uint32 recipe_len, bool read, void *arg)
 {
 	CCCollected *c;
+	char		namebuf[CC_MAX_NAME_COPY + 1];
 
-	if (name_len == 0)
+	/* only what is to be refreshed: deciding allocates nothing */
+	if (name_len == 0 || name_len > CC_MAX_NAME_COPY)
+		return;
+	memcpy(namebuf, name, name_len);
+	namebuf[name_len] = '\0';
+	if (!cc_refresh_wanted(namebuf, read))
 		return;
 	c = MemoryContextAllocExtended(cc_collect_cxt, sizeof(CCCollected),
 								   MCXT_ALLOC_NO_OOM);
@@ -254,8 +271,6 @@ cc_refresh_queue(void)
 		Oid			userid;
 		CCQueueResult pushed;
 
-		if (!cc_refresh_wanted(c->name, c->read))
-			continue;
 		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
 		pushed = OidIsValid(userid) ?
 			cc_queue_push(CC_RECIPE_REFRESH, &c->key, userid, xid,
@@ -274,6 +289,7 @@ cc_refresh_queue(void)
 /*
  * Does a REFETCH scope of the transaction match the name, or does
  * refetch_names and was the entry read ('read') since it was stored?
+ * Allocates nothing and cannot fail: the store's collector calls it.
  */
 static bool
 cc_refresh_wanted(const char *name, bool read)
@@ -302,7 +318,7 @@ cc_refresh_wanted(const char *name, bool read)
 					match = strncmp(name, rs->text, strlen(rs->text)) == 0;
 					break;
 				case CC_SCOPE_PATTERN:
-					match = cc_glob_match(cc_glob_compile(rs->text), name, len);
+					match = cc_glob_match(rs->glob, name, len);
 					break;
 				case CC_SCOPE_ALL:
 					match = true;
