@@ -15,7 +15,10 @@
 #     lost SELECT fails, nothing is stored);
 #   - a full recipe queue drops refreshes and counts every one of them;
 #   - a refresh racing a later commit never stores the older result (the
-#     fence), and this test would see it if it did (debug_skip_fence).
+#     fence), and this test would see it if it did (debug_skip_fence);
+#   - a runner is a session of the role: it preloads what the role's
+#     sessions preload (session_preload_libraries) and a recipe is bounded
+#     by the role's statement_timeout.
 use strict;
 use warnings;
 
@@ -444,6 +447,52 @@ for my $i (1 .. 40)
 	$fresh++ if cq($app, $item_q, "[$i]", 'listItem') eq qq{[{"v": "i$i!"}]};
 }
 is($fresh, 40, 'all 40 read the new value (refreshed or not)');
+
+# --- 9. a runner is the role's session: its preload libraries and timeout ---
+# A role whose sessions preload plpgsql has plpgsql.check_asserts as a
+# real setting: its recipes replay only in a runner that preloads plpgsql
+# too (as a placeholder, the setting would change the key).
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.refetch_names = 'pre*';
+	SELECT pg_reload_conf();
+	CREATE ROLE pre LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO pre;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text) TO pre;
+	GRANT SELECT ON users TO pre;
+	ALTER ROLE pre SET session_preload_libraries = 'plpgsql';
+});
+$node->poll_query_until('postgres', q{SELECT current_setting('cascade_cache.refetch_names') = 'pre*'})
+  or die 'refetch_names not reloaded';
+my $pre_read = qq{
+	SET plpgsql.check_asserts = off;
+	SELECT cascade_cache.cached_query('$get_user', '[1]', NULL, 'preUser');
+	SELECT cascade_cache.cached_query('$get_user', '[1]', NULL, 'preUser');};
+$node->safe_psql('postgres', $pre_read, extra_params => [ '-U', 'pre' ]);
+$before = rstats();
+$node->safe_psql('postgres', q{UPDATE users SET v = 'preloaded' WHERE id = 1});
+wait_refresh_idle('preload');
+is(rdelta($before), 'queued=1 filled=1',
+	'a recipe of a role whose sessions preload plpgsql is filled (the runner preloads it too)');
+
+# statement_timeout of the role bounds a recipe
+$node->safe_psql('postgres', qq{
+	SELECT cascade_cache.cached_query('SELECT count(*) AS n FROM users, generate_series(1, 3000000) g', '[]', NULL, 'preSlow');
+	SELECT cascade_cache.cached_query('SELECT count(*) AS n FROM users, generate_series(1, 3000000) g', '[]', NULL, 'preSlow');},
+	extra_params => [ '-U', 'pre' ]);
+$node->safe_psql('postgres', q{ALTER ROLE pre SET statement_timeout = '50ms'});
+# (a role's settings reach new sessions: wait for the idle runner to exit)
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
+  or die 'the runner did not exit';
+$before = rstats();
+$node->safe_psql('postgres', q{UPDATE users SET v = 'timeout' WHERE id = 2});
+wait_refresh_idle('statement_timeout');
+# (preUser was not read since its refresh: not refreshed again)
+is(rdelta($before), 'queued=1 failed=1',
+	'with statement_timeout = 50ms, the slow recipe fails');
+is($node->safe_psql('postgres', q{
+		SELECT count(*) FROM cascade_cache.cache_query_stats(100) WHERE query_name = 'preSlow' AND entries > 0}),
+	'0', 'the slow one is not stored');
 
 $app->disconnect;
 $node->stop;
