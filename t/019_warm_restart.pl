@@ -361,6 +361,28 @@ like(slurp_file($node->logfile, $log_at), qr/does not warm the cache: the last w
 	'and the log says why');
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.warm_rate; SELECT pg_reload_conf();});
 
+# --- a damaged file is ignored, its key seed too ---
+$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(71, 73) g});
+$node->stop;
+ok(-f $warm_file, 'a clean shutdown wrote the file');
+{
+	open(my $fh, '+<', $warm_file) or die "open: $!";
+	binmode $fh;
+	seek($fh, (-s $warm_file) - 20, 0);
+	my $byte;
+	read($fh, $byte, 1);
+	seek($fh, (-s $warm_file) - 20, 0);
+	print $fh chr(ord($byte) ^ 0xff);
+	close $fh;
+}
+$log_at = -s $node->logfile;
+$node->start;
+ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_warm_status()}, 'idle'),
+	'a damaged file: nothing is warmed');
+like(slurp_file($node->logfile, $log_at), qr/ignored the warm restart file .* it is damaged/,
+	'and the log says so');
+
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,
 	'no assertion failure, no backend crash');

@@ -236,9 +236,34 @@ cc_warm_shmem_init(void)
 	file = AllocateFile(CC_WARM_FILE, PG_BINARY_R);
 	if (file == NULL)
 		return;
+	/* the seed of a whole, undamaged file only: its CRC, read in chunks */
 	if (fread(&head, sizeof(head), 1, file) == 1 &&
-		head.magic == CC_WARM_MAGIC)
-		cc_shared->key_seed = head.key_seed;
+		head.magic == CC_WARM_MAGIC && fseeko(file, 0, SEEK_END) == 0)
+	{
+		off_t		size = ftello(file);
+		char		buf[8192];
+		pg_crc32c	crc;
+		pg_crc32c	stored;
+		off_t		done = 0;
+		bool		ok = size >= (off_t) (sizeof(head) + sizeof(pg_crc32c)) &&
+			size <= (off_t) CC_WARM_MAX_FILE && fseeko(file, 0, SEEK_SET) == 0;
+
+		INIT_CRC32C(crc);
+		while (ok && done < size - (off_t) sizeof(pg_crc32c))
+		{
+			size_t		want = Min(sizeof(buf),
+								   (size_t) (size - (off_t) sizeof(pg_crc32c) - done));
+
+			ok = fread(buf, 1, want, file) == want;
+			if (ok)
+				COMP_CRC32C(crc, buf, want);
+			done += want;
+		}
+		FIN_CRC32C(crc);
+		if (ok && fread(&stored, sizeof(stored), 1, file) == 1 &&
+			EQ_CRC32C(crc, stored))
+			cc_shared->key_seed = head.key_seed;
+	}
 	FreeFile(file);
 }
 
