@@ -71,18 +71,7 @@ sub warm_stats
 		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'});
 }
 
-# Wait until every recipe of the file read at start was queued and has
-# come to an outcome (waiting only counts what no runner has taken yet).
-sub wait_warmed
-{
-	my ($what) = @_;
-	ok( $node->poll_query_until('postgres', q{
-			SELECT s.state = 'done' AND s.waiting = 0
-			   AND r.filled + r.present + r.skipped + r.not_stored + r.failed >= s.recipes
-			  FROM cascade_cache.cache_warm_status() s, cascade_cache.cache_recipe_stats() r
-			 WHERE r.kind = 'warm'}),
-		"$what: every recipe was queued and run");
-}
+sub wait_warmed { cc_wait_warmed($node, @_) }
 
 my $by_id = 'SELECT v FROM t WHERE id = $1';
 my $by_id_args = 'SELECT v, $2::text AS k FROM t WHERE id = $1';

@@ -35,18 +35,7 @@ $standby->start;
 $primary->safe_psql('postgres', 'INSERT INTO u VALUES (1)');
 $primary->wait_for_catchup($standby);
 
-sub warm_done
-{
-	my ($node, $what) = @_;
-	ok( $node->poll_query_until('postgres', q{
-			SELECT s.state = 'done' AND s.waiting = 0
-			   AND r.filled + r.present + r.skipped + r.not_stored + r.failed >= s.recipes
-			  FROM cascade_cache.cache_warm_status() s, cascade_cache.cache_recipe_stats() r
-			 WHERE r.kind = 'warm'}),
-		"$what: every recipe ran");
-}
-
-warm_done($standby, 'standby from a base backup');
+cc_wait_warmed($standby, 'standby from a base backup');
 is($standby->safe_psql('postgres', q{
 		SELECT concat_ws(',', filled, skipped, failed)
 		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'}),
@@ -69,7 +58,7 @@ is(cc_stats($standby, 'entries'), '20', 'the standby cached 20 entries of its ow
 $standby->restart;
 $primary->safe_psql('postgres', 'INSERT INTO u VALUES (2)');
 $primary->wait_for_catchup($standby);
-warm_done($standby, 'standby restart');
+cc_wait_warmed($standby, 'standby restart');
 is($standby->safe_psql('postgres', q{
 		SELECT concat_ws(',', filled, skipped, failed)
 		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'}),

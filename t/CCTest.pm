@@ -8,7 +8,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Exporter 'import';
 
-our @EXPORT = qw(cc_node cc_query cc_stats cc_worker_pid cc_dbh cc_stale_rows);
+our @EXPORT = qw(cc_node cc_query cc_stats cc_worker_pid cc_dbh cc_stale_rows cc_wait_warmed);
 
 # A new, started node with cascade_cache preloaded and installed in the
 # 'postgres' database.  Extra postgresql.conf lines may be passed.
@@ -76,6 +76,21 @@ sub cc_worker_pid
 	return $node->safe_psql('postgres',
 		"SELECT pid FROM pg_stat_activity WHERE backend_type = 'cascade_cache worker'"
 	);
+}
+
+# Wait until every recipe of the warm restart file read at start was
+# queued and has come to an outcome (waiting only counts what no runner has
+# taken yet); a test named "$what: every recipe ran".
+sub cc_wait_warmed
+{
+	my ($node, $what) = @_;
+	Test::More::ok(
+		$node->poll_query_until('postgres', q{
+			SELECT s.state = 'done' AND s.waiting = 0
+			   AND r.filled + r.present + r.skipped + r.not_stored + r.failed >= s.recipes
+			  FROM cascade_cache.cache_warm_status() s, cascade_cache.cache_recipe_stats() r
+			 WHERE r.kind = 'warm'}),
+		"$what: every recipe ran");
 }
 
 1;
