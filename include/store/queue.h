@@ -16,7 +16,7 @@
  * moves its wait_xid on.
  *
  * Locking: every function takes and releases the queue lock itself, holds
- * it for O(recipe_queue) work at most, allocates and frees DSA memory only
+ * it for a scan of the queue (times the runner slots, at most), allocates and frees DSA memory only
  * with it released, and never ERRORs with it held.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -48,7 +48,7 @@ typedef enum CCQueueResult
 	CC_QUEUE_QUEUED,			/* a new item */
 	CC_QUEUE_MERGED,			/* the key was queued already */
 	CC_QUEUE_FULL				/* not queued: no room, or no memory */
-}			CCQueueResult;
+} CCQueueResult;
 
 /* An item taken off the queue (its recipe copied into local memory) */
 typedef struct CCQueueItem
@@ -89,6 +89,5 @@ extern int	cc_runner_attach(Oid dbid, Oid session_userid);
 extern void cc_runner_connected(int slot);
 extern void cc_runner_detach(int slot);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
-extern int	cc_runners_active(void);
 
 #endif							/* CC_STORE_QUEUE_H */

@@ -75,6 +75,5 @@ extern Oid	cc_recipe_session_user(const char *data, uint32 len);
 extern CCRecipeOutcome cc_recipe_run(const char *data, uint32 len,
 									 const CCKey *expect,
 									 const List *own_placeholders);
-extern const char *cc_recipe_outcome_name(CCRecipeOutcome outcome);
 
 #endif							/* CC_XACT_RECIPE_H */

@@ -267,6 +267,14 @@ cc_runner_launch_one(Oid dbid, Oid session_userid)
  * ----------------------------------------------------------------
  */
 
+/* Count what running a recipe of 'kind' came to. */
+static void
+cc_runner_count(CCRecipeKind kind, CCRecipeOutcome outcome)
+{
+	cc_count((kind == CC_RECIPE_WARM ? CC_STAT_WARM_OUTCOME_FIRST :
+			  CC_STAT_REFRESH_OUTCOME_FIRST) + outcome, 1);
+}
+
 /* The runner's slot is free again (or FAILED, if it never connected). */
 static void
 cc_runner_exit(int code, Datum arg)
@@ -351,16 +359,11 @@ cc_runner_main(Datum arg)
 				if (cc_queue_push(item.kind, &item.key, item.session_userid,
 								  item.wait_xid, item.recipe,
 								  item.recipe_len) == CC_QUEUE_FULL)
-					cc_count((item.kind == CC_RECIPE_WARM ?
-							  CC_STAT_WARM_OUTCOME_FIRST :
-							  CC_STAT_REFRESH_OUTCOME_FIRST) +
-							 CC_RECIPE_SKIPPED, 1);
+					cc_runner_count(item.kind, CC_RECIPE_SKIPPED);
 				MemoryContextSwitchTo(oldcxt);
 				break;
 			}
-			cc_count((item.kind == CC_RECIPE_WARM ?
-					  CC_STAT_WARM_OUTCOME_FIRST :
-					  CC_STAT_REFRESH_OUTCOME_FIRST) + outcome, 1);
+			cc_runner_count(item.kind, outcome);
 		}
 		MemoryContextSwitchTo(oldcxt);
 		MemoryContextReset(cxt);

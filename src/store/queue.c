@@ -510,22 +510,6 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid)
 	return waiting;
 }
 
-/* Number of runners attached (starting or connected). */
-int
-cc_runners_active(void)
-{
-	int			n = 0;
-	int			i;
-
-	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
-	for (i = 0; i < CC_MAX_RUNNERS; i++)
-		if (cc_queue->runners[i].state == CC_RUNNER_STARTING ||
-			cc_queue->runners[i].state == CC_RUNNER_CONNECTED)
-			n++;
-	LWLockRelease(cc_shared->queue_lock);
-	return n;
-}
-
 /*
  * Wake the runners of (dbid, session_userid); queue lock held.  Returns
  * how many serve the pair.

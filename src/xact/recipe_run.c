@@ -169,23 +169,3 @@ cc_recipe_apply_settings(const CCRecipe *recipe)
 	}
 	return true;
 }
-
-/* The name of an outcome, as the statistics show it. */
-const char *
-cc_recipe_outcome_name(CCRecipeOutcome outcome)
-{
-	switch (outcome)
-	{
-		case CC_RECIPE_FILLED:
-			return "filled";
-		case CC_RECIPE_PRESENT:
-			return "present";
-		case CC_RECIPE_SKIPPED:
-			return "skipped";
-		case CC_RECIPE_NOT_STORED:
-			return "not_stored";
-		case CC_RECIPE_FAILED:
-			return "failed";
-	}
-	return "unknown";
-}
