@@ -16,6 +16,8 @@
 # hit scenario (and the scale scenario's hot-key row) for a quick check;
 # CC_BENCH_INSTALLED=1 uses the extension already installed in the system
 # PostgreSQL instead of building and installing this checkout.
+# CC_BENCH_PERF=DIR records a whole-system perf profile of each full-speed
+# run of the refetch scenario into DIR (perf report -i DIR/refetch-...).
 #
 # Every scenario runs its competitors side by side in one run, against one
 # cluster, with pgbench and the prepared protocol.  Results:

@@ -91,20 +91,54 @@ workload filled first counts as present]."
 # ---------------------------------------------------------------------
 # refresh-ahead: reads right after their mutation, INVALIDATE and REFETCH
 # ---------------------------------------------------------------------
+# set refetch_names for VARIANT (REFETCH: 'user, version'; INVALIDATE: unset)
+refetch_variant() {
+	if [ "$1" = REFETCH ]; then
+		bpsql -c "ALTER SYSTEM SET cascade_cache.refetch_names = 'user, version'" >/dev/null
+	else
+		bpsql -c "ALTER SYSTEM RESET cascade_cache.refetch_names" >/dev/null
+	fi
+	bval "SELECT pg_reload_conf()" >/dev/null
+	sleep 1
+}
+
+# refetch_mixed VARIANT RATE [ROUND]: one run of the mixed workload with the
+# stale-read checker on named entries, recorded; sets MIXED_TPS
+refetch_mixed() {
+	local variant=$1 rate=$2 round=${3:-} ropt=() label before after r0 r1 tps p50 p99 n f hr stale
+	local q0 fl0 d0 q1 fl1 d1
+	[ "$rate" != max ] && ropt=(-R "$rate")
+	label="mixed, $variant, rate $rate${round:+, round $round}"
+	warm_fill
+	before=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
+	r0=$(bval "SELECT queued || ' ' || filled || ' ' || dropped FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'")
+	# CC_BENCH_PERF=DIR: a whole-system profile of each full-speed run
+	local perf_pid=
+	if [ -n "${CC_BENCH_PERF:-}" ] && [ "$rate" = max ]; then
+		(sleep 2; cc_as_root perf record -a -g -q -o "$CC_BENCH_PERF/refetch-$variant${round:+-$round}.data" -- sleep $((SECS - 4)) >/dev/null 2>&1) &
+		perf_pid=$!
+	fi
+	read -r tps p50 p99 n f <<<"$(PGB_KEEP_OUTPUT="$BENCH_TMP/refetch_$variant.out" pgb $BENCH_PORT 16 "$SECS" "$W_READ@70" -f "$W_CHECK@10" -f "$M_CREATE@8" -f "$M_UPDATE@6" -f "$M_DELETE@4" -f "$M_BUMP@2" "${ropt[@]}")"
+	[ -z "$perf_pid" ] || wait "$perf_pid"
+	after=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
+	r1=$(bval "SELECT queued || ' ' || filled || ' ' || dropped FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'")
+	hr=$(warm_hit_rate "$before" "$after")
+	stale=$(grep -c 'stale read' "$BENCH_TMP/refetch_$variant.out" || true)
+	read -r q0 fl0 d0 <<<"$r0"
+	read -r q1 fl1 d1 <<<"$r1"
+	record refetch "$label" 16 "$tps" "$p50" "$p99" "hit rate $hr%, stale reads: $stale, other failures: $((f - stale)); refreshes queued $((q1 - q0)), filled $((fl1 - fl0)), dropped $((d1 - d0))"
+	eval "REFETCH_STALE_$variant=\$(( \${REFETCH_STALE_$variant:-0} + stale ))"
+	MIXED_TPS=$tps
+}
+
 scenario_refetch() {
 	cc_log "scenario refetch: refresh-ahead against invalidation"
-	local variant before after tps p50 p99 n f stale hr saved rate refetch_rates
+	local variant before after tps p50 p99 n f hr saved round rounds order
+	local tps_invalidate=() tps_refetch=()
 	warm_scripts
-	if [ $SMOKE = 1 ]; then refetch_rates="max"; else refetch_rates="4000 max"; fi
 	bpsql -c "SELECT cascade_cache.cascade_watch('tb_user'), cascade_cache.cascade_watch('tb_post', 'Post'), cascade_cache.cascade_watch('bench_version', 'Version')" >/dev/null
 	for variant in INVALIDATE REFETCH; do
-		if [ $variant = REFETCH ]; then
-			bpsql -c "ALTER SYSTEM SET cascade_cache.refetch_names = 'user, version'" >/dev/null
-		else
-			bpsql -c "ALTER SYSTEM RESET cascade_cache.refetch_names" >/dev/null
-		fi
-		bval "SELECT pg_reload_conf()" >/dev/null
-		sleep 1
+		refetch_variant $variant
 
 		# a mutation, then its user's document read 20 ms later
 		warm_fill
@@ -116,31 +150,24 @@ scenario_refetch() {
 		record refetch "read after its mutation, $variant" 8 "$tps" "$p50" "$p99" "hit rate $hr% (reads that joined a refresh in flight: $saved)"
 		eval "REFETCH_AFTER_$variant=\$hr"
 
-		# the mixed workload, with the stale-read checker on named entries,
-		# at a fixed rate and at full speed
-		for rate in $refetch_rates; do
-			local ropt=() label
-			[ "$rate" != max ] && ropt=(-R "$rate")
-			label="mixed, $variant, rate $rate"
-			warm_fill
-			before=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
-			local r0 r1
-			r0=$(bval "SELECT queued || ' ' || filled || ' ' || dropped FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'")
-			read -r tps p50 p99 n f <<<"$(PGB_KEEP_OUTPUT="$BENCH_TMP/refetch_$variant.out" pgb $BENCH_PORT 16 "$SECS" "$W_READ@70" -f "$W_CHECK@10" -f "$M_CREATE@8" -f "$M_UPDATE@6" -f "$M_DELETE@4" -f "$M_BUMP@2" "${ropt[@]}")"
-			after=$(bval "SELECT hits || ' ' || misses FROM cascade_cache.cache_stats()")
-			r1=$(bval "SELECT queued || ' ' || filled || ' ' || dropped FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'")
-			hr=$(warm_hit_rate "$before" "$after")
-			stale=$(grep -c 'stale read' "$BENCH_TMP/refetch_$variant.out" || true)
-			local q0 fl0 d0 q1 fl1 d1
-			read -r q0 fl0 d0 <<<"$r0"
-			read -r q1 fl1 d1 <<<"$r1"
-			record refetch "$label" 16 "$tps" "$p50" "$p99" "hit rate $hr%, stale reads: $stale, other failures: $((f - stale)); refreshes queued $((q1 - q0)), filled $((fl1 - fl0)), dropped (queue full) $((d1 - d0))"
-			if [ "$rate" = max ]; then
-				eval "REFETCH_TPS_$variant=\$tps"
-			fi
-			eval "REFETCH_STALE_$variant=\$(( \${REFETCH_STALE_$variant:-0} + stale ))"
+		# the mixed workload at a fixed rate, below saturation
+		[ $SMOKE = 1 ] || refetch_mixed $variant 4000
+	done
+
+	# the mixed workload at full speed: the variants alternate, round by
+	# round (the tables grow as the workload creates posts), and the ratio
+	# is that of the medians
+	if [ $SMOKE = 1 ]; then rounds=1; else rounds=$ROUNDS; fi
+	for round in $(seq 1 "$rounds"); do
+		if [ $((round % 2)) = 1 ]; then order="INVALIDATE REFETCH"; else order="REFETCH INVALIDATE"; fi
+		for variant in $order; do
+			refetch_variant $variant
+			refetch_mixed $variant max "$round"
+			if [ $variant = REFETCH ]; then tps_refetch+=("$MIXED_TPS"); else tps_invalidate+=("$MIXED_TPS"); fi
 		done
 	done
+	REFETCH_TPS_INVALIDATE=$(printf '%s\n' "${tps_invalidate[@]}" | median_run)
+	REFETCH_TPS_REFETCH=$(printf '%s\n' "${tps_refetch[@]}" | median_run)
 	bpsql -c "ALTER SYSTEM RESET cascade_cache.refetch_names" >/dev/null
 	bval "SELECT pg_reload_conf()" >/dev/null
 	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user'), cascade_cache.cascade_unwatch('tb_post'), cascade_cache.cascade_unwatch('bench_version')" >/dev/null
@@ -153,7 +180,8 @@ again (8 clients); the hit rate counts both reads.
 \"Mixed\": 70% reads of users' documents (the mixed scenario's skew), 10% the stale-read
 checker (on named entries: a version read directly and through the cache, failing if the
 cached one is older), 20% mutations; 16 clients, at 4000 transactions/s and at full
-speed. Mutations pick users uniformly, reads mostly the hot ones: most refreshes recompute
+speed; the full-speed runs alternate between the variants for $ROUNDS rounds (the tables
+grow as the workload writes), and the ratio is that of the median runs. Mutations pick users uniformly, reads mostly the hot ones: most refreshes recompute
 documents that are not read before their next change, and on this machine's $(nproc) cores
 the runners take that CPU from the clients.
 

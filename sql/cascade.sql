@@ -70,7 +70,7 @@ DO $$
 BEGIN
     FOR i IN 1..400 LOOP
         EXIT WHEN (SELECT waiting = 0 AND
-                          filled + present + skipped + not_stored + failed = queued
+                          filled + present + skipped + not_stored + failed + dropped = queued
                      FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh');
         PERFORM pg_sleep(0.05);
     END LOOP;

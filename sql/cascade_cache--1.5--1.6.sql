@@ -31,8 +31,8 @@ COMMENT ON FUNCTION cache_warm_status() IS
 -- queued, and what running them came to: filled (run and stored), present
 -- (already cached), skipped (not reproducible: role, database, settings,
 -- key), not_stored (run, not stored: the fence, or no longer cacheable),
--- failed (an error); dropped (refresh only: not queued, the queue was
--- full); waiting (queued now).
+-- failed (an error); dropped (refresh only: not run, the queue was full);
+-- waiting (queued now).
 --
 CREATE FUNCTION cache_recipe_stats(
     OUT kind text,

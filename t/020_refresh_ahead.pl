@@ -13,7 +13,8 @@
 #   - a refresh runs with the session's settings (a tenant's entry is
 #     refreshed for that tenant only) and the role's privileges (a role that
 #     lost SELECT fails, nothing is stored);
-#   - a full recipe queue drops refreshes and counts every one of them;
+#   - a full recipe queue drops the oldest refreshes and counts every one
+#     of them, and runners take the newest first;
 #   - a refresh racing a later commit never stores the older result (the
 #     fence), and this test would see it if it did (debug_skip_fence);
 #   - a runner is a session of the role: it preloads what the role's
@@ -109,7 +110,7 @@ sub wait_refresh_idle
 {
 	my ($what) = @_;
 	$node->poll_query_until('postgres', q{
-		SELECT waiting = 0 AND filled + present + skipped + not_stored + failed = queued
+		SELECT waiting = 0 AND filled + present + skipped + not_stored + failed + dropped = queued
 		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'})
 	  or die "refreshes never finished: $what";
 }
@@ -416,7 +417,7 @@ is($delta, all_filled($pooled_entries),
 is($v, '[{"v": "after-tenant"}]', 'getUser after a tenant recipe: the new value');
 is($hm, 'hits=1 misses=0', 'getUser after a tenant recipe: a hit');
 
-# --- 8. a full queue drops refreshes, and counts each one ---
+# --- 8. a full queue drops the oldest refreshes, and counts each one ---
 $app->disconnect;
 $_->disconnect for $t1, $t2, $locker;
 $node->append_conf('postgresql.conf', "cascade_cache.recipe_queue = 16\n");
@@ -434,19 +435,73 @@ $node->safe_psql('postgres', q{UPDATE items SET v = v || '!'});
 my $after = rstats();
 note('queue of 16: queued ' . ($after->{queued} - $before->{queued})
 	  . ', dropped ' . ($after->{dropped} - $before->{dropped}));
-is(($after->{queued} - $before->{queued}) + ($after->{dropped} - $before->{dropped}),
-	40, 'queued + dropped account for all 40 removed entries');
-cmp_ok($after->{dropped} - $before->{dropped}, '>', 0, 'some were dropped (queue of 16)');
+is($after->{queued} - $before->{queued}, 40, 'all 40 removed entries were queued');
+cmp_ok($after->{dropped} - $before->{dropped}, '>', 0,
+	'the oldest were dropped to make room (a queue of 16)');
 wait_refresh_idle('queue full');
 $after = rstats();
-is($after->{filled} - $before->{filled}, $after->{queued} - $before->{queued},
-	'every queued refresh was filled');
+my $filled = $after->{filled} - $before->{filled};
+is($filled + $after->{dropped} - $before->{dropped}, 40,
+	'each of the 40 was filled or dropped');
+cmp_ok($filled, '>=', 16, 'a full queue of them was filled');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
 my $fresh = 0;
 for my $i (1 .. 40)
 {
 	$fresh++ if cq($app, $item_q, "[$i]", 'listItem') eq qq{[{"v": "i$i!"}]};
 }
 is($fresh, 40, 'all 40 read the new value (refreshed or not)');
+is($node->safe_psql('postgres', 'SELECT hits FROM cascade_cache.cache_stats()'),
+	$filled, 'the refreshed ones are hits, the dropped ones misses');
+
+# --- 8b. refreshes run newest first ---
+# One runner, paused in its first fill (debug_fill_pause) while three
+# commits each queue one refresh; once it goes on, it takes the newest
+# first: the entries are stored in the reverse order of their commits.
+set_system('cascade_cache.recipe_workers', 1);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
+  or die 'runners never exited';
+# (the entries are app's: cache_explain() must run as app to find them;
+# granted first, as the grant flushes the database's entries)
+$node->safe_psql('postgres',
+	'GRANT EXECUTE ON FUNCTION cascade_cache.cache_explain(text, jsonb, text) TO app');
+cq($app, $item_q, "[$_]", "order$_") for 0 .. 3;
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+$before = rstats();
+$locker = cc_dbh($node);
+set_system('cascade_cache.debug_fill_pause', $pause_key);
+$locker->do("SELECT pg_advisory_lock($pause_key)");
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'order0') . "')");
+ok($node->poll_query_until('postgres', $runner_paused),
+	'order: the runner is paused in the first refresh');
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', "order$_") . "')") for 1 .. 3;
+$locker->do("SELECT pg_advisory_unlock($pause_key)");
+wait_refresh_idle('order');
+is(rdelta($before), 'queued=4 filled=4', 'order: four refreshes, all filled');
+my ($stored) = $app->selectrow_array(q{
+	SELECT string_agg('order' || i || ' ' || coalesce(s::text, 'not cached'), ', ' ORDER BY s, i)
+	  FROM generate_series(1, 3) i
+	  LEFT JOIN LATERAL (SELECT detail::timestamptz AS s
+	                       FROM cascade_cache.cache_explain('SELECT v FROM items WHERE id = $1',
+	                                                        jsonb_build_array(i), 'order' || i)
+	                      WHERE item = 'stored_at') e ON true});
+$node->safe_psql('postgres',
+	'REVOKE EXECUTE ON FUNCTION cascade_cache.cache_explain(text, jsonb, text) FROM app');
+note("stored: $stored");
+like($stored, qr/^order3 \S+ \S+, order2 \S+ \S+, order1 \S+ \S+$/,
+	'order: the refresh queued last was stored first');
+$locker->disconnect;
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.debug_fill_pause;
+	ALTER SYSTEM RESET cascade_cache.recipe_workers;
+	SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{
+	SELECT current_setting('cascade_cache.debug_fill_pause') = '0'
+	   AND current_setting('cascade_cache.recipe_workers') = '2'})
+  or die 'settings never reset';
 
 # --- 9. a runner is the role's session: its preload libraries and timeout ---
 # A role whose sessions preload plpgsql has plpgsql.check_asserts as a

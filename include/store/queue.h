@@ -13,7 +13,9 @@
  * item is for one (database, session user): the runner connected as that
  * role in that database takes it (src/api/runner.c; a pair with a backlog
  * may have several).  A key is queued at most once; queuing it again only
- * moves its wait_xid on.
+ * moves its wait_xid on (and makes a refresh the newest).  Runners take a
+ * pair's refreshes newest first, then its warm items oldest first; a
+ * refresh that finds the queue full drops the oldest refresh (queue.c).
  *
  * Locking: every function takes and releases the queue lock itself, holds
  * it for a scan of the queue (times the runner slots, at most), allocates and frees DSA memory only
@@ -89,5 +91,6 @@ extern int	cc_runner_attach(Oid dbid, Oid session_userid);
 extern void cc_runner_connected(int slot);
 extern void cc_runner_detach(int slot);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
+extern void cc_queue_set_runner_limit(int limit);
 
 #endif							/* CC_STORE_QUEUE_H */

@@ -171,6 +171,7 @@ cc_runners_launch(void)
 	}
 
 	cc_runners_reap();
+	cc_queue_set_runner_limit(cc_recipe_workers);
 	if (cc_nlaunched >= cc_recipe_workers)
 		return;
 

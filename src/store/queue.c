@@ -6,9 +6,22 @@
  * Items live in a fixed array in shared memory (cascade_cache.recipe_queue
  * of them); an item's recipe is a copy in the store's DSA area, accounted
  * like the entries, so that a full queue cannot take memory the budget does
- * not know about.  Items are taken oldest first (by a sequence number)
- * among those of one (database, session user).  Every scan is over the
- * fixed array, under the queue lock: bounded by the setting.
+ * not know about.  Every scan is over the fixed array, under the queue
+ * lock: bounded by the setting.
+ *
+ * Order, among the items of one (database, session user): refreshes
+ * first, newest first (by a sequence number), then warm items, oldest
+ * (hottest) first.  A refresh is worth something only if it is done before
+ * the entry's next read, which the newest one is the likeliest to be;
+ * when the runners fall behind (the clients take the CPU), a queue taken
+ * oldest first would only ever run refreshes that come too late.  For the
+ * same reason a refresh makes room for itself in a full queue by dropping
+ * the oldest refresh (counted, CC_STAT_REFRESH_DROPPED; the entry's next
+ * read then misses, as it would without refresh-ahead).  The old
+ * refreshes left when the runners catch up still run: the CPU is free
+ * then.  There is no time limit: a commit that invalidates many entries
+ * at once must not lose the last of them to the time the first ones take.
+ * A refresh merged into a queued item makes it as new as itself.
  *
  * A runner slot says which (database, session user) a runner serves, its
  * process and whether it got connected: a runner that could not connect
@@ -31,6 +44,7 @@
 #include "storage/latch.h"
 #include "storage/shmem.h"
 
+#include "base/counters.h"
 #include "base/settings.h"
 #include "base/shmem.h"
 #include "store_int.h"
@@ -68,6 +82,8 @@ typedef struct CCRunnerSlot
 typedef struct CCQueueShared
 {
 	int			capacity;
+	int			runner_limit;	/* cascade_cache.recipe_workers, as the
+								 * launcher last saw it */
 	int			count[CC_NUM_RECIPE_KINDS];
 	uint64		next_seq;
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
@@ -76,7 +92,8 @@ typedef struct CCQueueShared
 
 static CCQueueShared *cc_queue = NULL;
 
-static int	cc_runner_wake_locked(Oid dbid, Oid session_userid);
+static int	cc_runner_wake_locked(Oid dbid, Oid session_userid,
+								  int *all_runners);
 
 /* Size of the queue's shared memory.  Called from shmem_request_hook. */
 Size
@@ -101,6 +118,7 @@ cc_queue_shmem_init(void)
 		return;
 	memset(cc_queue, 0, cc_queue_shmem_size());
 	cc_queue->capacity = cc_recipe_queue_size;
+	cc_queue->runner_limit = CC_MAX_RUNNERS;
 	cc_queue->next_seq = 1;
 }
 
@@ -115,10 +133,12 @@ cc_queue_limit(CCRecipeKind kind)
  * Queue a copy of 'recipe' for a runner of (key->dbid, session_userid),
  * to run once 'wait_xid' (if valid) has ended.  A key already queued is
  * not queued twice: the queued item waits for the later transaction
- * instead.  Returns CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item
- * already queued), or CC_QUEUE_FULL if the queue has no room for the kind
- * or the area no memory: nothing was queued.  Never ERRORs but in
- * cc_attach() (attaching the area); usable at PRE_COMMIT.
+ * instead.  A refresh that finds the queue full takes the place of the
+ * oldest refresh, which is dropped (and counted).  Returns
+ * CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item already queued), or
+ * CC_QUEUE_FULL if the queue has no room for the kind or the area no
+ * memory: nothing was queued.  Never ERRORs but in cc_attach() (attaching
+ * the area); usable at PRE_COMMIT.
  */
 CCQueueResult
 cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
@@ -129,8 +149,12 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 	bool		queued = false;
 	bool		merged = false;
 	int			runners = 0;
+	int			all_runners = 0;
+	int			runner_limit;
 	int			waiting = 0;
 	int			free_slot = -1;
+	int			oldest_refresh = -1;
+	CCQueueSlot dropped = {0};
 	int			i;
 
 	cc_attach();
@@ -153,6 +177,13 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 				free_slot = i;
 			continue;
 		}
+		if (slot->kind == CC_RECIPE_REFRESH &&
+			(oldest_refresh < 0 ||
+			 slot->seq < cc_queue->items[oldest_refresh].seq))
+			oldest_refresh = i;
+		if (slot->key.dbid == key->dbid &&
+			slot->session_userid == session_userid)
+			waiting++;
 		if (memcmp(&slot->key, key, sizeof(CCKey)) == 0)
 		{
 			/* a refresh keeps its retries when it meets a warm item */
@@ -162,6 +193,8 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 				cc_queue->count[CC_RECIPE_REFRESH]++;
 				slot->kind = (uint8) CC_RECIPE_REFRESH;
 			}
+			if (kind == CC_RECIPE_REFRESH)
+				slot->seq = cc_queue->next_seq++;
 			/* queued already: run it after the later transaction too */
 			if (TransactionIdIsValid(wait_xid) &&
 				(!TransactionIdIsValid(slot->wait_xid) ||
@@ -170,6 +203,15 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 			merged = true;
 			break;
 		}
+	}
+	/* full: a refresh drops the oldest refresh to make room */
+	if (!merged && free_slot < 0 && kind == CC_RECIPE_REFRESH &&
+		oldest_refresh >= 0)
+	{
+		dropped = cc_queue->items[oldest_refresh];
+		cc_queue->items[oldest_refresh].used = false;
+		cc_queue->count[CC_RECIPE_REFRESH]--;
+		free_slot = oldest_refresh;
 	}
 	if (!merged && free_slot >= 0 &&
 		cc_queue->count[CC_RECIPE_WARM] + cc_queue->count[CC_RECIPE_REFRESH] <
@@ -192,26 +234,39 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		queued = true;
 	}
 	if (queued || merged)
-		runners = cc_runner_wake_locked(key->dbid, session_userid);
+		runners = cc_runner_wake_locked(key->dbid, session_userid,
+										&all_runners);
+	runner_limit = cc_queue->runner_limit;
 	if (queued)
-		for (i = 0; i < cc_queue->capacity; i++)
-			if (cc_queue->items[i].used &&
-				cc_queue->items[i].key.dbid == key->dbid &&
-				cc_queue->items[i].session_userid == session_userid)
-				waiting++;
+	{
+		/* the pair's items: those seen, less one dropped, and this one */
+		if (dropped.used && dropped.key.dbid == key->dbid &&
+			dropped.session_userid == session_userid)
+			waiting--;
+		waiting++;
+	}
 	LWLockRelease(cc_shared->queue_lock);
 
 	/*
-	 * No runner serves the pair yet, or its runners fall behind: the
-	 * background worker launches one (or more, see runner.c).
+	 * No runner serves the pair yet, or its runners fall behind and another
+	 * may start: the background worker launches one (or more, see runner.c).
+	 * Not once per push while every runner runs: the worker's round of upkeep
+	 * would take CPU from the runners.
 	 */
-	if (queued && (runners == 0 || waiting > 2 * runners))
+	if (queued && (runners == 0 ||
+				   (waiting > 2 * runners && all_runners < runner_limit)))
 		cc_wake_worker();
 
 	if (queued)
 		cc_account((int64) accounted);
 	else
 		dsa_free(cc_area, dp);
+	if (dropped.used)
+	{
+		dsa_free(cc_area, dropped.recipe);
+		cc_account(-(int64) dropped.accounted);
+		cc_count(CC_STAT_REFRESH_DROPPED, 1);
+	}
 	return queued ? CC_QUEUE_QUEUED : merged ? CC_QUEUE_MERGED : CC_QUEUE_FULL;
 }
 
@@ -242,15 +297,31 @@ cc_queue_length(CCRecipeKind kind)
 }
 
 /*
- * Take the oldest item of (dbid, session_userid) off the queue into *item,
- * its recipe copied into local memory.  Returns false if there is none.
- * The copy is allocated before the item is taken: can ERROR (out of
+ * Does the item in 'slot' go before the one in 'best' (NULL: none yet)?
+ * Refreshes first, newest first; then warm items, oldest first.
+ */
+static inline bool
+cc_queue_before(const CCQueueSlot *slot, const CCQueueSlot *best)
+{
+	if (best == NULL)
+		return true;
+	if (slot->kind != best->kind)
+		return slot->kind == CC_RECIPE_REFRESH;
+	if (slot->kind == CC_RECIPE_REFRESH)
+		return slot->seq > best->seq;
+	return slot->seq < best->seq;
+}
+
+/*
+ * Take the next item of (dbid, session_userid) off the queue into *item
+ * (in the order the header comment gives), its recipe copied into local
+ * memory.  Returns false if there is none.  The copy is allocated before the item is taken: can ERROR (out of
  * memory) only with nothing taken.
  */
 bool
 cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 {
-	CCQueueSlot taken;
+	CCQueueSlot taken = {0};
 	int			best = -1;
 	char	   *copy;
 	int			i;
@@ -265,7 +336,7 @@ cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 
 		if (slot->used && slot->key.dbid == dbid &&
 			slot->session_userid == session_userid &&
-			(best < 0 || slot->seq < cc_queue->items[best].seq))
+			cc_queue_before(slot, best < 0 ? NULL : &cc_queue->items[best]))
 			best = i;
 	}
 	if (best >= 0)
@@ -515,18 +586,20 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid)
  * how many serve the pair.
  */
 static int
-cc_runner_wake_locked(Oid dbid, Oid session_userid)
+cc_runner_wake_locked(Oid dbid, Oid session_userid, int *all_runners)
 {
 	int			n = 0;
 	int			i;
 
+	*all_runners = 0;
 	for (i = 0; i < CC_MAX_RUNNERS; i++)
 	{
 		CCRunnerSlot *r = &cc_queue->runners[i];
 
-		if ((r->state == CC_RUNNER_STARTING ||
-			 r->state == CC_RUNNER_CONNECTED) && r->dbid == dbid &&
-			r->session_userid == session_userid)
+		if (r->state != CC_RUNNER_STARTING && r->state != CC_RUNNER_CONNECTED)
+			continue;
+		(*all_runners)++;
+		if (r->dbid == dbid && r->session_userid == session_userid)
 		{
 			if (r->latch != NULL)
 				SetLatch(r->latch);
@@ -534,4 +607,16 @@ cc_runner_wake_locked(Oid dbid, Oid session_userid)
 		}
 	}
 	return n;
+}
+
+/*
+ * The launcher's limit on runners (cascade_cache.recipe_workers), so that
+ * cc_queue_push() wakes it only when it may start one.
+ */
+void
+cc_queue_set_runner_limit(int limit)
+{
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	cc_queue->runner_limit = limit;
+	LWLockRelease(cc_shared->queue_lock);
 }

@@ -69,6 +69,17 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 		return CC_RECIPE_SKIPPED;
 
 	/*
+	 * Filled meanwhile (a read that missed, a refresh before): nothing to do,
+	 * and no settings to replay.  An entry there is valid: every commit that
+	 * queued this recipe removed the entry before queuing it, and the fence
+	 * kept anything older out since.
+	 */
+	cc_attach();
+	cc_entry_info(expect, &info);
+	if (info.state == CC_ENTRY_VALID)
+		return CC_RECIPE_PRESENT;
+
+	/*
 	 * Every placeholder is in the key, even an empty one, and none can be
 	 * removed from a session: a placeholder this session has and the recipe's
 	 * session had not makes the key unreproducible here.  One that an earlier
@@ -95,7 +106,6 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 	if (!cc_recipe_apply_settings(&recipe))
 		return CC_RECIPE_SKIPPED;
 
-	cc_attach();
 	cc_compute_key(recipe.query, &recipe.params, recipe.name, recipe.format,
 				   &key);
 	if (memcmp(&key, expect, sizeof(CCKey)) != 0)

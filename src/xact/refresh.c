@@ -275,11 +275,19 @@ cc_refresh_queue(void)
 		pushed = OidIsValid(userid) ?
 			cc_queue_push(CC_RECIPE_REFRESH, &c->key, userid, xid,
 						  c->recipe, c->recipe_len) : CC_QUEUE_FULL;
-		/* a key queued already runs once, after this transaction too */
+
+		/*
+		 * A key queued already runs once, after this transaction too.  Every
+		 * refresh asked for counts as queued, and ends run (an outcome the
+		 * runner counts) or dropped: here, or later in the queue.
+		 */
 		if (pushed == CC_QUEUE_QUEUED)
 			cc_count(CC_STAT_REFRESH_QUEUED, 1);
 		else if (pushed == CC_QUEUE_FULL)
+		{
+			cc_count(CC_STAT_REFRESH_QUEUED, 1);
 			cc_count(CC_STAT_REFRESH_DROPPED, 1);
+		}
 	}
 	cc_collected = NULL;
 	if (cc_collect_cxt != NULL)
