@@ -14,8 +14,9 @@
  * role in that database takes it (src/api/runner.c; a pair with a backlog
  * may have several).  A key is queued at most once; queuing it again only
  * moves its wait_xid on (and makes a refresh the newest).  Runners take a
- * pair's refreshes newest first, then its warm items oldest first; a
- * refresh that finds the queue full drops the oldest refresh (queue.c).
+ * pair's refreshes newest first, then its warm items oldest first (and a
+ * warm item after three refreshes in a row); a refresh that finds the
+ * queue full drops the oldest refresh (queue.c).
  *
  * Locking: every function takes and releases the queue lock itself, holds
  * it for a scan of the queue (times the runner slots, at most), allocates and frees DSA memory only

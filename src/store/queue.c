@@ -11,7 +11,8 @@
  *
  * Order, among the items of one (database, session user): refreshes
  * first, newest first (by a sequence number), then warm items, oldest
- * (hottest) first.  A refresh is worth something only if it is done before
+ * (hottest) first; but every fourth item taken is a warm one while any
+ * waits, so that a warm restart goes on under a stream of refreshes.  A refresh is worth something only if it is done before
  * the entry's next read, which the newest one is the likeliest to be;
  * when the runners fall behind (the clients take the CPU), a queue taken
  * oldest first would only ever run refreshes that come too late.  For the
@@ -85,12 +86,16 @@ typedef struct CCQueueShared
 	int			runner_limit;	/* cascade_cache.recipe_workers, as the
 								 * launcher last saw it */
 	int			count[CC_NUM_RECIPE_KINDS];
+	int			refresh_streak; /* refreshes taken since a warm item */
 	uint64		next_seq;
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
 	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
 } CCQueueShared;
 
 static CCQueueShared *cc_queue = NULL;
+
+/* Refreshes taken in a row before a waiting warm item gets its turn */
+#define CC_QUEUE_REFRESH_STREAK	3
 
 static int	cc_runner_wake_locked(Oid dbid, Oid session_userid,
 								  int *all_runners);
@@ -297,16 +302,14 @@ cc_queue_length(CCRecipeKind kind)
 }
 
 /*
- * Does the item in 'slot' go before the one in 'best' (NULL: none yet)?
- * Refreshes first, newest first; then warm items, oldest first.
+ * Does the item in 'slot' go before the one of the same kind in 'best'
+ * (NULL: none yet)?  Refreshes newest first, warm items oldest first.
  */
 static inline bool
 cc_queue_before(const CCQueueSlot *slot, const CCQueueSlot *best)
 {
 	if (best == NULL)
 		return true;
-	if (slot->kind != best->kind)
-		return slot->kind == CC_RECIPE_REFRESH;
 	if (slot->kind == CC_RECIPE_REFRESH)
 		return slot->seq > best->seq;
 	return slot->seq < best->seq;
@@ -322,7 +325,8 @@ bool
 cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 {
 	CCQueueSlot taken = {0};
-	int			best = -1;
+	int			best_of[CC_NUM_RECIPE_KINDS] = {-1, -1};
+	int			best;
 	char	   *copy;
 	int			i;
 
@@ -333,17 +337,34 @@ cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 	for (i = 0; i < cc_queue->capacity; i++)
 	{
 		CCQueueSlot *slot = &cc_queue->items[i];
+		int			b;
 
-		if (slot->used && slot->key.dbid == dbid &&
-			slot->session_userid == session_userid &&
-			cc_queue_before(slot, best < 0 ? NULL : &cc_queue->items[best]))
-			best = i;
+		if (!slot->used || slot->key.dbid != dbid ||
+			slot->session_userid != session_userid)
+			continue;
+		b = best_of[slot->kind];
+		if (cc_queue_before(slot, b < 0 ? NULL : &cc_queue->items[b]))
+			best_of[slot->kind] = i;
 	}
+
+	/*
+	 * Refreshes first, but a warm item after CC_QUEUE_REFRESH_STREAK
+	 * refreshes in a row: a steady stream of refreshes must not keep a warm
+	 * restart waiting for ever.
+	 */
+	best = best_of[CC_RECIPE_REFRESH];
+	if (best_of[CC_RECIPE_WARM] >= 0 &&
+		(best < 0 || cc_queue->refresh_streak >= CC_QUEUE_REFRESH_STREAK))
+		best = best_of[CC_RECIPE_WARM];
 	if (best >= 0)
 	{
 		taken = cc_queue->items[best];
 		cc_queue->items[best].used = false;
 		cc_queue->count[taken.kind]--;
+		if (taken.kind == CC_RECIPE_REFRESH)
+			cc_queue->refresh_streak++;
+		else
+			cc_queue->refresh_streak = 0;
 	}
 	LWLockRelease(cc_shared->queue_lock);
 
