@@ -13,6 +13,8 @@
 #   - cascade_cache.warm_entries bounds the file to the entries with the
 #     most hits, and 0 turns warm restart off (nothing read, nothing
 #     written);
+#   - a stream of refreshes does not hold warming back: a runner takes a
+#     warm recipe after three refreshes in a row;
 #   - reads while recipes are being run, and after a table they read was
 #     updated meanwhile, get correct results.
 #
@@ -349,6 +351,55 @@ ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_
 like(slurp_file($node->logfile, $log_at), qr/does not warm the cache: the last warm restart did not finish/,
 	'and the log says why');
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.warm_rate; SELECT pg_reload_conf();});
+
+# --- a stream of refreshes does not hold a warm restart back ---
+# One runner, busy with a slow warm recipe (the hottest, so taken first)
+# while four refreshes of the same role are queued, one commit each: it
+# takes three refreshes (newest first), then a warm recipe, then the last
+# refresh, then the last warm recipe.  Taking refreshes only while any
+# wait would store both warm entries last.
+my $slow_q = 'SELECT count(*) AS n FROM generate_series(1, $1) g';
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.recipe_workers = 1;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
+as_role('app', qq{SELECT cascade_cache.cached_query('$slow_q', '[30000000]')}) for 1 .. 3;
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(41, 42) g});
+as_role('app', qq{SELECT cascade_cache.cached_query('$by_id', '[41]')});	# 41 before 42
+$node->restart;
+ok( $node->poll_query_until('postgres', q{
+		SELECT count(*) = 1 FROM pg_stat_activity
+		 WHERE backend_type = 'cascade_cache runner' AND state = 'active'
+		   AND query = 'cascade_cache: warm restart recipe'}),
+	'streak: the runner computes the slow warm recipe');
+as_role('app', join('', map {
+	"SELECT cascade_cache.cached_query('$by_id', '[5$_]', NULL, 'streak$_');\n"
+} 1 .. 4));
+as_role('app', join('', map {
+	"SELECT cascade_cache.cascade_invalidate('{\"invalidations\": [{\"queryName\": \"streak$_\", \"strategy\": \"REFETCH\", \"scope\": \"EXACT\"}]}');\n"
+} 1 .. 4));
+is($node->safe_psql('postgres', q{
+		SELECT count(*) FROM pg_stat_activity
+		 WHERE backend_type = 'cascade_cache runner' AND state = 'active'
+		   AND query = 'cascade_cache: warm restart recipe'}),
+	'1', 'streak: the four refreshes were queued while the slow recipe ran');
+wait_warmed('streak');
+$node->poll_query_until('postgres', q{
+	SELECT waiting = 0 AND filled + present + skipped + not_stored + failed + dropped = queued
+	  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh'})
+  or die 'refreshes never finished';
+my $stored_in_order = as_role('app', qq{
+	SELECT string_agg(what, ' ' ORDER BY s)
+	  FROM (VALUES ('warm41', '[41]', NULL), ('warm42', '[42]', NULL),
+	               ('streak1', '[51]', 'streak1'), ('streak2', '[52]', 'streak2'),
+	               ('streak3', '[53]', 'streak3'), ('streak4', '[54]', 'streak4')) v(what, p, n)
+	  LEFT JOIN LATERAL (SELECT detail::timestamptz AS s
+	                       FROM cascade_cache.cache_explain('$by_id', p::jsonb, n)
+	                      WHERE item = 'stored_at') e ON true});
+is($stored_in_order, 'streak4 streak3 streak2 warm41 streak1 warm42',
+	'streak: a warm recipe after three refreshes in a row');
+$node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.recipe_workers; SELECT pg_reload_conf();});
 
 # --- a damaged file is ignored, its key seed too ---
 $node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
