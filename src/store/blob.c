@@ -292,6 +292,6 @@ cc_release_blob(dsa_pointer blob_dp)
 	if (blob->context_registered)
 		cc_context_unref(blob);
 	cc_ring_remove(blob_dp, blob);
-	cc_account(-(int64) blob->alloc_size);
+	cc_account(-(int64) cc_blob_accounted(blob));
 	dsa_free(cc_area, blob_dp);
 }

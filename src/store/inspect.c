@@ -41,13 +41,13 @@ cc_entry_info(const CCKey *key, CCEntryInfo *info)
 		info->expires_at = entry->expires_at;
 		blob = dsa_get_address(cc_area, entry->blob);
 		info->created_at = blob->created_at;
-		payload = (char *) blob + blob->payload_off;
+		payload = CC_BLOB_PAYLOAD(blob);
 		info->stored_len = blob->payload_len;
 		info->payload_len = blob->payload_len;
 		if (VARATT_IS_COMPRESSED(payload))
 			info->payload_len = VARDATA_COMPRESSED_GET_EXTSIZE(payload) +
 				VARHDRSZ;
-		info->alloc_size = blob->alloc_size;
+		info->alloc_size = cc_blob_accounted(blob);
 		info->hits = pg_atomic_read_u64(&blob->hits);
 		info->ndeps = blob->ndeps;
 		name_len = Min(blob->name_len, CC_MAX_NAME_COPY);
@@ -83,7 +83,7 @@ cc_store_foreach_valid(CCEntryVisitor visit, void *arg)
 		blob = dsa_get_address(cc_area, entry->blob);
 		view.dbid = entry->key.dbid;
 		view.usage_slot = blob->usage_slot;
-		view.alloc_size = blob->alloc_size;
+		view.alloc_size = cc_blob_accounted(blob);
 		view.hits = pg_atomic_read_u64(&blob->hits);
 		view.nrelids = blob->nrelids;
 		view.relids = CC_BLOB_RELIDS(blob);

@@ -82,8 +82,9 @@ cc_remove_collect(const CCKey *key, CCBlob *blob)
 	static char *recipe = NULL;
 	uint32		context_len;
 
-	if (blob->recipe_len > CC_MAX_RECIPE_BYTES)
-		return;
+	/* the own part (16 bits) always fits, with room for a context */
+	StaticAssertStmt(PG_UINT16_MAX < CC_MAX_RECIPE_BYTES,
+					 "a blob's recipe part fits the buffer");
 	/* one buffer for the life of the backend, taken the first time */
 	if (recipe == NULL)
 		recipe = MemoryContextAllocExtended(TopMemoryContext,

@@ -163,7 +163,7 @@ cc_lookup(const CCKey *key)
 										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 	if (result != NULL)
 	{
-		memcpy(result, (char *) blob + blob->payload_off, len);
+		memcpy(result, CC_BLOB_PAYLOAD(blob), len);
 		/* no shared write unless needed: the bit set if clear, hits batched */
 		if (!blob->referenced)
 			blob->referenced = 1;
@@ -288,8 +288,9 @@ cc_reserve_dshash_items(int ndeps, bool named, bool with_context)
  * hand out the bytes at the cost of a copy.  'recipe' (recipe_len bytes,
  * or NULL) is kept with the entry, opaque to the store, for
  * cc_recipe_copy(): its first context_len bytes (the context) in the
- * contexts registry, shared with other entries, the rest in the blob.  Returns CC_STORE_PREPARED and sets *handle: the
- * caller checks the fence
+ * contexts registry, shared with other entries, the rest in the blob (at
+ * most PG_UINT16_MAX bytes: a longer recipe is not kept).  Returns
+ * CC_STORE_PREPARED and sets *handle: the caller checks the fence
  * over cc_store_deps() (the entry may only become visible if no
  * invalidation of any of its dependencies can have committed since the
  * fill began), then calls cc_store_publish() or cc_store_abandon(), with
@@ -343,6 +344,16 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 	stored = compress ? cc_compress(payload) : payload;
 	h->usage_slot = cc_usage_name_slot(key->dbid, name);
 	nrelids = Min(nrelids, CC_MAX_RELIDS_PER_ENTRY);
+
+	/*
+	 * The blob keeps the recipe's own part in at most PG_UINT16_MAX bytes.
+	 * cc_recipe_build() makes none longer (a whole recipe is at most
+	 * CC_MAX_RECIPE_BYTES, its head included); one that were would be left
+	 * out, and the entry stored without it, never replayed.
+	 */
+	Assert(recipe == NULL || context_len <= recipe_len);
+	if (recipe != NULL && recipe_len - context_len > PG_UINT16_MAX)
+		recipe = NULL;
 
 	for (attempt = 0; attempt < CC_STORE_ATTEMPTS; attempt++)
 	{
@@ -440,7 +451,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	uint32		payload_len = VARSIZE(stored);
 	uint32		params_len = recipe ? recipe_len - context_len : 0;
 	dsa_pointer context = InvalidDsaPointer;
-	Size		header_size;
+	Size		payload_off;
 	Size		size;
 	Size		accounted;
 	dsa_pointer blob_dp;
@@ -448,10 +459,11 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	CCBlob	   *blob;
 	int			i;
 
-	header_size = offsetof(CCBlob, deps) + h->ndeps * sizeof(CCDepLink) +
-		nrelids * sizeof(Oid) + name_len + params_len;
-	size = MAXALIGN(header_size) + payload_len;
-	accounted = cc_chunk_size(size) + cc_entry_overhead();
+	/* the same lengths give the same figures for the blob later */
+	payload_off = cc_blob_payload_offset(h->ndeps, nrelids, name_len,
+										 params_len);
+	size = payload_off + payload_len;
+	accounted = cc_blob_accounted_size(size);
 	blob_dp = cc_allocate_blob(size, accounted);
 	if (!DsaPointerIsValid(blob_dp))
 		return false;
@@ -492,22 +504,21 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->clock_prev = InvalidDsaPointer;
 	blob->clock_next = InvalidDsaPointer;
 	blob->created_at = h->now;
-	Assert(accounted <= PG_UINT32_MAX);
-	blob->alloc_size = (uint32) accounted;
-	blob->payload_len = payload_len;
-	blob->payload_off = MAXALIGN(header_size);
-	blob->payload_hash = h->payload_hash;
+	blob->context_hash = recipe ? cc_context_hash(recipe, context_len) : 0;
 	pg_atomic_init_u64(&blob->hits, 0);
+	blob->payload_len = payload_len;
+	blob->payload_hash = h->payload_hash;
 	blob->ndeps = h->ndeps;
 	blob->nrelids = nrelids;
 	blob->name_len = name_len;
 	blob->usage_slot = h->usage_slot;
+	blob->recipe_len = params_len;
 	blob->referenced = 0;
 	blob->in_ring = false;
 	blob->name_registered = false;
 	blob->context_registered = false;
-	blob->recipe_len = params_len;
-	blob->context_hash = recipe ? cc_context_hash(recipe, context_len) : 0;
+	Assert(cc_blob_payload_off(blob) == payload_off &&
+		   cc_blob_accounted(blob) == accounted);
 	for (i = 0; i < h->ndeps; i++)
 	{
 		blob->deps[i].dep = h->deps[i];
@@ -521,7 +532,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 		memcpy(CC_BLOB_NAME(blob), name, name_len);
 	if (params_len > 0)
 		memcpy(CC_BLOB_RECIPE(blob), recipe + context_len, params_len);
-	memcpy((char *) blob + blob->payload_off, stored, payload_len);
+	memcpy((char *) blob + payload_off, stored, payload_len);
 
 	h->state = CC_STORE_ALLOCATED;
 	return true;

@@ -2,8 +2,8 @@
  *
  * store_int.h
  *		What the files of src/store share and nobody else sees: the layout
- *		of entries and blobs, the store's shared state, the functions the
- *		files call in each other.
+ *		of entries (of blobs: blob.h), the store's shared state, the
+ *		functions the files call in each other.
  *
  * Layout
  * ------
@@ -113,64 +113,8 @@ typedef struct CCEntry
 	uint64		epoch;			/* CCStoreShared.epoch when stored */
 } CCEntry;
 
-/*
- * One link of an entry into the list of its dependency key.  The nodes live
- * inside the entry's blob; prev/next point at other nodes (or are
- * InvalidDsaPointer at the ends).  A node that is not in its list (not yet,
- * or no longer) has next == CC_LINK_DETACHED.  blob_off leads from a node
- * found in a list back to the blob that holds it.
- */
-typedef struct CCDepLink
-{
-	uint64		dep;
-	dsa_pointer prev;
-	dsa_pointer next;
-	uint32		blob_off;		/* offset of this node from its blob */
-} CCDepLink;
-
-/* No DSA chunk ever starts at offset 1, so this cannot be a real pointer. */
-#define CC_LINK_DETACHED	((dsa_pointer) 1)
-
-/*
- * The blob: one DSA allocation per entry, laid out as
- *		CCBlob header | CCDepLink[ndeps] | Oid relids[nrelids] | name |
- *		recipe | MAXALIGN | payload
- * (relids: the relations the entry read, for cache_relation_stats();
- * recipe: the entry's own part of how to compute it again, its parameters;
- * the rest is its context, in the registry; include/xact/recipe.h, opaque
- * to the store)
- * The payload is the complete jsonb varlena, ready to be returned, or its
- * compressed form (VARATT_IS_COMPRESSED).
- */
-typedef struct CCBlob
-{
-	CCKey		key;			/* copy of the entry key */
-	uint64		serial;			/* copy of the entry serial */
-	dsa_pointer clock_prev;		/* CLOCK ring, under clock_lock */
-	dsa_pointer clock_next;
-	TimestampTz created_at;
-	uint32		alloc_size;		/* accounted size of this blob (< 2 GB) */
-	uint32		payload_len;	/* VARSIZE of the payload as stored */
-	uint32		payload_off;	/* offset of the payload from the blob */
-	uint32		payload_hash;	/* hash_bytes() of the uncompressed payload */
-	pg_atomic_uint64 hits;		/* hits served from this entry */
-	uint16		ndeps;
-	uint16		nrelids;
-	uint16		name_len;
-	int16		usage_slot;		/* its usage slot, or CC_USAGE_NO_SLOT */
-	volatile uint8 referenced;	/* CLOCK reference bit */
-	bool		in_ring;		/* linked into the CLOCK ring */
-	bool		name_registered;	/* counted in the query-name registry */
-	bool		context_registered; /* counted in the recipe contexts */
-	uint32		recipe_len;		/* bytes of the recipe's own part, 0 if none */
-	uint64		context_hash;	/* its context in the registry */
-	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
-} CCBlob;
-
-/* The relations, the name and the recipe that follow a blob's dependency links */
-#define CC_BLOB_RELIDS(blob)	((Oid *) &(blob)->deps[(blob)->ndeps])
-#define CC_BLOB_NAME(blob)		((char *) (CC_BLOB_RELIDS(blob) + (blob)->nrelids))
-#define CC_BLOB_RECIPE(blob)	(CC_BLOB_NAME(blob) + (blob)->name_len)
+/* The blob of an entry: its layout is in blob.h */
+typedef struct CCBlob CCBlob;
 
 /* An entry of the query-name registry */
 typedef struct CCNameEntry
@@ -243,7 +187,8 @@ extern bool cc_remove_by_key(const CCKey *key, uint64 serial,
 							 CCCounter counter);
 extern void cc_ghost_check(const CCKey *key, uint32 payload_hash);
 
-/* the recipe contexts: context.c, declared in its own header */
+/* the blob's layout, and the recipe contexts (context.c): their own headers */
+#include "blob.h"
 #include "context.h"
 
 #endif							/* CC_STORE_STORE_INT_H */

@@ -65,6 +65,13 @@ typedef struct CCRecipeHead
 	uint32		pad;
 } CCRecipeHead;
 
+/*
+ * A recipe is at most CC_MAX_RECIPE_BYTES, head included: its parameters,
+ * which the store keeps in the entry's blob, fit the blob's 16-bit length.
+ */
+StaticAssertDecl(CC_MAX_RECIPE_BYTES - sizeof(CCRecipeHead) <= PG_UINT16_MAX,
+				 "the parameters of a recipe fit in 16 bits");
+
 /* The length of the context of a recipe whose head is 'h' */
 #define CC_RECIPE_CONTEXT_LEN(h) \
 	((uint64) sizeof(CCRecipeHead) + (h).name_len + (h).query_len + \
