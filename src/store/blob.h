@@ -43,7 +43,7 @@ typedef struct CCDepLink
  * blob is accounted follow from the lengths (cc_blob_payload_off(),
  * cc_blob_accounted()): they are not stored.
  *
- * The header is 96 bytes, 2 of them padding.  The flags are one byte
+ * The header is 96 bytes, 6 of them padding.  The flags are one byte
  * each because different locks protect them: a bit field shared by two of
  * them would be a data race.
  */
@@ -55,9 +55,10 @@ struct CCBlob
 	dsa_pointer clock_next;
 	TimestampTz created_at;
 	uint64		context_hash;	/* its context in the registry */
-	pg_atomic_uint64 hits;		/* hits served from this entry */
 	uint32		payload_len;	/* VARSIZE of the payload as stored */
 	uint32		payload_hash;	/* hash_bytes() of the uncompressed payload */
+	pg_atomic_uint32 hits;		/* hits served from this entry: saturates at
+								 * PG_UINT32_MAX (hits.c), read widened */
 	uint16		ndeps;
 	uint16		nrelids;
 	uint16		name_len;
@@ -107,6 +108,13 @@ cc_blob_payload_off(const CCBlob *blob)
 
 /* A blob's payload */
 #define CC_BLOB_PAYLOAD(blob)	((char *) (blob) + cc_blob_payload_off(blob))
+
+/* The hits served from a blob's entry, at most PG_UINT32_MAX */
+static inline uint64
+cc_blob_hits(CCBlob *blob)
+{
+	return (uint64) pg_atomic_read_u32(&blob->hits);
+}
 
 /* The accounted size of a blob's entry, as counted when it was allocated */
 static inline Size

@@ -145,7 +145,7 @@ cc_scan_entries(CCScanMode mode, Oid dbid, CCCounter counter)
 
 				removed++;
 				cc_usage_removed(blob->usage_slot,
-								 pg_atomic_read_u64(&blob->hits), counter);
+								 cc_blob_hits(blob), counter);
 			}
 			cc_entry_delete(entry, &status);
 		}

@@ -21,6 +21,10 @@
  *	  entries it removes are counted for their query name), and when it
  *	  exits (before_shmem_exit): for every entry it has counts for.
  *
+ * An entry's count is 32 bits and saturates: it stays at PG_UINT32_MAX
+ * (4,294,967,295) rather than wrap (cc_hits_add()).  The global hit
+ * counter is not one of these (see below).
+ *
  * A slot holds one entry, identified by its key and its serial (so that
  * counts never reach a later entry stored under the same key; a slot that
  * holds an earlier entry of the key starts over).
@@ -32,13 +36,13 @@
  * (cache_stats().hits) is exact: it is a per-backend counter already.
  *
  * A hit whose slot holds another key's counts goes to the blob directly
- * (an atomic add on a line the hit has just read, not a batch, but no
- * worse than no table at all).  The slot stays with its key while that
- * key keeps being hit; once CC_HITS_STEAL hits of other keys came between
- * two of its hits, the hit path flushes it (after releasing its own lock)
- * and the slot goes to the next key hit.  So a hot key keeps its slot
- * among many cold ones, and hits spread over more keys than slots take one
- * extra partition lock per CC_HITS_STEAL hits, not one per hit.
+ * (a compare-and-exchange on a line the hit has just read, not a batch,
+ * but no worse than no table at all).  The slot stays with its key while
+ * that key keeps being hit; once CC_HITS_STEAL hits of other keys came
+ * between two of its hits, the hit path flushes it (after releasing its
+ * own lock) and the slot goes to the next key hit.  So a hot key keeps its
+ * slot among many cold ones, and hits spread over more keys than slots
+ * take one extra partition lock per CC_HITS_STEAL hits, not one per hit.
  *
  * Locking: cc_hits_note() runs under the entry's partition lock, held by
  * its caller, and only does atomic arithmetic on the blob.  Flushing takes
@@ -78,6 +82,7 @@ static CCHitSlot cc_hit_slots[CC_HITS_SLOTS];
 static bool cc_hits_exit_registered = false;
 
 static void cc_hits_exit(int code, Datum arg);
+static void cc_hits_add(CCBlob *blob, uint32 n);
 
 /*
  * Make sure this backend hands its counts over when it exits.  Called on
@@ -109,7 +114,7 @@ cc_hits_note(const CCKey *key, CCBlob *blob)
 	if (slot->pending > 0 && memcmp(&slot->key, key, sizeof(CCKey)) != 0)
 	{
 		/* taken by another key: count this one in the blob */
-		pg_atomic_fetch_add_u64(&blob->hits, 1);
+		cc_hits_add(blob, 1);
 		/* and hand the slot over once its key has gone cold here */
 		return ++slot->conflicts >= CC_HITS_STEAL ? i : -1;
 	}
@@ -129,10 +134,29 @@ cc_hits_note(const CCKey *key, CCBlob *blob)
 	slot->conflicts = 0;
 	if (++slot->pending >= CC_HITS_BATCH)
 	{
-		pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
+		cc_hits_add(blob, slot->pending);
 		slot->pending = 0;
 	}
 	return -1;
+}
+
+/*
+ * Add 'n' hits to a blob's count, which stops at PG_UINT32_MAX rather than
+ * wrap.  A compare-and-exchange loop: the adds come in batches, but for a
+ * slot taken by another key (one hit at a time).  Cannot fail.
+ */
+static void
+cc_hits_add(CCBlob *blob, uint32 n)
+{
+	uint32		old = pg_atomic_read_u32(&blob->hits);
+
+	while (old != PG_UINT32_MAX)
+	{
+		uint32		sum = n > PG_UINT32_MAX - old ? PG_UINT32_MAX : old + n;
+
+		if (pg_atomic_compare_exchange_u32(&blob->hits, &old, sum))
+			break;
+	}
 }
 
 /*
@@ -156,7 +180,7 @@ cc_hits_flush_slot(int i)
 		{
 			CCBlob	   *blob = dsa_get_address(cc_area, entry->blob);
 
-			pg_atomic_fetch_add_u64(&blob->hits, slot->pending);
+			cc_hits_add(blob, slot->pending);
 		}
 		dshash_release_lock(cc_entries, entry);
 	}

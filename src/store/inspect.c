@@ -48,7 +48,7 @@ cc_entry_info(const CCKey *key, CCEntryInfo *info)
 			info->payload_len = VARDATA_COMPRESSED_GET_EXTSIZE(payload) +
 				VARHDRSZ;
 		info->alloc_size = cc_blob_accounted(blob);
-		info->hits = pg_atomic_read_u64(&blob->hits);
+		info->hits = cc_blob_hits(blob);
 		info->ndeps = blob->ndeps;
 		name_len = Min(blob->name_len, CC_MAX_NAME_COPY);
 		memcpy(name, CC_BLOB_NAME(blob), name_len);
@@ -84,7 +84,7 @@ cc_store_foreach_valid(CCEntryVisitor visit, void *arg)
 		view.dbid = entry->key.dbid;
 		view.usage_slot = blob->usage_slot;
 		view.alloc_size = cc_blob_accounted(blob);
-		view.hits = pg_atomic_read_u64(&blob->hits);
+		view.hits = cc_blob_hits(blob);
 		view.nrelids = blob->nrelids;
 		view.relids = CC_BLOB_RELIDS(blob);
 		visit(&view, arg);

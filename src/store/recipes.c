@@ -121,7 +121,7 @@ cc_store_hot(int max, CCHotEntry **hot)
 		if (!blob->context_registered)
 			continue;
 		all[n].key = entry->key;
-		all[n].hits = pg_atomic_read_u64(&blob->hits);
+		all[n].hits = cc_blob_hits(blob);
 		n++;
 	}
 	dshash_seq_term(&status);

@@ -135,7 +135,7 @@ cc_remove_by_key(const CCKey *key, uint64 serial, CCCounter counter)
 	blob = dsa_get_address(cc_area, blob_dp);
 	if (counter == CC_STAT_INVALIDATIONS)
 		cc_ghost_note(key, blob->payload_hash);
-	cc_usage_removed(blob->usage_slot, pg_atomic_read_u64(&blob->hits),
+	cc_usage_removed(blob->usage_slot, cc_blob_hits(blob),
 					 counter);
 	cc_entry_delete(entry, NULL);
 	if (cc_remove_collector != NULL && counter == CC_STAT_INVALIDATIONS &&

@@ -505,7 +505,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->clock_next = InvalidDsaPointer;
 	blob->created_at = h->now;
 	blob->context_hash = recipe ? cc_context_hash(recipe, context_len) : 0;
-	pg_atomic_init_u64(&blob->hits, 0);
+	pg_atomic_init_u32(&blob->hits, 0);
 	blob->payload_len = payload_len;
 	blob->payload_hash = h->payload_hash;
 	blob->ndeps = h->ndeps;
@@ -600,7 +600,7 @@ cc_store_insert(CCStoreHandle *h, int64 ttl_us)
 	{
 		CCBlob	   *old = dsa_get_address(cc_area, old_blob);
 
-		cc_usage_removed(old->usage_slot, pg_atomic_read_u64(&old->hits),
+		cc_usage_removed(old->usage_slot, cc_blob_hits(old),
 						 CC_STAT_EXPIRATIONS);
 		cc_release_blob(old_blob);
 		cc_count(CC_STAT_EXPIRATIONS, 1);
