@@ -83,7 +83,6 @@ cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob)
 		prev->clock_next = blob_dp;
 		hand->clock_prev = blob_dp;
 	}
-	blob->in_ring = true;
 	LWLockRelease(cc_shared->clock_lock);
 }
 
@@ -92,7 +91,7 @@ static void
 cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob)
 {
 	LWLockAcquire(cc_shared->clock_lock, LW_EXCLUSIVE);
-	if (blob->in_ring)
+	if (DsaPointerIsValid(blob->clock_next))
 	{
 		if (blob->clock_next == blob_dp)
 			cc_store_shared->clock_hand = InvalidDsaPointer;
@@ -106,7 +105,8 @@ cc_ring_remove(dsa_pointer blob_dp, CCBlob *blob)
 			if (cc_store_shared->clock_hand == blob_dp)
 				cc_store_shared->clock_hand = blob->clock_next;
 		}
-		blob->in_ring = false;
+		blob->clock_prev = InvalidDsaPointer;
+		blob->clock_next = InvalidDsaPointer;
 	}
 	LWLockRelease(cc_shared->clock_lock);
 }

@@ -43,16 +43,18 @@ typedef struct CCDepLink
  * blob is accounted follow from the lengths (cc_blob_payload_off(),
  * cc_blob_accounted()): they are not stored.
  *
- * The header is 96 bytes, 6 of them padding.  The flags are one byte
- * each because different locks protect them: a bit field shared by two of
- * them would be a data race.
+ * The header is 88 bytes, with no padding: for small entries every 8 bytes
+ * can be the difference between two DSA size classes.  The flags are one
+ * byte each because different locks protect them: a bit field shared by
+ * two of them would be a data race.  Whether the blob is in the CLOCK ring
+ * needs no flag: clock_next is valid exactly then (both under clock_lock).
  */
 struct CCBlob
 {
 	CCKey		key;			/* copy of the entry key */
 	uint64		serial;			/* copy of the entry serial */
-	dsa_pointer clock_prev;		/* CLOCK ring, under clock_lock */
-	dsa_pointer clock_next;
+	dsa_pointer clock_prev;		/* CLOCK ring, under clock_lock; */
+	dsa_pointer clock_next;		/* InvalidDsaPointer when not in it */
 	TimestampTz created_at;
 	uint64		context_hash;	/* its context in the registry */
 	uint32		payload_len;	/* VARSIZE of the payload as stored */
@@ -60,16 +62,18 @@ struct CCBlob
 	pg_atomic_uint32 hits;		/* hits served from this entry: saturates at
 								 * PG_UINT32_MAX (hits.c), read widened */
 	uint16		ndeps;
-	uint16		nrelids;
 	uint16		name_len;
 	int16		usage_slot;		/* its usage slot, or CC_USAGE_NO_SLOT */
 	uint16		recipe_len;		/* bytes of the recipe's own part, 0 if none */
+	uint8		nrelids;		/* at most CC_MAX_RELIDS_PER_ENTRY */
 	volatile uint8 referenced;	/* CLOCK reference bit, set without a lock */
-	bool		in_ring;		/* linked into the CLOCK ring; clock_lock */
 	bool		name_registered;	/* counted in the query-name registry */
 	bool		context_registered; /* counted in the recipe contexts */
 	CCDepLink	deps[FLEXIBLE_ARRAY_MEMBER];
 };
+
+StaticAssertDecl(CC_MAX_RELIDS_PER_ENTRY <= PG_UINT8_MAX,
+				 "a blob's relation count fits in 8 bits");
 
 /* The relations, the name and the recipe that follow a blob's dependency links */
 #define CC_BLOB_RELIDS(blob)	((Oid *) &(blob)->deps[(blob)->ndeps])

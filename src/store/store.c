@@ -514,7 +514,6 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	blob->usage_slot = h->usage_slot;
 	blob->recipe_len = params_len;
 	blob->referenced = 0;
-	blob->in_ring = false;
 	blob->name_registered = false;
 	blob->context_registered = false;
 	Assert(cc_blob_payload_off(blob) == payload_off &&
