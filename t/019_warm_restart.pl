@@ -16,7 +16,11 @@
 #   - a stream of refreshes does not hold warming back: a runner takes a
 #     warm recipe after three refreshes in a row;
 #   - reads while recipes are being run, and after a table they read was
-#     updated meanwhile, get correct results.
+#     updated meanwhile, get correct results;
+#   - jsonb parameters of every kind, which recipes keep as JSON text, come
+#     back under the same key;
+#   - a damaged file, and a file of another format (an earlier version's),
+#     are ignored.
 #
 # DROP ROLE flushes the cache and REVOKE removes the entries that read the
 # table, so the entries they concern would never reach a file written after
@@ -422,6 +426,67 @@ ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_
 	'a damaged file: nothing is warmed');
 like(slurp_file($node->logfile, $log_at), qr/ignored the warm restart file .* it is damaged/,
 	'and the log says so');
+
+# --- jsonb parameters of every kind come back under their key ---
+# A recipe keeps them as JSON text, of which jsonb_in() must make the same
+# jsonb again, byte for byte: strings with escapes and non-ASCII
+# characters, numbers of every scale and size, nested objects whose keys
+# jsonb sorts.
+$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+my $json_reads = <<'EOS';
+SELECT count(cascade_cache.cached_query('SELECT $1::text AS a, $2::text AS b', p::jsonb))
+  FROM (VALUES
+	('["x\ty\u0001 é 日本 \"q\" \\ /", {"b": 1, "a": [1.50, -0, 1e3, 0.000001, null, true, false]}]'),
+	('[[], {}]'),
+	('[-1.0E-5, 3.14159265358979323846264338327950288]'),
+	('["", " "]'),
+	('[{"z": {"y": {"x": [1, [2, [3]]]}}, "aa": "b", "a": "c"}, 123456789012345678901234567890]'),
+	('[1e-300, -0.0]')) v(p);
+SELECT count(cascade_cache.cached_query('SELECT $1::text AS a, $2::text AS b',
+										jsonb_build_array(g, g::numeric / 7)))
+  FROM generate_series(1, 4) g;
+EOS
+is(as_role('app', $json_reads), "6\n4", 'app fills 10 entries with jsonb parameters of every kind');
+$node->restart;
+wait_warmed('jsonb parameters');
+is(warm_stats(), '10,10,0,0,0,0', 'their 10 recipes were filled, none skipped: the keys came out the same');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+is(as_role('app', $json_reads), "6\n4", 'app reads them again');
+is(cc_stats($node, 'hits, misses'), '10,0', 'every read is a hit');
+
+# --- a file of another format (an earlier version's) is ignored ---
+sub crc32c
+{
+	my ($data) = @_;
+	my $crc = 0xFFFFFFFF;
+	for my $byte (unpack('C*', $data))
+	{
+		$crc ^= $byte;
+		$crc = ($crc >> 1) ^ (($crc & 1) ? 0x82F63B78 : 0) for 1 .. 8;
+	}
+	return $crc ^ 0xFFFFFFFF;
+}
+$node->stop;
+ok(-f $warm_file, 'a clean shutdown wrote the file');
+{
+	my $file = slurp_file($warm_file);
+	is(unpack('Q', substr($file, 0, 8)), 0x43435741524D3032, 'its magic is CCWARM02');
+	is(unpack('L', substr($file, -4)), crc32c(substr($file, 0, -4)), 'and its CRC is CRC-32C');
+	# the same file, as format 01 would have it
+	my $old = pack('Q', 0x43435741524D3031) . substr($file, 8, -4);
+	open(my $fh, '>', $warm_file) or die "open: $!";
+	binmode $fh;
+	print $fh $old . pack('L', crc32c($old));
+	close $fh;
+}
+$log_at = -s $node->logfile;
+$node->start;
+ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_warm_status()}, 'idle'),
+	'a file of format 01: nothing is warmed');
+like(slurp_file($node->logfile, $log_at),
+	qr/ignored the warm restart file .* it is of another format, written by another version of cascade_cache/,
+	'and the log says so');
+is(cc_stats($node, 'entries'), '0', 'the cache starts empty');
 
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,

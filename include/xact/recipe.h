@@ -8,7 +8,7 @@
  * A recipe is a flat byte string stored with its entry: the session user,
  * the result's form, the ttl, the query name, the query text, the
  * settings the session chose (name and value) and the parameters (the
- * jsonb array, or each native value's type and bytes).  All but the
+ * jsonb array as JSON text, or each native value's type and bytes).  All but the
  * parameters is its context, shared with the other entries of the
  * statement in the session.  The database and the
  * current role are the entry key's.  Recipes are read back from shared

@@ -71,7 +71,13 @@
 #define CC_WARM_TEMP_FILE		"cascade_cache.warm.tmp"
 #define CC_WARM_USED_FILE		"cascade_cache.warm.used"
 
-#define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3031) /* CCWARM01 */
+/*
+ * The file's magic: "CCWARM" and the format's version, "02" since recipes
+ * keep jsonb parameters as JSON text.  A file of another version is
+ * ignored.
+ */
+#define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3032) /* CCWARM02 */
+#define CC_WARM_FAMILY(magic)	((magic) >> 16) /* "CCWARM" */
 
 /* A file larger than this is refused */
 #define CC_WARM_MAX_FILE		((Size) 256 * 1024 * 1024)
@@ -339,6 +345,15 @@ cc_warm_read_file(const char *path, char **data, Size *len)
 	FIN_CRC32C(crc);
 	memcpy(&stored, buf + st.st_size - sizeof(pg_crc32c), sizeof(stored));
 	memcpy(&head, buf, sizeof(head));
+	if (EQ_CRC32C(crc, stored) && head.magic != CC_WARM_MAGIC &&
+		CC_WARM_FAMILY(head.magic) == CC_WARM_FAMILY(CC_WARM_MAGIC))
+	{
+		pfree(buf);
+		ereport(LOG,
+				(errmsg("cascade_cache ignored the warm restart file \"%s\": it is of another format, written by another version of cascade_cache",
+						path)));
+		return false;
+	}
 	if (!EQ_CRC32C(crc, stored) || head.magic != CC_WARM_MAGIC ||
 		head.key_seed != cc_shared->key_seed)
 	{

@@ -44,7 +44,9 @@ typedef struct CCDepLink
  * cc_blob_accounted()): they are not stored.
  *
  * The header is 88 bytes, with no padding: for small entries every 8 bytes
- * can be the difference between two DSA size classes.  The flags are one
+ * can be the difference between two DSA size classes (a 124-byte result
+ * of parameters "[12345]": 88 + 7, MAXALIGNed to 96, + 124 = 220 bytes,
+ * in the 224-byte class).  The flags are one
  * byte each because different locks protect them: a bit field shared by
  * two of them would be a data race.  Whether the blob is in the CLOCK ring
  * needs no flag: clock_next is valid exactly then (both under clock_lock).

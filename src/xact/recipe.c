@@ -18,13 +18,20 @@
  * statement fills in one session shares: the store keeps it once
  * (src/store/context.c).
  *
- *	params:	  the jsonb array as a complete varlena; or, for native values,
- *			  for each value a CCRecipeValue and its len bytes (the bytes
- *			  the key hashes: a by-value datum's own bytes, a fixed-length
- *			  value's bytes, a varlena's data without its header, a
- *			  cstring's characters)
+ *	params:	  the jsonb array as its JSON text, without a NUL; or, for
+ *			  native values, for each value a CCRecipeValue and its len
+ *			  bytes (the bytes the key hashes: a by-value datum's own bytes,
+ *			  a fixed-length value's bytes, a varlena's data without its
+ *			  header, a cstring's characters)
  *	settings: nsettings pairs of NUL-terminated name and value, the value
  *			  'v' and its text, or 'n' (a placeholder reset to nothing)
+ *
+ * The store keeps the parameters in every entry's blob, and the JSON text
+ * of a small array is a third of its jsonb ("[12345]": 7 bytes, 22 as
+ * jsonb).  jsonb_in() makes the same jsonb of the text again, byte for
+ * byte, as the key needs (jsonb is canonical: numbers through numeric_in(),
+ * keys sorted and unique); should it ever not, the runner refuses the
+ * recipe, whose key differs (recipe_run.c).
  *
  * Nothing is recorded for a session with a temporary schema (its key holds
  * the session itself), or when the recipe would exceed
@@ -39,7 +46,9 @@
 #include "postgres.h"
 
 #include "access/tupmacs.h"
+#include "common/jsonapi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -48,7 +57,7 @@
 #include "base/key.h"
 #include "xact/recipe.h"
 
-#define CC_RECIPE_MAGIC			0x43435231	/* "CCR1" */
+#define CC_RECIPE_MAGIC			0x43435232	/* "CCR2" */
 
 /* The fixed head of a recipe */
 typedef struct CCRecipeHead
@@ -89,6 +98,7 @@ typedef struct CCRecipeValue
 
 static void cc_recipe_add_native(StringInfo buf, const CCParams *params);
 static bool cc_recipe_parse_native(const char *p, uint32 len, CCParams *params);
+static bool cc_recipe_parse_json(const char *p, uint32 len, CCParams *params);
 static bool cc_recipe_parse_settings(const char *p, uint32 len, int n,
 									 CCRecipe *recipe);
 
@@ -138,8 +148,13 @@ cc_recipe_build(const char *src, const CCParams *params, const char *name,
 	if (CC_PARAMS_ARE_NATIVE(params))
 		cc_recipe_add_native(&buf, params);
 	else
-		appendBinaryStringInfo(&buf, (char *) params->json,
-							   VARSIZE(params->json));
+	{
+		char	   *json = JsonbToCString(NULL, &params->json->root,
+										  VARSIZE(params->json));
+
+		appendBinaryStringInfo(&buf, json, strlen(json));
+		pfree(json);
+	}
 	if (buf.len > CC_MAX_RECIPE_BYTES)
 	{
 		pfree(buf.data);
@@ -230,8 +245,10 @@ cc_recipe_session_user(const char *data, uint32 len)
 /*
  * Parse a recipe of 'len' bytes into *recipe (palloc'd copies).  Returns
  * false if it is malformed: every length is checked against what is left,
- * so a damaged recipe is refused, never read past its end.  Can ERROR
- * (out of memory) only.
+ * so a damaged recipe is refused, never read past its end, and JSON text
+ * is parsed before jsonb_in() sees it.  Can ERROR: out of memory, or in
+ * jsonb_in() on JSON the parser accepts and jsonb does not (a number
+ * beyond numeric's range), which no recipe built here holds.
  */
 bool
 cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
@@ -276,19 +293,31 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 	if (head.native)
 		return cc_recipe_parse_native(p, params_len, &recipe->params);
 	else
-	{
-		Jsonb	   *json;
+		return cc_recipe_parse_json(p, params_len, &recipe->params);
+}
 
-		/* room for the varlena header and the root container's header */
-		if (params_len < VARHDRSZ + sizeof(uint32))
-			return false;
-		json = palloc(params_len);
-		memcpy(json, p, params_len);
-		if (VARATT_IS_EXTENDED(json) || VARSIZE(json) != params_len ||
-			!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
-			return false;
-		recipe->params.json = json;
-	}
+/*
+ * The jsonb array of a recipe, from its JSON text.  The text is checked by
+ * the JSON parser first, which reports what it refuses, so that damaged
+ * text is refused here rather than raise an ERROR in jsonb_in().
+ */
+static bool
+cc_recipe_parse_json(const char *p, uint32 len, CCParams *params)
+{
+	char	   *str;
+	JsonLexContext *lex;
+	Jsonb	   *json;
+
+	if (memchr(p, '\0', len) != NULL)
+		return false;
+	str = pnstrdup(p, len);
+	lex = makeJsonLexContextCstringLen(str, len, GetDatabaseEncoding(), true);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		return false;
+	json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	if (!JB_ROOT_IS_ARRAY(json) || JB_ROOT_IS_SCALAR(json))
+		return false;
+	params->json = json;
 	return true;
 }
 
