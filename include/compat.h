@@ -76,6 +76,18 @@
 #define CC_HAVE_JSON_EXPR 1
 #endif
 
+/*
+ * A JSON lexer over 'len' bytes of a string, with escapes decoded (17 and
+ * later take a context to fill in first: NULL makes a new one).
+ */
+#if PG_VERSION_NUM >= 170000
+#define CC_JSON_LEX_CSTRING(json, len, encoding) \
+	makeJsonLexContextCstringLen(NULL, (json), (len), (encoding), true)
+#else
+#define CC_JSON_LEX_CSTRING(json, len, encoding) \
+	makeJsonLexContextCstringLen((json), (len), (encoding), true)
+#endif
+
 /* Index entries for a new heap tuple (16: onlySummarizing) */
 #if PG_VERSION_NUM >= 160000
 #define CC_INSERT_INDEX_TUPLES(rri, slot, estate) \

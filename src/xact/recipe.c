@@ -54,6 +54,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "base/key.h"
 #include "xact/recipe.h"
 
@@ -311,7 +312,7 @@ cc_recipe_parse_json(const char *p, uint32 len, CCParams *params)
 	if (memchr(p, '\0', len) != NULL)
 		return false;
 	str = pnstrdup(p, len);
-	lex = makeJsonLexContextCstringLen(str, len, GetDatabaseEncoding(), true);
+	lex = CC_JSON_LEX_CSTRING(str, len, GetDatabaseEncoding());
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 		return false;
 	json = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
