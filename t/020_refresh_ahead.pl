@@ -148,6 +148,19 @@ sub set_system
 	  or die "$name never became $value";
 }
 
+# Reset settings set with set_system() and wait until a new session sees
+# each at the default given: reset_system(name => default, ...)
+sub reset_system
+{
+	my (%defaults) = @_;
+	my @names = sort keys %defaults;
+	$node->safe_psql('postgres',
+		join('', map { "ALTER SYSTEM RESET $_;\n" } @names) . 'SELECT pg_reload_conf();');
+	$node->poll_query_until('postgres',
+		'SELECT ' . join(' AND ', map { "current_setting('$_') = '$defaults{$_}'" } @names))
+	  or die 'settings never reset: ' . join(', ', @names);
+}
+
 my $app = app_dbh();
 my $get_user = 'SELECT v FROM users WHERE id = $1';
 
@@ -315,14 +328,8 @@ for my $case ([ 'fence', 0 ], [ 'fence, second commit with REFETCH', 1 ],
 		is($hm, 'hits=1 misses=0', "race ($label): a hit");
 	}
 }
-$node->safe_psql('postgres', q{
-	ALTER SYSTEM RESET cascade_cache.debug_skip_fence;
-	ALTER SYSTEM RESET cascade_cache.debug_fill_pause;
-	SELECT pg_reload_conf();});
-$node->poll_query_until('postgres', q{
-	SELECT current_setting('cascade_cache.debug_skip_fence') = 'off'
-	   AND current_setting('cascade_cache.debug_fill_pause') = '0'})
-  or die 'debug settings never reset';
+reset_system('cascade_cache.debug_skip_fence' => 'off',
+	'cascade_cache.debug_fill_pause' => '0');
 
 # --- 6. PREPARE TRANSACTION does not refresh ---
 cq($app, $get_user, '[1]', 'getUser');
@@ -494,14 +501,8 @@ note("stored: $stored");
 like($stored, qr/^order3 \S+ \S+, order2 \S+ \S+, order1 \S+ \S+$/,
 	'order: the refresh queued last was stored first');
 $locker->disconnect;
-$node->safe_psql('postgres', q{
-	ALTER SYSTEM RESET cascade_cache.debug_fill_pause;
-	ALTER SYSTEM RESET cascade_cache.recipe_workers;
-	SELECT pg_reload_conf();});
-$node->poll_query_until('postgres', q{
-	SELECT current_setting('cascade_cache.debug_fill_pause') = '0'
-	   AND current_setting('cascade_cache.recipe_workers') = '2'})
-  or die 'settings never reset';
+reset_system('cascade_cache.debug_fill_pause' => '0',
+	'cascade_cache.recipe_workers' => '2');
 
 # --- 9. a runner is the role's session: its preload libraries and timeout ---
 # A role whose sessions preload plpgsql has plpgsql.check_asserts as a
