@@ -13,6 +13,8 @@
 #   - cascade_cache.warm_entries bounds the file to the entries with the
 #     most hits, and 0 turns warm restart off (nothing read, nothing
 #     written);
+#   - writing the file never parses a recipe's parameters (the worker
+#     would end on a JSON nesting deeper than its stack allows);
 #   - a stream of refreshes does not hold warming back: a runner takes a
 #     warm recipe after three refreshes in a row;
 #   - reads while recipes are being run, and after a table they read was
@@ -404,6 +406,54 @@ my $stored_in_order = as_role('app', qq{
 is($stored_in_order, 'streak4 streak3 streak2 warm41 streak1 warm42',
 	'streak: a warm recipe after three refreshes in a row');
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.recipe_workers; SELECT pg_reload_conf();});
+
+# --- writing the file never parses a recipe's parameters ---
+# A superuser session with a larger max_stack_depth caches an entry whose
+# parameter is nested deeper than the background worker's stack depth
+# allows a JSON parser: writing the file must not parse it (an ERROR there
+# would end the worker, at every periodic write).  The nesting is chosen
+# here, between the two depths, as stack frames differ between builds
+# (and below 32,000, for the recipe to stay under 64kB).
+my ($deep, $deep_n);
+for my $n (30000, 25000, 20000, 15000, 10000)
+{
+	my $arr = "(repeat('[', $n) || repeat(']', $n))::jsonb";
+	my ($ok_deep) = $node->psql('postgres',
+		"SET max_stack_depth = '6MB'; SELECT jsonb_typeof($arr)");
+	my ($ok_default) = $node->psql('postgres', "SELECT jsonb_typeof($arr)");
+	if ($ok_deep == 0 && $ok_default != 0)
+	{
+		($deep, $deep_n) = ($arr, $n);
+		last;
+	}
+}
+ok(defined $deep, 'deep: a nesting that 6MB of stack parses and 2MB does not');
+$deep //= q{'[]'::jsonb};
+$deep_n //= 0;
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.warm_interval = '1s';
+	SELECT pg_reload_conf();
+});
+my $worker = cc_worker_pid($node);
+$log_at = -s $node->logfile;
+$node->safe_psql('postgres', qq{
+	SET max_stack_depth = '6MB';
+	SELECT cascade_cache.cached_query('SELECT jsonb_typeof(\$1) AS t', $deep);
+	SELECT cascade_cache.cached_query('SELECT jsonb_typeof(\$1) AS t', $deep);
+});
+my $written = $node->safe_psql('postgres', q{SELECT now()});
+ok( $node->poll_query_until('postgres',
+		qq{SELECT (pg_stat_file('cascade_cache.warm')).modification > '$written'::timestamptz + interval '1s'}),
+	'deep: the file was written since');
+cmp_ok(-s $warm_file, '>', 2 * $deep_n, 'deep: with the recipe of the deep entry');
+is(cc_worker_pid($node), $worker, 'deep: the worker is the same process');
+unlike(slurp_file($node->logfile, $log_at), qr/stack depth limit exceeded/,
+	'deep: no stack depth error');
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.warm_interval;
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
 
 # --- a damaged file is ignored, its key seed too ---
 $node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});

@@ -69,6 +69,8 @@ extern char *cc_recipe_build(const char *src, const CCParams *params,
 							 const char *name, int64 ttl_us, CCFormat format,
 							 uint32 *len, uint32 *context_len);
 extern bool cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe);
+extern bool cc_recipe_parse_context(const char *data, uint32 len,
+									CCRecipe *recipe);
 extern Oid	cc_recipe_session_user(const char *data, uint32 len);
 
 /* recipe_run.c */

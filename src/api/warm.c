@@ -530,7 +530,8 @@ cc_warm_skip_recipe(const char *recipe, uint32 len)
 	CCRecipe	r;
 	int			i;
 
-	if (!cc_recipe_parse(recipe, len, &r))
+	/* (not the parameters: parsing JSON can ERROR, and this is the worker) */
+	if (!cc_recipe_parse_context(recipe, len, &r))
 		return true;
 	for (i = 0; i < r.nsettings; i++)
 		if (cc_name_patterns_match(cc_warm_skip_parsed, r.setting_names[i]))

@@ -100,6 +100,8 @@ typedef struct CCRecipeValue
 static void cc_recipe_add_native(StringInfo buf, const CCParams *params);
 static bool cc_recipe_parse_native(const char *p, uint32 len, CCParams *params);
 static bool cc_recipe_parse_json(const char *p, uint32 len, CCParams *params);
+static bool cc_recipe_parse_part(const char *data, uint32 len,
+								 CCRecipe *recipe, bool params);
 static bool cc_recipe_parse_settings(const char *p, uint32 len, int n,
 									 CCRecipe *recipe);
 
@@ -247,12 +249,32 @@ cc_recipe_session_user(const char *data, uint32 len)
  * Parse a recipe of 'len' bytes into *recipe (palloc'd copies).  Returns
  * false if it is malformed: every length is checked against what is left,
  * so a damaged recipe is refused, never read past its end, and JSON text
- * is parsed before jsonb_in() sees it.  Can ERROR: out of memory, or in
- * jsonb_in() on JSON the parser accepts and jsonb does not (a number
- * beyond numeric's range), which no recipe built here holds.
+ * is parsed before jsonb_in() sees it.  Can ERROR: out of memory, and in
+ * parsing JSON parameters (a nesting deeper than this process's
+ * max_stack_depth, a number beyond numeric's range): a runner, which
+ * catches it, may call this; the background worker only
+ * cc_recipe_parse_context().
  */
 bool
 cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
+{
+	return cc_recipe_parse_part(data, len, recipe, true);
+}
+
+/*
+ * The same without the parameters (recipe->params stays empty): only
+ * lengths are checked.  Can ERROR (out of memory) only.
+ */
+bool
+cc_recipe_parse_context(const char *data, uint32 len, CCRecipe *recipe)
+{
+	return cc_recipe_parse_part(data, len, recipe, false);
+}
+
+/* cc_recipe_parse(), with the parameters if 'params' */
+static bool
+cc_recipe_parse_part(const char *data, uint32 len, CCRecipe *recipe,
+					 bool params)
 {
 	CCRecipeHead head;
 	const char *p;
@@ -291,6 +313,8 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 		return false;
 	p += head.settings_len;
 
+	if (!params)
+		return true;
 	if (head.native)
 		return cc_recipe_parse_native(p, params_len, &recipe->params);
 	else
@@ -299,8 +323,9 @@ cc_recipe_parse(const char *data, uint32 len, CCRecipe *recipe)
 
 /*
  * The jsonb array of a recipe, from its JSON text.  The text is checked by
- * the JSON parser first, which reports what it refuses, so that damaged
- * text is refused here rather than raise an ERROR in jsonb_in().
+ * the JSON parser first, which returns what it refuses, so that damaged
+ * text is refused here rather than in an ERROR of jsonb_in().  Either can
+ * still ERROR on a nesting deeper than max_stack_depth allows here.
  */
 static bool
 cc_recipe_parse_json(const char *p, uint32 len, CCParams *params)
