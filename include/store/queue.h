@@ -50,6 +50,7 @@ typedef enum CCQueueResult
 {
 	CC_QUEUE_QUEUED,			/* a new item */
 	CC_QUEUE_MERGED,			/* the key was queued already */
+	CC_QUEUE_TOOK_OVER,			/* a refresh took over the key's warm item */
 	CC_QUEUE_FULL				/* not queued: no room, or no memory */
 } CCQueueResult;
 
@@ -82,7 +83,8 @@ extern CCQueueResult cc_queue_push(CCRecipeKind kind, const CCKey *key,
 								   const char *recipe, uint32 recipe_len);
 extern int	cc_queue_room(CCRecipeKind kind);
 extern int	cc_queue_length(CCRecipeKind kind);
-extern bool cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item);
+extern bool cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
+						  CCQueueItem *item);
 extern int	cc_queue_groups(CCQueueGroup *groups, int max);
 extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid);
 extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,

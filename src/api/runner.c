@@ -7,7 +7,8 @@
  * Fills a runner is to make wait in the recipe queue (src/store/queue.c),
  * each for one (database, session user).  The background worker
  * (worker.c) calls cc_runners_launch() every round and whenever a fill is
- * queued for a pair no runner serves (or whose runners fall behind): it
+ * queued for a pair no runner serves (or whose runners fall behind, while
+ * fewer than recipe_workers run: cc_queue_push()): it
  * starts a dynamic background worker for every such pair, and more for a
  * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
  * cascade_cache.recipe_workers at once.
@@ -24,7 +25,8 @@
  * (session_preload_libraries, local_preload_libraries), and bounds each
  * recipe with the role's statement_timeout.
  *
- * A connected runner takes the pair's fills oldest first, each in a
+ * A connected runner takes the pair's fills (refreshes newest first, warm
+ * recipes oldest first, in the order cc_queue_take() gives), each in a
  * transaction of its own: it waits for the transaction that queued it (a
  * refresh waits for its invalidating commit), then runs the recipe
  * (cc_recipe_run(), src/xact/recipe_run.c) through the normal fill path.
@@ -293,6 +295,7 @@ cc_runner_main(Datum arg)
 	MemoryContext cxt;
 	TimestampTz idle_since;
 	List	   *own_placeholders;
+	int			refresh_streak = 0;
 	int			slot;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
@@ -349,18 +352,36 @@ cc_runner_main(Datum arg)
 		}
 
 		oldcxt = MemoryContextSwitchTo(cxt);
-		took = cc_queue_take(args.dbid, args.session_userid, &item);
+		took = cc_queue_take(args.dbid, args.session_userid, &refresh_streak,
+							 &item);
 		if (took)
 		{
 			CCRecipeOutcome outcome = cc_runner_run(&item, own_placeholders);
 
 			if (outcome == CC_RECIPE_NEEDS_FRESH_RUNNER)
 			{
-				/* back to the queue, for a runner that has no placeholder */
-				if (cc_queue_push(item.kind, &item.key, item.session_userid,
-								  item.wait_xid, item.recipe,
-								  item.recipe_len) == CC_QUEUE_FULL)
-					cc_runner_count(item.kind, CC_RECIPE_SKIPPED);
+				/*
+				 * Back to the queue, for a runner that has no placeholder:
+				 * counted once it ran, or now if it cannot wait there.
+				 */
+				switch (cc_queue_push(item.kind, &item.key,
+									  item.session_userid, item.wait_xid,
+									  item.recipe, item.recipe_len))
+				{
+					case CC_QUEUE_QUEUED:
+						break;
+					case CC_QUEUE_TOOK_OVER:
+						/* the key's warm item runs as this refresh */
+						cc_runner_count(CC_RECIPE_WARM, CC_RECIPE_PRESENT);
+						break;
+					case CC_QUEUE_MERGED:
+						/* the key's item queued meanwhile runs for both */
+						cc_runner_count(item.kind, CC_RECIPE_PRESENT);
+						break;
+					case CC_QUEUE_FULL:
+						cc_runner_count(item.kind, CC_RECIPE_SKIPPED);
+						break;
+				}
 				MemoryContextSwitchTo(oldcxt);
 				break;
 			}

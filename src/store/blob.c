@@ -4,7 +4,7 @@
  *		A blob and its links: the CLOCK ring, the dependency lists, the
  *		query-name registry; compression; releasing a blob.
  *
- * A blob (CCBlob, src/store/store_int.h) is one DSA allocation per entry.
+ * A blob (CCBlob, src/store/blob.h) is one DSA allocation per entry.
  * Once its entry is inserted, the blob is linked into the CLOCK ring, into
  * the list of every one of its dependency keys, and (if the entry has a
  * query name) counted in the name registry.  cc_release_blob() undoes

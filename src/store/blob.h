@@ -45,10 +45,10 @@ typedef struct CCDepLink
  *
  * The header is 88 bytes, with no padding: for small entries every 8 bytes
  * can be the difference between two DSA size classes (a 124-byte result
- * of parameters "[12345]": 88 + 7, MAXALIGNed to 96, + 124 = 220 bytes,
- * in the 224-byte class).  The flags are one
- * byte each because different locks protect them: a bit field shared by
- * two of them would be a data race.  Whether the blob is in the CLOCK ring
+ * of a query that reads no table, parameters "[12345]": 88 + 7,
+ * MAXALIGNed to 96, + 124 = 220 bytes, in the 224-byte class).  The flags
+ * are one byte each because different locks protect them: a bit field
+ * shared by two of them would be a data race.  Whether the blob is in the CLOCK ring
  * needs no flag: clock_next is valid exactly then (both under clock_lock).
  */
 struct CCBlob
@@ -76,6 +76,8 @@ struct CCBlob
 
 StaticAssertDecl(CC_MAX_RELIDS_PER_ENTRY <= PG_UINT8_MAX,
 				 "a blob's relation count fits in 8 bits");
+StaticAssertDecl(offsetof(CCBlob, deps) == 88,
+				 "the blob header is 88 bytes, without padding");
 
 /* The relations, the name and the recipe that follow a blob's dependency links */
 #define CC_BLOB_RELIDS(blob)	((Oid *) &(blob)->deps[(blob)->ndeps])

@@ -11,8 +11,9 @@
  *
  * Order, among the items of one (database, session user): refreshes
  * first, newest first (by a sequence number), then warm items, oldest
- * (hottest) first; but every fourth item taken is a warm one while any
- * waits, so that a warm restart goes on under a stream of refreshes.  A refresh is worth something only if it is done before
+ * (hottest) first; but a runner takes a warm item, if one waits, after
+ * three refreshes in a row, so that a warm restart goes on under a stream
+ * of refreshes.  A refresh is worth something only if it is done before
  * the entry's next read, which the newest one is the likeliest to be;
  * when the runners fall behind (the clients take the CPU), a queue taken
  * oldest first would only ever run refreshes that come too late.  For the
@@ -86,7 +87,6 @@ typedef struct CCQueueShared
 	int			runner_limit;	/* cascade_cache.recipe_workers, as the
 								 * launcher last saw it */
 	int			count[CC_NUM_RECIPE_KINDS];
-	int			refresh_streak; /* refreshes taken since a warm item */
 	uint64		next_seq;
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
 	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
@@ -140,10 +140,11 @@ cc_queue_limit(CCRecipeKind kind)
  * not queued twice: the queued item waits for the later transaction
  * instead.  A refresh that finds the queue full takes the place of the
  * oldest refresh, which is dropped (and counted).  Returns
- * CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item already queued), or
- * CC_QUEUE_FULL if the queue has no room for the kind or the area no
- * memory: nothing was queued.  Never ERRORs but in cc_attach() (attaching
- * the area); usable at PRE_COMMIT.
+ * CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item already queued),
+ * CC_QUEUE_TOOK_OVER (a refresh merged into a warm item of the key, which
+ * is now that refresh), or CC_QUEUE_FULL if the queue has no room for the
+ * kind or the area no memory: nothing was queued.  Never ERRORs but in
+ * cc_attach() (attaching the area); usable at PRE_COMMIT.
  */
 CCQueueResult
 cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
@@ -159,6 +160,7 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 	int			waiting = 0;
 	int			free_slot = -1;
 	int			oldest_refresh = -1;
+	bool		took_over = false;
 	CCQueueSlot dropped = {0};
 	int			i;
 
@@ -197,6 +199,7 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 				cc_queue->count[CC_RECIPE_WARM]--;
 				cc_queue->count[CC_RECIPE_REFRESH]++;
 				slot->kind = (uint8) CC_RECIPE_REFRESH;
+				took_over = true;
 			}
 			if (kind == CC_RECIPE_REFRESH)
 				slot->seq = cc_queue->next_seq++;
@@ -268,10 +271,13 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		dsa_free(cc_area, dp);
 	if (dropped.used)
 	{
+		Assert(queued);
 		dsa_free(cc_area, dropped.recipe);
 		cc_account(-(int64) dropped.accounted);
 		cc_count(CC_STAT_REFRESH_DROPPED, 1);
 	}
+	if (took_over)
+		return CC_QUEUE_TOOK_OVER;
 	return queued ? CC_QUEUE_QUEUED : merged ? CC_QUEUE_MERGED : CC_QUEUE_FULL;
 }
 
@@ -318,11 +324,15 @@ cc_queue_before(const CCQueueSlot *slot, const CCQueueSlot *best)
 /*
  * Take the next item of (dbid, session_userid) off the queue into *item
  * (in the order the header comment gives), its recipe copied into local
- * memory.  Returns false if there is none.  The copy is allocated before the item is taken: can ERROR (out of
- * memory) only with nothing taken.
+ * memory.  Returns false if there is none.  *refresh_streak is the
+ * caller's count of refreshes it took in a row (kept by the runner, which
+ * serves one pair; at most CC_QUEUE_REFRESH_STREAK).  The copy is
+ * allocated before the item is taken: can ERROR (out of memory) only with
+ * nothing taken.
  */
 bool
-cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
+cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
+			  CCQueueItem *item)
 {
 	CCQueueSlot taken = {0};
 	int			best_of[CC_NUM_RECIPE_KINDS] = {-1, -1};
@@ -354,17 +364,13 @@ cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 	 */
 	best = best_of[CC_RECIPE_REFRESH];
 	if (best_of[CC_RECIPE_WARM] >= 0 &&
-		(best < 0 || cc_queue->refresh_streak >= CC_QUEUE_REFRESH_STREAK))
+		(best < 0 || *refresh_streak >= CC_QUEUE_REFRESH_STREAK))
 		best = best_of[CC_RECIPE_WARM];
 	if (best >= 0)
 	{
 		taken = cc_queue->items[best];
 		cc_queue->items[best].used = false;
 		cc_queue->count[taken.kind]--;
-		if (taken.kind == CC_RECIPE_REFRESH)
-			cc_queue->refresh_streak++;
-		else
-			cc_queue->refresh_streak = 0;
 	}
 	LWLockRelease(cc_shared->queue_lock);
 
@@ -373,6 +379,11 @@ cc_queue_take(Oid dbid, Oid session_userid, CCQueueItem *item)
 		pfree(copy);
 		return false;
 	}
+
+	if (taken.kind == CC_RECIPE_REFRESH)
+		*refresh_streak = Min(*refresh_streak + 1, CC_QUEUE_REFRESH_STREAK);
+	else
+		*refresh_streak = 0;
 
 	/* the item is ours now: copy its recipe and free it */
 	memcpy(copy, dsa_get_address(cc_area, taken.recipe),

@@ -313,6 +313,9 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 	struct varlena *stored;
 
 	*handle = NULL;
+	/* the blob keeps the name's length in 16 bits (callers allow 1kB) */
+	if (name != NULL && strlen(name) > PG_UINT16_MAX)
+		elog(ERROR, "cascade_cache: a query name of %zu bytes", strlen(name));
 	cc_attach();
 	cc_store_register_cleanup();
 	/* a store that stopped half-way was finished by the abort callbacks */

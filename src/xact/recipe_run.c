@@ -40,6 +40,7 @@
 #include "xact/recipe.h"
 #include "xact/run.h"
 
+static bool cc_recipe_entry_live(const CCKey *key);
 static bool cc_recipe_types_match(const CCParams *params);
 static bool cc_recipe_apply_settings(const CCRecipe *recipe);
 
@@ -63,21 +64,24 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 	ListCell   *lc;
 	char	   *src;
 
-	if (!cc_recipe_parse(data, len, &recipe) ||
-		expect->dbid != MyDatabaseId ||
-		recipe.session_userid != GetSessionUserId())
+	if (expect->dbid != MyDatabaseId ||
+		cc_recipe_session_user(data, len) != GetSessionUserId())
 		return CC_RECIPE_SKIPPED;
 
 	/*
 	 * Filled meanwhile (a read that missed, a refresh before): nothing to do,
-	 * and no settings to replay.  An entry there is valid: every commit that
-	 * queued this recipe removed the entry before queuing it, and the fence
-	 * kept anything older out since.
+	 * no parameters to parse, no settings to replay.  An entry there is
+	 * valid: every commit that queued this recipe removed the entry before
+	 * queuing it, and the fence kept anything older out since.  (One that has
+	 * expired is filled again.)
 	 */
 	cc_attach();
-	cc_entry_info(expect, &info);
-	if (info.state == CC_ENTRY_VALID)
+	if (cc_recipe_entry_live(expect))
 		return CC_RECIPE_PRESENT;
+
+	if (!cc_recipe_parse(data, len, &recipe) ||
+		recipe.session_userid != GetSessionUserId())
+		return CC_RECIPE_SKIPPED;
 
 	/*
 	 * Every placeholder is in the key, even an empty one, and none can be
@@ -116,8 +120,7 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 		return CC_RECIPE_SKIPPED;
 	}
 
-	cc_entry_info(&key, &info);
-	if (info.state == CC_ENTRY_VALID)
+	if (cc_recipe_entry_live(&key))
 		return CC_RECIPE_PRESENT;
 
 	src = text_to_cstring(recipe.query);
@@ -125,6 +128,17 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 					   recipe.ttl_us, recipe.format);
 	cc_entry_info(&key, &info);
 	return info.state == CC_ENTRY_VALID ? CC_RECIPE_FILLED : CC_RECIPE_NOT_STORED;
+}
+
+/* Is an entry stored under 'key' that a read would be served (not expired)? */
+static bool
+cc_recipe_entry_live(const CCKey *key)
+{
+	CCEntryInfo info;
+
+	cc_entry_info(key, &info);
+	return info.state == CC_ENTRY_VALID &&
+		(info.expires_at == 0 || info.expires_at > GetCurrentTimestamp());
 }
 
 /*

@@ -283,6 +283,12 @@ cc_refresh_queue(void)
 		 */
 		if (pushed == CC_QUEUE_QUEUED)
 			cc_count(CC_STAT_REFRESH_QUEUED, 1);
+		else if (pushed == CC_QUEUE_TOOK_OVER)
+		{
+			/* the warm item is now this refresh: it ends as present */
+			cc_count(CC_STAT_REFRESH_QUEUED, 1);
+			cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_PRESENT, 1);
+		}
 		else if (pushed == CC_QUEUE_FULL)
 		{
 			cc_count(CC_STAT_REFRESH_QUEUED, 1);
