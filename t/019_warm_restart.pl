@@ -527,10 +527,11 @@ $node->stop;
 ok(-f $warm_file, 'a clean shutdown wrote the file');
 {
 	my $file = slurp_file($warm_file);
-	is(unpack('Q', substr($file, 0, 8)), 0x43435741524D3032, 'its magic is CCWARM02');
+	# (the magic is a 64-bit integer: its bytes, little-endian, read "20MRAWCC")
+	is(scalar reverse(substr($file, 0, 8)), 'CCWARM02', 'its magic is CCWARM02');
 	is(unpack('L', substr($file, -4)), crc32c(substr($file, 0, -4)), 'and its CRC is CRC-32C');
 	# the same file, as format 01 would have it
-	my $old = pack('Q', 0x43435741524D3031) . substr($file, 8, -4);
+	my $old = scalar(reverse('CCWARM01')) . substr($file, 8, -4);
 	open(my $fh, '>', $warm_file) or die "open: $!";
 	binmode $fh;
 	print $fh $old . pack('L', crc32c($old));
