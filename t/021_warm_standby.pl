@@ -31,14 +31,22 @@ ok(-f $primary->backup_dir . '/b1/cascade_cache.warm', 'the base backup holds th
 my $standby = PostgreSQL::Test::Cluster->new('standby');
 $standby->init_from_backup($primary, 'b1', has_streaming => 1);
 $standby->start;
-# a replayed invalidation (of a table nobody cached) lets the standby cache
-$primary->safe_psql('postgres', 'INSERT INTO u VALUES (1)');
-$primary->wait_for_catchup($standby);
 
-cc_wait_warmed($standby, 'standby from a base backup');
-is($standby->safe_psql('postgres', q{
+# A replayed invalidation (a row $row into u, a table nobody cached) lets
+# the standby cache; then wait until its warm restart is done.  Returns
+# the standby's warm outcome, "filled,skipped,failed".
+sub replay_and_warm
+{
+	my ($row, $what) = @_;
+	$primary->safe_psql('postgres', "INSERT INTO u VALUES ($row)");
+	$primary->wait_for_catchup($standby);
+	cc_wait_warmed($standby, $what);
+	return $standby->safe_psql('postgres', q{
 		SELECT concat_ws(',', filled, skipped, failed)
-		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'}),
+		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'});
+}
+
+is(replay_and_warm(1, 'standby from a base backup'),
 	'50,0,0', 'the standby filled the 50 recipes of the primary');
 is(cc_stats($standby, 'entries'), '50', 'the standby holds the hot set');
 $standby->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
@@ -56,12 +64,7 @@ for my $i (1 .. 20)
 }
 is(cc_stats($standby, 'entries'), '20', 'the standby cached 20 entries of its own');
 $standby->restart;
-$primary->safe_psql('postgres', 'INSERT INTO u VALUES (2)');
-$primary->wait_for_catchup($standby);
-cc_wait_warmed($standby, 'standby restart');
-is($standby->safe_psql('postgres', q{
-		SELECT concat_ws(',', filled, skipped, failed)
-		  FROM cascade_cache.cache_recipe_stats() WHERE kind = 'warm'}),
+is(replay_and_warm(2, 'standby restart'),
 	'20,0,0', 'the standby warmed its own 20 recipes (none skipped for in_hot_standby)');
 $standby->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
 cc_query($standby, 'SELECT v FROM t WHERE id = $1', "[$_]") for 1 .. 20;
