@@ -267,7 +267,7 @@ average_doc_id() {
 # ---------------------------------------------------------------------
 scenario_hit() {
 	cc_log "scenario hit: a cached user document against the alternatives"
-	local s_one s_tv s_view s_cached s_const s_json s_json_one s_json_args doc_size has_json has_args doc_id doc_bytes lit same
+	local s_one s_tv s_view s_cached s_const s_json s_json_one s_json_args s_floor doc_size has_json has_args has_floor doc_id doc_bytes lit same
 	local q="'SELECT data FROM v_user WHERE id = \$1'"
 	doc_size=$(bval "SELECT round(avg(pg_column_size(data))) FROM (SELECT data FROM v_user WHERE id <= 100) s")
 	bval "SELECT count(cascade_cache.cached_query($q, jsonb_build_array(g))) FROM generate_series(1, $USERS) g" >/dev/null
@@ -294,6 +294,21 @@ scenario_hit() {
 	chmod 644 "$BENCH_TMP/json_const_check.sql"
 	read -r same doc_bytes <<<"$(bpsql -At -F ' ' -f "$BENCH_TMP/json_const_check.sql")"
 	[ "$same" = t ] || echo "hit: the json constant is not the bytes of user $doc_id's cached document" >> "$BENCH_TMP/problems"
+	# The floor: a C function with cached_query_json's signature that
+	# returns a copy of its first argument (bench/floor/json_floor.c), here
+	# the json constant's document: the call and the copy of a hit, without
+	# the key and the lookup.  Built for the bench cluster only.
+	has_floor=f
+	rm -rf "$BENCH_TMP/floor"
+	cp -r bench/floor "$BENCH_TMP/floor"
+	if make -C "$BENCH_TMP/floor" -s PG_CONFIG="$BENCH_PG_CONFIG" >/dev/null 2>&1 &&
+		cc_as_root make -C "$BENCH_TMP/floor" -s install PG_CONFIG="$BENCH_PG_CONFIG" >/dev/null 2>&1 &&
+		bval "CREATE OR REPLACE FUNCTION public.json_floor(doc text, params jsonb DEFAULT '[]', ttl interval DEFAULT NULL, name text DEFAULT NULL) RETURNS json AS '\$libdir/json_floor', 'json_floor' LANGUAGE C VOLATILE PARALLEL UNSAFE" >/dev/null; then
+		has_floor=t
+	else
+		cc_log "  bench/floor did not build: its variant is skipped"
+		echo "hit: bench/floor/json_floor.c did not build or load" >> "$BENCH_TMP/problems"
+	fi
 	s_one=$(script_file one "SELECT 1;")
 	s_tv=$(script_file tv "\\set id random(1, $USERS)
 SELECT data FROM tv_user WHERE id = :id;")
@@ -311,13 +326,15 @@ SELECT cascade_cache.cached_query_json_args($q, :id::int);")
 	# bytes as the constant, as hot in the CPU caches as the constant is
 	s_json_one=$(script_file cached_json_one "\\set id $doc_id
 SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
+	s_floor=$(script_file json_floor "\\set id $doc_id
+SELECT public.json_floor($lit, jsonb_build_array(:id::int));")
 
 	pgpool_start || echo "pgpool-II did not start" >> "$BENCH_TMP/problems"
 	# Each variant runs ROUNDS times, the variants taking turns, and the
 	# median run is recorded: on a shared 2-core machine one run of a few
 	# seconds varies by 10-15%, which is as much as the differences measured.
 	local round variant port script label
-	local variants="one tv view cached json_const cached_json json_one json_args pool_view pool_tv"
+	local variants="one tv view cached json_const json_floor cached_json json_one json_args pool_view pool_tv"
 	local -A runs
 	for c in $CLIENTS_LIST; do
 		runs=()
@@ -329,6 +346,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 					view) port=$BENCH_PORT script=$s_view ;;
 					cached) port=$BENCH_PORT script=$s_cached ;;
 					json_const) port=$BENCH_PORT script=$s_const ;;
+					json_floor) port=$BENCH_PORT script=$s_floor ;;
 					cached_json) port=$BENCH_PORT script=$s_json ;;
 					json_one) port=$BENCH_PORT script=$s_json_one ;;
 					json_args) port=$BENCH_PORT script=$s_json_args ;;
@@ -340,6 +358,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 				fi
 				case $variant in cached_json | json_one) [ "$has_json" = t ] || continue ;; esac
 				[ $variant != json_args ] || [ "$has_args" = t ] || continue
+				[ $variant != json_floor ] || [ "$has_floor" = t ] || continue
 				runs[$variant]+="$(PGB_WARMUP=$HIT_WARMUP pgb "$port" "$c" "$HIT_SECS" "$script")"$'\n'
 			done
 		done
@@ -352,6 +371,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 				view) label="v_user uncached" ;;
 				cached) label="cached_query hit" ;;
 				json_const) label="json constant" ;;
+				json_floor) label="C function floor" ;;
 				cached_json) label="cached_query_json hit" ;;
 				json_one) label="cached_query_json hit, one document" ;;
 				json_args) label="cached_query_json_args hit" ;;
@@ -362,6 +382,8 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; pgpool cache: $(pgpool_cache | awk '{print $1 " hits, " $2 " entries"}')"
 			elif [ $variant = json_one ]; then
 				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; every call reads user $doc_id's document, the json constant's bytes"
+			elif [ $variant = json_floor ]; then
+				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; bench/floor/json_floor.c: a C function with cached_query_json's signature returning a copy of the constant's document"
 			elif [ $variant = json_const ]; then
 				record hit "$label" "$c" "$tps" "$p50" "$p99" "median of $ROUNDS; SELECT '<user $doc_id's cached document, $doc_bytes bytes>'::json"
 			else
@@ -372,7 +394,7 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 	pgpool_stop
 
 	# ratios at every client count; the cached_query_json targets
-	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv const json one args r_const r_one r_tv r_args
+	local rows="${ROWS[hit]}" summary="" cached tv view pool_tv const json one args floor r_const r_one r_tv r_args r_floor r_above
 	local skipped="skipped: cached_query_json not installed"
 	local v_const="" v_one="" v_tv="not measured (no 8-client run)"
 	for c in $CLIENTS_LIST; do
@@ -396,7 +418,13 @@ SELECT cascade_cache.cached_query_json($q, jsonb_build_array(:id::int));")
 			args=$(printf '%s' "$rows" | row_tps "cached_query_json_args hit" "$c")
 			r_args="$(ratio "$args" "$tv")×"
 		fi
-		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× | $r_one | $r_const | $r_tv | $r_args | $(ratio "$const" "$tv")× |"$'\n'
+		r_floor="skipped: bench/floor not built" r_above=$r_floor
+		if [ "$has_floor" = t ]; then
+			floor=$(printf '%s' "$rows" | row_tps "C function floor" "$c")
+			r_floor="$(ratio "$floor" "$const")×"
+			[ "$has_json" = t ] && r_above="$(ratio "$one" "$floor")×"
+		fi
+		summary+="| $c | $(ratio "$cached" "$tv")× | $(ratio "$cached" "$view")× | $(ratio "$cached" "${pool_tv:-0}")× | $r_one | $r_const | $r_tv | $r_args | $(ratio "$const" "$tv")× | $r_floor | $r_above |"$'\n'
 	done
 	if [ "$has_json" != t ]; then
 		v_const="**not met: not measured** ($skipped)" v_one=$v_const v_tv=$v_const
@@ -413,8 +441,8 @@ tv_user lookup, ≥ 2× the uncached view, ≥ 2× pgpool's cache), and of a cac
 hit divided by the json constant's (target: ≥ 0.90× at 1, 8 and 32 clients) and by the
 tv_user lookup's (target: ≥ 1.5× at 8 clients):
 
-| clients | cached_query / tv_user lookup | cached_query / uncached v_user | cached_query / pgpool cache (tv_user) | cached_query_json, the constant's document / json constant | cached_query_json, 10,000 documents / json constant | cached_query_json / tv_user lookup | cached_query_json_args (native id) / tv_user lookup | json constant / tv_user lookup |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| clients | cached_query / tv_user lookup | cached_query / uncached v_user | cached_query / pgpool cache (tv_user) | cached_query_json, the constant's document / json constant | cached_query_json, 10,000 documents / json constant | cached_query_json / tv_user lookup | cached_query_json_args (native id) / tv_user lookup | json constant / tv_user lookup | C function floor / json constant | cached_query_json, the constant's document / C function floor |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${summary}
 cached_query_json ≥ 0.90× the json constant, serving the constant's own document: ${v_one};
 serving random users' documents: ${v_const}. cached_query_json ≥ 1.5× the
@@ -424,12 +452,19 @@ The json constant is \`SELECT '<document>'::json\` with the text of one cached d
 (user $doc_id's, the one closest to the average length: $doc_bytes bytes), byte for byte
 \`cached_query(...)::text\`: the floor for serving stored JSON text. The cached_query and
 cached_query_json variants read random users' documents (\`cached_query_json\` entries
-are filled for every user first); "cached_query_json hit, one document" makes the same
+are filled for every user first); \"cached_query_json hit, one document\" makes the same
 call for the constant's own document only, so that it serves the same bytes, as hot in the
 CPU caches as the constant's (the like-for-like comparison: random users' documents, 45 MB
-of them, come from main memory, see the profiling notes). "cached_query_json_args hit"
+of them, come from main memory, see the profiling notes). \"cached_query_json_args hit\"
 is the same read of random users through the _args form, the id bound as an integer (no
-jsonb_build_array in the statement, a 4-byte value to hash for the key).
+jsonb_build_array in the statement, a 4-byte value to hash for the key). The \"C function
+floor\" (bench/floor/json_floor.c, built into the bench cluster only) is a C function with
+cached_query_json's signature, called as the one-document variant calls it, that returns
+a copy of its first argument, the constant's document: the executor's call of a C
+function with four arguments, the parameter array and the copy of a hit, without the key
+and the lookup. No C function of that signature can serve faster than it; what the json
+constant does better than it is the cost of any function call, what it does better than a
+hit is the cache's own.
 Each figure is the median of $ROUNDS runs of ${HIT_SECS}s, the variants taking turns; every
 run opens new connections, and only its last $((HIT_SECS - HIT_WARMUP))s are counted (the steady
 state of an application's pooled connections: each new backend first pays for touching
