@@ -28,6 +28,7 @@ use lib $FindBin::RealBin;
 use CCTest;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use Time::HiRes qw(usleep);
 use Test::More;
 
 my $node = cc_node('refresh',
@@ -503,6 +504,83 @@ like($stored, qr/^order3 \S+ \S+, order2 \S+ \S+, order1 \S+ \S+$/,
 $locker->disconnect;
 reset_system('cascade_cache.debug_fill_pause' => '0',
 	'cascade_cache.recipe_workers' => '2');
+
+# --- 8c. a refresh that can no longer be stored runs once ---
+# After the write, the entry's result is larger than max_entry_size:
+# the refresh runs the query, is not stored, and is not tried again (only
+# a refresh the fence refused is): one not_stored, one too_large bypass.
+# Before, it ran five times (five bypasses).
+my $too_large = q{SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'too_large'};
+set_system('cascade_cache.max_entry_size', '1kB');
+cq($app, $item_q, '[5]', 'bigItem');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+$before = rstats();
+$node->safe_psql('postgres', q{
+	BEGIN;
+	UPDATE items SET v = repeat('x', 2000) WHERE id = 5;
+	SELECT cascade_cache.cascade_invalidate('} . inval('REFETCH', 'EXACT', 'bigItem') . q{');
+	COMMIT;});
+wait_refresh_idle('too large');
+is(rdelta($before), 'queued=1 not_stored=1',
+	'too large after the write: the refresh runs, is not stored');
+is($node->safe_psql('postgres', $too_large), '1',
+	'too large after the write: run once, not tried again');
+reset_system('cascade_cache.max_entry_size' => '1MB');
+
+# --- 8d. a busy runner gives its slot to another role's refreshes ---
+# One runner slot: app's 100 slow refreshes are running when one refresh of
+# another role is queued.  After 64 of app's, app's runner gives the slot
+# up, and the other role's refresh runs while app's are still waiting.
+# Before, the other role waited until app's queue was empty.
+$app->disconnect;
+$node->append_conf('postgresql.conf', "cascade_cache.recipe_queue = 1024\n");
+$node->restart;
+$app = app_dbh();
+set_system('cascade_cache.recipe_workers', 1);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
+  or die 'runners never exited';
+$node->safe_psql('postgres', q{
+	CREATE ROLE other LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO other;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text) TO other;
+	GRANT SELECT ON items TO other;});
+my $slow_q = 'SELECT $1::int + sum(g) FROM generate_series(1, $2::int) g';
+cq($app, $slow_q, "[$_, 300000]", 'slowItem') for 1 .. 100;
+my $other = DBI->connect('dbi:Pg:dbname=postgres;host=' . $node->host . ';port=' . $node->port,
+	'other', undef, { AutoCommit => 1, RaiseError => 1, PrintError => 0 });
+cq($other, $item_q, '[7]', 'otherItem');
+$before = rstats();
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'slowItem') . "')");
+ok($node->poll_query_until('postgres', q{
+	SELECT count(*) > 0 FROM pg_stat_activity
+	 WHERE backend_type = 'cascade_cache runner' AND usename = 'app'}),
+	'share: app\'s runner is running its refreshes');
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'otherItem') . "')");
+my $app_waiting;
+for (1 .. 1200)
+{
+	my ($stored, $waiting) = split /\|/, $node->safe_psql('postgres', q{
+		SELECT coalesce(sum(entries), 0),
+		       (SELECT waiting FROM cascade_cache.cache_recipe_stats() WHERE kind = 'refresh')
+		  FROM cascade_cache.cache_query_stats(1000) WHERE query_name = 'otherItem'});
+	if ($stored > 0)
+	{
+		$app_waiting = $waiting;
+		last;
+	}
+	usleep(50_000);
+}
+note('share: app\'s refreshes waiting when the other role\'s was stored: '
+	  . ($app_waiting // 'never stored'));
+cmp_ok($app_waiting // 0, '>', 0,
+	'share: the other role\'s refresh ran while app\'s were still waiting');
+wait_refresh_idle('share');
+is(rdelta($before), 'queued=101 filled=101', 'share: every refresh filled');
+$other->disconnect;
+reset_system('cascade_cache.recipe_workers' => '2');
 
 # --- 9. a runner is the role's session: its preload libraries and timeout ---
 # A role whose sessions preload plpgsql has plpgsql.check_asserts as a

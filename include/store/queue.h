@@ -86,7 +86,8 @@ extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 						  CCQueueItem *item);
 extern int	cc_queue_groups(CCQueueGroup *groups, int max);
-extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid);
+extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid,
+									bool if_no_slot);
 extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,
 								int *dropped_by_kind);
 

@@ -59,6 +59,15 @@ typedef enum CCRecipeOutcome
  */
 #define CC_RECIPE_NEEDS_FRESH_RUNNER	((CCRecipeOutcome) CC_NUM_RECIPE_OUTCOMES)
 
+/*
+ * Not an outcome either: run, but the fence refused the result (the commit
+ * that queued a refresh may not have lifted its marks yet).  Worth another
+ * try; CC_RECIPE_NOT_STORED if it stays so.  Every other reason not to
+ * store (too large, row-level security, uncacheable, no memory) would be
+ * the same again: CC_RECIPE_NOT_STORED at once.
+ */
+#define CC_RECIPE_REFUSED	((CCRecipeOutcome) (CC_NUM_RECIPE_OUTCOMES + 1))
+
 StaticAssertDecl(CC_STAT_REFRESH_QUEUED ==
 				 CC_STAT_WARM_OUTCOME_FIRST + CC_NUM_RECIPE_OUTCOMES &&
 				 CC_STAT_BYPASS_FIRST ==

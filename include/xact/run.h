@@ -16,6 +16,7 @@
 #include "cascade_cache.h"
 
 extern bool cc_run_in_background;
+extern bool cc_run_refused;
 
 extern struct varlena *cc_run_miss(const char *src, const CCParams *params,
 								   const CCKey *key, const char *name,

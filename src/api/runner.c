@@ -32,9 +32,12 @@
  * (cc_recipe_run(), src/xact/recipe_run.c) through the normal fill path.
  * An error fails that recipe only (counted, logged at DEBUG1).  A refresh
  * that the fence refused (the invalidating commit's marks were still
- * there) is tried again, up to CC_REFRESH_ATTEMPTS times.  A runner with
+ * there) is tried again, up to CC_REFRESH_ATTEMPTS times (nothing else
+ * that keeps a result out is: it would be the same again).  A runner with
  * nothing to do exits after CC_RUNNER_IDLE_MS, or at once if another pair
- * waits for a runner (many roles then share the slots in turn).  A recipe
+ * waits for a runner; a busy one, after CC_RUNNER_SHARE fills, if another
+ * pair waits and every slot is taken (many roles then share the slots in
+ * turn).  A recipe
  * needs a runner without placeholder settings it did not have (every
  * placeholder is in the key, and none can leave a session): a runner that
  * took one while holding a placeholder an earlier recipe created puts it
@@ -78,6 +81,12 @@
 
 /* Queued fills per runner of a pair above which the launcher adds one */
 #define CC_RUNNER_BACKLOG		2
+
+/*
+ * Fills a runner runs before it gives its slot to another pair that waits
+ * for one (when none is free)
+ */
+#define CC_RUNNER_SHARE			64
 
 /* Between two looks at the queue when idle */
 #define CC_RUNNER_NAPTIME_MS	500
@@ -294,6 +303,7 @@ cc_runner_main(Datum arg)
 	CCRunnerArgs args;
 	MemoryContext cxt;
 	TimestampTz idle_since;
+	uint64		ran = 0;
 	List	   *own_placeholders;
 	int			refresh_streak = 0;
 	int			slot;
@@ -393,12 +403,21 @@ cc_runner_main(Datum arg)
 		if (took)
 		{
 			idle_since = GetCurrentTimestamp();
+
+			/*
+			 * A share of the pair's fills done: the slot goes to a pair that
+			 * waits for one, if none is free.  This pair's fills wait in the
+			 * queue for the next runner the launcher starts.
+			 */
+			if (++ran % CC_RUNNER_SHARE == 0 &&
+				cc_queue_others_waiting(args.dbid, args.session_userid, true))
+				break;
 			continue;
 		}
 		/* idle: make room at once for a pair that has no runner */
 		if (TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
 									   CC_RUNNER_IDLE_MS) ||
-			cc_queue_others_waiting(args.dbid, args.session_userid))
+			cc_queue_others_waiting(args.dbid, args.session_userid, false))
 			break;
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -411,7 +430,9 @@ cc_runner_main(Datum arg)
 /*
  * Run one item, trying a refresh the fence refused again: the commit that
  * queued it may not have lifted its fence marks yet when its lock is
- * released.
+ * released.  Nothing else that keeps a result out of the cache is tried
+ * again: it would be the same again.  Returns an outcome, or
+ * CC_RECIPE_NEEDS_FRESH_RUNNER.
  */
 static CCRecipeOutcome
 cc_runner_run(CCQueueItem *item, const List *own_placeholders)
@@ -422,10 +443,11 @@ cc_runner_run(CCQueueItem *item, const List *own_placeholders)
 	for (;;)
 	{
 		outcome = cc_runner_attempt(item, own_placeholders);
-		if (outcome != CC_RECIPE_NOT_STORED ||
-			item->kind != CC_RECIPE_REFRESH ||
-			++attempt >= CC_REFRESH_ATTEMPTS)
+		if (outcome != CC_RECIPE_REFUSED)
 			return outcome;
+		if (item->kind != CC_RECIPE_REFRESH ||
+			++attempt >= CC_REFRESH_ATTEMPTS)
+			return CC_RECIPE_NOT_STORED;
 		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 CC_REFRESH_RETRY_MS, PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();

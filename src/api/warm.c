@@ -482,12 +482,25 @@ cc_warm_feed(void)
 		CCWarmRecord rec;
 		Oid			userid;
 
+		/*
+		 * Cannot happen (the CRC matched): a record that does not fit ends
+		 * the file, so that feeding cannot stall on it.
+		 */
 		if (cc_warm_data_len - cc_warm_pos < sizeof(rec))
-			break;				/* cannot happen: the CRC matched */
+		{
+			cc_warm_pos = cc_warm_data_len;
+			break;
+		}
 		memcpy(&rec, cc_warm_data + cc_warm_pos, sizeof(rec));
 		cc_warm_pos += sizeof(rec);
 		if (rec.len > cc_warm_data_len - cc_warm_pos)
+		{
+			ereport(LOG,
+					(errmsg("cascade_cache ignored the rest of \"%s\": a record of %u bytes does not fit",
+							CC_WARM_FILE, rec.len)));
+			cc_warm_pos = cc_warm_data_len;
 			break;
+		}
 		userid = cc_recipe_session_user(cc_warm_data + cc_warm_pos, rec.len);
 		queued++;
 		if (OidIsValid(userid) &&

@@ -88,6 +88,8 @@ typedef struct CCQueueShared
 								 * launcher last saw it */
 	int			count[CC_NUM_RECIPE_KINDS];
 	uint64		next_seq;
+	Oid			yielded_dbid;	/* the pair whose runner last gave its slot */
+	Oid			yielded_userid; /* up (InvalidOid: none), launched last */
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
 	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
 } CCQueueShared;
@@ -172,6 +174,13 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 		return CC_QUEUE_FULL;
 	memcpy(dsa_get_address(cc_area, dp), recipe, recipe_len);
 	accounted = cc_chunk_size(recipe_len);
+
+	/*
+	 * Accounted before it can be taken: a runner un-accounts an item as soon
+	 * as it has it (and a later push that drops it, too), which must never
+	 * come before this.
+	 */
+	cc_account((int64) accounted);
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
 	for (i = 0; i < cc_queue->capacity; i++)
@@ -265,10 +274,11 @@ cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
 				   (waiting > 2 * runners && all_runners < runner_limit)))
 		cc_wake_worker();
 
-	if (queued)
-		cc_account((int64) accounted);
-	else
+	if (!queued)
+	{
 		dsa_free(cc_area, dp);
+		cc_account(-(int64) accounted);
+	}
 	if (dropped.used)
 	{
 		Assert(queued);
@@ -403,8 +413,10 @@ cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 
 /*
  * The (database, session user) pairs with queued items, at most 'max' of
- * them, into 'groups'.  Returns how many.  Takes the queue lock; O(queue
- * size * max).
+ * them, into 'groups', in the order the launcher is to serve them: the
+ * pair whose runner last gave its slot up to others comes last, once that
+ * runner has gone (cc_queue_others_waiting()).  Returns how many.  Takes
+ * the queue lock; O(queue size * max).
  */
 int
 cc_queue_groups(CCQueueGroup *groups, int max)
@@ -447,6 +459,35 @@ cc_queue_groups(CCQueueGroup *groups, int max)
 				r->session_userid == groups[j].session_userid)
 				groups[j].runners++;
 		}
+	if (OidIsValid(cc_queue->yielded_dbid))
+	{
+		bool		keep = false;
+
+		for (j = 0; j < n; j++)
+		{
+			CCQueueGroup yielded = groups[j];
+
+			if (yielded.dbid != cc_queue->yielded_dbid ||
+				yielded.session_userid != cc_queue->yielded_userid)
+				continue;
+			/* until its runner has gone, the mark waits */
+			keep = yielded.runners > 0;
+			if (!keep)
+			{
+				/* the launch its runner gave way for: after the others */
+				memmove(&groups[j], &groups[j + 1],
+						sizeof(CCQueueGroup) * (n - j - 1));
+				groups[n - 1] = yielded;
+			}
+			break;
+		}
+		/* consumed, or the pair has nothing queued any more */
+		if (!keep)
+		{
+			cc_queue->yielded_dbid = InvalidOid;
+			cc_queue->yielded_userid = InvalidOid;
+		}
+	}
 	LWLockRelease(cc_shared->queue_lock);
 	return n;
 }
@@ -579,17 +620,33 @@ cc_runner_take_failed(Oid *dbid, Oid *session_userid)
 /*
  * Are fills queued for a (database, session user) other than this one that
  * no runner serves?  A runner with nothing left to do then exits at once,
- * so that its slot goes to that pair.  Takes the queue lock; O(queue size
- * * runner slots).
+ * so that its slot goes to that pair; a busy one, after a share of its
+ * pair's fills, if 'if_no_slot' and every runner slot is taken (otherwise
+ * the launcher starts a runner for that pair in a free one).  Takes the
+ * queue lock; O(queue size * runner slots).
  */
 bool
-cc_queue_others_waiting(Oid dbid, Oid session_userid)
+cc_queue_others_waiting(Oid dbid, Oid session_userid, bool if_no_slot)
 {
 	bool		waiting = false;
 	int			i;
 	int			j;
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	if (if_no_slot)
+	{
+		int			running = 0;
+
+		for (j = 0; j < CC_MAX_RUNNERS; j++)
+			if (cc_queue->runners[j].state == CC_RUNNER_STARTING ||
+				cc_queue->runners[j].state == CC_RUNNER_CONNECTED)
+				running++;
+		if (running < cc_queue->runner_limit)
+		{
+			LWLockRelease(cc_shared->queue_lock);
+			return false;
+		}
+	}
 	for (i = 0; i < cc_queue->capacity && !waiting; i++)
 	{
 		CCQueueSlot *slot = &cc_queue->items[i];
@@ -608,6 +665,12 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid)
 				r->session_userid == slot->session_userid;
 		}
 		waiting = !served;
+	}
+	/* a busy runner gives its slot up: its pair is launched after the others */
+	if (waiting && if_no_slot)
+	{
+		cc_queue->yielded_dbid = dbid;
+		cc_queue->yielded_userid = session_userid;
 	}
 	LWLockRelease(cc_shared->queue_lock);
 	return waiting;

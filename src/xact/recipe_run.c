@@ -49,9 +49,10 @@ static bool cc_recipe_apply_settings(const CCRecipe *recipe);
  * The caller is connected to expect->dbid, has checked that this session
  * may use the cache, and runs this inside a transaction it ends.
  * 'own_placeholders' are the placeholder settings the caller's session had
- * before it ran any recipe (its configuration's).  Returns the outcome, or
- * CC_RECIPE_NEEDS_FRESH_RUNNER; an error of the query (or of anything
- * else) propagates.
+ * before it ran any recipe (its configuration's).  Returns the outcome,
+ * CC_RECIPE_NEEDS_FRESH_RUNNER, or CC_RECIPE_REFUSED (run, and the fence
+ * refused the result); an error of the query (or of anything else)
+ * propagates.
  */
 CCRecipeOutcome
 cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
@@ -127,7 +128,9 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 	(void) cc_run_miss(src, &recipe.params, &key, recipe.name,
 					   recipe.ttl_us, recipe.format);
 	cc_entry_info(&key, &info);
-	return info.state == CC_ENTRY_VALID ? CC_RECIPE_FILLED : CC_RECIPE_NOT_STORED;
+	if (info.state == CC_ENTRY_VALID)
+		return CC_RECIPE_FILLED;
+	return cc_run_refused ? CC_RECIPE_REFUSED : CC_RECIPE_NOT_STORED;
 }
 
 /* Is an entry stored under 'key' that a read would be served (not expired)? */

@@ -22,7 +22,10 @@
  * How: while the commit removes entries (at PRE_COMMIT, xact.c), the store
  * shows each one to cc_refresh_collect(), which copies the recipe of those
  * with a name (with MCXT_ALLOC_NO_OOM: a copy that does not fit is simply
- * not refreshed).  Once the removal is done, cc_refresh_queue() queues the
+ * not refreshed), at most as many as the queue holds and
+ * CC_REFRESH_COLLECT_MAX_BYTES of them: a commit that removes more cannot
+ * have them all queued anyway (each would drop an earlier one), and the
+ * rest count as dropped.  Once the removal is done, cc_refresh_queue() queues the
  * matching ones for a runner (src/store/queue.c, src/api/runner.c), to run
  * after the transaction (its xid, if it has one) has ended.  A refresh is
  * an ordinary fill: it reads after the commit, as the entry's role with its
@@ -42,6 +45,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
@@ -50,6 +54,7 @@
 #include "base/glob.h"
 #include "base/keyed.h"
 #include "base/levelset.h"
+#include "base/settings.h"
 #include "store/queue.h"
 #include "store/store.h"
 #include "xact/recipe.h"
@@ -85,8 +90,17 @@ static const char *cc_refetch_parsed = NULL;
 static CCLevelSet cc_refetch_scopes;
 static bool cc_refetch_ready = false;
 
-/* The recipes collected during one commit, newest first */
+/* Recipes one commit collects at most, in bytes (and the queue's size) */
+#define CC_REFRESH_COLLECT_MAX_BYTES	((Size) 64 * 1024 * 1024)
+
+/*
+ * The recipes collected during one commit, newest first; how many, their
+ * bytes, and how many more were wanted
+ */
 static CCCollected *cc_collected = NULL;
+static int	cc_ncollected = 0;
+static Size cc_collected_bytes = 0;
+static uint64 cc_collect_overflow = 0;
 static MemoryContext cc_collect_cxt = NULL;
 
 static bool cc_refetch_names_check(char **newval, void **extra,
@@ -180,6 +194,9 @@ cc_refresh_reset(void)
 {
 	cc_remove_set_collector(NULL, NULL);
 	cc_collected = NULL;
+	cc_ncollected = 0;
+	cc_collected_bytes = 0;
+	cc_collect_overflow = 0;
 	if (cc_collect_cxt != NULL)
 		MemoryContextReset(cc_collect_cxt);
 	if (cc_refetch_ready)
@@ -217,6 +234,12 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 	namebuf[name_len] = '\0';
 	if (!cc_refresh_wanted(namebuf, read))
 		return;
+	if (cc_ncollected >= cc_recipe_queue_size ||
+		cc_collected_bytes + recipe_len > CC_REFRESH_COLLECT_MAX_BYTES)
+	{
+		cc_collect_overflow++;
+		return;
+	}
 	c = MemoryContextAllocExtended(cc_collect_cxt, sizeof(CCCollected),
 								   MCXT_ALLOC_NO_OOM);
 	if (c == NULL)
@@ -235,6 +258,8 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 	c->read = read;
 	c->next = cc_collected;
 	cc_collected = c;
+	cc_ncollected++;
+	cc_collected_bytes += recipe_len;
 }
 
 /*
@@ -251,13 +276,18 @@ cc_refresh_begin(void)
 											   "cascade_cache refresh",
 											   ALLOCSET_DEFAULT_SIZES);
 	cc_collected = NULL;
+	cc_ncollected = 0;
+	cc_collected_bytes = 0;
+	cc_collect_overflow = 0;
 	cc_remove_set_collector(cc_refresh_collect, NULL);
 }
 
 /*
  * After the commit removed its entries: queue the refresh of those that
- * match, to run once this transaction has ended.  Called at PRE_COMMIT;
- * can ERROR (out of memory) only while matching.
+ * match, to run once this transaction has ended; those that did not fit
+ * in the collection count as dropped.  Called at PRE_COMMIT; can ERROR
+ * (out of memory while matching, a cancel between two pushes): the commit
+ * then fails, with its entries already removed.
  */
 void
 cc_refresh_queue(void)
@@ -266,10 +296,19 @@ cc_refresh_queue(void)
 	CCCollected *c;
 
 	cc_remove_set_collector(NULL, NULL);
+	if (cc_collect_overflow > 0)
+	{
+		cc_count(CC_STAT_REFRESH_QUEUED, cc_collect_overflow);
+		cc_count(CC_STAT_REFRESH_DROPPED, cc_collect_overflow);
+		cc_collect_overflow = 0;
+	}
 	for (c = cc_collected; c != NULL; c = c->next)
 	{
 		Oid			userid;
 		CCQueueResult pushed;
+
+		/* each push scans the queue under its lock */
+		CHECK_FOR_INTERRUPTS();
 
 		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
 		pushed = OidIsValid(userid) ?
@@ -296,6 +335,8 @@ cc_refresh_queue(void)
 		}
 	}
 	cc_collected = NULL;
+	cc_ncollected = 0;
+	cc_collected_bytes = 0;
 	if (cc_collect_cxt != NULL)
 		MemoryContextReset(cc_collect_cxt);
 }

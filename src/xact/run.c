@@ -73,6 +73,12 @@
  */
 bool		cc_run_in_background = false;
 
+/*
+ * Set when the fence (or an invalidation) refused a fill this backend ran
+ * since cc_run_miss() was called: whether trying again could store it.
+ */
+bool		cc_run_refused = false;
+
 /* A fill run by a leader, kept in memory so PG_TRY cannot clobber it */
 typedef struct CCLeadRun
 {
@@ -114,6 +120,7 @@ cc_run_miss(const char *src, const CCParams *params, const CCKey *key, const cha
 	bool		took_over = false;
 	int			round;
 
+	cc_run_refused = false;
 	for (round = 0;; round++)
 	{
 		CCFillRole	role;
@@ -486,6 +493,7 @@ cc_store(const CCKey *key, struct varlena *payload, CCFormat format,
 			break;
 		case CC_STORE_REJECTED:
 			cc_count(CC_STAT_REJECTED_STORES, 1);
+			cc_run_refused = true;
 			break;
 		case CC_STORE_TOO_MANY_DEPS:
 			cc_count_bypass(CC_BYPASS_TOO_MANY_DEPENDENCIES);
