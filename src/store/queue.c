@@ -297,7 +297,7 @@ cc_queue_room(CCRecipeKind kind)
 {
 	int			room;
 
-	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	LWLockAcquire(cc_shared->queue_lock, LW_SHARED);
 	room = Min(cc_queue_limit(kind) - cc_queue->count[kind],
 			   cc_queue->capacity - cc_queue->count[CC_RECIPE_WARM] -
 			   cc_queue->count[CC_RECIPE_REFRESH]);
@@ -311,7 +311,7 @@ cc_queue_length(CCRecipeKind kind)
 {
 	int			n;
 
-	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	LWLockAcquire(cc_shared->queue_lock, LW_SHARED);
 	n = cc_queue->count[kind];
 	LWLockRelease(cc_shared->queue_lock);
 	return n;
