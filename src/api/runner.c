@@ -88,6 +88,9 @@
  */
 #define CC_RUNNER_SHARE			64
 
+/* ... and how often it looks whether one waits, once it has run that many */
+#define CC_RUNNER_SHARE_CHECK_MS	100
+
 /* Between two looks at the queue when idle */
 #define CC_RUNNER_NAPTIME_MS	500
 
@@ -303,6 +306,7 @@ cc_runner_main(Datum arg)
 	CCRunnerArgs args;
 	MemoryContext cxt;
 	TimestampTz idle_since;
+	TimestampTz share_checked = 0;
 	uint64		ran = 0;
 	List	   *own_placeholders;
 	int			refresh_streak = 0;
@@ -406,12 +410,20 @@ cc_runner_main(Datum arg)
 
 			/*
 			 * A share of the pair's fills done: the slot goes to a pair that
-			 * waits for one, if none is free.  This pair's fills wait in the
-			 * queue for the next runner the launcher starts.
+			 * waits for one, if none is free (looked at after every fill from
+			 * then on, at most every CC_RUNNER_SHARE_CHECK_MS: the look scans
+			 * the queue).  This pair's fills wait in the queue for the next
+			 * runner the launcher starts.
 			 */
-			if (++ran % CC_RUNNER_SHARE == 0 &&
-				cc_queue_others_waiting(args.dbid, args.session_userid, true))
-				break;
+			if (++ran >= CC_RUNNER_SHARE &&
+				TimestampDifferenceExceeds(share_checked, idle_since,
+										   CC_RUNNER_SHARE_CHECK_MS))
+			{
+				share_checked = idle_since;
+				if (cc_queue_others_waiting(args.dbid, args.session_userid,
+											true))
+					break;
+			}
 			continue;
 		}
 		/* idle: make room at once for a pair that has no runner */

@@ -488,6 +488,9 @@ cc_warm_feed(void)
 		 */
 		if (cc_warm_data_len - cc_warm_pos < sizeof(rec))
 		{
+			ereport(LOG,
+					(errmsg("cascade_cache ignored the last %zu bytes of \"%s\": too short for a record",
+							cc_warm_data_len - cc_warm_pos, CC_WARM_FILE)));
 			cc_warm_pos = cc_warm_data_len;
 			break;
 		}

@@ -130,7 +130,14 @@ cc_recipe_run(const char *data, uint32 len, const CCKey *expect,
 	cc_entry_info(&key, &info);
 	if (info.state == CC_ENTRY_VALID)
 		return CC_RECIPE_FILLED;
-	return cc_run_refused ? CC_RECIPE_REFUSED : CC_RECIPE_NOT_STORED;
+
+	/*
+	 * Refused by the fence, or another backend's store of the key is still in
+	 * progress (which the fence may yet refuse): worth another try.
+	 */
+	if (cc_run_refused || info.state == CC_ENTRY_PENDING)
+		return CC_RECIPE_REFUSED;
+	return CC_RECIPE_NOT_STORED;
 }
 
 /* Is an entry stored under 'key' that a read would be served (not expired)? */

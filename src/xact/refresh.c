@@ -285,9 +285,9 @@ cc_refresh_begin(void)
 /*
  * After the commit removed its entries: queue the refresh of those that
  * match, to run once this transaction has ended; those that did not fit
- * in the collection count as dropped.  Called at PRE_COMMIT; can ERROR
- * (out of memory while matching, a cancel between two pushes): the commit
- * then fails, with its entries already removed.
+ * in the collection, or that a cancel kept from being queued, count as
+ * dropped.  Called at PRE_COMMIT; can ERROR (out of memory while
+ * matching): the commit then fails, with its entries already removed.
  */
 void
 cc_refresh_queue(void)
@@ -307,8 +307,21 @@ cc_refresh_queue(void)
 		Oid			userid;
 		CCQueueResult pushed;
 
-		/* each push scans the queue under its lock */
-		CHECK_FOR_INTERRUPTS();
+		/*
+		 * Each push scans the queue under its lock: a cancel (or a
+		 * termination) that arrives meanwhile ends the queuing, and the rest
+		 * count as dropped.  It is handled after the commit, which optional
+		 * work does not fail.
+		 */
+		if (InterruptPending)
+		{
+			for (; c != NULL; c = c->next)
+			{
+				cc_count(CC_STAT_REFRESH_QUEUED, 1);
+				cc_count(CC_STAT_REFRESH_DROPPED, 1);
+			}
+			break;
+		}
 
 		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
 		pushed = OidIsValid(userid) ?
