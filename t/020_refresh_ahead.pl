@@ -582,6 +582,28 @@ is(rdelta($before), 'queued=101 filled=101', 'share: every refresh filled');
 $other->disconnect;
 reset_system('cascade_cache.recipe_workers' => '2');
 
+# --- 8e. a runner terminated in the middle of a refresh: counted failed ---
+# Every refresh queued ends counted, even when its runner is terminated
+# while it runs it (before, it was never counted: the wait below, on
+# queued = the outcomes + dropped, never ended).
+cq($app, $item_q, '[9]', 'killItem');
+$before = rstats();
+$locker = cc_dbh($node);
+set_system('cascade_cache.debug_fill_pause', $pause_key);
+$locker->do("SELECT pg_advisory_lock($pause_key)");
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'killItem') . "')");
+ok($node->poll_query_until('postgres', $runner_paused),
+	'terminated: the runner is paused in the refresh');
+$node->safe_psql('postgres', q{
+	SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	 WHERE backend_type = 'cascade_cache runner'});
+$locker->do("SELECT pg_advisory_unlock($pause_key)");
+$locker->disconnect;
+reset_system('cascade_cache.debug_fill_pause' => '0');
+wait_refresh_idle('terminated');
+is(rdelta($before), 'queued=1 failed=1', 'terminated: the refresh counts as failed');
+
 # --- 9. a runner is the role's session: its preload libraries and timeout ---
 # A role whose sessions preload plpgsql has plpgsql.check_asserts as a
 # real setting: its recipes replay only in a runner that preloads plpgsql

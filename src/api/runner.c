@@ -290,10 +290,26 @@ cc_runner_count(CCRecipeKind kind, CCRecipeOutcome outcome)
 			  CC_STAT_REFRESH_OUTCOME_FIRST) + outcome, 1);
 }
 
-/* The runner's slot is free again (or FAILED, if it never connected). */
+/*
+ * The item a runner has taken and not yet counted: if the runner ends
+ * meanwhile (a termination), it counts as failed, so that every item
+ * queued still ends counted.
+ */
+static bool cc_runner_item_open = false;
+static CCRecipeKind cc_runner_item_kind;
+
+/*
+ * The runner's slot is free again (or FAILED, if it never connected); an
+ * item it was running is counted as failed.
+ */
 static void
 cc_runner_exit(int code, Datum arg)
 {
+	if (cc_runner_item_open)
+	{
+		cc_runner_item_open = false;
+		cc_runner_count(cc_runner_item_kind, CC_RECIPE_FAILED);
+	}
 	cc_runner_detach(DatumGetInt32(arg));
 }
 
@@ -370,7 +386,12 @@ cc_runner_main(Datum arg)
 							 &item);
 		if (took)
 		{
-			CCRecipeOutcome outcome = cc_runner_run(&item, own_placeholders);
+			CCRecipeOutcome outcome;
+
+			cc_runner_item_kind = item.kind;
+			cc_runner_item_open = true;
+			outcome = cc_runner_run(&item, own_placeholders);
+			cc_runner_item_open = false;
 
 			if (outcome == CC_RECIPE_NEEDS_FRESH_RUNNER)
 			{
