@@ -462,6 +462,20 @@ is($fresh, 40, 'all 40 read the new value (refreshed or not)');
 is($node->safe_psql('postgres', 'SELECT hits FROM cascade_cache.cache_stats()'),
 	$filled, 'the refreshed ones are hits, the dropped ones misses');
 
+# A REFETCH of query name $name, its runner paused in the fill
+# (debug_fill_pause) until the session returned unlocks $pause_key.
+sub refresh_paused
+{
+	my ($name, $what) = @_;
+	my $dbh = cc_dbh($node);
+	set_system('cascade_cache.debug_fill_pause', $pause_key);
+	$dbh->do("SELECT pg_advisory_lock($pause_key)");
+	$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+		  . inval('REFETCH', 'EXACT', $name) . "')");
+	ok($node->poll_query_until('postgres', $runner_paused), $what);
+	return $dbh;
+}
+
 # --- 8b. refreshes run newest first ---
 # One runner, paused in its first fill (debug_fill_pause) while three
 # commits each queue one refresh; once it goes on, it takes the newest
@@ -477,13 +491,7 @@ $node->safe_psql('postgres',
 cq($app, $item_q, "[$_]", "order$_") for 0 .. 3;
 $node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
 $before = rstats();
-$locker = cc_dbh($node);
-set_system('cascade_cache.debug_fill_pause', $pause_key);
-$locker->do("SELECT pg_advisory_lock($pause_key)");
-$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
-	  . inval('REFETCH', 'EXACT', 'order0') . "')");
-ok($node->poll_query_until('postgres', $runner_paused),
-	'order: the runner is paused in the first refresh');
+$locker = refresh_paused('order0', 'order: the runner is paused in the first refresh');
 $node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
 	  . inval('REFETCH', 'EXACT', "order$_") . "')") for 1 .. 3;
 $locker->do("SELECT pg_advisory_unlock($pause_key)");
@@ -588,13 +596,7 @@ reset_system('cascade_cache.recipe_workers' => '2');
 # queued = the outcomes + dropped, never ended).
 cq($app, $item_q, '[9]', 'killItem');
 $before = rstats();
-$locker = cc_dbh($node);
-set_system('cascade_cache.debug_fill_pause', $pause_key);
-$locker->do("SELECT pg_advisory_lock($pause_key)");
-$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
-	  . inval('REFETCH', 'EXACT', 'killItem') . "')");
-ok($node->poll_query_until('postgres', $runner_paused),
-	'terminated: the runner is paused in the refresh');
+$locker = refresh_paused('killItem', 'terminated: the runner is paused in the refresh');
 $node->safe_psql('postgres', q{
 	SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 	 WHERE backend_type = 'cascade_cache runner'});
