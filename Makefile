@@ -46,6 +46,7 @@ CC_XACT_OBJS = \
 	src/xact/catalog_inval.o \
 	src/xact/coalesce.o \
 	src/xact/fill.o \
+	src/xact/fill_plans.o \
 	src/xact/hooks.o \
 	src/xact/jsonb_dest.o \
 	src/xact/params.o \
@@ -100,7 +101,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 # PostgreSQL 16 and later build with: a 15 build catches it too.
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow=compatible-local
 
-REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api native_args recipes
+REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api native_args recipes fill_plans
 ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso

@@ -25,6 +25,7 @@ extern void cc_compute_key(text *query, const CCParams *params,
 						   const char *name,
 						   CCFormat format,
 						   CCKey *key);
+extern void cc_compute_context(const char *query, CCKey *context);
 extern uint64 cc_dep_hash(CCDepKind kind, Oid dbid, Oid objid);
 extern uint64 cc_dep_hash_text(CCDepKind kind, Oid dbid, const char *text,
 							   int len);

@@ -16,12 +16,14 @@
 #include "nodes/plannodes.h"
 #include "tcop/dest.h"
 #include "utils/jsonb.h"
+#include "utils/plancache.h"
 
 #include "cascade_cache.h"
 
 extern Query *cc_statement_parse(const char *src, const CCParams *params,
 								 ParamListInfo *paramLI,
-								 CCBypassReason *reason);
+								 CCBypassReason *reason,
+								 CachedPlanSource **plan);
 extern void cc_statement_execute(PlannedStmt *pstmt, const char *src,
 								 ParamListInfo paramLI, DestReceiver *dest);
 extern void cc_statement_run_saved(const char *src,

@@ -47,7 +47,9 @@
  * statement repeats one text with other parameters, and comparing the text
  * with the copy of the last one costs a fraction of hashing it.  A call
  * that changed nothing hashes only the parameters, the format and the
- * name.
+ * name.  The hashes up to the query text are also the statement's context
+ * (cc_compute_context()): a plan a session keeps of a fill is reused
+ * under its own context only (xact/fill_plans.c).
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -493,21 +495,16 @@ cc_hash_native(CCKeyHasher *h, const CCParams *params)
 }
 
 /*
- * Compute the key of (query, params, name) in the current session state,
- * for a result in 'format' (each form is stored under a key of its own).
- * JSON parameters and native ones never share a key.  Can ERROR (out of
- * memory) only when the session state or the GUC array changed, or while
- * flattening a native value.
+ * The key's database and role, and the hashes of the session state and
+ * the query text 'query' ('len' bytes) on top of it: the part of the key
+ * that comes before the parameters.  Can ERROR as cc_compute_key() does.
  */
-void
-cc_compute_key(text *query, const CCParams *params, const char *name,
-			   CCFormat format, CCKey *key)
+static void
+cc_key_prefix(const char *query, Size len, CCKey *key, CCKeyHasher *h)
 {
-	CCKeyHasher h;
 	CCSessionState fixed;
 	Oid			temp_nsp;
 	Oid			temp_toast_nsp;
-	uint8		tail[3];
 
 	key->dbid = MyDatabaseId;
 	key->userid = GetUserId();
@@ -525,8 +522,44 @@ cc_compute_key(text *query, const CCParams *params, const char *name,
 		fixed.temp_changes = cc_session_catalog_changes;
 	}
 
-	cc_session_hash(&fixed, &h);
-	cc_query_hash(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), &h);
+	cc_session_hash(&fixed, h);
+	cc_query_hash(query, len, h);
+}
+
+/*
+ * The context of 'query' (a NUL-terminated text) in the current session
+ * state: the key's database and role, and as h1 and h2 the hashes of
+ * everything in the key up to and including the query text (every keyed
+ * setting, the session user, a temporary schema), without the parameters,
+ * the format or the name.  Two calls under one context parse, analyze and
+ * plan the text alike (xact/fill_plans.c).  Can ERROR (out of memory) only
+ * when the session state or the GUC array changed.
+ */
+void
+cc_compute_context(const char *query, CCKey *context)
+{
+	CCKeyHasher h;
+
+	cc_key_prefix(query, strlen(query), context, &h);
+	context->h1 = h.h1;
+	context->h2 = h.h2;
+}
+
+/*
+ * Compute the key of (query, params, name) in the current session state,
+ * for a result in 'format' (each form is stored under a key of its own).
+ * JSON parameters and native ones never share a key.  Can ERROR (out of
+ * memory) only when the session state or the GUC array changed, or while
+ * flattening a native value.
+ */
+void
+cc_compute_key(text *query, const CCParams *params, const char *name,
+			   CCFormat format, CCKey *key)
+{
+	CCKeyHasher h;
+	uint8		tail[3];
+
+	cc_key_prefix(VARDATA_ANY(query), VARSIZE_ANY_EXHDR(query), key, &h);
 
 	/*
 	 * The parameters, then the format, whether a name follows and which kind

@@ -8,7 +8,9 @@
  * A miss parses and analyzes the statement itself (so that the parameter
  * types are inferred as PREPARE infers them), rejects anything that is not
  * a single read-only SELECT, plans it with the parameter values known and
- * runs it through the executor into a jsonb-building DestReceiver.  While
+ * runs it through the executor into a jsonb-building DestReceiver; or it
+ * runs it from the plan the session keeps of the statement, where a fresh
+ * parse would give the same (xact/fill_plans.c).  While
  * it runs, a CCFill is active: the executor hook (hooks.c) records
  * every relation any plan opens, including plans run inside functions,
  * as a dependency and notes anything that makes the result uncacheable.
@@ -53,6 +55,7 @@
 #include "xact/cacheability.h"
 #include "xact/coalesce.h"
 #include "xact/fill.h"
+#include "xact/fill_plans.h"
 #include "xact/jsonb_dest.h"
 #include "xact/recipe.h"
 #include "xact/replication.h"
@@ -101,6 +104,9 @@ static struct varlena *cc_run(const char *src, const CCParams *params,
 							  const CCKey *key, const char *name,
 							  int64 ttl_us, CCFormat format,
 							  CCFillOutcome *outcome);
+static void cc_run_fill(const char *src, const CCParams *params,
+						CCFill *fill, DestReceiver *dest,
+						CCFillOutcome *outcome, uint64 s0);
 static void cc_statement_error_callback(void *arg);
 static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
@@ -255,6 +261,60 @@ cc_run_uncached(const char *src, const CCParams *params, CCFormat format)
 }
 
 /*
+ * Run a fill's statement into 'dest', with 'fill' (fresh) active: from the
+ * plan this session keeps of it (xact/fill_plans.c), or parsed, analyzed
+ * and planned afresh, keeping the plan for the next fill.  Judges the
+ * query into fill->reason; if the fill leads its key ('outcome' not NULL)
+ * and the result cannot be cached, the waiters are released before the
+ * statement runs.  's0' is the fence's sequence the fill read.  ERRORs as
+ * the statement does.
+ */
+static void
+cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
+			DestReceiver *dest, CCFillOutcome *outcome, uint64 s0)
+{
+	CCFillPlan *fp = cc_fill_plan_find(src, params);
+
+	for (;;)
+	{
+		ParamListInfo paramLI;
+		CCBypassReason found;
+		CachedPlanSource *plan = NULL;
+		Query	   *query = NULL;
+		PlannedStmt *pstmt;
+
+		if (fp != NULL)
+			paramLI = cc_fill_plan_bind(fp, params, &found);
+		else
+			query = cc_statement_parse(src, params, &paramLI, &found, &plan);
+
+		if (fill->reason == CC_BYPASS_NONE)
+			fill->reason = found;
+		if (fill->reason != CC_BYPASS_NONE && outcome != NULL)
+		{
+			/* nothing to share: let the waiters run it alone now */
+			*outcome = CC_FILL_UNSHAREABLE;
+			cc_coalesce_finish(CC_FILL_UNSHAREABLE);
+		}
+
+		/* from here on the executor hook records what the plan reads */
+		if (fp != NULL)
+		{
+			if (cc_fill_plan_execute(fp, src, paramLI, fill, dest))
+				return;
+			/* analyzed again by the plan cache: parse it afresh */
+			fp = NULL;
+			continue;
+		}
+		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+		if (plan != NULL)
+			cc_fill_plan_keep(src, params, plan, s0, fill);
+		cc_statement_execute(pstmt, src, paramLI, dest);
+		return;
+	}
+}
+
+/*
  * Run 'src' with 'params' and return its rows as a jsonb array, or its
  * first row's first column, as jsonb or as JSON text, as 'format' says
  * (an empty varlena for a document of no row or a NULL value), allocated
@@ -307,7 +367,7 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 		Query	   *query;
 		ParamListInfo paramLI;
 		PlannedStmt *pstmt;
-		CCBypassReason found = CC_BYPASS_NONE;
+		CCBypassReason found;
 		bool		nested;
 
 		/*
@@ -337,27 +397,14 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 			/* a pass-through, judged by nobody: as a prepared statement */
 			cc_statement_run_saved(src, params, dest);
 		}
+		else if (key != NULL)
+			cc_run_fill(src, params, &fill, dest, outcome, s0);
 		else
 		{
-			query = cc_statement_parse(src, params, &paramLI, &found);
-			if (nested && outer->reason == CC_BYPASS_NONE)
+			query = cc_statement_parse(src, params, &paramLI, &found, NULL);
+			if (outer->reason == CC_BYPASS_NONE)
 				outer->reason = found;
-
-			if (key != NULL)
-			{
-				if (fill.reason == CC_BYPASS_NONE)
-					fill.reason = found;
-				if (fill.reason != CC_BYPASS_NONE && outcome != NULL)
-				{
-					/* nothing to share: let the waiters run it alone now */
-					*outcome = CC_FILL_UNSHAREABLE;
-					cc_coalesce_finish(CC_FILL_UNSHAREABLE);
-				}
-			}
-
 			pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
-
-			/* from here on the executor hook records what the plan reads */
 			cc_statement_execute(pstmt, src, paramLI, dest);
 		}
 	}
@@ -536,7 +583,7 @@ cc_explain_run(const char *src, const CCParams *params, const char *name, CCFill
 		PlannedStmt *pstmt;
 		CCBypassReason reason;
 
-		query = cc_statement_parse(src, params, &paramLI, &reason);
+		query = cc_statement_parse(src, params, &paramLI, &reason, NULL);
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = reason;
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);

@@ -6,8 +6,10 @@
  *
  * A statement is exactly one read-only SELECT; its parameter types are
  * inferred as PREPARE infers them, but for native values, whose types are
- * given (a value of type unknown still has its type inferred).  A fill parses, analyzes and plans it
- * afresh on every miss (its result is judged while that happens), but a
+ * given (a value of type unknown still has its type inferred).  A fill
+ * parses, analyzes and judges it here, and plans it afresh or through the
+ * plan the session keeps of it (xact/fill_plans.c, which keeps the plan
+ * cache entry cc_statement_parse() makes for it).  A
  * pass-through (a call that must not use the cache: the cache disabled, a
  * transaction that has written, REPEATABLE READ, a standby not caching
  * yet) runs it as a prepared statement would: the session keeps the plans
@@ -92,13 +94,22 @@ cc_analyze(const char *src, RawStmt **rawstmt_out, CachedPlanSource **plan,
 						list_length(rawlist))));
 	rawstmt = linitial_node(RawStmt, rawlist);
 	*rawstmt_out = rawstmt;
-	/* before analysis, which changes the raw tree; not a SELECT: refused */
+
+	/*
+	 * Only a SELECT (or VALUES, or TABLE) is run: an INSERT, UPDATE or DELETE
+	 * that a rule turns into a SELECT is still refused.
+	 */
+	if (!IsA(rawstmt->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cached_query only runs read-only SELECT statements"),
+				 errdetail("The statement is %s.",
+						   GetCommandTagName(CreateCommandTag(rawstmt->stmt)))));
+	/* before analysis, which changes the raw tree */
 	if (clock_literals != NULL)
-		*clock_literals = IsA(rawstmt->stmt, SelectStmt) ?
-			cc_clock_literals(rawstmt->stmt) : NIL;
+		*clock_literals = cc_clock_literals(rawstmt->stmt);
 	if (plan != NULL)
-		*plan = IsA(rawstmt->stmt, SelectStmt) ?
-			CreateCachedPlan(rawstmt, src, CMDTAG_SELECT) : NULL;
+		*plan = CreateCachedPlan(rawstmt, src, CMDTAG_SELECT);
 
 	querytrees = pg_analyze_and_rewrite_varparams(rawstmt, src, types,
 												  ntypes, NULL);
@@ -147,11 +158,16 @@ cc_params_used_walker(Node *node, void *context)
  * given) and bind 'params'.  If 'reason'
  * is not NULL, judge the query too: *reason is why its result cannot be
  * cached (cc_check_query(), or a literal or parameter naming the current
- * time), or CC_BYPASS_NONE.  ERRORs otherwise.
+ * time), or CC_BYPASS_NONE.  If 'plan' is not NULL, *plan is a plan cache
+ * entry of the statement, completed with a copy of the analysis and the
+ * parameter types, not saved (it lives in the current memory context until
+ * the caller saves it: xact/fill_plans.c), or NULL if the statement was
+ * judged and its result cannot be cached.  ERRORs otherwise.
  */
 Query *
 cc_statement_parse(const char *src, const CCParams *params,
-				   ParamListInfo *paramLI, CCBypassReason *reason)
+				   ParamListInfo *paramLI, CCBypassReason *reason,
+				   CachedPlanSource **plan)
 {
 	RawStmt    *rawstmt;
 	Query	   *query;
@@ -167,7 +183,7 @@ cc_statement_parse(const char *src, const CCParams *params,
 		types = palloc(sizeof(Oid) * ntypes);
 		memcpy(types, params->types, sizeof(Oid) * ntypes);
 	}
-	query = cc_analyze(src, &rawstmt, NULL, &types, &ntypes,
+	query = cc_analyze(src, &rawstmt, plan, &types, &ntypes,
 					   reason != NULL ? &clock_literals : NULL);
 
 	/*
@@ -200,6 +216,19 @@ cc_statement_parse(const char *src, const CCParams *params,
 		if (*reason == CC_BYPASS_NONE && reads_clock)
 			*reason = CC_BYPASS_CLOCK;
 	}
+
+	/*
+	 * A plan only of what may be cached; the copy is made before planning,
+	 * which changes the tree in place.
+	 */
+	if (plan != NULL && reason != NULL && *reason != CC_BYPASS_NONE)
+	{
+		DropCachedPlan(*plan);
+		*plan = NULL;
+	}
+	else if (plan != NULL)
+		CompleteCachedPlan(*plan, list_make1(query), NULL, types, ntypes,
+						   NULL, NULL, CURSOR_OPT_PARALLEL_OK, false);
 	return query;
 }
 
@@ -350,7 +379,8 @@ cc_statement_run_saved(const char *src, const CCParams *params,
 	}
 	if (i < 0)
 	{
-		Query	   *query = cc_statement_parse(src, params, &paramLI, NULL);
+		Query	   *query = cc_statement_parse(src, params, &paramLI, NULL,
+											   NULL);
 		PlannedStmt *pstmt = pg_plan_query(query, src,
 										   CURSOR_OPT_PARALLEL_OK, paramLI);
 

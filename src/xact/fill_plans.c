@@ -1,0 +1,344 @@
+/*-------------------------------------------------------------------------
+ *
+ * fill_plans.c
+ *		The plans a session keeps of the statements its fills run.
+ *
+ * A fill parses, analyzes and plans its statement before it runs it; for
+ * the small lookups a cache serves, that is close to half of the fill.  A
+ * session that fills one statement again and again (a prepared
+ * statement's misses with other parameters, a recipe runner refreshing one
+ * query's entries) keeps the analysis of the last CC_FILL_PLANS statements
+ * it filled as PostgreSQL plan cache entries (CreateCachedPlan(),
+ * SaveCachedPlan()), and plans through them (GetCachedPlan()): custom
+ * plans at first, then the generic plan once PostgreSQL's plan cache
+ * chooses it, as for a prepared statement.
+ *
+ * A kept plan must give a fill exactly what parsing the text afresh would,
+ * so one is used only while all of this holds:
+ *	- the session state is the one it was made under: the key's database
+ *	  and role, and the hashes of everything in the key up to the query
+ *	  text (cc_compute_context(): every keyed setting, the session user,
+ *	  a temporary schema), and the same native parameter types;
+ *	- PostgreSQL has not invalidated it (a change of a relation, function
+ *	  or type it uses), and its search_path is the current one;
+ *	- no catalog change that flushes the database's or the cluster's
+ *	  entries has committed, or is committing, since before its analysis
+ *	  (the fence's stripes of the database and the cluster against the
+ *	  sequence read before it was analyzed, cc_fence_check()): a new
+ *	  function overload, operator or cast can change what a fresh analysis
+ *	  finds without invalidating any plan;
+ *	- it has not failed while running, and it is not running already.
+ * A kept analysis is judged again (cc_check_query()) on every use, so
+ * that the verdict always follows the current settings and catalog
+ * caches: only parsing, analysis and (with the generic plan) planning are
+ * saved.  Should the plan cache analyze it again anyway (an invalidation
+ * arriving while GetCachedPlan() locks its relations), the parser setup
+ * hook notes it: the plan made from that analysis is not used, and the
+ * fill parses the text afresh (an analysis by the plan cache keeps the
+ * parameter types first inferred, where a fresh one infers them again).
+ *
+ * Planning can run the query's own code: the planner folds calls of
+ * IMMUTABLE functions with constant arguments.  A function labeled
+ * IMMUTABLE that reads a table records that table (or a reason not to
+ * store) in the fill while the planner runs it; a generic plan, made once
+ * and then reused, would not run it again, and the fills after it would
+ * miss the dependency.  So a statement whose analysis or planning records
+ * anything in its fill is not kept, and a kept one is dropped as soon as
+ * a planning records anything (the fill that ran it has its record).
+ *
+ * Fills nested in another fill, cache_explain() and the pass-through never
+ * use these plans (statement.c keeps the pass-through's own).
+ *
+ * Everything here is backend-local; no locks.  The fence's stripes are
+ * read with atomic operations only.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_param.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+
+#include "cascade_cache.h"
+#include "compat.h"
+#include "base/key.h"
+#include "store/fence.h"
+#include "xact/cacheability.h"
+#include "xact/fill_plans.h"
+#include "xact/params.h"
+#include "xact/statement.h"
+
+/* Statements whose plans a session keeps for its fills */
+#define CC_FILL_PLANS			32
+
+/* Statement texts longer than this are not kept */
+#define CC_FILL_PLAN_MAX_LEN	(64 * 1024)
+
+struct CCFillPlan
+{
+	char	   *src;			/* in TopMemoryContext; NULL: a free slot */
+	size_t		len;
+	CCKey		context;		/* cc_compute_context() of src */
+	int			ntypes;			/* native values' types, or -1 for JSON */
+	Oid		   *types;			/* in TopMemoryContext, or NULL */
+	List	   *clock_literals; /* of the raw tree, in TopMemoryContext */
+	CachedPlanSource *plan;		/* saved */
+	uint64		s0;				/* the fence's sequence before its analysis */
+	uint64		used;			/* cc_fill_plan_clock at its last use */
+	int			running;		/* plannings and executions in progress */
+	bool		failed;			/* not to be used again: dropped when idle */
+	bool		reanalyzed;		/* the plan cache analyzed it again */
+};
+
+static CCFillPlan cc_fill_plans[CC_FILL_PLANS];
+static uint64 cc_fill_plan_clock = 0;
+
+/* What a fill had recorded before a planning */
+typedef struct CCFillMark
+{
+	int			ndeps;
+	int			nrelids;
+	CCBypassReason reason;
+} CCFillMark;
+
+static inline void
+cc_fill_mark(const CCFill *fill, CCFillMark *mark)
+{
+	mark->ndeps = fill->ndeps;
+	mark->nrelids = fill->nrelids;
+	mark->reason = fill->reason;
+}
+
+static inline bool
+cc_fill_changed(const CCFill *fill, const CCFillMark *mark)
+{
+	return fill->ndeps != mark->ndeps || fill->nrelids != mark->nrelids ||
+		fill->reason != mark->reason;
+}
+
+/* Drop the kept plan of a slot that is not running, freeing the slot. */
+static void
+cc_fill_plan_drop(CCFillPlan *fp)
+{
+	Assert(fp->running == 0);
+	DropCachedPlan(fp->plan);
+	pfree(fp->src);
+	if (fp->types != NULL)
+		pfree(fp->types);
+	list_free(fp->clock_literals);
+	memset(fp, 0, sizeof(*fp));
+}
+
+/* Do 'params' have the parameter types 'fp' was analyzed with? */
+static bool
+cc_fill_plan_types_match(const CCFillPlan *fp, const CCParams *params)
+{
+	if (!CC_PARAMS_ARE_NATIVE(params))
+		return fp->ntypes == -1;
+	return fp->ntypes == params->nargs &&
+		(params->nargs == 0 ||
+		 memcmp(fp->types, params->types, sizeof(Oid) * params->nargs) == 0);
+}
+
+/*
+ * The parser setup hook of a kept plan: the plan cache is analyzing it
+ * again.  Note it, and give the parameters the types of the first
+ * analysis, as the plan cache itself would.
+ */
+static void
+cc_fill_plan_setup(ParseState *pstate, void *arg)
+{
+	CCFillPlan *fp = (CCFillPlan *) arg;
+
+	fp->reanalyzed = true;
+	setup_parse_fixed_parameters(pstate, fp->plan->param_types,
+								 fp->plan->num_params);
+}
+
+/*
+ * The kept plan of 'src' with 'params' in the current session state that a
+ * fill may use now, or NULL.  A kept plan of the same statement that may
+ * no longer be used is dropped (unless it is running).  Call after the
+ * fill has read the fence and accepted the catalog invalidations sent so
+ * far.  Can ERROR (out of memory) only when the session state changed
+ * (cc_compute_context()).
+ */
+CCFillPlan *
+cc_fill_plan_find(const char *src, const CCParams *params)
+{
+	size_t		len = strlen(src);
+	CCKey		context;
+	int			i;
+
+	if (len > CC_FILL_PLAN_MAX_LEN)
+		return NULL;
+	cc_compute_context(src, &context);
+	for (i = 0; i < CC_FILL_PLANS; i++)
+	{
+		CCFillPlan *fp = &cc_fill_plans[i];
+
+		if (fp->src == NULL || fp->len != len ||
+			memcmp(&fp->context, &context, sizeof(CCKey)) != 0 ||
+			!cc_fill_plan_types_match(fp, params) ||
+			memcmp(fp->src, src, len) != 0)
+			continue;
+		if (fp->running > 0)
+			return NULL;
+		if (fp->failed || !fp->plan->is_valid ||
+			!CC_SEARCH_PATH_MATCHES(fp->plan->search_path) ||
+			!cc_fence_check(NULL, 0, fp->s0, false))
+		{
+			cc_fill_plan_drop(fp);
+			return NULL;
+		}
+		fp->used = ++cc_fill_plan_clock;
+		return fp;
+	}
+	return NULL;
+}
+
+/*
+ * Keep 'plan' (completed by cc_statement_parse(), not saved) as the plan of
+ * 'src' with 'params' in the current session state, analyzed after the
+ * fence read 's0', in a free slot or the least recently used one that is
+ * not running (its plan dropped), if 'fill' (fresh when the analysis
+ * began) recorded nothing while 'src' was analyzed and planned and may be
+ * stored.  Otherwise, or if every slot is running or the text is too
+ * long, the plan is left to its memory context.  Can ERROR (out of
+ * memory) before anything is changed.
+ */
+void
+cc_fill_plan_keep(const char *src, const CCParams *params,
+				  CachedPlanSource *plan, uint64 s0, const CCFill *fill)
+{
+	size_t		len = strlen(src);
+	CCFillPlan *victim = NULL;
+	CCKey		context;
+	char	   *copy;
+	Oid		   *types = NULL;
+	List	   *clock_literals;
+	MemoryContext oldcxt;
+	int			i;
+
+	if (len > CC_FILL_PLAN_MAX_LEN || fill->reason != CC_BYPASS_NONE ||
+		fill->ndeps > 0 || fill->nrelids > 0)
+		return;
+	for (i = 0; i < CC_FILL_PLANS; i++)
+	{
+		CCFillPlan *fp = &cc_fill_plans[i];
+
+		if (fp->src == NULL)
+		{
+			victim = fp;
+			break;
+		}
+		if (fp->running == 0 && (victim == NULL || fp->used < victim->used))
+			victim = fp;
+	}
+	if (victim == NULL)
+		return;
+
+	cc_compute_context(src, &context);
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	copy = pnstrdup(src, len);
+	if (CC_PARAMS_ARE_NATIVE(params) && params->nargs > 0)
+	{
+		types = palloc(sizeof(Oid) * params->nargs);
+		memcpy(types, params->types, sizeof(Oid) * params->nargs);
+	}
+	/* the copy of the raw tree that plan kept is as parsing left it */
+	clock_literals = cc_clock_literals(plan->raw_parse_tree->stmt);
+	MemoryContextSwitchTo(oldcxt);
+
+	/* nothing below can fail */
+	if (victim->src != NULL)
+		cc_fill_plan_drop(victim);
+	SaveCachedPlan(plan);
+	plan->parserSetup = cc_fill_plan_setup;
+	plan->parserSetupArg = victim;
+	victim->src = copy;
+	victim->len = len;
+	victim->context = context;
+	victim->ntypes = CC_PARAMS_ARE_NATIVE(params) ? params->nargs : -1;
+	victim->types = types;
+	victim->clock_literals = clock_literals;
+	victim->plan = plan;
+	victim->s0 = s0;
+	victim->used = ++cc_fill_plan_clock;
+	victim->running = 0;
+	victim->failed = false;
+	victim->reanalyzed = false;
+}
+
+/*
+ * Bind 'params' to the kept plan's parameter types and judge its analysis
+ * as cc_statement_parse() does: *reason is why the result cannot be
+ * cached, or CC_BYPASS_NONE.  ERRORs on a value its type rejects.
+ */
+ParamListInfo
+cc_fill_plan_bind(CCFillPlan *fp, const CCParams *params,
+				  CCBypassReason *reason)
+{
+	ParamListInfo paramLI;
+	bool		reads_clock;
+
+	Assert(list_length(fp->plan->query_list) == 1);
+	paramLI = cc_bind_params(params, fp->plan->param_types,
+							 fp->plan->num_params, &reads_clock);
+	*reason = cc_check_query(linitial_node(Query, fp->plan->query_list),
+							 fp->clock_literals);
+	if (*reason == CC_BYPASS_NONE && reads_clock)
+		*reason = CC_BYPASS_CLOCK;
+	return paramLI;
+}
+
+/*
+ * Plan the statement through the kept plan, with 'fill' active, and run it
+ * into 'dest'.  Returns false, having run nothing, if the plan cache
+ * analyzed the statement again meanwhile: the caller then parses it
+ * afresh.  A kept plan whose planning recorded anything in the fill, or
+ * that failed, is not used again.  ERRORs as the statement does.
+ */
+bool
+cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
+					 CCFill *fill, DestReceiver *dest)
+{
+	CachedPlan *cplan;
+	CCFillMark	mark;
+	volatile bool ran = false;
+
+	cc_fill_mark(fill, &mark);
+	fp->reanalyzed = false;
+	fp->running++;
+	PG_TRY();
+	{
+		cplan = GetCachedPlan(fp->plan, paramLI, CurrentResourceOwner, NULL);
+		if (cc_fill_changed(fill, &mark) || fp->reanalyzed)
+			fp->failed = true;
+		if (!fp->reanalyzed)
+		{
+			if (list_length(cplan->stmt_list) != 1)
+				elog(ERROR, "a kept cached_query plan has %d statements",
+					 list_length(cplan->stmt_list));
+			cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
+								 src, paramLI, dest);
+			ran = true;
+		}
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	}
+	PG_CATCH();
+	{
+		/* the resource owner releases the plan */
+		fp->running--;
+		fp->failed = true;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	fp->running--;
+	return ran;
+}
