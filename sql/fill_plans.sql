@@ -31,6 +31,18 @@ SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[7]');
 SELECT cached_query('SELECT name FROM fp_user WHERE id = $1', '[7]');
 SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[8]');
 
+-- precise invalidation through the generic plan: the key its index scan
+-- looks up is a parameter, read when the scan runs
+SELECT cascade_watch('fp_user');
+SELECT string_agg(probe('SELECT name FROM fp_user WHERE id = $1',
+                        jsonb_build_array(g)), ' ' ORDER BY g)
+  FROM generate_series(11, 18) g;
+SELECT * FROM fp_plans('SELECT name FROM fp_user WHERE id = $1');
+UPDATE fp_user SET name = 'renamed' WHERE id = 17;
+SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[18]');
+SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[17]');
+SELECT cascade_unwatch('fp_user');
+
 -- a new overload of a function the statement calls: no plan is invalidated,
 -- but the catalog change flushes, and the kept analysis is not used again
 CREATE FUNCTION fp_f(numeric) RETURNS text IMMUTABLE LANGUAGE sql

@@ -20,7 +20,8 @@
 
 typedef struct CCFillPlan CCFillPlan;
 
-extern CCFillPlan *cc_fill_plan_find(const char *src, const CCParams *params);
+extern CCFillPlan *cc_fill_plan_find(const char *src, const CCParams *params,
+									 bool *keep);
 extern void cc_fill_plan_keep(const char *src, const CCParams *params,
 							  CachedPlanSource *plan, uint64 s0,
 							  const CCFill *fill);

@@ -8,7 +8,8 @@
  * session that fills one statement again and again (a prepared
  * statement's misses with other parameters, a recipe runner refreshing one
  * query's entries) keeps the analysis of the last CC_FILL_PLANS statements
- * it filled as PostgreSQL plan cache entries (CreateCachedPlan(),
+ * it filled more than once (the contexts of the last CC_FILL_SEEN filled
+ * without a plan are remembered) as PostgreSQL plan cache entries (CreateCachedPlan(),
  * SaveCachedPlan()), and plans through them (GetCachedPlan()): custom
  * plans at first, then the generic plan once PostgreSQL's plan cache
  * chooses it, as for a prepared statement.
@@ -79,6 +80,9 @@
 /* Statement texts longer than this are not kept */
 #define CC_FILL_PLAN_MAX_LEN	(64 * 1024)
 
+/* Contexts of the last statements filled without a kept plan */
+#define CC_FILL_SEEN			64
+
 struct CCFillPlan
 {
 	char	   *src;			/* in TopMemoryContext; NULL: a free slot */
@@ -97,6 +101,15 @@ struct CCFillPlan
 
 static CCFillPlan cc_fill_plans[CC_FILL_PLANS];
 static uint64 cc_fill_plan_clock = 0;
+
+/*
+ * The contexts of the last CC_FILL_SEEN statements filled without a kept
+ * plan, a ring: a plan is kept only of a statement filled twice, so that a
+ * session whose every statement text is new (values written into the
+ * text) does not pay for keeping plans it never uses.
+ */
+static CCKey cc_fill_seen[CC_FILL_SEEN];
+static int	cc_fill_seen_next = 0;
 
 /* What a fill had recorded before a planning */
 typedef struct CCFillMark
@@ -163,18 +176,22 @@ cc_fill_plan_setup(ParseState *pstate, void *arg)
 /*
  * The kept plan of 'src' with 'params' in the current session state that a
  * fill may use now, or NULL.  A kept plan of the same statement that may
- * no longer be used is dropped (unless it is running).  Call after the
- * fill has read the fence and accepted the catalog invalidations sent so
- * far.  Can ERROR (out of memory) only when the session state changed
+ * no longer be used is dropped (unless it is running).  When there is
+ * none, *keep says whether the fill should make a plan to keep
+ * (cc_statement_parse(), cc_fill_plan_keep()): when the statement was
+ * filled recently in this context.  Call after the fill has read the
+ * fence and accepted the catalog invalidations sent so far.  Can ERROR
+ * (out of memory) only when the session state changed
  * (cc_compute_context()).
  */
 CCFillPlan *
-cc_fill_plan_find(const char *src, const CCParams *params)
+cc_fill_plan_find(const char *src, const CCParams *params, bool *keep)
 {
 	size_t		len = strlen(src);
 	CCKey		context;
 	int			i;
 
+	*keep = false;
 	if (len > CC_FILL_PLAN_MAX_LEN)
 		return NULL;
 	cc_compute_context(src, &context);
@@ -194,11 +211,22 @@ cc_fill_plan_find(const char *src, const CCParams *params)
 			!cc_fence_check(NULL, 0, fp->s0, false))
 		{
 			cc_fill_plan_drop(fp);
+			*keep = true;
 			return NULL;
 		}
 		fp->used = ++cc_fill_plan_clock;
 		return fp;
 	}
+
+	/* filled recently: keep a plan this time; otherwise remember it */
+	for (i = 0; i < CC_FILL_SEEN; i++)
+		if (memcmp(&cc_fill_seen[i], &context, sizeof(CCKey)) == 0)
+		{
+			*keep = true;
+			return NULL;
+		}
+	cc_fill_seen[cc_fill_seen_next] = context;
+	cc_fill_seen_next = (cc_fill_seen_next + 1) % CC_FILL_SEEN;
 	return NULL;
 }
 

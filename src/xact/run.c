@@ -273,7 +273,8 @@ static void
 cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			DestReceiver *dest, CCFillOutcome *outcome, uint64 s0)
 {
-	CCFillPlan *fp = cc_fill_plan_find(src, params);
+	bool		keep;
+	CCFillPlan *fp = cc_fill_plan_find(src, params, &keep);
 
 	for (;;)
 	{
@@ -286,7 +287,8 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 		if (fp != NULL)
 			paramLI = cc_fill_plan_bind(fp, params, &found);
 		else
-			query = cc_statement_parse(src, params, &paramLI, &found, &plan);
+			query = cc_statement_parse(src, params, &paramLI, &found,
+									   keep ? &plan : NULL);
 
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = found;
@@ -304,6 +306,7 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 				return;
 			/* analyzed again by the plan cache: parse it afresh */
 			fp = NULL;
+			keep = true;
 			continue;
 		}
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
