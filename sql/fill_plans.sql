@@ -103,6 +103,22 @@ SELECT string_agg(cached_query('SELECT fp_conf_v(1) AS v, $1::int AS n',
                                jsonb_build_array(g))->0->>'v', ' ' ORDER BY g)
   FROM generate_series(1, 9) g;
 
+-- what the planner folded was judged under the verdicts of then: a
+-- function it calls no longer trusted is judged again, as a fresh parse would
+CREATE FUNCTION fp_h() RETURNS text STABLE LANGUAGE plpgsql
+  AS $$BEGIN RETURN 'h'; END$$;
+CREATE FUNCTION fp_g() RETURNS text IMMUTABLE LANGUAGE plpgsql
+  AS $$BEGIN RETURN fp_h(); END$$;
+SET cascade_cache.trusted_functions = 'fp_h';
+SELECT string_agg(probe('SELECT fp_g() AS x, $1::int AS n',
+                        jsonb_build_array(g)), ' ' ORDER BY g)
+  FROM generate_series(1, 8) g;
+SELECT * FROM fp_plans('SELECT fp_g() AS x, $1::int AS n');
+SET cascade_cache.trusted_functions = '';
+SELECT probe('SELECT fp_g() AS x, $1::int AS n', '[9]');
+SELECT probe('SELECT fp_g() AS x, $1::int AS n', '[9]');
+RESET cascade_cache.trusted_functions;
+
 -- a statement that fails while running from its kept plan is parsed afresh
 SELECT string_agg(cached_query('SELECT 10 / $1::int AS q',
                                jsonb_build_array(g))->0->>'q', ' ' ORDER BY g)

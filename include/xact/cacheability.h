@@ -30,6 +30,7 @@ extern CCBypassReason cc_check_policies(const Oid *relids, int nrelids);
 /* cacheability_func.c: function verdicts */
 extern char *cc_trusted_functions;
 extern void cc_trusted_functions_assign(const char *newval, void *extra);
+extern uint64 cc_function_verdicts_generation(void);
 
 /* cacheability_clock.c: text that names the current time */
 extern bool cc_text_names_clock(const char *s);

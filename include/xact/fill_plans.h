@@ -21,10 +21,10 @@
 typedef struct CCFillPlan CCFillPlan;
 
 extern CCFillPlan *cc_fill_plan_find(const char *src, const CCParams *params,
-									 bool *keep);
+									 uint64 *verdicts);
 extern void cc_fill_plan_keep(const char *src, const CCParams *params,
 							  CachedPlanSource *plan, uint64 s0,
-							  const CCFill *fill);
+							  uint64 verdicts, const CCFill *fill);
 extern ParamListInfo cc_fill_plan_bind(CCFillPlan *fp, const CCParams *params,
 									   CCBypassReason *reason);
 extern bool cc_fill_plan_execute(CCFillPlan *fp, const char *src,

@@ -102,6 +102,9 @@ static HTAB *cc_func_verdicts = NULL;
 /* cascade_cache.key_settings' generation the verdicts were made under */
 static uint64 cc_func_key_generation = 0;
 
+/* Advanced every time the verdicts are forgotten; never 0 */
+static uint64 cc_func_generation = 1;
+
 /* cascade_cache.trusted_functions, and its parsed form */
 char	   *cc_trusted_functions = NULL;
 static List *cc_func_trusted_list = NIL;
@@ -149,11 +152,34 @@ cc_func_init(CCNodeChecker checker)
 void
 cc_func_forget_all(void)
 {
+	cc_func_generation++;
 	if (cc_func_verdicts != NULL)
 	{
 		hash_destroy(cc_func_verdicts);
 		cc_func_verdicts = NULL;
 	}
+}
+
+/*
+ * The generation of the function verdicts: it advances whenever any
+ * verdict may have changed (a function, type, relation, cast, operator or
+ * schema changed, trusted_functions or key_settings did), so that what
+ * was judged under one generation holds while it lasts (xact/fill_plans.c:
+ * what the planner evaluated in a kept plan was judged then).  Never 0.
+ * Cannot fail.
+ */
+uint64
+cc_function_verdicts_generation(void)
+{
+	uint64		key_generation = cc_key_settings_generation();
+
+	/* as cc_function_entry() would on its next lookup */
+	if (key_generation != cc_func_key_generation)
+	{
+		cc_func_forget_all();
+		cc_func_key_generation = key_generation;
+	}
+	return cc_func_generation;
 }
 
 /*

@@ -28,24 +28,36 @@
  *	  sequence read before it was analyzed, cc_fence_check()): a new
  *	  function overload, operator or cast can change what a fresh analysis
  *	  finds without invalidating any plan;
+ *	- no function verdict has changed since (cc_function_verdicts_generation():
+ *	  a function, type, relation or cast changed, or trusted_functions or
+ *	  key_settings did);
  *	- it has not failed while running, and it is not running already.
- * A kept analysis is judged again (cc_check_query()) on every use, so
- * that the verdict always follows the current settings and catalog
- * caches: only parsing, analysis and (with the generic plan) planning are
- * saved.  Should the plan cache analyze it again anyway (an invalidation
- * arriving while GetCachedPlan() locks its relations), the parser setup
- * hook notes it: the plan made from that analysis is not used, and the
- * fill parses the text afresh (an analysis by the plan cache keeps the
- * parameter types first inferred, where a fresh one infers them again).
+ * The relations a kept plan reads are locked before it is used, as
+ * GetCachedPlan() would lock them, and the plan checked again after the
+ * invalidations the locking took in.  A kept analysis is judged again
+ * (cc_check_query()) on every use, so that the verdict on the query
+ * always follows the current settings and catalog caches: only parsing,
+ * analysis and (with the generic plan) planning are saved.  Should the
+ * plan cache analyze it again anyway (an invalidation of something not
+ * locked, such as a function, arriving while GetCachedPlan() runs), the
+ * parser setup hook notes it: the plan made from that analysis is not
+ * used, and the fill parses the text afresh (an analysis by the plan cache
+ * keeps the parameter types first inferred, where a fresh one infers them
+ * again).
  *
  * Planning can run the query's own code: the planner folds calls of
- * IMMUTABLE functions with constant arguments.  A function labeled
- * IMMUTABLE that reads a table records that table (or a reason not to
- * store) in the fill while the planner runs it; a generic plan, made once
- * and then reused, would not run it again, and the fills after it would
- * miss the dependency.  So a statement whose analysis or planning records
- * anything in its fill is not kept, and a kept one is dropped as soon as
- * a planning records anything (the fill that ran it has its record).
+ * IMMUTABLE functions with constant arguments, and the generic plan keeps
+ * the value.  A function labeled IMMUTABLE is taken at its word here, as
+ * by PostgreSQL's own plan cache and by the cache itself (its result is
+ * stored with the rest).  What running it records is not taken for
+ * granted: a function labeled IMMUTABLE that reads a table records that
+ * table (or a reason not to store) in the fill while the planner runs it,
+ * and a generic plan, made once and reused, would not run it again; the
+ * fills after it would miss the dependency.  So a statement whose analysis
+ * or planning records anything in its fill is not kept, and a kept one is
+ * dropped as soon as a planning records anything (the fill that ran it
+ * has its record).  What the fmgr hooks judged of the functions it calls
+ * holds while the verdict generation does.
  *
  * Fills nested in another fill, cache_explain() and the pass-through never
  * use these plans (statement.c keeps the pass-through's own).
@@ -62,6 +74,7 @@
 #include "catalog/namespace.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_param.h"
+#include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 
@@ -93,6 +106,7 @@ struct CCFillPlan
 	List	   *clock_literals; /* of the raw tree, in TopMemoryContext */
 	CachedPlanSource *plan;		/* saved */
 	uint64		s0;				/* the fence's sequence before its analysis */
+	uint64		verdicts;		/* cc_function_verdicts_generation() then */
 	uint64		used;			/* cc_fill_plan_clock at its last use */
 	int			running;		/* plannings and executions in progress */
 	bool		failed;			/* not to be used again: dropped when idle */
@@ -174,30 +188,49 @@ cc_fill_plan_setup(ParseState *pstate, void *arg)
 }
 
 /*
+ * May the kept plan 'fp' be used now?  See the file's header comment.
+ */
+static bool
+cc_fill_plan_usable(CCFillPlan *fp, uint64 verdicts)
+{
+	return !fp->failed && fp->plan->is_valid &&
+		CC_SEARCH_PATH_MATCHES(fp->plan->search_path) &&
+		fp->verdicts == verdicts &&
+		cc_fence_check(NULL, 0, fp->s0, false);
+}
+
+/*
  * The kept plan of 'src' with 'params' in the current session state that a
  * fill may use now, or NULL.  A kept plan of the same statement that may
- * no longer be used is dropped (unless it is running).  When there is
- * none, *keep says whether the fill should make a plan to keep
- * (cc_statement_parse(), cc_fill_plan_keep()): when the statement was
- * filled recently in this context.  Call after the fill has read the
- * fence and accepted the catalog invalidations sent so far.  Can ERROR
- * (out of memory) only when the session state changed
- * (cc_compute_context()).
+ * no longer be used is dropped (unless it is running).  The relations the
+ * plan reads are locked first, as GetCachedPlan() would lock them, and the
+ * plan checked again after the invalidations that locking took in: a
+ * change committed while the fill waited for a lock makes it parse the
+ * text afresh rather than have the plan cache analyze it again.  When
+ * there is no plan to use, *verdicts is the generation of the function
+ * verdicts (cc_function_verdicts_generation()) if the fill should make a
+ * plan to keep (the statement was filled recently in this context, or its
+ * kept plan was just dropped), to be given to cc_fill_plan_keep(); else
+ * 0.  Call after the fill has read the fence and accepted the catalog
+ * invalidations sent so far.  ERRORs as taking a lock can.
  */
 CCFillPlan *
-cc_fill_plan_find(const char *src, const CCParams *params, bool *keep)
+cc_fill_plan_find(const char *src, const CCParams *params, uint64 *verdicts)
 {
 	size_t		len = strlen(src);
+	uint64		generation;
 	CCKey		context;
 	int			i;
 
-	*keep = false;
+	*verdicts = 0;
 	if (len > CC_FILL_PLAN_MAX_LEN)
 		return NULL;
 	cc_compute_context(src, &context);
+	generation = cc_function_verdicts_generation();
 	for (i = 0; i < CC_FILL_PLANS; i++)
 	{
 		CCFillPlan *fp = &cc_fill_plans[i];
+		ListCell   *lc;
 
 		if (fp->src == NULL || fp->len != len ||
 			memcmp(&fp->context, &context, sizeof(CCKey)) != 0 ||
@@ -206,23 +239,27 @@ cc_fill_plan_find(const char *src, const CCParams *params, bool *keep)
 			continue;
 		if (fp->running > 0)
 			return NULL;
-		if (fp->failed || !fp->plan->is_valid ||
-			!CC_SEARCH_PATH_MATCHES(fp->plan->search_path) ||
-			!cc_fence_check(NULL, 0, fp->s0, false))
+		if (cc_fill_plan_usable(fp, generation))
 		{
-			cc_fill_plan_drop(fp);
-			*keep = true;
-			return NULL;
+			foreach(lc, fp->plan->relationOids)
+				LockRelationOid(lfirst_oid(lc), AccessShareLock);
+			generation = cc_function_verdicts_generation();
+			if (cc_fill_plan_usable(fp, generation))
+			{
+				fp->used = ++cc_fill_plan_clock;
+				return fp;
+			}
 		}
-		fp->used = ++cc_fill_plan_clock;
-		return fp;
+		cc_fill_plan_drop(fp);
+		*verdicts = generation;
+		return NULL;
 	}
 
 	/* filled recently: keep a plan this time; otherwise remember it */
 	for (i = 0; i < CC_FILL_SEEN; i++)
 		if (memcmp(&cc_fill_seen[i], &context, sizeof(CCKey)) == 0)
 		{
-			*keep = true;
+			*verdicts = generation;
 			return NULL;
 		}
 	cc_fill_seen[cc_fill_seen_next] = context;
@@ -233,16 +270,18 @@ cc_fill_plan_find(const char *src, const CCParams *params, bool *keep)
 /*
  * Keep 'plan' (completed by cc_statement_parse(), not saved) as the plan of
  * 'src' with 'params' in the current session state, analyzed after the
- * fence read 's0', in a free slot or the least recently used one that is
- * not running (its plan dropped), if 'fill' (fresh when the analysis
- * began) recorded nothing while 'src' was analyzed and planned and may be
- * stored.  Otherwise, or if every slot is running or the text is too
- * long, the plan is left to its memory context.  Can ERROR (out of
- * memory) before anything is changed.
+ * fence read 's0' and cc_fill_plan_find() gave 'verdicts', in a free slot
+ * or the least recently used one that is not running (its plan dropped),
+ * if 'fill' (fresh when the analysis began) recorded nothing while 'src'
+ * was analyzed and planned and may be stored, and the function verdicts
+ * have not changed meanwhile.  Otherwise, or if every slot is running or
+ * the text is too long, the plan is left to its memory context.  Can
+ * ERROR (out of memory) before anything is changed.
  */
 void
 cc_fill_plan_keep(const char *src, const CCParams *params,
-				  CachedPlanSource *plan, uint64 s0, const CCFill *fill)
+				  CachedPlanSource *plan, uint64 s0, uint64 verdicts,
+				  const CCFill *fill)
 {
 	size_t		len = strlen(src);
 	CCFillPlan *victim = NULL;
@@ -254,7 +293,8 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	int			i;
 
 	if (len > CC_FILL_PLAN_MAX_LEN || fill->reason != CC_BYPASS_NONE ||
-		fill->ndeps > 0 || fill->nrelids > 0)
+		fill->ndeps > 0 || fill->nrelids > 0 || verdicts == 0 ||
+		cc_function_verdicts_generation() != verdicts)
 		return;
 	for (i = 0; i < CC_FILL_PLANS; i++)
 	{
@@ -297,6 +337,7 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	victim->clock_literals = clock_literals;
 	victim->plan = plan;
 	victim->s0 = s0;
+	victim->verdicts = verdicts;
 	victim->used = ++cc_fill_plan_clock;
 	victim->running = 0;
 	victim->failed = false;
@@ -346,7 +387,8 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 	PG_TRY();
 	{
 		cplan = GetCachedPlan(fp->plan, paramLI, CurrentResourceOwner, NULL);
-		if (cc_fill_changed(fill, &mark) || fp->reanalyzed)
+		if (cc_fill_changed(fill, &mark) || fp->reanalyzed ||
+			cc_function_verdicts_generation() != fp->verdicts)
 			fp->failed = true;
 		if (!fp->reanalyzed)
 		{

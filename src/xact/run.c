@@ -273,8 +273,8 @@ static void
 cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			DestReceiver *dest, CCFillOutcome *outcome, uint64 s0)
 {
-	bool		keep;
-	CCFillPlan *fp = cc_fill_plan_find(src, params, &keep);
+	uint64		verdicts;
+	CCFillPlan *fp = cc_fill_plan_find(src, params, &verdicts);
 
 	for (;;)
 	{
@@ -288,7 +288,7 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			paramLI = cc_fill_plan_bind(fp, params, &found);
 		else
 			query = cc_statement_parse(src, params, &paramLI, &found,
-									   keep ? &plan : NULL);
+									   verdicts != 0 ? &plan : NULL);
 
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = found;
@@ -306,12 +306,12 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 				return;
 			/* analyzed again by the plan cache: parse it afresh */
 			fp = NULL;
-			keep = true;
+			verdicts = 0;
 			continue;
 		}
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
 		if (plan != NULL)
-			cc_fill_plan_keep(src, params, plan, s0, fill);
+			cc_fill_plan_keep(src, params, plan, s0, verdicts, fill);
 		cc_statement_execute(pstmt, src, paramLI, dest);
 		return;
 	}
