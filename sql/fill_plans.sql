@@ -31,6 +31,31 @@ SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[7]');
 SELECT cached_query('SELECT name FROM fp_user WHERE id = $1', '[7]');
 SELECT probe('SELECT name FROM fp_user WHERE id = $1', '[8]');
 
+-- a statement filled once keeps no plan; filled again, it does
+SELECT cached_query('SELECT name, $1::int AS once FROM fp_user WHERE id = 1', '[1]');
+SELECT * FROM fp_plans('SELECT name, $1::int AS once FROM fp_user WHERE id = 1');
+SELECT cached_query('SELECT name, $1::int AS once FROM fp_user WHERE id = 1', '[2]');
+SELECT * FROM fp_plans('SELECT name, $1::int AS once FROM fp_user WHERE id = 1');
+
+-- JSON and native values of one text: each analyzed for its own types
+SELECT string_agg(cached_query('SELECT $1 || $$$$ AS v, pg_typeof($1)::text AS t',
+                               jsonb_build_array(g))::text, ' ' ORDER BY g)
+  FROM generate_series(1, 3) g;
+SELECT cached_query_args('SELECT $1 || $$$$ AS v, pg_typeof($1)::text AS t', 4);
+SELECT cached_query_args('SELECT $1 || $$$$ AS v, pg_typeof($1)::text AS t', 5);
+SELECT cached_query('SELECT $1 || $$$$ AS v, pg_typeof($1)::text AS t', '[6]');
+
+-- using a kept plan locks what PostgreSQL locks for it, no more: not a
+-- relation whose OID is only a constant in the query
+SELECT 'fp_user'::regclass::oid AS fp_user_oid \gset
+BEGIN;
+SELECT count(cached_query(format('SELECT $1::int AS n, %s::oid AS o', :fp_user_oid),
+                          jsonb_build_array(g)))
+  FROM generate_series(1, 4) g;
+SELECT count(*) AS locked FROM pg_locks
+ WHERE pid = pg_backend_pid() AND relation = :fp_user_oid;
+COMMIT;
+
 -- precise invalidation through the generic plan: the key its index scan
 -- looks up is a parameter, read when the scan runs
 SELECT cascade_watch('fp_user');
@@ -55,6 +80,21 @@ CREATE FUNCTION fp_f(integer) RETURNS text IMMUTABLE LANGUAGE sql
   AS $$SELECT 'integer'$$;
 SELECT cached_query('SELECT fp_f(1) AS f, $1::int AS n', '[9]');
 SELECT cached_query('SELECT fp_f(1) AS f, $1::int AS n', '[1]');
+
+-- a collation that shadows another on the search_path: no plan is
+-- invalidated and no verdict changes, but the catalog change flushes
+CREATE SCHEMA fp_c1;
+CREATE SCHEMA fp_c2;
+CREATE COLLATION fp_c2.fp_coll (provider = libc, locale = 'C');
+CREATE TABLE fp_words (w text);
+INSERT INTO fp_words VALUES ('b'), ('B'), ('a');
+SET search_path = fp_c1, fp_c2, fp, public, cascade_cache;
+SELECT string_agg(cached_query('SELECT string_agg(w, $$,$$ ORDER BY w COLLATE fp_coll) AS s, $1::int AS n FROM fp_words',
+                               jsonb_build_array(g))->0->>'s', ' ' ORDER BY g)
+  FROM generate_series(1, 8) g;
+CREATE COLLATION fp_c1.fp_coll (provider = icu, locale = 'und');
+SELECT cached_query('SELECT string_agg(w, $$,$$ ORDER BY w COLLATE fp_coll) AS s, $1::int AS n FROM fp_words', '[9]');
+SET search_path = fp, public, cascade_cache;
 
 -- a redefined view: PostgreSQL invalidates the kept plan
 CREATE VIEW fp_v AS SELECT 'first' AS v;
@@ -103,6 +143,17 @@ SELECT string_agg(cached_query('SELECT fp_conf_v(1) AS v, $1::int AS n',
                                jsonb_build_array(g))->0->>'v', ' ' ORDER BY g)
   FROM generate_series(1, 9) g;
 
+-- a function labeled IMMUTABLE that reads a table, folded only in the
+-- generic plan (the custom plans drop the CASE arm that calls it): what the
+-- generic plan's planning recorded is seen, and that plan is not reused
+SELECT string_agg(cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v',
+                               jsonb_build_array(g))->0->>'v', ' ' ORDER BY g)
+  FROM generate_series(1, 8) g;
+SELECT cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v', '[-1]');
+UPDATE fp_conf SET v = 'newer';
+SELECT cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v', '[-1]');
+SELECT cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v', '[-2]');
+
 -- what the planner folded was judged under the verdicts of then: a
 -- function it calls no longer trusted is judged again, as a fresh parse would
 CREATE FUNCTION fp_h() RETURNS text STABLE LANGUAGE plpgsql
@@ -138,3 +189,5 @@ RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA fp CASCADE;
 DROP SCHEMA fp2 CASCADE;
+DROP SCHEMA fp_c1 CASCADE;
+DROP SCHEMA fp_c2 CASCADE;

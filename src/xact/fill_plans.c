@@ -33,8 +33,10 @@
  *	  key_settings did);
  *	- it has not failed while running, and it is not running already.
  * The relations a kept plan reads are locked before it is used, as
- * GetCachedPlan() would lock them, and the plan checked again after the
- * invalidations the locking took in.  A kept analysis is judged again
+ * GetCachedPlan() would lock them (those of its analysis and of its
+ * generic plan), and the plan checked again after the invalidations the
+ * locking took in, and again after binding and judging, just before
+ * GetCachedPlan().  A kept analysis is judged again
  * (cc_check_query()) on every use, so that the verdict on the query
  * always follows the current settings and catalog caches: only parsing,
  * analysis and (with the generic plan) planning are saved.  Should the
@@ -43,7 +45,9 @@
  * parser setup hook notes it: the plan made from that analysis is not
  * used, and the fill parses the text afresh (an analysis by the plan cache
  * keeps the parameter types first inferred, where a fresh one infers them
- * again).
+ * again).  Such an analysis can still fail where a fresh one would not (a
+ * function replaced by one taking other types, committed in that
+ * window): the fill then fails, as a prepared statement would.
  *
  * Planning can run the query's own code: the planner folds calls of
  * IMMUTABLE functions with constant arguments, and the generic plan keeps
@@ -62,7 +66,9 @@
  * Fills nested in another fill, cache_explain() and the pass-through never
  * use these plans (statement.c keeps the pass-through's own).
  *
- * Everything here is backend-local; no locks.  The fence's stripes are
+ * Everything here is backend-local.  The only locks taken are the
+ * relation locks using a kept plan takes (cc_fill_plan_lock()), held to
+ * the end of the transaction as the query's own; the fence's stripes are
  * read with atomic operations only.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -72,6 +78,8 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parse_param.h"
 #include "storage/lmgr.h"
@@ -98,12 +106,13 @@
 
 struct CCFillPlan
 {
-	char	   *src;			/* in TopMemoryContext; NULL: a free slot */
+	MemoryContext cxt;			/* src, types, clock_literals; NULL: free */
+	char	   *src;
 	size_t		len;
 	CCKey		context;		/* cc_compute_context() of src */
 	int			ntypes;			/* native values' types, or -1 for JSON */
-	Oid		   *types;			/* in TopMemoryContext, or NULL */
-	List	   *clock_literals; /* of the raw tree, in TopMemoryContext */
+	Oid		   *types;			/* or NULL */
+	List	   *clock_literals; /* of the raw tree */
 	CachedPlanSource *plan;		/* saved */
 	uint64		s0;				/* the fence's sequence before its analysis */
 	uint64		verdicts;		/* cc_function_verdicts_generation() then */
@@ -154,10 +163,7 @@ cc_fill_plan_drop(CCFillPlan *fp)
 {
 	Assert(fp->running == 0);
 	DropCachedPlan(fp->plan);
-	pfree(fp->src);
-	if (fp->types != NULL)
-		pfree(fp->types);
-	list_free(fp->clock_literals);
+	MemoryContextDelete(fp->cxt);
 	memset(fp, 0, sizeof(*fp));
 }
 
@@ -196,7 +202,89 @@ cc_fill_plan_usable(CCFillPlan *fp, uint64 verdicts)
 	return !fp->failed && fp->plan->is_valid &&
 		CC_SEARCH_PATH_MATCHES(fp->plan->search_path) &&
 		fp->verdicts == verdicts &&
+	/* no entry here: only the database's and the cluster's stripes */
 		cc_fence_check(NULL, 0, fp->s0, false);
+}
+
+static void cc_fill_plan_lock_query(Query *query);
+
+/* Walker of cc_fill_plan_lock_query(): the queries of SubLinks. */
+static bool
+cc_fill_plan_lock_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, SubLink))
+		cc_fill_plan_lock_query(castNode(Query, ((SubLink *) node)->subselect));
+	/* not into Query nodes: cc_fill_plan_lock_query() takes those */
+	return expression_tree_walker(node, cc_fill_plan_lock_walker, context);
+}
+
+/*
+ * Lock the relations an analyzed query reads, in the modes its range
+ * tables give, as the plan cache locks them before it uses a plan cache
+ * entry's analysis; into subqueries in FROM, WITH and SubLinks.
+ */
+static void
+cc_fill_plan_lock_query(Query *query)
+{
+	ListCell   *lc;
+
+	foreach(lc, query->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			LockRelationOid(rte->relid, rte->rellockmode);
+		else if (rte->rtekind == RTE_SUBQUERY)
+		{
+			/* a view, from 16 on (15 locks it through the subquery's OLD) */
+			if (OidIsValid(rte->relid) && rte->rellockmode != NoLock)
+				LockRelationOid(rte->relid, rte->rellockmode);
+			cc_fill_plan_lock_query(rte->subquery);
+		}
+	}
+	foreach(lc, query->cteList)
+		cc_fill_plan_lock_query(castNode(Query,
+										 lfirst_node(CommonTableExpr, lc)->ctequery));
+	if (query->hasSubLinks)
+		(void) query_tree_walker(query, cc_fill_plan_lock_walker, NULL,
+								 QTW_IGNORE_RC_SUBQUERIES);
+}
+
+/*
+ * Lock what using the kept plan 'fp' locks: the relations its analysis
+ * reads, and those of its generic plan if it has a valid one (partitions,
+ * the tables of inlined functions), in their own modes, so that a change
+ * committed while the fill waits is seen before the plan is used.  Locks
+ * nothing PostgreSQL would not lock for the same plan.  ERRORs as taking
+ * a lock can.
+ */
+static void
+cc_fill_plan_lock(CCFillPlan *fp)
+{
+	CachedPlanSource *plan = fp->plan;
+	ListCell   *lc;
+
+	check_stack_depth();
+	foreach(lc, plan->query_list)
+		cc_fill_plan_lock_query(lfirst_node(Query, lc));
+	if (plan->gplan != NULL && plan->gplan->is_valid)
+	{
+		foreach(lc, plan->gplan->stmt_list)
+		{
+			PlannedStmt *pstmt = lfirst_node(PlannedStmt, lc);
+			ListCell   *lc2;
+
+			foreach(lc2, pstmt->rtable)
+			{
+				RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc2);
+
+				if (rte->rtekind == RTE_RELATION)
+					LockRelationOid(rte->relid, rte->rellockmode);
+			}
+		}
+	}
 }
 
 /*
@@ -230,19 +318,19 @@ cc_fill_plan_find(const char *src, const CCParams *params, uint64 *verdicts)
 	for (i = 0; i < CC_FILL_PLANS; i++)
 	{
 		CCFillPlan *fp = &cc_fill_plans[i];
-		ListCell   *lc;
 
-		if (fp->src == NULL || fp->len != len ||
+		if (fp->cxt == NULL || fp->len != len ||
 			memcmp(&fp->context, &context, sizeof(CCKey)) != 0 ||
 			!cc_fill_plan_types_match(fp, params) ||
 			memcmp(fp->src, src, len) != 0)
 			continue;
+		/* a fill cannot start while another runs (nested ones never get here) */
 		if (fp->running > 0)
 			return NULL;
 		if (cc_fill_plan_usable(fp, generation))
 		{
-			foreach(lc, fp->plan->relationOids)
-				LockRelationOid(lfirst_oid(lc), AccessShareLock);
+			cc_fill_plan_lock(fp);
+			/* forgets the verdicts if key_settings changed: read it again */
 			generation = cc_function_verdicts_generation();
 			if (cc_fill_plan_usable(fp, generation))
 			{
@@ -286,6 +374,7 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	size_t		len = strlen(src);
 	CCFillPlan *victim = NULL;
 	CCKey		context;
+	MemoryContext cxt;
 	char	   *copy;
 	Oid		   *types = NULL;
 	List	   *clock_literals;
@@ -300,7 +389,7 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	{
 		CCFillPlan *fp = &cc_fill_plans[i];
 
-		if (fp->src == NULL)
+		if (fp->cxt == NULL)
 		{
 			victim = fp;
 			break;
@@ -312,7 +401,12 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 		return;
 
 	cc_compute_context(src, &context);
-	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+
+	/* made under the current context, which frees it if anything fails */
+	cxt = AllocSetContextCreate(CurrentMemoryContext,
+								"cascade_cache fill plan",
+								ALLOCSET_SMALL_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
 	copy = pnstrdup(src, len);
 	if (CC_PARAMS_ARE_NATIVE(params) && params->nargs > 0)
 	{
@@ -324,11 +418,13 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	MemoryContextSwitchTo(oldcxt);
 
 	/* nothing below can fail */
-	if (victim->src != NULL)
+	if (victim->cxt != NULL)
 		cc_fill_plan_drop(victim);
+	MemoryContextSetParent(cxt, CacheMemoryContext);
 	SaveCachedPlan(plan);
 	plan->parserSetup = cc_fill_plan_setup;
 	plan->parserSetupArg = victim;
+	victim->cxt = cxt;
 	victim->src = copy;
 	victim->len = len;
 	victim->context = context;
@@ -379,8 +475,22 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 {
 	CachedPlan *cplan;
 	CCFillMark	mark;
+	volatile CCBypassReason saved_reason;
 	volatile bool ran = false;
 
+	/* binding and judging read the catalogs: checked again */
+	if (!cc_fill_plan_usable(fp, cc_function_verdicts_generation()))
+	{
+		fp->failed = true;
+		return false;
+	}
+
+	/*
+	 * What planning records is seen even when the fill already has a reason
+	 * not to store (a clock parameter): the first reason is put back after.
+	 */
+	saved_reason = fill->reason;
+	fill->reason = CC_BYPASS_NONE;
 	cc_fill_mark(fill, &mark);
 	fp->reanalyzed = false;
 	fp->running++;
@@ -390,6 +500,8 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 		if (cc_fill_changed(fill, &mark) || fp->reanalyzed ||
 			cc_function_verdicts_generation() != fp->verdicts)
 			fp->failed = true;
+		if (saved_reason != CC_BYPASS_NONE)
+			fill->reason = saved_reason;
 		if (!fp->reanalyzed)
 		{
 			if (list_length(cplan->stmt_list) != 1)
@@ -406,6 +518,8 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 		/* the resource owner releases the plan */
 		fp->running--;
 		fp->failed = true;
+		if (saved_reason != CC_BYPASS_NONE)
+			fill->reason = saved_reason;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

@@ -304,9 +304,17 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 		{
 			if (cc_fill_plan_execute(fp, src, paramLI, fill, dest))
 				return;
-			/* analyzed again by the plan cache: parse it afresh */
+
+			/*
+			 * Changed meanwhile, or analyzed again by the plan cache: parse
+			 * it afresh, forgetting what the attempt recorded (this fill is
+			 * the outermost one: nothing else is in it).
+			 */
 			fp = NULL;
 			verdicts = 0;
+			fill->reason = CC_BYPASS_NONE;
+			fill->ndeps = 0;
+			fill->nrelids = 0;
 			continue;
 		}
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
