@@ -20,11 +20,18 @@
 
 typedef struct CCFillPlan CCFillPlan;
 
+/* What cc_fill_plan_find() hands to cc_fill_plan_keep() */
+typedef struct CCFillPlanSeen
+{
+	CCKey		context;		/* the statement's (cc_compute_context()) */
+	uint64		verdicts;		/* the verdict generation, or 0: keep none */
+} CCFillPlanSeen;
+
 extern CCFillPlan *cc_fill_plan_find(const char *src, const CCParams *params,
-									 uint64 *verdicts);
+									 CCFillPlanSeen *seen);
 extern void cc_fill_plan_keep(const char *src, const CCParams *params,
 							  CachedPlanSource *plan, uint64 s0,
-							  uint64 verdicts, const CCFill *fill);
+							  const CCFillPlanSeen *seen, const CCFill *fill);
 extern ParamListInfo cc_fill_plan_bind(CCFillPlan *fp, const CCParams *params,
 									   CCBypassReason *reason);
 extern bool cc_fill_plan_execute(CCFillPlan *fp, const char *src,

@@ -295,32 +295,32 @@ cc_fill_plan_lock(CCFillPlan *fp)
  * plan checked again after the invalidations that locking took in: a
  * change committed while the fill waited for a lock makes it parse the
  * text afresh rather than have the plan cache analyze it again.  When
- * there is no plan to use, *verdicts is the generation of the function
- * verdicts (cc_function_verdicts_generation()) if the fill should make a
- * plan to keep (the statement was filled recently in this context, or its
- * kept plan was just dropped), to be given to cc_fill_plan_keep(); else
- * 0.  Call after the fill has read the fence and accepted the catalog
+ * there is no plan to use, *seen is what cc_fill_plan_keep() needs: the
+ * statement's context, and the generation of the function verdicts
+ * (cc_function_verdicts_generation()) if the fill should make a plan to
+ * keep (the statement was filled recently in this context, or its kept
+ * plan was just dropped), else 0.  Call after the fill has read the fence and accepted the catalog
  * invalidations sent so far.  ERRORs as taking a lock can.
  */
 CCFillPlan *
-cc_fill_plan_find(const char *src, const CCParams *params, uint64 *verdicts)
+cc_fill_plan_find(const char *src, const CCParams *params, CCFillPlanSeen *seen)
 {
 	size_t		len = strlen(src);
 	uint64		generation;
-	CCKey		context;
+	CCKey	   *context = &seen->context;
 	int			i;
 
-	*verdicts = 0;
+	seen->verdicts = 0;
 	if (len > CC_FILL_PLAN_MAX_LEN)
 		return NULL;
-	cc_compute_context(src, &context);
+	cc_compute_context(src, context);
 	generation = cc_function_verdicts_generation();
 	for (i = 0; i < CC_FILL_PLANS; i++)
 	{
 		CCFillPlan *fp = &cc_fill_plans[i];
 
 		if (fp->cxt == NULL || fp->len != len ||
-			memcmp(&fp->context, &context, sizeof(CCKey)) != 0 ||
+			memcmp(&fp->context, context, sizeof(CCKey)) != 0 ||
 			!cc_fill_plan_types_match(fp, params) ||
 			memcmp(fp->src, src, len) != 0)
 			continue;
@@ -339,26 +339,27 @@ cc_fill_plan_find(const char *src, const CCParams *params, uint64 *verdicts)
 			}
 		}
 		cc_fill_plan_drop(fp);
-		*verdicts = generation;
+		seen->verdicts = generation;
 		return NULL;
 	}
 
 	/* filled recently: keep a plan this time; otherwise remember it */
 	for (i = 0; i < CC_FILL_SEEN; i++)
-		if (memcmp(&cc_fill_seen[i], &context, sizeof(CCKey)) == 0)
+		if (memcmp(&cc_fill_seen[i], context, sizeof(CCKey)) == 0)
 		{
-			*verdicts = generation;
+			seen->verdicts = generation;
 			return NULL;
 		}
-	cc_fill_seen[cc_fill_seen_next] = context;
+	cc_fill_seen[cc_fill_seen_next] = *context;
 	cc_fill_seen_next = (cc_fill_seen_next + 1) % CC_FILL_SEEN;
 	return NULL;
 }
 
 /*
  * Keep 'plan' (completed by cc_statement_parse(), not saved) as the plan of
- * 'src' with 'params' in the current session state, analyzed after the
- * fence read 's0' and cc_fill_plan_find() gave 'verdicts', in a free slot
+ * 'src' with 'params' in the context cc_fill_plan_find() gave in 'seen'
+ * (the one it was analyzed in), analyzed after the fence read 's0', in a
+ * free slot
  * or the least recently used one that is not running (its plan dropped),
  * if 'fill' (fresh when the analysis began) recorded nothing while 'src'
  * was analyzed and planned and may be stored, and the function verdicts
@@ -368,12 +369,11 @@ cc_fill_plan_find(const char *src, const CCParams *params, uint64 *verdicts)
  */
 void
 cc_fill_plan_keep(const char *src, const CCParams *params,
-				  CachedPlanSource *plan, uint64 s0, uint64 verdicts,
-				  const CCFill *fill)
+				  CachedPlanSource *plan, uint64 s0,
+				  const CCFillPlanSeen *seen, const CCFill *fill)
 {
 	size_t		len = strlen(src);
 	CCFillPlan *victim = NULL;
-	CCKey		context;
 	MemoryContext cxt;
 	char	   *copy;
 	Oid		   *types = NULL;
@@ -382,8 +382,8 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	int			i;
 
 	if (len > CC_FILL_PLAN_MAX_LEN || fill->reason != CC_BYPASS_NONE ||
-		fill->ndeps > 0 || fill->nrelids > 0 || verdicts == 0 ||
-		cc_function_verdicts_generation() != verdicts)
+		fill->ndeps > 0 || fill->nrelids > 0 || seen->verdicts == 0 ||
+		cc_function_verdicts_generation() != seen->verdicts)
 		return;
 	for (i = 0; i < CC_FILL_PLANS; i++)
 	{
@@ -399,8 +399,6 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	}
 	if (victim == NULL)
 		return;
-
-	cc_compute_context(src, &context);
 
 	/* made under the current context, which frees it if anything fails */
 	cxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -427,13 +425,13 @@ cc_fill_plan_keep(const char *src, const CCParams *params,
 	victim->cxt = cxt;
 	victim->src = copy;
 	victim->len = len;
-	victim->context = context;
+	victim->context = seen->context;
 	victim->ntypes = CC_PARAMS_ARE_NATIVE(params) ? params->nargs : -1;
 	victim->types = types;
 	victim->clock_literals = clock_literals;
 	victim->plan = plan;
 	victim->s0 = s0;
-	victim->verdicts = verdicts;
+	victim->verdicts = seen->verdicts;
 	victim->used = ++cc_fill_plan_clock;
 	victim->running = 0;
 	victim->failed = false;

@@ -273,8 +273,8 @@ static void
 cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			DestReceiver *dest, CCFillOutcome *outcome, uint64 s0)
 {
-	uint64		verdicts;
-	CCFillPlan *fp = cc_fill_plan_find(src, params, &verdicts);
+	CCFillPlanSeen seen;
+	CCFillPlan *fp = cc_fill_plan_find(src, params, &seen);
 
 	for (;;)
 	{
@@ -288,7 +288,7 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			paramLI = cc_fill_plan_bind(fp, params, &found);
 		else
 			query = cc_statement_parse(src, params, &paramLI, &found,
-									   verdicts != 0 ? &plan : NULL);
+									   seen.verdicts != 0 ? &plan : NULL);
 
 		if (fill->reason == CC_BYPASS_NONE)
 			fill->reason = found;
@@ -311,7 +311,7 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 			 * the outermost one: nothing else is in it).
 			 */
 			fp = NULL;
-			verdicts = 0;
+			seen.verdicts = 0;
 			fill->reason = CC_BYPASS_NONE;
 			fill->ndeps = 0;
 			fill->nrelids = 0;
@@ -319,7 +319,7 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 		}
 		pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
 		if (plan != NULL)
-			cc_fill_plan_keep(src, params, plan, s0, verdicts, fill);
+			cc_fill_plan_keep(src, params, plan, s0, &seen, fill);
 		cc_statement_execute(pstmt, src, paramLI, dest);
 		return;
 	}
