@@ -61,7 +61,7 @@ cc_build_install() {
 # the regression and isolation diffs, the end of each failed TAP test's log.
 cc_print_failures() {
 	local f
-	for f in "$1"/regression.diffs "$1"/output_iso/regression.diffs; do
+	for f in "$1"/regression.diffs "$1"/output_iso/regression.diffs "$1"/test/discard_caches/regression.diffs; do
 		[ -s "$f" ] && { echo "---- $f"; cat "$f"; }
 	done
 	for f in "$1"/tmp_check*/log/regress_log_*; do

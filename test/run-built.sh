@@ -17,7 +17,9 @@
 #   - builds cascade_cache against it, in a copy of the tree, and installs
 #     it there;
 #   - runs the regression tests, the isolation specs and the TAP tests
-#     (make installcheck) against it, each part even when one before failed
+#     (make installcheck) against it, and for debug test/discard_caches (a
+#     regression test under debug_discard_caches = 1, which only an
+#     assert-enabled server accepts), each part even when one before failed
 #     (debug: with leak reports at exit off, PostgreSQL leaks by design at
 #     exit, and any other ASan report aborting the process);
 #   - checks every server log for assertion failures, ASan reports and
@@ -381,7 +383,7 @@ cc_log "cascade_cache built and installed in $LABEL in $(elapsed $((SECONDS - t0
 # pg_regress removes its temporary instance, server log included, when all
 # tests passed; a logging collector keeps the regression and isolation
 # servers' output, stderr included, in server_log/ for the log check.
-for part in regression isolation; do
+for part in regression isolation discard_caches; do
 	mkdir -p "$work/server_log/$part"
 	cat >"$work/server_log/$part.conf" <<-EOF
 	logging_collector = on
@@ -424,6 +426,13 @@ run_part regression ISOLATION= TAP_TESTS= \
 	EXTRA_REGRESS_OPTS="--temp-config=$work/server_log/regression.conf"
 run_part isolation REGRESS= TAP_TESTS= \
 	EXTRA_REGRESS_OPTS="--temp-config=$work/server_log/isolation.conf"
+# debug: test/discard_caches, which needs an assert-enabled server (it sets
+# debug_discard_caches), with its own expected output
+if [ "$FLAVOR" = debug ]; then
+	run_part discard_caches ISOLATION= TAP_TESTS= REGRESS=discard_caches \
+		REGRESS_OPTS="--temp-config=test/cascade_cache.conf --temp-instance=./tmp_check_discard --inputdir=test/discard_caches --outputdir=test/discard_caches" \
+		EXTRA_REGRESS_OPTS="--temp-config=$work/server_log/discard_caches.conf"
+fi
 for t in "$work"/t/*.pl; do
 	name=$(basename "$t" .pl)
 	run_part "$name" REGRESS= ISOLATION= PROVE_TESTS="t/$name.pl" PROVE_FLAGS=--timer

@@ -193,25 +193,34 @@ static bool
 cc_rel_watched_always(Oid relid)
 {
 	Relation	rel = RelationIdGetRelation(relid);
+	TriggerDesc *trigdesc;
 	bool		rows = false;
 	bool		truncate = false;
 	int			i;
 
 	if (!RelationIsValid(rel))
 		return false;
-	if (rel->trigdesc != NULL)
-		for (i = 0; i < rel->trigdesc->numtriggers; i++)
-		{
-			Trigger    *trig = &rel->trigdesc->triggers[i];
 
-			if (trig->tgenabled != TRIGGER_FIRES_ALWAYS)
-				continue;
-			if (cc_is_complete_watch_trigger(trig, false))
-				rows = true;
-			else if (cc_is_complete_watch_trigger(trig, true))
-				truncate = true;
-		}
+	/*
+	 * A copy: cc_is_complete_watch_trigger() looks the function up, which can
+	 * process invalidations and rebuild the relcache entry, freeing its
+	 * trigdesc (see cc_relinfo_build() in precise.c).
+	 */
+	trigdesc = CopyTriggerDesc(rel->trigdesc);
 	RelationClose(rel);
+	for (i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *trig = &trigdesc->triggers[i];
+
+		if (trig->tgenabled != TRIGGER_FIRES_ALWAYS)
+			continue;
+		if (cc_is_complete_watch_trigger(trig, false))
+			rows = true;
+		else if (cc_is_complete_watch_trigger(trig, true))
+			truncate = true;
+	}
+	if (trigdesc != NULL)
+		FreeTriggerDesc(trigdesc);
 	return rows && truncate;
 }
 
@@ -243,7 +252,9 @@ cc_rel_unwatched_subscription_target(Oid relid)
  * Is 't' cascade_watch()'s row trigger ('truncate': its TRUNCATE trigger),
  * complete: AFTER, for INSERT, UPDATE and DELETE (or TRUNCATE), without a
  * column list or WHEN clause, calling cascade_watch_trigger()?  Whether it
- * is enabled is the caller's business.  Can ERROR (catalog access).
+ * is enabled is the caller's business.  Can ERROR (catalog access); the
+ * lookup can process invalidations, so 't' must not point into a relcache
+ * entry (a rebuild frees its trigdesc): pass a copy (CopyTriggerDesc()).
  */
 bool
 cc_is_complete_watch_trigger(const Trigger *t, bool truncate)

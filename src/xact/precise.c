@@ -208,8 +208,14 @@ cc_relinfo_build(CCRelInfo *info)
 		return;
 	}
 
-	/* the watch row trigger, without column list or WHEN clause */
-	trigdesc = rel->trigdesc;
+	/*
+	 * The watch row trigger, without column list or WHEN clause.  A copy of
+	 * the triggers, as InitResultRelInfo() takes: looking up a trigger's
+	 * function can process invalidations, and a relcache rebuild (a cache
+	 * reset, for one) frees the entry's trigdesc even while the relation is
+	 * open and locked.
+	 */
+	trigdesc = CopyTriggerDesc(rel->trigdesc);
 	for (i = 0; trigdesc != NULL && i < trigdesc->numtriggers; i++)
 	{
 		Trigger    *t = &trigdesc->triggers[i];
@@ -219,6 +225,8 @@ cc_relinfo_build(CCRelInfo *info)
 		info->tgenabled = t->tgenabled;
 		info->eligible = true;
 	}
+	if (trigdesc != NULL)
+		FreeTriggerDesc(trigdesc);
 
 	if (info->eligible)
 	{
