@@ -657,8 +657,8 @@ cc_function_checker(Oid funcid, void *context)
  * like the query itself, when the result is about to be stored: a policy
  * of a table read inside a function is not part of the walked query.
  * Returns the first reason found, or CC_BYPASS_NONE.  Can ERROR (catalog
- * access); opens each relation through the relcache without locking it
- * (the fill's locks are still held).
+ * access); opens each relation through the relcache without locking it,
+ * long enough to copy its policies.
  */
 CCBypassReason
 cc_check_policies(const Oid *relids, int nrelids)
@@ -669,24 +669,41 @@ cc_check_policies(const Oid *relids, int nrelids)
 	{
 		Relation	rel = RelationIdGetRelation(relids[i]);
 		CCQueryCheck ctx;
+		List	   *quals = NIL;
 		ListCell   *lc;
 
 		if (!RelationIsValid(rel))
 			continue;
-		memset(&ctx, 0, sizeof(ctx));
-		ctx.reason = CC_BYPASS_NONE;
+
+		/*
+		 * Copies of the policies' expressions, walked with the relation
+		 * closed: judging a function can process invalidations, and a
+		 * relation rebuilt with other policies frees the old ones.  (Its lock
+		 * is not always held: a table read only in a subtransaction that was
+		 * rolled back lost it with the subtransaction.)
+		 */
 		if (rel->rd_rel->relrowsecurity && rel->rd_rsdesc != NULL)
 		{
 			foreach(lc, rel->rd_rsdesc->policies)
 			{
 				RowSecurityPolicy *policy = (RowSecurityPolicy *) lfirst(lc);
 
-				if (cc_query_walker((Node *) policy->qual, &ctx) ||
-					cc_query_walker((Node *) policy->with_check_qual, &ctx))
-					break;
+				if (policy->qual != NULL)
+					quals = lappend(quals, copyObject(policy->qual));
+				if (policy->with_check_qual != NULL)
+					quals = lappend(quals, copyObject(policy->with_check_qual));
 			}
 		}
 		RelationClose(rel);
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.reason = CC_BYPASS_NONE;
+		foreach(lc, quals)
+		{
+			if (cc_query_walker((Node *) lfirst(lc), &ctx))
+				break;
+		}
+		list_free(quals);
 		if (ctx.reason != CC_BYPASS_NONE)
 			return ctx.reason;
 	}

@@ -260,6 +260,7 @@ cc_function_entry(Oid funcid)
 	CCFuncEntry *entry;
 	CCVerdictInfo info;
 	bool		found;
+	uint64		generation;
 	uint64		key_generation = cc_key_settings_generation();
 
 	/* whether current_setting(x) is in the key has changed */
@@ -298,6 +299,7 @@ cc_function_entry(Oid funcid)
 	entry->verdict = CC_FUNC_UNTRUSTED;
 
 	/* nested calls reuse 'result': compute into a local copy */
+	generation = cc_func_generation;
 	memset(&computed, 0, sizeof(computed));
 	computed.funcid = funcid;
 	info.cacheable = true;
@@ -320,8 +322,19 @@ cc_function_entry(Oid funcid)
 		computed.path_hash = cc_search_path_hash();
 	result = computed;
 
-	/* the table may have been reset by an invalidation meanwhile */
-	if (cc_func_verdicts != NULL)
+	/*
+	 * An invalidation processed meanwhile (a lookup while computing can take
+	 * one in) reset the table: the verdict was computed, at least in part,
+	 * from catalog rows older than that, so it is good for this use only and
+	 * is not kept (a function made VOLATILE while its body was being judged
+	 * must not stay cacheable).  Any nested lookup's own marker goes too.
+	 */
+	if (generation != cc_func_generation)
+	{
+		if (cc_func_verdicts != NULL)
+			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
+	}
+	else if (cc_func_verdicts != NULL)
 	{
 		if (info.cacheable)
 		{

@@ -101,6 +101,9 @@ typedef struct CCTypeEntry
 
 static HTAB *cc_type_verdicts = NULL;
 
+/* Advanced every time the verdicts are forgotten */
+static uint64 cc_type_generation = 0;
+
 /* cacheability.c's check, for domain constraints; NULL before init */
 static CCNodeChecker cc_type_checker = NULL;
 
@@ -125,6 +128,7 @@ cc_type_init(CCNodeChecker checker)
 void
 cc_type_forget_all(void)
 {
+	cc_type_generation++;
 	if (cc_type_verdicts != NULL)
 	{
 		hash_destroy(cc_type_verdicts);
@@ -306,6 +310,7 @@ cc_type_flags(Oid typid, int depth)
 	Form_pg_type typ;
 	int			flags = 0;
 	bool		found;
+	uint64		generation;
 
 	switch (typid)
 	{
@@ -342,6 +347,7 @@ cc_type_flags(Oid typid, int depth)
 	if (entry != NULL)
 		return entry->flags;
 
+	generation = cc_type_generation;
 	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	if (!HeapTupleIsValid(tuple))
 		return CC_TYPE_WORST;	/* gone meanwhile */
@@ -388,8 +394,12 @@ cc_type_flags(Oid typid, int depth)
 		flags |= CC_TYPE_READS_CLOCK;
 	ReleaseSysCache(tuple);
 
-	/* the table may have been reset while we looked things up */
-	if (cc_type_verdicts != NULL)
+	/*
+	 * Kept only if no invalidation was processed while we looked things up:
+	 * else the flags may come from catalog rows older than it, good for this
+	 * use only.
+	 */
+	if (generation == cc_type_generation && cc_type_verdicts != NULL)
 	{
 		entry = hash_search(cc_type_verdicts, &typid, HASH_ENTER, &found);
 		entry->flags = flags;

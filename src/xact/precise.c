@@ -179,8 +179,11 @@ cc_usable_index_column(Relation rel, Relation irel, int indcol,
 }
 
 /*
- * (Re)compute 'info' for its relation.  The caller holds a lock on the
- * relation (the executor's, or the trigger's).  Can ERROR.
+ * (Re)compute 'info' for its relation.  It is marked valid first, so that
+ * an invalidation processed while this runs (a catalog lookup can take one
+ * in) leaves it to be computed again on its next use; on an ERROR the
+ * caller marks it invalid again.  The caller holds a lock on the relation
+ * (the executor's, or the trigger's).  Can ERROR.
  */
 static void
 cc_relinfo_build(CCRelInfo *info)
@@ -306,7 +309,22 @@ cc_relinfo_get(Oid relid)
 		info->valid = false;
 	}
 	if (!info->valid)
-		cc_relinfo_build(info);
+	{
+		PG_TRY();
+		{
+			cc_relinfo_build(info);
+		}
+		PG_CATCH();
+		{
+			/*
+			 * Not half-built: a writer that kept fewer key columns than the
+			 * readers looked up would leave their entries behind.
+			 */
+			info->valid = false;
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
 	return info;
 }
 
