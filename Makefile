@@ -73,6 +73,7 @@ CC_STORE_OBJS = \
 	src/store/hits.o \
 	src/store/inspect.o \
 	src/store/queue.o \
+	src/store/queue_push.o \
 	src/store/recipes.o \
 	src/store/remove.o \
 	src/store/store.o

@@ -14,7 +14,8 @@
 #     refreshed for that tenant only) and the role's privileges (a role that
 #     lost SELECT fails, nothing is stored);
 #   - a full recipe queue drops the oldest refreshes and counts every one
-#     of them, and runners take the newest first;
+#     of them, and runners take the newest first; a commit's refreshes are
+#     queued in one batch, which drops older refreshes, never its own;
 #   - a refresh racing a later commit never stores the older result (the
 #     fence), and this test would see it if it did (debug_skip_fence);
 #   - a runner is a session of the role: it preloads what the role's
@@ -605,6 +606,47 @@ $locker->disconnect;
 reset_system('cascade_cache.debug_fill_pause' => '0');
 wait_refresh_idle('terminated');
 is(rdelta($before), 'queued=1 failed=1', 'terminated: the refresh counts as failed');
+
+# --- 8f. one commit's refreshes are queued in one batch ---
+# A commit queues all its refreshes in one scan of the queue
+# (cc_queue_push_many()).  The one runner is paused in a refresh; a first
+# commit queues 10 refreshes (bOld), a second 12 (bNew) into a queue of 16
+# that has room for 6 of them: the batch takes the free slots, then drops
+# the oldest refreshes queued before it (6 of bOld), never one of its own.
+$app->disconnect;
+$node->append_conf('postgresql.conf', "cascade_cache.recipe_queue = 16\n");
+$node->restart;
+$app = app_dbh();
+set_system('cascade_cache.recipe_workers', 1);
+cq($app, $item_q, '[1]', 'bPause');
+cq($app, $item_q, "[$_]", 'bOld') for 1 .. 10;
+cq($app, $item_q, "[$_]", 'bNew') for 1 .. 12;
+$before = rstats();
+$locker = refresh_paused('bPause', 'batch: the runner is paused in a refresh');
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'bOld') . "')");
+$node->safe_psql('postgres', "SELECT cascade_cache.cascade_invalidate('"
+	  . inval('REFETCH', 'EXACT', 'bNew') . "')");
+is(rdelta($before), 'queued=23 dropped=6',
+	'batch: 23 queued, 6 dropped for the second commit\'s 12');
+$locker->do("SELECT pg_advisory_unlock($pause_key)");
+$locker->disconnect;
+reset_system('cascade_cache.debug_fill_pause' => '0');
+wait_refresh_idle('batch');
+is(rdelta($before), 'queued=23 filled=17 dropped=6',
+	'batch: the paused one and the 16 queued were filled');
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+cq($app, $item_q, "[$_]", 'bNew') for 1 .. 12;
+is($node->safe_psql('postgres', 'SELECT hits FROM cascade_cache.cache_stats()'),
+	'12', 'batch: every refresh of the second commit was kept and filled');
+cq($app, $item_q, "[$_]", 'bOld') for 1 .. 10;
+is($node->safe_psql('postgres', 'SELECT hits, misses FROM cascade_cache.cache_stats()'),
+	'16|6', 'batch: the 6 dropped were the first commit\'s');
+$app->disconnect;
+$node->append_conf('postgresql.conf', "cascade_cache.recipe_queue = 1024\n");
+$node->restart;
+$app = app_dbh();
+reset_system('cascade_cache.recipe_workers' => '2');
 
 # --- 9. a runner is the role's session: its preload libraries and timeout ---
 # A role whose sessions preload plpgsql has plpgsql.check_asserts as a

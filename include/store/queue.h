@@ -19,8 +19,10 @@
  * queue full drops the oldest refresh (queue.c).
  *
  * Locking: every function takes and releases the queue lock itself, holds
- * it for a scan of the queue (times the runner slots, at most), allocates and frees DSA memory only
- * with it released, and never ERRORs with it held.
+ * it for a scan of the queue (times the runner slots, at most; a batch of
+ * pushes, for one scan and its own size times its logarithm), allocates
+ * and frees DSA memory only with it released, and never ERRORs with it
+ * held.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -54,6 +56,16 @@ typedef enum CCQueueResult
 	CC_QUEUE_FULL				/* not queued: no room, or no memory */
 } CCQueueResult;
 
+/* One recipe to queue with cc_queue_push_many(), and what came of it */
+typedef struct CCQueuePush
+{
+	CCKey		key;			/* the entry's key: key.dbid is the database */
+	Oid			session_userid; /* the role the runner is to connect as */
+	const char *recipe;
+	uint32		recipe_len;
+	CCQueueResult result;		/* set by cc_queue_push_many() */
+} CCQueuePush;
+
 /* An item taken off the queue (its recipe copied into local memory) */
 typedef struct CCQueueItem
 {
@@ -81,6 +93,8 @@ extern void cc_queue_shmem_init(void);
 extern CCQueueResult cc_queue_push(CCRecipeKind kind, const CCKey *key,
 								   Oid session_userid, TransactionId wait_xid,
 								   const char *recipe, uint32 recipe_len);
+extern void cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
+							   TransactionId wait_xid);
 extern int	cc_queue_room(CCRecipeKind kind);
 extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,

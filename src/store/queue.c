@@ -51,56 +51,12 @@
 #include "base/shmem.h"
 #include "store_int.h"
 #include "store/queue.h"
+#include "queue_int.h"
 
-/* The states of a runner slot */
-#define CC_RUNNER_FREE			0
-#define CC_RUNNER_STARTING		1	/* attached, connecting */
-#define CC_RUNNER_CONNECTED		2
-#define CC_RUNNER_FAILED		3	/* exited before it connected */
-
-typedef struct CCQueueSlot
-{
-	bool		used;
-	uint8		kind;			/* CCRecipeKind */
-	CCKey		key;
-	Oid			session_userid;
-	TransactionId wait_xid;
-	TimestampTz queued_at;
-	uint64		seq;			/* order of queuing */
-	dsa_pointer recipe;
-	uint32		recipe_len;
-	Size		accounted;
-} CCQueueSlot;
-
-typedef struct CCRunnerSlot
-{
-	int			state;			/* CC_RUNNER_* */
-	int			pid;
-	Oid			dbid;
-	Oid			session_userid;
-	Latch	   *latch;
-} CCRunnerSlot;
-
-typedef struct CCQueueShared
-{
-	int			capacity;
-	int			runner_limit;	/* cascade_cache.recipe_workers, as the
-								 * launcher last saw it */
-	int			count[CC_NUM_RECIPE_KINDS];
-	uint64		next_seq;
-	Oid			yielded_dbid;	/* the pair whose runner last gave its slot */
-	Oid			yielded_userid; /* up (InvalidOid: none), launched last */
-	CCRunnerSlot runners[CC_MAX_RUNNERS];
-	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
-} CCQueueShared;
-
-static CCQueueShared *cc_queue = NULL;
+CCQueueShared *cc_queue = NULL;
 
 /* Refreshes taken in a row before a waiting warm item gets its turn */
 #define CC_QUEUE_REFRESH_STREAK	3
-
-static int	cc_runner_wake_locked(Oid dbid, Oid session_userid,
-								  int *all_runners);
 
 /* Size of the queue's shared memory.  Called from shmem_request_hook. */
 Size
@@ -127,168 +83,6 @@ cc_queue_shmem_init(void)
 	cc_queue->capacity = cc_recipe_queue_size;
 	cc_queue->runner_limit = CC_MAX_RUNNERS;
 	cc_queue->next_seq = 1;
-}
-
-/* How many items of 'kind' may be queued in all: warm gets half. */
-static inline int
-cc_queue_limit(CCRecipeKind kind)
-{
-	return kind == CC_RECIPE_WARM ? cc_queue->capacity / 2 : cc_queue->capacity;
-}
-
-/*
- * Queue a copy of 'recipe' for a runner of (key->dbid, session_userid),
- * to run once 'wait_xid' (if valid) has ended.  A key already queued is
- * not queued twice: the queued item waits for the later transaction
- * instead.  A refresh that finds the queue full takes the place of the
- * oldest refresh, which is dropped (and counted).  Returns
- * CC_QUEUE_QUEUED, CC_QUEUE_MERGED (into the item already queued),
- * CC_QUEUE_TOOK_OVER (a refresh merged into a warm item of the key, which
- * is now that refresh), or CC_QUEUE_FULL if the queue has no room for the
- * kind or the area no memory: nothing was queued.  Never ERRORs but in
- * cc_attach() (attaching the area); usable at PRE_COMMIT.
- */
-CCQueueResult
-cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,
-			  TransactionId wait_xid, const char *recipe, uint32 recipe_len)
-{
-	dsa_pointer dp;
-	Size		accounted;
-	bool		queued = false;
-	bool		merged = false;
-	int			runners = 0;
-	int			all_runners = 0;
-	int			runner_limit;
-	int			waiting = 0;
-	int			free_slot = -1;
-	int			oldest_refresh = -1;
-	bool		took_over = false;
-	CCQueueSlot dropped = {0};
-	int			i;
-
-	cc_attach();
-	if (recipe_len == 0 || recipe_len > CC_MAX_RECIPE_BYTES)
-		return CC_QUEUE_FULL;
-	dp = dsa_allocate_extended(cc_area, recipe_len, DSA_ALLOC_NO_OOM);
-	if (!DsaPointerIsValid(dp))
-		return CC_QUEUE_FULL;
-	memcpy(dsa_get_address(cc_area, dp), recipe, recipe_len);
-	accounted = cc_chunk_size(recipe_len);
-
-	/*
-	 * Accounted before it can be taken: a runner un-accounts an item as soon
-	 * as it has it (and a later push that drops it, too), which must never
-	 * come before this.
-	 */
-	cc_account((int64) accounted);
-
-	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
-	for (i = 0; i < cc_queue->capacity; i++)
-	{
-		CCQueueSlot *slot = &cc_queue->items[i];
-
-		if (!slot->used)
-		{
-			if (free_slot < 0)
-				free_slot = i;
-			continue;
-		}
-		if (slot->kind == CC_RECIPE_REFRESH &&
-			(oldest_refresh < 0 ||
-			 slot->seq < cc_queue->items[oldest_refresh].seq))
-			oldest_refresh = i;
-		if (slot->key.dbid == key->dbid &&
-			slot->session_userid == session_userid)
-			waiting++;
-		if (memcmp(&slot->key, key, sizeof(CCKey)) == 0)
-		{
-			/* a refresh keeps its retries when it meets a warm item */
-			if (kind == CC_RECIPE_REFRESH && slot->kind == CC_RECIPE_WARM)
-			{
-				cc_queue->count[CC_RECIPE_WARM]--;
-				cc_queue->count[CC_RECIPE_REFRESH]++;
-				slot->kind = (uint8) CC_RECIPE_REFRESH;
-				took_over = true;
-			}
-			if (kind == CC_RECIPE_REFRESH)
-				slot->seq = cc_queue->next_seq++;
-			/* queued already: run it after the later transaction too */
-			if (TransactionIdIsValid(wait_xid) &&
-				(!TransactionIdIsValid(slot->wait_xid) ||
-				 TransactionIdFollows(wait_xid, slot->wait_xid)))
-				slot->wait_xid = wait_xid;
-			merged = true;
-			break;
-		}
-	}
-	/* full: a refresh drops the oldest refresh to make room */
-	if (!merged && free_slot < 0 && kind == CC_RECIPE_REFRESH &&
-		oldest_refresh >= 0)
-	{
-		dropped = cc_queue->items[oldest_refresh];
-		cc_queue->items[oldest_refresh].used = false;
-		cc_queue->count[CC_RECIPE_REFRESH]--;
-		free_slot = oldest_refresh;
-	}
-	if (!merged && free_slot >= 0 &&
-		cc_queue->count[CC_RECIPE_WARM] + cc_queue->count[CC_RECIPE_REFRESH] <
-		cc_queue->capacity &&
-		cc_queue->count[kind] < cc_queue_limit(kind))
-	{
-		CCQueueSlot *slot = &cc_queue->items[free_slot];
-
-		slot->used = true;
-		slot->kind = (uint8) kind;
-		slot->key = *key;
-		slot->session_userid = session_userid;
-		slot->wait_xid = wait_xid;
-		slot->queued_at = GetCurrentTimestamp();
-		slot->seq = cc_queue->next_seq++;
-		slot->recipe = dp;
-		slot->recipe_len = recipe_len;
-		slot->accounted = accounted;
-		cc_queue->count[kind]++;
-		queued = true;
-	}
-	if (queued || merged)
-		runners = cc_runner_wake_locked(key->dbid, session_userid,
-										&all_runners);
-	runner_limit = cc_queue->runner_limit;
-	if (queued)
-	{
-		/* the pair's items: those seen, less one dropped, and this one */
-		if (dropped.used && dropped.key.dbid == key->dbid &&
-			dropped.session_userid == session_userid)
-			waiting--;
-		waiting++;
-	}
-	LWLockRelease(cc_shared->queue_lock);
-
-	/*
-	 * No runner serves the pair yet, or its runners fall behind and another
-	 * may start: the background worker launches one (or more, see runner.c).
-	 * Not once per push while every runner runs: the worker's round of upkeep
-	 * would take CPU from the runners.
-	 */
-	if (queued && (runners == 0 ||
-				   (waiting > 2 * runners && all_runners < runner_limit)))
-		cc_wake_worker();
-
-	if (!queued)
-	{
-		dsa_free(cc_area, dp);
-		cc_account(-(int64) accounted);
-	}
-	if (dropped.used)
-	{
-		Assert(queued);
-		dsa_free(cc_area, dropped.recipe);
-		cc_account(-(int64) dropped.accounted);
-		cc_count(CC_STAT_REFRESH_DROPPED, 1);
-	}
-	if (took_over)
-		return CC_QUEUE_TOOK_OVER;
-	return queued ? CC_QUEUE_QUEUED : merged ? CC_QUEUE_MERGED : CC_QUEUE_FULL;
 }
 
 /* Room left for items of 'kind'.  Takes the queue lock. */
@@ -680,7 +474,7 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid, bool if_no_slot)
  * Wake the runners of (dbid, session_userid); queue lock held.  Returns
  * how many serve the pair.
  */
-static int
+int
 cc_runner_wake_locked(Oid dbid, Oid session_userid, int *all_runners)
 {
 	int			n = 0;

@@ -294,6 +294,11 @@ cc_refresh_queue(void)
 {
 	TransactionId xid = GetTopTransactionIdIfAny();
 	CCCollected *c;
+	CCQueuePush *pushes = NULL;
+	int			npushes = 0;
+	uint64		queued;
+	uint64		dropped;
+	int			i;
 
 	cc_remove_set_collector(NULL, NULL);
 	if (cc_collect_overflow > 0)
@@ -302,51 +307,60 @@ cc_refresh_queue(void)
 		cc_count(CC_STAT_REFRESH_DROPPED, cc_collect_overflow);
 		cc_collect_overflow = 0;
 	}
-	for (c = cc_collected; c != NULL; c = c->next)
+
+	/*
+	 * All in one batch: one scan of the queue, however many there are, and
+	 * nothing that checks for interrupts (a cancel that arrived meanwhile is
+	 * handled after the commit, which optional work does not fail).
+	 */
+	if (cc_collected != NULL)
 	{
-		Oid			userid;
-		CCQueueResult pushed;
-
-		/*
-		 * Each push scans the queue under its lock: a cancel (or a
-		 * termination) that arrives meanwhile ends the queuing, and the rest
-		 * count as dropped.  It is handled after the commit, which optional
-		 * work does not fail.
-		 */
-		if (InterruptPending)
+		pushes = MemoryContextAllocExtended(cc_collect_cxt,
+											sizeof(CCQueuePush) * cc_ncollected,
+											MCXT_ALLOC_NO_OOM);
+		for (c = cc_collected; pushes != NULL && c != NULL; c = c->next)
 		{
-			for (; c != NULL; c = c->next)
-			{
-				cc_count(CC_STAT_REFRESH_QUEUED, 1);
-				cc_count(CC_STAT_REFRESH_DROPPED, 1);
-			}
-			break;
+			CCQueuePush *push = &pushes[npushes];
+
+			push->key = c->key;
+			push->session_userid = cc_recipe_session_user(c->recipe,
+														  c->recipe_len);
+			push->recipe = c->recipe;
+			push->recipe_len = c->recipe_len;
+			if (OidIsValid(push->session_userid))
+				npushes++;
 		}
-
-		userid = cc_recipe_session_user(c->recipe, c->recipe_len);
-		pushed = OidIsValid(userid) ?
-			cc_queue_push(CC_RECIPE_REFRESH, &c->key, userid, xid,
-						  c->recipe, c->recipe_len) : CC_QUEUE_FULL;
-
-		/*
-		 * A key queued already runs once, after this transaction too.  Every
-		 * refresh asked for counts as queued, and ends run (an outcome the
-		 * runner counts) or dropped: here, or later in the queue.
-		 */
-		if (pushed == CC_QUEUE_QUEUED)
-			cc_count(CC_STAT_REFRESH_QUEUED, 1);
-		else if (pushed == CC_QUEUE_TOOK_OVER)
+		if (pushes != NULL)
 		{
-			/* the warm item is now this refresh: it ends as present */
-			cc_count(CC_STAT_REFRESH_QUEUED, 1);
-			cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_PRESENT, 1);
-		}
-		else if (pushed == CC_QUEUE_FULL)
-		{
-			cc_count(CC_STAT_REFRESH_QUEUED, 1);
-			cc_count(CC_STAT_REFRESH_DROPPED, 1);
+			MemoryContext oldcxt = MemoryContextSwitchTo(cc_collect_cxt);
+
+			cc_queue_push_many(CC_RECIPE_REFRESH, pushes, npushes, xid);
+			MemoryContextSwitchTo(oldcxt);
 		}
 	}
+
+	/*
+	 * Every refresh asked for counts as queued, and ends run (an outcome the
+	 * runner counts) or dropped: here, or later in the queue.  One merged
+	 * into a key queued already is not counted again: that item runs once,
+	 * after this transaction too.
+	 */
+	queued = cc_ncollected;
+	dropped = cc_ncollected - npushes;
+	for (i = 0; i < npushes; i++)
+	{
+		if (pushes[i].result == CC_QUEUE_MERGED)
+			queued--;
+		else if (pushes[i].result == CC_QUEUE_TOOK_OVER)
+		{
+			/* the warm item is now this refresh: it ends as present */
+			cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_PRESENT, 1);
+		}
+		else if (pushes[i].result == CC_QUEUE_FULL)
+			dropped++;
+	}
+	cc_count(CC_STAT_REFRESH_QUEUED, queued);
+	cc_count(CC_STAT_REFRESH_DROPPED, dropped);
 	cc_collected = NULL;
 	cc_ncollected = 0;
 	cc_collected_bytes = 0;
