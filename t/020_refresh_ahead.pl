@@ -15,7 +15,7 @@
 #     lost SELECT fails, nothing is stored);
 #   - a full recipe queue drops the oldest refreshes and counts every one
 #     of them, and runners take the newest first; a commit's refreshes are
-#     queued in one batch, which drops older refreshes, never its own;
+#     queued in one batch, which takes free places, then older refreshes';
 #   - a refresh racing a later commit never stores the older result (the
 #     fence), and this test would see it if it did (debug_skip_fence);
 #   - a runner is a session of the role: it preloads what the role's
@@ -612,7 +612,7 @@ is(rdelta($before), 'queued=1 failed=1', 'terminated: the refresh counts as fail
 # (cc_queue_push_many()).  The one runner is paused in a refresh; a first
 # commit queues 10 refreshes (bOld), a second 12 (bNew) into a queue of 16
 # that has room for 6 of them: the batch takes the free slots, then drops
-# the oldest refreshes queued before it (6 of bOld), never one of its own.
+# the oldest refreshes queued before it (6 of bOld).
 $app->disconnect;
 $node->append_conf('postgresql.conf', "cascade_cache.recipe_queue = 16\n");
 $node->restart;

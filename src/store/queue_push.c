@@ -15,10 +15,19 @@
  * table in local memory, collects as many free slots as the batch may
  * need, and keeps the oldest refreshes the batch may have to drop in a
  * bounded max-heap, so the lock is held for O(queue + batch * log batch).
- * The outcome is the one pushing the batch's recipes one by one would
- * give: a key queued already is merged (and a refresh becomes the
- * newest), a key twice in the batch is queued once, and a refresh that
- * finds no free slot drops the oldest refresh queued before the batch.
+ * As with pushing the recipes one by one, a key queued already is merged
+ * (and a refresh becomes the newest), a key twice in the batch is queued
+ * once, and a refresh that finds no free slot takes the place of the
+ * oldest refresh, which is dropped and counted; the counts are the same.
+ * Unlike it, the batch never drops one of its own (an item it queued or
+ * merged into): when it brings more than the free slots and the older
+ * refreshes can take, its last recipes are not queued (CC_QUEUE_FULL),
+ * where one by one the later ones would have dropped the earlier.  (A
+ * commit collects at most as many as the queue holds, so that takes a
+ * queue held by warm items or by the batch's merges.)  All the copies are
+ * made before the lock, so a batch accounts, for an instant, the recipes
+ * it ends up merging or not queuing too: at most what the commit
+ * collected.
  *
  * Locking: CCShared->queue_lock, exclusive, for the scan and the changes;
  * the local memory, the DSA copies of the recipes and their accounting are
@@ -167,6 +176,7 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 	int			npairs = 0;
 	bool		wake_worker = false;
 	int			runner_limit;
+	TimestampTz now;
 	int			i;
 	int			s;
 
@@ -180,19 +190,19 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 
 	copies = MemoryContextAllocExtended(CurrentMemoryContext,
 										sizeof(CCPushCopy) * n,
-										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+										MCXT_ALLOC_NO_OOM);
 	hash = MemoryContextAllocExtended(CurrentMemoryContext,
 									  sizeof(int) * hash_size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+									  MCXT_ALLOC_NO_OOM);
 	free_slots = MemoryContextAllocExtended(CurrentMemoryContext,
 											sizeof(int) * n,
-											MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+											MCXT_ALLOC_NO_OOM);
 	oldest = MemoryContextAllocExtended(CurrentMemoryContext,
 										sizeof(CCPushOld) * n,
-										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+										MCXT_ALLOC_NO_OOM);
 	dropped = MemoryContextAllocExtended(CurrentMemoryContext,
 										 sizeof(CCQueueSlot) * n,
-										 MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+										 MCXT_ALLOC_NO_OOM);
 	if (copies == NULL || hash == NULL || free_slots == NULL ||
 		oldest == NULL || dropped == NULL)
 		goto done;
@@ -258,6 +268,7 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 		copy->pair = p < npairs ? p : -1;
 	}
 
+	now = GetCurrentTimestamp();
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
 
 	/*
@@ -269,6 +280,7 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 		CCQueueSlot *slot = &cc_queue->items[s];
 		uint32		h;
 		int			p;
+		bool		merged = false;
 
 		if (!slot->used)
 		{
@@ -305,10 +317,13 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 				(!TransactionIdIsValid(slot->wait_xid) ||
 				 TransactionIdFollows(wait_xid, slot->wait_xid)))
 				slot->wait_xid = wait_xid;
+			merged = true;
 			break;
 		}
 
-		if (kind == CC_RECIPE_REFRESH && slot->kind == CC_RECIPE_REFRESH)
+		/* one the batch merged into is its own: never dropped for it */
+		if (kind == CC_RECIPE_REFRESH && slot->kind == CC_RECIPE_REFRESH &&
+			!merged)
 		{
 			CCPushOld	old = {slot->seq, s};
 
@@ -358,7 +373,7 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 		slot->key = item->key;
 		slot->session_userid = item->session_userid;
 		slot->wait_xid = wait_xid;
-		slot->queued_at = GetCurrentTimestamp();
+		slot->queued_at = now;
 		slot->seq = cc_queue->next_seq++;
 		slot->recipe = copies[i].dp;
 		slot->recipe_len = item->recipe_len;

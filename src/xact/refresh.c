@@ -284,9 +284,8 @@ cc_refresh_begin(void)
 
 /*
  * After the commit removed its entries: queue the refresh of those that
- * match, to run once this transaction has ended; those that did not fit
- * in the collection, or that a cancel kept from being queued, count as
- * dropped.  Called at PRE_COMMIT; can ERROR (out of memory while
+ * match, all in one batch, to run once this transaction has ended; those
+ * that did not fit in the collection or in the queue count as dropped.  Called at PRE_COMMIT; can ERROR (out of memory while
  * matching): the commit then fails, with its entries already removed.
  */
 void
