@@ -161,6 +161,7 @@ void
 cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 				   TransactionId wait_xid)
 {
+	char	   *local;
 	CCPushCopy *copies;
 	int		   *hash;
 	int			hash_size = 1;
@@ -188,24 +189,21 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 	while (hash_size < 2 * n)
 		hash_size <<= 1;
 
-	copies = MemoryContextAllocExtended(CurrentMemoryContext,
-										sizeof(CCPushCopy) * n,
-										MCXT_ALLOC_NO_OOM);
-	hash = MemoryContextAllocExtended(CurrentMemoryContext,
-									  sizeof(int) * hash_size,
-									  MCXT_ALLOC_NO_OOM);
-	free_slots = MemoryContextAllocExtended(CurrentMemoryContext,
-											sizeof(int) * n,
-											MCXT_ALLOC_NO_OOM);
-	oldest = MemoryContextAllocExtended(CurrentMemoryContext,
-										sizeof(CCPushOld) * n,
-										MCXT_ALLOC_NO_OOM);
-	dropped = MemoryContextAllocExtended(CurrentMemoryContext,
-										 sizeof(CCQueueSlot) * n,
-										 MCXT_ALLOC_NO_OOM);
-	if (copies == NULL || hash == NULL || free_slots == NULL ||
-		oldest == NULL || dropped == NULL)
-		goto done;
+	/* the batch's local arrays, in one allocation */
+	local = MemoryContextAllocExtended(CurrentMemoryContext,
+									   MAXALIGN(sizeof(CCPushCopy) * n) +
+									   MAXALIGN(sizeof(CCPushOld) * n) +
+									   MAXALIGN(sizeof(CCQueueSlot) * n) +
+									   MAXALIGN(sizeof(int) * hash_size) +
+									   sizeof(int) * n,
+									   MCXT_ALLOC_NO_OOM);
+	if (local == NULL)
+		return;					/* every item stays CC_QUEUE_FULL */
+	copies = (CCPushCopy *) local;
+	oldest = (CCPushOld *) ((char *) copies + MAXALIGN(sizeof(CCPushCopy) * n));
+	dropped = (CCQueueSlot *) ((char *) oldest + MAXALIGN(sizeof(CCPushOld) * n));
+	hash = (int *) ((char *) dropped + MAXALIGN(sizeof(CCQueueSlot) * n));
+	free_slots = (int *) ((char *) hash + MAXALIGN(sizeof(int) * hash_size));
 
 	/*
 	 * 1. Copies of the recipes, accounted before any can be taken (a runner
@@ -458,17 +456,7 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 		cc_count(CC_STAT_REFRESH_DROPPED, 1);
 	}
 
-done:
-	if (copies != NULL)
-		pfree(copies);
-	if (hash != NULL)
-		pfree(hash);
-	if (free_slots != NULL)
-		pfree(free_slots);
-	if (oldest != NULL)
-		pfree(oldest);
-	if (dropped != NULL)
-		pfree(dropped);
+	pfree(local);
 }
 
 /*
