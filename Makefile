@@ -70,6 +70,7 @@ CC_STORE_OBJS = \
 	src/store/deps.o \
 	src/store/evict.o \
 	src/store/fence.o \
+	src/store/guard.o \
 	src/store/hits.o \
 	src/store/inspect.o \
 	src/store/queue.o \

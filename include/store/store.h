@@ -11,8 +11,10 @@
  * Files (each calls only the ones before it):
  *	area.c		the store's shared memory, the DSA area and its four dshash
  *				tables, memory accounting, the epoch
+ *	guard.c		taking shared memory: a refused DSM segment is "no room"
  *	context.c	the registry of recipe contexts
- *	hits.c		per-entry hit counts, batched per backend
+ *	hits.c		the hit path: lookup, per-entry hit counts batched per
+ *				backend
  *	blob.c		a blob and its links: CLOCK ring, dependency lists, name
  *				registry; compression; releasing a blob
  *	remove.c	removing one entry; invalidation ghosts
@@ -20,7 +22,7 @@
  *				names matching, counting and removing dependents
  *	evict.c		CLOCK eviction and whole-table scans (expiry, orphans,
  *				remove_all)
- *	store.c		lookup, storing (prepare, publish, abandon)
+ *	store.c		storing (prepare, publish, abandon)
  *	inspect.c	what is stored under a key; a walk over the valid entries
  *	recipes.c	reading recipes: one entry's, the hottest entries'
  *	queue.c		the recipe queue and the runner slots (store/queue.h)
@@ -195,9 +197,11 @@ extern void cc_gc_orphans(void);
 /* remove.c */
 extern void cc_remove_set_collector(CCRemoveCollector collect, void *arg);
 
-/* store.c */
+/* hits.c */
 extern struct varlena *cc_lookup(const CCKey *key);
 extern void cc_hits_flush(void);
+
+/* store.c */
 extern CCStoreResult cc_store_prepare(const CCKey *key,
 									  struct varlena *payload, bool compress,
 									  const uint64 *deps, int ndeps,

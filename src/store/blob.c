@@ -134,7 +134,7 @@ cc_link_deps(dsa_pointer blob_dp, CCBlob *blob)
 		CCDepEntry *dep;
 		bool		found;
 
-		dep = dshash_find_or_insert(cc_deps, &node->dep, &found);
+		dep = cc_area_insert(cc_deps, &node->dep, &found);
 		if (!found)
 		{
 			dep->head = InvalidDsaPointer;
@@ -217,7 +217,7 @@ cc_names_ref(CCBlob *blob, dsa_pointer text)
 	memcpy(dsa_get_address(cc_area, text), name, len);
 	((char *) dsa_get_address(cc_area, text))[len] = '\0';
 
-	entry = dshash_find_or_insert(cc_names, &dep, &found);
+	entry = cc_area_insert(cc_names, &dep, &found);
 	if (found)
 	{
 		entry->count++;

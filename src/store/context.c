@@ -58,7 +58,7 @@ cc_context_ref(CCBlob *blob, dsa_pointer copy, uint32 len)
 	CCContextEntry *entry;
 	bool		found;
 
-	entry = dshash_find_or_insert(cc_contexts, &blob->context_hash, &found);
+	entry = cc_area_insert(cc_contexts, &blob->context_hash, &found);
 	if (found)
 	{
 		entry->count++;

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * hits.c
- *		Per-entry hit counts without a shared write per hit.
+ *		The hit path: looking a key up, and per-entry hit counts without a
+ *		shared write per hit.
  *
  * Every entry counts the hits served from it (cache_explain(), the
  * statistics by query name, the CLOCK-independent "hits of removed
@@ -54,6 +55,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "storage/ipc.h"
 
 #include "store_int.h"
@@ -83,12 +85,15 @@ static bool cc_hits_exit_registered = false;
 
 static void cc_hits_exit(int code, Datum arg);
 static void cc_hits_add(CCBlob *blob, uint32 n);
+static void cc_hits_register(void);
+static int	cc_hits_note(const CCKey *key, CCBlob *blob);
+static void cc_hits_flush_slot(int i);
 
 /*
  * Make sure this backend hands its counts over when it exits.  Called on
  * the hit path before the partition lock is taken (registering can fail).
  */
-void
+static void
 cc_hits_register(void)
 {
 	if (likely(cc_hits_exit_registered))
@@ -105,7 +110,7 @@ cc_hits_register(void)
  * hit went to the blob directly); flushing frees it for the next key hit.
  * No allocation, cannot fail.
  */
-int
+static int
 cc_hits_note(const CCKey *key, CCBlob *blob)
 {
 	int			i = key->h1 & (CC_HITS_SLOTS - 1);
@@ -164,7 +169,7 @@ cc_hits_add(CCBlob *blob, uint32 n)
  * one counted, and free the slot.  Takes that entry's partition lock
  * (shared); no lock held on entry; the caller attached.
  */
-void
+static void
 cc_hits_flush_slot(int i)
 {
 	CCHitSlot  *slot = &cc_hit_slots[i];
@@ -215,4 +220,62 @@ cc_hits_exit(int code, Datum arg)
 {
 	if (code == 0 && cc_entries != NULL)
 		cc_hits_flush();
+}
+
+/*
+ * Look the key up.  Returns a palloc'd copy of the payload of a VALID,
+ * unexpired entry, or NULL.  Takes one entries partition lock in shared mode.
+ */
+struct varlena *
+cc_lookup(const CCKey *key)
+{
+	CCEntry    *entry;
+	CCBlob	   *blob;
+	struct varlena *result;
+	uint32		len;
+	int			flush_slot = -1;
+
+	cc_hits_register();
+	entry = dshash_find(cc_entries, key, false);
+	if (entry == NULL)
+		return NULL;
+
+	if (entry->state != CC_ENTRY_VALID ||
+		entry->epoch != pg_atomic_read_u64(&cc_store_shared->epoch) ||
+		(entry->expires_at != 0 && GetCurrentTimestamp() >= entry->expires_at))
+	{
+		dshash_release_lock(cc_entries, entry);
+		return NULL;
+	}
+
+	blob = dsa_get_address(cc_area, entry->blob);
+	len = blob->payload_len;
+	result = MemoryContextAllocExtended(CurrentMemoryContext, len,
+										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	if (result != NULL)
+	{
+		memcpy(result, CC_BLOB_PAYLOAD(blob), len);
+		/* no shared write unless needed: the bit set if clear, hits batched */
+		if (!blob->referenced)
+			blob->referenced = 1;
+		flush_slot = cc_hits_note(key, blob);
+	}
+	dshash_release_lock(cc_entries, entry);
+
+	if (result == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Failed to copy a cached result of %u bytes.",
+						   len)));
+	if (flush_slot >= 0)
+		cc_hits_flush_slot(flush_slot);
+	if (VARATT_IS_COMPRESSED(result))
+	{
+		struct varlena *plain = detoast_attr(result);
+
+		pfree(result);
+		result = plain;
+	}
+	return result;
 }

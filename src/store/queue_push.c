@@ -27,7 +27,10 @@
  * queue held by warm items or by the batch's merges.)  All the copies are
  * made before the lock, so a batch accounts, for an instant, the recipes
  * it ends up merging or not queuing too: at most what the commit
- * collected.
+ * collected.  They are made under cc_area_guarded() (guard.c): a commit
+ * whose copies need a new DSM segment that the system refuses (a full
+ * /dev/shm) queues those it copied before and drops the rest, counted,
+ * instead of failing.
  *
  * Locking: CCShared->queue_lock, exclusive, for the scan and the changes;
  * the local memory, the DSA copies of the recipes and their accounting are
@@ -79,6 +82,18 @@ typedef struct CCPushCopy
 	int			first;			/* the batch's first recipe of its key */
 	int			pair;			/* index in the pairs, or -1 */
 } CCPushCopy;
+
+/* Step 1 of a batch, cc_push_copy(): what it is given and fills in */
+typedef struct CCPushCopying
+{
+	CCQueuePush *items;
+	CCPushCopy *copies;
+	int			n;
+	int		   *hash;
+	int			hash_size;
+	CCPushPair *pairs;
+	int			npairs;
+} CCPushCopying;
 
 static inline uint32
 cc_push_hash(const CCKey *key)
@@ -147,15 +162,87 @@ cc_push_old_cmp(const void *a, const void *b)
 }
 
 /*
+ * Step 1 of a batch: copy the recipes into the area, and account them
+ * before any can be taken (a runner un-accounts an item as soon as it has
+ * it); put the keys into the hash table, a key twice in the batch once;
+ * note the pairs that count.  A recipe is copied once it is in the hash
+ * table with its copy recorded, so that if taking memory raises ERROR
+ * (under cc_area_guarded()) what was copied is queued as usual, and the
+ * rest, left without a copy, is not.  The caller set every copy to none.
+ */
+static void
+cc_push_copy(void *arg)
+{
+	CCPushCopying *c = (CCPushCopying *) arg;
+	int			i;
+
+	for (i = 0; i < c->n; i++)
+	{
+		CCQueuePush *item = &c->items[i];
+		CCPushCopy *copy = &c->copies[i];
+		dsa_pointer dp;
+		uint32		h;
+		int			p;
+
+		if (item->recipe_len == 0 || item->recipe_len > CC_MAX_RECIPE_BYTES)
+			continue;
+
+		for (h = cc_push_hash(&item->key) & (c->hash_size - 1);
+			 c->hash[h] >= 0;
+			 h = (h + 1) & (c->hash_size - 1))
+		{
+			if (memcmp(&c->items[c->hash[h]].key, &item->key,
+					   sizeof(CCKey)) == 0)
+			{
+				copy->first = c->hash[h];
+				break;
+			}
+		}
+		if (copy->first != i)
+			continue;			/* queued (or not) with its first */
+
+		dp = cc_area_allocate(item->recipe_len, 0);
+		if (!DsaPointerIsValid(dp))
+			continue;
+		memcpy(dsa_get_address(cc_area, dp), item->recipe, item->recipe_len);
+		copy->accounted = cc_chunk_size(item->recipe_len);
+		cc_account((int64) copy->accounted);
+		copy->dp = dp;
+		c->hash[h] = i;
+
+		for (p = 0; p < c->npairs; p++)
+			if (c->pairs[p].dbid == item->key.dbid &&
+				c->pairs[p].session_userid == item->session_userid)
+				break;
+		if (p == c->npairs && c->npairs < CC_PUSH_PAIRS)
+		{
+			CCPushPair *pair = &c->pairs[p];
+
+			pair->dbid = item->key.dbid;
+			pair->session_userid = item->session_userid;
+			pair->waiting = 0;
+			pair->queued = false;
+			pair->woken = false;
+			pair->runners = 0;
+			pair->all_runners = 0;
+			c->npairs++;
+		}
+		copy->pair = p < c->npairs ? p : -1;
+	}
+}
+
+/*
  * Queue copies of the 'n' recipes in 'items' as items of 'kind', each for
  * a runner of (key.dbid, session_userid), to run once 'wait_xid' (if
  * valid) has ended; sets each one's result (include/store/queue.h).  A
  * refresh that finds the queue full drops the oldest refresh queued
  * before the batch (counted, CC_STAT_REFRESH_DROPPED); one that finds none
  * to drop is not queued (CC_QUEUE_FULL), nor is a recipe the area had no
- * memory for, or the batch when the local memory for it is lacking.
- * Never ERRORs but in cc_attach() (attaching the area); usable at
- * PRE_COMMIT.
+ * memory for (or for which the system refused a new segment), or the
+ * batch when the local memory for it is lacking.  Raises ERROR only in
+ * cc_attach() (attaching the area) and in starting the subtransaction of
+ * the copies, and, outside a transaction or in parallel mode, when the
+ * system refuses the area a new segment; usable at PRE_COMMIT.
  */
 void
 cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
@@ -174,7 +261,8 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 	CCQueueSlot *dropped;
 	int			ndropped = 0;
 	CCPushPair	pairs[CC_PUSH_PAIRS];
-	int			npairs = 0;
+	int			npairs;
+	CCPushCopying copying;
 	bool		wake_worker = false;
 	int			runner_limit;
 	TimestampTz now;
@@ -206,65 +294,28 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 	free_slots = (int *) ((char *) hash + MAXALIGN(sizeof(int) * hash_size));
 
 	/*
-	 * 1. Copies of the recipes, accounted before any can be taken (a runner
-	 * un-accounts an item as soon as it has it); the keys into the hash
-	 * table, a key twice in the batch once; the pairs that count.
+	 * 1. Copies of the recipes (cc_push_copy()), in a subtransaction where
+	 * one is possible: should the system refuse the area a new segment, the
+	 * recipes copied so far are queued and the rest are not, and the commit
+	 * that queues them goes on.
 	 */
-	memset(hash, -1, sizeof(int) * hash_size);
 	for (i = 0; i < n; i++)
 	{
-		CCQueuePush *item = &items[i];
-		CCPushCopy *copy = &copies[i];
-		uint32		h;
-		int			p;
-
-		copy->dp = InvalidDsaPointer;
-		copy->accounted = 0;
-		copy->first = i;
-		copy->pair = -1;
-		if (item->recipe_len == 0 || item->recipe_len > CC_MAX_RECIPE_BYTES)
-			continue;
-
-		for (h = cc_push_hash(&item->key) & (hash_size - 1);
-			 hash[h] >= 0;
-			 h = (h + 1) & (hash_size - 1))
-		{
-			if (memcmp(&items[hash[h]].key, &item->key, sizeof(CCKey)) == 0)
-			{
-				copy->first = hash[h];
-				break;
-			}
-		}
-		if (copy->first != i)
-			continue;			/* queued (or not) with its first */
-
-		copy->dp = dsa_allocate_extended(cc_area, item->recipe_len,
-										 DSA_ALLOC_NO_OOM);
-		if (!DsaPointerIsValid(copy->dp))
-			continue;
-		memcpy(dsa_get_address(cc_area, copy->dp), item->recipe,
-			   item->recipe_len);
-		copy->accounted = cc_chunk_size(item->recipe_len);
-		cc_account((int64) copy->accounted);
-		hash[h] = i;
-
-		for (p = 0; p < npairs; p++)
-			if (pairs[p].dbid == item->key.dbid &&
-				pairs[p].session_userid == item->session_userid)
-				break;
-		if (p == npairs && npairs < CC_PUSH_PAIRS)
-		{
-			pairs[p].dbid = item->key.dbid;
-			pairs[p].session_userid = item->session_userid;
-			pairs[p].waiting = 0;
-			pairs[p].queued = false;
-			pairs[p].woken = false;
-			pairs[p].runners = 0;
-			pairs[p].all_runners = 0;
-			npairs++;
-		}
-		copy->pair = p < npairs ? p : -1;
+		copies[i].dp = InvalidDsaPointer;
+		copies[i].accounted = 0;
+		copies[i].first = i;
+		copies[i].pair = -1;
 	}
+	memset(hash, -1, sizeof(int) * hash_size);
+	copying.items = items;
+	copying.copies = copies;
+	copying.n = n;
+	copying.hash = hash;
+	copying.hash_size = hash_size;
+	copying.pairs = pairs;
+	copying.npairs = 0;
+	(void) cc_area_guarded(cc_push_copy, &copying);
+	npairs = copying.npairs;
 
 	now = GetCurrentTimestamp();
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
@@ -461,7 +512,8 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 
 /*
  * Queue a copy of one recipe (cc_queue_push_many() with one): returns its
- * result.  Never ERRORs but in cc_attach(); usable at PRE_COMMIT.
+ * result.  Raises ERROR only as cc_queue_push_many() does; usable at
+ * PRE_COMMIT.
  */
 CCQueueResult
 cc_queue_push(CCRecipeKind kind, const CCKey *key, Oid session_userid,

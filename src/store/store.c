@@ -13,10 +13,13 @@
  * A store is a small state machine (CCStoreState below), at most one per
  * backend:
  *
- *	IDLE --cc_store_prepare()--> ALLOCATED --> PENDING --> LINKED
- *	LINKED --cc_store_publish() or cc_store_abandon()--> IDLE
+ *	IDLE --cc_store_prepare()--> ALLOCATING --> ALLOCATED --> PENDING
+ *	--> LINKED --cc_store_publish() or cc_store_abandon()--> IDLE
  *
- *	IDLE:		no store in progress.
+ *	IDLE:		no store in progress; the handle holds nothing.
+ *	ALLOCATING:	taking the blob, the name's and the context's copies and
+ *				the dshash reserve, each recorded in the handle as it is
+ *				taken (so that an ERROR can be cleaned up).
  *	ALLOCATED:	the blob is allocated, accounted and filled, and the name's
  *				copy for the registry allocated; nothing in shared memory
  *				refers to them yet.  If the key is taken (another backend
@@ -36,17 +39,20 @@
  * Errors: every allocation is made in ALLOCATED or before, with
  * MCXT_ALLOC_NO_OOM / DSA_ALLOC_NO_OOM, and a failure frees what was
  * allocated and ends the attempt: nothing in shared memory was touched.
- * The exception is dshash's own allocation when it inserts an item (the
- * entry, a dependency list head, a registry name) or grows a table's
- * bucket array: PostgreSQL 15's dshash has no NO_OOM insert and raises
- * ERROR with its partition locks held.  So the inserts run in a
- * subtransaction (cc_store_insert_guarded()): should dshash raise "out of
- * memory", rolling the subtransaction back releases its locks as
- * PostgreSQL does for any error, the store's subtransaction abort callback
- * abandons the store from whatever state it reached, and the store counts
- * as no room; no lock is ever released by hand.  (Before that, the store
- * makes sure a chunk of the entry's size is free, so that the common case
- * never gets that far.)  In parallel mode no subtransaction can start: the
+ * Two things raise ERROR all the same: a new DSM segment the system
+ * refuses (DSA_ALLOC_NO_OOM covers only the area's size limit), and
+ * dshash's own allocation when it inserts an item (the entry, a dependency
+ * list head, a registry name) or grows a table's bucket array
+ * (PostgreSQL 15's dshash has no NO_OOM insert, and raises it with its
+ * partition locks held).  So a try of the store, allocation and inserts,
+ * runs under cc_area_guarded() (guard.c), in a subtransaction: should
+ * taking memory raise ERROR, rolling the subtransaction back releases the
+ * locks as PostgreSQL does for any error, the store's subtransaction abort
+ * callback ends the store from whatever state it reached (freeing what it
+ * took: each allocation is recorded in the handle as it is made), and the
+ * store counts as no room; no lock is ever released by hand.  (Before
+ * that, the store makes sure a chunk of the entry's size is free, so that
+ * the common case never gets that far.)  In parallel mode no subtransaction can start: the
  * store then makes sure a chunk of every item's size is free first, and
  * should dshash run out all the same (another backend took the room, or a
  * table grows its bucket array) it raises ERROR, and the (sub)transaction
@@ -54,8 +60,7 @@
  * while an explicit transaction block commits (a WITH HOLD cursor run to
  * completion at COMMIT) is supported by PostgreSQL but trips an assertion
  * in PostgreSQL 15's RollbackAndReleaseCurrentSubTransaction() in
- * assert-enabled builds; like the audit's (audit_table.c), the guard is
- * kept for the unforeseeable.
+ * assert-enabled builds (guard.c).
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
@@ -89,6 +94,7 @@
 typedef enum CCStoreState
 {
 	CC_STORE_IDLE = 0,
+	CC_STORE_ALLOCATING,
 	CC_STORE_ALLOCATED,
 	CC_STORE_PENDING,
 	CC_STORE_LINKED
@@ -111,7 +117,25 @@ struct CCStoreHandle
 	int			usage_slot;
 	uint64	   *deps;			/* sorted, unique; palloc'd */
 	int			ndeps;
+	dsa_pointer *reserved;		/* cc_reserve_dshash_items()'s chunks, while
+								 * it has them */
+	int			nreserved;
 };
+
+/* What cc_store_attempt() is given and returns */
+typedef struct CCStoreAttempt
+{
+	CCStoreHandle *h;
+	struct varlena *stored;
+	const Oid  *relids;
+	int			nrelids;
+	const char *name;
+	const char *recipe;
+	uint32		recipe_len;
+	uint32		context_len;
+	int64		ttl_us;
+	CCStoreResult result;
+} CCStoreAttempt;
 
 /* The store in progress in this backend, if any */
 static CCStoreHandle cc_store_current;
@@ -122,72 +146,10 @@ static bool cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 							  uint32 recipe_len, uint32 context_len,
 							  int64 ttl_us);
 static CCStoreResult cc_store_insert(CCStoreHandle *h, int64 ttl_us);
+static void cc_store_attempt(void *arg);
+static void cc_store_free_reserved(CCStoreHandle *h, bool free_array);
 static void cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local);
 static void cc_store_register_cleanup(void);
-static CCStoreResult cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us);
-
-/* ----------------------------------------------------------------
- * The hit path
- * ----------------------------------------------------------------
- */
-
-/*
- * Look the key up.  Returns a palloc'd copy of the payload of a VALID,
- * unexpired entry, or NULL.  Takes one entries partition lock in shared mode.
- */
-struct varlena *
-cc_lookup(const CCKey *key)
-{
-	CCEntry    *entry;
-	CCBlob	   *blob;
-	struct varlena *result;
-	uint32		len;
-	int			flush_slot = -1;
-
-	cc_hits_register();
-	entry = dshash_find(cc_entries, key, false);
-	if (entry == NULL)
-		return NULL;
-
-	if (entry->state != CC_ENTRY_VALID ||
-		entry->epoch != pg_atomic_read_u64(&cc_store_shared->epoch) ||
-		(entry->expires_at != 0 && GetCurrentTimestamp() >= entry->expires_at))
-	{
-		dshash_release_lock(cc_entries, entry);
-		return NULL;
-	}
-
-	blob = dsa_get_address(cc_area, entry->blob);
-	len = blob->payload_len;
-	result = MemoryContextAllocExtended(CurrentMemoryContext, len,
-										MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-	if (result != NULL)
-	{
-		memcpy(result, CC_BLOB_PAYLOAD(blob), len);
-		/* no shared write unless needed: the bit set if clear, hits batched */
-		if (!blob->referenced)
-			blob->referenced = 1;
-		flush_slot = cc_hits_note(key, blob);
-	}
-	dshash_release_lock(cc_entries, entry);
-
-	if (result == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Failed to copy a cached result of %u bytes.",
-						   len)));
-	if (flush_slot >= 0)
-		cc_hits_flush_slot(flush_slot);
-	if (VARATT_IS_COMPRESSED(result))
-	{
-		struct varlena *plain = detoast_attr(result);
-
-		pfree(result);
-		result = plain;
-	}
-	return result;
-}
 
 /* ----------------------------------------------------------------
  * Storing
@@ -196,8 +158,9 @@ cc_lookup(const CCKey *key)
 
 /*
  * Allocate a blob of 'size' bytes, evicting to make room.  Returns
- * InvalidDsaPointer if the cache cannot make room.  No locks held; cannot
- * fail.
+ * InvalidDsaPointer if the cache cannot make room.  No locks held.  Raises
+ * ERROR only if the system refuses a new DSM segment (cc_area_allocate()),
+ * or for an interrupt while evicting.
  */
 static dsa_pointer
 cc_allocate_blob(Size size, Size accounted)
@@ -221,8 +184,7 @@ cc_allocate_blob(Size size, Size accounted)
 				continue;
 		}
 
-		dp = dsa_allocate_extended(cc_area, size,
-								   DSA_ALLOC_NO_OOM | DSA_ALLOC_HUGE);
+		dp = cc_area_allocate(size, DSA_ALLOC_HUGE);
 		if (DsaPointerIsValid(dp))
 			return dp;
 
@@ -239,17 +201,19 @@ cc_allocate_blob(Size size, Size accounted)
  * item's size, then free them all.  Outside parallel mode that is the
  * entry only (most dependency list heads, registry names and recipe
  * contexts exist already, and an insert that does run out is caught by
- * cc_store_insert_guarded()); in parallel mode, where nothing can catch
+ * cc_area_guarded()); in parallel mode, where nothing can catch
  * it, it is every item: the entry, a list head per dependency, the name,
- * the context.  Returns false if there is
- * no room.  No locks held; cannot fail.
+ * the context.  Returns false if there is no room.  The chunks are kept in
+ * 'h' while it has them, for the abort clean-up: taking one can raise
+ * ERROR (a new DSM segment refused).  No locks held.
  */
 static bool
-cc_reserve_dshash_items(int ndeps, bool named, bool with_context)
+cc_reserve_dshash_items(CCStoreHandle *h, bool named, bool with_context)
 {
 	int			n = 1;
 	dsa_pointer *chunks;
 	bool		ok = true;
+	int			ndeps = h->ndeps;
 	int			i;
 
 	if (IsInParallelMode())
@@ -257,6 +221,9 @@ cc_reserve_dshash_items(int ndeps, bool named, bool with_context)
 	chunks = palloc_extended(sizeof(dsa_pointer) * n, MCXT_ALLOC_NO_OOM);
 	if (chunks == NULL)
 		return false;
+	/* where the abort clean-up finds them, should taking one raise ERROR */
+	h->reserved = chunks;
+	h->nreserved = 0;
 	for (i = 0; i < n && ok; i++)
 	{
 		Size		size;
@@ -269,14 +236,30 @@ cc_reserve_dshash_items(int ndeps, bool named, bool with_context)
 			size = cc_dshash_item_size(sizeof(CCNameEntry));
 		else
 			size = cc_dshash_item_size(sizeof(CCContextEntry));
-		chunks[i] = dsa_allocate_extended(cc_area, size, DSA_ALLOC_NO_OOM);
+		chunks[i] = cc_area_allocate(size, 0);
 		ok = DsaPointerIsValid(chunks[i]);
+		if (ok)
+			h->nreserved = i + 1;
 	}
-	while (i-- > 0)
-		if (DsaPointerIsValid(chunks[i]))
-			dsa_free(cc_area, chunks[i]);
-	pfree(chunks);
+	cc_store_free_reserved(h, true);
 	return ok;
+}
+
+/*
+ * Free the chunks cc_reserve_dshash_items() took, and their array.  Cannot
+ * fail.
+ */
+static void
+cc_store_free_reserved(CCStoreHandle *h, bool free_array)
+{
+	int			i;
+
+	for (i = 0; i < h->nreserved; i++)
+		dsa_free(cc_area, h->reserved[i]);
+	if (free_array && h->reserved != NULL)
+		pfree(h->reserved);
+	h->reserved = NULL;
+	h->nreserved = 0;
 }
 
 /*
@@ -360,13 +343,15 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 
 	for (attempt = 0; attempt < CC_STORE_ATTEMPTS; attempt++)
 	{
-		CCStoreResult result = CC_STORE_NO_MEMORY;
+		CCStoreAttempt a = {h, stored, relids, nrelids, name, recipe,
+		recipe_len, context_len, ttl_us, CC_STORE_NO_MEMORY};
+		CCStoreResult result;
 
 		/* the abort clean-up of a failed try forgot the array, not freed it */
 		h->deps = deps;
-		if (cc_store_allocate(h, stored, relids, nrelids, name, recipe,
-							  recipe_len, context_len, ttl_us))
-			result = cc_store_insert_guarded(h, ttl_us);
+		/* if not, the abort clean-up ended the store, freeing what it took */
+		result = cc_area_guarded(cc_store_attempt, &a) ? a.result : CC_STORE_NO_MEMORY;
+		Assert(result != CC_STORE_NO_MEMORY || h->state == CC_STORE_IDLE);
 		if (result != CC_STORE_NO_MEMORY)
 		{
 			if (stored != payload)
@@ -389,60 +374,34 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 }
 
 /*
- * cc_store_insert() inside a subtransaction, the backstop for dshash's own
- * allocations (see "Errors" in the header comment): should one of them
- * raise "out of memory" all the same, rolling the subtransaction back
- * releases dshash's locks the way PostgreSQL releases them for any error,
- * and the store's subtransaction abort callback ends the store from the
- * state it reached.  That error becomes CC_STORE_NO_MEMORY; any other is
- * raised again.  In parallel mode, where no subtransaction can start, the
- * insert runs unguarded (an error then aborts the caller's transaction,
- * whose abort callback ends the store).  No locks held on entry or exit.
+ * One try of a store, under cc_area_guarded() (see "Errors" in the header
+ * comment): allocate (IDLE -> ALLOCATED), then insert (-> LINKED, or back
+ * to IDLE when RACED).  Sets a->result; CC_STORE_NO_MEMORY with nothing
+ * taken if the area cannot hold it.  Should taking memory raise ERROR all
+ * the same (a new DSM segment refused, dshash's own allocation), the
+ * guard's rollback runs the store's subtransaction abort callback, which
+ * ends the store from the state it reached.  No locks held on entry or
+ * exit.
  */
-static CCStoreResult
-cc_store_insert_guarded(CCStoreHandle *h, int64 ttl_us)
+static void
+cc_store_attempt(void *arg)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	CCStoreResult result;
+	CCStoreAttempt *a = (CCStoreAttempt *) arg;
 
-	if (IsInParallelMode())
-		return cc_store_insert(h, ttl_us);
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcxt);
-	PG_TRY();
-	{
-		result = cc_store_insert(h, ttl_us);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode != ERRCODE_OUT_OF_MEMORY)
-			ReThrowError(edata);
-		FreeErrorData(edata);
-		Assert(h->state == CC_STORE_IDLE);
-		result = CC_STORE_NO_MEMORY;
-	}
-	PG_END_TRY();
-	return result;
+	a->result = CC_STORE_NO_MEMORY;
+	if (cc_store_allocate(a->h, a->stored, a->relids, a->nrelids, a->name,
+						  a->recipe, a->recipe_len, a->context_len,
+						  a->ttl_us))
+		a->result = cc_store_insert(a->h, a->ttl_us);
 }
 
 /*
  * IDLE -> ALLOCATED: allocate, account and fill the blob, and allocate the
  * name's copy for the registry, all with NO_OOM; make sure dshash will
  * find room too.  Returns false, with nothing allocated, if the area
- * cannot hold it.  No locks held; cannot fail.
+ * cannot hold it.  Each allocation is recorded in 'h' as soon as it is
+ * made, so that the abort clean-up frees it should a later one raise
+ * ERROR (a new DSM segment refused; cc_area_guarded()).  No locks held.
  */
 static bool
 cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
@@ -467,36 +426,31 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 										 params_len);
 	size = payload_off + payload_len;
 	accounted = cc_blob_accounted_size(size);
-	blob_dp = cc_allocate_blob(size, accounted);
+	h->state = CC_STORE_ALLOCATING;
+	h->blob = blob_dp = cc_allocate_blob(size, accounted);
 	if (!DsaPointerIsValid(blob_dp))
+	{
+		h->state = CC_STORE_IDLE;
 		return false;
+	}
 	if (name_len > 0)
-		text = dsa_allocate_extended(cc_area, name_len + 1, DSA_ALLOC_NO_OOM);
-
+		h->name_text = text = cc_area_allocate(name_len + 1, 0);
 	if (recipe != NULL)
-		context = dsa_allocate_extended(cc_area, Max(context_len, 1),
-										DSA_ALLOC_NO_OOM);
+		h->context_copy = context = cc_area_allocate(Max(context_len, 1), 0);
 
 	if ((name_len > 0 && !DsaPointerIsValid(text)) ||
 		(recipe != NULL && !DsaPointerIsValid(context)) ||
-		!cc_reserve_dshash_items(h->ndeps, name_len > 0, recipe != NULL))
+		!cc_reserve_dshash_items(h, name_len > 0, recipe != NULL))
 	{
-		if (DsaPointerIsValid(text))
-			dsa_free(cc_area, text);
-		if (DsaPointerIsValid(context))
-			dsa_free(cc_area, context);
-		dsa_free(cc_area, blob_dp);
+		/* back to IDLE: frees what was taken, keeps the dependency array */
+		cc_store_finish(h, NULL, false);
 		return false;
 	}
 	cc_account(accounted);
+	h->accounted = accounted;
 
 	h->now = GetCurrentTimestamp();
 	h->serial = pg_atomic_fetch_add_u64(&cc_shared->next_serial, 1);
-	h->blob = blob_dp;
-	h->accounted = accounted;
-	h->name_text = text;
-
-	h->context_copy = context;
 	h->context_len = context_len;
 	if (recipe != NULL)
 		memcpy(dsa_get_address(cc_area, context), recipe, context_len);
@@ -553,7 +507,7 @@ cc_store_insert(CCStoreHandle *h, int64 ttl_us)
 	uint64		epoch;
 	bool		found;
 
-	entry = dshash_find_or_insert(cc_entries, &h->key, &found);
+	entry = cc_area_insert(cc_entries, &h->key, &found);
 	/* under the entry's lock, as every reader of the epoch does */
 	epoch = pg_atomic_read_u64(&cc_store_shared->epoch);
 	if (found)
@@ -660,6 +614,8 @@ cc_store_publish(CCStoreHandle *h)
 	entry->owner_pid = 0;
 	dshash_release_lock(cc_entries, entry);
 	h->state = CC_STORE_IDLE;
+	h->blob = InvalidDsaPointer;	/* the entry's now */
+	h->accounted = 0;
 
 	cc_usage_stored(h->usage_slot);
 	cc_ghost_check(&h->key, h->payload_hash);
@@ -693,12 +649,18 @@ cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local)
 	switch (h->state)
 	{
 		case CC_STORE_IDLE:
-			Assert(entry == NULL);
+			Assert(entry == NULL && !DsaPointerIsValid(h->blob));
 			break;
+		case CC_STORE_ALLOCATING:
 		case CC_STORE_ALLOCATED:
+			/* what cc_store_allocate() took so far */
 			Assert(entry == NULL);
-			cc_account(-(int64) h->accounted);
-			dsa_free(cc_area, h->blob);
+			if (DsaPointerIsValid(h->blob))
+			{
+				cc_account(-(int64) h->accounted);
+				dsa_free(cc_area, h->blob);
+			}
+			cc_store_free_reserved(h, free_local);
 			break;
 		case CC_STORE_PENDING:
 		case CC_STORE_LINKED:
@@ -716,6 +678,7 @@ cc_store_finish(CCStoreHandle *h, CCEntry *entry, bool free_local)
 		dsa_free(cc_area, h->context_copy);
 	h->context_copy = InvalidDsaPointer;
 	h->blob = InvalidDsaPointer;
+	h->accounted = 0;
 	if (free_local && h->deps != NULL)
 		pfree(h->deps);
 	h->deps = NULL;
@@ -757,7 +720,7 @@ cc_store_xact_callback(XactEvent event, void *arg)
 /*
  * Subtransaction callback: at SUBXACT_EVENT_ABORT_SUB, end a store an
  * ERROR interrupted inside that subtransaction (among them the one
- * cc_store_insert_guarded() starts).  A store in progress is always the
+ * cc_area_guarded() starts for a try of the store).  A store in progress is always the
  * innermost thing running, so any subtransaction that aborts while one is
  * in progress is the one that interrupted it.  Same rules as above.
  */

@@ -94,6 +94,7 @@ typedef struct CCStoreShared
 	pg_atomic_uint64 ttl_entries;	/* entries with an expiry time */
 	pg_atomic_uint64 names;		/* entries in the name registry */
 	pg_atomic_uint64 epoch;		/* entries of older epochs are dead */
+	pg_atomic_uint64 shortage_logged_at;	/* guard.c's last log line */
 	pg_atomic_uint64 ghosts[CC_NUM_GHOSTS]; /* see remove.c */
 	char		dsa_space[FLEXIBLE_ARRAY_MEMBER];	/* CC_DSA_INPLACE_SIZE */
 } CCStoreShared;
@@ -170,15 +171,16 @@ extern int	cc_uint64_cmp(const void *a, const void *b);
 
 /* blob.c */
 extern struct varlena *cc_compress(struct varlena *payload);
-
-/* hits.c */
-extern void cc_hits_register(void);
-extern int	cc_hits_note(const CCKey *key, CCBlob *blob);
-extern void cc_hits_flush_slot(int i);
 extern void cc_ring_insert(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_link_deps(dsa_pointer blob_dp, CCBlob *blob);
 extern void cc_names_ref(CCBlob *blob, dsa_pointer text);
 extern void cc_release_blob(dsa_pointer blob_dp);
+
+/* guard.c */
+extern dsa_pointer cc_area_allocate(Size size, int flags);
+extern void *cc_area_insert(dshash_table *table, const void *key,
+							bool *found);
+extern bool cc_area_guarded(void (*fn) (void *), void *arg);
 
 /* remove.c */
 extern void cc_entry_uncount(const CCEntry *entry);
