@@ -395,13 +395,20 @@ cc_runner_main(Datum arg)
 
 			if (outcome == CC_RECIPE_NEEDS_FRESH_RUNNER)
 			{
+				CCQueueResult pushed;
+
 				/*
 				 * Back to the queue, for a runner that has no placeholder:
-				 * counted once it ran, or now if it cannot wait there.
+				 * counted once it ran, or now if it cannot wait there.  In a
+				 * transaction, so that a segment the system refuses the copy
+				 * counts as a full queue (cc_queue_push()).
 				 */
-				switch (cc_queue_push(item.kind, &item.key,
-									  item.session_userid, item.wait_xid,
-									  item.recipe, item.recipe_len))
+				StartTransactionCommand();
+				pushed = cc_queue_push(item.kind, &item.key,
+									   item.session_userid, item.wait_xid,
+									   item.recipe, item.recipe_len);
+				CommitTransactionCommand();
+				switch (pushed)
 				{
 					case CC_QUEUE_QUEUED:
 						break;

@@ -189,6 +189,8 @@ cc_store_shmem_init(void)
 	pg_atomic_init_u64(&s->names, 0);
 	pg_atomic_init_u64(&s->epoch, 1);
 	pg_atomic_init_u64(&s->shortage_logged_at, 0);
+	pg_atomic_init_u64(&s->refused_at, 0);
+	pg_atomic_init_u64(&s->refused_size, 0);
 	for (i = 0; i < CC_NUM_GHOSTS; i++)
 		pg_atomic_init_u64(&s->ghosts[i], 0);
 	cc_register_tranches();

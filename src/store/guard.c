@@ -28,6 +28,12 @@
  *	  free what it had taken, so it records each allocation where they
  *	  find it as soon as it has it.
  *
+ * A refused request of the area (its size) is remembered for
+ * CC_REFUSED_BACKOFF_MS: requests at least that large are refused at once
+ * meanwhile (an extra "no room" is cheap; asking the system again on every
+ * call is not, and each refused request of more than 8 kB leaves a span
+ * descriptor of PostgreSQL 15's dsa.c behind, about 80 bytes of the area).
+ *
  * Outside a transaction (a runner between two recipes) and in parallel
  * mode, where no subtransaction can start, the code runs unguarded, and
  * such an error is raised.  Rolling a subtransaction back at PRE_COMMIT of
@@ -37,8 +43,9 @@
  * assert-enabled builds; the audit's protected writes (audit_table.c) have
  * the same limit.
  *
- * State: one backend-local flag.  Locks: none of its own; the shared
- * time of the last log line is an atomic.
+ * State: one backend-local flag and the size being taken.  Locks: none of
+ * its own; the time of the last log line and the last refusal are atomics
+ * in the store's shared memory.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -56,25 +63,56 @@
 /* At most one log line about a refused segment per this many ms */
 #define CC_SHORTAGE_LOG_MS		60000
 
+/* How long a refused request size is refused at once */
+#define CC_REFUSED_BACKOFF_MS	10000
+
 /*
  * Memory is being taken (cc_area_allocate(), cc_area_insert()): an ERROR
  * raised now means the area could not give it
  */
 static volatile bool cc_area_taking = false;
 
+/* ... and the size cc_area_allocate() asks for (0: a dshash insert) */
+static volatile Size cc_area_taking_size = 0;
+
+/* The last cc_area_guarded() caught a segment the system refused */
+static bool cc_area_refused = false;
+
+/*
+ * Did the system refuse the area a segment, within CC_REFUSED_BACKOFF_MS,
+ * for a request of at most 'size' bytes?  Cannot fail.
+ */
+bool
+cc_area_refusing(Size size)
+{
+	uint64		refused_at = pg_atomic_read_u64(&cc_store_shared->refused_at);
+
+	return unlikely(refused_at != 0) &&
+		size >= pg_atomic_read_u64(&cc_store_shared->refused_size) &&
+		!TimestampDifferenceExceeds((TimestampTz) refused_at,
+									GetCurrentTimestamp(),
+									CC_REFUSED_BACKOFF_MS);
+}
+
 /*
  * dsa_allocate_extended() with DSA_ALLOC_NO_OOM added to 'flags': returns
- * InvalidDsaPointer when the area is at its size limit; raises ERROR when
- * the system refuses a new segment (see the header comment).
+ * InvalidDsaPointer when the area is at its size limit, or when
+ * cc_area_refusing(size); raises ERROR when the system refuses a new
+ * segment (see the header comment).
  */
 dsa_pointer
 cc_area_allocate(Size size, int flags)
 {
 	dsa_pointer dp;
 
+	if (cc_area_refusing(size))
+		return InvalidDsaPointer;
+
+	cc_area_taking_size = size;
 	cc_area_taking = true;
 	dp = dsa_allocate_extended(cc_area, size, flags | DSA_ALLOC_NO_OOM);
 	cc_area_taking = false;
+	cc_area_taking_size = 0;
 	return dp;
 }
 
@@ -87,6 +125,7 @@ cc_area_insert(dshash_table *table, const void *key, bool *found)
 {
 	void	   *item;
 
+	cc_area_taking_size = 0;
 	cc_area_taking = true;
 	item = dshash_find_or_insert(table, key, found);
 	cc_area_taking = false;
@@ -94,14 +133,29 @@ cc_area_insert(dshash_table *table, const void *key, bool *found)
 }
 
 /*
- * Log that the area could not take memory, at most once a minute in the
- * server.  Can ERROR only as ereport(LOG) can.
+ * Note that the area could not take memory: remember a refused request's
+ * size (see the header comment), and log it, at most once a minute in the
+ * server.  A refused segment is an ERROR raised in dsm.c or dsm_impl.c
+ * (its function's name, which no translation changes, begins "dsm_");
+ * anything else ("out of memory" of a dshash insert at the area's size
+ * limit) is the cache at cascade_cache.max_memory.  Can ERROR only as
+ * ereport(LOG) can.
  */
 static void
-cc_area_log_shortage(ErrorData *edata)
+cc_area_note_shortage(ErrorData *edata, Size size)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	uint64		last = pg_atomic_read_u64(&cc_store_shared->shortage_logged_at);
+	bool		segment = edata->funcname != NULL &&
+		strncmp(edata->funcname, "dsm_", 4) == 0;
+
+	cc_area_refused = segment;
+
+	if (segment && size > 0)
+	{
+		pg_atomic_write_u64(&cc_store_shared->refused_size, size);
+		pg_atomic_write_u64(&cc_store_shared->refused_at, (uint64) now);
+	}
 
 	if (last != 0 &&
 		!TimestampDifferenceExceeds((TimestampTz) last, now,
@@ -115,7 +169,9 @@ cc_area_log_shortage(ErrorData *edata)
 			 errmsg("cascade_cache could not take more shared memory: %s",
 					edata->message),
 			 errdetail("What did not fit was not cached; the cache goes on with the memory it has.  This is logged at most once a minute."),
-			 errhint("Give the server more dynamic shared memory (/dev/shm; in a container, its shared memory size), or lower cascade_cache.max_memory to what it can have.")));
+			 segment ?
+			 errhint("Give the server more dynamic shared memory (/dev/shm; in a container, its shared memory size), or lower cascade_cache.max_memory to what it can have.") :
+			 errhint("The cache is at cascade_cache.max_memory.")));
 }
 
 /*
@@ -123,17 +179,21 @@ cc_area_log_shortage(ErrorData *edata)
  * the header comment).  Returns true if fn returned; false if it raised an
  * ERROR while taking memory, which was logged and rolled back with its
  * subtransaction (fn's abort callbacks having freed what it took).  Any
- * other ERROR is raised again.  Can ERROR (starting the subtransaction,
- * and as fn can).
+ * other ERROR is raised again.  The caller holds no LWLock (rolling the
+ * subtransaction back releases them all).  Can ERROR (starting the
+ * subtransaction, and as fn can).
  */
 bool
 cc_area_guarded(void (*fn) (void *), void *arg)
 {
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	uint32		holdoff = InterruptHoldoffCount;
+	uint32		cancel_holdoff = QueryCancelHoldoffCount;
 	volatile bool ok = true;
 
 	cc_area_taking = false;
+	cc_area_refused = false;
 	if (!IsTransactionState() || IsInParallelMode())
 	{
 		fn(arg);
@@ -152,9 +212,11 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 	PG_CATCH();
 	{
 		bool		taking = cc_area_taking;
+		Size		size = cc_area_taking_size;
 		ErrorData  *edata;
 
 		cc_area_taking = false;
+		cc_area_taking_size = 0;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -163,10 +225,59 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		CurrentResourceOwner = oldowner;
 		if (!taking)
 			ReThrowError(edata);
-		cc_area_log_shortage(edata);
+		/* errfinish() zeroed these for the error this swallows */
+		InterruptHoldoffCount = holdoff;
+		QueryCancelHoldoffCount = cancel_holdoff;
+		cc_area_note_shortage(edata, size);
 		FreeErrorData(edata);
 		ok = false;
 	}
 	PG_END_TRY();
 	return ok;
+}
+
+/*
+ * Was what the last cc_area_guarded() caught a segment the system refused
+ * (rather than the area at its size limit, which evicting can help)?
+ */
+bool
+cc_area_refused_segment(void)
+{
+	return cc_area_refused;
+}
+
+/* cc_area_copy()'s copy, run under cc_area_guarded() */
+typedef struct CCAreaCopy
+{
+	const void *data;
+	Size		len;
+	dsa_pointer dp;
+} CCAreaCopy;
+
+static void
+cc_area_copy_guarded(void *arg)
+{
+	CCAreaCopy *c = (CCAreaCopy *) arg;
+	dsa_pointer dp = cc_area_allocate(Max(c->len, 1), 0);
+
+	if (DsaPointerIsValid(dp))
+		memcpy(dsa_get_address(cc_area, dp), c->data, c->len);
+	c->dp = dp;
+}
+
+/*
+ * A copy of 'len' bytes of 'data' in the area, or InvalidDsaPointer if the
+ * area has no room for it or the system refused it a segment (logged, see
+ * cc_area_guarded()).  Not accounted: for the store's own small records.
+ * Can ERROR as cc_area_guarded() can (starting its subtransaction).
+ */
+dsa_pointer
+cc_area_copy(const void *data, Size len)
+{
+	CCAreaCopy	c = {data, len, InvalidDsaPointer};
+
+	cc_attach();
+	if (!cc_area_guarded(cc_area_copy_guarded, &c))
+		return InvalidDsaPointer;
+	return c.dp;
 }

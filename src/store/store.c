@@ -64,7 +64,9 @@
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
- * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.
+ * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.  When
+ * the system refused a segment it gives up at once: evicting cannot make
+ * one.
  * Outside parallel mode the cache never raises an error for lack of room.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -120,6 +122,8 @@ struct CCStoreHandle
 	dsa_pointer *reserved;		/* cc_reserve_dshash_items()'s chunks, while
 								 * it has them */
 	int			nreserved;
+	bool		refused;		/* the system refused memory for this size
+								 * lately: no point in evicting */
 };
 
 /* What cc_store_attempt() is given and returns */
@@ -349,8 +353,9 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 
 		/* the abort clean-up of a failed try forgot the array, not freed it */
 		h->deps = deps;
-		/* if not, the abort clean-up ended the store, freeing what it took */
-		result = cc_area_guarded(cc_store_attempt, &a) ? a.result : CC_STORE_NO_MEMORY;
+		/* on false, the abort clean-up ended the store */
+		result = cc_area_guarded(cc_store_attempt, &a) ? a.result :
+			CC_STORE_NO_MEMORY;
 		Assert(result != CC_STORE_NO_MEMORY || h->state == CC_STORE_IDLE);
 		if (result != CC_STORE_NO_MEMORY)
 		{
@@ -362,6 +367,9 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 			*handle = h;
 			return CC_STORE_PREPARED;
 		}
+		/* a segment the system refused, now or lately: evicting cannot help */
+		if (h->refused || cc_area_refused_segment())
+			break;
 		/* make real room: a tenth of what is there */
 		cc_evict_to(cc_store_bytes_used() / 10 * 9, INT_MAX);
 		cc_wake_worker();
@@ -426,6 +434,9 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 										 params_len);
 	size = payload_off + payload_len;
 	accounted = cc_blob_accounted_size(size);
+	h->refused = cc_area_refusing(size);
+	if (h->refused)
+		return false;
 	h->state = CC_STORE_ALLOCATING;
 	h->blob = blob_dp = cc_allocate_blob(size, accounted);
 	if (!DsaPointerIsValid(blob_dp))
@@ -435,6 +446,7 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 	}
 	if (name_len > 0)
 		h->name_text = text = cc_area_allocate(name_len + 1, 0);
+
 	if (recipe != NULL)
 		h->context_copy = context = cc_area_allocate(Max(context_len, 1), 0);
 

@@ -95,6 +95,8 @@ typedef struct CCStoreShared
 	pg_atomic_uint64 names;		/* entries in the name registry */
 	pg_atomic_uint64 epoch;		/* entries of older epochs are dead */
 	pg_atomic_uint64 shortage_logged_at;	/* guard.c's last log line */
+	pg_atomic_uint64 refused_at;	/* guard.c: when a segment was refused */
+	pg_atomic_uint64 refused_size;	/* ... for a request of this size */
 	pg_atomic_uint64 ghosts[CC_NUM_GHOSTS]; /* see remove.c */
 	char		dsa_space[FLEXIBLE_ARRAY_MEMBER];	/* CC_DSA_INPLACE_SIZE */
 } CCStoreShared;
@@ -177,10 +179,12 @@ extern void cc_names_ref(CCBlob *blob, dsa_pointer text);
 extern void cc_release_blob(dsa_pointer blob_dp);
 
 /* guard.c */
+extern bool cc_area_refusing(Size size);
 extern dsa_pointer cc_area_allocate(Size size, int flags);
 extern void *cc_area_insert(dshash_table *table, const void *key,
 							bool *found);
 extern bool cc_area_guarded(void (*fn) (void *), void *arg);
+extern bool cc_area_refused_segment(void);
 
 /* remove.c */
 extern void cc_entry_uncount(const CCEntry *entry);

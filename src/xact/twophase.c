@@ -15,7 +15,8 @@
  * the end of its own transaction, after the commit is visible.
  *
  * Every prepared transaction gets a slot, even one that invalidates
- * nothing.  Slots live in fixed shared memory, one per
+ * nothing (but for one whose marks the cache's area has no room to copy:
+ * it is treated as if its slot were lost).  Slots live in fixed shared memory, one per
  * max_prepared_transactions, so they do not survive a restart while
  * prepared transactions do.  When COMMIT PREPARED finds no slot (the
  * restart case, or a GID that does not exist), it assumes the worst: before
@@ -215,8 +216,10 @@ cc_twophase_after(TransactionStmt *stmt)
  * PRE_PREPARE, after the stripes were marked and the entries removed: copy
  * the marks into a free slot.  Every prepared transaction gets a slot, even
  * one that changed nothing, so that COMMIT PREPARED can tell "nothing to
- * do" from "the slot was lost in a restart".  May ERROR (which aborts the
- * PREPARE).
+ * do" from "the slot was lost in a restart"; unless the cache's area has no
+ * room for the copy of the marks: then it is left without one, as if lost.
+ * May ERROR (which aborts the PREPARE): no free slot, or out of local
+ * memory.
  */
 void
 cc_twophase_pre_prepare(void)
@@ -242,8 +245,16 @@ cc_twophase_pre_prepare(void)
 
 	cc_attach();
 	cc_fence_held(&held, &nheld);
-	dp = dsa_allocate(cc_area, sizeof(int) * Max(nheld, 1));
-	memcpy(dsa_get_address(cc_area, dp), held, sizeof(int) * nheld);
+
+	/*
+	 * No room in the area for the copy (or the system refused it a segment):
+	 * no slot, so that COMMIT PREPARED takes the path of a slot lost in a
+	 * restart (it flushes the database, holding a mark on all of it); the
+	 * marks are cleared when the PREPARE ends, as for a commit.
+	 */
+	dp = cc_area_copy(held, sizeof(int) * nheld);
+	if (!DsaPointerIsValid(dp))
+		return;
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 	for (i = 0; i < cc_twophase->nslots; i++)
