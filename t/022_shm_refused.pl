@@ -2,21 +2,20 @@
 # than cascade_cache.max_memory, as in a container by default; a segment
 # file that cannot be created; too many segments), the cache stops growing
 # and nothing else fails.  This test proves that:
+#   - a PREPARE TRANSACTION whose invalidation marks cannot be copied into
+#     the area prepares, with a coarse slot: its COMMIT PREPARED flushes its
+#     database, or every database if it invalidated them all;
 #   - a cached_query() whose result needs a new segment returns its result,
 #     uncached (counted as the no_memory bypass), and the reason is logged;
 #     it evicts nothing (evicting cannot make a segment);
 #   - a small result is still cached, and hit, in the room there is;
 #   - a commit whose refresh-ahead recipes need a new segment commits: the
 #     recipes copied before the refusal are queued, the rest are dropped
-#     and counted, and every one queued ends with an outcome;
-#   - a PREPARE TRANSACTION whose invalidation marks cannot be copied into
-#     the area prepares, and its COMMIT PREPARED takes the path of a slot
-#     lost in a restart: it flushes the database's entries.
+#     and counted, and every one queued ends with an outcome.
 # The refusal: dynamic_shared_memory_type = mmap, whose segments are files
-# in the data directory's pg_dynshmem, made read-only for the server once
-# the cache's area has its first segment (1 MB, besides the part in the
-# fixed shared memory, which its tables fill).  The next segment the area
-# would create is refused.
+# in the data directory's pg_dynshmem, made read-only for the server: first
+# before the cache's area has a segment (the part in the fixed shared
+# memory is taken by its tables), then once it has its first one (1 MB).
 use strict;
 use warnings;
 
@@ -38,16 +37,77 @@ $node->safe_psql('postgres', q{
 	INSERT INTO items SELECT g, 'i' || g FROM generate_series(1, 40) g;
 });
 
-# the area's first segment, and a small entry in it
-is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[2]'), '[{"v": "i2"}]',
-	'a first entry is stored');
 my $dynshmem = $node->data_dir . '/pg_dynshmem';
-my @segments = glob("$dynshmem/mmap.*");
-cmp_ok(scalar(@segments), '>=', 2, 'the area has a segment (a file besides the control segment)');
 ok(-d $dynshmem, 'the segments of dynamic_shared_memory_type = mmap are files in pg_dynshmem');
+my $log_offset = -s $node->logfile;
+
+# --- 0. PREPAREs whose marks the area cannot take ---
+# Before the area has a segment: anything it takes needs one.  A PREPARE
+# copies the fence stripes its invalidation marked into the area, for its
+# COMMIT PREPARED; 60,000 entities mark about 40,000 stripes, 240 kB (one
+# int per dependency; fewer than the 65,536 dependencies past which a
+# commit flushes its database instead).  Refused, the PREPARE goes on with a coarse slot:
+# its COMMIT PREPARED flushes its database, or every database if it
+# invalidated them all (a role membership change does).
+$node->safe_psql('postgres', q{
+	CREATE DATABASE other;
+	CREATE ROLE grantee;
+});
+$node->safe_psql('other', q{CREATE EXTENSION cascade_cache});
 chmod(0555, $dynshmem) or die "chmod $dynshmem: $!";
 # the server runs as the owner of the directory: check it is refused now
 ok(!open(my $probe, '>', "$dynshmem/probe"), 'pg_dynshmem refuses new files');
+my $entities = q{jsonb_build_object('updated',
+	  (SELECT jsonb_agg(jsonb_build_object('__typename', 'User', 'id', g))
+	     FROM generate_series(1, 60000) g))};
+my ($ret, $out, $err) = $node->psql('postgres', qq{
+	BEGIN;
+	SET LOCAL cascade_cache.cascade_max_updated = 100000;
+	SELECT cascade_cache.cascade_invalidate($entities) >= 0;
+	PREPARE TRANSACTION 'refused_db';
+});
+is($ret, 0, 'a PREPARE whose marks the area cannot take prepares') or diag($err);
+($ret, $out, $err) = $node->psql('postgres', qq{
+	BEGIN;
+	SET LOCAL cascade_cache.cascade_max_updated = 100000;
+	SELECT cascade_cache.cascade_invalidate($entities) >= 0;
+	GRANT pg_monitor TO grantee;
+	PREPARE TRANSACTION 'refused_all';
+});
+is($ret, 0, 'and one that also invalidates every database') or diag($err);
+is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_prepared_xacts}),
+	'2', 'both are prepared');
+
+# entries in both databases, once the area may grow again
+chmod(0700, $dynshmem) or die "chmod $dynshmem: $!";
+sub hit
+{
+	my ($db, $sql) = @_;
+	my $before = $node->safe_psql($db, 'SELECT hits FROM cascade_cache.cache_stats()');
+	$node->safe_psql($db, "SELECT cascade_cache.cached_query('$sql')");
+	return $node->safe_psql($db, 'SELECT hits FROM cascade_cache.cache_stats()') - $before;
+}
+hit('postgres', 'SELECT 1 AS here');
+hit('other', 'SELECT 2 AS there');
+is(hit('postgres', 'SELECT 1 AS here') . hit('other', 'SELECT 2 AS there'), '11',
+	'an entry is cached in each database');
+($ret, $out, $err) = $node->psql('postgres', q{COMMIT PREPARED 'refused_db'});
+is($ret, 0, 'COMMIT PREPARED of the coarse slot succeeds') or diag($err);
+is(hit('postgres', 'SELECT 1 AS here') . hit('other', 'SELECT 2 AS there'), '01',
+	'it flushed its database, not the other one');
+($ret, $out, $err) = $node->psql('postgres', q{COMMIT PREPARED 'refused_all'});
+is($ret, 0, 'COMMIT PREPARED of the coarse slot that invalidated everything succeeds')
+  or diag($err);
+is(hit('postgres', 'SELECT 1 AS here') . hit('other', 'SELECT 2 AS there'), '00',
+	'it flushed every database');
+like(slurp_file($node->logfile, $log_offset),
+	qr/LOG:  cascade_cache could not take more shared memory: could not [^\n]*pg_dynshmem/,
+	'the refused segment is logged, with the reason');
+
+# the area's first segment exists now; a small entry in it; then no more
+is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[2]'), '[{"v": "i2"}]',
+	'a first entry is stored');
+chmod(0555, $dynshmem) or die "chmod $dynshmem: $!";
 
 sub stat_of
 {
@@ -72,14 +132,13 @@ my $evictions_before = stat_of('evictions');
 cmp_ok($entries_before, '>=', 101, 'the small entries are stored');
 
 # --- 1. a result that needs a new segment: returned, not cached ---
-# 80,000 md5 strings: about 2.9 MB as jsonb, about 2 MB compressed, more
+# 80,000 md5 strings: about 2.9 MB as jsonb, 2.6 MB compressed, more
 # than the area's first segment.
 my $big = q{SELECT jsonb_agg(md5(i::text)) AS a FROM generate_series(1, 80000) i};
 my $len = "jsonb_array_length(cascade_cache.cached_query('$big') -> 0 -> 'a')";
-my $log_offset = -s $node->logfile;
 my $nm_before = no_memory();
 my $misses_before = stat_of('misses');
-my ($ret, $out, $err) = $node->psql('postgres',
+($ret, $out, $err) = $node->psql('postgres',
 	"SELECT $len");
 is($ret, 0, 'a result that needs a new segment: cached_query() does not fail')
   or diag($err);
@@ -97,10 +156,6 @@ is(stat_of('evictions') - $evictions_before, 0,
 	'a result that needs a new segment: evicts nothing');
 is(stat_of('entries'), $entries_before,
 	'a result that needs a new segment: every other entry is still there');
-like(slurp_file($node->logfile, $log_offset),
-	qr/LOG:  cascade_cache could not take more shared memory: could not [^\n]*pg_dynshmem/,
-	'the refused segment is logged, with the reason');
-
 # --- 2. a small result is cached in the room there is ---
 my $hits_before = stat_of('hits');
 is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "i1"}]',
@@ -109,45 +164,7 @@ is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "i1"}]',
 	'a small result: returned again');
 is(stat_of('hits') - $hits_before, 1, 'a small result: cached and hit');
 
-# --- 3. a PREPARE whose marks the area cannot take ---
-# Fill what the area has with results of about 100 kB (each is its own
-# request of DSA pages) until one is refused: no run of free pages as large
-# is left (the last refusal, in part 1, was of a larger request).
-my $filled = 0;
-for my $i (1 .. 60)
-{
-	my $nm = no_memory();
-	$node->safe_psql('postgres',
-		"SELECT cascade_cache.cached_query('SELECT jsonb_agg(md5(i::text || \$1::text)) AS a FROM generate_series(1, 3000) i', '[$i]')");
-	if (no_memory() > $nm)
-	{
-		$filled = 1;
-		last;
-	}
-}
-ok($filled, 'the area is full: a result of about 100 kB is refused');
-cmp_ok(stat_of('entries'), '>', 0, 'the cache holds entries');
-# 60,000 entities: about 40,000 fence stripes marked, 160 kB to copy
-($ret, $out, $err) = $node->psql('postgres', q{
-	BEGIN;
-	SET LOCAL cascade_cache.cascade_max_updated = 100000;
-	SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated',
-	  (SELECT jsonb_agg(jsonb_build_object('__typename', 'User', 'id', g))
-	     FROM generate_series(1, 60000) g))) >= 0;
-	PREPARE TRANSACTION 'refused';
-});
-is($ret, 0, 'a PREPARE whose marks the area cannot take prepares') or diag($err);
-is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'refused'}),
-	'1', 'the transaction is prepared');
-cmp_ok(stat_of('entries'), '>', 0, 'the entries it did not invalidate stay until its COMMIT PREPARED');
-($ret, $out, $err) = $node->psql('postgres', q{COMMIT PREPARED 'refused'});
-is($ret, 0, 'COMMIT PREPARED succeeds') or diag($err);
-is(stat_of('entries'), '0',
-	'COMMIT PREPARED without a slot flushes the database (as after a restart)');
-is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "i1"}]',
-	'and the cache works on');
-
-# --- 4. a commit whose refresh recipes need a new segment commits ---
+# --- 3. a commit whose refresh recipes need a new segment commits ---
 # 50 entries of one statement, each recipe about 50 kB (its query text):
 # stored, their context kept once; refreshing them all takes a copy of the
 # whole recipe each, 2.5 MB, more than the area can take without a segment.
@@ -191,6 +208,18 @@ is($node->safe_psql('postgres', q{UPDATE items SET v = 'changed' WHERE id = 1 RE
 	'changed', 'writes commit');
 is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "changed"}]',
 	'and a read after them sees the new value');
+
+# --- 4. at the system's limit the cache goes on replacing entries ---
+# 300 results of about 6 kB, 1.8 MB in all, into what the area has: the
+# cache evicts older entries to make room for them, and stores them.
+my $evictions_at = stat_of('evictions');
+my $stores_at = stat_of('stores');
+$node->safe_psql('postgres', q{SELECT count(cascade_cache.cached_query(
+	'SELECT jsonb_agg(md5(i::text || $1::text)) AS a FROM generate_series(1, 150) i',
+	jsonb_build_array(g))) FROM generate_series(1, 300) g});
+cmp_ok(stat_of('stores') - $stores_at, '>=', 290,
+	"at the system's limit, new results are still stored");
+cmp_ok(stat_of('evictions'), '>', $evictions_at, 'by evicting older entries');
 
 chmod(0700, $dynshmem);
 $node->stop;

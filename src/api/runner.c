@@ -403,6 +403,7 @@ cc_runner_main(Datum arg)
 				 * transaction, so that a segment the system refuses the copy
 				 * counts as a full queue (cc_queue_push()).
 				 */
+				SetCurrentStatementStartTimestamp();
 				StartTransactionCommand();
 				pushed = cc_queue_push(item.kind, &item.key,
 									   item.session_userid, item.wait_xid,

@@ -28,11 +28,19 @@
  *	  free what it had taken, so it records each allocation where they
  *	  find it as soon as it has it.
  *
- * A refused request of the area (its size) is remembered for
- * CC_REFUSED_BACKOFF_MS: requests at least that large are refused at once
- * meanwhile (an extra "no room" is cheap; asking the system again on every
- * call is not, and each refused request of more than 8 kB leaves a span
- * descriptor of PostgreSQL 15's dsa.c behind, about 80 bytes of the area).
+ After a refused segment the store evicts a tenth of the cache and tries
+ * once more, as at max_memory: the pages that frees usually hold what did
+ * not fit, and the cache goes on replacing entries at the system's limit.
+ * Not for a request larger than a tenth of what the cache holds, which
+ * evicting would not make room for.  A refused request of more than 8 kB
+ * (its size) is also remembered for CC_REFUSED_BACKOFF_MS: each leaves a
+ * span descriptor of PostgreSQL 15's dsa.c behind, about 80 bytes of the
+ * area, and a client asking for the same large result again and again
+ * must not make it ask the system again and again.  Meanwhile a first try
+ * at least that large is refused at once, and nothing is evicted for it;
+ * a try after eviction is not, and if it fits the back-off ends.  (Smaller
+ * requests are refused when their size class needs a new superblock: that
+ * says nothing of other sizes, and evicting frees such chunks.)
  *
  * Outside a transaction (a runner between two recipes) and in parallel
  * mode, where no subtransaction can start, the code runs unguarded, and
@@ -43,14 +51,24 @@
  * assert-enabled builds; the audit's protected writes (audit_table.c) have
  * the same limit.
  *
- * State: one backend-local flag and the size being taken.  Locks: none of
- * its own; the time of the last log line and the last refusal are atomics
- * in the store's shared memory.
+ * State: backend-local flags: memory being taken (and how much), what the
+ * last guarded call was refused, whether the back-off applies.  Locks:
+ * none of their own; the time of the last log line and the last refusal
+ * are atomics in the store's shared memory.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
  *-------------------------------------------------------------------------
  */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "store_int.h"
+
 #include "postgres.h"
 
 #include "access/xact.h"
@@ -66,38 +84,57 @@
 /* How long a refused request size is refused at once */
 #define CC_REFUSED_BACKOFF_MS	10000
 
+/* Requests up to this size come from DSA's size classes (no back-off) */
+#define CC_AREA_MAX_SMALL		8192
+
 /*
  * Memory is being taken (cc_area_allocate(), cc_area_insert()): an ERROR
  * raised now means the area could not give it
  */
 static volatile bool cc_area_taking = false;
 
-/* ... and the size cc_area_allocate() asks for (0: a dshash insert) */
+/* ... and how much cc_area_allocate() asks for (0: a dshash insert) */
 static volatile Size cc_area_taking_size = 0;
 
-/* The last cc_area_guarded() caught a segment the system refused */
-static bool cc_area_refused = false;
+/* What the last cc_area_guarded() call was refused, if anything */
+static CCAreaRefusal cc_area_refusal = CC_AREA_NOT_REFUSED;
 
 /*
- * Did the system refuse the area a segment, within CC_REFUSED_BACKOFF_MS,
- * for a request of at most 'size' bytes?  Cannot fail.
+ * cc_area_allocate() refuses at once what the back-off covers: set from
+ * cc_area_backoff_next by each cc_area_guarded() call
  */
-bool
-cc_area_refusing(Size size)
-{
-	uint64		refused_at = pg_atomic_read_u64(&cc_store_shared->refused_at);
+static bool cc_area_backoff_on = true;
+static bool cc_area_backoff_next = true;
 
-	return unlikely(refused_at != 0) &&
-		size >= pg_atomic_read_u64(&cc_store_shared->refused_size) &&
-		!TimestampDifferenceExceeds((TimestampTz) refused_at,
-									GetCurrentTimestamp(),
+/*
+ * Is a request of 'size' bytes covered by the back-off (see the header
+ * comment)?  Cannot fail.
+ */
+static bool
+cc_area_backing_off(Size size)
+{
+	uint64		refused_at;
+	TimestampTz now;
+
+	if (size <= CC_AREA_MAX_SMALL || !cc_area_backoff_on)
+		return false;
+	refused_at = pg_atomic_read_u64(&cc_store_shared->refused_at);
+	if (likely(refused_at == 0))
+		return false;
+	pg_read_barrier();
+	if (size < pg_atomic_read_u64(&cc_store_shared->refused_size))
+		return false;
+	now = GetCurrentTimestamp();
+	/* a refusal in the future (the clock was set back) is over */
+	return (TimestampTz) refused_at <= now &&
+		!TimestampDifferenceExceeds((TimestampTz) refused_at, now,
 									CC_REFUSED_BACKOFF_MS);
 }
 
 /*
  * dsa_allocate_extended() with DSA_ALLOC_NO_OOM added to 'flags': returns
- * InvalidDsaPointer when the area is at its size limit, or when
- * cc_area_refusing(size); raises ERROR when the system refuses a new
+ * InvalidDsaPointer when the area is at its size limit, or at once for a
+ * size the back-off covers; raises ERROR when the system refuses a new
  * segment (see the header comment).
  */
 dsa_pointer
@@ -105,14 +142,15 @@ cc_area_allocate(Size size, int flags)
 {
 	dsa_pointer dp;
 
-	if (cc_area_refusing(size))
+	if (cc_area_backing_off(size))
+	{
+		cc_area_refusal = CC_AREA_BACKED_OFF;
 		return InvalidDsaPointer;
-
+	}
 	cc_area_taking_size = size;
 	cc_area_taking = true;
 	dp = dsa_allocate_extended(cc_area, size, flags | DSA_ALLOC_NO_OOM);
 	cc_area_taking = false;
-	cc_area_taking_size = 0;
 	return dp;
 }
 
@@ -133,13 +171,30 @@ cc_area_insert(dshash_table *table, const void *key, bool *found)
 }
 
 /*
- * Note that the area could not take memory: remember a refused request's
- * size (see the header comment), and log it, at most once a minute in the
- * server.  A refused segment is an ERROR raised in dsm.c or dsm_impl.c
- * (its function's name, which no translation changes, begins "dsm_");
- * anything else ("out of memory" of a dshash insert at the area's size
- * limit) is the cache at cascade_cache.max_memory.  Can ERROR only as
- * ereport(LOG) can.
+ * The next cc_area_guarded() call is not refused by the back-off: the
+ * store's try after evicting.  Cannot fail.
+ */
+void
+cc_area_skip_backoff_once(void)
+{
+	cc_area_backoff_next = false;
+}
+
+/* A try after evicting fitted: the back-off is over.  Cannot fail. */
+void
+cc_area_backoff_end(void)
+{
+	pg_atomic_write_u64(&cc_store_shared->refused_at, 0);
+}
+
+/*
+ * Note that the area could not take memory ('size' bytes asked, 0 for a
+ * dshash insert): remember a refused segment's request (see the header
+ * comment), and log it, at most once a minute in the server.  A refused
+ * segment is an ERROR raised in dsm.c or dsm_impl.c (its function's name,
+ * which no translation changes, begins "dsm_"); anything else ("out of
+ * memory" of a dshash insert at the area's size limit) is the cache at
+ * cascade_cache.max_memory.  Can ERROR only as ereport(LOG) can.
  */
 static void
 cc_area_note_shortage(ErrorData *edata, Size size)
@@ -149,11 +204,11 @@ cc_area_note_shortage(ErrorData *edata, Size size)
 	bool		segment = edata->funcname != NULL &&
 		strncmp(edata->funcname, "dsm_", 4) == 0;
 
-	cc_area_refused = segment;
-
-	if (segment && size > 0)
+	cc_area_refusal = segment ? CC_AREA_REFUSED : CC_AREA_AT_LIMIT;
+	if (segment && size > CC_AREA_MAX_SMALL)
 	{
 		pg_atomic_write_u64(&cc_store_shared->refused_size, size);
+		pg_write_barrier();
 		pg_atomic_write_u64(&cc_store_shared->refused_at, (uint64) now);
 	}
 
@@ -179,9 +234,10 @@ cc_area_note_shortage(ErrorData *edata, Size size)
  * the header comment).  Returns true if fn returned; false if it raised an
  * ERROR while taking memory, which was logged and rolled back with its
  * subtransaction (fn's abort callbacks having freed what it took).  Any
- * other ERROR is raised again.  The caller holds no LWLock (rolling the
- * subtransaction back releases them all).  Can ERROR (starting the
- * subtransaction, and as fn can).
+ * other ERROR is raised again.  cc_area_last_refusal() then says what was
+ * refused, if anything (an allocation can also fail without an ERROR).
+ * The caller holds no LWLock (rolling the subtransaction back releases
+ * them all).  Can ERROR (starting the subtransaction, and as fn can).
  */
 bool
 cc_area_guarded(void (*fn) (void *), void *arg)
@@ -193,7 +249,9 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 	volatile bool ok = true;
 
 	cc_area_taking = false;
-	cc_area_refused = false;
+	cc_area_refusal = CC_AREA_NOT_REFUSED;
+	cc_area_backoff_on = cc_area_backoff_next;
+	cc_area_backoff_next = true;
 	if (!IsTransactionState() || IsInParallelMode())
 	{
 		fn(arg);
@@ -216,7 +274,6 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		ErrorData  *edata;
 
 		cc_area_taking = false;
-		cc_area_taking_size = 0;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -236,14 +293,11 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 	return ok;
 }
 
-/*
- * Was what the last cc_area_guarded() caught a segment the system refused
- * (rather than the area at its size limit, which evicting can help)?
- */
-bool
-cc_area_refused_segment(void)
+/* What the last cc_area_guarded() call was refused.  Cannot fail. */
+CCAreaRefusal
+cc_area_last_refusal(void)
 {
-	return cc_area_refused;
+	return cc_area_refusal;
 }
 
 /* cc_area_copy()'s copy, run under cc_area_guarded() */

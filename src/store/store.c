@@ -64,9 +64,10 @@
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of
- * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.  When
- * the system refused a segment it gives up at once: evicting cannot make
- * one.
+ * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.  So
+ * too when the system refused a segment, but for a result larger than a
+ * tenth of what the cache holds, or one the back-off refused (guard.c):
+ * then it gives up at once, evicting nothing.
  * Outside parallel mode the cache never raises an error for lack of room.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -122,8 +123,6 @@ struct CCStoreHandle
 	dsa_pointer *reserved;		/* cc_reserve_dshash_items()'s chunks, while
 								 * it has them */
 	int			nreserved;
-	bool		refused;		/* the system refused memory for this size
-								 * lately: no point in evicting */
 };
 
 /* What cc_store_attempt() is given and returns */
@@ -191,6 +190,9 @@ cc_allocate_blob(Size size, Size accounted)
 		dp = cc_area_allocate(size, DSA_ALLOC_HUGE);
 		if (DsaPointerIsValid(dp))
 			return dp;
+		/* refused at once by the back-off: evicting would not help */
+		if (cc_area_last_refusal() == CC_AREA_BACKED_OFF)
+			break;
 
 		/* The area is full although the budget is not: fragmentation. */
 		cc_evict_to(pg_atomic_read_u64(&cc_store_shared->bytes_used) / 10 * 9,
@@ -298,6 +300,7 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 	int			attempt;
 	int			i;
 	struct varlena *stored;
+	bool		refused = false;
 
 	*handle = NULL;
 	/* the blob keeps the name's length in 16 bits (callers allow 1kB) */
@@ -350,15 +353,20 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 		CCStoreAttempt a = {h, stored, relids, nrelids, name, recipe,
 		recipe_len, context_len, ttl_us, CC_STORE_NO_MEMORY};
 		CCStoreResult result;
+		CCAreaRefusal refusal;
 
 		/* the abort clean-up of a failed try forgot the array, not freed it */
 		h->deps = deps;
 		/* on false, the abort clean-up ended the store */
 		result = cc_area_guarded(cc_store_attempt, &a) ? a.result :
 			CC_STORE_NO_MEMORY;
+		refusal = cc_area_last_refusal();
 		Assert(result != CC_STORE_NO_MEMORY || h->state == CC_STORE_IDLE);
 		if (result != CC_STORE_NO_MEMORY)
 		{
+			/* room made after a refused segment: the back-off is over */
+			if (refused)
+				cc_area_backoff_end();
 			if (stored != payload)
 				pfree(stored);
 			if (result == CC_STORE_RACED)
@@ -367,9 +375,19 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 			*handle = h;
 			return CC_STORE_PREPARED;
 		}
-		/* a segment the system refused, now or lately: evicting cannot help */
-		if (h->refused || cc_area_refused_segment())
+
+		/*
+		 * Refused at once by the back-off, or a segment refused for more than
+		 * a tenth of what the cache holds: evicting would not make room
+		 * (guard.c).
+		 */
+		if (refusal == CC_AREA_BACKED_OFF ||
+			(refusal == CC_AREA_REFUSED &&
+			 VARSIZE(stored) > cc_store_bytes_used() / 10))
 			break;
+		refused = refusal == CC_AREA_REFUSED;
+		if (refused)
+			cc_area_skip_backoff_once();
 		/* make real room: a tenth of what is there */
 		cc_evict_to(cc_store_bytes_used() / 10 * 9, INT_MAX);
 		cc_wake_worker();
@@ -434,9 +452,6 @@ cc_store_allocate(CCStoreHandle *h, struct varlena *stored,
 										 params_len);
 	size = payload_off + payload_len;
 	accounted = cc_blob_accounted_size(size);
-	h->refused = cc_area_refusing(size);
-	if (h->refused)
-		return false;
 	h->state = CC_STORE_ALLOCATING;
 	h->blob = blob_dp = cc_allocate_blob(size, accounted);
 	if (!DsaPointerIsValid(blob_dp))

@@ -179,12 +179,21 @@ extern void cc_names_ref(CCBlob *blob, dsa_pointer text);
 extern void cc_release_blob(dsa_pointer blob_dp);
 
 /* guard.c */
-extern bool cc_area_refusing(Size size);
+typedef enum CCAreaRefusal
+{
+	CC_AREA_NOT_REFUSED = 0,
+	CC_AREA_AT_LIMIT,			/* dshash's "out of memory": max_memory */
+	CC_AREA_REFUSED,			/* the system refused a segment */
+	CC_AREA_BACKED_OFF			/* refused at once: one as large was lately */
+} CCAreaRefusal;
+
 extern dsa_pointer cc_area_allocate(Size size, int flags);
 extern void *cc_area_insert(dshash_table *table, const void *key,
 							bool *found);
+extern void cc_area_skip_backoff_once(void);
+extern void cc_area_backoff_end(void);
 extern bool cc_area_guarded(void (*fn) (void *), void *arg);
-extern bool cc_area_refused_segment(void);
+extern CCAreaRefusal cc_area_last_refusal(void);
 
 /* remove.c */
 extern void cc_entry_uncount(const CCEntry *entry);

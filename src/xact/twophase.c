@@ -15,8 +15,10 @@
  * the end of its own transaction, after the commit is visible.
  *
  * Every prepared transaction gets a slot, even one that invalidates
- * nothing (but for one whose marks the cache's area has no room to copy:
- * it is treated as if its slot were lost).  Slots live in fixed shared memory, one per
+ * nothing.  (When the cache's area has no room to copy a transaction's
+ * marks, its slot is coarse: the marks end with the PREPARE, and COMMIT or
+ * ROLLBACK PREPARED flushes as for a lost slot, all of every database if
+ * the marks covered them all.)  Slots live in fixed shared memory, one per
  * max_prepared_transactions, so they do not survive a restart while
  * prepared transactions do.  When COMMIT PREPARED finds no slot (the
  * restart case, or a GID that does not exist), it assumes the worst: before
@@ -64,7 +66,12 @@ typedef struct CCPreparedSlot
 	Oid			dbid;
 	int			owner_pid;		/* preparing backend, until ready */
 	int			nstripes;
-	dsa_pointer stripes;		/* int[nstripes], fence stripes held */
+	dsa_pointer stripes;		/* int[nstripes], fence stripes held, or
+								 * InvalidDsaPointer if none */
+	bool		coarse;			/* the area had no room for the stripes: the
+								 * marks ended with the PREPARE, and COMMIT or
+								 * ROLLBACK PREPARED flushes */
+	bool		cluster;		/* coarse, and it invalidated every database */
 	char		gid[GIDSIZE];
 } CCPreparedSlot;
 
@@ -154,6 +161,8 @@ cc_twophase_before(TransactionStmt *stmt)
 			{
 				int			slot;
 				int			nstripes = 0;
+				bool		coarse = false;
+				bool		cluster = false;
 
 				/* standbys: see replication.c */
 				cc_wal_log_prepared_end(stmt->gid);
@@ -161,19 +170,25 @@ cc_twophase_before(TransactionStmt *stmt)
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
 				slot = cc_find_slot(stmt->gid);
 				if (slot >= 0)
+				{
 					nstripes = cc_twophase->slots[slot].nstripes;
+					coarse = cc_twophase->slots[slot].coarse;
+					cluster = cc_twophase->slots[slot].cluster;
+				}
 				LWLockRelease(cc_shared->prepared_lock);
 
-				if (slot >= 0)
+				if (slot >= 0 && !coarse)
 					cc_fence_reserve(nstripes);
 				else
 				{
-					uint64		dbdep = cc_dep_hash(CC_DEP_DATABASE,
-													MyDatabaseId, InvalidOid);
+					/* lost in a restart, or coarse: all of the database */
+					uint64		dep = cluster ?
+						cc_dep_hash(CC_DEP_CLUSTER, InvalidOid, InvalidOid) :
+						cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid);
 
-					cc_fence_mark(&dbdep, 1);
-					(void) cc_remove_all(MyDatabaseId, false,
-										 CC_STAT_INVALIDATIONS);
+					cc_fence_mark(&dep, 1);
+					(void) cc_remove_all(cluster ? InvalidOid : MyDatabaseId,
+										 false, CC_STAT_INVALIDATIONS);
 				}
 				break;
 			}
@@ -204,8 +219,11 @@ cc_twophase_after(TransactionStmt *stmt)
 	{
 		CCPreparedSlot *s = &cc_twophase->slots[slot];
 
-		cc_fence_adopt(dsa_get_address(cc_area, s->stripes), s->nstripes);
-		dsa_free(cc_area, s->stripes);
+		if (DsaPointerIsValid(s->stripes))
+		{
+			cc_fence_adopt(dsa_get_address(cc_area, s->stripes), s->nstripes);
+			dsa_free(cc_area, s->stripes);
+		}
 		s->used = false;
 		s->ready = false;
 	}
@@ -216,9 +234,9 @@ cc_twophase_after(TransactionStmt *stmt)
  * PRE_PREPARE, after the stripes were marked and the entries removed: copy
  * the marks into a free slot.  Every prepared transaction gets a slot, even
  * one that changed nothing, so that COMMIT PREPARED can tell "nothing to
- * do" from "the slot was lost in a restart"; unless the cache's area has no
- * room for the copy of the marks: then it is left without one, as if lost.
- * May ERROR (which aborts the PREPARE): no free slot, or out of local
+ * do" from "the slot was lost in a restart".  If the cache's area has no
+ * room for the copy of the marks, the slot is coarse (see
+ * CCPreparedSlot).  May ERROR (which aborts the PREPARE): no free slot, or out of local
  * memory.
  */
 void
@@ -226,7 +244,9 @@ cc_twophase_pre_prepare(void)
 {
 	int		   *held;
 	int			nheld;
-	dsa_pointer dp;
+	dsa_pointer dp = InvalidDsaPointer;
+	bool		coarse = false;
+	bool		cluster = false;
 	int			i;
 	int			slot = -1;
 
@@ -248,13 +268,26 @@ cc_twophase_pre_prepare(void)
 
 	/*
 	 * No room in the area for the copy (or the system refused it a segment):
-	 * no slot, so that COMMIT PREPARED takes the path of a slot lost in a
-	 * restart (it flushes the database, holding a mark on all of it); the
-	 * marks are cleared when the PREPARE ends, as for a commit.
+	 * a coarse slot.  Its marks are cleared when the PREPARE ends, as for a
+	 * commit, and COMMIT or ROLLBACK PREPARED flushes all of the database (of
+	 * every database, if the transaction's marks covered them all), holding a
+	 * mark on it, as for a slot lost in a restart.
 	 */
-	dp = cc_area_copy(held, sizeof(int) * nheld);
-	if (!DsaPointerIsValid(dp))
-		return;
+	if (nheld > 0)
+	{
+		dp = cc_area_copy(held, sizeof(int) * nheld);
+		if (!DsaPointerIsValid(dp))
+		{
+			int			all = cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER,
+														  InvalidOid,
+														  InvalidOid));
+
+			coarse = true;
+			for (i = 0; i < nheld; i++)
+				if (held[i] == all)
+					cluster = true;
+		}
+	}
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 	for (i = 0; i < cc_twophase->nslots; i++)
@@ -267,8 +300,10 @@ cc_twophase_pre_prepare(void)
 			s->ready = false;
 			s->dbid = MyDatabaseId;
 			s->owner_pid = MyProcPid;
-			s->nstripes = nheld;
+			s->nstripes = coarse ? 0 : nheld;
 			s->stripes = dp;
+			s->coarse = coarse;
+			s->cluster = cluster;
 			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
 			slot = i;
 			break;
@@ -278,7 +313,8 @@ cc_twophase_pre_prepare(void)
 
 	if (slot < 0)
 	{
-		dsa_free(cc_area, dp);
+		if (DsaPointerIsValid(dp))
+			dsa_free(cc_area, dp);
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("cascade_cache has no free slot for a prepared transaction"),
@@ -296,12 +332,17 @@ cc_twophase_prepared(void)
 {
 	if (cc_my_slot >= 0)
 	{
+		bool		coarse;
+
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 		cc_twophase->slots[cc_my_slot].ready = true;
 		cc_twophase->slots[cc_my_slot].owner_pid = 0;
+		coarse = cc_twophase->slots[cc_my_slot].coarse;
 		LWLockRelease(cc_shared->prepared_lock);
 		cc_my_slot = -1;
-		cc_fence_forget();
+		/* the slot keeps the marks, unless it is coarse: they end now */
+		if (!coarse)
+			cc_fence_forget();
 	}
 	cc_have_prepare_gid = false;
 }
@@ -318,7 +359,8 @@ cc_twophase_abort(void)
 		CCPreparedSlot *s = &cc_twophase->slots[cc_my_slot];
 
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-		dsa_free(cc_area, s->stripes);
+		if (DsaPointerIsValid(s->stripes))
+			dsa_free(cc_area, s->stripes);
 		s->used = false;
 		s->ready = false;
 		LWLockRelease(cc_shared->prepared_lock);
