@@ -2,9 +2,10 @@
 # than cascade_cache.max_memory, as in a container by default; a segment
 # file that cannot be created; too many segments), the cache stops growing
 # and nothing else fails.  This test proves that:
-#   - a PREPARE TRANSACTION whose invalidation marks cannot be copied into
-#     the area prepares, with a coarse slot: its COMMIT PREPARED flushes its
-#     database, or every database if it invalidated them all;
+#   - a PREPARE TRANSACTION takes nothing from the area: one with more
+#     invalidation marks than its slot holds prepares with a coarse slot,
+#     whose COMMIT PREPARED flushes its database, or every database if it
+#     invalidated them all;
 #   - a cached_query() whose result needs a new segment returns its result,
 #     uncached (counted as the no_memory bypass), and the reason is logged;
 #     it evicts nothing (evicting cannot make a segment);
@@ -41,14 +42,14 @@ my $dynshmem = $node->data_dir . '/pg_dynshmem';
 ok(-d $dynshmem, 'the segments of dynamic_shared_memory_type = mmap are files in pg_dynshmem');
 my $log_offset = -s $node->logfile;
 
-# --- 0. PREPAREs whose marks the area cannot take ---
-# Before the area has a segment: anything it takes needs one.  A PREPARE
-# copies the fence stripes its invalidation marked into the area, for its
-# COMMIT PREPARED; 60,000 entities mark about 40,000 stripes, 240 kB (one
-# int per dependency; fewer than the 65,536 dependencies past which a
-# commit flushes its database instead).  Refused, the PREPARE goes on with a coarse slot:
-# its COMMIT PREPARED flushes its database, or every database if it
-# invalidated them all (a role membership change does).
+# --- 0. PREPAREs with more marks than a slot holds ---
+# A PREPARE takes nothing from the area: its slot, in fixed shared memory,
+# holds up to 1,024 fence stripes for its COMMIT PREPARED.  60,000
+# entities mark about 40,000 (fewer than the 65,536 dependencies past
+# which a commit flushes its database instead): a coarse slot, whose
+# COMMIT PREPARED flushes its database, or every database if it
+# invalidated them all (a role membership change does).  With the
+# segments refused, the PREPARE does not care.
 $node->safe_psql('postgres', q{
 	CREATE DATABASE other;
 	CREATE ROLE grantee;
@@ -66,7 +67,7 @@ my ($ret, $out, $err) = $node->psql('postgres', qq{
 	SELECT cascade_cache.cascade_invalidate($entities) >= 0;
 	PREPARE TRANSACTION 'refused_db';
 });
-is($ret, 0, 'a PREPARE whose marks the area cannot take prepares') or diag($err);
+is($ret, 0, 'a PREPARE with more marks than a slot holds prepares') or diag($err);
 ($ret, $out, $err) = $node->psql('postgres', qq{
 	BEGIN;
 	SET LOCAL cascade_cache.cascade_max_updated = 100000;
@@ -100,9 +101,6 @@ is($ret, 0, 'COMMIT PREPARED of the coarse slot that invalidated everything succ
   or diag($err);
 is(hit('postgres', 'SELECT 1 AS here') . hit('other', 'SELECT 2 AS there'), '00',
 	'it flushed every database');
-like(slurp_file($node->logfile, $log_offset),
-	qr/LOG:  cascade_cache could not take more shared memory: could not [^\n]*pg_dynshmem/,
-	'the refused segment is logged, with the reason');
 
 # the area's first segment exists now; a small entry in it; then no more
 is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[2]'), '[{"v": "i2"}]',
@@ -156,6 +154,9 @@ is(stat_of('evictions') - $evictions_before, 0,
 	'a result that needs a new segment: evicts nothing');
 is(stat_of('entries'), $entries_before,
 	'a result that needs a new segment: every other entry is still there');
+like(slurp_file($node->logfile, $log_offset),
+	qr/LOG:  cascade_cache could not take more shared memory: could not [^\n]*pg_dynshmem/,
+	'the refused segment is logged, with the reason');
 # --- 2. a small result is cached in the room there is ---
 my $hits_before = stat_of('hits');
 is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "i1"}]',

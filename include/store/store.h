@@ -197,9 +197,6 @@ extern void cc_gc_orphans(void);
 /* remove.c */
 extern void cc_remove_set_collector(CCRemoveCollector collect, void *arg);
 
-/* guard.c */
-extern dsa_pointer cc_area_copy(const void *data, Size len);
-
 /* hits.c */
 extern struct varlena *cc_lookup(const CCKey *key);
 extern void cc_hits_flush(void);

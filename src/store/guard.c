@@ -299,39 +299,3 @@ cc_area_last_refusal(void)
 {
 	return cc_area_refusal;
 }
-
-/* cc_area_copy()'s copy, run under cc_area_guarded() */
-typedef struct CCAreaCopy
-{
-	const void *data;
-	Size		len;
-	dsa_pointer dp;
-} CCAreaCopy;
-
-static void
-cc_area_copy_guarded(void *arg)
-{
-	CCAreaCopy *c = (CCAreaCopy *) arg;
-	dsa_pointer dp = cc_area_allocate(Max(c->len, 1), 0);
-
-	if (DsaPointerIsValid(dp))
-		memcpy(dsa_get_address(cc_area, dp), c->data, c->len);
-	c->dp = dp;
-}
-
-/*
- * A copy of 'len' bytes of 'data' in the area, or InvalidDsaPointer if the
- * area has no room for it or the system refused it a segment (logged, see
- * cc_area_guarded()).  Not accounted: for the store's own small records.
- * Can ERROR as cc_area_guarded() can (starting its subtransaction).
- */
-dsa_pointer
-cc_area_copy(const void *data, Size len)
-{
-	CCAreaCopy	c = {data, len, InvalidDsaPointer};
-
-	cc_attach();
-	if (!cc_area_guarded(cc_area_copy_guarded, &c))
-		return InvalidDsaPointer;
-	return c.dp;
-}

@@ -15,10 +15,10 @@
  * the end of its own transaction, after the commit is visible.
  *
  * Every prepared transaction gets a slot, even one that invalidates
- * nothing.  (When the cache's area has no room to copy a transaction's
- * marks, its slot is coarse: the marks end with the PREPARE, and COMMIT or
- * ROLLBACK PREPARED flushes as for a lost slot, all of every database if
- * the marks covered them all.)  Slots live in fixed shared memory, one per
+ * nothing.  (A transaction that marked more stripes than a slot holds,
+ * CC_PREPARED_STRIPES, has a coarse slot: the marks end with the PREPARE,
+ * and COMMIT or ROLLBACK PREPARED flushes as for a lost slot, all of every
+ * database if the marks covered them all.)  Slots live in fixed shared memory, one per
  * max_prepared_transactions, so they do not survive a restart while
  * prepared transactions do.  When COMMIT PREPARED finds no slot (the
  * restart case, or a GID that does not exist), it assumes the worst: before
@@ -59,6 +59,12 @@
  * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
  * ROLLBACK PREPARED.
  */
+/*
+ * Fence stripes a slot holds: a prepared transaction that marked more has
+ * a coarse slot
+ */
+#define CC_PREPARED_STRIPES		1024
+
 typedef struct CCPreparedSlot
 {
 	bool		used;
@@ -66,10 +72,9 @@ typedef struct CCPreparedSlot
 	Oid			dbid;
 	int			owner_pid;		/* preparing backend, until ready */
 	int			nstripes;
-	dsa_pointer stripes;		/* int[nstripes], fence stripes held, or
-								 * InvalidDsaPointer if none */
-	bool		coarse;			/* the area had no room for the stripes: the
-								 * marks ended with the PREPARE, and COMMIT or
+	int			stripes[CC_PREPARED_STRIPES];	/* fence stripes held */
+	bool		coarse;			/* more than CC_PREPARED_STRIPES: the marks
+								 * ended with the PREPARE, and COMMIT or
 								 * ROLLBACK PREPARED flushes */
 	bool		cluster;		/* coarse, and it invalidated every database */
 	char		gid[GIDSIZE];
@@ -219,11 +224,8 @@ cc_twophase_after(TransactionStmt *stmt)
 	{
 		CCPreparedSlot *s = &cc_twophase->slots[slot];
 
-		if (DsaPointerIsValid(s->stripes))
-		{
-			cc_fence_adopt(dsa_get_address(cc_area, s->stripes), s->nstripes);
-			dsa_free(cc_area, s->stripes);
-		}
+		if (!s->coarse)
+			cc_fence_adopt(s->stripes, s->nstripes);
 		s->used = false;
 		s->ready = false;
 	}
@@ -234,17 +236,15 @@ cc_twophase_after(TransactionStmt *stmt)
  * PRE_PREPARE, after the stripes were marked and the entries removed: copy
  * the marks into a free slot.  Every prepared transaction gets a slot, even
  * one that changed nothing, so that COMMIT PREPARED can tell "nothing to
- * do" from "the slot was lost in a restart".  If the cache's area has no
- * room for the copy of the marks, the slot is coarse (see
- * CCPreparedSlot).  May ERROR (which aborts the PREPARE): no free slot, or out of local
- * memory.
+ * do" from "the slot was lost in a restart"; a coarse one if it marked
+ * more stripes than a slot holds (see CCPreparedSlot).  May ERROR (which
+ * aborts the PREPARE): no free slot.
  */
 void
 cc_twophase_pre_prepare(void)
 {
 	int		   *held;
 	int			nheld;
-	dsa_pointer dp = InvalidDsaPointer;
 	bool		coarse = false;
 	bool		cluster = false;
 	int			i;
@@ -267,26 +267,23 @@ cc_twophase_pre_prepare(void)
 	cc_fence_held(&held, &nheld);
 
 	/*
-	 * No room in the area for the copy (or the system refused it a segment):
-	 * a coarse slot.  Its marks are cleared when the PREPARE ends, as for a
-	 * commit, and COMMIT or ROLLBACK PREPARED flushes all of the database (of
-	 * every database, if the transaction's marks covered them all), holding a
-	 * mark on it, as for a slot lost in a restart.
+	 * More marks than a slot holds: a coarse slot.  Its marks are cleared
+	 * when the PREPARE ends, as for a commit, and COMMIT or ROLLBACK PREPARED
+	 * flushes all of the database (of every database, if the transaction's
+	 * marks covered them all), holding a mark on it, as for a slot lost in a
+	 * restart.  (The slots are fixed shared memory: a PREPARE takes nothing
+	 * from the cache's area, which could refuse it.)
 	 */
-	if (nheld > 0)
+	if (nheld > CC_PREPARED_STRIPES)
 	{
-		dp = cc_area_copy(held, sizeof(int) * nheld);
-		if (!DsaPointerIsValid(dp))
-		{
-			int			all = cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER,
-														  InvalidOid,
-														  InvalidOid));
+		int			all = cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER,
+													  InvalidOid,
+													  InvalidOid));
 
-			coarse = true;
-			for (i = 0; i < nheld; i++)
-				if (held[i] == all)
-					cluster = true;
-		}
+		coarse = true;
+		for (i = 0; i < nheld; i++)
+			if (held[i] == all)
+				cluster = true;
 	}
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
@@ -301,7 +298,8 @@ cc_twophase_pre_prepare(void)
 			s->dbid = MyDatabaseId;
 			s->owner_pid = MyProcPid;
 			s->nstripes = coarse ? 0 : nheld;
-			s->stripes = dp;
+			if (!coarse)
+				memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->coarse = coarse;
 			s->cluster = cluster;
 			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
@@ -312,14 +310,10 @@ cc_twophase_pre_prepare(void)
 	LWLockRelease(cc_shared->prepared_lock);
 
 	if (slot < 0)
-	{
-		if (DsaPointerIsValid(dp))
-			dsa_free(cc_area, dp);
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("cascade_cache has no free slot for a prepared transaction"),
 				 errhint("Finish other prepared transactions, or restart after raising max_prepared_transactions.")));
-	}
 	cc_my_slot = slot;
 }
 
@@ -359,8 +353,6 @@ cc_twophase_abort(void)
 		CCPreparedSlot *s = &cc_twophase->slots[cc_my_slot];
 
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-		if (DsaPointerIsValid(s->stripes))
-			dsa_free(cc_area, s->stripes);
 		s->used = false;
 		s->ready = false;
 		LWLockRelease(cc_shared->prepared_lock);
