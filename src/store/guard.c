@@ -28,17 +28,17 @@
  *	  free what it had taken, so it records each allocation where they
  *	  find it as soon as it has it.
  *
- After a refused segment the store evicts a tenth of the cache and tries
+ * After a refused segment the store evicts a tenth of the cache and tries
  * once more, as at max_memory: the pages that frees usually hold what did
  * not fit, and the cache goes on replacing entries at the system's limit.
  * Not for a request larger than a tenth of what the cache holds, which
  * evicting would not make room for.  A refused request of more than 8 kB
- * (its size) is also remembered for CC_REFUSED_BACKOFF_MS: each leaves a
- * span descriptor of PostgreSQL 15's dsa.c behind, about 80 bytes of the
- * area, and a client asking for the same large result again and again
- * must not make it ask the system again and again.  Meanwhile a first try
- * at least that large is refused at once, and nothing is evicted for it;
- * a try after eviction is not, and if it fits the back-off ends.  (Smaller
+ * (its size) is also remembered for CC_REFUSED_BACKOFF_MS: each refused
+ * request leaves a span descriptor of PostgreSQL 15's dsa.c behind, about
+ * 80 bytes of the area, and a client asking for the same large result
+ * again and again must not make it ask the system again and again.
+ * Meanwhile a first try at least that large is refused at once; a try
+ * after eviction is not, and if it fits the back-off ends.  (Smaller
  * requests are refused when their size class needs a new superblock: that
  * says nothing of other sizes, and evicting frees such chunks.)
  *
@@ -60,15 +60,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "postgres.h"
-
-#include "access/xact.h"
-#include "utils/memutils.h"
-#include "utils/resowner.h"
-#include "utils/timestamp.h"
-
-#include "store_int.h"
-
 #include "postgres.h"
 
 #include "access/xact.h"
