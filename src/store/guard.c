@@ -20,11 +20,13 @@
  *	  cc_area_allocate() / cc_area_insert(), which note that memory is
  *	  being taken;
  *	- the code that takes it runs under cc_area_guarded(): in a
- *	  subtransaction, where an ERROR raised while memory was being taken
- *	  rolls the subtransaction back (PostgreSQL releases the LWLocks DSA
- *	  or dshash held, as for any error), is logged (at most once a minute
- *	  in the server) and becomes "false"; any other ERROR (a cancel during
- *	  an eviction, say) is raised again.  The caller's abort callbacks
+ *	  subtransaction, where an ERROR raised while memory was being taken,
+ *	  if it says memory is lacking ("out of memory", or an error of
+ *	  dsm.c), rolls the subtransaction back (PostgreSQL releases the
+ *	  LWLocks DSA or dshash held, as for any error), is logged (at most
+ *	  once a minute in the server) and becomes "false"; any other ERROR (a
+ *	  cancel during an eviction, a can't-happen error of dsa.c) is raised
+ *	  again.  The caller's abort callbacks
  *	  free what it had taken, so it records each allocation where they
  *	  find it as soon as it has it.
  *
@@ -37,8 +39,9 @@
  * request leaves a span descriptor of PostgreSQL 15's dsa.c behind, about
  * 80 bytes of the area, and a client asking for the same large result
  * again and again must not make it ask the system again and again.
- * Meanwhile a first try at least that large is refused at once; a try
- * after eviction is not, and if it fits the back-off ends.  (Smaller
+ * Meanwhile a first try at least that large is refused at once (before
+ * the store evicts for it); a try after eviction is not, and if it fits
+ * the back-off ends.  (Smaller
  * requests are refused when their size class needs a new superblock: that
  * says nothing of other sizes, and evicting frees such chunks.)
  *
@@ -90,6 +93,9 @@ static volatile Size cc_area_taking_size = 0;
 /* What the last cc_area_guarded() call was refused, if anything */
 static CCAreaRefusal cc_area_refusal = CC_AREA_NOT_REFUSED;
 
+/* The largest allocation made since the last cc_area_guarded() call began */
+static Size cc_area_largest_taken = 0;
+
 /*
  * cc_area_allocate() refuses at once what the back-off covers: set from
  * cc_area_backoff_next by each cc_area_guarded() call
@@ -133,16 +139,30 @@ cc_area_allocate(Size size, int flags)
 {
 	dsa_pointer dp;
 
-	if (cc_area_backing_off(size))
-	{
-		cc_area_refusal = CC_AREA_BACKED_OFF;
+	if (cc_area_backed_off(size))
 		return InvalidDsaPointer;
-	}
 	cc_area_taking_size = size;
 	cc_area_taking = true;
 	dp = dsa_allocate_extended(cc_area, size, flags | DSA_ALLOC_NO_OOM);
 	cc_area_taking = false;
+	if (DsaPointerIsValid(dp) && size > cc_area_largest_taken)
+		cc_area_largest_taken = size;
 	return dp;
+}
+
+/*
+ * Would cc_area_allocate() refuse 'size' bytes at once, by the back-off?
+ * Then cc_area_last_refusal() says so.  For a caller that would evict
+ * before it allocates: evicting for a request that is refused anyway only
+ * empties the cache.  Cannot fail.
+ */
+bool
+cc_area_backed_off(Size size)
+{
+	if (!cc_area_backing_off(size))
+		return false;
+	cc_area_refusal = CC_AREA_BACKED_OFF;
+	return true;
 }
 
 /*
@@ -171,11 +191,39 @@ cc_area_skip_backoff_once(void)
 	cc_area_backoff_next = false;
 }
 
-/* A try after evicting fitted: the back-off is over.  Cannot fail. */
+/*
+ * A try after evicting fitted: if the last guarded call allocated at least
+ * the size whose refusal started the back-off, the back-off is over.  A
+ * smaller success says nothing of that size, and a back-off started by
+ * another refusal meanwhile (a new refused_at) stands.  Cannot fail.
+ */
 void
 cc_area_backoff_end(void)
 {
-	pg_atomic_write_u64(&cc_store_shared->refused_at, 0);
+	uint64		refused_at = pg_atomic_read_u64(&cc_store_shared->refused_at);
+
+	if (refused_at == 0)
+		return;
+	pg_read_barrier();
+	if (cc_area_largest_taken < pg_atomic_read_u64(&cc_store_shared->refused_size))
+		return;
+	(void) pg_atomic_compare_exchange_u64(&cc_store_shared->refused_at,
+										  &refused_at, 0);
+}
+
+/*
+ * Is 'edata' the area failing to take memory: an "out of memory" (dshash,
+ * or dsa.c beyond DSA_ALLOC_NO_OOM), or an ERROR of dsm.c or dsm_impl.c (a
+ * refused segment: no space, too many segments, a file that cannot be
+ * created; their functions' names, which no translation changes, begin
+ * "dsm_")?  Anything else raised while memory was taken (a can't-happen
+ * elog of dsa.c or dshash.c) is not a lack of room and is raised again.
+ */
+static bool
+cc_area_is_shortage(ErrorData *edata)
+{
+	return edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY ||
+		(edata->funcname != NULL && strncmp(edata->funcname, "dsm_", 4) == 0);
 }
 
 /*
@@ -225,7 +273,8 @@ cc_area_note_shortage(ErrorData *edata, Size size)
  * the header comment).  Returns true if fn returned; false if it raised an
  * ERROR while taking memory, which was logged and rolled back with its
  * subtransaction (fn's abort callbacks having freed what it took).  Any
- * other ERROR is raised again.  cc_area_last_refusal() then says what was
+ * other ERROR, and an ERROR raised while taking memory that is not a lack
+ * of it (cc_area_is_shortage()), is raised again.  cc_area_last_refusal() then says what was
  * refused, if anything (an allocation can also fail without an ERROR).
  * The caller holds no LWLock (rolling the subtransaction back releases
  * them all).  Can ERROR (starting the subtransaction, and as fn can).
@@ -241,6 +290,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 
 	cc_area_taking = false;
 	cc_area_refusal = CC_AREA_NOT_REFUSED;
+	cc_area_largest_taken = 0;
 	cc_area_backoff_on = cc_area_backoff_next;
 	cc_area_backoff_next = true;
 	if (!IsTransactionState() || IsInParallelMode())
@@ -271,7 +321,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
-		if (!taking)
+		if (!taking || !cc_area_is_shortage(edata))
 			ReThrowError(edata);
 		/* errfinish() zeroed these for the error this swallows */
 		InterruptHoldoffCount = holdoff;

@@ -177,6 +177,9 @@ cc_allocate_blob(Size size, Size accounted)
 
 		if (accounted > budget)
 			return InvalidDsaPointer;
+		/* refused at once by the back-off: do not evict for it */
+		if (cc_area_backed_off(size))
+			break;
 
 		if (pg_atomic_read_u64(&cc_store_shared->bytes_used) + accounted > budget ||
 			pg_atomic_read_u64(&cc_store_shared->entries) >= CC_MAX_ENTRIES)
@@ -192,6 +195,9 @@ cc_allocate_blob(Size size, Size accounted)
 			return dp;
 		/* refused at once by the back-off: evicting would not help */
 		if (cc_area_last_refusal() == CC_AREA_BACKED_OFF)
+			break;
+		/* no try follows (the store's own retry evicts for itself) */
+		if (attempt == CC_ALLOCATE_TRIES - 1)
 			break;
 
 		/* The area is full although the budget is not: fragmentation. */
@@ -384,6 +390,9 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 		if (refusal == CC_AREA_BACKED_OFF ||
 			(refusal == CC_AREA_REFUSED &&
 			 VARSIZE(stored) > cc_store_bytes_used() / 10))
+			break;
+		/* no try follows: evicting now would only empty the cache */
+		if (attempt == CC_STORE_ATTEMPTS - 1)
 			break;
 		refused = refusal == CC_AREA_REFUSED;
 		if (refused)

@@ -190,6 +190,7 @@ typedef enum CCAreaRefusal
 extern dsa_pointer cc_area_allocate(Size size, int flags);
 extern void *cc_area_insert(dshash_table *table, const void *key,
 							bool *found);
+extern bool cc_area_backed_off(Size size);
 extern void cc_area_skip_backoff_once(void);
 extern void cc_area_backoff_end(void);
 extern bool cc_area_guarded(void (*fn) (void *), void *arg);
