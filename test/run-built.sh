@@ -427,9 +427,11 @@ run_part regression ISOLATION= TAP_TESTS= \
 run_part isolation REGRESS= TAP_TESTS= \
 	EXTRA_REGRESS_OPTS="--temp-config=$work/server_log/isolation.conf"
 # debug: test/discard_caches, which needs an assert-enabled server (it sets
-# debug_discard_caches), with its own expected output
+# debug_discard_caches), with its own expected output; then, under the
+# same setting, the main suite's core_api and fill_plans (symbolic links in
+# test/discard_caches; fill_plans with the expected output of no kept plan)
 if [ "$FLAVOR" = debug ]; then
-	run_part discard_caches ISOLATION= TAP_TESTS= REGRESS=discard_caches \
+	run_part discard_caches ISOLATION= TAP_TESTS= REGRESS="discard_caches core_api fill_plans" \
 		REGRESS_OPTS="--temp-config=test/cascade_cache.conf --temp-instance=./tmp_check_discard --inputdir=test/discard_caches --outputdir=test/discard_caches" \
 		EXTRA_REGRESS_OPTS="--temp-config=$work/server_log/discard_caches.conf"
 fi

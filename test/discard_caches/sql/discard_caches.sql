@@ -88,3 +88,22 @@ SELECT cached_query('INSERT INTO dc_user VALUES (99, ''x'')');
 RESET debug_discard_caches;
 SELECT cascade_unwatch('dc_user');
 SELECT count(*) > 0 AS audited FROM cascade_audit;
+
+-- The main suite's core_api and fill_plans run next, every session under
+-- debug_discard_caches = 1, from a database without the extension, as in
+-- the main suite.  fill_plans's expected output here differs only in that
+-- no plan is ever kept (every discard runs the relation invalidation
+-- callbacks, which advance the generation of the function verdicts that a
+-- plan is kept under): every fill takes the fresh parse, with the same
+-- results.
+DROP FUNCTION probe(text, jsonb);
+DROP FUNCTION outcome(text);
+DROP VIEW dc_v;
+DROP TABLE dc_user, dc_post;
+DROP SEQUENCE dc_seq;
+DROP EXTENSION cascade_cache;
+DO $$
+BEGIN
+    EXECUTE format('ALTER DATABASE %I SET debug_discard_caches = 1',
+                   current_database());
+END $$;

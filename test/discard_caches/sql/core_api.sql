@@ -1,0 +1,1 @@
+../../../sql/core_api.sql

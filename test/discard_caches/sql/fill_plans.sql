@@ -1,0 +1,1 @@
+../../../sql/fill_plans.sql
