@@ -146,6 +146,46 @@ SELECT probe('SELECT v FROM t WHERE k = $1', '[1]');
 SET search_path = public, cascade_cache;
 SELECT probe('SELECT 1 / $1 AS q', '[0]');
 SELECT probe('SELECT 1 / $1 AS q', '[1]');
+-- ... and only in the session state it was made in: a literal parsed
+-- under other settings (the key's context)
+SELECT probe($$SELECT '01/02/2020'::date AS d, '1 day'::interval AS i,
+                      (NULL = $1::int) AS eq$$, '[1]');
+SELECT probe($$SELECT '01/02/2020'::date AS d, '1 day'::interval AS i,
+                      (NULL = $1::int) AS eq$$, '[1]');
+SET DateStyle = 'ISO, DMY';
+SET IntervalStyle = 'sql_standard';
+SET transform_null_equals = on;
+SELECT probe($$SELECT '01/02/2020'::date AS d, '1 day'::interval AS i,
+                      (NULL = $1::int) AS eq$$, '[1]');
+RESET DateStyle;
+RESET IntervalStyle;
+RESET transform_null_equals;
+-- a new overload that a fresh parse picks, which invalidates no plan (the
+-- function verdicts' generation, and the fence for other sessions' commits)
+CREATE FUNCTION pt_f(numeric) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT 'numeric' $$;
+SELECT probe('SELECT pt_f($1::int) AS f', '[1]');
+SELECT probe('SELECT pt_f($1::int) AS f', '[1]');
+CREATE FUNCTION pt_f(int) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT 'int' $$;
+SELECT probe('SELECT pt_f($1::int) AS f', '[1]');
+-- a catalog change of the transaction itself that no plan or verdict
+-- notices (an enum label renamed): no kept plan in that transaction (in a
+-- new session, without the temporary schema whose key changes with every
+-- catalog change of the session)
+\c
+SET search_path = public, cascade_cache;
+SET cascade_cache.enabled = off;
+CREATE TYPE pt_e AS ENUM ('old');
+SELECT probe($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
+SELECT probe($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
+BEGIN;
+ALTER TYPE pt_e RENAME VALUE 'old' TO 'new';
+SELECT cascade_cache.cached_query($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
+ROLLBACK;
+SELECT probe($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
+DROP FUNCTION pt_f(numeric), pt_f(int);
+DROP TYPE pt_e;
 -- more texts than the session keeps plans for
 SELECT count(cascade_cache.cached_query('SELECT $1::int + ' || g || ' AS n', '[1]')) AS ran
   FROM generate_series(1, 40) g;

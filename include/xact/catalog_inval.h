@@ -25,6 +25,7 @@ extern void cc_catalog_init(void);
 extern void cc_catalog_note_utility(Node *parsetree);
 extern void cc_catalog_note_vacuum(bool running);
 extern void cc_catalog_note_catalog_write(void);
+extern bool cc_catalog_changed_in_xact(void);
 extern void cc_catalog_commit_verdict(SharedInvalidationMessage *msgs,
 									  int nmsgs, bool *flush_db,
 									  bool *flush_all);

@@ -137,6 +137,8 @@ static bool cc_roles_unexplained = false;	/* another utility statement ran */
 static bool cc_relnames_unexplained = false;	/* a relation was renamed */
 static bool cc_database_unexplained = false;	/* a statement besides VACUUM */
 static bool cc_catalog_written = false; /* DML on a catalog */
+static bool cc_catalog_touched = false; /* any change noted (never undone by a
+										 * rolled-back savepoint) */
 
 /*
  * A VACUUM statement runs in this backend (across the transactions it
@@ -171,7 +173,21 @@ cc_catalog_xact_end(void)
 	cc_relnames_unexplained = false;
 	cc_database_unexplained = false;
 	cc_catalog_written = false;
+	cc_catalog_touched = false;
 	cc_explain_reset();
+}
+
+/*
+ * Has this transaction changed a catalog (created, altered or dropped an
+ * object, or written a catalog by hand), even in a subtransaction rolled
+ * back since?  What a kept plan's analysis found may then differ from what
+ * a fresh one would: a new object can shadow another without invalidating
+ * any plan (statement.c).  Cannot fail.
+ */
+bool
+cc_catalog_changed_in_xact(void)
+{
+	return cc_catalog_touched;
 }
 
 /*
@@ -203,6 +219,7 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (!IsTransactionState())
 		return;
 
+	cc_catalog_touched = true;
 	cc_key_note_catalog_change();
 
 	/*
@@ -457,6 +474,7 @@ void
 cc_catalog_note_catalog_write(void)
 {
 	cc_catalog_written = true;
+	cc_catalog_touched = true;
 }
 
 /*

@@ -12,16 +12,31 @@
  * cache entry cc_statement_parse() makes for it).  A
  * pass-through (a call that must not use the cache: the cache disabled, a
  * transaction that has written, REPEATABLE READ, a standby not caching
- * yet) runs it as a prepared statement would: the session keeps the plans
- * of the last CC_SAVED_PLANS statement texts it passed through, as
- * PostgreSQL's plan cache entries (CreateCachedPlan/SaveCachedPlan), which
- * PostgreSQL itself replans when what they read changes or a role changes
- * under row-level security.  Unlike a prepared statement's, a kept plan is
- * never analyzed again with the parameter types first inferred: once
- * PostgreSQL invalidates it, or the search_path differs from the one it
- * was made under, or its statement fails while running from it, it is
- * dropped and the text parsed afresh, so that a pass-through behaves
- * exactly as a fresh parse would.
+ * yet) runs it from a plan the session keeps: the plans of the last
+ * CC_SAVED_PLANS statements it passed through, as PostgreSQL's plan cache
+ * entries (CreateCachedPlan/SaveCachedPlan), which PostgreSQL itself
+ * replans when what they read changes or a role changes under row-level
+ * security.  Unlike a prepared statement's, a kept plan gives exactly
+ * what parsing the text afresh would, so it is used only under the rules
+ * of the fills' kept plans (xact/fill_plans.c):
+ *	- in the session state it was made in: its context (cc_compute_context():
+ *	  every keyed setting, the role, the session user, a temporary schema),
+ *	  which a literal is parsed under (DateStyle, TimeZone,
+ *	  standard_conforming_strings, transform_null_equals) and names are
+ *	  resolved in; and its search_path;
+ *	- while PostgreSQL has not invalidated it, no function verdict has
+ *	  changed (the verdicts' generation advances with any change of a
+ *	  function, type, operator, cast, schema or relation, this session's
+ *	  own included), and no catalog change that flushes the database's or
+ *	  the cluster's entries has committed since before its analysis (the
+ *	  fence's stripes): a new overload, operator, collation or a table that
+ *	  shadows another invalidates no plan;
+ *	- not in a transaction that has changed a catalog itself (its changes
+ *	  reach the fence only when it commits): neither used nor made then;
+ *	- never analyzed again with the parameter types first inferred: should
+ *	  the plan cache analyze it again while planning (the parser setup hook
+ *	  notes it), the text is parsed afresh instead; and once its statement
+ *	  fails while running from it, it is dropped.
  *
  * Everything here is backend-local; no locks.
  *
@@ -44,7 +59,11 @@
 
 #include "cascade_cache.h"
 #include "compat.h"
+#include "base/key.h"
+#include "parser/parse_param.h"
+#include "store/fence.h"
 #include "xact/cacheability.h"
+#include "xact/catalog_inval.h"
 #include "xact/params.h"
 #include "xact/statement.h"
 
@@ -58,10 +77,14 @@ typedef struct CCSavedPlan
 {
 	char	   *src;			/* in TopMemoryContext; NULL: a free slot */
 	size_t		len;
+	CCKey		context;		/* cc_compute_context() of src then */
+	uint64		verdicts;		/* cc_function_verdicts_generation() then */
+	uint64		s0;				/* the fence read before its analysis */
 	CachedPlanSource *plan;		/* saved */
 	uint64		used;			/* cc_saved_clock at its last use */
 	int			running;		/* executions of it in progress */
 	bool		failed;			/* failed while running: parse it afresh */
+	bool		reanalyzed;		/* the plan cache analyzed it again */
 } CCSavedPlan;
 
 static CCSavedPlan cc_saved[CC_SAVED_PLANS];
@@ -267,17 +290,40 @@ cc_saved_drop(int i)
 }
 
 /*
- * The slot keeping a usable plan of 'src'; -1 if there is none, -2 if
- * there is one but it is running and must not be used (the caller then
- * runs the statement unsaved).  A plan is not used once its statement
- * failed while it ran, once PostgreSQL has invalidated it (DDL on what it
- * reads, and the like: a kept plan would be analyzed again with the
- * parameter types of the first analysis, where a fresh one infers them
- * again), or under another search_path (the same text may name other
- * objects, with other types): such a slot is dropped unless it is running.
+ * The parser setup hook of a kept plan: the plan cache is analyzing it
+ * again.  Note it (the plan is then not used), and give the parameters
+ * the types of the first analysis, as the plan cache itself would.
+ */
+static void
+cc_saved_setup(ParseState *pstate, void *arg)
+{
+	CCSavedPlan *slot = (CCSavedPlan *) arg;
+
+	slot->reanalyzed = true;
+	setup_parse_fixed_parameters(pstate, slot->plan->param_types,
+								 slot->plan->num_params);
+}
+
+/* May the kept plan of 'slot' be used now?  See the header comment. */
+static bool
+cc_saved_usable(CCSavedPlan *slot, uint64 verdicts)
+{
+	return !slot->failed && slot->plan->is_valid &&
+		CC_SEARCH_PATH_MATCHES(slot->plan->search_path) &&
+		slot->verdicts == verdicts &&
+	/* no entry here: only the database's and the cluster's stripes */
+		cc_fence_check(NULL, 0, slot->s0, false);
+}
+
+/*
+ * The slot keeping a usable plan of 'src' in 'context'; -1 if there is
+ * none, -2 if there is one but it is running and must not be used (the
+ * caller then runs the statement unsaved).  A slot whose plan may not be
+ * used (cc_saved_usable()) is dropped unless it is running.
  */
 static int
-cc_saved_find(const char *src, size_t len)
+cc_saved_find(const char *src, size_t len, const CCKey *context,
+			  uint64 verdicts)
 {
 	int			i;
 
@@ -286,10 +332,10 @@ cc_saved_find(const char *src, size_t len)
 		CCSavedPlan *slot = &cc_saved[i];
 
 		if (slot->src == NULL || slot->len != len ||
+			memcmp(&slot->context, context, sizeof(CCKey)) != 0 ||
 			memcmp(slot->src, src, len) != 0)
 			continue;
-		if (slot->failed || !slot->plan->is_valid ||
-			!CC_SEARCH_PATH_MATCHES(slot->plan->search_path))
+		if (!cc_saved_usable(slot, verdicts))
 		{
 			if (slot->running > 0)
 				return -2;
@@ -302,14 +348,16 @@ cc_saved_find(const char *src, size_t len)
 }
 
 /*
- * Parse, analyze and keep the plan of 'src' in a slot: a free one, or the
- * least recently used one that is not running (its plan dropped).
- * Returns the slot, or -1 when every slot is running (the caller then
- * runs the statement unsaved; the plan made here goes with the current
- * memory context).  ERRORs as cc_analyze() does, keeping nothing.
+ * Parse, analyze and keep the plan of 'src' in 'context' in a slot: a free
+ * one, or the least recently used one that is not running (its plan
+ * dropped).  Returns the slot, or -1 when every slot is running or the
+ * function verdicts changed while it was analyzed (the caller then runs
+ * the statement unsaved; the plan made here goes with the current memory
+ * context).  ERRORs as cc_analyze() does, keeping nothing.
  */
 static int
-cc_saved_add(const char *src, size_t len)
+cc_saved_add(const char *src, size_t len, const CCKey *context,
+			 uint64 verdicts)
 {
 	int			victim = -1;
 	int			i;
@@ -319,11 +367,16 @@ cc_saved_add(const char *src, size_t len)
 	int			ntypes = 0;
 	Query	   *query;
 	char	   *copy;
+	uint64		s0;
 
+	/* before anything is looked up in the catalogs for it */
+	s0 = cc_fence_begin();
 	query = cc_analyze(src, &rawstmt, &plan, &types, &ntypes, NULL);
 	Assert(plan != NULL);
 	CompleteCachedPlan(plan, list_make1(query), NULL, types, ntypes,
 					   NULL, NULL, CURSOR_OPT_PARALLEL_OK, false);
+	if (cc_function_verdicts_generation() != verdicts)
+		return -1;
 
 	/* chosen after the analysis, which leaves the slots as they were */
 	for (i = 0; i < CC_SAVED_PLANS; i++)
@@ -345,21 +398,74 @@ cc_saved_add(const char *src, size_t len)
 	memcpy(copy, src, len + 1);
 	if (cc_saved[victim].src != NULL)
 		cc_saved_drop(victim);
+	plan->parserSetup = cc_saved_setup;
+	plan->parserSetupArg = &cc_saved[victim];
 	SaveCachedPlan(plan);
 	cc_saved[victim].src = copy;
 	cc_saved[victim].len = len;
+	cc_saved[victim].context = *context;
+	cc_saved[victim].verdicts = verdicts;
+	cc_saved[victim].s0 = s0;
 	cc_saved[victim].plan = plan;
 	cc_saved[victim].running = 0;
 	cc_saved[victim].failed = false;
+	cc_saved[victim].reanalyzed = false;
 	return victim;
 }
 
 /*
+ * Run the kept plan of 'slot' with 'paramLI' into 'dest'.  Returns false,
+ * having run nothing, when the plan cache analyzed it again or the
+ * function verdicts changed while it planned (the invalidations its locks
+ * took in): the caller then parses the text afresh.  ERRORs as the
+ * statement does; the slot is then marked failed, to be parsed afresh
+ * next time.
+ */
+static bool
+cc_saved_execute(CCSavedPlan *slot, const char *src, ParamListInfo paramLI,
+				 DestReceiver *dest)
+{
+	volatile bool ran = false;
+
+	slot->reanalyzed = false;
+	slot->running++;
+	PG_TRY();
+	{
+		CachedPlan *cplan;
+
+		cplan = GetCachedPlan(slot->plan, paramLI, CurrentResourceOwner, NULL);
+		if (slot->reanalyzed ||
+			cc_function_verdicts_generation() != slot->verdicts)
+			slot->failed = true;
+		else
+		{
+			if (list_length(cplan->stmt_list) != 1)
+				elog(ERROR, "a kept cached_query plan has %d statements",
+					 list_length(cplan->stmt_list));
+			cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
+								 src, paramLI, dest);
+			ran = true;
+		}
+		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+	}
+	PG_CATCH();
+	{
+		/* the resource owner releases the plan */
+		slot->running--;
+		slot->failed = true;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	slot->running--;
+	return ran;
+}
+
+/*
  * Run 'src' with 'params' into 'dest' as the pass-through does: from the
- * plan this session keeps of it (made now if it has none), or, when no
- * slot is free or the values are native (whose types the kept plans, made
- * with inferred types, do not take), parsed afresh.  ERRORs as the statement does; a statement
- * that fails while it runs from a kept plan is parsed afresh next time.
+ * plan this session keeps of it in this context (made now if it has none),
+ * or parsed afresh when no plan may be used (see the header comment), no
+ * slot is free, or the values are native (whose types the kept plans, made
+ * with inferred types, do not take).  ERRORs as the statement does.
  */
 void
 cc_statement_run_saved(const char *src, const CCParams *params,
@@ -367,51 +473,37 @@ cc_statement_run_saved(const char *src, const CCParams *params,
 {
 	size_t		len = strlen(src);
 	int			i = -1;
-	CCSavedPlan *slot;
 	ParamListInfo paramLI;
-	bool		reads_clock;
+	Query	   *query;
+	PlannedStmt *pstmt;
 
-	if (len <= CC_SAVED_PLAN_MAX_LEN && !CC_PARAMS_ARE_NATIVE(params))
+	if (len <= CC_SAVED_PLAN_MAX_LEN && !CC_PARAMS_ARE_NATIVE(params) &&
+		!cc_catalog_changed_in_xact())
 	{
-		i = cc_saved_find(src, len);
+		CCKey		context;
+		uint64		verdicts;
+
+		cc_compute_context(src, &context);
+		verdicts = cc_function_verdicts_generation();
+		i = cc_saved_find(src, len, &context, verdicts);
 		if (i == -1)
-			i = cc_saved_add(src, len);
+			i = cc_saved_add(src, len, &context, verdicts);
 	}
-	if (i < 0)
+	if (i >= 0)
 	{
-		Query	   *query = cc_statement_parse(src, params, &paramLI, NULL,
-											   NULL);
-		PlannedStmt *pstmt = pg_plan_query(query, src,
-										   CURSOR_OPT_PARALLEL_OK, paramLI);
+		CCSavedPlan *slot = &cc_saved[i];
+		bool		reads_clock;
 
-		cc_statement_execute(pstmt, src, paramLI, dest);
-		return;
-	}
-
-	slot = &cc_saved[i];
-	slot->used = ++cc_saved_clock;
-	slot->running++;
-	PG_TRY();
-	{
-		CachedPlan *cplan;
-
+		slot->used = ++cc_saved_clock;
 		paramLI = cc_bind_params(params, slot->plan->param_types,
 								 slot->plan->num_params, &reads_clock);
-		cplan = GetCachedPlan(slot->plan, paramLI, CurrentResourceOwner, NULL);
-		if (list_length(cplan->stmt_list) != 1)
-			elog(ERROR, "a kept cached_query plan has %d statements",
-				 list_length(cplan->stmt_list));
-		cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
-							 src, paramLI, dest);
-		ReleaseCachedPlan(cplan, CurrentResourceOwner);
+		/* binding reads the catalogs: checked again */
+		if (cc_saved_usable(slot, cc_function_verdicts_generation()) &&
+			cc_saved_execute(slot, src, paramLI, dest))
+			return;
 	}
-	PG_CATCH();
-	{
-		/* the resource owner releases the plan; parse afresh next time */
-		slot->running--;
-		slot->failed = true;
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	slot->running--;
+
+	query = cc_statement_parse(src, params, &paramLI, NULL, NULL);
+	pstmt = pg_plan_query(query, src, CURSOR_OPT_PARALLEL_OK, paramLI);
+	cc_statement_execute(pstmt, src, paramLI, dest);
 }
