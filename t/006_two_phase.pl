@@ -1,6 +1,7 @@
 # Two-phase commit: the invalidation is carried from PREPARE TRANSACTION to
 # the session that runs COMMIT PREPARED; and a prepared transaction that
-# outlives a restart (whose slot is lost) is still invalidated safely.
+# outlives a restart (whose slot is lost) is still invalidated safely, in
+# every database (it may have changed a shared catalog).
 use strict;
 use warnings;
 
@@ -48,6 +49,42 @@ $node->safe_psql('postgres', "ROLLBACK PREPARED 'tx3'");
 is(cc_query($node, $q), '[{"v": "c"}]', 'rolled back: the same value');
 is(cc_query($node, $q), '[{"v": "c"}]', 'cached again');
 is(cc_stats($node, 'entries'), '1', 'one entry');
+
+# A slot lost in a restart: nothing says what the prepared transaction
+# changed, and it may have been a shared catalog (here role membership,
+# which a commit outside two-phase flushes every database for), so the
+# entries another database filled since the restart go too.
+$node->safe_psql('postgres', 'CREATE DATABASE other');
+$node->safe_psql('other',
+	"CREATE EXTENSION cascade_cache; CREATE TABLE o (id int PRIMARY KEY, v text); INSERT INTO o VALUES (1, 'o')");
+$node->safe_psql('postgres', 'CREATE ROLE member_role; CREATE ROLE mallory LOGIN');
+my $oq = q{SELECT cascade_cache.cached_query('SELECT v FROM o WHERE id = $1', '[1]')};
+# whether the other database's entry is cached
+my $other_entry = sub {
+	return $node->safe_psql('other', q{
+		SELECT detail FROM cascade_cache.cache_explain(
+			'SELECT v FROM o WHERE id = $1', '[1]') WHERE item = 'entry'});
+};
+$node->safe_psql('postgres',
+	"BEGIN; GRANT member_role TO mallory; PREPARE TRANSACTION 'tx4';");
+$node->restart;
+is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the restart');
+is($other_entry->(), 'cached', 'cached');
+
+# naming a GID that does not exist, or one it may not finish, fails and
+# flushes no other database
+my ($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'no_such_gid'");
+isnt($ret, 0, 'COMMIT PREPARED of a GID that does not exist fails');
+($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'tx4'",
+	extra_params => [ '-U', 'mallory' ]);
+like($err, qr/permission denied/, 'a role that does not own it may not finish it');
+is($other_entry->(), 'cached', 'neither flushed the other database');
+
+$node->safe_psql('postgres', "COMMIT PREPARED 'tx4'");
+is($other_entry->(), 'not cached',
+	'COMMIT PREPARED without a record removes every database\'s entries');
+is($node->safe_psql('postgres',
+	q{SELECT pg_has_role('mallory', 'member_role', 'MEMBER')}), 't', 'committed');
 
 $node->stop;
 done_testing();

@@ -22,9 +22,14 @@
  * max_prepared_transactions, so they do not survive a restart while
  * prepared transactions do.  When COMMIT PREPARED finds no slot (the
  * restart case, or a GID that does not exist), it assumes the worst: before
- * finishing the prepared transaction it marks the whole database and
- * removes all of its entries, and clears that mark at the end of its
- * transaction.
+ * finishing the prepared transaction it marks the whole cluster and
+ * removes every entry (the transaction may have changed a shared catalog,
+ * role membership say, which any database's entries can depend on), and
+ * clears that mark at the end of its own transaction.  Only for a GID that
+ * exists and that the command may finish (its database, its owner or a
+ * superuser): naming a GID that does not exist fails the command, and
+ * flushes only the database.  ROLLBACK PREPARED without a slot also
+ * flushes the database (it changes nothing, but costs only misses).
  *
  * A logical replication apply worker prepares and finishes transactions
  * without the utility hook; its marks are held until the transaction ends
@@ -41,11 +46,14 @@
 
 #include "access/twophase.h"
 #include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "utils/builtins.h"
 
 #include "cascade_cache.h"
 #include "base/key.h"
@@ -98,6 +106,7 @@ static bool cc_have_prepare_gid = false;
 static int	cc_my_slot = -1;
 
 static int	cc_find_slot(const char *gid);
+static bool cc_twophase_finishable(const char *gid);
 
 /*
  * Fixed shared memory for the slots.
@@ -144,12 +153,38 @@ cc_find_slot(const char *gid)
 }
 
 /*
+ * Is 'gid' a prepared transaction that this command can finish: of this
+ * database, and owned by the current user unless a superuser runs it (what
+ * FinishPreparedTransaction() checks)?  So that a role cannot flush every
+ * database by naming a GID that does not exist, or one it may not finish.
+ * Runs a query (SPI); may ERROR.
+ */
+static bool
+cc_twophase_finishable(const char *gid)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	bool		found;
+
+	args[0] = CStringGetTextDatum(gid);
+	SPI_connect();
+	found = SPI_execute_with_args(superuser() ?
+								  "SELECT 1 FROM pg_catalog.pg_prepared_xacts WHERE gid = $1 AND database = pg_catalog.current_database()" :
+								  "SELECT 1 FROM pg_catalog.pg_prepared_xacts WHERE gid = $1 AND database = pg_catalog.current_database() AND owner = CURRENT_USER",
+								  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1;
+	SPI_finish();
+	return found;
+}
+
+/*
  * Utility hook, before standard_ProcessUtility runs a transaction statement.
  *
  * PREPARE TRANSACTION: remember the GID for the PRE_PREPARE callback.
  * COMMIT/ROLLBACK PREPARED: make sure the marks can be adopted afterwards
- * without allocating, or, if the slot was lost, mark the database and
- * remove its entries now.  May ERROR.
+ * without allocating, or, if the slot was lost, mark the database (every
+ * database, for a COMMIT PREPARED that will commit: see
+ * cc_twophase_finishable()) and remove its entries now.  May ERROR.
  */
 void
 cc_twophase_before(TransactionStmt *stmt)
@@ -181,6 +216,16 @@ cc_twophase_before(TransactionStmt *stmt)
 					cluster = cc_twophase->slots[slot].cluster;
 				}
 				LWLockRelease(cc_shared->prepared_lock);
+
+				/*
+				 * A slot lost in a restart: nothing says what the prepared
+				 * transaction changed, and it may have been a shared catalog
+				 * (role membership), which every database's entries can
+				 * depend on; those filled since the restart must go too.
+				 */
+				if (slot < 0 && stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
+					cc_twophase_finishable(stmt->gid))
+					cluster = true;
 
 				if (slot >= 0 && !coarse)
 					cc_fence_reserve(nstripes);
