@@ -81,7 +81,6 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
-#include "parser/parse_param.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
@@ -89,7 +88,6 @@
 #include "cascade_cache.h"
 #include "compat.h"
 #include "base/key.h"
-#include "store/fence.h"
 #include "xact/cacheability.h"
 #include "xact/fill_plans.h"
 #include "xact/params.h"
@@ -188,9 +186,7 @@ cc_fill_plan_setup(ParseState *pstate, void *arg)
 {
 	CCFillPlan *fp = (CCFillPlan *) arg;
 
-	fp->reanalyzed = true;
-	setup_parse_fixed_parameters(pstate, fp->plan->param_types,
-								 fp->plan->num_params);
+	cc_kept_plan_reanalyzing(pstate, fp->plan, &fp->reanalyzed);
 }
 
 /*
@@ -199,11 +195,8 @@ cc_fill_plan_setup(ParseState *pstate, void *arg)
 static bool
 cc_fill_plan_usable(CCFillPlan *fp, uint64 verdicts)
 {
-	return !fp->failed && fp->plan->is_valid &&
-		CC_SEARCH_PATH_MATCHES(fp->plan->search_path) &&
-		fp->verdicts == verdicts &&
-	/* no entry here: only the database's and the cluster's stripes */
-		cc_fence_check(NULL, 0, fp->s0, false);
+	return cc_kept_plan_usable(fp->plan, fp->failed, fp->verdicts, fp->s0,
+							   verdicts);
 }
 
 static void cc_fill_plan_lock_query(Query *query);
@@ -502,11 +495,7 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 			fill->reason = saved_reason;
 		if (!fp->reanalyzed)
 		{
-			if (list_length(cplan->stmt_list) != 1)
-				elog(ERROR, "a kept cached_query plan has %d statements",
-					 list_length(cplan->stmt_list));
-			cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
-								 src, paramLI, dest);
+			cc_statement_execute_cached(cplan, src, paramLI, dest);
 			ran = true;
 		}
 		ReleaseCachedPlan(cplan, CurrentResourceOwner);

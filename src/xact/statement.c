@@ -277,6 +277,21 @@ cc_statement_execute(PlannedStmt *pstmt, const char *src,
 	PopActiveSnapshot();
 }
 
+/*
+ * Execute the plan cache's 'cplan' of 'src', which must be one statement,
+ * with 'paramLI' into 'dest'.  ERRORs as the statement does.
+ */
+void
+cc_statement_execute_cached(CachedPlan *cplan, const char *src,
+							ParamListInfo paramLI, DestReceiver *dest)
+{
+	if (list_length(cplan->stmt_list) != 1)
+		elog(ERROR, "a kept cached_query plan has %d statements",
+			 list_length(cplan->stmt_list));
+	cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
+						 src, paramLI, dest);
+}
+
 /* Drop the kept plan of slot 'i' (not running) and free the slot. */
 static void
 cc_saved_drop(int i)
@@ -290,29 +305,53 @@ cc_saved_drop(int i)
 }
 
 /*
- * The parser setup hook of a kept plan: the plan cache is analyzing it
- * again.  Note it (the plan is then not used), and give the parameters
- * the types of the first analysis, as the plan cache itself would.
+ * A kept plan (a pass-through's here, or a fill's, xact/fill_plans.c) is
+ * being analyzed again by the plan cache: note it in *reanalyzed (the
+ * plan is then not used), and give the parameters the types of the first
+ * analysis, as the plan cache itself would.  For parser setup hooks.
  */
+void
+cc_kept_plan_reanalyzing(ParseState *pstate, CachedPlanSource *plan,
+						 bool *reanalyzed)
+{
+	*reanalyzed = true;
+	setup_parse_fixed_parameters(pstate, plan->param_types, plan->num_params);
+}
+
+/*
+ * May a kept plan be used now: it has not failed, PostgreSQL has not
+ * invalidated it, the search_path is the one it was made under, the
+ * function verdicts are those of then ('verdicts_then' against
+ * 'verdicts'), and no catalog change that flushes the database's or the
+ * cluster's entries has committed, or is committing, since the fence read
+ * 's0' before its analysis?  See the header comment.  Cannot fail.
+ */
+bool
+cc_kept_plan_usable(CachedPlanSource *plan, bool failed,
+					uint64 verdicts_then, uint64 s0, uint64 verdicts)
+{
+	return !failed && plan->is_valid &&
+		CC_SEARCH_PATH_MATCHES(plan->search_path) &&
+		verdicts_then == verdicts &&
+	/* no entry here: only the database's and the cluster's stripes */
+		cc_fence_check(NULL, 0, s0, false);
+}
+
+/* The parser setup hook of a pass-through's kept plan */
 static void
 cc_saved_setup(ParseState *pstate, void *arg)
 {
 	CCSavedPlan *slot = (CCSavedPlan *) arg;
 
-	slot->reanalyzed = true;
-	setup_parse_fixed_parameters(pstate, slot->plan->param_types,
-								 slot->plan->num_params);
+	cc_kept_plan_reanalyzing(pstate, slot->plan, &slot->reanalyzed);
 }
 
-/* May the kept plan of 'slot' be used now?  See the header comment. */
-static bool
+/* May the kept plan of 'slot' be used now? */
+static inline bool
 cc_saved_usable(CCSavedPlan *slot, uint64 verdicts)
 {
-	return !slot->failed && slot->plan->is_valid &&
-		CC_SEARCH_PATH_MATCHES(slot->plan->search_path) &&
-		slot->verdicts == verdicts &&
-	/* no entry here: only the database's and the cluster's stripes */
-		cc_fence_check(NULL, 0, slot->s0, false);
+	return cc_kept_plan_usable(slot->plan, slot->failed, slot->verdicts,
+							   slot->s0, verdicts);
 }
 
 /*
@@ -439,11 +478,7 @@ cc_saved_execute(CCSavedPlan *slot, const char *src, ParamListInfo paramLI,
 			slot->failed = true;
 		else
 		{
-			if (list_length(cplan->stmt_list) != 1)
-				elog(ERROR, "a kept cached_query plan has %d statements",
-					 list_length(cplan->stmt_list));
-			cc_statement_execute(linitial_node(PlannedStmt, cplan->stmt_list),
-								 src, paramLI, dest);
+			cc_statement_execute_cached(cplan, src, paramLI, dest);
 			ran = true;
 		}
 		ReleaseCachedPlan(cplan, CurrentResourceOwner);
