@@ -184,6 +184,38 @@ ALTER TYPE pt_e RENAME VALUE 'old' TO 'new';
 SELECT cascade_cache.cached_query($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
 ROLLBACK;
 SELECT probe($$SELECT 'old'::pt_e AS e, $1::int AS n$$, '[1]');
+-- binding the values can run code (a domain's CHECK) that passes more
+-- texts through than the session keeps plans for: the outer call's plan
+-- is not dropped or reused meanwhile
+CREATE FUNCTION pt_churn(v int) RETURNS bool LANGUAGE plpgsql AS $$
+BEGIN
+    FOR g IN 1..40 LOOP
+        PERFORM cascade_cache.cached_query('SELECT ' || g || ' AS inner_n');
+    END LOOP;
+    RETURN true;
+END $$;
+CREATE DOMAIN pt_d AS int CHECK (pt_churn(VALUE));
+SELECT cascade_cache.cached_query('SELECT $1::pt_d AS outer_v', '[7]');
+SELECT cascade_cache.cached_query('SELECT $1::pt_d AS outer_v', '[7]');
+SELECT cascade_cache.cached_query('SELECT $1::pt_d AS outer_v', '[7]');
+-- a generic plan folds what the values would have pruned (here a division
+-- by zero): never an error a fresh planning, with the values, would not
+-- raise; the kept plan makes custom plans from then on
+SELECT string_agg(cascade_cache.cached_query(
+         $$SELECT CASE WHEN $1::int > 0 THEN 1 ELSE 1 / 0 END AS r$$, '[1]')::text,
+         ' ') AS ten_runs
+  FROM generate_series(1, 10);
+SELECT cascade_cache.cached_query(
+         $$SELECT CASE WHEN $1::int > 0 THEN 1 ELSE 1 / 0 END AS r$$, '[0]');
+-- the same for a fill's kept plan, with the cache on
+RESET cascade_cache.enabled;
+SELECT string_agg(cascade_cache.cached_query(
+         $$SELECT CASE WHEN $1::int > 0 THEN $1 ELSE 1 / 0 END AS r$$,
+         jsonb_build_array(g))::text, ' ') AS ten_fills
+  FROM generate_series(1, 10) g;
+SET cascade_cache.enabled = off;
+DROP DOMAIN pt_d;
+DROP FUNCTION pt_churn(int);
 DROP FUNCTION pt_f(numeric), pt_f(int);
 DROP TYPE pt_e;
 -- more texts than the session keeps plans for

@@ -30,6 +30,8 @@ extern void cc_statement_execute(PlannedStmt *pstmt, const char *src,
 extern void cc_statement_execute_cached(CachedPlan *cplan, const char *src,
 										ParamListInfo paramLI,
 										DestReceiver *dest);
+extern CachedPlan *cc_kept_plan_get(CachedPlanSource *plan,
+									ParamListInfo paramLI);
 extern void cc_kept_plan_reanalyzing(ParseState *pstate,
 									 CachedPlanSource *plan,
 									 bool *reanalyzed);

@@ -487,7 +487,7 @@ cc_fill_plan_execute(CCFillPlan *fp, const char *src, ParamListInfo paramLI,
 	fp->running++;
 	PG_TRY();
 	{
-		cplan = GetCachedPlan(fp->plan, paramLI, CurrentResourceOwner, NULL);
+		cplan = cc_kept_plan_get(fp->plan, paramLI);
 		if (cc_fill_changed(fill, &mark) || fp->reanalyzed ||
 			cc_function_verdicts_generation() != fp->verdicts)
 			fp->failed = true;

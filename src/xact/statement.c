@@ -36,7 +36,13 @@
  *	- never analyzed again with the parameter types first inferred: should
  *	  the plan cache analyze it again while planning (the parser setup hook
  *	  notes it), the text is parsed afresh instead; and once its statement
- *	  fails while running from it, it is dropped.
+ *	  fails while running from it, it is dropped;
+ *	- a generic plan only if making it raises no error: planning without
+ *	  the values folds what they would have pruned (cc_kept_plan_get());
+ *	- a plan analyzed after the catalog caches caught up with every commit
+ *	  before the fence was read, and a slot that counts as running from
+ *	  before its values are bound (a domain's CHECK can call cached_query()
+ *	  again, which must not drop or reuse it).
  *
  * Everything here is backend-local; no locks.
  *
@@ -46,12 +52,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "tcop/cmdtag.h"
 #include "tcop/tcopprot.h"
 #include "tcop/utility.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/resowner.h"
@@ -305,6 +314,90 @@ cc_saved_drop(int i)
 }
 
 /*
+ * Would GetCachedPlan() make a generic plan of 'plan' now?  As the plan
+ * cache's choose_custom_plan() decides, for a plan source that has no
+ * valid generic plan; false when in doubt.
+ */
+static bool
+cc_kept_plan_goes_generic(CachedPlanSource *plan, ParamListInfo paramLI)
+{
+	/* without parameters a generic plan is what a fresh planning makes */
+	if (paramLI == NULL || paramLI->numParams == 0)
+		return false;
+	if ((plan->cursor_options & CURSOR_OPT_CUSTOM_PLAN) ||
+		(plan->gplan != NULL && plan->gplan->is_valid) ||
+		plan_cache_mode == PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN)
+		return false;
+	if (plan_cache_mode == PLAN_CACHE_MODE_FORCE_GENERIC_PLAN ||
+		(plan->cursor_options & CURSOR_OPT_GENERIC_PLAN))
+		return true;
+	if (plan->num_custom_plans < 5)
+		return false;
+	return plan->generic_cost <
+		plan->total_custom_cost / plan->num_custom_plans;
+}
+
+/*
+ * GetCachedPlan() of a kept plan (a pass-through's here, or a fill's,
+ * xact/fill_plans.c), with CurrentResourceOwner.  A generic plan is made
+ * without the parameters' values, and planning folds constants that the
+ * values would have pruned (the arm of a CASE whose condition is on a
+ * parameter, dividing by zero): it can fail where a fresh planning, with
+ * the values, would not.  So a plan source's generic plan is made first
+ * in a subtransaction; if that fails, the plan source makes custom plans
+ * only from then on (CURSOR_OPT_CUSTOM_PLAN), and the error is forgotten
+ * (unless it is a cancel or a shutdown, raised again): the custom plan
+ * then raises any error the values do.  ERRORs as GetCachedPlan() does.
+ */
+CachedPlan *
+cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
+{
+	if (cc_kept_plan_goes_generic(plan, paramLI) && IsTransactionState() &&
+		!IsInParallelMode())
+	{
+		MemoryContext oldcxt = CurrentMemoryContext;
+		ResourceOwner oldowner = CurrentResourceOwner;
+		uint32		holdoff = InterruptHoldoffCount;
+		uint32		cancel_holdoff = QueryCancelHoldoffCount;
+
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(oldcxt);
+		PG_TRY();
+		{
+			CachedPlan *cplan = GetCachedPlan(plan, paramLI,
+											  CurrentResourceOwner, NULL);
+
+			ReleaseCachedPlan(cplan, CurrentResourceOwner);
+			ReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(oldcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+				edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN)
+				ReThrowError(edata);
+			/* errfinish() zeroed these for the error this forgets */
+			InterruptHoldoffCount = holdoff;
+			QueryCancelHoldoffCount = cancel_holdoff;
+			FreeErrorData(edata);
+			plan->cursor_options |= CURSOR_OPT_CUSTOM_PLAN;
+		}
+		PG_END_TRY();
+	}
+	return GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
+}
+
+/*
  * A kept plan (a pass-through's here, or a fill's, xact/fill_plans.c) is
  * being analyzed again by the plan cache: note it in *reanalyzed (the
  * plan is then not used), and give the parameters the types of the first
@@ -408,8 +501,14 @@ cc_saved_add(const char *src, size_t len, const CCKey *context,
 	char	   *copy;
 	uint64		s0;
 
-	/* before anything is looked up in the catalogs for it */
+	/*
+	 * Before anything is looked up in the catalogs for it, and then the
+	 * catalog caches catch up with every commit before that (inside a
+	 * transaction block they would not until its next command): a change
+	 * committed after s0 drops the plan, one before it is seen.
+	 */
 	s0 = cc_fence_begin();
+	AcceptInvalidationMessages();
 	query = cc_analyze(src, &rawstmt, &plan, &types, &ntypes, NULL);
 	Assert(plan != NULL);
 	CompleteCachedPlan(plan, list_make1(query), NULL, types, ntypes,
@@ -453,15 +552,18 @@ cc_saved_add(const char *src, size_t len, const CCKey *context,
 }
 
 /*
- * Run the kept plan of 'slot' with 'paramLI' into 'dest'.  Returns false,
- * having run nothing, when the plan cache analyzed it again or the
- * function verdicts changed while it planned (the invalidations its locks
- * took in): the caller then parses the text afresh.  ERRORs as the
- * statement does; the slot is then marked failed, to be parsed afresh
- * next time.
+ * Run the kept plan of 'slot' with 'params' into 'dest'.  Returns false,
+ * having run nothing, when the plan may no longer be used once the values
+ * are bound (binding reads the catalogs), or the plan cache analyzed it
+ * again or the function verdicts changed while it planned (the
+ * invalidations its locks took in): the caller then parses the text
+ * afresh.  The slot counts as running from before binding, which can run
+ * a domain's CHECK, and so a nested cached_query() that must not drop or
+ * reuse the slot.  ERRORs as the statement does; the slot is then marked
+ * failed, to be parsed afresh next time.
  */
 static bool
-cc_saved_execute(CCSavedPlan *slot, const char *src, ParamListInfo paramLI,
+cc_saved_execute(CCSavedPlan *slot, const char *src, const CCParams *params,
 				 DestReceiver *dest)
 {
 	volatile bool ran = false;
@@ -470,18 +572,27 @@ cc_saved_execute(CCSavedPlan *slot, const char *src, ParamListInfo paramLI,
 	slot->running++;
 	PG_TRY();
 	{
-		CachedPlan *cplan;
+		ParamListInfo paramLI;
+		bool		reads_clock;
 
-		cplan = GetCachedPlan(slot->plan, paramLI, CurrentResourceOwner, NULL);
-		if (slot->reanalyzed ||
-			cc_function_verdicts_generation() != slot->verdicts)
+		paramLI = cc_bind_params(params, slot->plan->param_types,
+								 slot->plan->num_params, &reads_clock);
+		if (!cc_saved_usable(slot, cc_function_verdicts_generation()))
 			slot->failed = true;
 		else
 		{
-			cc_statement_execute_cached(cplan, src, paramLI, dest);
-			ran = true;
+			CachedPlan *cplan = cc_kept_plan_get(slot->plan, paramLI);
+
+			if (slot->reanalyzed ||
+				cc_function_verdicts_generation() != slot->verdicts)
+				slot->failed = true;
+			else
+			{
+				cc_statement_execute_cached(cplan, src, paramLI, dest);
+				ran = true;
+			}
+			ReleaseCachedPlan(cplan, CurrentResourceOwner);
 		}
-		ReleaseCachedPlan(cplan, CurrentResourceOwner);
 	}
 	PG_CATCH();
 	{
@@ -526,15 +637,8 @@ cc_statement_run_saved(const char *src, const CCParams *params,
 	}
 	if (i >= 0)
 	{
-		CCSavedPlan *slot = &cc_saved[i];
-		bool		reads_clock;
-
-		slot->used = ++cc_saved_clock;
-		paramLI = cc_bind_params(params, slot->plan->param_types,
-								 slot->plan->num_params, &reads_clock);
-		/* binding reads the catalogs: checked again */
-		if (cc_saved_usable(slot, cc_function_verdicts_generation()) &&
-			cc_saved_execute(slot, src, paramLI, dest))
+		cc_saved[i].used = ++cc_saved_clock;
+		if (cc_saved_execute(&cc_saved[i], src, params, dest))
 			return;
 	}
 
