@@ -67,6 +67,12 @@ my $other_entry = sub {
 };
 $node->safe_psql('postgres',
 	"BEGIN; GRANT member_role TO mallory; PREPARE TRANSACTION 'tx4';");
+# a serializable one that wrote, for a serializable, read-only, deferrable
+# session to finish (below)
+$node->safe_psql('postgres',
+	"BEGIN ISOLATION LEVEL SERIALIZABLE; UPDATE t SET v = v; PREPARE TRANSACTION 'tx5';");
+# a schema of mallory's, where her own "=" operators could be found first
+$node->safe_psql('postgres', 'CREATE SCHEMA evil AUTHORIZATION mallory');
 $node->restart;
 is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the restart');
 is($other_entry->(), 'cached', 'cached');
@@ -79,6 +85,45 @@ isnt($ret, 0, 'COMMIT PREPARED of a GID that does not exist fails');
 	extra_params => [ '-U', 'mallory' ]);
 like($err, qr/permission denied/, 'a role that does not own it may not finish it');
 is($other_entry->(), 'cached', 'neither flushed the other database');
+
+# nor one inside a transaction block (which PostgreSQL refuses), nor one
+# whose finding of the GID mallory's own operators could have answered
+($ret, $out, $err) = $node->psql('postgres',
+	"BEGIN; COMMIT PREPARED 'tx4'; ROLLBACK;");
+like($err, qr/cannot run inside a transaction block/,
+	'COMMIT PREPARED inside a transaction block fails');
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION evil.yes(text, text) RETURNS bool LANGUAGE sql AS 'SELECT true';
+	CREATE FUNCTION evil.yes(name, name) RETURNS bool LANGUAGE sql AS 'SELECT true';
+	CREATE FUNCTION evil.yes(oid, oid) RETURNS bool LANGUAGE sql AS 'SELECT true';
+	CREATE OPERATOR evil.= (FUNCTION = evil.yes, LEFTARG = text, RIGHTARG = text);
+	CREATE OPERATOR evil.= (FUNCTION = evil.yes, LEFTARG = name, RIGHTARG = name);
+	CREATE OPERATOR evil.= (FUNCTION = evil.yes, LEFTARG = oid, RIGHTARG = oid);
+	ALTER FUNCTION evil.yes(text, text) OWNER TO mallory;
+	ALTER FUNCTION evil.yes(name, name) OWNER TO mallory;
+	ALTER FUNCTION evil.yes(oid, oid) OWNER TO mallory;
+	ALTER OPERATOR evil.= (text, text) OWNER TO mallory;
+	ALTER OPERATOR evil.= (name, name) OWNER TO mallory;
+	ALTER OPERATOR evil.= (oid, oid) OWNER TO mallory;});
+for my $gid ('no_such_gid', 'tx4')
+{
+	($ret, $out, $err) = $node->psql('postgres',
+		"SET search_path = evil, pg_catalog;\nCOMMIT PREPARED '$gid';",
+		extra_params => [ '-U', 'mallory' ]);
+	isnt($ret, 0, "mallory's COMMIT PREPARED '$gid' with her operators first fails");
+}
+is($other_entry->(), 'cached', 'and none of these flushed the other database');
+
+# finishing one needs no snapshot: a serializable, read-only, deferrable
+# session would wait for the very transaction it finishes
+($ret, $out, $err) = $node->psql('postgres', qq{
+SET statement_timeout = '60s';
+SET default_transaction_isolation = serializable;
+SET default_transaction_deferrable = on;
+SET default_transaction_read_only = on;
+COMMIT PREPARED 'tx5';});
+is($ret, 0, 'a serializable, read-only, deferrable session finishes a prepared transaction')
+  or diag($err);
 
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx4'");
 is($other_entry->(), 'not cached',

@@ -32,7 +32,7 @@ extern void cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db,
 							  bool flush_all, StringInfo scopes);
 extern void cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db,
 						   bool flush_all);
-extern void cc_wal_log_prepared_end(const char *gid);
+extern void cc_wal_log_prepared_end(TransactionId xid);
 extern XLogRecPtr cc_wal_announce(void);
 
 /* replay.c: the resource manager and the replica slots */

@@ -17,7 +17,7 @@ extern void cc_twophase_shmem_init(void);
 extern void cc_twophase_pre_prepare(void);
 extern void cc_twophase_prepared(void);
 extern void cc_twophase_abort(void);
-extern void cc_twophase_before(TransactionStmt *stmt);
+extern void cc_twophase_before(TransactionStmt *stmt, bool is_top_level);
 extern void cc_twophase_after(TransactionStmt *stmt);
 
 #endif							/* CC_XACT_TWOPHASE_H */

@@ -176,7 +176,8 @@ cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	if (IsA(parsetree, TransactionStmt))
-		cc_twophase_before((TransactionStmt *) parsetree);
+		cc_twophase_before((TransactionStmt *) parsetree,
+						   context == PROCESS_UTILITY_TOPLEVEL);
 	cc_catalog_note_utility(parsetree);
 
 	/* VACUUM commits its own transactions; see cc_catalog_note_vacuum */

@@ -52,7 +52,6 @@
 #include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 
@@ -145,35 +144,17 @@ cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db, bool flush_all)
 }
 
 /*
- * Before COMMIT PREPARED or ROLLBACK PREPARED 'gid': log a flush of the
- * database held until the prepared transaction's end is replayed.  Runs
- * inside the utility statement's transaction, before it does anything.
+ * Before COMMIT PREPARED or ROLLBACK PREPARED of the prepared transaction
+ * 'xid': log a flush of the database held until the prepared
+ * transaction's end is replayed.  Runs inside the utility statement's
+ * transaction, before it does anything.
  */
 void
-cc_wal_log_prepared_end(const char *gid)
+cc_wal_log_prepared_end(TransactionId xid)
 {
-	TransactionId xid = InvalidTransactionId;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-
-	if (!cc_wal_wanted())
+	if (!cc_wal_wanted() || !TransactionIdIsValid(xid))
 		return;
-	args[0] = CStringGetTextDatum(gid);
-	SPI_connect();
-	if (SPI_execute_with_args("SELECT transaction FROM pg_catalog.pg_prepared_xacts WHERE gid = $1",
-							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
-	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			xid = DatumGetTransactionId(d);
-	}
-	SPI_finish();
-	if (TransactionIdIsValid(xid))
-		cc_wal_write(xid, NULL, 0, CC_WAL_FLUSH_DB, NULL, 0, false);
+	cc_wal_write(xid, NULL, 0, CC_WAL_FLUSH_DB, NULL, 0, false);
 }
 
 /*

@@ -46,14 +46,15 @@
 
 #include "access/twophase.h"
 #include "access/xact.h"
-#include "catalog/pg_type_d.h"
-#include "executor/spi.h"
+#include "executor/executor.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 
 #include "cascade_cache.h"
 #include "base/key.h"
@@ -106,7 +107,6 @@ static bool cc_have_prepare_gid = false;
 static int	cc_my_slot = -1;
 
 static int	cc_find_slot(const char *gid);
-static bool cc_twophase_finishable(const char *gid);
 
 /*
  * Fixed shared memory for the slots.
@@ -153,27 +153,62 @@ cc_find_slot(const char *gid)
 }
 
 /*
- * Is 'gid' a prepared transaction that this command can finish: of this
- * database, and owned by the current user unless a superuser runs it (what
- * FinishPreparedTransaction() checks)?  So that a role cannot flush every
- * database by naming a GID that does not exist, or one it may not finish.
- * Runs a query (SPI); may ERROR.
+ * Look 'gid' up among the prepared transactions: its xid, owner and
+ * database.  Through pg_prepared_xact() called directly, not a query: a
+ * query would take a snapshot (a serializable, read-only, deferrable
+ * session's would wait for the very transaction being finished) and
+ * resolve its operators on the caller's search_path.  Returns false if
+ * there is none.  May ERROR (out of memory).
  */
 static bool
-cc_twophase_finishable(const char *gid)
+cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
+				   Oid *dbid)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1];
-	bool		found;
+	LOCAL_FCINFO(fcinfo, 0);
+	FmgrInfo	flinfo;
+	ReturnSetInfo rsinfo;
+	ExprContext *econtext = CreateStandaloneExprContext();
+	bool		found = false;
 
-	args[0] = CStringGetTextDatum(gid);
-	SPI_connect();
-	found = SPI_execute_with_args(superuser() ?
-								  "SELECT 1 FROM pg_catalog.pg_prepared_xacts WHERE gid = $1 AND database = pg_catalog.current_database()" :
-								  "SELECT 1 FROM pg_catalog.pg_prepared_xacts WHERE gid = $1 AND database = pg_catalog.current_database() AND owner = CURRENT_USER",
-								  1, argtypes, args, NULL, false, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1;
-	SPI_finish();
+	fmgr_info(F_PG_PREPARED_XACT, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
+							 (Node *) &rsinfo);
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = econtext;
+	rsinfo.allowedModes = (int) SFRM_ValuePerCall;
+	rsinfo.returnMode = SFRM_ValuePerCall;
+
+	/* bounded: one row per prepared transaction, max_prepared_transactions */
+	for (;;)
+	{
+		Datum		row;
+		HeapTupleHeader tuple;
+		bool		isnull;
+		Datum		value;
+
+		rsinfo.isDone = ExprSingleResult;
+		fcinfo->isnull = false;
+		row = FunctionCallInvoke(fcinfo);
+		if (rsinfo.isDone == ExprEndResult)
+			break;
+		if (fcinfo->isnull)
+			continue;
+		tuple = DatumGetHeapTupleHeader(row);
+		/* (transaction xid, gid text, prepared timestamptz, ownerid, dbid) */
+		value = GetAttributeByNum(tuple, 2, &isnull);
+		if (found || isnull || strcmp(TextDatumGetCString(value), gid) != 0)
+			continue;
+		found = true;
+		value = GetAttributeByNum(tuple, 1, &isnull);
+		*xid = isnull ? InvalidTransactionId : DatumGetTransactionId(value);
+		value = GetAttributeByNum(tuple, 4, &isnull);
+		*owner = isnull ? InvalidOid : DatumGetObjectId(value);
+		value = GetAttributeByNum(tuple, 5, &isnull);
+		*dbid = isnull ? InvalidOid : DatumGetObjectId(value);
+	}
+	/* runs the function's shutdown callback */
+	FreeExprContext(econtext, true);
 	return found;
 }
 
@@ -183,11 +218,14 @@ cc_twophase_finishable(const char *gid)
  * PREPARE TRANSACTION: remember the GID for the PRE_PREPARE callback.
  * COMMIT/ROLLBACK PREPARED: make sure the marks can be adopted afterwards
  * without allocating, or, if the slot was lost, mark the database (every
- * database, for a COMMIT PREPARED that will commit: see
- * cc_twophase_finishable()) and remove its entries now.  May ERROR.
+ * database, for a COMMIT PREPARED of a prepared transaction that the
+ * command may finish: of this database, and owned by the current user
+ * unless a superuser runs it, what FinishPreparedTransaction() checks)
+ * and remove its entries now.  May ERROR, PostgreSQL's own check that the
+ * command is not in a transaction block first.
  */
 void
-cc_twophase_before(TransactionStmt *stmt)
+cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 {
 	switch (stmt->kind)
 	{
@@ -203,9 +241,23 @@ cc_twophase_before(TransactionStmt *stmt)
 				int			nstripes = 0;
 				bool		coarse = false;
 				bool		cluster = false;
+				bool		found;
+				TransactionId xid = InvalidTransactionId;
+				Oid			owner = InvalidOid;
+				Oid			dbid = InvalidOid;
+
+				/*
+				 * PostgreSQL's own check, first: the command fails before
+				 * anything is flushed for it.
+				 */
+				PreventInTransactionBlock(is_top_level,
+										  stmt->kind == TRANS_STMT_COMMIT_PREPARED ?
+										  "COMMIT PREPARED" : "ROLLBACK PREPARED");
+				found = cc_prepared_lookup(stmt->gid, &xid, &owner, &dbid);
 
 				/* standbys: see replication.c */
-				cc_wal_log_prepared_end(stmt->gid);
+				if (found)
+					cc_wal_log_prepared_end(xid);
 				cc_attach();
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
 				slot = cc_find_slot(stmt->gid);
@@ -224,7 +276,8 @@ cc_twophase_before(TransactionStmt *stmt)
 				 * depend on; those filled since the restart must go too.
 				 */
 				if (slot < 0 && stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
-					cc_twophase_finishable(stmt->gid))
+					found && dbid == MyDatabaseId &&
+					(owner == GetUserId() || superuser()))
 					cluster = true;
 
 				if (slot >= 0 && !coarse)
