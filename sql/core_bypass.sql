@@ -213,6 +213,19 @@ SELECT string_agg(cascade_cache.cached_query(
          $$SELECT CASE WHEN $1::int > 0 THEN $1 ELSE 1 / 0 END AS r$$,
          jsonb_build_array(g))::text, ' ') AS ten_fills
   FROM generate_series(1, 10) g;
+-- and with plan_cache_mode = force_generic_plan, which PostgreSQL lets
+-- override a plan's own choice of custom plans
+SET plan_cache_mode = force_generic_plan;
+SELECT string_agg(cascade_cache.cached_query(
+         $$SELECT CASE WHEN $1::int > 1 THEN $1 ELSE 1 / 0 END AS r$$,
+         jsonb_build_array(g))::text, ' ') AS ten_fills_forced
+  FROM generate_series(2, 11) g;
+SET cascade_cache.enabled = off;
+SELECT string_agg(cascade_cache.cached_query(
+         $$SELECT CASE WHEN $1::int > 1 THEN 2 ELSE 1 / 0 END AS r$$, '[2]')::text,
+         ' ') AS ten_runs_forced
+  FROM generate_series(1, 10);
+RESET plan_cache_mode;
 SET cascade_cache.enabled = off;
 DROP DOMAIN pt_d;
 DROP FUNCTION pt_churn(int);

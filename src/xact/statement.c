@@ -348,6 +348,14 @@ cc_kept_plan_goes_generic(CachedPlanSource *plan, ParamListInfo paramLI)
  * only from then on (CURSOR_OPT_CUSTOM_PLAN), and the error is forgotten
  * (unless it is a cancel or a shutdown, raised again): the custom plan
  * then raises any error the values do.  ERRORs as GetCachedPlan() does.
+ *
+ * Limits: a generic plan that GetCachedPlan() itself drops and makes again
+ * (an invalidation taken in while it locks) is made outside the
+ * subtransaction; and rolling the subtransaction back while the
+ * transaction commits (a deferred trigger's cached_query() at COMMIT)
+ * trips PostgreSQL 15's assertion in RollbackAndReleaseCurrentSubTransaction()
+ * on assert-enabled builds only, as a PL/pgSQL EXCEPTION block there does
+ * (guard.c has the same limit).
  */
 CachedPlan *
 cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
@@ -393,6 +401,29 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 			plan->cursor_options |= CURSOR_OPT_CUSTOM_PLAN;
 		}
 		PG_END_TRY();
+	}
+
+	/*
+	 * plan_cache_mode = force_generic_plan overrides the plan source's
+	 * CURSOR_OPT_CUSTOM_PLAN (choose_custom_plan() looks at the setting
+	 * first): for a plan whose generic plan failed, custom is forced here.
+	 */
+	if ((plan->cursor_options & CURSOR_OPT_CUSTOM_PLAN) &&
+		plan_cache_mode == PLAN_CACHE_MODE_FORCE_GENERIC_PLAN)
+	{
+		CachedPlan *volatile cplan = NULL;
+
+		plan_cache_mode = PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN;
+		PG_TRY();
+		{
+			cplan = GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
+		}
+		PG_FINALLY();
+		{
+			plan_cache_mode = PLAN_CACHE_MODE_FORCE_GENERIC_PLAN;
+		}
+		PG_END_TRY();
+		return cplan;
 	}
 	return GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
 }
