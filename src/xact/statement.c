@@ -338,6 +338,32 @@ cc_kept_plan_goes_generic(CachedPlanSource *plan, ParamListInfo paramLI)
 }
 
 /*
+ * GetCachedPlan() of 'plan' with plan_cache_mode forced to custom plans for
+ * the call (see cc_kept_plan_get()).  ERRORs as GetCachedPlan() does, the
+ * setting restored.
+ */
+static CachedPlan *
+cc_kept_plan_get_custom(CachedPlanSource *plan, ParamListInfo paramLI)
+{
+	CachedPlan *volatile cplan = NULL;
+	int			saved = plan_cache_mode;
+
+	plan_cache_mode = PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN;
+	PG_TRY();
+	{
+		cplan = GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
+	}
+	PG_CATCH();
+	{
+		plan_cache_mode = saved;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	plan_cache_mode = saved;
+	return cplan;
+}
+
+/*
  * GetCachedPlan() of a kept plan (a pass-through's here, or a fill's,
  * xact/fill_plans.c), with CurrentResourceOwner.  A generic plan is made
  * without the parameters' values, and planning folds constants that the
@@ -410,21 +436,7 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 	 */
 	if ((plan->cursor_options & CURSOR_OPT_CUSTOM_PLAN) &&
 		plan_cache_mode == PLAN_CACHE_MODE_FORCE_GENERIC_PLAN)
-	{
-		CachedPlan *volatile cplan = NULL;
-
-		plan_cache_mode = PLAN_CACHE_MODE_FORCE_CUSTOM_PLAN;
-		PG_TRY();
-		{
-			cplan = GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
-		}
-		PG_FINALLY();
-		{
-			plan_cache_mode = PLAN_CACHE_MODE_FORCE_GENERIC_PLAN;
-		}
-		PG_END_TRY();
-		return cplan;
-	}
+		return cc_kept_plan_get_custom(plan, paramLI);
 	return GetCachedPlan(plan, paramLI, CurrentResourceOwner, NULL);
 }
 
