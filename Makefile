@@ -87,6 +87,7 @@ CC_BASE_OBJS = \
 	src/base/levelset.o \
 	src/base/settings.o \
 	src/base/shmem.o \
+	src/base/subxact.o \
 	src/base/usage_counters.o
 OBJS = $(CC_API_OBJS) $(CC_XACT_OBJS) $(CC_STORE_OBJS) $(CC_BASE_OBJS)
 

@@ -71,6 +71,7 @@
 #include "utils/timestamp.h"
 
 #include "store_int.h"
+#include "base/subxact.h"
 
 /* At most one log line about a refused segment per this many ms */
 #define CC_SHORTAGE_LOG_MS		60000
@@ -315,12 +316,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		ErrorData  *edata;
 
 		cc_area_taking = false;
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
+		edata = cc_subxact_abandon(oldcxt, oldowner);
 		if (!taking || !cc_area_is_shortage(edata))
 			ReThrowError(edata);
 		/* errfinish() zeroed these for the error this swallows */

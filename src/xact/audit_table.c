@@ -69,6 +69,7 @@
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
+#include "base/subxact.h"
 #include "compat.h"
 #include "base/counters.h"
 #include "xact/audit_table.h"
@@ -263,12 +264,8 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
+		ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner);
 
-		MemoryContextSwitchTo(oldcxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
 		InterruptHoldoffCount = holdoff + 1;
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),

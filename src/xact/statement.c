@@ -69,6 +69,7 @@
 #include "cascade_cache.h"
 #include "compat.h"
 #include "base/key.h"
+#include "base/subxact.h"
 #include "parser/parse_param.h"
 #include "store/fence.h"
 #include "xact/cacheability.h"
@@ -408,14 +409,8 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
+			ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner);
 
-			MemoryContextSwitchTo(oldcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
 			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
 				edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN)
