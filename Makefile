@@ -95,7 +95,7 @@ EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 	sql/cascade_cache--1.1--1.2.sql sql/cascade_cache--1.2--1.3.sql \
 	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql \
-	sql/cascade_cache--1.5--1.6.sql
+	sql/cascade_cache--1.5--1.6.sql sql/cascade_cache--1.6--1.7.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -157,6 +157,22 @@ is(stat_of('entries'), $entries_before,
 like(slurp_file($node->logfile, $log_offset),
 	qr/LOG:  cascade_cache could not take more shared memory: could not [^\n]*pg_dynshmem/,
 	'the refused segment is logged, with the reason');
+# cache_health() says so, and what to do (the other checks' thresholds
+# out of the way)
+my $health = $node->safe_psql('postgres', q{
+	SET cascade_cache.health_min_lookups = 1000000000;
+	SET cascade_cache.health_entry_size = '1GB';
+	SELECT status || ' | ' || array_to_string(warnings, ' / ') || ' | ' || recommendation
+	  FROM cascade_cache.cache_health()});
+like($health,
+	qr/^degraded \|.*warning: \d+ results not stored for lack of shared memory: the system refused a segment \(logged\)[^|]*\| [^|]*lower cascade_cache\.max_memory/,
+	'cache_health() warns about the results not stored for lack of shared memory')
+  or diag($health);
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+unlike($node->safe_psql('postgres',
+		'SELECT array_to_string(warnings, \' / \') FROM cascade_cache.cache_health()'),
+	qr/lack of shared memory/,
+	'... until the statistics are reset');
 # --- 2. a small result is cached in the room there is ---
 my $hits_before = stat_of('hits');
 is(cc_query($node, 'SELECT v FROM items WHERE id = $1', '[1]'), '[{"v": "i1"}]',
