@@ -78,13 +78,30 @@ is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the 
 is($other_entry->(), 'cached', 'cached');
 
 # naming a GID that does not exist, or one it may not finish, fails and
-# flushes no other database
+# flushes nothing, not even its own database
+is(cc_query($node, $q), '[{"v": "c"}]', 'an entry of this database');
+my $own_entry = sub {
+	return $node->safe_psql('postgres', q{
+		SELECT detail FROM cascade_cache.cache_explain(
+			'SELECT v FROM t WHERE id = 1') WHERE item = 'entry'});
+};
+is($own_entry->(), 'cached', 'cached');
 my ($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'no_such_gid'");
 isnt($ret, 0, 'COMMIT PREPARED of a GID that does not exist fails');
+($ret, $out, $err) = $node->psql('postgres', "ROLLBACK PREPARED 'no_such_gid'",
+	extra_params => [ '-U', 'mallory' ]);
+isnt($ret, 0, 'ROLLBACK PREPARED of a GID that does not exist fails');
 ($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'tx4'",
 	extra_params => [ '-U', 'mallory' ]);
 like($err, qr/permission denied/, 'a role that does not own it may not finish it');
-is($other_entry->(), 'cached', 'neither flushed the other database');
+($ret, $out, $err) = $node->psql('postgres', "ROLLBACK PREPARED 'tx4'",
+	extra_params => [ '-U', 'mallory' ]);
+like($err, qr/permission denied/, '... nor roll it back');
+($ret, $out, $err) = $node->psql('other', "COMMIT PREPARED 'tx4'");
+like($err, qr/belongs to another database/,
+	'it may not be finished from another database');
+is($other_entry->(), 'cached', 'none of them flushed the other database');
+is($own_entry->(), 'cached', 'nor this one');
 
 # nor one inside a transaction block (which PostgreSQL refuses), nor one
 # whose finding of the GID mallory's own operators could have answered

@@ -27,9 +27,12 @@
  * role membership say, which any database's entries can depend on), and
  * clears that mark at the end of its own transaction.  Only for a GID that
  * exists and that the command may finish (its database, its owner or a
- * superuser): naming a GID that does not exist fails the command, and
- * flushes only the database.  ROLLBACK PREPARED without a slot also
- * flushes the database (it changes nothing, but costs only misses).
+ * superuser): naming a GID that does not exist, or one the command may not
+ * finish, fails the command and flushes nothing.  ROLLBACK PREPARED without
+ * a slot flushes the database (it changes nothing, but costs only misses).
+ * A PREPARE of a GID that completes while COMMIT or ROLLBACK PREPARED of
+ * that GID runs has its slot adopted like any other (the room for its
+ * marks is reserved first).
  *
  * A logical replication apply worker prepares and finishes transactions
  * without the utility hook; its marks are held until the transaction ends
@@ -238,10 +241,10 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 		case TRANS_STMT_ROLLBACK_PREPARED:
 			{
 				int			slot;
-				int			nstripes = 0;
 				bool		coarse = false;
 				bool		cluster = false;
 				bool		found;
+				bool		finishable;
 				TransactionId xid = InvalidTransactionId;
 				Oid			owner = InvalidOid;
 				Oid			dbid = InvalidOid;
@@ -263,26 +266,40 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 				slot = cc_find_slot(stmt->gid);
 				if (slot >= 0)
 				{
-					nstripes = cc_twophase->slots[slot].nstripes;
 					coarse = cc_twophase->slots[slot].coarse;
 					cluster = cc_twophase->slots[slot].cluster;
 				}
 				LWLockRelease(cc_shared->prepared_lock);
 
 				/*
+				 * Room for the marks cc_twophase_after() adopts: as many as
+				 * any slot holds, not this one's count.  The slot it finds
+				 * may not be this one: a PREPARE of the same GID that
+				 * completes between here and PostgreSQL's own look-up of the
+				 * GID (after this one was finished by another session, or
+				 * before any was found) is the one the command finishes. One
+				 * more for the mark of a flush below.
+				 */
+				cc_fence_reserve(CC_PREPARED_STRIPES + 1);
+
+				/*
 				 * A slot lost in a restart: nothing says what the prepared
 				 * transaction changed, and it may have been a shared catalog
 				 * (role membership), which every database's entries can
-				 * depend on; those filled since the restart must go too.
+				 * depend on; those filled since the restart must go too. Only
+				 * for a GID the command will finish (PostgreSQL's checks in
+				 * LockGXact(): its database, its owner or a superuser). Any
+				 * other fails the command: no slot, nothing to do, and no
+				 * role can flush a database by naming a GID that does not
+				 * exist, or one it may not finish.
 				 */
+				finishable = found && dbid == MyDatabaseId &&
+					(owner == GetUserId() || superuser());
 				if (slot < 0 && stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
-					found && dbid == MyDatabaseId &&
-					(owner == GetUserId() || superuser()))
+					finishable)
 					cluster = true;
 
-				if (slot >= 0 && !coarse)
-					cc_fence_reserve(nstripes);
-				else
+				if ((slot >= 0 && coarse) || (slot < 0 && finishable))
 				{
 					/* lost in a restart, or coarse: all of the database */
 					uint64		dep = cluster ?
