@@ -71,7 +71,8 @@ static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"no_memory",
 	"clock",
 	"temporary_object",
-	"untrusted_function"
+	"untrusted_function",
+	"system_column"
 };
 
 /* One slot per PGPROC that can run our code. */

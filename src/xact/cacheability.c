@@ -60,6 +60,7 @@
  */
 #include "postgres.h"
 
+#include "access/sysattr.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -270,6 +271,27 @@ cc_consume(Node *node, CCQueryCheck *ctx)
 		pfree(argtypes);
 }
 
+/*
+ * May a result show this column?  User columns (and whole rows) change
+ * only by writes, which invalidate.  Of the system columns, only those
+ * known to change with a write or with a rewrite of the relation (whose
+ * relcache message invalidates its readers) and nothing else: tableoid,
+ * ctid (a row keeps its place until it is updated or the relation is
+ * rewritten) and xmin (set by the write that made the row version;
+ * freezing keeps it).  Any other, now or in a later release, is not:
+ * xmax, cmin and cmax change with a row lock (a foreign key's check takes
+ * one) and with an update or delete that rolls back, neither of which
+ * invalidates anything.
+ */
+static bool
+cc_system_column_is_stable(AttrNumber attno)
+{
+	return attno >= 0 ||
+		attno == TableOidAttributeNumber ||
+		attno == SelfItemPointerAttributeNumber ||
+		attno == MinTransactionIdAttributeNumber;
+}
+
 /* Record why the walk fails, and stop it (returns true). */
 static bool
 cc_fail(CCQueryCheck *ctx, CCBypassReason reason)
@@ -325,6 +347,11 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 
 	switch (nodeTag(node))
 	{
+		case T_Var:
+			if (!cc_system_column_is_stable(((Var *) node)->varattno))
+				return cc_fail(ctx, CC_BYPASS_SYSTEM_COLUMN);
+			break;
+
 		case T_SQLValueFunction:
 			switch (((SQLValueFunction *) node)->op)
 			{

@@ -74,6 +74,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_conversion.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_ts_config.h"
 #include "catalog/pg_ts_dict.h"
@@ -86,6 +87,7 @@
 #include "storage/sinval.h"
 #include "utils/acl.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -221,6 +223,25 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	cc_catalog_touched = true;
 	cc_key_note_catalog_change();
+
+	/*
+	 * A link between a child table and its inheritance parent made or removed
+	 * (ALTER TABLE ... INHERIT / NO INHERIT, ATTACH / DETACH PARTITION).
+	 * pg_inherits has no catalog cache, and PostgreSQL sends no message of
+	 * its own when nothing else changes (NO INHERIT under a parent without
+	 * columns): queries of the parent would go on reading the child, in
+	 * cached results and in kept plans alike.  Announce both relations'
+	 * changes the usual way, so that the commit invalidates their readers
+	 * (pending.c) and plans that name them.
+	 */
+	if (access == OAT_POST_ALTER && classId == InheritsRelationId)
+	{
+		ObjectAccessPostAlter *pa = (ObjectAccessPostAlter *) arg;
+
+		CacheInvalidateRelcacheByRelid(objectId);
+		if (pa != NULL && OidIsValid(pa->auxiliary_id))
+			CacheInvalidateRelcacheByRelid(pa->auxiliary_id);
+	}
 
 	/*
 	 * A column's event stands for its relation's, which is explained whole:
