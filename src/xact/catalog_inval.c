@@ -232,14 +232,17 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	 * columns): queries of the parent would go on reading the child, in
 	 * cached results and in kept plans alike.  Announce both relations'
 	 * changes the usual way, so that the commit invalidates their readers
-	 * (pending.c) and plans that name them.
+	 * (pending.c) and plans that name them.  (A relation not visible yet was
+	 * created by this very statement: its creation flushes at commit.)
 	 */
 	if (access == OAT_POST_ALTER && classId == InheritsRelationId)
 	{
 		ObjectAccessPostAlter *pa = (ObjectAccessPostAlter *) arg;
 
-		CacheInvalidateRelcacheByRelid(objectId);
-		if (pa != NULL && OidIsValid(pa->auxiliary_id))
+		if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(objectId)))
+			CacheInvalidateRelcacheByRelid(objectId);
+		if (pa != NULL && OidIsValid(pa->auxiliary_id) &&
+			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(pa->auxiliary_id)))
 			CacheInvalidateRelcacheByRelid(pa->auxiliary_id);
 	}
 
