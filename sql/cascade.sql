@@ -385,6 +385,34 @@ SET ROLE cc_app;
 -- audit rows are written on its behalf
 SELECT cascade_invalidate('{"updated": [{"__typename": "User", "id": 2}]}') >= 0 AS ok;
 UPDATE tb_user SET name = 'grace' WHERE id = 2;
+-- the count a cascade returns is of the caller's own entries: another
+-- role's (the superuser's here) do not show, whether matched by entity,
+-- by name with arguments, by pattern or all of them, even in a transaction
+-- rolled back; but the invalidation reaches them at commit
+RESET ROLE;
+SELECT cached_query('SELECT jsonb_build_object(''__typename'', ''Secret'', ''id'', 7731) AS doc',
+                    '[]', NULL, 'secretByEmail') IS NOT NULL AS cached_as_superuser;
+SELECT cached_query('SELECT $1::text AS email', '["carol@example.com"]', NULL, 'secretByEmail')
+  IS NOT NULL AS cached_as_superuser;
+SET ROLE cc_app;
+BEGIN;
+SELECT cascade_invalidate('{"updated": [{"__typename": "Secret", "id": 7731}]}') AS by_entity,
+       cascade_invalidate('{"invalidations": [{"queryName": "secretByEmail", "arguments": ["carol@example.com"]}]}') AS by_arguments,
+       cascade_invalidate('{"invalidations": [{"queryName": "secret*", "scope": "PATTERN"}]}') AS by_pattern,
+       cascade_invalidate('{"invalidations": [{"scope": "ALL"}]}') AS all_of_them;
+ROLLBACK;
+RESET ROLE;
+BEGIN;
+SELECT cascade_invalidate('{"updated": [{"__typename": "Secret", "id": 7731}]}') AS by_entity,
+       cascade_invalidate('{"invalidations": [{"queryName": "secretByEmail", "arguments": ["carol@example.com"]}]}') AS by_arguments,
+       cascade_invalidate('{"invalidations": [{"queryName": "secret*", "scope": "PATTERN"}]}') AS by_pattern;
+ROLLBACK;
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Secret'', ''id'', 7731) AS doc', '[]', 'secretByEmail');
+SET ROLE cc_app;
+SELECT cascade_invalidate('{"updated": [{"__typename": "Secret", "id": 7731}]}') AS by_entity;
+RESET ROLE;
+SELECT probe('SELECT jsonb_build_object(''__typename'', ''Secret'', ''id'', 7731) AS doc', '[]', 'secretByEmail');
+SET ROLE cc_app;
 -- but cannot read the audit, its metrics, or watch tables
 SELECT count(*) FROM cascade_audit;
 SELECT * FROM cascade_audit_metrics();

@@ -185,8 +185,9 @@ extern bool cc_epoch_changed(uint64 *seen);
 /* deps.c */
 extern int	cc_names_matching(Oid dbid, bool prefix, const char *pattern,
 							  uint64 **deps, uint64 *entries);
-extern uint64 cc_count_dependents(const uint64 *deps, int ndeps);
-extern uint64 cc_count_database(Oid dbid);
+extern uint64 cc_count_dependents(const uint64 *deps, int ndeps,
+								  Oid userid);
+extern uint64 cc_count_database(Oid dbid, Oid userid);
 extern uint64 cc_remove_dependents(uint64 dep);
 
 /* evict.c */

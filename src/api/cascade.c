@@ -577,7 +577,11 @@ cc_collect_typenames(JsonbContainer *c, List **types)
  * cascade_invalidate(cascade jsonb) RETURNS integer
  *
  * Schedules the cascade's invalidations for commit and returns how many
- * entries they match now.
+ * entries they match now: the calling role's own entries (a superuser's
+ * call counts every role's).  The invalidation itself reaches every role's
+ * entries; the count does not, so that no role can learn from it what
+ * another role has cached (which entities its results show, which
+ * parameters it asked with), even in a transaction it rolls back.
  */
 Datum
 cascade_invalidate(PG_FUNCTION_ARGS)
@@ -591,6 +595,7 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 	List	   *count_deps = NIL;
 	bool		flush_db = false;
 	uint64		matching = 0;
+	Oid			counted_role = superuser() ? InvalidOid : GetUserId();
 	ListCell   *lc;
 	uint64	   *deps;
 	int			ndeps;
@@ -702,7 +707,7 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 	if (flush_db)
 	{
 		cc_pending_add_scope(CC_SCOPE_ALL, NULL);
-		matching = cc_count_database(MyDatabaseId);
+		matching = cc_count_database(MyDatabaseId, counted_role);
 	}
 	else if (count_deps != NIL)
 	{
@@ -711,7 +716,7 @@ cascade_invalidate(PG_FUNCTION_ARGS)
 		ndeps = 0;
 		foreach(lc, count_deps)
 			deps[ndeps++] = *(uint64 *) lfirst(lc);
-		matching = cc_count_dependents(deps, ndeps);
+		matching = cc_count_dependents(deps, ndeps, counted_role);
 	}
 
 	/* and remember the call for the audit row */

@@ -127,11 +127,12 @@ cc_names_matching(Oid dbid, bool prefix, const char *pattern, uint64 **deps,
 }
 
 /*
- * How many distinct entries depend on any of 'deps' right now.  Reads each
- * list under a shared lock; an entry on several lists counts once.
+ * How many distinct entries of role 'userid' (of any role if InvalidOid)
+ * depend on any of 'deps' right now.  Reads each list under a shared lock;
+ * an entry on several lists counts once.
  */
 uint64
-cc_count_dependents(const uint64 *deps, int ndeps)
+cc_count_dependents(const uint64 *deps, int ndeps, Oid userid)
 {
 	uint64	   *serials = NULL;
 	int			nserials = 0;
@@ -169,7 +170,8 @@ cc_count_dependents(const uint64 *deps, int ndeps)
 			{
 				CCBlob	   *blob = (CCBlob *) ((char *) node - node->blob_off);
 
-				serials[nserials++] = blob->serial;
+				if (!OidIsValid(userid) || blob->key.userid == userid)
+					serials[nserials++] = blob->serial;
 			}
 			node_dp = node->next;
 		}
@@ -200,9 +202,12 @@ cc_count_dependents(const uint64 *deps, int ndeps)
 	return distinct;
 }
 
-/* How many VALID entries database 'dbid' has right now. */
+/*
+ * How many VALID entries database 'dbid' has right now, of role 'userid'
+ * (of any role if InvalidOid).
+ */
 uint64
-cc_count_database(Oid dbid)
+cc_count_database(Oid dbid, Oid userid)
 {
 	dshash_seq_status status;
 	CCEntry    *entry;
@@ -211,7 +216,8 @@ cc_count_database(Oid dbid)
 	cc_attach();
 	dshash_seq_init(&status, cc_entries, false);
 	while ((entry = dshash_seq_next(&status)) != NULL)
-		if (entry->key.dbid == dbid && entry->state == CC_ENTRY_VALID)
+		if (entry->key.dbid == dbid && entry->state == CC_ENTRY_VALID &&
+			(!OidIsValid(userid) || entry->key.userid == userid))
 			n++;
 	dshash_seq_term(&status);
 	return n;
