@@ -272,7 +272,7 @@ cc_consume(Node *node, CCQueryCheck *ctx)
 }
 
 /*
- * May a result show this column?  User columns (and whole rows) change
+ * May a cached query read this column?  User columns (and whole rows) change
  * only by writes, which invalidate.  Of the system columns, only those
  * known to change with a write or with a rewrite of the relation (whose
  * relcache message invalidates its readers) and nothing else: tableoid,
