@@ -576,12 +576,9 @@ cc_collect_typenames(JsonbContainer *c, List **types)
 /*
  * cascade_invalidate(cascade jsonb) RETURNS integer
  *
- * Schedules the cascade's invalidations for commit and returns how many
- * entries they match now: the calling role's own entries (a superuser's
- * call counts every role's).  The invalidation itself reaches every role's
- * entries; the count does not, so that no role can learn from it what
- * another role has cached (which entities its results show, which
- * parameters it asked with), even in a transaction it rolls back.
+ * Schedules the cascade's invalidations for commit (of every role's
+ * entries) and returns how many of the calling role's entries (every
+ * role's for a superuser) they match now: no count tells what others cached.
  */
 Datum
 cascade_invalidate(PG_FUNCTION_ARGS)
@@ -729,7 +726,6 @@ static const struct config_enum_entry cc_invalid_cascade_options[] = {
 	{"error", CC_INVALID_CASCADE_ERROR, false},
 	{NULL, 0, false}
 };
-
 
 /*
  * Define the cascade limits and cascade_cache.invalid_cascade.
