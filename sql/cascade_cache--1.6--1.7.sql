@@ -1,5 +1,6 @@
 -- cascade_cache 1.6 -> 1.7: cache_health() warns about results not stored
--- for lack of shared memory.
+-- for lack of shared memory; cascade_invalidate()'s comment says whose
+-- entries it counts.
 \echo Use "ALTER EXTENSION cascade_cache UPDATE TO '1.7'" to load this file. \quit
 
 --
@@ -147,3 +148,10 @@ BEGIN
     END IF;
 END
 $$;
+
+--
+-- cascade_invalidate(): the count it returns covers the calling role's own
+-- entries; the invalidation, every role's.
+--
+COMMENT ON FUNCTION cascade_invalidate(jsonb) IS
+'Invalidate at commit what a GraphQL Cascade reports (every role''s entries); returns the number of the calling role''s entries it matches now (every role''s for a superuser)';

@@ -148,5 +148,34 @@ is($other_entry->(), 'not cached',
 is($node->safe_psql('postgres',
 	q{SELECT pg_has_role('mallory', 'member_role', 'MEMBER')}), 't', 'committed');
 
+# A coarse slot (more marks than a slot holds: here 1,500 entities, and a
+# role membership, so every database): naming its GID from a role that may
+# not finish it flushes nothing; finishing it flushes every database.
+$node->safe_psql('postgres', 'CREATE ROLE other_member');
+my $entities = join ' ', map {
+	"SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated', (SELECT jsonb_agg(jsonb_build_object('__typename', 'T', 'id', g)) FROM generate_series($_, $_ + 499) g)));"
+} (1, 501, 1001);
+$node->safe_psql('postgres',
+	"BEGIN; $entities GRANT member_role TO other_member; PREPARE TRANSACTION 'coarse';");
+is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, while a coarse slot waits');
+is($other_entry->(), 'cached', 'cached');
+is(cc_query($node, $q), '[{"v": "c"}]', 'and this one');
+is($own_entry->(), 'cached', 'cached');
+for my $cmd ('COMMIT', 'ROLLBACK')
+{
+	for my $db ('postgres', 'other')
+	{
+		($ret, $out, $err) = $node->psql($db, "$cmd PREPARED 'coarse'",
+			extra_params => [ '-U', 'mallory' ]);
+		like($err, qr/permission denied|belongs to another database/,
+			"mallory's $cmd PREPARED of the coarse slot from $db fails");
+	}
+}
+is($other_entry->(), 'cached', 'none of them flushed the other database');
+is($own_entry->(), 'cached', 'nor this one');
+$node->safe_psql('postgres', "COMMIT PREPARED 'coarse'");
+is($other_entry->(), 'not cached', 'finishing the coarse slot flushes the other database');
+is($own_entry->(), 'not cached', 'and this one');
+
 $node->stop;
 done_testing();

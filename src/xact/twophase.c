@@ -28,11 +28,14 @@
  * clears that mark at the end of its own transaction.  Only for a GID that
  * exists and that the command may finish (its database, its owner or a
  * superuser): naming a GID that does not exist, or one the command may not
- * finish, fails the command and flushes nothing.  ROLLBACK PREPARED without
- * a slot flushes the database (it changes nothing, but costs only misses).
- * A PREPARE of a GID that completes while COMMIT or ROLLBACK PREPARED of
- * that GID runs has its slot adopted like any other (the room for its
- * marks is reserved first).
+ * finish, fails the command and flushes nothing, a coarse slot's included.
+ * ROLLBACK PREPARED without a slot flushes the database (it changes
+ * nothing, but costs only misses).  A PREPARE of a GID that completes
+ * while COMMIT or ROLLBACK PREPARED of that GID starts (a client finishing
+ * a transaction before its PREPARE returned) has its slot adopted like any
+ * other (the room for its marks is reserved first); a coarse one is
+ * flushed for after PostgreSQL finished it, a moment after its commit is
+ * visible instead of before.
  *
  * A logical replication apply worker prepares and finishes transactions
  * without the utility hook; its marks are held until the transaction ends
@@ -109,7 +112,11 @@ static bool cc_have_prepare_gid = false;
 /* Slot this backend filled at PRE_PREPARE, until PREPARE or ABORT */
 static int	cc_my_slot = -1;
 
+/* COMMIT/ROLLBACK PREPARED: its before-hook flushed (for the after-hook) */
+static bool cc_prepared_flushed = false;
+
 static int	cc_find_slot(const char *gid);
+static void cc_prepared_flush(bool cluster);
 
 /*
  * Fixed shared memory for the slots.
@@ -299,16 +306,12 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 					finishable)
 					cluster = true;
 
-				if ((slot >= 0 && coarse) || (slot < 0 && finishable))
+				cc_prepared_flushed = false;
+				if ((slot < 0 || coarse) && finishable)
 				{
 					/* lost in a restart, or coarse: all of the database */
-					uint64		dep = cluster ?
-						cc_dep_hash(CC_DEP_CLUSTER, InvalidOid, InvalidOid) :
-						cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid);
-
-					cc_fence_mark(&dep, 1);
-					(void) cc_remove_all(cluster ? InvalidOid : MyDatabaseId,
-										 false, CC_STAT_INVALIDATIONS);
+					cc_prepared_flush(cluster);
+					cc_prepared_flushed = true;
 				}
 				break;
 			}
@@ -322,12 +325,14 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
  * Utility hook, after standard_ProcessUtility finished COMMIT PREPARED or
  * ROLLBACK PREPARED: the prepared transaction is gone (committed and
  * visible, or rolled back).  Adopt its marks; they are cleared when this
- * transaction ends.  Cannot fail: the room was reserved before.
+ * transaction ends.  Cannot fail, but for running out of memory in a late
+ * flush (below): the room was reserved before.
  */
 void
 cc_twophase_after(TransactionStmt *stmt)
 {
 	int			slot;
+	int			late_flush = 0; /* 1: the database, 2: every database */
 
 	if (stmt->kind != TRANS_STMT_COMMIT_PREPARED &&
 		stmt->kind != TRANS_STMT_ROLLBACK_PREPARED)
@@ -341,10 +346,45 @@ cc_twophase_after(TransactionStmt *stmt)
 
 		if (!s->coarse)
 			cc_fence_adopt(s->stripes, s->nstripes);
+		else if (!cc_prepared_flushed &&
+				 stmt->kind == TRANS_STMT_COMMIT_PREPARED)
+			late_flush = s->cluster ? 2 : 1;
 		s->used = false;
 		s->ready = false;
 	}
 	LWLockRelease(cc_shared->prepared_lock);
+
+	/*
+	 * A coarse PREPARE of this GID that completed after the look-up above (a
+	 * client that finishes a transaction before its PREPARE returned): its
+	 * marks ended with the PREPARE, and nothing was flushed for it. Flush
+	 * now, once its commit is visible, rather than never: entries filled in
+	 * between are removed, fills still running are refused by the mark.  The
+	 * room for the mark was reserved before.
+	 */
+	if (late_flush > 0)
+	{
+		HOLD_INTERRUPTS();
+		cc_prepared_flush(late_flush == 2);
+		RESUME_INTERRUPTS();
+	}
+	cc_prepared_flushed = false;
+}
+
+/*
+ * Mark the database (every database if 'cluster') as being invalidated
+ * until this transaction ends, and remove its entries.
+ */
+static void
+cc_prepared_flush(bool cluster)
+{
+	uint64		dep = cluster ?
+		cc_dep_hash(CC_DEP_CLUSTER, InvalidOid, InvalidOid) :
+		cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId, InvalidOid);
+
+	cc_fence_mark(&dep, 1);
+	(void) cc_remove_all(cluster ? InvalidOid : MyDatabaseId,
+						 false, CC_STAT_INVALIDATIONS);
 }
 
 /*
