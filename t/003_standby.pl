@@ -89,6 +89,53 @@ is(cc_query($plain_standby, $q), '[{"v": "b"}]', 'and sees replayed changes at o
 $plain_standby->stop;
 $plain->stop;
 
+# Catalog changes under load: replay makes a commit visible before it sends
+# the commit's catalog invalidations, so the standby's marks must stay until
+# replay has finished the commit record, or a fill that begins in between
+# analyzes the query with the old catalog (here the old body of f()) and
+# stores that for good.  Readers on the standby compare a fresh execution
+# with the cached one while the primary replaces f() 1,000 times.
+$primary->safe_psql('postgres', q{
+	CREATE FUNCTION f() RETURNS int LANGUAGE sql STABLE AS 'SELECT 1';
+	CREATE FUNCTION chkf() RETURNS int LANGUAGE plpgsql AS $$
+	DECLARE d int; c int;
+	BEGIN
+		EXECUTE 'SELECT f()' INTO d;
+		c := (cascade_cache.cached_query('SELECT f() AS v') -> 0 ->> 'v')::int;
+		IF c < d THEN
+			RAISE WARNING 'stale on the standby: fresh % cached %', d, c;
+		END IF;
+		RETURN c;
+	END $$;
+	CREATE PROCEDURE churn(n int) LANGUAGE plpgsql AS $$
+	BEGIN
+		FOR i IN 2..n LOOP
+			EXECUTE format('CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql STABLE AS %L',
+						   'SELECT ' || i);
+			COMMIT;
+			PERFORM pg_sleep(0.003);
+		END LOOP;
+	END $$;});
+$primary->wait_for_catchup($standby);
+my $log_offset = -s $standby->logfile;
+my $script = $standby->basedir . '/chkf.sql';
+PostgreSQL::Test::Utils::append_to_file($script, "SELECT chkf();\n");
+my ($rout, $rerr) = ('', '');
+my $readers = IPC::Run::start(
+	[ 'pgbench', '-n', '-c', '4', '-T', '8', '-f', $script,
+	  '-h', $standby->host, '-p', $standby->port, 'postgres' ],
+	'>', \$rout, '2>', \$rerr);
+$primary->safe_psql('postgres', 'CALL churn(1000)');
+$primary->wait_for_catchup($standby);
+$readers->finish;
+my $stale = () = slurp_file($standby->logfile, $log_offset) =~ /stale on the standby/g;
+is($stale, 0, 'no stale read on the standby while functions change on the primary');
+is($standby->safe_psql('postgres',
+		q{SELECT cascade_cache.cached_query('SELECT f() AS v') = jsonb_build_array(jsonb_build_object('v', f()))}),
+	't', "and the cached result is the last definition's");
+cmp_ok($rout =~ /number of transactions actually processed: (\d+)/ ? $1 : 0,
+	'>', 100, 'the readers ran') or diag("$rout\n$rerr");
+
 # after promotion the former standby caches and invalidates on its own
 $standby->promote;
 $standby->poll_query_until('postgres', 'SELECT NOT pg_is_in_recovery()')

@@ -11,10 +11,12 @@
  * format in replication_int.h).  The startup process replays it like
  * PRE_COMMIT on the primary: it marks the fence stripes of the keys, then
  * removes the entries.  The marks are held in a replica slot until the
- * transaction's commit (or abort) has been replayed, which is when the xid
- * is no longer in progress on the standby (KnownAssignedXids); then the
- * stripes are bumped and unmarked, like the COMMIT callback on the
- * primary.  So a standby session can neither be served an entry the commit
+ * transaction's commit (or abort) has been replayed: the xid is no longer
+ * in progress on the standby (KnownAssignedXids), and replay has finished
+ * the record that ended it, whose catalog invalidations are sent after the
+ * commit becomes visible (cc_replica_end_replayed()); then the stripes are
+ * bumped and unmarked, like the COMMIT callback on the primary, which holds
+ * its marks until its invalidation messages are sent.  So a standby session can neither be served an entry the commit
  * invalidates once the commit is visible, nor store a result computed from
  * a snapshot that predates it.  A record without an xid is applied at once.
  * Before hot standby is ready nobody can read and running transactions are
@@ -60,6 +62,7 @@
 #include "access/xlog.h"
 #include "access/xlog_internal.h"
 #include "access/xlogreader.h"
+#include "access/xlogrecovery.h"
 #include "access/xlogutils.h"
 #include "miscadmin.h"
 #include "storage/procarray.h"
@@ -90,6 +93,9 @@ typedef struct CCReplicaSlot
 {
 	pg_atomic_uint32 state;		/* CCReplicaSlotState */
 	TransactionId xid;
+	pg_atomic_uint64 ended_by;	/* once xid was seen ended in recovery: the
+								 * end of the record then being replayed;
+								 * InvalidXLogRecPtr before */
 	int			nstripes;
 	int			stripes[CC_REPLICA_MAX_STRIPES];
 } CCReplicaSlot;
@@ -192,6 +198,7 @@ cc_replication_shmem_init(void)
 	{
 		pg_atomic_init_u32(&cc_replica->slots[i].state, CC_SLOT_FREE);
 		cc_replica->slots[i].xid = InvalidTransactionId;
+		pg_atomic_init_u64(&cc_replica->slots[i].ended_by, InvalidXLogRecPtr);
 		cc_replica->slots[i].nstripes = 0;
 	}
 	pg_atomic_init_u32(&cc_replica->held, 0);
@@ -224,6 +231,44 @@ cc_replica_ready(void)
 }
 
 /*
+ * Has the record that ended a held slot's transaction (seen ended: no
+ * longer in progress) been replayed to its end?  Replay makes a commit
+ * visible (ExpireTreeKnownAssignedTransactionIds()) before it sends the
+ * commit's catalog invalidations (ProcessCommittedInvalidationMessages()):
+ * a fill that began in between would analyze the query with this
+ * backend's old catalog caches (a function's old body), and store what it
+ * computed, if the marks were gone.  So the first process that sees the
+ * transaction ended notes the end of the record being replayed then
+ * (GetCurrentReplayRecPtr(): of the record being applied, or of the last
+ * applied), and the marks stay until replay has gone past it.  Outside
+ * recovery (a primary's apply worker's slot, or after a promotion) the
+ * transaction's end is enough.  Atomics and spinlocks only.
+ */
+static bool
+cc_replica_end_replayed(CCReplicaSlot *slot)
+{
+	XLogRecPtr	ended_by;
+
+	if (!RecoveryInProgress())
+		return true;
+	ended_by = pg_atomic_read_u64(&slot->ended_by);
+	if (XLogRecPtrIsInvalid(ended_by))
+	{
+		XLogRecPtr	seen = GetCurrentReplayRecPtr(NULL);
+
+		/*
+		 * the first to see it ended sets it; a later value would only wait
+		 * longer
+		 */
+		if (!pg_atomic_compare_exchange_u64(&slot->ended_by, &ended_by, seen))
+			Assert(!XLogRecPtrIsInvalid(ended_by));
+		else
+			ended_by = seen;
+	}
+	return GetXLogReplayRecPtr(NULL) >= ended_by;
+}
+
+/*
  * Release the held slots whose transaction has ended on this standby:
  * bump their stripes and unmark them.  Any process may call it, with no
  * lock held; a slot is released by exactly one (compare-and-swap).
@@ -250,6 +295,8 @@ cc_replica_release(void)
 		pg_read_barrier();
 		xid = slot->xid;
 		if (TransactionIdIsInProgress(xid))
+			continue;
+		if (!cc_replica_end_replayed(slot))
 			continue;
 		if (!pg_atomic_compare_exchange_u32(&slot->state, &expected,
 											CC_SLOT_RELEASING))
@@ -313,6 +360,7 @@ cc_replica_publish(int slot, TransactionId xid, const int *stripes,
 	CCReplicaSlot *s = &cc_replica->slots[slot];
 
 	s->xid = xid;
+	pg_atomic_write_u64(&s->ended_by, InvalidXLogRecPtr);
 	s->nstripes = nstripes;
 	memcpy(s->stripes, stripes, sizeof(int) * nstripes);
 	pg_atomic_fetch_add_u32(&cc_replica->held, 1);
