@@ -11,7 +11,7 @@ use Test::More;
 use lib 't';
 use CCTest;
 
-my $node = cc_node('twophase', conf => "max_prepared_transactions = 4\n");
+my $node = cc_node('twophase', conf => "max_prepared_transactions = 4\nwal_level = replica\n");
 $node->safe_psql('postgres',
 	"CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
 my $q = 'SELECT v FROM t WHERE id = 1';
@@ -86,6 +86,7 @@ my $own_entry = sub {
 			'SELECT v FROM t WHERE id = 1') WHERE item = 'entry'});
 };
 is($own_entry->(), 'cached', 'cached');
+my $wal_start = $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
 my ($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'no_such_gid'");
 isnt($ret, 0, 'COMMIT PREPARED of a GID that does not exist fails');
 ($ret, $out, $err) = $node->psql('postgres', "ROLLBACK PREPARED 'no_such_gid'",
@@ -102,6 +103,15 @@ like($err, qr/belongs to another database/,
 	'it may not be finished from another database');
 is($other_entry->(), 'cached', 'none of them flushed the other database');
 is($own_entry->(), 'cached', 'nor this one');
+# nor do they write a record for the standbys, which would flush theirs
+my $wal_end = $node->safe_psql('postgres',
+	q{SELECT pg_logical_emit_message(false, 'cc', 'end')});
+$node->safe_psql('postgres', 'CHECKPOINT');
+my ($dump, $dump_err) = run_command([ 'pg_waldump', '-p', $node->data_dir . '/pg_wal',
+	'-s', $wal_start, '-e', $wal_end ]);
+like($dump, qr/rmgr: LogicalMessage/, 'the WAL of those commands is read')
+  or diag($dump_err);
+unlike($dump, qr/rmgr: custom199/, 'and it has no record of ours for the standbys');
 
 # nor one inside a transaction block (which PostgreSQL refuses), nor one
 # whose finding of the GID mallory's own operators could have answered

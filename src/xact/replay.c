@@ -106,6 +106,7 @@ typedef struct CCReplicaShared
 	pg_atomic_uint32 held;		/* slots in state HELD (or going) */
 	pg_atomic_uint32 primary_logs;	/* a record of ours was replayed */
 	pg_atomic_uint32 ready;		/* and older transactions ended */
+	pg_atomic_uint64 ready_at;	/* ... seen at this replay position */
 	TransactionId horizon;		/* set by the startup process */
 	int			nslots;
 	CCReplicaSlot slots[FLEXIBLE_ARRAY_MEMBER];
@@ -204,6 +205,7 @@ cc_replication_shmem_init(void)
 	pg_atomic_init_u32(&cc_replica->held, 0);
 	pg_atomic_init_u32(&cc_replica->primary_logs, 0);
 	pg_atomic_init_u32(&cc_replica->ready, 0);
+	pg_atomic_init_u64(&cc_replica->ready_at, InvalidXLogRecPtr);
 	cc_replica->horizon = FirstNormalTransactionId;
 }
 
@@ -212,19 +214,37 @@ cc_replication_shmem_init(void)
  * (proof that the primary logs them), and once every transaction that was
  * running when redo started has ended: such a transaction may have logged
  * its invalidation before the point this standby started replaying from,
- * and its commit would then invalidate nothing here.  Checked with the
- * procarray until true, then remembered.
+ * and its commit would then invalidate nothing here.  And once replay has
+ * finished the record that ended the last of them, whose catalog
+ * invalidations are sent after the commit becomes visible (see
+ * cc_replica_end_replayed()).  Checked with the procarray until true, then
+ * remembered.
  */
 bool
 cc_replica_ready(void)
 {
+	XLogRecPtr	ready_at;
+	uint64		unset;
+
 	if (pg_atomic_read_u32(&cc_replica->ready) != 0)
 		return true;
 	if (pg_atomic_read_u32(&cc_replica->primary_logs) == 0)
 		return false;
 	pg_read_barrier();
-	if (!TransactionIdFollowsOrEquals(GetOldestTransactionIdConsideredRunning(),
-									  cc_replica->horizon))
+	ready_at = pg_atomic_read_u64(&cc_replica->ready_at);
+	if (XLogRecPtrIsInvalid(ready_at))
+	{
+		if (!TransactionIdFollowsOrEquals(GetOldestTransactionIdConsideredRunning(),
+										  cc_replica->horizon))
+			return false;
+		ready_at = RecoveryInProgress() ? GetCurrentReplayRecPtr(NULL) :
+			InvalidXLogRecPtr;
+		/* the first to see it sets it; any later value is as good */
+		unset = InvalidXLogRecPtr;
+		(void) pg_atomic_compare_exchange_u64(&cc_replica->ready_at, &unset,
+											  ready_at);
+	}
+	if (RecoveryInProgress() && GetXLogReplayRecPtr(NULL) < ready_at)
 		return false;
 	pg_atomic_write_u32(&cc_replica->ready, 1);
 	return true;
@@ -240,8 +260,11 @@ cc_replica_ready(void)
  * computed, if the marks were gone.  So the first process that sees the
  * transaction ended notes the end of the record being replayed then
  * (GetCurrentReplayRecPtr(): of the record being applied, or of the last
- * applied), and the marks stay until replay has gone past it.  Outside
- * recovery (a primary's apply worker's slot, or after a promotion) the
+ * applied), and the marks stay until replay has gone past it.  Called only
+ * by the process that holds the slot RELEASING (so a slot reused for
+ * another transaction is never given this one's position).  Outside
+ * recovery (after a promotion, or a primary's apply worker's slot, whose
+ * transaction changes no catalog without a lock its readers wait for) the
  * transaction's end is enough.  Atomics and spinlocks only.
  */
 static bool
@@ -254,16 +277,8 @@ cc_replica_end_replayed(CCReplicaSlot *slot)
 	ended_by = pg_atomic_read_u64(&slot->ended_by);
 	if (XLogRecPtrIsInvalid(ended_by))
 	{
-		XLogRecPtr	seen = GetCurrentReplayRecPtr(NULL);
-
-		/*
-		 * the first to see it ended sets it; a later value would only wait
-		 * longer
-		 */
-		if (!pg_atomic_compare_exchange_u64(&slot->ended_by, &ended_by, seen))
-			Assert(!XLogRecPtrIsInvalid(ended_by));
-		else
-			ended_by = seen;
+		ended_by = GetCurrentReplayRecPtr(NULL);
+		pg_atomic_write_u64(&slot->ended_by, ended_by);
 	}
 	return GetXLogReplayRecPtr(NULL) >= ended_by;
 }
@@ -296,8 +311,6 @@ cc_replica_release(void)
 		xid = slot->xid;
 		if (TransactionIdIsInProgress(xid))
 			continue;
-		if (!cc_replica_end_replayed(slot))
-			continue;
 		if (!pg_atomic_compare_exchange_u32(&slot->state, &expected,
 											CC_SLOT_RELEASING))
 			continue;
@@ -307,7 +320,7 @@ cc_replica_release(void)
 		 * claimed again for another transaction: then it is not ours to
 		 * release.  (The slot cannot change while it is RELEASING.)
 		 */
-		if (slot->xid != xid)
+		if (slot->xid != xid || !cc_replica_end_replayed(slot))
 		{
 			pg_atomic_write_u32(&slot->state, CC_SLOT_HELD);
 			continue;

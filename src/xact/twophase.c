@@ -264,9 +264,15 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 										  stmt->kind == TRANS_STMT_COMMIT_PREPARED ?
 										  "COMMIT PREPARED" : "ROLLBACK PREPARED");
 				found = cc_prepared_lookup(stmt->gid, &xid, &owner, &dbid);
+				finishable = found && dbid == MyDatabaseId &&
+					(owner == GetUserId() || superuser());
 
-				/* standbys: see replication.c */
-				if (found)
+				/*
+				 * standbys (see replication.c): only for a command PostgreSQL
+				 * will carry out, or any role could flush their caches, and
+				 * hold a stripe there, by naming GIDs
+				 */
+				if (finishable)
 					cc_wal_log_prepared_end(xid);
 				cc_attach();
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
@@ -300,8 +306,6 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 				 * role can flush a database by naming a GID that does not
 				 * exist, or one it may not finish.
 				 */
-				finishable = found && dbid == MyDatabaseId &&
-					(owner == GetUserId() || superuser());
 				if (slot < 0 && stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
 					finishable)
 					cluster = true;
