@@ -112,11 +112,15 @@ static bool cc_have_prepare_gid = false;
 /* Slot this backend filled at PRE_PREPARE, until PREPARE or ABORT */
 static int	cc_my_slot = -1;
 
-/* COMMIT/ROLLBACK PREPARED: its before-hook flushed (for the after-hook) */
-static bool cc_prepared_flushed = false;
+/*
+ * COMMIT/ROLLBACK PREPARED: what its before-hook flushed, for the
+ * after-hook: 0 nothing, 1 the database, 2 every database
+ */
+static int	cc_prepared_flushed = 0;
 
 static int	cc_find_slot(const char *gid);
 static void cc_prepared_flush(bool cluster);
+static void cc_prepared_flush_late(bool cluster);
 
 /*
  * Fixed shared memory for the slots.
@@ -310,12 +314,12 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 					finishable)
 					cluster = true;
 
-				cc_prepared_flushed = false;
+				cc_prepared_flushed = 0;
 				if ((slot < 0 || coarse) && finishable)
 				{
 					/* lost in a restart, or coarse: all of the database */
 					cc_prepared_flush(cluster);
-					cc_prepared_flushed = true;
+					cc_prepared_flushed = cluster ? 2 : 1;
 				}
 				break;
 			}
@@ -350,8 +354,8 @@ cc_twophase_after(TransactionStmt *stmt)
 
 		if (!s->coarse)
 			cc_fence_adopt(s->stripes, s->nstripes);
-		else if (!cc_prepared_flushed &&
-				 stmt->kind == TRANS_STMT_COMMIT_PREPARED)
+		else if (stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
+				 (s->cluster ? 2 : 1) > cc_prepared_flushed)
 			late_flush = s->cluster ? 2 : 1;
 		s->used = false;
 		s->ready = false;
@@ -364,15 +368,37 @@ cc_twophase_after(TransactionStmt *stmt)
 	 * marks ended with the PREPARE, and nothing was flushed for it. Flush
 	 * now, once its commit is visible, rather than never: entries filled in
 	 * between are removed, fills still running are refused by the mark.  The
-	 * room for the mark was reserved before.
+	 * room for the mark was reserved before.  The prepared transaction has
+	 * committed: should removing fail (out of memory), every entry is made
+	 * invisible instead, and the command still succeeds.
 	 */
 	if (late_flush > 0)
+		cc_prepared_flush_late(late_flush == 2);
+	cc_prepared_flushed = 0;
+}
+
+/* cc_prepared_flush() after the commit: cannot fail (see above) */
+static void
+cc_prepared_flush_late(bool cluster)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	uint32		holdoff = InterruptHoldoffCount;
+
+	HOLD_INTERRUPTS();
+	PG_TRY();
 	{
-		HOLD_INTERRUPTS();
-		cc_prepared_flush(late_flush == 2);
-		RESUME_INTERRUPTS();
+		cc_prepared_flush(cluster);
 	}
-	cc_prepared_flushed = false;
+	PG_CATCH();
+	{
+		LWLockReleaseAll();
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+		InterruptHoldoffCount = holdoff + 1;
+		cc_bump_epoch();
+	}
+	PG_END_TRY();
+	RESUME_INTERRUPTS();
 }
 
 /*
