@@ -187,5 +187,46 @@ $node->safe_psql('postgres', "COMMIT PREPARED 'coarse'");
 is($other_entry->(), 'not cached', 'finishing the coarse slot flushes the other database');
 is($own_entry->(), 'not cached', 'and this one');
 
+# A GID reused at once.  PostgreSQL frees the GID of the transaction COMMIT
+# PREPARED finishes before the command's after-hook adopts its slot's
+# marks; a PREPARE of the same GID in between has a slot of that GID too,
+# and its marks must stay until its own COMMIT PREPARED.  gdb holds the
+# committing backend at the after-hook while the GID is prepared again, the
+# new transaction's slot being the first of the array (a slot freed just
+# before) and its table another one; a fill of that table while it is
+# prepared must not be stored.
+$node->safe_psql('postgres',
+	"CREATE TABLE u (v int); CREATE TABLE reuse (id int PRIMARY KEY, v int); INSERT INTO reuse VALUES (1, 0)");
+my $rq = 'SELECT v FROM reuse WHERE id = 1';
+is(cc_query($node, $rq), '[{"v": 0}]', 'reuse: cached');
+$node->safe_psql('postgres', "BEGIN; INSERT INTO u VALUES (0); PREPARE TRANSACTION 'first'");
+$node->safe_psql('postgres', "BEGIN; INSERT INTO u VALUES (1); PREPARE TRANSACTION 'g'");
+$node->safe_psql('postgres', "COMMIT PREPARED 'first'");
+my $committer = $node->background_psql('postgres');
+my $cpid = $committer->query_safe('SELECT pg_backend_pid()');
+my ($gdb_in, $gdb_out) = ('', '');
+my $psql_b = join ' ', $node->installed_command('psql'), '-X', '-h', $node->host,
+  '-p', $node->port, '-d', 'postgres',
+  '-c', q{"BEGIN; UPDATE reuse SET v = 2; PREPARE TRANSACTION 'g'"};
+my $gdb = IPC::Run::start(
+	[ 'gdb', '-p', $cpid, '-batch', '-nx',
+	  '-ex', 'break cc_twophase_after', '-ex', 'continue',
+	  '-ex', "shell $psql_b", '-ex', 'detach' ],
+	'<', \$gdb_in, '>&', \$gdb_out,
+	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+$gdb->pump until $gdb_out =~ /Breakpoint 1 at|ptrace|Operation not permitted|No such process/;
+die "gdb could not attach to the backend:\n$gdb_out" unless $gdb_out =~ /Breakpoint 1 at/;
+$committer->query_safe("COMMIT PREPARED 'g'");
+$gdb->finish;
+like($gdb_out, qr/PREPARE TRANSACTION/, 'the GID was prepared again while COMMIT PREPARED was held')
+  or diag($gdb_out);
+$committer->quit;
+is($node->safe_psql('postgres', 'SELECT gid FROM pg_prepared_xacts'), 'g',
+	'the second transaction of that GID is prepared');
+is(cc_query($node, $rq), '[{"v": 0}]', 'reuse: the old value while it is prepared');
+is(cc_query($node, $rq), '[{"v": 0}]', 'computed again, not stored');
+$node->safe_psql('postgres', "COMMIT PREPARED 'g'");
+is(cc_query($node, $rq), '[{"v": 2}]', 'its COMMIT PREPARED: the new value, no stale entry');
+
 $node->stop;
 done_testing();

@@ -5,7 +5,7 @@
 # Packages the project needs on Debian 12.
 CC_PACKAGES="make gcc libc6-dev postgresql-15 postgresql-server-dev-15 \
 postgresql-15-pgtap libipc-run-perl libdbd-pg-perl libyaml-libyaml-perl perl gnuplot-nox pgpool2 \
-pgbouncer prometheus-postgres-exporter prometheus python3-psycopg curl procps"
+pgbouncer prometheus-postgres-exporter prometheus python3-psycopg curl procps gdb"
 
 cc_log() { printf '== %s\n' "$*" >&2; }
 

@@ -8,11 +8,15 @@
  * TRANSACTION the invalidation is done as for a commit's PRE_COMMIT step
  * (the fence stripes are marked and dependent entries removed), but the
  * marks are not cleared when the preparing transaction ends: they are
- * handed to a shared slot keyed by the transaction's GID.  While they are
- * held no fill of an affected relation can be stored.  The session that
- * runs COMMIT PREPARED or ROLLBACK PREPARED adopts the slot's marks once
- * that command has finished the prepared transaction, and clears them at
- * the end of its own transaction, after the commit is visible.
+ * handed to a shared slot named by the transaction's GID and xid.  While
+ * they are held no fill of an affected relation can be stored.  The session
+ * that runs COMMIT PREPARED or ROLLBACK PREPARED adopts the slot's marks
+ * once that command has finished the prepared transaction, and clears them
+ * at the end of its own transaction, after the commit is visible.  It takes
+ * the slot of that GID whose transaction has ended, never one still
+ * prepared: PostgreSQL frees the GID before the command's after-hook runs,
+ * and a PREPARE reusing it at once has a slot of the same GID, whose marks
+ * must stay until its own COMMIT PREPARED.
  *
  * Every prepared transaction gets a slot, even one that invalidates
  * nothing.  (A transaction that marked more stripes than a slot holds,
@@ -58,6 +62,7 @@
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
 #include "storage/lwlock.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -92,6 +97,7 @@ typedef struct CCPreparedSlot
 								 * ended with the PREPARE, and COMMIT or
 								 * ROLLBACK PREPARED flushes */
 	bool		cluster;		/* coarse, and it invalidated every database */
+	TransactionId xid;			/* the prepared transaction */
 	char		gid[GIDSIZE];
 } CCPreparedSlot;
 
@@ -118,7 +124,15 @@ static int	cc_my_slot = -1;
  */
 static int	cc_prepared_flushed = 0;
 
-static int	cc_find_slot(const char *gid);
+/* COMMIT/ROLLBACK PREPARED: the transaction its before-hook looked up */
+static TransactionId cc_prepared_xid = InvalidTransactionId;
+
+/* Slots of one GID the after-hook considers (see cc_twophase_after()) */
+#define CC_GID_CANDIDATES		8
+
+static int	cc_find_slot(const char *gid, TransactionId xid);
+static int	cc_find_ended_slot(const char *gid, TransactionId preferred,
+							   TransactionId *ended);
 static void cc_prepared_flush(bool cluster);
 static void cc_prepared_flush_late(bool cluster);
 
@@ -151,19 +165,71 @@ cc_twophase_shmem_init(void)
 }
 
 /*
- * Index of the slot of the prepared transaction 'gid', or -1.  Caller holds
- * prepared_lock.
+ * Index of the slot of the prepared transaction 'xid' named 'gid', or -1.
+ * Caller holds prepared_lock.
+ *
+ * A GID is unique among the prepared transactions, not among the slots: a
+ * slot outlives its transaction until the after-hook of the command that
+ * finished it runs, and a new PREPARE may reuse the GID in between.  So a
+ * slot is found by its GID and its transaction.
  */
 static int
-cc_find_slot(const char *gid)
+cc_find_slot(const char *gid, TransactionId xid)
 {
 	int			i;
 
 	for (i = 0; i < cc_twophase->nslots; i++)
 		if (cc_twophase->slots[i].ready &&
+			TransactionIdEquals(cc_twophase->slots[i].xid, xid) &&
 			strcmp(cc_twophase->slots[i].gid, gid) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * For the after-hook: the slot named 'gid' whose transaction has ended
+ * (committed or rolled back: it is no longer in the proc array), 'preferred'
+ * if that one has; -1 if there is none.  Its transaction is set in *ended.  A slot whose transaction is still
+ * prepared (a new PREPARE of the GID, after the command finished ours) is
+ * never returned: its marks must stay until its own COMMIT or ROLLBACK
+ * PREPARED.  Any ended one is safe to adopt: its commit is already
+ * visible, and holding its marks longer only refuses more fills.
+ *
+ * Takes prepared_lock (shared) to copy the candidates, and checks their
+ * transactions with no lock of ours held.  Cannot fail.
+ */
+static int
+cc_find_ended_slot(const char *gid, TransactionId preferred,
+				   TransactionId *ended)
+{
+	int			index[CC_GID_CANDIDATES];
+	TransactionId xid[CC_GID_CANDIDATES];
+	int			n = 0;
+	int			found = -1;
+	int			i;
+
+	LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
+	for (i = 0; i < cc_twophase->nslots && n < CC_GID_CANDIDATES; i++)
+		if (cc_twophase->slots[i].ready &&
+			strcmp(cc_twophase->slots[i].gid, gid) == 0)
+		{
+			index[n] = i;
+			xid[n] = cc_twophase->slots[i].xid;
+			n++;
+		}
+	LWLockRelease(cc_shared->prepared_lock);
+
+	for (i = 0; i < n; i++)
+	{
+		if (TransactionIdIsInProgress(xid[i]))
+			continue;
+		if (found < 0 || TransactionIdEquals(xid[i], preferred))
+			found = i;
+	}
+	if (found < 0)
+		return -1;
+	*ended = xid[found];
+	return index[found];
 }
 
 /*
@@ -278,9 +344,10 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 				 */
 				if (finishable)
 					cc_wal_log_prepared_end(xid);
+				cc_prepared_xid = found ? xid : InvalidTransactionId;
 				cc_attach();
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
-				slot = cc_find_slot(stmt->gid);
+				slot = found ? cc_find_slot(stmt->gid, xid) : -1;
 				if (slot >= 0)
 				{
 					coarse = cc_twophase->slots[slot].coarse;
@@ -339,6 +406,8 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 void
 cc_twophase_after(TransactionStmt *stmt)
 {
+	int			candidate;
+	TransactionId ended = InvalidTransactionId;
 	int			slot;
 	int			late_flush = 0; /* 1: the database, 2: every database */
 
@@ -346,8 +415,22 @@ cc_twophase_after(TransactionStmt *stmt)
 		stmt->kind != TRANS_STMT_ROLLBACK_PREPARED)
 		return;
 
+	/*
+	 * The slot of the transaction this command finished: ended, and named by
+	 * the GID.  Normally the one the before-hook looked up; not if that one
+	 * was finished by another session in between and a new PREPARE of the GID
+	 * is the one this command finished.
+	 */
+	candidate = cc_find_ended_slot(stmt->gid, cc_prepared_xid, &ended);
+	cc_prepared_xid = InvalidTransactionId;
+
+	/* still that slot of that transaction, or adopted by its finisher */
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-	slot = cc_find_slot(stmt->gid);
+	slot = -1;
+	if (candidate >= 0 && cc_twophase->slots[candidate].ready &&
+		TransactionIdEquals(cc_twophase->slots[candidate].xid, ended) &&
+		strcmp(cc_twophase->slots[candidate].gid, stmt->gid) == 0)
+		slot = candidate;
 	if (slot >= 0)
 	{
 		CCPreparedSlot *s = &cc_twophase->slots[slot];
@@ -487,6 +570,7 @@ cc_twophase_pre_prepare(void)
 				memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->coarse = coarse;
 			s->cluster = cluster;
+			s->xid = GetTopTransactionIdIfAny();
 			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
 			slot = i;
 			break;
