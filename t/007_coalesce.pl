@@ -4,6 +4,10 @@
 #    done in well under 2 x 300 ms;
 #  - with cascade_cache.coalesce off the same herd executes many times;
 #  - a full in-flight table makes further misses run uncoalesced, counted;
+#  - a waiter whose locks close a cycle through its leader's lock wait
+#    stops waiting after deadlock_timeout, and the cycle is broken; one
+#    whose leader waits for a lock while nobody waits for the waiter's
+#    keeps waiting;
 #  - the leader SIGKILLed mid-fill: after the crash-restart all works.
 use strict;
 use warnings;
@@ -142,6 +146,60 @@ $h->finish;
 is($h->result(0), 0, 'all 80 fills completed') or diag($$err);
 is($node->safe_psql('postgres', 'SELECT inflight, stores FROM cascade_cache.cache_stats()'),
 	'0|80', 'every result was stored and no slot is left');
+
+# --- a cycle through a waiter's lock ------------------------------------------
+# The deadlock detector cannot see a coalescing wait.  A waiter holds a lock
+# on t (from earlier in its transaction); its leader waits for a lock on u
+# held by a third session, which then asks for t.  The waiter must stop
+# waiting once it has waited deadlock_timeout while its leader waits for a
+# lock, run the query itself and let the deadlock detector break the cycle,
+# not sit out its coalesce_timeout (set to 5 minutes here).
+$node->safe_psql('postgres', q{
+	CREATE TABLE cyc_t (i int); CREATE TABLE cyc_u (i int);
+	INSERT INTO cyc_u VALUES (1);
+	SELECT cascade_cache.cache_stats_reset();
+});
+my $locker = $node->background_psql('postgres', on_error_stop => 0);
+$locker->query_safe('SET deadlock_timeout = 200; BEGIN; LOCK cyc_u IN ACCESS EXCLUSIVE MODE');
+my $lead = $node->background_psql('postgres', on_error_stop => 0);
+$lead->query_until(qr/go/, q(\echo go
+SELECT cascade_cache.cached_query('SELECT count(*) FROM cyc_u');
+));
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%cached_query%'})
+  or die 'the leader never waited for its lock';
+my $waiter = $node->background_psql('postgres', on_error_stop => 0);
+$waiter->query_safe(q{SET deadlock_timeout = 200; SET cascade_cache.coalesce_timeout = '5min'; BEGIN; SELECT count(*) FROM cyc_t});
+my $t0 = time;
+$waiter->query_until(qr/go/, q(\echo go
+SELECT cascade_cache.cached_query('SELECT count(*) FROM cyc_u');
+));
+$node->poll_query_until('postgres',
+	q{SELECT coalesce_waits = 1 FROM cascade_cache.cache_stats()})
+  or die 'the waiter never waited';
+# the leader waits for a lock, but nobody for the waiter's: no cycle, and
+# the waiter keeps waiting past its deadlock_timeout (200 ms)
+sleep 1;
+is($node->safe_psql('postgres', q{
+	SELECT s.coalesce_timeouts, count(a.pid)
+	FROM cascade_cache.cache_stats() s
+	LEFT JOIN pg_stat_activity a ON a.wait_event_type = 'Extension' AND a.query LIKE '%cached_query%'
+	GROUP BY 1}), '0|1', 'without a cycle the waiter keeps waiting');
+# the cycle: the locker asks for the waiter's table
+$locker->query_until(qr/go/, q(\echo go
+LOCK cyc_t IN ACCESS EXCLUSIVE MODE;
+));
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_locks WHERE NOT granted AND relation = 'cyc_t'::regclass})
+  or die 'the cycle was never broken';
+my $elapsed = time - $t0;
+cmp_ok($elapsed, '<', 60, "the cycle was broken in ${elapsed}s, not after coalesce_timeout");
+is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cache_stats()'),
+	'1', 'the waiter stopped waiting (counted as a timeout)');
+eval { $_->quit } for ($locker, $lead, $waiter);
+$node->poll_query_until('postgres',
+	q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
+  or die 'a fill was left in flight';
 
 # --- the leader is SIGKILLed in the middle of its fill -------------------------
 $holder = barrier(77);

@@ -36,7 +36,8 @@ typedef enum CCWaitResult
 	CC_WAIT_UNSHAREABLE = CC_FILL_UNSHAREABLE,
 	CC_WAIT_FAILED = CC_FILL_FAILED,
 	CC_WAIT_UNKNOWN,			/* outcome overwritten: start again */
-	CC_WAIT_TIMEOUT,			/* coalesce_timeout passed */
+	CC_WAIT_TIMEOUT,			/* coalesce_timeout passed, or the leader
+								 * waits for a lock (see coalesce.c) */
 	CC_WAIT_TAKEOVER			/* the leader vanished; we lead now */
 } CCWaitResult;
 

@@ -31,6 +31,20 @@
  * over.  A waiter that waits longer than cascade_cache.coalesce_timeout in
  * total runs the query itself and does not store the result.
  *
+ * The deadlock detector cannot see a wait on a condition variable.  A
+ * waiter may hold locks (taken earlier in its transaction, or by the query
+ * that called cached_query()); if the leader waits for one of them through
+ * a third process, the cycle would only end with the waiter's timeout (and
+ * on a hot standby, replay would stall that long: a conflict with the
+ * startup process cancels only a backend that waits for a lock).  So a
+ * waiter that has waited deadlock_timeout while its leader waits for a
+ * heavyweight lock, and some process waits for a lock the waiter holds,
+ * stops waiting, as for a timeout: it runs the query itself, and the cycle
+ * becomes a wait for a lock, where the deadlock detector (or the standby's
+ * conflict handling) finds it.  Without both, it cannot be in a cycle.
+ * (That look takes the lock manager's partition locks, one at a time, with
+ * none of ours held.)
+ *
  * Locking: the slot table has CC_INFLIGHT_PARTITIONS partition locks (part
  * of the cascade_cache named tranche); the bucket of a key is protected by
  * its key's partition lock (the bucket count is a multiple of the
@@ -49,7 +63,10 @@
 #include "pgstat.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/hsearch.h"
 #include "utils/timestamp.h"
@@ -187,6 +204,71 @@ cc_process_gone(int pid)
 }
 
 /*
+ * Whether the process 'pid' waits for a heavyweight lock now.  Read without
+ * a lock of PGPROC's: a hint, good enough to stop waiting early.
+ */
+static bool
+cc_waits_for_lock(int pid)
+{
+	PGPROC	   *proc = BackendPidGetProc(pid);
+
+	return proc != NULL && ((volatile PGPROC *) proc)->waitLock != NULL;
+}
+
+/*
+ * Whether some process waits for a heavyweight lock this backend holds.
+ * (A lock someone waits for is in the main lock table: a strong lock
+ * request moves the fast-path ones there first.)  Takes the lock manager's
+ * partition locks in shared mode, one at a time; cannot fail.
+ */
+static bool
+cc_my_locks_have_waiters(void)
+{
+	bool		waiters = false;
+	int			i;
+
+	for (i = 0; i < NUM_LOCK_PARTITIONS && !waiters; i++)
+	{
+		LWLock	   *partition = LockHashPartitionLockByIndex(i);
+
+#if PG_VERSION_NUM >= 160000
+		dlist_iter	iter;
+
+		LWLockAcquire(partition, LW_SHARED);
+		dlist_foreach(iter, &MyProc->myProcLocks[i])
+		{
+			PROCLOCK   *proclock = dlist_container(PROCLOCK, procLink, iter.cur);
+
+			if (!dclist_is_empty(&proclock->tag.myLock->waitProcs))
+			{
+				waiters = true;
+				break;
+			}
+		}
+#else
+		SHM_QUEUE  *procLocks = &MyProc->myProcLocks[i];
+		PROCLOCK   *proclock;
+
+		LWLockAcquire(partition, LW_SHARED);
+		proclock = (PROCLOCK *) SHMQueueNext(procLocks, procLocks,
+											 offsetof(PROCLOCK, procLink));
+		while (proclock != NULL)
+		{
+			if (proclock->tag.myLock->waitProcs.size > 0)
+			{
+				waiters = true;
+				break;
+			}
+			proclock = (PROCLOCK *) SHMQueueNext(procLocks, &proclock->procLink,
+												 offsetof(PROCLOCK, procLink));
+		}
+#endif
+		LWLockRelease(partition);
+	}
+	return waiters;
+}
+
+/*
  * Join the fill of 'key'.  Returns CC_ROLE_LEADER (a new slot: run the
  * query, then cc_coalesce_finish()), CC_ROLE_WAITER (someone else runs it:
  * cc_coalesce_wait() with *fill_id) or CC_ROLE_ALONE (the table is full, or
@@ -288,9 +370,11 @@ cc_coalesce_exit(int code, Datum arg)
 /*
  * Wait for the fill '*fill_id' of 'key' to end, until 'deadline'.
  *
- * Returns the outcome, CC_WAIT_TIMEOUT, or CC_WAIT_TAKEOVER if the leader
- * vanished without cleaning up and this backend took the slot over (it is
- * the leader now, with a new *fill_id).  If a new fill of the key started
+ * Returns the outcome, CC_WAIT_TIMEOUT (also once this call waited
+ * deadlock_timeout while the leader waits for a lock and another process
+ * for one of this backend's: see the header comment), or CC_WAIT_TAKEOVER if the leader vanished without cleaning up
+ * and this backend took the slot over (it is the leader now, with a new
+ * *fill_id).  If a new fill of the key started
  * meanwhile (another waiter took over) this keeps waiting for that one.
  * Honours query cancel and statement_timeout (the condition variable sleep
  * checks for interrupts).
@@ -304,6 +388,7 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 	CCWaitResult result;
 	static uint32 wait_event = 0;
 	uint32		event = CC_WAIT_EVENT(wait_event, "CascadeCacheCoalesce");
+	TimestampTz began = GetCurrentTimestamp();
 
 	ConditionVariablePrepareToSleep(&bucket->cv);
 	for (;;)
@@ -359,7 +444,10 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 		}
 
 		now = GetCurrentTimestamp();
-		if (now >= deadline)
+		if (now >= deadline ||
+			(TimestampDifferenceExceeds(began, now, DeadlockTimeout) &&
+			 cc_waits_for_lock(leader_pid) &&
+			 cc_my_locks_have_waiters()))
 		{
 			result = CC_WAIT_TIMEOUT;
 			break;
