@@ -170,6 +170,27 @@ is($node->safe_psql('postgres', qq{
 	SELECT cascade_cache.cached_query('$tq');
 }), '[{"t": null}]', 'a session without the tenant does not get its entry');
 
+# --- an error of the moment is no verdict ---
+# lock_timeout while a SQL function's body is judged (its parse analysis
+# locks the table it reads) fails the call; it must not leave the function
+# judged untrusted, bypassing the cache in that session from then on.
+$node->safe_psql('postgres', q{
+	CREATE TABLE lt (v int); INSERT INTO lt VALUES (1);
+	CREATE FUNCTION lt_count() RETURNS bigint STABLE LANGUAGE sql AS 'SELECT count(*) FROM lt';
+});
+$sb->begin_work;
+$sb->do('LOCK lt IN ACCESS EXCLUSIVE MODE');
+$sa->do(q{SET lock_timeout = '100ms'});
+eval { cq($sa, 'SELECT lt_count() AS n') };
+like($@, qr/lock timeout/, 'lock_timeout while the body is judged fails the call');
+$sb->commit;
+$sa->do('RESET lock_timeout');
+my ($hits0, $misses0) = split /\|/, stat_of('hits, misses');
+is(cq($sa, 'SELECT lt_count() AS n'), '[{"n": 1}]', 'after the lock: the result');
+is(cq($sa, 'SELECT lt_count() AS n'), '[{"n": 1}]', 'again');
+is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
+	'cached: the timeout left no verdict behind');
+
 # --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
 $node->backup('b');
 my $standby = PostgreSQL::Test::Cluster->new('standby');

@@ -16,5 +16,6 @@
 #include "utils/resowner.h"
 
 extern ErrorData *cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner);
+extern bool cc_error_is_transient(const ErrorData *edata);
 
 #endif							/* CC_BASE_SUBXACT_H */

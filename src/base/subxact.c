@@ -10,7 +10,8 @@
  * (xact/statement.c).  Each catches the ERROR with PG_CATCH() and calls
  * cc_subxact_abandon(), which copies the error, rolls the subtransaction
  * back and puts the caller's memory context and resource owner back; the
- * caller then decides whether to raise it again.
+ * caller then decides whether to raise it again; cc_error_is_transient()
+ * tells the errors that must always be raised again.
  *
  * No state, no locks.
  *
@@ -21,6 +22,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "utils/errcodes.h"
 
 #include "base/subxact.h"
 
@@ -47,4 +49,33 @@ cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner)
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	return edata;
+}
+
+/*
+ * Is 'edata' an error that tells of the moment, not of the code that was
+ * run: a cancel (statement_timeout included), a shutdown, a recovery
+ * conflict on a hot standby (which PostgreSQL raises as a serialization
+ * failure, or as "database dropped"), a deadlock, lock_timeout, running
+ * out of memory?  A caller that turns errors into a verdict (a plan source
+ * made custom-only, a function judged untrusted) raises these again
+ * instead: run outside the subtransaction, the statement would have failed
+ * with them too, and the next run may well succeed.
+ */
+bool
+cc_error_is_transient(const ErrorData *edata)
+{
+	switch (edata->sqlerrcode)
+	{
+		case ERRCODE_QUERY_CANCELED:
+		case ERRCODE_ADMIN_SHUTDOWN:
+		case ERRCODE_CRASH_SHUTDOWN:
+		case ERRCODE_DATABASE_DROPPED:
+		case ERRCODE_T_R_SERIALIZATION_FAILURE:
+		case ERRCODE_T_R_DEADLOCK_DETECTED:
+		case ERRCODE_LOCK_NOT_AVAILABLE:
+		case ERRCODE_OUT_OF_MEMORY:
+			return true;
+		default:
+			return false;
+	}
 }

@@ -26,7 +26,9 @@
  *
  * The analysis runs in an internal subtransaction that is always rolled
  * back: the locks it takes, the settings it applies and any error it
- * raises go with it, except a cancel or a shutdown, which is re-thrown.
+ * raises go with it, except one that tells of the moment rather than of
+ * the function (a cancel, a recovery conflict, lock_timeout, ...:
+ * cc_error_is_transient()), which is re-thrown and makes no verdict.
  * The only state is the nesting depth.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -47,6 +49,7 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "base/subxact.h"
 #include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
@@ -198,9 +201,8 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 		cc_body_depth--;
 		MemoryContextSwitchTo(oldcxt);
 		edata = CopyErrorData();
-		/* a cancel or a shutdown is not a verdict */
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		/* a cancel, a recovery conflict, lock_timeout... are not a verdict */
+		if (cc_error_is_transient(edata))
 		{
 			FreeErrorData(edata);
 			RollbackAndReleaseCurrentSubTransaction();

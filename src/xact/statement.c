@@ -373,8 +373,10 @@ cc_kept_plan_get_custom(CachedPlanSource *plan, ParamListInfo paramLI)
  * the values, would not.  So a plan source's generic plan is made first
  * in a subtransaction; if that fails, the plan source makes custom plans
  * only from then on (CURSOR_OPT_CUSTOM_PLAN), and the error is forgotten
- * (unless it is a cancel or a shutdown, raised again): the custom plan
- * then raises any error the values do.  ERRORs as GetCachedPlan() does.
+ * (unless it tells of the moment, cc_error_is_transient(): a cancel, a
+ * recovery conflict, lock_timeout, ... are raised again, and the plan
+ * source keeps its generic plans): the custom plan then raises any error
+ * the values do.  ERRORs as GetCachedPlan() does.
  *
  * Limits: a generic plan that GetCachedPlan() itself drops and makes again
  * (an invalidation taken in while it locks) is made outside the
@@ -411,9 +413,7 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 		{
 			ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner);
 
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-				edata->sqlerrcode == ERRCODE_CRASH_SHUTDOWN)
+			if (cc_error_is_transient(edata))
 				ReThrowError(edata);
 			/* errfinish() zeroed these for the error this forgets */
 			InterruptHoldoffCount = holdoff;
