@@ -152,6 +152,7 @@ SELECT results_eq(
            ('cascade_cache.max_memory', '65536', 'kB', 'sighup'),
            ('cascade_cache.precise_invalidation', 'on', '', 'superuser'),
            ('cascade_cache.recipe_queue', '1024', '', 'postmaster'),
+           ('cascade_cache.recipe_timeout', '30000', 'ms', 'sighup'),
            ('cascade_cache.recipe_workers', '2', '', 'sighup'),
            ('cascade_cache.refetch_names', '', '', 'sighup'),
            ('cascade_cache.trusted_functions', '', '', 'superuser'),

@@ -22,7 +22,8 @@ SELECT name, setting, unit, context, min_val, max_val
   FROM pg_settings
  WHERE name IN ('cascade_cache.warm_entries', 'cascade_cache.warm_interval',
                 'cascade_cache.warm_rate', 'cascade_cache.recipe_workers',
-                'cascade_cache.recipe_queue', 'cascade_cache.refetch_names',
+                'cascade_cache.recipe_queue', 'cascade_cache.recipe_timeout',
+                'cascade_cache.refetch_names',
                 'cascade_cache.warm_skip_settings')
  ORDER BY name;
 SET cascade_cache.warm_entries = 5;
@@ -30,6 +31,7 @@ SET cascade_cache.refetch_names = 'getUser';
 SET cascade_cache.recipe_queue = 64;
 ALTER SYSTEM SET cascade_cache.warm_entries = -1;
 ALTER SYSTEM SET cascade_cache.recipe_workers = 33;
+ALTER SYSTEM SET cascade_cache.recipe_timeout = -1;
 ALTER SYSTEM SET cascade_cache.refetch_names = 'a,"b';
 ALTER SYSTEM SET cascade_cache.warm_skip_settings = 'x,,y';
 

@@ -20,7 +20,9 @@
 #     fence), and this test would see it if it did (debug_skip_fence);
 #   - a runner is a session of the role: it preloads what the role's
 #     sessions preload (session_preload_libraries) and a recipe is bounded
-#     by the role's statement_timeout.
+#     by the role's statement_timeout, and by recipe_timeout whatever the
+#     role's settings; a role whose recipes wait on its own lock does not
+#     keep the runner slots from another role's refreshes.
 use strict;
 use warnings;
 
@@ -693,6 +695,54 @@ is(rdelta($before), 'queued=1 failed=1',
 is($node->safe_psql('postgres', q{
 		SELECT count(*) FROM cascade_cache.cache_query_stats(100) WHERE query_name = 'preSlow' AND entries > 0}),
 	'0', 'the slow one is not stored');
+
+# recipe_timeout bounds a recipe whatever its role's settings, and a runner
+# slot is shared after a second of work: a role whose recipes wait on a
+# lock it holds itself (or are slow) cannot keep the runners from another
+# role's refreshes (one runner slot here, so that the hog's runner holds
+# them all)
+$node->safe_psql('postgres', q{
+	CREATE ROLE hog LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO hog;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO hog;
+	CREATE TABLE hog_t (v int); INSERT INTO hog_t VALUES (1);
+	ALTER TABLE hog_t OWNER TO hog;
+});
+set_system('cascade_cache.recipe_timeout', '2s');
+set_system('cascade_cache.recipe_workers', '1');
+$node->safe_psql('postgres', join('', map {
+	"SELECT cascade_cache.cached_query('SELECT count(*) AS n FROM hog_t WHERE \$1 > 0', '[$_]', NULL, 'hogSlow');\n"
+} 1 .. 4), extra_params => [ '-U', 'hog' ]);
+is(cq($app, $get_user, '[2]', 'appFast'), '[{"v": "timeout"}]', 'appFast read');
+my $hog = $node->background_psql('postgres', extra_params => [ '-U', 'hog' ]);
+$hog->query_safe('BEGIN; LOCK hog_t IN ACCESS EXCLUSIVE MODE');
+$before = rstats();
+$node->safe_psql('postgres', qq{
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogSlow') ]}');},
+	extra_params => [ '-U', 'hog' ]);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) >= 1 FROM pg_stat_activity
+	 WHERE backend_type = 'cascade_cache runner' AND wait_event_type = 'Lock'})
+  or die 'the hog\'s recipes never waited for its lock';
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE users SET v = 'shared' WHERE id = 2;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appFast') ]}');
+	COMMIT;});
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
+	 WHERE query_name = 'appFast' AND entries > 0})
+  or die 'another role\'s refresh never ran while the hog held its lock';
+pass('another role\'s refresh ran while the hog still held its lock');
+is($hog->query_safe('SELECT 1'), '1', 'the lock was still held');
+$hog->query_safe('COMMIT');
+$hog->quit;
+wait_refresh_idle('hog');
+cmp_ok(rstats()->{failed} - $before->{failed}, '>=', 1,
+	'a recipe waiting on the lock failed at recipe_timeout');
+my ($v, $hm) = counted_read($app, $get_user, '[2]', 'appFast');
+is("$v $hm", '[{"v": "shared"}] hits=1 misses=0', 'the refreshed entry is a hit with the new value');
 
 $app->disconnect;
 $node->stop;

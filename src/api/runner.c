@@ -23,7 +23,10 @@
  *
  * It also loads the libraries a client session of the role would load
  * (session_preload_libraries, local_preload_libraries), and bounds each
- * recipe with the role's statement_timeout.
+ * recipe with the role's statement_timeout, and at most
+ * cascade_cache.recipe_timeout whatever the role's settings: the runner
+ * slots are shared by every role, and one that locks its own tables, or
+ * has slow queries, must not hold them forever.
  *
  * A connected runner takes the pair's fills (refreshes newest first, warm
  * recipes oldest first, in the order cc_queue_take() gives), each in a
@@ -35,9 +38,9 @@
  * there) is tried again, up to CC_REFRESH_ATTEMPTS times (nothing else
  * that keeps a result out is: it would be the same again).  A runner with
  * nothing to do exits after CC_RUNNER_IDLE_MS, or at once if another pair
- * waits for a runner; a busy one, after CC_RUNNER_SHARE fills, if another
- * pair waits and every slot is taken (many roles then share the slots in
- * turn).  A recipe
+ * waits for a runner; a busy one, after CC_RUNNER_SHARE fills or
+ * CC_RUNNER_SHARE_MS of work, if another pair waits and every slot is
+ * taken (many roles then share the slots in turn).  A recipe
  * needs a runner without placeholder settings it did not have (every
  * placeholder is in the key, and none can leave a session): a runner that
  * took one while holding a placeholder an earlier recipe created puts it
@@ -88,7 +91,10 @@
  */
 #define CC_RUNNER_SHARE			64
 
-/* ... and how often it looks whether one waits, once it has run that many */
+/* ... or after running this long, whatever the number */
+#define CC_RUNNER_SHARE_MS		1000
+
+/* ... and how often it looks whether one waits, once it has run that much */
 #define CC_RUNNER_SHARE_CHECK_MS	100
 
 /* Between two looks at the queue when idle */
@@ -116,6 +122,9 @@ typedef struct CCLaunched
 /* cascade_cache.recipe_workers */
 int			cc_recipe_workers = 2;
 
+/* cascade_cache.recipe_timeout, in ms: the longest a recipe may run */
+static int	cc_recipe_timeout_ms = 30000;
+
 /* The launcher's runners (in the background worker) */
 static CCLaunched cc_launched[CC_MAX_RUNNERS];
 static int	cc_nlaunched = 0;
@@ -127,8 +136,12 @@ static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item,
 										 const List *own_placeholders);
 static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
 static void cc_runners_reap(void);
+static int	cc_recipe_timeout(void);
 
-/* Define cascade_cache.recipe_workers.  Called once, from _PG_init. */
+/*
+ * Define cascade_cache.recipe_workers and recipe_timeout.  Called once,
+ * from _PG_init.
+ */
 void
 cc_runner_define_gucs(void)
 {
@@ -141,6 +154,18 @@ cc_runner_define_gucs(void)
 							CC_MAX_RUNNERS,
 							PGC_SIGHUP,
 							0,
+							NULL,
+							NULL,
+							NULL);
+	DefineCustomIntVariable("cascade_cache.recipe_timeout",
+							"Longest a recipe runner may spend on one recipe, whatever its role's statement_timeout.",
+							"Includes waiting for locks and for the commit that queued it. 0: only the role's statement_timeout.",
+							&cc_recipe_timeout_ms,
+							30000,
+							0,
+							INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
 							NULL,
 							NULL,
 							NULL);
@@ -323,6 +348,7 @@ cc_runner_main(Datum arg)
 	MemoryContext cxt;
 	TimestampTz idle_since;
 	TimestampTz share_checked = 0;
+	TimestampTz started = GetCurrentTimestamp();
 	uint64		ran = 0;
 	List	   *own_placeholders;
 	int			refresh_streak = 0;
@@ -438,13 +464,18 @@ cc_runner_main(Datum arg)
 			idle_since = GetCurrentTimestamp();
 
 			/*
-			 * A share of the pair's fills done: the slot goes to a pair that
-			 * waits for one, if none is free (looked at after every fill from
-			 * then on, at most every CC_RUNNER_SHARE_CHECK_MS: the look scans
-			 * the queue).  This pair's fills wait in the queue for the next
+			 * A share of the pair's fills done (CC_RUNNER_SHARE of them, or
+			 * CC_RUNNER_SHARE_MS of work: slow ones, or ones that wait for
+			 * locks, take no more): the slot goes to a pair that waits for
+			 * one, if none is free (looked at after every fill from then on,
+			 * at most every CC_RUNNER_SHARE_CHECK_MS: the look scans the
+			 * queue).  This pair's fills wait in the queue for the next
 			 * runner the launcher starts.
 			 */
-			if (++ran >= CC_RUNNER_SHARE &&
+			ran++;
+			if ((ran >= CC_RUNNER_SHARE ||
+				 TimestampDifferenceExceeds(started, idle_since,
+											CC_RUNNER_SHARE_MS)) &&
 				TimestampDifferenceExceeds(share_checked, idle_since,
 										   CC_RUNNER_SHARE_CHECK_MS))
 			{
@@ -496,6 +527,19 @@ cc_runner_run(CCQueueItem *item, const List *own_placeholders)
 }
 
 /*
+ * The timeout of a recipe, in ms: the shorter of the role's
+ * statement_timeout and recipe_timeout (0 for either means none).
+ */
+static int
+cc_recipe_timeout(void)
+{
+	if (StatementTimeout > 0 &&
+		(cc_recipe_timeout_ms == 0 || StatementTimeout < cc_recipe_timeout_ms))
+		return StatementTimeout;
+	return cc_recipe_timeout_ms;
+}
+
+/*
  * One try of an item, in a transaction of its own.  An ERROR fails the
  * recipe (logged at DEBUG1); FATAL (a termination) ends the runner.
  */
@@ -509,14 +553,18 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 	StartTransactionCommand();
 	PG_TRY();
 	{
+		/*
+		 * The role's statement_timeout bounds a recipe as it bounds a
+		 * client's query, and recipe_timeout bounds it whatever the role's
+		 * settings: its waits too, for locks and for the commit below.
+		 */
+		if (cc_recipe_timeout() > 0)
+			enable_timeout_after(STATEMENT_TIMEOUT, cc_recipe_timeout());
+
 		/* a refresh runs after the commit that invalidated its entry */
 		if (TransactionIdIsValid(item->wait_xid) &&
 			TransactionIdIsInProgress(item->wait_xid))
 			XactLockTableWait(item->wait_xid, NULL, NULL, XLTW_None);
-
-		/* statement_timeout bounds a recipe as it bounds a client's query */
-		if (StatementTimeout > 0)
-			enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING,
 							   item->kind == CC_RECIPE_WARM ?
