@@ -22,7 +22,9 @@
 #     sessions preload (session_preload_libraries) and a recipe is bounded
 #     by the role's statement_timeout, and by recipe_timeout whatever the
 #     role's settings; a role whose recipes wait on its own lock does not
-#     keep the runner slots from another role's refreshes.
+#     keep the runner slots from another role's refreshes;
+#   - a REFETCH by a role that is not a superuser refreshes its own
+#     entries, and other roles' only if they were read since stored.
 use strict;
 use warnings;
 
@@ -743,6 +745,36 @@ cmp_ok(rstats()->{failed} - $before->{failed}, '>=', 1,
 	'a recipe waiting on the lock failed at recipe_timeout');
 my ($v, $hm) = counted_read($app, $get_user, '[2]', 'appFast');
 is("$v $hm", '[{"v": "shared"}] hits=1 misses=0', 'the refreshed entry is a hit with the new value');
+
+# A REFETCH by a role that is not a superuser refreshes its own entries,
+# and other roles' only if they were read since they were stored: it
+# invalidates every role's entries, but the work it makes run as another
+# role is bounded by that role's own reads
+reset_system('cascade_cache.recipe_workers' => '2', 'cascade_cache.recipe_timeout' => '30s');
+my $hog_refetch = sub {
+	my ($name) = @_;
+	$node->safe_psql('postgres', qq{
+		SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', $name) ]}');},
+		extra_params => [ '-U', 'hog' ]);
+};
+is(cq($app, $get_user, '[1]', 'appOther'), '[{"v": "preloaded"}]', 'appOther stored, not read since');
+$before = rstats();
+$hog_refetch->('appOther');
+wait_refresh_idle('hog refetch unread');
+is(rdelta($before), '', "another role's REFETCH of an entry nobody read: invalidated, not refreshed");
+is((counted_read($app, $get_user, '[1]', 'appOther'))[1], 'hits=0 misses=1', 'it was invalidated');
+is((counted_read($app, $get_user, '[1]', 'appOther'))[1], 'hits=1 misses=0', 'stored again, and read');
+$before = rstats();
+$hog_refetch->('appOther');
+wait_refresh_idle('hog refetch read');
+is(rdelta($before), 'queued=1 filled=1', "another role's REFETCH of an entry read since it was stored: refreshed");
+$node->safe_psql('postgres',
+	q{SELECT cascade_cache.cached_query('SELECT count(*) AS n FROM hog_t', '[]', NULL, 'hogOwn')},
+	extra_params => [ '-U', 'hog' ]);
+$before = rstats();
+$hog_refetch->('hogOwn');
+wait_refresh_idle('hog refetch own');
+is(rdelta($before), 'queued=1 filled=1', "a role's REFETCH of its own entry, unread: refreshed");
 
 $app->disconnect;
 $node->stop;

@@ -67,6 +67,8 @@ typedef struct CCRefetchScope
 	CCScope		scope;
 	char	   *text;			/* the name, prefix or pattern; NULL for ALL */
 	CCGlob	   *glob;			/* PATTERN: compiled once, when it is added */
+	Oid			userid;			/* the role that asked (current user) */
+	bool		any_role;		/* ... a superuser: every role's entries */
 } CCRefetchScope;
 
 /* A removed entry's recipe, collected during a commit */
@@ -106,7 +108,7 @@ static MemoryContext cc_collect_cxt = NULL;
 static bool cc_refetch_names_check(char **newval, void **extra,
 								   GucSource source);
 static void cc_refetch_names_assign(const char *newval, void *extra);
-static bool cc_refresh_wanted(const char *name, bool read);
+static bool cc_refresh_wanted(const char *name, Oid userid, bool read);
 
 /* Define cascade_cache.refetch_names.  Called once, from _PG_init. */
 void
@@ -161,6 +163,8 @@ cc_refresh_add_scope(CCScope scope, const char *text)
 	}
 	rs = cc_levelset_add(&cc_refetch_scopes, NULL, &found);
 	rs->scope = scope;
+	rs->userid = GetUserId();
+	rs->any_role = superuser();
 	rs->text = text ?
 				MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
 				NULL;
@@ -232,7 +236,7 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 		return;
 	memcpy(namebuf, name, name_len);
 	namebuf[name_len] = '\0';
-	if (!cc_refresh_wanted(namebuf, read))
+	if (!cc_refresh_wanted(namebuf, key->userid, read))
 		return;
 	if (cc_ncollected >= cc_recipe_queue_size ||
 		cc_collected_bytes + recipe_len > CC_REFRESH_COLLECT_MAX_BYTES)
@@ -368,12 +372,17 @@ cc_refresh_queue(void)
 }
 
 /*
- * Does a REFETCH scope of the transaction match the name, or does
- * refetch_names and was the entry read ('read') since it was stored?
+ * Is the removed entry named 'name', of role 'userid', to be refreshed?
+ * If refetch_names matches the name and the entry was read ('read') since
+ * it was stored; or if a REFETCH scope of the transaction matches it, and
+ * the entry is of the role that asked for the REFETCH, or was read, or a
+ * superuser asked.  (A REFETCH may invalidate every role's entries, but it
+ * makes queries run as other roles only for entries they read: the work any
+ * role can cause for another is bounded by that role's own reads.)
  * Allocates nothing and cannot fail: the store's collector calls it.
  */
 static bool
-cc_refresh_wanted(const char *name, bool read)
+cc_refresh_wanted(const char *name, Oid userid, bool read)
 {
 	int			len = strlen(name);
 
@@ -390,6 +399,8 @@ cc_refresh_wanted(const char *name, bool read)
 		{
 			bool		match = false;
 
+			if (!read && !rs->any_role && rs->userid != userid)
+				continue;
 			switch (rs->scope)
 			{
 				case CC_SCOPE_EXACT:
