@@ -22,7 +22,8 @@
 #   - jsonb parameters of every kind, which recipes keep as JSON text, come
 #     back under the same key;
 #   - a damaged file, and a file of another format (an earlier version's),
-#     are ignored.
+#     are ignored;
+#   - the file is never larger than max_memory.
 #
 # DROP ROLE flushes the cache and REVOKE removes the entries that read the
 # table, so the entries they concern would never reach a file written after
@@ -545,6 +546,30 @@ like(slurp_file($node->logfile, $log_at),
 	qr/ignored the warm restart file .* it is of another format, written by another version of cascade_cache/,
 	'and the log says so');
 is(cc_stats($node, 'entries'), '0', 'the cache starts empty');
+
+# the file is never larger than max_memory: 200 recipes of a 30 kB
+# statement text (the cache keeps the text once, each recipe has it) would
+# take 6 MB; with max_memory = 4MB the hottest that fit are written
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.max_memory = '4MB';
+	ALTER SYSTEM SET cascade_cache.warm_entries = 10000;
+	SELECT pg_reload_conf();});
+$node->poll_query_until('postgres', q{SELECT current_setting('cascade_cache.max_memory') = '4MB'})
+  or die 'max_memory not reloaded';
+my $pad = 'x' x 30000;
+is($node->safe_psql('postgres', qq{
+	SELECT count(cascade_cache.cached_query('SELECT \$1::int AS n /* $pad */', jsonb_build_array(g)))
+	  FROM generate_series(1, 200) g}), '200', '200 entries of a 30 kB statement');
+cmp_ok(cc_stats($node, 'entries'), '>=', 200, 'all cached');
+$node->stop;
+my $size = -s $warm_file;
+cmp_ok($size, '<=', 4 * 1024 * 1024, "the file holds no more than max_memory ($size bytes)");
+cmp_ok($size, '>', 2 * 1024 * 1024, 'and is filled up to it');
+$node->start;
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.max_memory;
+	ALTER SYSTEM RESET cascade_cache.warm_entries;
+	SELECT pg_reload_conf();});
 
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal 11|server process .* was terminated by signal 6/,

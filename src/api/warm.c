@@ -79,7 +79,12 @@
 #define CC_WARM_MAGIC			UINT64CONST(0x43435741524D3032) /* CCWARM02 */
 #define CC_WARM_FAMILY(magic)	((magic) >> 16) /* "CCWARM" */
 
-/* A file larger than this is refused */
+/*
+ * A file larger than this is refused.  One is written no larger than the
+ * cache's max_memory either (cc_warm_max_write()): a recipe repeats the
+ * query text and settings that the store shares between the entries of
+ * one statement, so the recipes of a small cache can be far larger than it.
+ */
 #define CC_WARM_MAX_FILE		((Size) 256 * 1024 * 1024)
 
 /* The states shown by cache_warm_status() */
@@ -559,8 +564,8 @@ cc_warm_skip_recipe(const char *recipe, uint32 len)
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
  * it is always time).  Nothing is written while the last file's recipes
  * are still being queued or wait for a runner, or with warm restart off.  The file is built in memory
- * (at most CC_WARM_MAX_FILE: the coldest recipes are left out beyond
- * that), then written to a temporary file, fsync'd and renamed.  A failure
+ * (at most CC_WARM_MAX_FILE, and no larger than max_memory: the coldest
+ * recipes are left out beyond that), then written to a temporary file, fsync'd and renamed.  A failure
  * to write is logged and leaves the last file in place.  Can ERROR (out of
  * memory).
  */
@@ -576,6 +581,7 @@ cc_warm_dump(bool shutdown)
 	int			nhot;
 	int			i;
 	uint32		count = 0;
+	Size		max_write;
 	bool		ok;
 
 	if (cc_warm_entries == 0)
@@ -606,6 +612,7 @@ cc_warm_dump(bool shutdown)
 	}
 	cc_warm_last_dump = now;
 
+	max_write = Min(CC_WARM_MAX_FILE, cc_memory_limit_bytes());
 	nhot = cc_store_hot(cc_warm_entries, &hot);
 	initStringInfo(&buf);
 	memset(&head, 0, sizeof(head));
@@ -624,7 +631,7 @@ cc_warm_dump(bool shutdown)
 			pfree(recipe);
 			continue;
 		}
-		if (buf.len + sizeof(rec) + len + sizeof(pg_crc32c) > CC_WARM_MAX_FILE)
+		if (buf.len + sizeof(rec) + len + sizeof(pg_crc32c) > max_write)
 		{
 			pfree(recipe);
 			break;
