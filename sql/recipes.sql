@@ -31,7 +31,6 @@ SET cascade_cache.refetch_names = 'getUser';
 SET cascade_cache.recipe_queue = 64;
 ALTER SYSTEM SET cascade_cache.warm_entries = -1;
 ALTER SYSTEM SET cascade_cache.recipe_workers = 33;
-ALTER SYSTEM SET cascade_cache.recipe_timeout = -1;
 ALTER SYSTEM SET cascade_cache.refetch_names = 'a,"b';
 ALTER SYSTEM SET cascade_cache.warm_skip_settings = 'x,,y';
 
