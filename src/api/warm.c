@@ -81,7 +81,7 @@
 
 /*
  * A file larger than this is refused.  One is written no larger than the
- * cache's max_memory either (cc_warm_max_write()): a recipe repeats the
+ * cache's max_memory either (cc_warm_dump()): a recipe repeats the
  * query text and settings that the store shares between the entries of
  * one statement, so the recipes of a small cache can be far larger than it.
  */
@@ -563,11 +563,11 @@ cc_warm_skip_recipe(const char *recipe, uint32 len)
 /*
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
  * it is always time).  Nothing is written while the last file's recipes
- * are still being queued or wait for a runner, or with warm restart off.  The file is built in memory
- * (at most CC_WARM_MAX_FILE, and no larger than max_memory: the coldest
- * recipes are left out beyond that), then written to a temporary file, fsync'd and renamed.  A failure
- * to write is logged and leaves the last file in place.  Can ERROR (out of
- * memory).
+ * are still being queued or wait for a runner, or with warm restart off.
+ * The file is built in memory (at most CC_WARM_MAX_FILE, and no larger
+ * than max_memory: the coldest recipes are left out beyond that), then
+ * written to a temporary file, fsync'd and renamed.  A failure to write is
+ * logged and leaves the last file in place.  Can ERROR (out of memory).
  */
 void
 cc_warm_dump(bool shutdown)
