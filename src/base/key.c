@@ -615,24 +615,23 @@ cc_keyed_setting_names(void)
 }
 
 /*
- * The settings a recipe replays (src/xact/recipe.c): every keyed setting
- * that does not hold its boot value and whose value the session itself
- * chose (a client's startup option, SET, SET LOCAL, set_config(), a
- * function's SET clause), and every keyed placeholder, whatever its value
- * and wherever it came from (a placeholder is in the key even when it is
- * empty: one that a SET LOCAL created stays in the session), as pairs of
- * NUL-terminated name and value appended to 'buf' (the value 'v' and its
- * text, or 'n' for a placeholder reset to nothing).  Returns how many.  A
- * process connected as the same role in the same database gets the others
- * (configuration file, ALTER ROLE / DATABASE SET) by itself; whether it
- * does is checked by comparing the key it computes with the recorded one,
- * so anything missed here costs a skipped recipe, never a wrong result.
- * session_authorization is left out (the runner connects as the session
- * user), and so are internal settings (in_hot_standby: every process of
- * the server has the same).  Returns -1 when the key cannot be reproduced by another process
- * at all: a session with a temporary schema (its own process is in the
- * key).  Call after cc_compute_key() in the same state.  Can ERROR (out of
- * memory).
+ * The settings a recipe replays (src/xact/recipe.c): every keyed setting that
+ * does not hold its boot value and whose value the session itself chose (a
+ * client's startup option, SET, SET LOCAL, set_config(), a function's SET
+ * clause), and every keyed placeholder, whatever its value and wherever it
+ * came from (a placeholder is in the key even when it is empty: one that a SET
+ * LOCAL created stays in the session), as pairs of NUL-terminated name and
+ * value appended to 'buf' (the value 'v' and its text, or 'n' for a
+ * placeholder reset to nothing).  Returns how many.  A process connected as
+ * the same role in the same database gets the others (configuration file,
+ * ALTER ROLE / DATABASE SET) by itself; whether it does is checked by
+ * comparing the key it computes with the recorded one, so anything missed here
+ * costs a skipped recipe, never a wrong result.  session_authorization is left
+ * out (the runner connects as the session user), and so are internal settings
+ * (in_hot_standby: every process of the server has the same).  Returns -1 when
+ * the key cannot be reproduced by another process at all: a session with a
+ * temporary schema (its own process is in the key).  Call after
+ * cc_compute_key() in the same state.  Can ERROR (out of memory).
  */
 int
 cc_key_session_settings(StringInfo buf)

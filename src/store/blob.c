@@ -275,10 +275,10 @@ cc_names_unref(CCBlob *blob)
  */
 
 /*
- * Release a blob that is no longer reachable from the entries table:
- * detach its remaining dependency links, take it out of the name registry,
- * the recipe contexts and the CLOCK ring, un-account and free it.  Undoes only what was done,
- * so it also serves a store that stopped half-way.  Called with no locks
+ * Release a blob that is no longer reachable from the entries table: detach
+ * its remaining dependency links, take it out of the name registry, the recipe
+ * contexts and the CLOCK ring, un-account and free it.  Undoes only what was
+ * done, so it also serves a store that stopped half-way.  Called with no locks
  * held; takes one lock at a time; cannot fail.
  */
 void

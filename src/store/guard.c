@@ -270,15 +270,15 @@ cc_area_note_shortage(ErrorData *edata, Size size)
 }
 
 /*
- * Run fn(arg) so that a lack of shared memory cannot fail the caller (see
- * the header comment).  Returns true if fn returned; false if it raised an
- * ERROR while taking memory, which was logged and rolled back with its
- * subtransaction (fn's abort callbacks having freed what it took).  Any
- * other ERROR, and an ERROR raised while taking memory that is not a lack
- * of it (cc_area_is_shortage()), is raised again.  cc_area_last_refusal() then says what was
- * refused, if anything (an allocation can also fail without an ERROR).
- * The caller holds no LWLock (rolling the subtransaction back releases
- * them all).  Can ERROR (starting the subtransaction, and as fn can).
+ * Run fn(arg) so that a lack of shared memory cannot fail the caller (see the
+ * header comment).  Returns true if fn returned; false if it raised an ERROR
+ * while taking memory, which was logged and rolled back with its
+ * subtransaction (fn's abort callbacks having freed what it took).  Any other
+ * ERROR, and an ERROR raised while taking memory that is not a lack of it
+ * (cc_area_is_shortage()), is raised again.  cc_area_last_refusal() then says
+ * what was refused, if anything (an allocation can also fail without an
+ * ERROR).  The caller holds no LWLock (rolling the subtransaction back
+ * releases them all).  Can ERROR (starting the subtransaction, and as fn can).
  */
 bool
 cc_area_guarded(void (*fn) (void *), void *arg)

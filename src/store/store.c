@@ -37,29 +37,28 @@
  *				(REJECTED).
  *
  * Errors: every allocation is made in ALLOCATED or before, with
- * MCXT_ALLOC_NO_OOM / DSA_ALLOC_NO_OOM, and a failure frees what was
- * allocated and ends the attempt: nothing in shared memory was touched.
- * Two things raise ERROR all the same: a new DSM segment the system
- * refuses (DSA_ALLOC_NO_OOM covers only the area's size limit), and
- * dshash's own allocation when it inserts an item (the entry, a dependency
- * list head, a registry name) or grows a table's bucket array
- * (PostgreSQL 15's dshash has no NO_OOM insert, and raises it with its
- * partition locks held).  So a try of the store, allocation and inserts,
- * runs under cc_area_guarded() (guard.c), in a subtransaction: should
- * taking memory raise ERROR, rolling the subtransaction back releases the
- * locks as PostgreSQL does for any error, the store's subtransaction abort
- * callback ends the store from whatever state it reached (freeing what it
- * took: each allocation is recorded in the handle as it is made), and the
- * store counts as no room; no lock is ever released by hand.  (Before
- * that, the store makes sure a chunk of the entry's size is free, so that
- * the common case never gets that far.)  In parallel mode no subtransaction can start: the
- * store then makes sure a chunk of every item's size is free first, and
- * should dshash run out all the same (another backend took the room, or a
- * table grows its bucket array) it raises ERROR, and the (sub)transaction
- * abort callbacks end the store.  Rolling the guard's subtransaction back
- * while an explicit transaction block commits (a WITH HOLD cursor run to
- * completion at COMMIT) is supported by PostgreSQL but trips an assertion
- * in PostgreSQL 15's RollbackAndReleaseCurrentSubTransaction() in
+ * MCXT_ALLOC_NO_OOM / DSA_ALLOC_NO_OOM, and a failure frees what was allocated
+ * and ends the attempt: nothing in shared memory was touched.  Two things
+ * raise ERROR all the same: a new DSM segment the system refuses
+ * (DSA_ALLOC_NO_OOM covers only the area's size limit), and dshash's own
+ * allocation when it inserts an item (the entry, a dependency list head, a
+ * registry name) or grows a table's bucket array (PostgreSQL 15's dshash has
+ * no NO_OOM insert, and raises it with its partition locks held).  So a try of
+ * the store, allocation and inserts, runs under cc_area_guarded() (guard.c),
+ * in a subtransaction: should taking memory raise ERROR, rolling the
+ * subtransaction back releases the locks as PostgreSQL does for any error, the
+ * store's subtransaction abort callback ends the store from whatever state it
+ * reached (freeing what it took: each allocation is recorded in the handle as
+ * it is made), and the store counts as no room; no lock is ever released by
+ * hand.  (Before that, the store makes sure a chunk of the entry's size is
+ * free, so that the common case never gets that far.)  In parallel mode no
+ * subtransaction can start: the store then makes sure a chunk of every item's
+ * size is free first, and should dshash run out all the same (another backend
+ * took the room, or a table grows its bucket array) it raises ERROR, and the
+ * (sub)transaction abort callbacks end the store.  Rolling the guard's
+ * subtransaction back while an explicit transaction block commits (a WITH HOLD
+ * cursor run to completion at COMMIT) is supported by PostgreSQL but trips an
+ * assertion in PostgreSQL 15's RollbackAndReleaseCurrentSubTransaction() in
  * assert-enabled builds (guard.c).
  *
  * When the area is exhausted (the accounting budget normally prevents it,
@@ -754,11 +753,11 @@ cc_store_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * Subtransaction callback: at SUBXACT_EVENT_ABORT_SUB, end a store an
- * ERROR interrupted inside that subtransaction (among them the one
- * cc_area_guarded() starts for a try of the store).  A store in progress is always the
- * innermost thing running, so any subtransaction that aborts while one is
- * in progress is the one that interrupted it.  Same rules as above.
+ * Subtransaction callback: at SUBXACT_EVENT_ABORT_SUB, end a store an ERROR
+ * interrupted inside that subtransaction (among them the one cc_area_guarded()
+ * starts for a try of the store).  A store in progress is always the innermost
+ * thing running, so any subtransaction that aborts while one is in progress is
+ * the one that interrupted it.  Same rules as above.
  */
 static void
 cc_store_subxact_callback(SubXactEvent event, SubTransactionId mySubid,

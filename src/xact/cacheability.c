@@ -5,10 +5,10 @@
  *
  * The rule: a result is stored only if it can depend on nothing but its
  * arguments, the rows of the relations it read (each one a dependency that
- * writes invalidate, pending.c and xact.c), the catalogs (a committed
- * change that can alter a result flushes, catalog_inval.c) and the
- * settings in the key (src/base/key.c).  Everything in this module checks against lists of what
- * is known to satisfy that rule; whatever is not on a list is not cached.
+ * writes invalidate, pending.c and xact.c), the catalogs (a committed change
+ * that can alter a result flushes, catalog_inval.c) and the settings in the
+ * key (src/base/key.c).  Everything in this module checks against lists of
+ * what is known to satisfy that rule; whatever is not on a list is not cached.
  * A wrong guess costs a miss, never a wrong result.
  *
  * This file is the query check.  cc_check_query() walks the analyzed and

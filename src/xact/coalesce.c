@@ -371,10 +371,10 @@ cc_coalesce_exit(int code, Datum arg)
  * Wait for the fill '*fill_id' of 'key' to end, until 'deadline'.
  *
  * Returns the outcome, CC_WAIT_TIMEOUT (also once this call waited
- * deadlock_timeout while the leader waits for a lock and another process
- * for one of this backend's: see the header comment), or CC_WAIT_TAKEOVER if the leader vanished without cleaning up
- * and this backend took the slot over (it is the leader now, with a new
- * *fill_id).  If a new fill of the key started
+ * deadlock_timeout while the leader waits for a lock and another process for
+ * one of this backend's: see the header comment), or CC_WAIT_TAKEOVER if the
+ * leader vanished without cleaning up and this backend took the slot over (it
+ * is the leader now, with a new *fill_id).  If a new fill of the key started
  * meanwhile (another waiter took over) this keeps waiting for that one.
  * Honours query cancel and statement_timeout (the condition variable sleep
  * checks for interrupts).

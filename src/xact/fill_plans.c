@@ -3,16 +3,16 @@
  * fill_plans.c
  *		The plans a session keeps of the statements its fills run.
  *
- * A fill parses, analyzes and plans its statement before it runs it; for
- * the small lookups a cache serves, that is close to half of the fill.  A
- * session that fills one statement again and again (a prepared
- * statement's misses with other parameters, a recipe runner refreshing one
- * query's entries) keeps the analysis of the last CC_FILL_PLANS statements
- * it filled more than once (the contexts of the last CC_FILL_SEEN filled
- * without a plan are remembered) as PostgreSQL plan cache entries (CreateCachedPlan(),
- * SaveCachedPlan()), and plans through them (GetCachedPlan()): custom
- * plans at first, then the generic plan once PostgreSQL's plan cache
- * chooses it, as for a prepared statement.
+ * A fill parses, analyzes and plans its statement before it runs it; for the
+ * small lookups a cache serves, that is close to half of the fill.  A session
+ * that fills one statement again and again (a prepared statement's misses with
+ * other parameters, a recipe runner refreshing one query's entries) keeps the
+ * analysis of the last CC_FILL_PLANS statements it filled more than once (the
+ * contexts of the last CC_FILL_SEEN filled without a plan are remembered) as
+ * PostgreSQL plan cache entries (CreateCachedPlan(), SaveCachedPlan()), and
+ * plans through them (GetCachedPlan()): custom plans at first, then the
+ * generic plan once PostgreSQL's plan cache chooses it, as for a prepared
+ * statement.
  *
  * A kept plan must give a fill exactly what parsing the text afresh would,
  * so one is used only while all of this holds:
@@ -282,18 +282,18 @@ cc_fill_plan_lock(CCFillPlan *fp)
 
 /*
  * The kept plan of 'src' with 'params' in the current session state that a
- * fill may use now, or NULL.  A kept plan of the same statement that may
- * no longer be used is dropped (unless it is running).  The relations the
- * plan reads are locked first, as GetCachedPlan() would lock them, and the
- * plan checked again after the invalidations that locking took in: a
- * change committed while the fill waited for a lock makes it parse the
- * text afresh rather than have the plan cache analyze it again.  When
- * there is no plan to use, *seen is what cc_fill_plan_keep() needs: the
- * statement's context, and the generation of the function verdicts
- * (cc_function_verdicts_generation()) if the fill should make a plan to
- * keep (the statement was filled recently in this context, or its kept
- * plan was just dropped), else 0.  Call after the fill has read the fence and accepted the catalog
- * invalidations sent so far.  ERRORs as taking a lock can.
+ * fill may use now, or NULL.  A kept plan of the same statement that may no
+ * longer be used is dropped (unless it is running).  The relations the plan
+ * reads are locked first, as GetCachedPlan() would lock them, and the plan
+ * checked again after the invalidations that locking took in: a change
+ * committed while the fill waited for a lock makes it parse the text afresh
+ * rather than have the plan cache analyze it again.  When there is no plan to
+ * use, *seen is what cc_fill_plan_keep() needs: the statement's context, and
+ * the generation of the function verdicts (cc_function_verdicts_generation())
+ * if the fill should make a plan to keep (the statement was filled recently in
+ * this context, or its kept plan was just dropped), else 0.  Call after the
+ * fill has read the fence and accepted the catalog invalidations sent so far.
+ * ERRORs as taking a lock can.
  */
 CCFillPlan *
 cc_fill_plan_find(const char *src, const CCParams *params, CCFillPlanSeen *seen)

@@ -21,18 +21,17 @@
  *
  * How: while the commit removes entries (at PRE_COMMIT, xact.c), the store
  * shows each one to cc_refresh_collect(), which copies the recipe of those
- * with a name (with MCXT_ALLOC_NO_OOM: a copy that does not fit is simply
- * not refreshed), at most as many as the queue holds and
- * CC_REFRESH_COLLECT_MAX_BYTES of them: a commit that removes more cannot
- * have them all queued anyway (each would drop an earlier one), and the
- * rest count as dropped.  Once the removal is done, cc_refresh_queue() queues the
+ * with a name (with MCXT_ALLOC_NO_OOM: a copy that does not fit is simply not
+ * refreshed), at most as many as the queue holds and
+ * CC_REFRESH_COLLECT_MAX_BYTES of them: a commit that removes more cannot have
+ * them all queued anyway (each would drop an earlier one), and the rest count
+ * as dropped.  Once the removal is done, cc_refresh_queue() queues the
  * matching ones for a runner (src/store/queue.c, src/api/runner.c), to run
- * after the transaction (its xid, if it has one) has ended.  A refresh is
- * an ordinary fill: it reads after the commit, as the entry's role with its
+ * after the transaction (its xid, if it has one) has ended.  A refresh is an
+ * ordinary fill: it reads after the commit, as the entry's role with its
  * settings, and the fence refuses it while the commit's marks stand; so it
- * never stores anything older than the commit.  A full queue drops the
- * refresh (counted); the next read then misses as it would without
- * refresh-ahead.
+ * never stores anything older than the commit.  A full queue drops the refresh
+ * (counted); the next read then misses as it would without refresh-ahead.
  *
  * State: the transaction's REFETCH scopes, per subtransaction level (a
  * rolled-back savepoint forgets its cascades), and the recipes collected
@@ -287,10 +286,11 @@ cc_refresh_begin(void)
 }
 
 /*
- * After the commit removed its entries: queue the refresh of those that
- * match, all in one batch, to run once this transaction has ended; those
- * that did not fit in the collection or in the queue count as dropped.  Called at PRE_COMMIT; can ERROR (out of memory while
- * matching): the commit then fails, with its entries already removed.
+ * After the commit removed its entries: queue the refresh of those that match,
+ * all in one batch, to run once this transaction has ended; those that did not
+ * fit in the collection or in the queue count as dropped.  Called at
+ * PRE_COMMIT; can ERROR (out of memory while matching): the commit then fails,
+ * with its entries already removed.
  */
 void
 cc_refresh_queue(void)

@@ -6,22 +6,22 @@
  *		hold a replayed invalidation's fence stripes until its transaction's
  *		end has been replayed.
  *
- * The primary writes, before a commit record, a record of what the
- * transaction invalidates, carrying its top-level xid (replication.c;
- * format in replication_int.h).  The startup process replays it like
- * PRE_COMMIT on the primary: it marks the fence stripes of the keys, then
- * removes the entries.  The marks are held in a replica slot until the
- * transaction's commit (or abort) has been replayed: the xid is no longer
- * in progress on the standby (KnownAssignedXids), and replay has finished
- * the record that ended it, whose catalog invalidations are sent after the
- * commit becomes visible (cc_replica_end_replayed()); then the stripes are
- * bumped and unmarked, like the COMMIT callback on the primary, which holds
- * its marks until its invalidation messages are sent.  So a standby session can neither be served an entry the commit
- * invalidates once the commit is visible, nor store a result computed from
- * a snapshot that predates it.  A record without an xid is applied at once.
- * Before hot standby is ready nobody can read and running transactions are
- * not tracked: nothing is held then; instead the standby does not cache
- * until those transactions ended.
+ * The primary writes, before a commit record, a record of what the transaction
+ * invalidates, carrying its top-level xid (replication.c; format in
+ * replication_int.h).  The startup process replays it like PRE_COMMIT on the
+ * primary: it marks the fence stripes of the keys, then removes the entries.
+ * The marks are held in a replica slot until the transaction's commit (or
+ * abort) has been replayed: the xid is no longer in progress on the standby
+ * (KnownAssignedXids), and replay has finished the record that ended it, whose
+ * catalog invalidations are sent after the commit becomes visible
+ * (cc_replica_end_replayed()); then the stripes are bumped and unmarked, like
+ * the COMMIT callback on the primary, which holds its marks until its
+ * invalidation messages are sent.  So a standby session can neither be served
+ * an entry the commit invalidates once the commit is visible, nor store a
+ * result computed from a snapshot that predates it.  A record without an xid
+ * is applied at once.  Before hot standby is ready nobody can read and running
+ * transactions are not tracked: nothing is held then; instead the standby does
+ * not cache until those transactions ended.
  *
  * A standby serves cached_query from its cache (cc_replica_ready) only
  * after it has replayed a record of ours, proof that the primary logs them

@@ -507,11 +507,11 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 }
 
 /*
- * Store a fill's result ('payload', in 'format') under 'key', with its
- * recipe (or NULL): prepare the entry in the store, check the fence from 's0' over its dependencies
- * (unless cascade_cache.debug_skip_fence), then publish or abandon it, and
- * count what that came to.  Called with no locks held; nothing between
- * prepare and publish can ERROR.
+ * Store a fill's result ('payload', in 'format') under 'key', with its recipe
+ * (or NULL): prepare the entry in the store, check the fence from 's0' over
+ * its dependencies (unless cascade_cache.debug_skip_fence), then publish or
+ * abandon it, and count what that came to.  Called with no locks held; nothing
+ * between prepare and publish can ERROR.
  */
 static CCStoreResult
 cc_store(const CCKey *key, struct varlena *payload, CCFormat format,

@@ -18,28 +18,27 @@
  * and a PREPARE reusing it at once has a slot of the same GID, whose marks
  * must stay until its own COMMIT PREPARED.
  *
- * Every prepared transaction gets a slot, even one that invalidates
- * nothing.  (A transaction that marked more stripes than a slot holds,
- * CC_PREPARED_STRIPES, has a coarse slot: the marks end with the PREPARE,
- * and COMMIT or ROLLBACK PREPARED flushes as for a lost slot, all of every
- * database if the marks covered them all.)  Slots live in fixed shared memory, one per
- * max_prepared_transactions, so they do not survive a restart while
- * prepared transactions do.  When COMMIT PREPARED finds no slot (the
- * restart case, or a GID that does not exist), it assumes the worst: before
- * finishing the prepared transaction it marks the whole cluster and
- * removes every entry (the transaction may have changed a shared catalog,
- * role membership say, which any database's entries can depend on), and
- * clears that mark at the end of its own transaction.  Only for a GID that
- * exists and that the command may finish (its database, its owner or a
- * superuser): naming a GID that does not exist, or one the command may not
- * finish, fails the command and flushes nothing, a coarse slot's included.
- * ROLLBACK PREPARED without a slot flushes the database (it changes
- * nothing, but costs only misses).  A PREPARE of a GID that completes
- * while COMMIT or ROLLBACK PREPARED of that GID starts (a client finishing
- * a transaction before its PREPARE returned) has its slot adopted like any
- * other (the room for its marks is reserved first); a coarse one is
- * flushed for after PostgreSQL finished it, a moment after its commit is
- * visible instead of before.
+ * Every prepared transaction gets a slot, even one that invalidates nothing.
+ * (A transaction that marked more stripes than a slot holds,
+ * CC_PREPARED_STRIPES, has a coarse slot: the marks end with the PREPARE, and
+ * COMMIT or ROLLBACK PREPARED flushes as for a lost slot, all of every
+ * database if the marks covered them all.)  Slots live in fixed shared memory,
+ * one per max_prepared_transactions, so they do not survive a restart while
+ * prepared transactions do.  When COMMIT PREPARED finds no slot (the restart
+ * case, or a GID that does not exist), it assumes the worst: before finishing
+ * the prepared transaction it marks the whole cluster and removes every entry
+ * (the transaction may have changed a shared catalog, role membership say,
+ * which any database's entries can depend on), and clears that mark at the end
+ * of its own transaction.  Only for a GID that exists and that the command may
+ * finish (its database, its owner or a superuser): naming a GID that does not
+ * exist, or one the command may not finish, fails the command and flushes
+ * nothing, a coarse slot's included.  ROLLBACK PREPARED without a slot flushes
+ * the database (it changes nothing, but costs only misses).  A PREPARE of a
+ * GID that completes while COMMIT or ROLLBACK PREPARED of that GID starts (a
+ * client finishing a transaction before its PREPARE returned) has its slot
+ * adopted like any other (the room for its marks is reserved first); a coarse
+ * one is flushed for after PostgreSQL finished it, a moment after its commit
+ * is visible instead of before.
  *
  * A logical replication apply worker prepares and finishes transactions
  * without the utility hook; its marks are held until the transaction ends
@@ -189,11 +188,11 @@ cc_find_slot(const char *gid, TransactionId xid)
 /*
  * For the after-hook: the slot named 'gid' whose transaction has ended
  * (committed or rolled back: it is no longer in the proc array), 'preferred'
- * if that one has; -1 if there is none.  Its transaction is set in *ended.  A slot whose transaction is still
- * prepared (a new PREPARE of the GID, after the command finished ours) is
- * never returned: its marks must stay until its own COMMIT or ROLLBACK
- * PREPARED.  Any ended one is safe to adopt: its commit is already
- * visible, and holding its marks longer only refuses more fills.
+ * if that one has; -1 if there is none.  Its transaction is set in *ended.  A
+ * slot whose transaction is still prepared (a new PREPARE of the GID, after
+ * the command finished ours) is never returned: its marks must stay until its
+ * own COMMIT or ROLLBACK PREPARED.  Any ended one is safe to adopt: its commit
+ * is already visible, and holding its marks longer only refuses more fills.
  *
  * Takes prepared_lock (shared) to copy the candidates, and checks their
  * transactions with no lock of ours held.  Cannot fail.
