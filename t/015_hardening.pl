@@ -185,11 +185,33 @@ eval { cq($sa, 'SELECT lt_count() AS n') };
 like($@, qr/lock timeout/, 'lock_timeout while the body is judged fails the call');
 $sb->commit;
 $sa->do('RESET lock_timeout');
-my ($hits0, $misses0) = split /\|/, stat_of('hits, misses');
+my $misses0;
+($hits0, $misses0) = split /\|/, stat_of('hits, misses');
 is(cq($sa, 'SELECT lt_count() AS n'), '[{"n": 1}]', 'after the lock: the result');
 is(cq($sa, 'SELECT lt_count() AS n'), '[{"n": 1}]', 'again');
 is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
 	'cached: the timeout left no verdict behind');
+
+# A missing privilege while a body is judged is no lasting verdict either:
+# a GRANT of a role's membership, which changes nothing in the function's
+# objects, lifts it (the same holds for a stack too deep, or any error
+# that does not tell of the body itself)
+$node->safe_psql('postgres', q{
+	CREATE SCHEMA priv_s;
+	CREATE TABLE priv_s.x (v int); INSERT INTO priv_s.x VALUES (1);
+	CREATE ROLE priv_readers NOLOGIN;
+	GRANT USAGE ON SCHEMA priv_s TO priv_readers;
+	GRANT SELECT ON priv_s.x TO priv_readers;
+	CREATE FUNCTION priv_count() RETURNS bigint STABLE LANGUAGE sql AS 'SELECT count(*) FROM priv_s.x';
+});
+eval { cq($app, 'SELECT priv_count() AS n') };
+like($@, qr/permission denied for schema priv_s/, 'without the privilege the call fails');
+$node->safe_psql('postgres', 'GRANT priv_readers TO app');
+($hits0, $misses0) = split /\|/, stat_of('hits, misses');
+is(cq($app, 'SELECT priv_count() AS n'), '[{"n": 1}]', 'with the membership granted: the result');
+is(cq($app, 'SELECT priv_count() AS n'), '[{"n": 1}]', 'again');
+is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
+	'cached in the same session: the privilege error left no verdict behind');
 
 # --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
 $node->backup('b');

@@ -17,5 +17,6 @@
 
 extern ErrorData *cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner);
 extern bool cc_error_is_transient(const ErrorData *edata);
+extern bool cc_error_is_lasting(const ErrorData *edata);
 
 #endif							/* CC_BASE_SUBXACT_H */

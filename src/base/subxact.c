@@ -79,3 +79,28 @@ cc_error_is_transient(const ErrorData *edata)
 			return false;
 	}
 }
+
+/*
+ * Does 'edata' say something lasting about the statement or function that
+ * raised it, so that a verdict may be kept on it: its text, its names, its
+ * types or its constants?  Only these classes: a syntax error or an access
+ * rule (class 42, but for a lack of privilege, 42501, which a GRANT of a
+ * role's membership lifts with no catalog change to the objects), a
+ * feature not supported (0A), a data exception (22: a constant that does
+ * not convert, a division by zero).  Errors of names and types end with
+ * the catalog change that fixes them, which drops the verdicts.  Anything
+ * else (a stack too deep, a lack of disk or of other resources, an
+ * internal error) holds for this run only: the caller's verdict, safe
+ * either way, is not kept.
+ */
+bool
+cc_error_is_lasting(const ErrorData *edata)
+{
+	int			class = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
+		return false;
+	return class == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
+		class == ERRCODE_FEATURE_NOT_SUPPORTED ||
+		class == ERRCODE_DATA_EXCEPTION;
+}

@@ -28,7 +28,10 @@
  * back: the locks it takes, the settings it applies and any error it
  * raises go with it, except one that tells of the moment rather than of
  * the function (a cancel, a recovery conflict, lock_timeout, ...:
- * cc_error_is_transient()), which is re-thrown and makes no verdict.
+ * cc_error_is_transient()), which is re-thrown and makes no verdict.  Any
+ * other error makes the function untrusted, and is kept as its verdict
+ * only if it tells of the body (cc_error_is_lasting(): a syntax or a data
+ * error, say, not a stack too deep or a missing privilege).
  * The only state is the nesting depth.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -64,7 +67,8 @@ static int	cc_body_depth = 0;
  * own SET options applied).  A body that cannot be analyzed without a call
  * site (polymorphic arguments), or that fails to parse, gives
  * CC_BYPASS_UNTRUSTED_FUNCTION; so does one judged outside a transaction,
- * in parallel mode or too deep, which also clears info->cacheable.  Sets
+ * in parallel mode or too deep, or whose analysis failed with an error that
+ * does not tell of the body, which also clears info->cacheable.  Sets
  * info->path_dependent otherwise.
  *
  * Runs the analysis in an internal subtransaction, rolled back before
@@ -210,6 +214,9 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 			CurrentResourceOwner = oldowner;
 			PG_RE_THROW();
 		}
+		/* untrusted; for ever only if the error tells of the body */
+		if (!cc_error_is_lasting(edata))
+			info->cacheable = false;
 		FlushErrorState();
 		FreeErrorData(edata);
 		RollbackAndReleaseCurrentSubTransaction();

@@ -372,11 +372,13 @@ cc_kept_plan_get_custom(CachedPlanSource *plan, ParamListInfo paramLI)
  * parameter, dividing by zero): it can fail where a fresh planning, with
  * the values, would not.  So a plan source's generic plan is made first
  * in a subtransaction; if that fails, the plan source makes custom plans
- * only from then on (CURSOR_OPT_CUSTOM_PLAN), and the error is forgotten
- * (unless it tells of the moment, cc_error_is_transient(): a cancel, a
- * recovery conflict, lock_timeout, ... are raised again, and the plan
- * source keeps its generic plans): the custom plan then raises any error
- * the values do.  ERRORs as GetCachedPlan() does.
+ * only from then on (CURSOR_OPT_CUSTOM_PLAN), and the error is forgotten:
+ * the custom plan then raises any error the values do.  Only if the error
+ * tells of the statement (cc_error_is_lasting(): a constant that does not
+ * convert, a division by zero); any other (a stack too deep, say) gives a
+ * custom plan for this call only; and one that tells of the moment
+ * (cc_error_is_transient(): a cancel, a recovery conflict, lock_timeout,
+ * ...) is raised again.  ERRORs as GetCachedPlan() does.
  *
  * Limits: a generic plan that GetCachedPlan() itself drops and makes again
  * (an invalidation taken in while it locks) is made outside the
@@ -396,6 +398,7 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 		ResourceOwner oldowner = CurrentResourceOwner;
 		uint32		holdoff = InterruptHoldoffCount;
 		uint32		cancel_holdoff = QueryCancelHoldoffCount;
+		volatile bool lasting = true;
 
 		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(oldcxt);
@@ -418,10 +421,14 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 			/* errfinish() zeroed these for the error this forgets */
 			InterruptHoldoffCount = holdoff;
 			QueryCancelHoldoffCount = cancel_holdoff;
+			lasting = cc_error_is_lasting(edata);
 			FreeErrorData(edata);
-			plan->cursor_options |= CURSOR_OPT_CUSTOM_PLAN;
+			if (lasting)
+				plan->cursor_options |= CURSOR_OPT_CUSTOM_PLAN;
 		}
 		PG_END_TRY();
+		if (!lasting)
+			return cc_kept_plan_get_custom(plan, paramLI);
 	}
 
 	/*
