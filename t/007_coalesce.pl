@@ -201,6 +201,52 @@ $node->poll_query_until('postgres',
 	q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
   or die 'a fill was left in flight';
 
+# The same cycle when the leader's query runs in a parallel worker: the
+# worker, not the leader, waits for the lock (the leader waits for the
+# worker), and the waiter must still see its leader as waiting for a lock
+my $fpm = $node->safe_psql('postgres', q{
+	SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
+	            THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END});
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION cyc_count() RETURNS bigint LANGUAGE plpgsql STABLE PARALLEL SAFE
+	  AS $$BEGIN RETURN (SELECT count(*) FROM cyc_u); END$$;
+	SELECT cascade_cache.cache_stats_reset();
+});
+my $trusted = q{SET cascade_cache.trusted_functions = 'cyc_count'};
+$locker = $node->background_psql('postgres', on_error_stop => 0);
+$locker->query_safe('SET deadlock_timeout = 200; BEGIN; LOCK cyc_u IN ACCESS EXCLUSIVE MODE');
+$lead = $node->background_psql('postgres', on_error_stop => 0);
+$lead->query_safe("$trusted; SET $fpm = on");
+$lead->query_until(qr/go/, q(\echo go
+SELECT cascade_cache.cached_query('SELECT cyc_count() AS n');
+));
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'parallel worker'})
+  or die 'the leader\'s parallel worker never waited for its lock';
+$waiter = $node->background_psql('postgres', on_error_stop => 0);
+$waiter->query_safe(qq{$trusted; SET deadlock_timeout = 200; SET cascade_cache.coalesce_timeout = '5min'; BEGIN; SELECT count(*) FROM cyc_t});
+$t0 = time;
+$waiter->query_until(qr/go/, q(\echo go
+SELECT cascade_cache.cached_query('SELECT cyc_count() AS n');
+));
+$node->poll_query_until('postgres',
+	q{SELECT coalesce_waits = 1 FROM cascade_cache.cache_stats()})
+  or die 'the waiter never waited for the parallel leader';
+$locker->query_until(qr/go/, q(\echo go
+LOCK cyc_t IN ACCESS EXCLUSIVE MODE;
+));
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_locks WHERE NOT granted AND relation = 'cyc_t'::regclass})
+  or die 'the cycle through a parallel worker was never broken';
+$elapsed = time - $t0;
+cmp_ok($elapsed, '<', 60, "the cycle through a parallel worker was broken in ${elapsed}s");
+is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cache_stats()'),
+	'1', 'the waiter stopped waiting for the parallel leader (counted as a timeout)');
+eval { $_->quit } for ($locker, $lead, $waiter);
+$node->poll_query_until('postgres',
+	q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
+  or die 'a fill was left in flight';
+
 # --- the leader is SIGKILLed in the middle of its fill -------------------------
 $holder = barrier(77);
 my $leader = $node->background_psql('postgres', on_error_stop => 0);

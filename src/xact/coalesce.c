@@ -37,13 +37,20 @@
  * a third process, the cycle would only end with the waiter's timeout (and
  * on a hot standby, replay would stall that long: a conflict with the
  * startup process cancels only a backend that waits for a lock).  So a
- * waiter that has waited deadlock_timeout while its leader waits for a
- * heavyweight lock, and some process waits for a lock the waiter holds,
- * stops waiting, as for a timeout: it runs the query itself, and the cycle
- * becomes a wait for a lock, where the deadlock detector (or the standby's
- * conflict handling) finds it.  Without both, it cannot be in a cycle.
- * (That look takes the lock manager's partition locks, one at a time, with
- * none of ours held.)
+ * waiter that has waited deadlock_timeout while its leader (or one of the
+ * leader's parallel workers) waits for a heavyweight lock, and some
+ * process waits for a lock the waiter holds, stops waiting, as for a
+ * timeout: it runs the query itself, and the cycle becomes a wait for a
+ * lock, where the deadlock detector (or the standby's conflict handling)
+ * finds it.  So does, at once, a waiter on a hot standby holding the
+ * buffer pin the startup process waits for (a page of the query that
+ * called cached_query()): recovery's check for a deadlock through a pin,
+ * too, looks only at backends that wait for a lock.  A heavyweight lock
+ * or a pin are all a waiter holds that another process can wait for while
+ * it sleeps (it holds no LWLock, and a transaction with an xid, whose row
+ * locks and xid others wait for, does not coalesce).  (The look at the
+ * locks takes the lock manager's partition locks, one at a time, with none
+ * of ours held, at most once per deadlock_timeout.)
  *
  * Locking: the slot table has CC_INFLIGHT_PARTITIONS partition locks (part
  * of the cascade_cache named tranche); the bucket of a key is protected by
@@ -60,7 +67,9 @@
 #include <signal.h>
 
 #include "miscadmin.h"
+#include "access/xlog.h"
 #include "pgstat.h"
+#include "storage/bufmgr.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
 #include "storage/lock.h"
@@ -204,15 +213,43 @@ cc_process_gone(int pid)
 }
 
 /*
- * Whether the process 'pid' waits for a heavyweight lock now.  Read without
- * a lock of PGPROC's: a hint, good enough to stop waiting early.
+ * Whether the process 'pid', or a member of the lock group it leads (its
+ * parallel workers, which run the query when it is parallel), waits for a
+ * heavyweight lock now.  waitLock is read without the lock protecting it:
+ * a hint, good enough to stop waiting early.  The group's list is read
+ * under its leader's lock manager partition lock, shared, as PostgreSQL
+ * reads it; cannot fail.
  */
 static bool
 cc_waits_for_lock(int pid)
 {
 	PGPROC	   *proc = BackendPidGetProc(pid);
+	LWLock	   *partition;
+	dlist_iter	iter;
+	bool		waits = false;
 
-	return proc != NULL && ((volatile PGPROC *) proc)->waitLock != NULL;
+	if (proc == NULL)
+		return false;
+	if (((volatile PGPROC *) proc)->waitLock != NULL)
+		return true;
+	partition = LockHashPartitionLockByProc(proc);
+	LWLockAcquire(partition, LW_SHARED);
+	if (proc->lockGroupLeader == proc)
+	{
+		dlist_foreach(iter, &proc->lockGroupMembers)
+		{
+			PGPROC	   *member = dlist_container(PGPROC, lockGroupLink,
+												 iter.cur);
+
+			if (((volatile PGPROC *) member)->waitLock != NULL)
+			{
+				waits = true;
+				break;
+			}
+		}
+	}
+	LWLockRelease(partition);
+	return waits;
 }
 
 /*
@@ -372,12 +409,13 @@ cc_coalesce_exit(int code, Datum arg)
  *
  * Returns the outcome, CC_WAIT_TIMEOUT (also once this call waited
  * deadlock_timeout while the leader waits for a lock and another process for
- * one of this backend's: see the header comment), or CC_WAIT_TAKEOVER if the
- * leader vanished without cleaning up and this backend took the slot over (it
- * is the leader now, with a new *fill_id).  If a new fill of the key started
- * meanwhile (another waiter took over) this keeps waiting for that one.
- * Honours query cancel and statement_timeout (the condition variable sleep
- * checks for interrupts).
+ * one of this backend's, or on a hot standby when the startup process waits
+ * for a pin of this backend's: see the header comment), or CC_WAIT_TAKEOVER if
+ * the leader vanished without cleaning up and this backend took the slot over
+ * (it is the leader now, with a new *fill_id).  If a new fill of the key
+ * started meanwhile (another waiter took over) this keeps waiting for that
+ * one.  Honours query cancel and statement_timeout (the condition variable
+ * sleep checks for interrupts).
  */
 CCWaitResult
 cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
@@ -389,6 +427,7 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 	static uint32 wait_event = 0;
 	uint32		event = CC_WAIT_EVENT(wait_event, "CascadeCacheCoalesce");
 	TimestampTz began = GetCurrentTimestamp();
+	TimestampTz next_look = began;	/* at the locks, for a cycle */
 
 	ConditionVariablePrepareToSleep(&bucket->cv);
 	for (;;)
@@ -445,12 +484,20 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 
 		now = GetCurrentTimestamp();
 		if (now >= deadline ||
-			(TimestampDifferenceExceeds(began, now, DeadlockTimeout) &&
-			 cc_waits_for_lock(leader_pid) &&
-			 cc_my_locks_have_waiters()))
+			(RecoveryInProgress() && HoldingBufferPinThatDelaysRecovery()))
 		{
 			result = CC_WAIT_TIMEOUT;
 			break;
+		}
+		if (TimestampDifferenceExceeds(began, now, DeadlockTimeout) &&
+			now >= next_look)
+		{
+			if (cc_waits_for_lock(leader_pid) && cc_my_locks_have_waiters())
+			{
+				result = CC_WAIT_TIMEOUT;
+				break;
+			}
+			next_look = TimestampTzPlusMilliseconds(now, DeadlockTimeout);
 		}
 		remaining_ms = (long) ((deadline - now + 999) / 1000);
 		(void) ConditionVariableTimedSleep(&bucket->cv,
