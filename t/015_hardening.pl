@@ -253,6 +253,54 @@ is($standby->safe_psql('postgres',
 	q{SELECT audit_rows_dropped FROM cascade_cache.cascade_metrics}),
 	'0', 'and without counting a dropped audit row');
 
+# --- a coalescing waiter holding the buffer pin recovery waits for ---
+# The startup process waits for a pin of a waiter (a page of the query that
+# called cached_query()), whose leader waits for a lock that replay holds.
+# Recovery's check for a deadlock through a pin cancels only backends that
+# wait for a lock: the waiter must stop waiting at once and run the query
+# itself, so that the check finds it, rather than stall replay for
+# max_standby_streaming_delay (30 s here) or its coalesce_timeout.
+$node->safe_psql('postgres', q{
+	CREATE TABLE pin_t (i int); INSERT INTO pin_t SELECT generate_series(1, 3);
+	CREATE TABLE pin_u (i int); INSERT INTO pin_u VALUES (1);
+	VACUUM pin_t;
+	INSERT INTO pin_t VALUES (99); DELETE FROM pin_t WHERE i = 99;
+});
+$node->wait_for_catchup($standby);
+my $p1 = $node->background_psql('postgres', on_error_stop => 0);
+$p1->query_safe('BEGIN; LOCK pin_u IN ACCESS EXCLUSIVE MODE');
+$node->safe_psql('postgres', 'SELECT pg_switch_wal()');
+$node->wait_for_catchup($standby);
+my $pin_q = q{SELECT count(*) AS s FROM pin_u};
+my $pin_lead = $standby->background_psql('postgres', on_error_stop => 0);
+$pin_lead->query_until(qr/go/, qq(\\echo go
+SELECT cascade_cache.cached_query('$pin_q');
+));
+$standby->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%cached_query%'})
+  or die 'the standby leader never waited for the replayed lock';
+my $pin_wait = $standby->background_psql('postgres', on_error_stop => 0);
+$pin_wait->query_until(qr/go/, qq(\\echo go
+SET cascade_cache.coalesce_timeout = '5min';
+SELECT i, cascade_cache.cached_query('$pin_q') FROM pin_t;
+));
+$standby->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Extension' AND query LIKE '%FROM pin_t%'})
+  or die 'the standby waiter never waited';
+$node->safe_psql('postgres', 'VACUUM pin_t');
+my $pin_lsn = $node->lsn('insert');
+$started = time;
+$standby->poll_query_until('postgres',
+	"SELECT pg_last_wal_replay_lsn() >= '$pin_lsn'::pg_lsn")
+  or die 'replay never passed the VACUUM';
+my $pin_took = time - $started;
+cmp_ok($pin_took, '<', 15,
+	"replay went past the waiter's pin in ${pin_took}s, not after max_standby_streaming_delay");
+$p1->query_safe('COMMIT');
+eval { $_->quit } for ($p1, $pin_lead, $pin_wait);
+like(slurp_file($standby->logfile), qr/buffer deadlock with recovery/,
+	'the waiter, waiting for the lock itself, was cancelled by recovery');
+
 $standby->stop;
 $node->stop;
 my $server_log = slurp_file($node->logfile) . slurp_file($standby->logfile);
