@@ -743,7 +743,7 @@ $hog->quit;
 wait_refresh_idle('hog');
 cmp_ok(rstats()->{failed} - $before->{failed}, '>=', 1,
 	'a recipe waiting on the lock failed at recipe_timeout');
-my ($v, $hm) = counted_read($app, $get_user, '[2]', 'appFast');
+($v, $hm) = counted_read($app, $get_user, '[2]', 'appFast');
 is("$v $hm", '[{"v": "shared"}] hits=1 misses=0', 'the refreshed entry is a hit with the new value');
 
 # A REFETCH by a role that is not a superuser refreshes its own entries,
@@ -775,6 +775,136 @@ $before = rstats();
 $hog_refetch->('hogOwn');
 wait_refresh_idle('hog refetch own');
 is(rdelta($before), 'queued=1 filled=1', "a role's REFETCH of its own entry, unread: refreshed");
+
+# Roles are told apart by session user and current user: a session that
+# SET ROLE to a role another login shares does not make the other login's
+# unread entries run (as that login) by a REFETCH
+$node->safe_psql('postgres', q{
+	CREATE ROLE team NOLOGIN;
+	CREATE ROLE alice LOGIN IN ROLE team;
+	CREATE ROLE bob LOGIN IN ROLE team;
+	GRANT USAGE ON SCHEMA cascade_cache TO team;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO team;
+	CREATE TABLE team_t (v int); INSERT INTO team_t VALUES (1);
+	ALTER TABLE team_t OWNER TO team;
+});
+my $team_sql = sub {
+	my ($login, $sql) = @_;
+	return $node->safe_psql('postgres', "SET ROLE team; $sql", extra_params => [ '-U', $login ]);
+};
+my $team_store = q{SELECT cascade_cache.cached_query('SELECT count(*) AS n FROM team_t', '[]', NULL, 'teamQ')};
+my $team_refetch = qq{SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'teamQ') ]}')};
+$team_sql->('bob', $team_store);
+$before = rstats();
+$team_sql->('alice', $team_refetch);
+wait_refresh_idle('alice refetch of bob');
+is(rdelta($before), '', "a REFETCH as the same role from another login: bob's unread entry not refreshed");
+$team_sql->('bob', $team_store);
+$before = rstats();
+$team_sql->('bob', $team_refetch);
+wait_refresh_idle('bob refetch of his own');
+is(rdelta($before), 'queued=1 filled=1', 'the same REFETCH from its own login: refreshed');
+
+# A recipe that catches the cancel of its timeout (a PL/pgSQL EXCEPTION
+# block) ends its runner a second after the timeout: it cannot keep the
+# only runner slot from another role's refreshes
+set_system('cascade_cache.recipe_timeout', '1s');
+set_system('cascade_cache.recipe_workers', '1');
+$node->safe_psql('postgres', q{
+	CREATE TABLE hog_ctl (mode int); INSERT INTO hog_ctl VALUES (0);
+	ALTER TABLE hog_ctl OWNER TO hog;
+	CREATE FUNCTION hog_stubborn(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+	BEGIN
+		IF (SELECT mode FROM hog_ctl) = 0 THEN RETURN $1; END IF;
+		LOOP
+			BEGIN
+				PERFORM pg_sleep(3600);
+			EXCEPTION WHEN query_canceled THEN
+				RAISE LOG 'hog_stubborn swallowed a cancel';
+			END;
+		END LOOP;
+	END $$;
+	ALTER FUNCTION hog_stubborn(int) OWNER TO hog;
+});
+$node->safe_psql('postgres', q{
+	SELECT cascade_cache.cached_query('SELECT hog_stubborn($1) + count(*) AS n FROM hog_t', '[1]', NULL, 'hogStubborn')},
+	extra_params => [ '-U', 'hog' ]);
+is(cq($app, $get_user, '[2]', 'appAfter'), '[{"v": "shared"}]', 'appAfter read');
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE hog_ctl SET mode = 1;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogStubborn') ]}');
+	COMMIT;}, extra_params => [ '-U', 'hog' ]);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) >= 1 FROM pg_stat_activity
+	 WHERE backend_type = 'cascade_cache runner' AND wait_event = 'PgSleep'})
+  or die 'the stubborn recipe never ran';
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE users SET v = 'after' WHERE id = 2;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appAfter') ]}');
+	COMMIT;});
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
+	 WHERE query_name = 'appAfter' AND entries > 0})
+  or die 'another role\'s refresh never ran: the stubborn recipe kept the runner';
+pass('another role\'s refresh ran after a recipe that catches its cancel');
+like(slurp_file($node->logfile), qr/swallowed a cancel/, 'the recipe caught the cancel of its timeout');
+like(slurp_file($node->logfile), qr/stopped a runner of role \d+ in database \d+: a recipe went on/,
+	'its runner was stopped, and the log says why');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'}), '0',
+	'no runner still runs the stubborn recipe');
+($v, $hm) = counted_read($app, $get_user, '[2]', 'appAfter');
+is("$v $hm", '[{"v": "after"}] hits=1 misses=0', 'the refreshed entry is a hit with the new value');
+reset_system('cascade_cache.recipe_workers' => '2', 'cascade_cache.recipe_timeout' => '30s');
+
+# A busy runner also gives its slot up when no background worker slot is
+# left for another role's runner (max_worker_processes: here one for the
+# runners, beside the cache's worker and the logical replication launcher),
+# though fewer than recipe_workers run
+$node->append_conf('postgresql.conf', "max_worker_processes = 3\n");
+$node->restart;
+$app = app_dbh();
+$node->safe_psql('postgres', q{
+	CREATE TABLE hog_slow_ctl (mode int); INSERT INTO hog_slow_ctl VALUES (0);
+	ALTER TABLE hog_slow_ctl OWNER TO hog;
+	CREATE FUNCTION hog_slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+	BEGIN
+		IF (SELECT mode FROM hog_slow_ctl) = 1 THEN PERFORM pg_sleep(1.5); END IF;
+		RETURN $1;
+	END $$;
+	ALTER FUNCTION hog_slow(int) OWNER TO hog;
+});
+$node->safe_psql('postgres', join('', map {
+	"SELECT cascade_cache.cached_query('SELECT hog_slow(\$1) + count(*) AS n FROM hog_t', '[$_]', NULL, 'hogBusy');\n"
+} 1 .. 20), extra_params => [ '-U', 'hog' ]);
+is(cq($app, $get_user, '[1]', 'appSqueezed'), '[{"v": "preloaded"}]', 'appSqueezed read');
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE hog_slow_ctl SET mode = 1;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogBusy') ]}');
+	COMMIT;}, extra_params => [ '-U', 'hog' ]);
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity
+	 WHERE backend_type = 'cascade_cache runner' AND wait_event = 'PgSleep'})
+  or die 'the hog\'s slow recipes never ran';
+my $t0 = time;
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE users SET v = 'squeezed' WHERE id = 1;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appSqueezed') ]}');
+	COMMIT;});
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
+	 WHERE query_name = 'appSqueezed' AND entries > 0})
+  or die 'another role\'s refresh never ran';
+my $took = time - $t0;
+cmp_ok($took, '<', 12, "another role's refresh ran in ${took}s, not after the hog's 20 recipes of 1.5s");
+cmp_ok(rstats()->{waiting}, '>', 0, 'the hog still had recipes waiting');
+$node->safe_psql('postgres', 'UPDATE hog_slow_ctl SET mode = 0');
+wait_refresh_idle('hog slow');
 
 $app->disconnect;
 $node->stop;

@@ -110,5 +110,6 @@ extern void cc_runner_connected(int slot);
 extern void cc_runner_detach(int slot);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
 extern void cc_queue_set_runner_limit(int limit);
+extern void cc_queue_set_launch_refused(bool refused);
 
 #endif							/* CC_STORE_QUEUE_H */

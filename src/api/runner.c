@@ -100,6 +100,12 @@
 /* Between two looks at the queue when idle */
 #define CC_RUNNER_NAPTIME_MS	500
 
+/*
+ * A recipe still running this long after its timeout (it caught the cancel)
+ * ends its runner
+ */
+#define CC_RECIPE_GRACE_MS		1000
+
 /* Tries of a refresh the fence refused, and the pause between them */
 #define CC_REFRESH_ATTEMPTS		5
 #define CC_REFRESH_RETRY_MS		20
@@ -129,11 +135,17 @@ static int	cc_recipe_timeout_ms = 30000;
 static CCLaunched cc_launched[CC_MAX_RUNNERS];
 static int	cc_nlaunched = 0;
 
+/* The runner's timer for a recipe that outlives its timeout, and its mark */
+static TimeoutId cc_overrun_timeout;
+static volatile sig_atomic_t cc_runner_overran = false;
+
 static void cc_runner_exit(int code, Datum arg);
+static void cc_runner_overrun(void);
 static CCRecipeOutcome cc_runner_run(CCQueueItem *item,
 									 const List *own_placeholders);
 static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item,
-										 const List *own_placeholders);
+										 const List *own_placeholders,
+										 TimestampTz deadline);
 static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
 static void cc_runners_reap(void);
 static int	cc_recipe_timeout(void);
@@ -238,9 +250,12 @@ cc_runners_launch(void)
 				continue;
 			if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
 			{
+				/* no background worker slot: busy runners share theirs */
+				cc_queue_set_launch_refused(true);
 				pfree(groups);
-				return;			/* no background worker slot: next round */
+				return;			/* next round */
 			}
+			cc_queue_set_launch_refused(false);
 		}
 	pfree(groups);
 }
@@ -335,7 +350,35 @@ cc_runner_exit(int code, Datum arg)
 		cc_runner_item_open = false;
 		cc_runner_count(cc_runner_item_kind, CC_RECIPE_FAILED);
 	}
+	if (cc_runner_overran)
+	{
+		CCRunnerArgs args;
+
+		memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+		ereport(LOG,
+				(errmsg("cascade_cache stopped a runner of role %u in database %u: a recipe went on for %d ms past its timeout",
+						args.session_userid, args.dbid, CC_RECIPE_GRACE_MS),
+				 errdetail("The recipe did not stop when it was cancelled.")));
+		/* its pair's next runner starts after those of the pairs waiting */
+		(void) cc_queue_others_waiting(args.dbid, args.session_userid, true);
+	}
 	cc_runner_detach(DatumGetInt32(arg));
+}
+
+/*
+ * Timeout handler: the recipe is still running CC_RECIPE_GRACE_MS after its
+ * timeout cancelled it, so it caught the cancel (a PL/pgSQL EXCEPTION
+ * block, say).  End the runner as a termination does (die()): FATAL, which
+ * no function can catch, at the next CHECK_FOR_INTERRUPTS(); the item
+ * counts as failed, and the launcher starts another runner.
+ */
+static void
+cc_runner_overrun(void)
+{
+	cc_runner_overran = true;
+	ProcDiePending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
 }
 
 /*
@@ -355,6 +398,7 @@ cc_runner_main(Datum arg)
 	int			slot;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	cc_overrun_timeout = RegisterTimeout(USER_TIMEOUT, cc_runner_overrun);
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
@@ -400,6 +444,12 @@ cc_runner_main(Datum arg)
 		MemoryContext oldcxt;
 		bool		took;
 
+		/*
+		 * A cancel between recipes (the role's pg_cancel_backend(), a timer
+		 * that fired as a recipe ended) has nothing to cancel: ignored, as a
+		 * client backend ignores one that arrives while it is idle.
+		 */
+		QueryCancelPending = false;
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -505,25 +555,46 @@ cc_runner_main(Datum arg)
  * released.  Nothing else that keeps a result out of the cache is tried
  * again: it would be the same again.  Returns an outcome, or
  * CC_RECIPE_NEEDS_FRESH_RUNNER.
+ *
+ * The item's timeout (cc_recipe_timeout()) counts from here, over all its
+ * tries; a try still running CC_RECIPE_GRACE_MS after it, having caught
+ * the cancel, ends the runner (cc_runner_overrun()).
  */
 static CCRecipeOutcome
 cc_runner_run(CCQueueItem *item, const List *own_placeholders)
 {
 	CCRecipeOutcome outcome;
 	int			attempt = 0;
+	int			timeout = cc_recipe_timeout();
+	TimestampTz deadline = 0;
 
+	if (timeout > 0)
+	{
+		deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											   timeout);
+		enable_timeout_at(cc_overrun_timeout,
+						  TimestampTzPlusMilliseconds(deadline,
+													  CC_RECIPE_GRACE_MS));
+	}
 	for (;;)
 	{
-		outcome = cc_runner_attempt(item, own_placeholders);
+		outcome = cc_runner_attempt(item, own_placeholders, deadline);
 		if (outcome != CC_RECIPE_REFUSED)
-			return outcome;
+			break;
 		if (item->kind != CC_RECIPE_REFRESH ||
-			++attempt >= CC_REFRESH_ATTEMPTS)
-			return CC_RECIPE_NOT_STORED;
+			++attempt >= CC_REFRESH_ATTEMPTS ||
+			(deadline != 0 && GetCurrentTimestamp() >= deadline))
+		{
+			outcome = CC_RECIPE_NOT_STORED;
+			break;
+		}
 		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 CC_REFRESH_RETRY_MS, PG_WAIT_EXTENSION);
 		CHECK_FOR_INTERRUPTS();
 	}
+	if (deadline != 0)
+		disable_timeout(cc_overrun_timeout, false);
+	return outcome;
 }
 
 /*
@@ -540,11 +611,13 @@ cc_recipe_timeout(void)
 }
 
 /*
- * One try of an item, in a transaction of its own.  An ERROR fails the
- * recipe (logged at DEBUG1); FATAL (a termination) ends the runner.
+ * One try of an item, in a transaction of its own, cancelled at 'deadline'
+ * (0: none).  An ERROR fails the recipe (logged at DEBUG1); FATAL (a
+ * termination) ends the runner.
  */
 static CCRecipeOutcome
-cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
+cc_runner_attempt(CCQueueItem *item, const List *own_placeholders,
+				  TimestampTz deadline)
 {
 	volatile CCRecipeOutcome outcome = CC_RECIPE_FAILED;
 	MemoryContext cxt = CurrentMemoryContext;
@@ -558,8 +631,8 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 		 * client's query, and recipe_timeout bounds it whatever the role's
 		 * settings: its waits too, for locks and for the commit below.
 		 */
-		if (cc_recipe_timeout() > 0)
-			enable_timeout_after(STATEMENT_TIMEOUT, cc_recipe_timeout());
+		if (deadline != 0)
+			enable_timeout_at(STATEMENT_TIMEOUT, deadline);
 
 		/* a refresh runs after the commit that invalidated its entry */
 		if (TransactionIdIsValid(item->wait_xid) &&
@@ -578,6 +651,8 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 		PopActiveSnapshot();
 		disable_timeout(STATEMENT_TIMEOUT, false);
 		CommitTransactionCommand();
+		/* a cancel by the timer as it was disabled: nothing left to cancel */
+		QueryCancelPending = false;
 	}
 	PG_CATCH();
 	{
@@ -592,6 +667,7 @@ cc_runner_attempt(CCQueueItem *item, const List *own_placeholders)
 				(errmsg("cascade_cache runner: a recipe failed: %s",
 						edata->message)));
 		FreeErrorData(edata);
+		QueryCancelPending = false;
 		outcome = CC_RECIPE_FAILED;
 	}
 	PG_END_TRY();

@@ -415,9 +415,11 @@ cc_runner_take_failed(Oid *dbid, Oid *session_userid)
  * Are fills queued for a (database, session user) other than this one that
  * no runner serves?  A runner with nothing left to do then exits at once,
  * so that its slot goes to that pair; a busy one, after a share of its
- * pair's fills, if 'if_no_slot' and every runner slot is taken (otherwise
- * the launcher starts a runner for that pair in a free one).  Takes the
- * queue lock; O(queue size * runner slots).
+ * pair's fills, if 'if_no_slot' and no runner can start for that pair:
+ * every runner slot is taken, or the launcher's last start found no
+ * background worker slot (max_worker_processes; otherwise the launcher
+ * starts a runner for that pair in a free one).  Takes the queue lock;
+ * O(queue size * runner slots).
  */
 bool
 cc_queue_others_waiting(Oid dbid, Oid session_userid, bool if_no_slot)
@@ -435,7 +437,7 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid, bool if_no_slot)
 			if (cc_queue->runners[j].state == CC_RUNNER_STARTING ||
 				cc_queue->runners[j].state == CC_RUNNER_CONNECTED)
 				running++;
-		if (running < cc_queue->runner_limit)
+		if (running < cc_queue->runner_limit && !cc_queue->launch_refused)
 		{
 			LWLockRelease(cc_shared->queue_lock);
 			return false;
@@ -507,5 +509,18 @@ cc_queue_set_runner_limit(int limit)
 {
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
 	cc_queue->runner_limit = limit;
+	LWLockRelease(cc_shared->queue_lock);
+}
+
+/*
+ * Whether the launcher's last start of a runner found no background worker
+ * slot: busy runners then give theirs up to pairs that wait
+ * (cc_queue_others_waiting()) even while fewer than recipe_workers run.
+ */
+void
+cc_queue_set_launch_refused(bool refused)
+{
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	cc_queue->launch_refused = refused;
 	LWLockRelease(cc_shared->queue_lock);
 }

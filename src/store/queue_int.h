@@ -50,6 +50,8 @@ typedef struct CCQueueShared
 	int			capacity;
 	int			runner_limit;	/* cascade_cache.recipe_workers, as the
 								 * launcher last saw it */
+	bool		launch_refused; /* the launcher's last start of a runner found
+								 * no background worker slot */
 	int			count[CC_NUM_RECIPE_KINDS];
 	uint64		next_seq;
 	Oid			yielded_dbid;	/* the pair whose runner last gave its slot */

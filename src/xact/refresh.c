@@ -67,7 +67,8 @@ typedef struct CCRefetchScope
 	char	   *text;			/* the name, prefix or pattern; NULL for ALL */
 	CCGlob	   *glob;			/* PATTERN: compiled once, when it is added */
 	Oid			userid;			/* the role that asked (current user) */
-	bool		any_role;		/* ... a superuser: every role's entries */
+	Oid			session_userid; /* ... and its session user */
+	bool		any_role;		/* both superusers: every role's entries */
 } CCRefetchScope;
 
 /* A removed entry's recipe, collected during a commit */
@@ -107,7 +108,8 @@ static MemoryContext cc_collect_cxt = NULL;
 static bool cc_refetch_names_check(char **newval, void **extra,
 								   GucSource source);
 static void cc_refetch_names_assign(const char *newval, void *extra);
-static bool cc_refresh_wanted(const char *name, Oid userid, bool read);
+static bool cc_refresh_wanted(const char *name, Oid userid,
+							  Oid session_userid, bool read);
 
 /* Define cascade_cache.refetch_names.  Called once, from _PG_init. */
 void
@@ -163,7 +165,9 @@ cc_refresh_add_scope(CCScope scope, const char *text)
 	rs = cc_levelset_add(&cc_refetch_scopes, NULL, &found);
 	rs->scope = scope;
 	rs->userid = GetUserId();
-	rs->any_role = superuser();
+	rs->session_userid = GetSessionUserId();
+	/* not a superuser's SECURITY DEFINER function called by another role */
+	rs->any_role = superuser() && superuser_arg(rs->session_userid);
 	rs->text = text ?
 				MemoryContextStrdup(cc_levelset_memory(&cc_refetch_scopes), text) :
 				NULL;
@@ -235,7 +239,8 @@ cc_refresh_collect(const CCKey *key, const char *name, uint32 name_len,
 		return;
 	memcpy(namebuf, name, name_len);
 	namebuf[name_len] = '\0';
-	if (!cc_refresh_wanted(namebuf, key->userid, read))
+	if (!cc_refresh_wanted(namebuf, key->userid,
+						   cc_recipe_session_user(recipe, recipe_len), read))
 		return;
 	if (cc_ncollected >= cc_recipe_queue_size ||
 		cc_collected_bytes + recipe_len > CC_REFRESH_COLLECT_MAX_BYTES)
@@ -372,17 +377,22 @@ cc_refresh_queue(void)
 }
 
 /*
- * Is the removed entry named 'name', of role 'userid', to be refreshed?
- * If refetch_names matches the name and the entry was read ('read') since
- * it was stored; or if a REFETCH scope of the transaction matches it, and
- * the entry is of the role that asked for the REFETCH, or was read, or a
- * superuser asked.  (A REFETCH may invalidate every role's entries, but it
- * makes queries run as other roles only for entries they read: the work any
- * role can cause for another is bounded by that role's own reads.)
- * Allocates nothing and cannot fail: the store's collector calls it.
+ * Is the removed entry named 'name', of role 'userid' in a session of
+ * 'session_userid' (the recipe's, as which its runner connects), to be
+ * refreshed?  If refetch_names matches the name and the entry was read
+ * ('read') since it was stored; or if a REFETCH scope of the transaction
+ * matches it, and the entry is of the role and session user that asked
+ * for the REFETCH, or was read, or a superuser asked (in a superuser's
+ * session).  (A REFETCH may invalidate every role's entries, but it makes
+ * queries run as other roles only for entries they read: the work any
+ * role can cause for another is bounded by that role's own reads.  Roles
+ * are told apart as PostgreSQL tells them: sessions that share a login
+ * role and a role set with SET ROLE are the same role.)  Allocates
+ * nothing and cannot fail: the store's collector calls it.
  */
 static bool
-cc_refresh_wanted(const char *name, Oid userid, bool read)
+cc_refresh_wanted(const char *name, Oid userid, Oid session_userid,
+				  bool read)
 {
 	int			len = strlen(name);
 
@@ -399,7 +409,8 @@ cc_refresh_wanted(const char *name, Oid userid, bool read)
 		{
 			bool		match = false;
 
-			if (!read && !rs->any_role && rs->userid != userid)
+			if (!read && !rs->any_role &&
+				(rs->userid != userid || rs->session_userid != session_userid))
 				continue;
 			switch (rs->scope)
 			{
