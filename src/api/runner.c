@@ -24,9 +24,11 @@
  * It also loads the libraries a client session of the role would load
  * (session_preload_libraries, local_preload_libraries), and bounds each
  * recipe with the role's statement_timeout, and at most
- * cascade_cache.recipe_timeout whatever the role's settings: the runner
- * slots are shared by every role, and one that locks its own tables, or
- * has slow queries, must not hold them forever.
+ * cascade_cache.recipe_timeout whatever the role's settings, over all its
+ * tries: the runner slots are shared by every role, and one that locks its
+ * own tables, or has slow queries, must not hold them forever.  A recipe
+ * that catches the cancel and still runs CC_RECIPE_GRACE_MS later ends
+ * its runner (a timer of its own sets ProcDiePending, as die() does).
  *
  * A connected runner takes the pair's fills (refreshes newest first, warm
  * recipes oldest first, in the order cc_queue_take() gives), each in a
@@ -39,8 +41,9 @@
  * that keeps a result out is: it would be the same again).  A runner with
  * nothing to do exits after CC_RUNNER_IDLE_MS, or at once if another pair
  * waits for a runner; a busy one, after CC_RUNNER_SHARE fills or
- * CC_RUNNER_SHARE_MS of work, if another pair waits and every slot is
- * taken (many roles then share the slots in turn).  A recipe
+ * CC_RUNNER_SHARE_MS of work, if another pair waits and no runner can
+ * start for it: every slot is taken, or the launcher found no background
+ * worker slot (many roles then share the slots in turn).  A recipe
  * needs a runner without placeholder settings it did not have (every
  * placeholder is in the key, and none can leave a session): a runner that
  * took one while holding a placeholder an earlier recipe created puts it
