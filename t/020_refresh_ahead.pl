@@ -167,6 +167,50 @@ sub reset_system
 	  or die 'settings never reset: ' . join(', ', @names);
 }
 
+# As a superuser: set user $id's v and REFETCH the entries named $name, in
+# one transaction
+sub update_refetch
+{
+	my ($id, $v, $name) = @_;
+	$node->safe_psql('postgres', qq{
+		BEGIN;
+		UPDATE users SET v = '$v' WHERE id = $id;
+		SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', $name) ]}');
+		COMMIT;});
+}
+
+# Wait until an entry named $name is stored; die with $why if it never is
+sub wait_stored
+{
+	my ($name, $why) = @_;
+	$node->poll_query_until('postgres', qq{
+		SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
+		 WHERE query_name = '$name' AND entries > 0})
+	  or die $why;
+}
+
+# Wait until a runner waits on $what ("wait_event_type = 'Lock'", say)
+sub wait_runner
+{
+	my ($what, $why) = @_;
+	$node->poll_query_until('postgres', qq{
+		SELECT count(*) >= 1 FROM pg_stat_activity
+		 WHERE backend_type = 'cascade_cache runner' AND $what})
+	  or die $why;
+}
+
+# As hog: set mode in its control table $ctl and REFETCH its entries named
+# $name, in one transaction
+sub hog_mode_refetch
+{
+	my ($ctl, $mode, $name) = @_;
+	$node->safe_psql('postgres', qq{
+		BEGIN;
+		UPDATE $ctl SET mode = $mode;
+		SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', $name) ]}');
+		COMMIT;}, extra_params => [ '-U', 'hog' ]);
+}
+
 my $app = app_dbh();
 my $get_user = 'SELECT v FROM users WHERE id = $1';
 
@@ -723,19 +767,9 @@ $before = rstats();
 $node->safe_psql('postgres', qq{
 	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogSlow') ]}');},
 	extra_params => [ '-U', 'hog' ]);
-$node->poll_query_until('postgres', q{
-	SELECT count(*) >= 1 FROM pg_stat_activity
-	 WHERE backend_type = 'cascade_cache runner' AND wait_event_type = 'Lock'})
-  or die 'the hog\'s recipes never waited for its lock';
-$node->safe_psql('postgres', qq{
-	BEGIN;
-	UPDATE users SET v = 'shared' WHERE id = 2;
-	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appFast') ]}');
-	COMMIT;});
-$node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
-	 WHERE query_name = 'appFast' AND entries > 0})
-  or die 'another role\'s refresh never ran while the hog held its lock';
+wait_runner(q{wait_event_type = 'Lock'}, 'the hog\'s recipes never waited for its lock');
+update_refetch(2, 'shared', 'appFast');
+wait_stored('appFast', 'another role\'s refresh never ran while the hog held its lock');
 pass('another role\'s refresh ran while the hog still held its lock');
 is($hog->query_safe('SELECT 1'), '1', 'the lock was still held');
 $hog->query_safe('COMMIT');
@@ -831,24 +865,10 @@ $node->safe_psql('postgres', q{
 	SELECT cascade_cache.cached_query('SELECT hog_stubborn($1) + count(*) AS n FROM hog_t', '[1]', NULL, 'hogStubborn')},
 	extra_params => [ '-U', 'hog' ]);
 is(cq($app, $get_user, '[2]', 'appAfter'), '[{"v": "shared"}]', 'appAfter read');
-$node->safe_psql('postgres', qq{
-	BEGIN;
-	UPDATE hog_ctl SET mode = 1;
-	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogStubborn') ]}');
-	COMMIT;}, extra_params => [ '-U', 'hog' ]);
-$node->poll_query_until('postgres', q{
-	SELECT count(*) >= 1 FROM pg_stat_activity
-	 WHERE backend_type = 'cascade_cache runner' AND wait_event = 'PgSleep'})
-  or die 'the stubborn recipe never ran';
-$node->safe_psql('postgres', qq{
-	BEGIN;
-	UPDATE users SET v = 'after' WHERE id = 2;
-	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appAfter') ]}');
-	COMMIT;});
-$node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
-	 WHERE query_name = 'appAfter' AND entries > 0})
-  or die 'another role\'s refresh never ran: the stubborn recipe kept the runner';
+hog_mode_refetch('hog_ctl', 1, 'hogStubborn');
+wait_runner(q{wait_event = 'PgSleep'}, 'the stubborn recipe never ran');
+update_refetch(2, 'after', 'appAfter');
+wait_stored('appAfter', 'another role\'s refresh never ran: the stubborn recipe kept the runner');
 pass('another role\'s refresh ran after a recipe that catches its cancel');
 like(slurp_file($node->logfile), qr/swallowed a cancel/, 'the recipe caught the cancel of its timeout');
 like(slurp_file($node->logfile), qr/stopped a runner of role \d+ in database \d+: a recipe went on/,
@@ -881,25 +901,11 @@ $node->safe_psql('postgres', join('', map {
 	"SELECT cascade_cache.cached_query('SELECT hog_slow(\$1) + count(*) AS n FROM hog_t', '[$_]', NULL, 'hogBusy');\n"
 } 1 .. 20), extra_params => [ '-U', 'hog' ]);
 is(cq($app, $get_user, '[1]', 'appSqueezed'), '[{"v": "preloaded"}]', 'appSqueezed read');
-$node->safe_psql('postgres', qq{
-	BEGIN;
-	UPDATE hog_slow_ctl SET mode = 1;
-	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogBusy') ]}');
-	COMMIT;}, extra_params => [ '-U', 'hog' ]);
-$node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM pg_stat_activity
-	 WHERE backend_type = 'cascade_cache runner' AND wait_event = 'PgSleep'})
-  or die 'the hog\'s slow recipes never ran';
+hog_mode_refetch('hog_slow_ctl', 1, 'hogBusy');
+wait_runner(q{wait_event = 'PgSleep'}, 'the hog\'s slow recipes never ran');
 my $t0 = time;
-$node->safe_psql('postgres', qq{
-	BEGIN;
-	UPDATE users SET v = 'squeezed' WHERE id = 1;
-	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'appSqueezed') ]}');
-	COMMIT;});
-$node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
-	 WHERE query_name = 'appSqueezed' AND entries > 0})
-  or die 'another role\'s refresh never ran';
+update_refetch(1, 'squeezed', 'appSqueezed');
+wait_stored('appSqueezed', 'another role\'s refresh never ran');
 my $took = time - $t0;
 cmp_ok($took, '<', 12, "another role's refresh ran in ${took}s, not after the hog's 20 recipes of 1.5s");
 cmp_ok(rstats()->{waiting}, '>', 0, 'the hog still had recipes waiting');
