@@ -147,6 +147,62 @@ is($h->result(0), 0, 'all 80 fills completed') or diag($$err);
 is($node->safe_psql('postgres', 'SELECT inflight, stores FROM cascade_cache.cache_stats()'),
 	'0|80', 'every result was stored and no slot is left');
 
+# A locker holding cyc_u, and a leader whose fill of $sql waits for it
+sub lock_and_lead
+{
+	my ($sql) = @_;
+	my $l = $node->background_psql('postgres', on_error_stop => 0);
+	$l->query_safe('SET deadlock_timeout = 200; BEGIN; LOCK cyc_u IN ACCESS EXCLUSIVE MODE');
+	my $f = $node->background_psql('postgres', on_error_stop => 0);
+	$f->query_until(qr/go/, qq(\\echo go
+SELECT cascade_cache.cached_query('$sql');
+));
+	$node->poll_query_until('postgres', qq{
+		SELECT count(*) = 1 FROM pg_stat_activity
+		 WHERE wait_event_type = 'Lock' AND query LIKE '%$sql%'})
+	  or die "the leader of $sql never waited for its lock";
+	return ($l, $f);
+}
+
+# A second after the waiter began waiting (past its deadlock_timeout of
+# 200 ms): no timeout counted, and one session (matching $like) still
+# waits in cascade_cache
+sub still_waiting
+{
+	my ($like, $name) = @_;
+	sleep 1;
+	is($node->safe_psql('postgres', qq{
+		SELECT s.coalesce_timeouts, count(a.pid)
+		FROM cascade_cache.cache_stats() s
+		LEFT JOIN pg_stat_activity a ON a.wait_event_type = 'Extension' AND a.query LIKE '$like'
+		GROUP BY 1}), '0|1', $name);
+}
+
+# The locker asks for the waiter's table, closing the cycle: wait until no
+# request for cyc_t is left waiting (the cycle broken), and check that it
+# took less than a minute since $since (not the waiter's coalesce_timeout).
+sub close_cycle
+{
+	my ($locker, $since, $what) = @_;
+	$locker->query_until(qr/go/, q(\echo go
+LOCK cyc_t IN ACCESS EXCLUSIVE MODE;
+));
+	$node->poll_query_until('postgres',
+		q{SELECT count(*) = 0 FROM pg_locks WHERE NOT granted AND relation = 'cyc_t'::regclass})
+	  or die "the cycle $what was never broken";
+	my $elapsed = time - $since;
+	cmp_ok($elapsed, '<', 60, "the cycle $what was broken in ${elapsed}s, not after coalesce_timeout");
+}
+
+# End the sessions, and wait until no fill is left in flight
+sub end_sessions
+{
+	eval { $_->quit } for @_;
+	$node->poll_query_until('postgres',
+		q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
+	  or die 'a fill was left in flight';
+}
+
 # --- a cycle through a waiter's lock ------------------------------------------
 # The deadlock detector cannot see a coalescing wait.  A waiter holds a lock
 # on t (from earlier in its transaction); its leader waits for a lock on u
@@ -179,27 +235,12 @@ $node->poll_query_until('postgres',
   or die 'the waiter never waited';
 # the leader waits for a lock, but nobody for the waiter's: no cycle, and
 # the waiter keeps waiting past its deadlock_timeout (200 ms)
-sleep 1;
-is($node->safe_psql('postgres', q{
-	SELECT s.coalesce_timeouts, count(a.pid)
-	FROM cascade_cache.cache_stats() s
-	LEFT JOIN pg_stat_activity a ON a.wait_event_type = 'Extension' AND a.query LIKE '%cached_query%'
-	GROUP BY 1}), '0|1', 'without a cycle the waiter keeps waiting');
+still_waiting('%cached_query%', 'without a cycle the waiter keeps waiting');
 # the cycle: the locker asks for the waiter's table
-$locker->query_until(qr/go/, q(\echo go
-LOCK cyc_t IN ACCESS EXCLUSIVE MODE;
-));
-$node->poll_query_until('postgres',
-	q{SELECT count(*) = 0 FROM pg_locks WHERE NOT granted AND relation = 'cyc_t'::regclass})
-  or die 'the cycle was never broken';
-my $elapsed = time - $t0;
-cmp_ok($elapsed, '<', 60, "the cycle was broken in ${elapsed}s, not after coalesce_timeout");
+close_cycle($locker, $t0, 'through the leader');
 is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cache_stats()'),
 	'1', 'the waiter stopped waiting (counted as a timeout)');
-eval { $_->quit } for ($locker, $lead, $waiter);
-$node->poll_query_until('postgres',
-	q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
-  or die 'a fill was left in flight';
+end_sessions($locker, $lead, $waiter);
 
 # The same cycle when the leader's query runs in a parallel worker: the
 # worker, not the leader, waits for the lock (the leader waits for the
@@ -232,20 +273,75 @@ SELECT cascade_cache.cached_query('SELECT cyc_count() AS n');
 $node->poll_query_until('postgres',
 	q{SELECT coalesce_waits = 1 FROM cascade_cache.cache_stats()})
   or die 'the waiter never waited for the parallel leader';
-$locker->query_until(qr/go/, q(\echo go
-LOCK cyc_t IN ACCESS EXCLUSIVE MODE;
-));
-$node->poll_query_until('postgres',
-	q{SELECT count(*) = 0 FROM pg_locks WHERE NOT granted AND relation = 'cyc_t'::regclass})
-  or die 'the cycle through a parallel worker was never broken';
-$elapsed = time - $t0;
-cmp_ok($elapsed, '<', 60, "the cycle through a parallel worker was broken in ${elapsed}s");
+close_cycle($locker, $t0, 'through a parallel worker');
 is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cache_stats()'),
 	'1', 'the waiter stopped waiting for the parallel leader (counted as a timeout)');
-eval { $_->quit } for ($locker, $lead, $waiter);
+end_sessions($locker, $lead, $waiter);
+
+# --- lock_timeout, non-conflicting waiters, a waiter in a parallel worker ---
+# A waiter whose leader waits for a lock honours its own lock_timeout: it
+# stops waiting, runs the query itself and gets the lock timeout, as it
+# would without coalescing.
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+($locker, $lead) = lock_and_lead('SELECT count(*) AS lt FROM cyc_u');
+$t0 = time;
+my ($lt_rc, $lt_out, $lt_err) = $node->psql('postgres', q{
+	SET lock_timeout = '300ms'; SET statement_timeout = '20s';
+	SET cascade_cache.coalesce_timeout = '5min';
+	SELECT cascade_cache.cached_query('SELECT count(*) AS lt FROM cyc_u')});
+my $elapsed = time - $t0;
+like($lt_err, qr/lock timeout/, 'a waiter whose leader waits for a lock gets its lock_timeout');
+cmp_ok($elapsed, '<', 10, "in ${elapsed}s");
+
+# A lock the waiter holds, waited for in a mode that does not conflict with
+# the waiter's (CREATE INDEX behind a writer, while the waiter reads the
+# table), closes no cycle: the waiter keeps waiting for its leader.
+$node->safe_psql('postgres', 'SELECT cascade_cache.cache_stats_reset()');
+my $writer = $node->background_psql('postgres', on_error_stop => 0);
+$writer->query_safe('BEGIN; INSERT INTO cyc_t VALUES (1)');
+my $indexer = $node->background_psql('postgres', on_error_stop => 0);
+$indexer->query_until(qr/go/, q(\echo go
+CREATE INDEX ON cyc_t (i);
+));
 $node->poll_query_until('postgres',
-	q{SELECT inflight = 0 FROM cascade_cache.cache_stats()})
-  or die 'a fill was left in flight';
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX%'})
+  or die 'CREATE INDEX never waited';
+$waiter = $node->background_psql('postgres', on_error_stop => 0);
+$waiter->query_safe(q{SET deadlock_timeout = 200; BEGIN; SELECT count(*) FROM cyc_t});
+$waiter->query_until(qr/go/, q(\echo go
+SELECT cascade_cache.cached_query('SELECT count(*) AS lt FROM cyc_u');
+));
+$node->poll_query_until('postgres',
+	q{SELECT coalesce_waits = 1 FROM cascade_cache.cache_stats()})
+  or die 'the waiter never waited';
+still_waiting('%AS lt FROM%',
+	'a waiter whose lock is awaited only in a mode that does not conflict keeps waiting');
+$writer->query_safe('ROLLBACK');
+end_sessions($locker, $lead, $waiter, $writer, $indexer);
+
+# A cached_query() in a parallel worker (a PARALLEL SAFE function of the
+# user's) does not coalesce: its group leader's locks can close a cycle
+# through its leader that only the deadlock detector, seeing the worker
+# wait for a lock, breaks.
+$node->safe_psql('postgres', q{
+	CREATE FUNCTION cyc_wrap(q text) RETURNS jsonb LANGUAGE plpgsql PARALLEL SAFE
+	  AS $$BEGIN RETURN cascade_cache.cached_query(q); END$$;
+	SELECT cascade_cache.cache_stats_reset();
+});
+($locker, $lead) = lock_and_lead('SELECT count(*) AS pw FROM cyc_u');
+$waiter = $node->background_psql('postgres', on_error_stop => 0);
+$waiter->query_safe(qq{SET deadlock_timeout = 200; SET cascade_cache.coalesce_timeout = '5min'; SET $fpm = on; BEGIN; SELECT count(*) FROM cyc_t});
+$t0 = time;
+$waiter->query_until(qr/go/, q(\echo go
+SELECT cyc_wrap('SELECT count(*) AS pw FROM cyc_u');
+));
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'parallel worker' AND wait_event_type = 'Lock'})
+  or die 'the parallel worker never ran the query itself';
+close_cycle($locker, $t0, 'through a waiting parallel worker');
+is($node->safe_psql('postgres', 'SELECT coalesce_waits FROM cascade_cache.cache_stats()'),
+	'0', 'the parallel worker did not coalesce');
+end_sessions($locker, $lead, $waiter);
 
 # --- the leader is SIGKILLed in the middle of its fill -------------------------
 $holder = barrier(77);

@@ -39,10 +39,13 @@
  * startup process cancels only a backend that waits for a lock).  So a
  * waiter that has waited deadlock_timeout while its leader (or one of the
  * leader's parallel workers) waits for a heavyweight lock, and some
- * process waits for a lock the waiter holds, stops waiting, as for a
- * timeout: it runs the query itself, and the cycle becomes a wait for a
- * lock, where the deadlock detector (or the standby's conflict handling)
- * finds it.  So does, at once, a waiter on a hot standby holding the
+ * process waits for a lock the waiter holds in a mode that conflicts with
+ * the waiter's, stops waiting, as for a timeout: it runs the query itself,
+ * and the cycle becomes a wait for a lock, where the deadlock detector (or
+ * the standby's conflict handling) finds it.  (A parallel worker, whose
+ * group leader holds the locks, does not coalesce.)  A waiter whose leader
+ * waits for a lock also stops once it has waited the session's
+ * lock_timeout, which its own run then raises.  So does, at once, a waiter on a hot standby holding the
  * buffer pin the startup process waits for (a page of the query that
  * called cached_query()): recovery's check for a deadlock through a pin,
  * too, looks only at backends that wait for a lock.  A heavyweight lock
@@ -50,7 +53,7 @@
  * it sleeps (it holds no LWLock, and a transaction with an xid, whose row
  * locks and xid others wait for, does not coalesce).  (The look at the
  * locks takes the lock manager's partition locks, one at a time, with none
- * of ours held, at most once per deadlock_timeout.)
+ * of ours held, at most once per deadlock_timeout or lock_timeout.)
  *
  * Locking: the slot table has CC_INFLIGHT_PARTITIONS partition locks (part
  * of the cascade_cache named tranche); the bucket of a key is protected by
@@ -67,6 +70,7 @@
 #include <signal.h>
 
 #include "miscadmin.h"
+#include "access/parallel.h"
 #include "access/xlog.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
@@ -253,7 +257,31 @@ cc_waits_for_lock(int pid)
 }
 
 /*
- * Whether some process waits for a heavyweight lock this backend holds.
+ * Does a process wait for the lock of 'proclock' in a mode that conflicts
+ * with a mode this backend holds it in?  (One that waits in a mode that
+ * does not, behind DDL on a table this backend reads, say, does not wait
+ * for this backend.)  Caller holds the lock's partition lock.
+ */
+static bool
+cc_waited_for(const PROCLOCK *proclock)
+{
+	const LOCK *lock = proclock->tag.myLock;
+	LockMethod	method;
+	int			mode;
+
+	if (lock->waitMask == 0)
+		return false;
+	method = GetLocksMethodTable(lock);
+	for (mode = 1; mode <= method->numLockModes; mode++)
+		if ((lock->waitMask & LOCKBIT_ON(mode)) &&
+			(method->conflictTab[mode] & proclock->holdMask))
+			return true;
+	return false;
+}
+
+/*
+ * Whether some process waits for a heavyweight lock this backend holds, in
+ * a mode that conflicts with this backend's.
  * (A lock someone waits for is in the main lock table: a strong lock
  * request moves the fast-path ones there first.)  Takes the lock manager's
  * partition locks in shared mode, one at a time; cannot fail.
@@ -276,7 +304,7 @@ cc_my_locks_have_waiters(void)
 		{
 			PROCLOCK   *proclock = dlist_container(PROCLOCK, procLink, iter.cur);
 
-			if (!dclist_is_empty(&proclock->tag.myLock->waitProcs))
+			if (cc_waited_for(proclock))
 			{
 				waiters = true;
 				break;
@@ -291,7 +319,7 @@ cc_my_locks_have_waiters(void)
 											 offsetof(PROCLOCK, procLink));
 		while (proclock != NULL)
 		{
-			if (proclock->tag.myLock->waitProcs.size > 0)
+			if (cc_waited_for(proclock))
 			{
 				waiters = true;
 				break;
@@ -308,8 +336,9 @@ cc_my_locks_have_waiters(void)
 /*
  * Join the fill of 'key'.  Returns CC_ROLE_LEADER (a new slot: run the
  * query, then cc_coalesce_finish()), CC_ROLE_WAITER (someone else runs it:
- * cc_coalesce_wait() with *fill_id) or CC_ROLE_ALONE (the table is full, or
- * this backend already leads a fill: run the query without coalescing).
+ * cc_coalesce_wait() with *fill_id) or CC_ROLE_ALONE (the table is full,
+ * this backend already leads a fill, or is a parallel worker: run the
+ * query without coalescing).
  */
 CCFillRole
 cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
@@ -326,6 +355,15 @@ cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
 	 * overwrite the slot it leads, nor wait for its own fill.
 	 */
 	if (cc_leading)
+		return CC_ROLE_ALONE;
+
+	/*
+	 * Nor in a parallel worker (a user's PARALLEL SAFE function calling
+	 * cached_query()): the locks its wait could close a cycle through are its
+	 * group leader's, and the deadlock detector, which treats the group as
+	 * one process, sees them only if it waits for a lock itself.
+	 */
+	if (IsParallelWorker())
 		return CC_ROLE_ALONE;
 
 	/* a leader that exits (FATAL, terminated) must release its slot */
@@ -428,6 +466,8 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 	uint32		event = CC_WAIT_EVENT(wait_event, "CascadeCacheCoalesce");
 	TimestampTz began = GetCurrentTimestamp();
 	TimestampTz next_look = began;	/* at the locks, for a cycle */
+	int			look_ms = LockTimeout > 0 ?
+		Min(DeadlockTimeout, LockTimeout) : DeadlockTimeout;
 
 	ConditionVariablePrepareToSleep(&bucket->cv);
 	for (;;)
@@ -489,15 +529,24 @@ cc_coalesce_wait(const CCKey *key, uint64 *fill_id, TimestampTz deadline)
 			result = CC_WAIT_TIMEOUT;
 			break;
 		}
-		if (TimestampDifferenceExceeds(began, now, DeadlockTimeout) &&
-			now >= next_look)
+		if (now >= next_look)
 		{
-			if (cc_waits_for_lock(leader_pid) && cc_my_locks_have_waiters())
+			bool		past_deadlock = TimestampDifferenceExceeds(began, now,
+																   DeadlockTimeout);
+			bool		past_lock = LockTimeout > 0 &&
+				TimestampDifferenceExceeds(began, now, LockTimeout);
+
+			if ((past_deadlock || past_lock) &&
+				cc_waits_for_lock(leader_pid) &&
+				(past_lock || cc_my_locks_have_waiters()))
 			{
 				result = CC_WAIT_TIMEOUT;
 				break;
 			}
-			next_look = TimestampTzPlusMilliseconds(now, DeadlockTimeout);
+			if (past_deadlock || past_lock)
+				next_look = TimestampTzPlusMilliseconds(now, look_ms);
+			else
+				next_look = TimestampTzPlusMilliseconds(began, look_ms);
 		}
 		remaining_ms = (long) ((deadline - now + 999) / 1000);
 		(void) ConditionVariableTimedSleep(&bucket->cv,
