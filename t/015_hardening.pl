@@ -213,6 +213,54 @@ is(cq($app, 'SELECT priv_count() AS n'), '[{"n": 1}]', 'again');
 is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
 	'cached in the same session: the privilege error left no verdict behind');
 
+# --- a function that a parallel worker would run, reading a table ---
+# A PARALLEL SAFE function evaluated in a parallel worker starts its own
+# queries there, where no fill records what they read: the fill must run
+# without workers, so that a write to that table removes the entry.
+my $fpm = $node->safe_psql('postgres', q{
+	SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
+	            THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END});
+$node->safe_psql('postgres', q{
+	CREATE TABLE par_t (i int); INSERT INTO par_t VALUES (1);
+	CREATE TABLE par_big AS SELECT g AS i FROM generate_series(1, 1000) g;
+	CREATE FUNCTION par_count() RETURNS bigint LANGUAGE plpgsql STABLE PARALLEL SAFE
+	  AS $$BEGIN RETURN (SELECT count(*) FROM par_t); END$$;
+	CREATE FUNCTION par_sql_count() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE
+	  AS $$SELECT count(*) FROM par_t$$;
+	CREATE FUNCTION par_sum() RETURNS bigint LANGUAGE plpgsql STABLE PARALLEL SAFE
+	  AS $$BEGIN RETURN (SELECT sum(par_sql_count()) FROM par_big); END$$;
+	CREATE FUNCTION par_sum_set() RETURNS bigint LANGUAGE plpgsql STABLE PARALLEL SAFE
+	  SET max_parallel_workers = 8 SET max_parallel_workers_per_gather = 2
+	  AS $$BEGIN RETURN (SELECT sum(par_sql_count()) FROM par_big); END$$;
+	CREATE FUNCTION par_wrap(q text) RETURNS jsonb LANGUAGE plpgsql PARALLEL SAFE
+	  AS $$BEGIN RETURN cascade_cache.cached_query(q); END$$;
+});
+$sa->do(q{SET cascade_cache.trusted_functions = 'par_count, par_sum, par_sum_set'});
+$sa->do($_) for ('SET parallel_setup_cost = 0', 'SET parallel_tuple_cost = 0',
+	'SET min_parallel_table_scan_size = 0', "SET $fpm = on");
+# par_sum's plan, with a Gather, kept by PL/pgSQL before any fill
+is($sa->selectrow_array('SELECT par_sum()'), '1000', 'par_sum() outside the cache');
+my @par_q = ('SELECT par_count() AS n', 'SELECT par_sql_count() AS n',
+	'SELECT par_sum() AS n', 'SELECT par_sum_set() AS n');
+my @par_before = map { cq($sa, $_) } @par_q;
+is("@par_before", '[{"n": 1}] [{"n": 1}] [{"n": 1000}] [{"n": 1000}]', 'filled under parallel plans');
+my $par_bypass = q{SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'parallel_mode'};
+my $par0 = $node->safe_psql('postgres', $par_bypass);
+cq($sa, 'SELECT par_sum_set() AS n');
+is($node->safe_psql('postgres', $par_bypass) - $par0, 1,
+	'a function whose SET clause lets its plan start workers keeps the result out (parallel_mode)');
+$node->safe_psql('postgres', 'INSERT INTO par_t VALUES (2)');
+my @par_after = map { cq($sa, $_) } @par_q;
+is("@par_after", '[{"n": 2}] [{"n": 2}] [{"n": 2000}] [{"n": 2000}]',
+	'after a write to the table the functions read: every result is fresh');
+is($sa->selectrow_array('SHOW max_parallel_workers'), '8', 'the fill gave the session its settings back');
+$par0 = $node->safe_psql('postgres', $par_bypass);
+is($sa->selectrow_array(q{SELECT par_wrap('SELECT 41 + 1 AS x')::text}), '[{"x": 42}]',
+	'cached_query() in a parallel query, from a PARALLEL SAFE function: the result');
+cmp_ok($node->safe_psql('postgres', $par_bypass) - $par0, '>=', 1, 'bypassed (parallel_mode)');
+$sa->do("RESET $_") for ('cascade_cache.trusted_functions', 'parallel_setup_cost',
+	'parallel_tuple_cost', 'min_parallel_table_scan_size', $fpm);
+
 # --- a PATTERN that makes a backtracking matcher spin: primary and standby ---
 $node->backup('b');
 my $standby = PostgreSQL::Test::Cluster->new('standby');

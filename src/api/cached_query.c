@@ -436,6 +436,15 @@ cc_session_bypass_reason(void)
 {
 	if (!cc_enabled)
 		return CC_BYPASS_DISABLED;
+
+	/*
+	 * In a parallel worker, or in a query running in parallel mode (a
+	 * PARALLEL SAFE function of the user's calling cached_query()): a fill
+	 * could not keep its plans from parallel workers (run.c), whose reads no
+	 * fill records, nor set anything
+	 */
+	if (IsInParallelMode())
+		return CC_BYPASS_PARALLEL_MODE;
 	if (cc_fill_active())
 		return CC_BYPASS_NESTED;
 	if (cc_xact_has_writes())

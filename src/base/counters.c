@@ -72,7 +72,8 @@ static const char *const cc_bypass_names[CC_NUM_BYPASS_REASONS] = {
 	"clock",
 	"temporary_object",
 	"untrusted_function",
-	"system_column"
+	"system_column",
+	"parallel_mode"
 };
 
 /* One slot per PGPROC that can run our code. */

@@ -9,7 +9,9 @@
  *	  relations of INSERT, UPDATE, DELETE and MERGE (and data-modifying
  *	  WITH) are recorded in the pending set (pending.c), unless they are
  *	  watched tables whose trigger reports every changed row (precise.c).
- *	  The same hook lets precise.c record what a fill reads.
+ *	  The same hook lets precise.c record what a fill reads, and keeps a
+ *	  fill whose plan could still run in parallel workers from being stored
+ *	  (see run.c).
  *	- ProcessUtility_hook records the target of COPY FROM, which writes
  *	  without the executor, lets twophase.c see PREPARE TRANSACTION and
  *	  COMMIT/ROLLBACK PREPARED and catalog_inval.c see catalog changes, and
@@ -29,6 +31,7 @@
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "executor/executor.h"
+#include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
 #include "tcop/utility.h"
@@ -96,8 +99,21 @@ cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 
 	fill = cc_fill_current();
-	if (fill != NULL)
-		cc_precise_fill_start(queryDesc, fill);
+	if (fill == NULL)
+		return;
+
+	/*
+	 * A plan that could run in parallel workers: a fill runs with
+	 * max_parallel_workers = 0 (run.c), so that a Gather runs its plan in
+	 * this process, where the plans of the functions it calls start and are
+	 * recorded.  A function's own SET clause can raise it again: whatever
+	 * such a plan reads in a worker is recorded nowhere, and the result is
+	 * not stored.
+	 */
+	if (pstmt->parallelModeNeeded && max_parallel_workers > 0 &&
+		fill->reason == CC_BYPASS_NONE)
+		fill->reason = CC_BYPASS_PARALLEL_MODE;
+	cc_precise_fill_start(queryDesc, fill);
 }
 
 /* The next ProcessUtility in the chain. */

@@ -41,6 +41,7 @@
 
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -108,6 +109,7 @@ static void cc_run_fill(const char *src, const CCParams *params,
 						CCFill *fill, DestReceiver *dest,
 						CCFillOutcome *outcome, uint64 s0);
 static void cc_statement_error_callback(void *arg);
+static int	cc_fill_serial_begin(void);
 static void cc_debug_pause(void);
 static CCStoreResult cc_store(const CCKey *key, struct varlena *payload,
 							  CCFormat format, CCFill *fill, const char *name,
@@ -326,6 +328,36 @@ cc_run_fill(const char *src, const CCParams *params, CCFill *fill,
 }
 
 /*
+ * Run the rest of a fill without parallel workers, until AtEOXact_GUC(true,
+ * the level returned) or the end of the (sub)transaction: a plan's Gather
+ * then runs its plan in this process.  A function that a worker evaluates
+ * (a PARALLEL SAFE one of the user's, reading tables through queries of its
+ * own) starts those queries' plans in the worker, where no fill records
+ * what they read: the entry would not depend on those tables, and a write
+ * to them would leave it stale.  Plans made before the fill (a PL/pgSQL
+ * function's kept ones) may hold Gather nodes: max_parallel_workers = 0
+ * keeps them from starting workers; max_parallel_workers_per_gather = 0
+ * keeps plans made during the fill serial, as the Gather would only cost.
+ * Neither setting is in the key.  (A function's own SET clause can raise
+ * them again: the executor hook then keeps the result out, hooks.c.)  Not
+ * in parallel mode, where settings cannot change: cc_session_bypass_reason()
+ * keeps the cache out of it.
+ */
+static int
+cc_fill_serial_begin(void)
+{
+	int			level = NewGUCNestLevel();
+
+	(void) set_config_option("max_parallel_workers_per_gather", "0",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	(void) set_config_option("max_parallel_workers", "0",
+							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+							 true, 0, false);
+	return level;
+}
+
+/*
  * Run 'src' with 'params' and return its rows as a jsonb array, or its
  * first row's first column, as jsonb or as JSON text, as 'format' says
  * (an empty varlena for a document of no row or a NULL value), allocated
@@ -346,6 +378,7 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 	CCFill		fill;
 	CCFill	   *outer;
 	volatile uint64 s0 = 0;
+	volatile int gucs = 0;
 	DestReceiver *dest;
 	Jsonb	   *result;
 	struct varlena *payload;
@@ -372,7 +405,10 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 	fill.cxt = runcxt;
 	outer = (key == NULL) ? cc_fill_current() : NULL;
 	if (key != NULL)
+	{
+		gucs = cc_fill_serial_begin();
 		cc_fill_push(&fill);
+	}
 	PG_TRY();
 	{
 		Query	   *query;
@@ -425,6 +461,9 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 			cc_fill_pop(&fill);
 	}
 	PG_END_TRY();
+	/* (after an ERROR, aborting the (sub)transaction undoes the settings) */
+	if (key != NULL)
+		AtEOXact_GUC(true, gucs);
 
 	error_context_stack = errcallback.previous;
 
