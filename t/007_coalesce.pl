@@ -242,9 +242,11 @@ is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cac
 	'1', 'the waiter stopped waiting (counted as a timeout)');
 end_sessions($locker, $lead, $waiter);
 
-# The same cycle when the leader's query runs in a parallel worker: the
-# worker, not the leader, waits for the lock (the leader waits for the
-# worker), and the waiter must still see its leader as waiting for a lock
+# The same cycle with the leader's query under debug_parallel_query: a fill
+# runs without parallel workers (run.c), so the function that would have
+# run in a worker runs in the leader, which waits for the lock itself, and
+# the waiter sees it.  (Were a worker of the leader's to wait, the waiter
+# would see that too: cc_waits_for_lock() walks the leader's lock group.)
 my $fpm = $node->safe_psql('postgres', q{
 	SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
 	            THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END});
@@ -262,8 +264,9 @@ $lead->query_until(qr/go/, q(\echo go
 SELECT cascade_cache.cached_query('SELECT cyc_count() AS n');
 ));
 $node->poll_query_until('postgres',
-	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND backend_type = 'parallel worker'})
-  or die 'the leader\'s parallel worker never waited for its lock';
+	q{SELECT count(*) = 1 FROM pg_stat_activity
+	   WHERE wait_event_type = 'Lock' AND backend_type = 'client backend' AND query LIKE '%cyc_count%'})
+  or die 'the leader never waited for its lock in its own process';
 $waiter = $node->background_psql('postgres', on_error_stop => 0);
 $waiter->query_safe(qq{$trusted; SET deadlock_timeout = 200; SET cascade_cache.coalesce_timeout = '5min'; BEGIN; SELECT count(*) FROM cyc_t});
 $t0 = time;
@@ -272,10 +275,10 @@ SELECT cascade_cache.cached_query('SELECT cyc_count() AS n');
 ));
 $node->poll_query_until('postgres',
 	q{SELECT coalesce_waits = 1 FROM cascade_cache.cache_stats()})
-  or die 'the waiter never waited for the parallel leader';
-close_cycle($locker, $t0, 'through a parallel worker');
+  or die 'the waiter never waited for that leader';
+close_cycle($locker, $t0, 'with the leader under debug_parallel_query');
 is($node->safe_psql('postgres', 'SELECT coalesce_timeouts FROM cascade_cache.cache_stats()'),
-	'1', 'the waiter stopped waiting for the parallel leader (counted as a timeout)');
+	'1', 'the waiter stopped waiting for that leader (counted as a timeout)');
 end_sessions($locker, $lead, $waiter);
 
 # --- lock_timeout, non-conflicting waiters, a waiter in a parallel worker ---

@@ -196,22 +196,36 @@ is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
 # a GRANT of a role's membership, which changes nothing in the function's
 # objects, lifts it (the same holds for a stack too deep, or any error
 # that does not tell of the body itself)
-$node->safe_psql('postgres', q{
-	CREATE SCHEMA priv_s;
-	CREATE TABLE priv_s.x (v int); INSERT INTO priv_s.x VALUES (1);
-	CREATE ROLE priv_readers NOLOGIN;
-	GRANT USAGE ON SCHEMA priv_s TO priv_readers;
-	GRANT SELECT ON priv_s.x TO priv_readers;
-	CREATE FUNCTION priv_count() RETURNS bigint STABLE LANGUAGE sql AS 'SELECT count(*) FROM priv_s.x';
-});
-eval { cq($app, 'SELECT priv_count() AS n') };
-like($@, qr/permission denied for schema priv_s/, 'without the privilege the call fails');
-$node->safe_psql('postgres', 'GRANT priv_readers TO app');
-($hits0, $misses0) = split /\|/, stat_of('hits, misses');
-is(cq($app, 'SELECT priv_count() AS n'), '[{"n": 1}]', 'with the membership granted: the result');
-is(cq($app, 'SELECT priv_count() AS n'), '[{"n": 1}]', 'again');
-is(stat_of('hits - ' . $hits0 . ', misses - ' . $misses0), '1|1',
-	'cached in the same session: the privilege error left no verdict behind');
+# A schema $s with a table x of one row that only role $s_readers may read,
+# a function $fn reading it (and $extra, SQL run after); app calls $call
+# without the membership (the call fails), then with it, twice in the same
+# session: the result $want, and a miss then a hit.
+sub privilege_lifted
+{
+	my ($s, $fn, $extra, $call, $want, $what) = @_;
+	$node->safe_psql('postgres', qq{
+		CREATE SCHEMA $s;
+		CREATE TABLE $s.x (v int); INSERT INTO $s.x VALUES (1);
+		CREATE ROLE ${s}_readers NOLOGIN;
+		GRANT USAGE ON SCHEMA $s TO ${s}_readers;
+		GRANT SELECT ON $s.x TO ${s}_readers;
+		CREATE FUNCTION $fn() RETURNS bigint STABLE LANGUAGE sql AS 'SELECT count(*) FROM $s.x';
+		$extra});
+	eval { cq($app, $call) };
+	like($@, qr/permission denied for schema $s/, "$what: without the privilege the call fails");
+	$node->safe_psql('postgres', "GRANT ${s}_readers TO app");
+	my ($h, $m) = split /\|/, stat_of('hits, misses');
+	is(cq($app, $call), $want, "$what: with the membership granted, the result");
+	is(cq($app, $call), $want, "$what: again");
+	is(stat_of("hits - $h, misses - $m"), '1|1', "$what: cached in the same session");
+}
+privilege_lifted('priv_s', 'priv_count', '', 'SELECT priv_count() AS n', '[{"n": 1}]',
+	'a body that failed for lack of privilege left no verdict behind');
+# ... nor on a function whose body calls one that failed so
+privilege_lifted('priv_s2', 'priv_count2', q{
+		CREATE FUNCTION priv_outer() RETURNS bigint STABLE LANGUAGE sql
+		  AS 'SELECT priv_count2() + count(*) FROM (VALUES (1)) v';},
+	'SELECT priv_outer() AS n', '[{"n": 2}]', 'nor on the function calling it');
 
 # --- a function that a parallel worker would run, reading a table ---
 # A PARALLEL SAFE function evaluated in a parallel worker starts its own

@@ -87,6 +87,8 @@ extern CCBypassReason cc_sql_body_reason(HeapTuple proctup,
 extern void cc_type_init(CCNodeChecker checker);
 extern void cc_type_forget_all(void);
 extern bool cc_type_shows_catalog(Oid typid);
+extern void cc_note_unkept_verdict(void);
+extern uint64 cc_unkept_verdicts(void);
 extern CCBypassReason cc_type_check_reason(Oid typid);
 extern bool cc_collation_is_temporary(Oid collid);
 extern bool cc_operator_is_temporary(Oid opno);

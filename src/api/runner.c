@@ -226,6 +226,8 @@ cc_runners_launch(void)
 
 	cc_runners_reap();
 	cc_queue_set_runner_limit(cc_recipe_workers);
+	/* till a start finds no background worker slot, below */
+	cc_queue_set_launch_refused(false);
 	if (cc_nlaunched >= cc_recipe_workers)
 		return;
 
@@ -378,6 +380,9 @@ cc_runner_exit(int code, Datum arg)
 static void
 cc_runner_overrun(void)
 {
+	/* exiting already (as die() checks): nothing to stop */
+	if (proc_exit_inprogress)
+		return;
 	cc_runner_overran = true;
 	ProcDiePending = true;
 	InterruptPending = true;
@@ -593,6 +598,8 @@ cc_runner_run(CCQueueItem *item, const List *own_placeholders)
 		}
 		(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 CC_REFRESH_RETRY_MS, PG_WAIT_EXTENSION);
+		/* between tries, as between recipes: a cancel has nothing to do */
+		QueryCancelPending = false;
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (deadline != 0)

@@ -87,7 +87,8 @@ cc_error_is_transient(const ErrorData *edata)
  * rule (class 42, but for a lack of privilege, 42501, which a GRANT of a
  * role's membership lifts with no catalog change to the objects), a
  * feature not supported (0A), a data exception (22: a constant that does
- * not convert, a division by zero).  Errors of names and types end with
+ * not convert, a division by zero; not a date or time, which may read
+ * differently under another DateStyle or TimeZone).  Errors of names and types end with
  * the catalog change that fixes them, which drops the verdicts.  Anything
  * else (a stack too deep, a lack of disk or of other resources, an
  * internal error) holds for this run only: the caller's verdict, safe
@@ -98,7 +99,11 @@ cc_error_is_lasting(const ErrorData *edata)
 {
 	int			class = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
 
-	if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE)
+	/* a lack of privilege; dates and times read under DateStyle, TimeZone */
+	if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE ||
+		edata->sqlerrcode == ERRCODE_INVALID_DATETIME_FORMAT ||
+		edata->sqlerrcode == ERRCODE_DATETIME_FIELD_OVERFLOW ||
+		edata->sqlerrcode == ERRCODE_INVALID_TIME_ZONE_DISPLACEMENT_VALUE)
 		return false;
 	return class == ERRCODE_SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION ||
 		class == ERRCODE_FEATURE_NOT_SUPPORTED ||

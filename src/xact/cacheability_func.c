@@ -261,6 +261,7 @@ cc_function_entry(Oid funcid)
 	CCVerdictInfo info;
 	bool		found;
 	uint64		generation;
+	uint64		unkept;
 	uint64		key_generation = cc_key_settings_generation();
 
 	/* whether current_setting(x) is in the key has changed */
@@ -300,6 +301,7 @@ cc_function_entry(Oid funcid)
 
 	/* nested calls reuse 'result': compute into a local copy */
 	generation = cc_func_generation;
+	unkept = cc_unkept_verdicts();
 	memset(&computed, 0, sizeof(computed));
 	computed.funcid = funcid;
 	info.cacheable = true;
@@ -318,6 +320,13 @@ cc_function_entry(Oid funcid)
 	PG_END_TRY();
 	computed.in_progress = false;
 	computed.path_dependent = info.path_dependent;
+
+	/*
+	 * A verdict this one rests on held for this use only (a function it calls
+	 * whose body failed with an error of the moment, say): so does this one.
+	 */
+	if (cc_unkept_verdicts() != unkept)
+		info.cacheable = false;
 	if (info.path_dependent)
 		computed.path_hash = cc_search_path_hash();
 	result = computed;
@@ -329,20 +338,16 @@ cc_function_entry(Oid funcid)
 	 * is not kept (a function made VOLATILE while its body was being judged
 	 * must not stay cacheable).  Any nested lookup's own marker goes too.
 	 */
-	if (generation != cc_func_generation)
+	if (generation != cc_func_generation || !info.cacheable)
 	{
+		cc_note_unkept_verdict();
 		if (cc_func_verdicts != NULL)
 			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
 	}
 	else if (cc_func_verdicts != NULL)
 	{
-		if (info.cacheable)
-		{
-			entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
-			*entry = result;
-		}
-		else
-			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
+		entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+		*entry = result;
 	}
 	return &result;
 }

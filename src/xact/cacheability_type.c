@@ -104,6 +104,9 @@ static HTAB *cc_type_verdicts = NULL;
 /* Advanced every time the verdicts are forgotten */
 static uint64 cc_type_generation = 0;
 
+/* Verdicts computed for one use only and not kept (cc_unkept_verdicts()) */
+static uint64 cc_unkept = 0;
+
 /* cacheability.c's check, for domain constraints; NULL before init */
 static CCNodeChecker cc_type_checker = NULL;
 
@@ -311,6 +314,7 @@ cc_type_flags(Oid typid, int depth)
 	int			flags = 0;
 	bool		found;
 	uint64		generation;
+	uint64		unkept;
 
 	switch (typid)
 	{
@@ -348,6 +352,7 @@ cc_type_flags(Oid typid, int depth)
 		return entry->flags;
 
 	generation = cc_type_generation;
+	unkept = cc_unkept_verdicts();
 	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	if (!HeapTupleIsValid(tuple))
 		return CC_TYPE_WORST;	/* gone meanwhile */
@@ -395,11 +400,13 @@ cc_type_flags(Oid typid, int depth)
 	ReleaseSysCache(tuple);
 
 	/*
-	 * Kept only if no invalidation was processed while we looked things up:
-	 * else the flags may come from catalog rows older than it, good for this
-	 * use only.
+	 * Kept only if no invalidation was processed while we looked things up
+	 * (else the flags may come from catalog rows older than it), and no
+	 * function verdict they rest on held for one use only: else they are good
+	 * for this use only.
 	 */
-	if (generation == cc_type_generation && cc_type_verdicts != NULL)
+	if (generation == cc_type_generation &&
+		unkept == cc_unkept_verdicts() && cc_type_verdicts != NULL)
 	{
 		entry = hash_search(cc_type_verdicts, &typid, HASH_ENTER, &found);
 		entry->flags = flags;
@@ -446,4 +453,28 @@ cc_operator_is_temporary(Oid opno)
 		ReleaseSysCache(tuple);
 	}
 	return temp;
+}
+
+/*
+ * Count a verdict (a function's) computed for one use only and not kept:
+ * one that rests on it is not kept either (cc_unkept_verdicts()).  Cannot
+ * fail.
+ */
+void
+cc_note_unkept_verdict(void)
+{
+	cc_unkept++;
+}
+
+/*
+ * How many verdicts were computed and not kept so far: a verdict whose
+ * computation saw this number change rests on one of them, and holds for
+ * this use only too (a function calling one whose body failed with an
+ * error of the moment; the flags of a type whose domain constraints call
+ * such a function).  Cannot fail.
+ */
+uint64
+cc_unkept_verdicts(void)
+{
+	return cc_unkept;
 }

@@ -376,7 +376,8 @@ cc_kept_plan_get_custom(CachedPlanSource *plan, ParamListInfo paramLI)
  * the custom plan then raises any error the values do.  Only if the error
  * tells of the statement (cc_error_is_lasting(): a constant that does not
  * convert, a division by zero); any other (a stack too deep, say) gives a
- * custom plan for this call only; and one that tells of the moment
+ * custom plan for this call, and the generic plan is tried again only after
+ * as many custom plans as a new plan source makes; and one that tells of the moment
  * (cc_error_is_transient(): a cancel, a recovery conflict, lock_timeout,
  * ...) is raised again.  ERRORs as GetCachedPlan() does.
  *
@@ -425,6 +426,12 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 			FreeErrorData(edata);
 			if (lasting)
 				plan->cursor_options |= CURSOR_OPT_CUSTOM_PLAN;
+			else
+			{
+				/* custom plans again, as for a new plan source, before a try */
+				plan->num_custom_plans = 0;
+				plan->total_custom_cost = 0;
+			}
 		}
 		PG_END_TRY();
 		if (!lasting)
