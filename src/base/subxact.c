@@ -11,7 +11,10 @@
  * cc_subxact_abandon(), which copies the error, rolls the subtransaction
  * back and puts the caller's memory context and resource owner back; the
  * caller then decides whether to raise it again; cc_error_is_transient()
- * tells the errors that must always be raised again.
+ * tells the errors that must always be raised again, and
+ * cc_error_is_lasting() those on which a caller may keep a verdict (the
+ * body of a SQL function judged untrusted, a plan source made custom-only,
+ * xact/cacheability_body.c and xact/statement.c).
  *
  * No state, no locks.
  *

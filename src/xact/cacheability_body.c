@@ -73,7 +73,9 @@ static int	cc_body_depth = 0;
  *
  * Runs the analysis in an internal subtransaction, rolled back before
  * returning (it releases the locks the analysis took and the settings);
- * ERRORs only on a cancel or a shutdown.
+ * ERRORs only with an error of the moment (cc_error_is_transient(): a
+ * cancel, a shutdown, a recovery conflict, lock_timeout, a deadlock, out of
+ * memory).
  */
 CCBypassReason
 cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
