@@ -440,8 +440,8 @@ cc_session_bypass_reason(void)
 	/*
 	 * In a parallel worker, or in a query running in parallel mode (a
 	 * PARALLEL SAFE function of the user's calling cached_query()): a fill
-	 * could not keep its plans from parallel workers (run.c), whose reads no
-	 * fill records, nor set anything
+	 * could not keep its plans from parallel workers, whose reads no fill
+	 * records, since no setting can change in parallel mode (run.c)
 	 */
 	if (IsInParallelMode())
 		return CC_BYPASS_PARALLEL_MODE;
