@@ -358,10 +358,11 @@ cc_coalesce_begin(const CCKey *key, uint64 *fill_id)
 		return CC_ROLE_ALONE;
 
 	/*
-	 * Nor in a parallel worker (a user's PARALLEL SAFE function calling
-	 * cached_query()): the locks its wait could close a cycle through are its
-	 * group leader's, and the deadlock detector, which treats the group as
-	 * one process, sees them only if it waits for a lock itself.
+	 * Nor in a parallel worker: the locks its wait could close a cycle
+	 * through are its group leader's, and the deadlock detector, which treats
+	 * the group as one process, sees them only if it waits for a lock itself.
+	 * (A second guard: both callers of cc_run_miss() bypass the cache in
+	 * parallel mode first, cc_session_bypass_reason().)
 	 */
 	if (IsParallelWorker())
 		return CC_ROLE_ALONE;
