@@ -1,7 +1,8 @@
-# Two-phase commit: the invalidation is carried from PREPARE TRANSACTION to
-# the session that runs COMMIT PREPARED; and a prepared transaction that
-# outlives a restart (whose slot is lost) is still invalidated safely, in
-# every database (it may have changed a shared catalog).
+# Two-phase commit: the invalidation is held from PREPARE TRANSACTION until
+# the prepared transaction has ended, in whichever session; and a prepared
+# transaction that outlives a restart (whose slot is lost) keeps every
+# database from caching until it ends (it may have changed a shared
+# catalog).
 use strict;
 use warnings;
 
@@ -35,11 +36,13 @@ $node->safe_psql('postgres',
 	"BEGIN; UPDATE t SET v = 'c'; PREPARE TRANSACTION 'tx2';");
 $node->restart;
 is(cc_query($node, $q), '[{"v": "b"}]', 'after the restart, the old value');
-is(cc_query($node, $q), '[{"v": "b"}]', 'cached (nothing is known of tx2)');
-is(cc_stats($node, 'entries'), '1', 'the old value is stored');
+is(cc_query($node, $q), '[{"v": "b"}]', 'computed again');
+is(cc_stats($node, 'entries'), '0',
+	'not stored while a transaction prepared before the restart waits');
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx2'");
-is(cc_query($node, $q), '[{"v": "c"}]',
-	'COMMIT PREPARED without a record flushes the database: the new value');
+is(cc_query($node, $q), '[{"v": "c"}]', 'COMMIT PREPARED: the new value');
+is(cc_query($node, $q), '[{"v": "c"}]', 'and it is cached again');
+is(cc_stats($node, 'entries'), '1', 'one entry');
 
 # ROLLBACK PREPARED in another session
 $node->safe_psql('postgres',
@@ -52,8 +55,8 @@ is(cc_stats($node, 'entries'), '1', 'one entry');
 
 # A slot lost in a restart: nothing says what the prepared transaction
 # changed, and it may have been a shared catalog (here role membership,
-# which a commit outside two-phase flushes every database for), so the
-# entries another database filled since the restart go too.
+# which a commit outside two-phase flushes every database for), so no
+# database caches until it ends.
 $node->safe_psql('postgres', 'CREATE DATABASE other');
 $node->safe_psql('other',
 	"CREATE EXTENSION cascade_cache; CREATE TABLE o (id int PRIMARY KEY, v text); INSERT INTO o VALUES (1, 'o')");
@@ -65,6 +68,11 @@ my $other_entry = sub {
 		SELECT detail FROM cascade_cache.cache_explain(
 			'SELECT v FROM o WHERE id = $1', '[1]') WHERE item = 'entry'});
 };
+my $own_entry = sub {
+	return $node->safe_psql('postgres', q{
+		SELECT detail FROM cascade_cache.cache_explain(
+			'SELECT v FROM t WHERE id = 1') WHERE item = 'entry'});
+};
 $node->safe_psql('postgres',
 	"BEGIN; GRANT member_role TO mallory; PREPARE TRANSACTION 'tx4';");
 # a serializable one that wrote, for a serializable, read-only, deferrable
@@ -74,18 +82,10 @@ $node->safe_psql('postgres',
 # a schema of mallory's, where her own "=" operators could be found first
 $node->safe_psql('postgres', 'CREATE SCHEMA evil AUTHORIZATION mallory');
 $node->restart;
-is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the restart');
-is($other_entry->(), 'cached', 'cached');
 
-# naming a GID that does not exist, or one it may not finish, fails and
-# flushes nothing, not even its own database
-is(cc_query($node, $q), '[{"v": "c"}]', 'an entry of this database');
-my $own_entry = sub {
-	return $node->safe_psql('postgres', q{
-		SELECT detail FROM cascade_cache.cache_explain(
-			'SELECT v FROM t WHERE id = 1') WHERE item = 'entry'});
-};
-is($own_entry->(), 'cached', 'cached');
+# before any fill: naming a GID that does not exist, or one it may not
+# finish, fails, and writes no record for the standbys (which would flush
+# theirs)
 my $wal_start = $node->safe_psql('postgres', 'SELECT pg_current_wal_insert_lsn()');
 my ($ret, $out, $err) = $node->psql('postgres', "COMMIT PREPARED 'no_such_gid'");
 isnt($ret, 0, 'COMMIT PREPARED of a GID that does not exist fails');
@@ -101,9 +101,6 @@ like($err, qr/permission denied/, '... nor roll it back');
 ($ret, $out, $err) = $node->psql('other', "COMMIT PREPARED 'tx4'");
 like($err, qr/belongs to another database/,
 	'it may not be finished from another database');
-is($other_entry->(), 'cached', 'none of them flushed the other database');
-is($own_entry->(), 'cached', 'nor this one');
-# nor do they write a record for the standbys, which would flush theirs
 my $wal_end = $node->safe_psql('postgres',
 	q{SELECT pg_logical_emit_message(false, 'cc', 'end')});
 $node->safe_psql('postgres', 'CHECKPOINT');
@@ -112,6 +109,11 @@ my ($dump, $dump_err) = run_command([ 'pg_waldump', '-p', $node->data_dir . '/pg
 like($dump, qr/rmgr: LogicalMessage/, 'the WAL of those commands is read')
   or diag($dump_err);
 unlike($dump, qr/rmgr: custom199/, 'and it has no record of ours for the standbys');
+
+is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the restart');
+is($other_entry->(), 'not cached', 'not cached while they wait');
+is(cc_query($node, $q), '[{"v": "c"}]', 'this database');
+is($own_entry->(), 'not cached', 'not cached either');
 
 # nor one inside a transaction block (which PostgreSQL refuses), nor one
 # whose finding of the GID mallory's own operators could have answered
@@ -139,7 +141,6 @@ for my $gid ('no_such_gid', 'tx4')
 		extra_params => [ '-U', 'mallory' ]);
 	isnt($ret, 0, "mallory's COMMIT PREPARED '$gid' with her operators first fails");
 }
-is($other_entry->(), 'cached', 'and none of these flushed the other database');
 
 # finishing one needs no snapshot: a serializable, read-only, deferrable
 # session would wait for the very transaction it finishes
@@ -151,26 +152,41 @@ SET default_transaction_read_only = on;
 COMMIT PREPARED 'tx5';});
 is($ret, 0, 'a serializable, read-only, deferrable session finishes a prepared transaction')
   or diag($err);
+is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database');
+is($other_entry->(), 'not cached', 'still not cached while tx4 waits');
 
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx4'");
-is($other_entry->(), 'not cached',
-	'COMMIT PREPARED without a record removes every database\'s entries');
 is($node->safe_psql('postgres',
 	q{SELECT pg_has_role('mallory', 'member_role', 'MEMBER')}), 't', 'committed');
+is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, once both ended');
+is($other_entry->(), 'cached', 'cached again');
+is(cc_query($node, $q), '[{"v": "c"}]', 'this database');
+is($own_entry->(), 'cached', 'cached again');
 
-# A coarse slot (more marks than a slot holds: here 1,500 entities, and a
-# role membership, so every database): naming its GID from a role that may
-# not finish it flushes nothing; finishing it flushes every database.
-$node->safe_psql('postgres', 'CREATE ROLE other_member');
+# A coarse slot (more marks than a slot holds: here 1,500 entities) holds
+# its database: while it waits, that database caches nothing and the other
+# one goes on; with a role membership too, it holds every database.
 my $entities = join ' ', map {
 	"SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated', (SELECT jsonb_agg(jsonb_build_object('__typename', 'T', 'id', g)) FROM generate_series($_, $_ + 499) g)));"
 } (1, 501, 1001);
 $node->safe_psql('postgres',
+	"BEGIN; $entities PREPARE TRANSACTION 'coarse_db';");
+is($own_entry->(), 'cached', 'a coarse PREPARE removes only what it names');
+$node->safe_psql('postgres', "UPDATE t SET v = 'd'");
+is(cc_query($node, $q), '[{"v": "d"}]', 'while it waits: the new value');
+is($own_entry->(), 'not cached', 'not stored: its database is held');
+$node->safe_psql('other', 'UPDATE o SET v = $$p$$');
+is($node->safe_psql('other', $oq), '[{"v": "p"}]', 'the other database');
+is($other_entry->(), 'cached', 'caches as usual');
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'coarse_db'");
+is(cc_query($node, $q), '[{"v": "d"}]', 'once rolled back');
+is($own_entry->(), 'cached', 'its database caches again');
+
+$node->safe_psql('postgres', 'CREATE ROLE other_member');
+$node->safe_psql('postgres',
 	"BEGIN; $entities GRANT member_role TO other_member; PREPARE TRANSACTION 'coarse';");
-is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, while a coarse slot waits');
-is($other_entry->(), 'cached', 'cached');
-is(cc_query($node, $q), '[{"v": "c"}]', 'and this one');
-is($own_entry->(), 'cached', 'cached');
+is($node->safe_psql('other', $oq), '[{"v": "p"}]', 'another database, while a coarse slot of every database waits');
+is($other_entry->(), 'not cached', 'not cached');
 for my $cmd ('COMMIT', 'ROLLBACK')
 {
 	for my $db ('postgres', 'other')
@@ -181,18 +197,48 @@ for my $cmd ('COMMIT', 'ROLLBACK')
 			"mallory's $cmd PREPARED of the coarse slot from $db fails");
 	}
 }
-is($other_entry->(), 'cached', 'none of them flushed the other database');
-is($own_entry->(), 'cached', 'nor this one');
+is($node->safe_psql('other', $oq), '[{"v": "p"}]', 'another database');
+is($other_entry->(), 'not cached', 'still not cached');
 $node->safe_psql('postgres', "COMMIT PREPARED 'coarse'");
-is($other_entry->(), 'not cached', 'finishing the coarse slot flushes the other database');
-is($own_entry->(), 'not cached', 'and this one');
+is($node->safe_psql('other', $oq), '[{"v": "p"}]', 'finished');
+is($other_entry->(), 'cached', 'cached again');
+
+# Runs $sql in a new session while gdb holds that session's backend where
+# the gdb commands @$stop leave it, and the shell command $shell runs; then
+# lets it go.  Returns gdb's output (which has the shell command's).
+sub while_held
+{
+	my ($sql, $stop, $shell) = @_;
+	my $held = $node->background_psql('postgres');
+	my $pid = $held->query_safe('SELECT pg_backend_pid()');
+	my ($gdb_in, $gdb_out) = ('', '');
+	my $gdb = IPC::Run::start(
+		[ 'gdb', '-p', $pid, '-batch', '-nx', (map { ('-ex', $_) } @$stop),
+		  '-ex', "shell $shell", '-ex', 'detach' ],
+		'<', \$gdb_in, '>&', \$gdb_out,
+		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+	$gdb->pump until $gdb_out =~ /Breakpoint 1 at|ptrace|Operation not permitted|No such process/;
+	die "gdb could not attach to the backend:\n$gdb_out" unless $gdb_out =~ /Breakpoint 1 at/;
+	$held->query($sql);
+	$gdb->finish;
+	$held->quit;
+	return $gdb_out;
+}
+
+# a psql command line for the shell of while_held()
+sub psql_line
+{
+	my @sql = @_;
+	return join ' ', $node->installed_command('psql'), '-X', '-At', '-h',
+	  $node->host, '-p', $node->port, '-d', 'postgres', map { ('-c', qq{"$_"}) } @sql;
+}
 
 # A GID reused at once.  PostgreSQL frees the GID of the transaction COMMIT
-# PREPARED finishes before the command's after-hook adopts its slot's
-# marks; a PREPARE of the same GID in between has a slot of that GID too,
-# and its marks must stay until its own COMMIT PREPARED.  gdb holds the
-# committing backend at the after-hook while the GID is prepared again, the
-# new transaction's slot being the first of the array (a slot freed just
+# PREPARED finishes before the command's after-hook releases its slot; a
+# PREPARE of the same GID in between has a slot of that GID too, and its
+# marks must stay until its own COMMIT PREPARED.  gdb holds the committing
+# backend at the after-hook while the GID is prepared again, the new
+# transaction's slot being the first of the array (a slot freed just
 # before) and its table another one; a fill of that table while it is
 # prepared must not be stored.
 $node->safe_psql('postgres',
@@ -202,31 +248,48 @@ is(cc_query($node, $rq), '[{"v": 0}]', 'reuse: cached');
 $node->safe_psql('postgres', "BEGIN; INSERT INTO u VALUES (0); PREPARE TRANSACTION 'first'");
 $node->safe_psql('postgres', "BEGIN; INSERT INTO u VALUES (1); PREPARE TRANSACTION 'g'");
 $node->safe_psql('postgres', "COMMIT PREPARED 'first'");
-my $committer = $node->background_psql('postgres');
-my $cpid = $committer->query_safe('SELECT pg_backend_pid()');
-my ($gdb_in, $gdb_out) = ('', '');
-my $psql_b = join ' ', $node->installed_command('psql'), '-X', '-h', $node->host,
-  '-p', $node->port, '-d', 'postgres',
-  '-c', q{"BEGIN; UPDATE reuse SET v = 2; PREPARE TRANSACTION 'g'"};
-my $gdb = IPC::Run::start(
-	[ 'gdb', '-p', $cpid, '-batch', '-nx',
-	  '-ex', 'break cc_twophase_after', '-ex', 'continue',
-	  '-ex', "shell $psql_b", '-ex', 'detach' ],
-	'<', \$gdb_in, '>&', \$gdb_out,
-	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-$gdb->pump until $gdb_out =~ /Breakpoint 1 at|ptrace|Operation not permitted|No such process/;
-die "gdb could not attach to the backend:\n$gdb_out" unless $gdb_out =~ /Breakpoint 1 at/;
-$committer->query_safe("COMMIT PREPARED 'g'");
-$gdb->finish;
+my $gdb_out = while_held("COMMIT PREPARED 'g'",
+	[ 'break cc_twophase_after', 'continue' ],
+	psql_line(q{BEGIN; UPDATE reuse SET v = 2; PREPARE TRANSACTION 'g'}));
 like($gdb_out, qr/PREPARE TRANSACTION/, 'the GID was prepared again while COMMIT PREPARED was held')
   or diag($gdb_out);
-$committer->quit;
 is($node->safe_psql('postgres', 'SELECT gid FROM pg_prepared_xacts'), 'g',
 	'the second transaction of that GID is prepared');
 is(cc_query($node, $rq), '[{"v": 0}]', 'reuse: the old value while it is prepared');
 is(cc_query($node, $rq), '[{"v": 0}]', 'computed again, not stored');
 $node->safe_psql('postgres', "COMMIT PREPARED 'g'");
 is(cc_query($node, $rq), '[{"v": 2}]', 'its COMMIT PREPARED: the new value, no stale entry');
+
+# A slot is released only once its transaction's locks are: PostgreSQL
+# sends the catalog invalidations of a COMMIT PREPARED after the commit is
+# visible, and releases the locks after that.  gdb holds the committing
+# backend just after the commit became visible; a fill then sees the new
+# value and must not store it.
+$node->safe_psql('postgres', "BEGIN; UPDATE reuse SET v = 3; PREPARE TRANSACTION 'visible'");
+$gdb_out = while_held("COMMIT PREPARED 'visible'",
+	[ 'break ProcArrayRemove', 'continue', 'finish' ],
+	psql_line(qq{SELECT 'read ' || cascade_cache.cached_query('$rq')::text},
+		qq{SELECT 'entry ' || detail FROM cascade_cache.cache_explain('$rq') WHERE item = 'entry'}));
+like($gdb_out, qr/read \[\{"v": 3\}\]/, 'a fill while the commit is visible but its locks held sees the new value')
+  or diag($gdb_out);
+like($gdb_out, qr/entry not cached/, 'and does not store it') or diag($gdb_out);
+is(cc_query($node, $rq), '[{"v": 3}]', 'once COMMIT PREPARED returned');
+is($node->safe_psql('postgres',
+	qq{SELECT detail FROM cascade_cache.cache_explain('$rq') WHERE item = 'entry'}),
+	'cached', 'it is stored');
+
+# COMMIT PREPARED of a transaction whose PREPARE has not returned yet
+# (PostgreSQL refuses it as busy) finds its slot and flushes nothing
+is($node->safe_psql('other', $oq), '[{"v": "p"}]', 'another database');
+is($other_entry->(), 'cached', 'cached');
+$gdb_out = while_held("BEGIN; UPDATE reuse SET v = 4; PREPARE TRANSACTION 'busy'",
+	[ 'break cc_twophase_prepared', 'continue' ],
+	psql_line(q{COMMIT PREPARED 'busy'}) . ' 2>&1');
+like($gdb_out, qr/is busy/, 'COMMIT PREPARED while the PREPARE runs is refused')
+  or diag($gdb_out);
+is($other_entry->(), 'cached', 'and flushed no other database');
+$node->safe_psql('postgres', "COMMIT PREPARED 'busy'");
+is(cc_query($node, $rq), '[{"v": 4}]', 'committed once prepared');
 
 $node->stop;
 done_testing();

@@ -176,6 +176,30 @@ write_tx();
 is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
 	'after COMMIT PREPARED the subscriber reads the new row');
 
+# the same across a restart of the subscriber: the hold of the prepared
+# transaction was in shared memory, and the apply worker's COMMIT PREPARED
+# does not pass the utility hook; the transactions still prepared are
+# listed at the first fill, and hold every database until they end
+$p->begin_work;
+$p->do('UPDATE item SET v = v + 100 WHERE id = 9');
+$p->do(q{PREPARE TRANSACTION 'sub2pc_restart'});
+$sub->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_prepared_xacts')
+  or die 'the apply worker did not prepare the transaction';
+$s->disconnect;
+$sub->restart;
+$s = cc_dbh($sub);
+$s->do('SET enable_seqscan = off; SET jit = off');
+is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
+	'after a restart of the subscriber, reads see the old row');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
+	qr/entry: not cached/, 'and do not store it');
+$p->do(q{COMMIT PREPARED 'sub2pc_restart'});
+write_tx();
+is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 200) . '}]',
+	'after COMMIT PREPARED the subscriber reads the new row');
+like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
+	qr/entry: cached/, 'and caches it again');
+
 # entries cached from a table before it becomes a subscription target are
 # dropped when it does (its writes will arrive past the executor hooks)
 my $late = q{SELECT cascade_cache.cached_query('SELECT v FROM late WHERE id = $1', '[1]')};

@@ -27,8 +27,6 @@ extern void cc_fence_unmark(void);
 
 /* Handing marks over: prepared transactions, standbys */
 extern void cc_fence_held(int **stripes, int *nstripes);
-extern void cc_fence_forget(void);
-extern void cc_fence_adopt(const int *stripes, int nstripes);
 
 /* Marks no backend holds (replayed transactions on a standby) */
 extern int	cc_stripe_index(uint64 dep);

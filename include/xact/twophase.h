@@ -19,5 +19,6 @@ extern void cc_twophase_prepared(void);
 extern void cc_twophase_abort(void);
 extern void cc_twophase_before(TransactionStmt *stmt, bool is_top_level);
 extern void cc_twophase_after(TransactionStmt *stmt);
+extern void cc_twophase_before_fill(void);
 
 #endif							/* CC_XACT_TWOPHASE_H */

@@ -33,11 +33,10 @@
  * check sees its mark or its bump.
  *
  * The marks a backend sets are remembered in a backend-local list (the
- * held stripes) until it unmarks them, hands them to a prepared
- * transaction (cc_fence_held(), cc_fence_forget(), twophase.c) or takes
- * over those of one (cc_fence_adopt()).  A standby's startup process marks
- * stripes that no backend holds (cc_fence_hold_stripes(), replay.c and
- * replication.c).
+ * held stripes) until it unmarks them.  Marks that outlive the backend's
+ * transaction are set again on the same stripes without a backend holding
+ * them (cc_fence_held(), cc_fence_hold_stripes()): a prepared transaction's
+ * (twophase.c, replication.c) and a replayed one's (replay.c).
  *
  * Locking: none.  The stripes are changed and read with pg_atomic
  * operations only; nothing here takes a lock, and only cc_fence_reserve()
@@ -249,9 +248,9 @@ cc_fence_reserve(int n)
 
 /*
  * Mark the stripes of 'deps' as being invalidated; this backend holds the
- * marks until cc_fence_unmark() (or hands them over, see twophase.c).  Can
- * ERROR (growing the held list) before it touches shared memory, never
- * after.
+ * marks until cc_fence_unmark() (a prepared transaction marks them again
+ * for itself, see twophase.c).  Can ERROR (growing the held list) before it
+ * touches shared memory, never after.
  */
 void
 cc_fence_mark(const uint64 *deps, int ndeps)
@@ -296,29 +295,6 @@ cc_fence_held(int **stripes, int *nstripes)
 {
 	*stripes = cc_held_stripes;
 	*nstripes = cc_nheld;
-}
-
-/*
- * Forget the held marks without clearing them: a prepared transaction's
- * slot owns them now.
- */
-void
-cc_fence_forget(void)
-{
-	cc_nheld = 0;
-}
-
-/*
- * Take over marks set by another backend (a prepared transaction's), to be
- * cleared at the end of this transaction.  The caller reserved the room, so
- * this cannot fail.
- */
-void
-cc_fence_adopt(const int *stripes, int nstripes)
-{
-	Assert(cc_nheld + nstripes <= cc_maxheld);
-	memcpy(cc_held_stripes + cc_nheld, stripes, sizeof(int) * nstripes);
-	cc_nheld += nstripes;
 }
 
 /*

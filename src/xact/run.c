@@ -63,6 +63,7 @@
 #include "xact/statement.h"
 #include "xact/tags.h"
 #include "xact/run.h"
+#include "xact/twophase.h"
 
 /*
  * Rounds of joining a key's fill (each ended by a refill, a failed leader
@@ -426,8 +427,12 @@ cc_run(const char *src, const CCParams *params, const CCKey *key, const char *na
 		 */
 		if (key != NULL)
 		{
-			/* first release the standby's holds that have ended */
+			/*
+			 * first release the holds that have ended: a standby's, and
+			 * prepared transactions'
+			 */
 			cc_replica_release();
+			cc_twophase_before_fill();
 			s0 = cc_fence_begin();
 			AcceptInvalidationMessages();
 		}

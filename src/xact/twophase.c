@@ -6,46 +6,62 @@
  * A prepared transaction commits in whatever session runs COMMIT PREPARED,
  * which never sees the preparing backend's state.  So at PREPARE
  * TRANSACTION the invalidation is done as for a commit's PRE_COMMIT step
- * (the fence stripes are marked and dependent entries removed), but the
- * marks are not cleared when the preparing transaction ends: they are
- * handed to a shared slot named by the transaction's GID and xid.  While
- * they are held no fill of an affected relation can be stored.  The session
- * that runs COMMIT PREPARED or ROLLBACK PREPARED adopts the slot's marks
- * once that command has finished the prepared transaction, and clears them
- * at the end of its own transaction, after the commit is visible.  It takes
- * the slot of that GID whose transaction has ended, never one still
- * prepared: PostgreSQL frees the GID before the command's after-hook runs,
- * and a PREPARE reusing it at once has a slot of the same GID, whose marks
- * must stay until its own COMMIT PREPARED.
+ * (the fence stripes are marked and dependent entries removed), and the
+ * marks are then held by a shared slot of their own, named by the
+ * transaction's GID and xid, while the preparing backend's marks end with
+ * the PREPARE.  While a slot holds its marks no fill of an affected
+ * relation can be stored.
  *
- * Every prepared transaction gets a slot, even one that invalidates nothing.
- * (A transaction that marked more stripes than a slot holds,
- * CC_PREPARED_STRIPES, has a coarse slot: the marks end with the PREPARE, and
- * COMMIT or ROLLBACK PREPARED flushes as for a lost slot, all of every
- * database if the marks covered them all.)  Slots live in fixed shared memory,
- * one per max_prepared_transactions, so they do not survive a restart while
- * prepared transactions do.  When COMMIT PREPARED finds no slot (the restart
- * case, or a GID that does not exist), it assumes the worst: before finishing
- * the prepared transaction it marks the whole cluster and removes every entry
- * (the transaction may have changed a shared catalog, role membership say,
- * which any database's entries can depend on), and clears that mark at the end
- * of its own transaction.  Only for a GID that exists and that the command may
- * finish (its database, its owner or a superuser): naming a GID that does not
- * exist, or one the command may not finish, fails the command and flushes
- * nothing, a coarse slot's included.  ROLLBACK PREPARED without a slot flushes
- * the database (it changes nothing, but costs only misses).  A PREPARE of a
- * GID that completes while COMMIT or ROLLBACK PREPARED of that GID starts (a
- * client finishing a transaction before its PREPARE returned) has its slot
- * adopted like any other (the room for its marks is reserved first); a coarse
- * one is flushed for after PostgreSQL finished it, a moment after its commit
- * is visible instead of before.
+ * A slot is released (its stripes bumped and unmarked, as at the end of a
+ * commit) once its transaction's xid lock is free: PostgreSQL's
+ * FinishPreparedTransaction() makes the end visible, sends the catalog
+ * invalidation messages, and only then releases the transaction's locks, so
+ * a fill that starts after the release sees the new data with catalog
+ * caches that have seen its changes.  The session that ran COMMIT PREPARED
+ * or ROLLBACK PREPARED releases the slots of that GID whose lock is free
+ * right after the command (cc_twophase_after()); whoever finished it, the
+ * lock decides, so a GID prepared again at once keeps its new slot, and a
+ * slot of the GID finished by another session that has not released its
+ * locks yet stays.  Fills also look for ended transactions before they
+ * begin (cc_twophase_before_fill(): each fill while a slot restored after
+ * a restart holds every database, otherwise at most every
+ * CC_REAP_INTERVAL_MS in a backend): that releases the slots whose COMMIT
+ * PREPARED the utility hook never saw through (a slot restored after a restart whose
+ * transaction a logical replication apply worker finished, or a command
+ * that another extension's utility hook failed after ours ran it).
  *
- * A logical replication apply worker prepares and finishes transactions
- * without the utility hook; its marks are held until the transaction ends
- * by replication.c instead.
+ * Every prepared transaction gets a slot, even one that invalidates
+ * nothing.  A transaction that marked more stripes than a slot holds
+ * (CC_PREPARED_STRIPES) holds its database's stripe instead, or the
+ * cluster's if it invalidated every database: no entry of that database
+ * is stored while it is prepared.  There are max_prepared_transactions
+ * slots plus one per backend, since a slot outlives its GID until it is
+ * released.
+ *
+ * A restart loses the slots but not the prepared transactions.  So from
+ * the creation of shared memory the cluster's stripe is held, and no fill
+ * is stored, until the first fill has listed the prepared transactions
+ * (cc_twophase_restore()) and given each a slot holding the cluster's
+ * stripe (its transaction may have changed a shared catalog, role
+ * membership say, which any database's entries depend on).  A COMMIT
+ * PREPARED that finds no slot all the same (the GID was prepared and
+ * finished around the listing) assumes the worst: before finishing the
+ * prepared transaction it marks the whole cluster and removes every entry,
+ * and clears that mark at the end of its own transaction.  Only for a GID
+ * that exists and that the command may finish (its database, its owner or
+ * a superuser): naming a GID that does not exist, or one the command may
+ * not finish, fails the command and flushes nothing.  ROLLBACK PREPARED
+ * without a slot flushes the database.  A hot standby lists nothing: its
+ * replay holds the transactions it has seen prepared, and after a restart
+ * it does not cache until those running when redo started have ended
+ * (replay.c).
+ *
+ * A logical replication apply worker's PREPARE holds its marks in a replica
+ * slot keyed by its xid instead (replication.c).
  *
  * Locking: prepared_lock protects the slot array.  It is never held
- * together with any other lock of ours.
+ * together with any other lock of ours, nor across anything that can
+ * ERROR: the transaction lookups and lock tests run on copies, without it.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -55,16 +71,21 @@
 
 #include "access/twophase.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
+#include "port/atomics.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 #include "base/key.h"
@@ -75,37 +96,54 @@
 #include "xact/twophase.h"
 
 /*
- * A prepared transaction's invalidation, waiting for COMMIT PREPARED or
- * ROLLBACK PREPARED.
+ * Fence stripes a slot holds: a prepared transaction that marked more
+ * holds its database's stripe (or the cluster's) instead
  */
-/*
- * Fence stripes a slot holds: a prepared transaction that marked more has
- * a coarse slot
- */
-#define CC_PREPARED_STRIPES		1024
+#define CC_PREPARED_STRIPES		256
 
+/* Least time between a backend's looks for released transactions */
+#define CC_REAP_INTERVAL_MS		100
+
+/*
+ * A prepared transaction's invalidation, held until its transaction has
+ * ended and released its locks.
+ */
 typedef struct CCPreparedSlot
 {
 	bool		used;
-	bool		ready;			/* the PREPARE completed */
+	bool		ready;			/* the PREPARE completed (or restored) */
+	bool		restored;		/* given by cc_twophase_restore() */
 	Oid			dbid;
-	int			owner_pid;		/* preparing backend, until ready */
 	int			nstripes;
 	int			stripes[CC_PREPARED_STRIPES];	/* fence stripes held */
-	bool		coarse;			/* more than CC_PREPARED_STRIPES: the marks
-								 * ended with the PREPARE, and COMMIT or
-								 * ROLLBACK PREPARED flushes */
-	bool		cluster;		/* coarse, and it invalidated every database */
 	TransactionId xid;			/* the prepared transaction */
 	char		gid[GIDSIZE];
 } CCPreparedSlot;
 
+/* States of the listing of prepared transactions after a restart */
+#define CC_RESTORE_NEEDED		0
+#define CC_RESTORE_RUNNING		1
+#define CC_RESTORE_DONE			2
+
 /* The slots, in fixed shared memory of their own, under prepared_lock */
 typedef struct CCTwophaseShared
 {
-	int			nslots;			/* max_prepared_transactions */
+	pg_atomic_uint32 restore;	/* CC_RESTORE_*; NEEDED: the cluster's stripe
+								 * is held (cc_twophase_shmem_init()) */
+	pg_atomic_uint32 nready;	/* ready slots, read without the lock */
+	pg_atomic_uint32 nrestored; /* restored ones among them */
+	int			nslots;
 	CCPreparedSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } CCTwophaseShared;
+
+/* A prepared transaction, as pg_prepared_xact() shows it */
+typedef struct CCPreparedXact
+{
+	TransactionId xid;
+	Oid			owner;
+	Oid			dbid;
+	char		gid[GIDSIZE];
+} CCPreparedXact;
 
 /* Set in every process by cc_twophase_shmem_init() */
 static CCTwophaseShared *cc_twophase = NULL;
@@ -117,23 +155,34 @@ static bool cc_have_prepare_gid = false;
 /* Slot this backend filled at PRE_PREPARE, until PREPARE or ABORT */
 static int	cc_my_slot = -1;
 
-/*
- * COMMIT/ROLLBACK PREPARED: what its before-hook flushed, for the
- * after-hook: 0 nothing, 1 the database, 2 every database
- */
-static int	cc_prepared_flushed = 0;
-
-/* COMMIT/ROLLBACK PREPARED: the transaction its before-hook looked up */
-static TransactionId cc_prepared_xid = InvalidTransactionId;
-
-/* Slots of one GID the after-hook considers (see cc_twophase_after()) */
-#define CC_GID_CANDIDATES		8
+/* When this backend last looked for released transactions */
+static TimestampTz cc_last_reap = 0;
 
 static int	cc_find_slot(const char *gid, TransactionId xid);
-static int	cc_find_ended_slot(const char *gid, TransactionId preferred,
-							   TransactionId *ended);
+static int	cc_prepared_list(CCPreparedXact **xacts);
+static bool cc_xid_lock_free(TransactionId xid);
+static void cc_twophase_reap(const char *gid);
+static void cc_twophase_restore(void);
 static void cc_prepared_flush(bool cluster);
-static void cc_prepared_flush_late(bool cluster);
+
+/* The stripe of every database's entries */
+static int
+cc_cluster_stripe(void)
+{
+	return cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER, InvalidOid,
+									   InvalidOid));
+}
+
+/*
+ * Number of slots: one per prepared transaction, plus one per backend
+ * (a finished transaction's slot lasts until it is released); none
+ * without two-phase commit.
+ */
+static int
+cc_twophase_nslots(void)
+{
+	return max_prepared_xacts > 0 ? max_prepared_xacts + MaxBackends : 0;
+}
 
 /*
  * Fixed shared memory for the slots.
@@ -142,35 +191,46 @@ Size
 cc_twophase_shmem_size(void)
 {
 	return add_size(offsetof(CCTwophaseShared, slots),
-					mul_size(Max(max_prepared_xacts, 0),
-							 sizeof(CCPreparedSlot)));
+					mul_size(cc_twophase_nslots(), sizeof(CCPreparedSlot)));
 }
 
 /*
  * Create (postmaster) or find (EXEC_BACKEND children) the slots.  Under
- * AddinShmemInitLock.
+ * AddinShmemInitLock, after the fence's shared memory.  A new shared
+ * memory knows none of the transactions prepared before it: the cluster's
+ * stripe is held until cc_twophase_restore() has listed them.
  */
 void
 cc_twophase_shmem_init(void)
 {
 	bool		found;
+	int			all;
 
 	cc_twophase = ShmemInitStruct("cascade_cache prepared transactions",
 								  cc_twophase_shmem_size(), &found);
 	if (found)
 		return;
 	memset(cc_twophase, 0, cc_twophase_shmem_size());
-	cc_twophase->nslots = Max(max_prepared_xacts, 0);
+	cc_twophase->nslots = cc_twophase_nslots();
+	pg_atomic_init_u32(&cc_twophase->nready, 0);
+	pg_atomic_init_u32(&cc_twophase->nrestored, 0);
+	pg_atomic_init_u32(&cc_twophase->restore, CC_RESTORE_DONE);
+	if (cc_twophase->nslots > 0)
+	{
+		all = cc_cluster_stripe();
+		cc_fence_hold_stripes(&all, 1);
+		pg_atomic_write_u32(&cc_twophase->restore, CC_RESTORE_NEEDED);
+	}
 }
 
 /*
- * Index of the slot of the prepared transaction 'xid' named 'gid', or -1.
- * Caller holds prepared_lock.
+ * Index of the slot of the transaction 'xid' named 'gid', ready or being
+ * prepared, or -1.  Caller holds prepared_lock.
  *
  * A GID is unique among the prepared transactions, not among the slots: a
- * slot outlives its transaction until the after-hook of the command that
- * finished it runs, and a new PREPARE may reuse the GID in between.  So a
- * slot is found by its GID and its transaction.
+ * slot outlives its transaction until it is released, and a new PREPARE
+ * may reuse the GID in between.  So a slot is found by its GID and its
+ * transaction.
  */
 static int
 cc_find_slot(const char *gid, TransactionId xid)
@@ -178,7 +238,7 @@ cc_find_slot(const char *gid, TransactionId xid)
 	int			i;
 
 	for (i = 0; i < cc_twophase->nslots; i++)
-		if (cc_twophase->slots[i].ready &&
+		if (cc_twophase->slots[i].used &&
 			TransactionIdEquals(cc_twophase->slots[i].xid, xid) &&
 			strcmp(cc_twophase->slots[i].gid, gid) == 0)
 			return i;
@@ -186,31 +246,52 @@ cc_find_slot(const char *gid, TransactionId xid)
 }
 
 /*
- * For the after-hook: the slot named 'gid' whose transaction has ended
- * (committed or rolled back: it is no longer in the proc array), 'preferred'
- * if that one has; -1 if there is none.  Its transaction is set in *ended.  A
- * slot whose transaction is still prepared (a new PREPARE of the GID, after
- * the command finished ours) is never returned: its marks must stay until its
- * own COMMIT or ROLLBACK PREPARED.  Any ended one is safe to adopt: its commit
- * is already visible, and holding its marks longer only refuses more fills.
- *
- * Takes prepared_lock (shared) to copy the candidates, and checks their
- * transactions with no lock of ours held.  Cannot fail.
+ * Is the lock of transaction 'xid' free, that is, has the transaction
+ * ended and released its locks?  A prepared transaction holds it from its
+ * start to the end of FinishPreparedTransaction(), after its catalog
+ * invalidations were sent.  Never waits; may ERROR (out of shared memory
+ * for locks).  Needs a transaction.
  */
-static int
-cc_find_ended_slot(const char *gid, TransactionId preferred,
-				   TransactionId *ended)
+static bool
+cc_xid_lock_free(TransactionId xid)
 {
-	int			index[CC_GID_CANDIDATES];
-	TransactionId xid[CC_GID_CANDIDATES];
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_TRANSACTION(tag, xid);
+	if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+		return false;
+	LockRelease(&tag, ShareLock, false);
+	return true;
+}
+
+/*
+ * Release the ready slots (of 'gid', or all if NULL) whose transaction has
+ * ended and released its locks: bump and unmark their stripes, free them.
+ * Takes prepared_lock to copy the candidates, looks at their transactions
+ * with no lock of ours held, and takes it again to release those still of
+ * the same transaction.  Bounded by the number of slots.  May ERROR (out of
+ * memory, a transaction status lookup, the lock test); nothing is released
+ * then.
+ */
+static void
+cc_twophase_reap(const char *gid)
+{
+	int		   *index;
+	TransactionId *xid;
+	bool	   *ended;
 	int			n = 0;
-	int			found = -1;
 	int			i;
 
+	if (pg_atomic_read_u32(&cc_twophase->nready) == 0)
+		return;
+	index = palloc(sizeof(int) * cc_twophase->nslots);
+	xid = palloc(sizeof(TransactionId) * cc_twophase->nslots);
+	ended = palloc0(sizeof(bool) * cc_twophase->nslots);
+
 	LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
-	for (i = 0; i < cc_twophase->nslots && n < CC_GID_CANDIDATES; i++)
+	for (i = 0; i < cc_twophase->nslots; i++)
 		if (cc_twophase->slots[i].ready &&
-			strcmp(cc_twophase->slots[i].gid, gid) == 0)
+			(gid == NULL || strcmp(cc_twophase->slots[i].gid, gid) == 0))
 		{
 			index[n] = i;
 			xid[n] = cc_twophase->slots[i].xid;
@@ -219,35 +300,156 @@ cc_find_ended_slot(const char *gid, TransactionId preferred,
 	LWLockRelease(cc_shared->prepared_lock);
 
 	for (i = 0; i < n; i++)
+		ended[i] = !TransactionIdIsInProgress(xid[i]) &&
+			cc_xid_lock_free(xid[i]);
+
+	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+	for (i = 0; i < n; i++)
 	{
-		if (TransactionIdIsInProgress(xid[i]))
+		CCPreparedSlot *s = &cc_twophase->slots[index[i]];
+
+		if (!ended[i] || !s->ready || !TransactionIdEquals(s->xid, xid[i]))
 			continue;
-		if (found < 0 || TransactionIdEquals(xid[i], preferred))
-			found = i;
+		cc_fence_release_stripes(s->stripes, s->nstripes);
+		if (s->restored)
+			pg_atomic_fetch_sub_u32(&cc_twophase->nrestored, 1);
+		s->used = false;
+		s->ready = false;
+		s->restored = false;
+		pg_atomic_fetch_sub_u32(&cc_twophase->nready, 1);
 	}
-	if (found < 0)
-		return -1;
-	*ended = xid[found];
-	return index[found];
+	LWLockRelease(cc_shared->prepared_lock);
+
+	pfree(index);
+	pfree(xid);
+	pfree(ended);
 }
 
 /*
- * Look 'gid' up among the prepared transactions: its xid, owner and
- * database.  Through pg_prepared_xact() called directly, not a query: a
+ * After a restart: give every transaction prepared before it a slot that
+ * holds the cluster's stripe, then release the hold set when shared memory
+ * was created.  Done once, by the first fill that gets to it; until then
+ * no fill is stored.  If no slot is free (they are all taken by finished
+ * transactions not released yet), the hold stays and the next fill tries
+ * again.  On a hot standby nothing is listed (see the file header).  May
+ * ERROR (out of memory): the next fill tries again.
+ */
+static void
+cc_twophase_restore(void)
+{
+	uint32		expected = CC_RESTORE_NEEDED;
+	CCPreparedXact *xacts = NULL;
+	int			nxacts = 0;
+	int			all = cc_cluster_stripe();
+	bool		complete = true;
+	int			i;
+
+	if (!pg_atomic_compare_exchange_u32(&cc_twophase->restore, &expected,
+										CC_RESTORE_RUNNING))
+		return;
+	if (!RecoveryInProgress())
+	{
+		PG_TRY();
+		{
+			nxacts = cc_prepared_list(&xacts);
+		}
+		PG_CATCH();
+		{
+			pg_atomic_write_u32(&cc_twophase->restore, CC_RESTORE_NEEDED);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+	}
+
+	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+	for (i = 0; i < nxacts && complete; i++)
+	{
+		int			slot;
+		int			j;
+
+		/* prepared since the restart: it has its own slot */
+		if (cc_find_slot(xacts[i].gid, xacts[i].xid) >= 0)
+			continue;
+		slot = -1;
+		for (j = 0; j < cc_twophase->nslots && slot < 0; j++)
+			if (!cc_twophase->slots[j].used)
+				slot = j;
+		if (slot < 0)
+		{
+			complete = false;
+			break;
+		}
+		cc_twophase->slots[slot].used = true;
+		cc_twophase->slots[slot].ready = true;
+		cc_twophase->slots[slot].restored = true;
+		cc_twophase->slots[slot].dbid = xacts[i].dbid;
+		cc_twophase->slots[slot].nstripes = 1;
+		cc_twophase->slots[slot].stripes[0] = all;
+		cc_twophase->slots[slot].xid = xacts[i].xid;
+		strlcpy(cc_twophase->slots[slot].gid, xacts[i].gid, GIDSIZE);
+		cc_fence_hold_stripes(&all, 1);
+		pg_atomic_fetch_add_u32(&cc_twophase->nready, 1);
+		pg_atomic_fetch_add_u32(&cc_twophase->nrestored, 1);
+	}
+	LWLockRelease(cc_shared->prepared_lock);
+
+	if (xacts != NULL)
+		pfree(xacts);
+	if (!complete)
+	{
+		pg_atomic_write_u32(&cc_twophase->restore, CC_RESTORE_NEEDED);
+		return;
+	}
+	pg_atomic_write_u32(&cc_twophase->restore, CC_RESTORE_DONE);
+	cc_fence_release_stripes(&all, 1);
+}
+
+/*
+ * Before a fill reads the fence: list the prepared transactions if a
+ * restart asks for it, and release the slots of transactions that have
+ * ended, so that a fill is not refused for a hold that has no reason left:
+ * every time while a restored slot holds every database (the fill would be
+ * refused), otherwise at most every CC_REAP_INTERVAL_MS in a backend (the
+ * session that finished a transaction normally released its slot).  May
+ * ERROR, which fails the fill.
+ */
+void
+cc_twophase_before_fill(void)
+{
+	TimestampTz now;
+
+	if (cc_twophase == NULL || cc_twophase->nslots == 0)
+		return;
+	if (pg_atomic_read_u32(&cc_twophase->restore) != CC_RESTORE_DONE)
+		cc_twophase_restore();
+	if (pg_atomic_read_u32(&cc_twophase->nready) == 0)
+		return;
+	now = GetCurrentTimestamp();
+	if (pg_atomic_read_u32(&cc_twophase->nrestored) == 0 &&
+		!TimestampDifferenceExceeds(cc_last_reap, now, CC_REAP_INTERVAL_MS))
+		return;
+	cc_last_reap = now;
+	cc_twophase_reap(NULL);
+}
+
+/*
+ * The prepared transactions, in a palloc'd array set in *xacts; returns
+ * their number.  Through pg_prepared_xact() called directly, not a query: a
  * query would take a snapshot (a serializable, read-only, deferrable
  * session's would wait for the very transaction being finished) and
- * resolve its operators on the caller's search_path.  Returns false if
- * there is none.  May ERROR (out of memory).
+ * resolve its operators on the caller's search_path.  Bounded by
+ * max_prepared_transactions.  May ERROR (out of memory).
  */
-static bool
-cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
-				   Oid *dbid)
+static int
+cc_prepared_list(CCPreparedXact **xacts)
 {
 	LOCAL_FCINFO(fcinfo, 0);
 	FmgrInfo	flinfo;
 	ReturnSetInfo rsinfo;
 	ExprContext *econtext = CreateStandaloneExprContext();
-	bool		found = false;
+	CCPreparedXact *list = palloc(sizeof(CCPreparedXact) *
+								  Max(max_prepared_xacts, 1));
+	int			n = 0;
 
 	fmgr_info(F_PG_PREPARED_XACT, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
@@ -258,7 +460,6 @@ cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
 	rsinfo.allowedModes = (int) SFRM_ValuePerCall;
 	rsinfo.returnMode = SFRM_ValuePerCall;
 
-	/* bounded: one row per prepared transaction, max_prepared_transactions */
 	for (;;)
 	{
 		Datum		row;
@@ -271,23 +472,51 @@ cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
 		row = FunctionCallInvoke(fcinfo);
 		if (rsinfo.isDone == ExprEndResult)
 			break;
-		if (fcinfo->isnull)
+		if (fcinfo->isnull || n >= max_prepared_xacts)
 			continue;
 		tuple = DatumGetHeapTupleHeader(row);
 		/* (transaction xid, gid text, prepared timestamptz, ownerid, dbid) */
 		value = GetAttributeByNum(tuple, 2, &isnull);
-		if (found || isnull || strcmp(TextDatumGetCString(value), gid) != 0)
+		if (isnull)
 			continue;
-		found = true;
+		text_to_cstring_buffer(DatumGetTextPP(value), list[n].gid, GIDSIZE);
 		value = GetAttributeByNum(tuple, 1, &isnull);
-		*xid = isnull ? InvalidTransactionId : DatumGetTransactionId(value);
+		list[n].xid = isnull ? InvalidTransactionId :
+			DatumGetTransactionId(value);
 		value = GetAttributeByNum(tuple, 4, &isnull);
-		*owner = isnull ? InvalidOid : DatumGetObjectId(value);
+		list[n].owner = isnull ? InvalidOid : DatumGetObjectId(value);
 		value = GetAttributeByNum(tuple, 5, &isnull);
-		*dbid = isnull ? InvalidOid : DatumGetObjectId(value);
+		list[n].dbid = isnull ? InvalidOid : DatumGetObjectId(value);
+		n++;
 	}
 	/* runs the function's shutdown callback */
 	FreeExprContext(econtext, true);
+	*xacts = list;
+	return n;
+}
+
+/*
+ * Look 'gid' up among the prepared transactions: its xid, owner and
+ * database.  Returns false if there is none.  May ERROR (out of memory).
+ */
+static bool
+cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
+				   Oid *dbid)
+{
+	CCPreparedXact *xacts;
+	int			n = cc_prepared_list(&xacts);
+	bool		found = false;
+	int			i;
+
+	for (i = 0; i < n && !found; i++)
+		if (strcmp(xacts[i].gid, gid) == 0)
+		{
+			*xid = xacts[i].xid;
+			*owner = xacts[i].owner;
+			*dbid = xacts[i].dbid;
+			found = true;
+		}
+	pfree(xacts);
 	return found;
 }
 
@@ -295,13 +524,13 @@ cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
  * Utility hook, before standard_ProcessUtility runs a transaction statement.
  *
  * PREPARE TRANSACTION: remember the GID for the PRE_PREPARE callback.
- * COMMIT/ROLLBACK PREPARED: make sure the marks can be adopted afterwards
- * without allocating, or, if the slot was lost, mark the database (every
- * database, for a COMMIT PREPARED of a prepared transaction that the
- * command may finish: of this database, and owned by the current user
- * unless a superuser runs it, what FinishPreparedTransaction() checks)
- * and remove its entries now.  May ERROR, PostgreSQL's own check that the
- * command is not in a transaction block first.
+ * COMMIT/ROLLBACK PREPARED: if the transaction has no slot (listed before
+ * the restart was, or prepared and finished around that listing), mark the
+ * database (every database, for a COMMIT PREPARED) and remove its entries
+ * now, for a prepared transaction that the command may finish: of this
+ * database, and owned by the current user unless a superuser runs it, what
+ * FinishPreparedTransaction() checks.  May ERROR, PostgreSQL's own check
+ * that the command is not in a transaction block first.
  */
 void
 cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
@@ -317,8 +546,6 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 		case TRANS_STMT_ROLLBACK_PREPARED:
 			{
 				int			slot;
-				bool		coarse = false;
-				bool		cluster = false;
 				bool		found;
 				bool		finishable;
 				TransactionId xid = InvalidTransactionId;
@@ -343,50 +570,27 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 				 */
 				if (finishable)
 					cc_wal_log_prepared_end(xid);
-				cc_prepared_xid = found ? xid : InvalidTransactionId;
+				if (!finishable)
+					break;
 				cc_attach();
 				LWLockAcquire(cc_shared->prepared_lock, LW_SHARED);
-				slot = found ? cc_find_slot(stmt->gid, xid) : -1;
-				if (slot >= 0)
-				{
-					coarse = cc_twophase->slots[slot].coarse;
-					cluster = cc_twophase->slots[slot].cluster;
-				}
+				slot = cc_find_slot(stmt->gid, xid);
 				LWLockRelease(cc_shared->prepared_lock);
 
 				/*
-				 * Room for the marks cc_twophase_after() adopts: as many as
-				 * any slot holds, not this one's count.  The slot it finds
-				 * may not be this one: a PREPARE of the same GID that
-				 * completes between here and PostgreSQL's own look-up of the
-				 * GID (after this one was finished by another session, or
-				 * before any was found) is the one the command finishes. One
-				 * more for the mark of a flush below.
+				 * No slot: nothing says what the prepared transaction
+				 * changed, and it may have been a shared catalog (role
+				 * membership), which every database's entries can depend on.
+				 * Only for a GID the command will finish (PostgreSQL's checks
+				 * in LockGXact(): its database, its owner or a superuser).
+				 * Any other fails the command: nothing to do, and no role can
+				 * flush a database by naming a GID that does not exist, or
+				 * one it may not finish.  A slot being prepared still (the
+				 * PREPARE has not returned) is found too: PostgreSQL refuses
+				 * to finish its transaction, which is busy.
 				 */
-				cc_fence_reserve(CC_PREPARED_STRIPES + 1);
-
-				/*
-				 * A slot lost in a restart: nothing says what the prepared
-				 * transaction changed, and it may have been a shared catalog
-				 * (role membership), which every database's entries can
-				 * depend on; those filled since the restart must go too. Only
-				 * for a GID the command will finish (PostgreSQL's checks in
-				 * LockGXact(): its database, its owner or a superuser). Any
-				 * other fails the command: no slot, nothing to do, and no
-				 * role can flush a database by naming a GID that does not
-				 * exist, or one it may not finish.
-				 */
-				if (slot < 0 && stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
-					finishable)
-					cluster = true;
-
-				cc_prepared_flushed = 0;
-				if ((slot < 0 || coarse) && finishable)
-				{
-					/* lost in a restart, or coarse: all of the database */
-					cc_prepared_flush(cluster);
-					cc_prepared_flushed = cluster ? 2 : 1;
-				}
+				if (slot < 0)
+					cc_prepared_flush(stmt->kind == TRANS_STMT_COMMIT_PREPARED);
 				break;
 			}
 
@@ -398,78 +602,29 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 /*
  * Utility hook, after standard_ProcessUtility finished COMMIT PREPARED or
  * ROLLBACK PREPARED: the prepared transaction is gone (committed and
- * visible, or rolled back).  Adopt its marks; they are cleared when this
- * transaction ends.  Cannot fail, but for running out of memory in a late
- * flush (below): the room was reserved before.
+ * visible, or rolled back), its invalidation messages sent and its locks
+ * released.  Release the slots of the GID whose transactions have ended
+ * so: the one this command finished, and any other finished since (never
+ * one prepared again under the GID meanwhile, which holds its lock).  The
+ * command has done its work: a failure here (out of memory, say) is not
+ * reported, and leaves the slot to the next fill's look.
  */
 void
 cc_twophase_after(TransactionStmt *stmt)
 {
-	int			candidate;
-	TransactionId ended = InvalidTransactionId;
-	int			slot;
-	int			late_flush = 0; /* 1: the database, 2: every database */
+	MemoryContext oldcxt = CurrentMemoryContext;
+	uint32		holdoff = InterruptHoldoffCount;
 
 	if (stmt->kind != TRANS_STMT_COMMIT_PREPARED &&
 		stmt->kind != TRANS_STMT_ROLLBACK_PREPARED)
 		return;
-
-	/*
-	 * The slot of the transaction this command finished: ended, and named by
-	 * the GID.  Normally the one the before-hook looked up; not if that one
-	 * was finished by another session in between and a new PREPARE of the GID
-	 * is the one this command finished.
-	 */
-	candidate = cc_find_ended_slot(stmt->gid, cc_prepared_xid, &ended);
-	cc_prepared_xid = InvalidTransactionId;
-
-	/* still that slot of that transaction, or adopted by its finisher */
-	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-	slot = -1;
-	if (candidate >= 0 && cc_twophase->slots[candidate].ready &&
-		TransactionIdEquals(cc_twophase->slots[candidate].xid, ended) &&
-		strcmp(cc_twophase->slots[candidate].gid, stmt->gid) == 0)
-		slot = candidate;
-	if (slot >= 0)
-	{
-		CCPreparedSlot *s = &cc_twophase->slots[slot];
-
-		if (!s->coarse)
-			cc_fence_adopt(s->stripes, s->nstripes);
-		else if (stmt->kind == TRANS_STMT_COMMIT_PREPARED &&
-				 (s->cluster ? 2 : 1) > cc_prepared_flushed)
-			late_flush = s->cluster ? 2 : 1;
-		s->used = false;
-		s->ready = false;
-	}
-	LWLockRelease(cc_shared->prepared_lock);
-
-	/*
-	 * A coarse PREPARE of this GID that completed after the look-up above (a
-	 * client that finishes a transaction before its PREPARE returned): its
-	 * marks ended with the PREPARE, and nothing was flushed for it. Flush
-	 * now, once its commit is visible, rather than never: entries filled in
-	 * between are removed, fills still running are refused by the mark.  The
-	 * room for the mark was reserved before.  The prepared transaction has
-	 * committed: should removing fail (out of memory), every entry is made
-	 * invisible instead, and the command still succeeds.
-	 */
-	if (late_flush > 0)
-		cc_prepared_flush_late(late_flush == 2);
-	cc_prepared_flushed = 0;
-}
-
-/* cc_prepared_flush() after the commit: cannot fail (see above) */
-static void
-cc_prepared_flush_late(bool cluster)
-{
-	MemoryContext oldcxt = CurrentMemoryContext;
-	uint32		holdoff = InterruptHoldoffCount;
+	if (cc_twophase == NULL || cc_twophase->nslots == 0)
+		return;
 
 	HOLD_INTERRUPTS();
 	PG_TRY();
 	{
-		cc_prepared_flush(cluster);
+		cc_twophase_reap(stmt->gid);
 	}
 	PG_CATCH();
 	{
@@ -477,7 +632,6 @@ cc_prepared_flush_late(bool cluster)
 		MemoryContextSwitchTo(oldcxt);
 		FlushErrorState();
 		InterruptHoldoffCount = holdoff + 1;
-		cc_bump_epoch();
 	}
 	PG_END_TRY();
 	RESUME_INTERRUPTS();
@@ -500,22 +654,24 @@ cc_prepared_flush(bool cluster)
 }
 
 /*
- * PRE_PREPARE, after the stripes were marked and the entries removed: copy
- * the marks into a free slot.  Every prepared transaction gets a slot, even
- * one that changed nothing, so that COMMIT PREPARED can tell "nothing to
- * do" from "the slot was lost in a restart"; a coarse one if it marked
- * more stripes than a slot holds (see CCPreparedSlot).  May ERROR (which
- * aborts the PREPARE): no free slot.
+ * PRE_PREPARE, after the stripes were marked and the entries removed: give
+ * the transaction a slot holding marks of its own on the same stripes (or,
+ * if it marked more than a slot holds, on its database's stripe, or the
+ * cluster's if it marked that).  This backend's marks end with the
+ * PREPARE.  Every prepared transaction gets a slot, even one that changed
+ * nothing, so that COMMIT PREPARED can tell "nothing to do" from "the slot
+ * was lost".  May ERROR (which aborts the PREPARE): no free slot, even
+ * after releasing those of ended transactions.
  */
 void
 cc_twophase_pre_prepare(void)
 {
 	int		   *held;
 	int			nheld;
-	bool		coarse = false;
-	bool		cluster = false;
+	int			coarse[1];
 	int			i;
 	int			slot = -1;
+	int			attempt;
 
 	/*
 	 * A logical replication apply worker prepares without the utility hook
@@ -532,50 +688,45 @@ cc_twophase_pre_prepare(void)
 
 	cc_attach();
 	cc_fence_held(&held, &nheld);
-
-	/*
-	 * More marks than a slot holds: a coarse slot.  Its marks are cleared
-	 * when the PREPARE ends, as for a commit, and COMMIT or ROLLBACK PREPARED
-	 * flushes all of the database (of every database, if the transaction's
-	 * marks covered them all), holding a mark on it, as for a slot lost in a
-	 * restart.  (The slots are fixed shared memory: a PREPARE takes nothing
-	 * from the cache's area, which could refuse it.)
-	 */
 	if (nheld > CC_PREPARED_STRIPES)
 	{
-		int			all = cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER,
-													  InvalidOid,
-													  InvalidOid));
+		int			all = cc_cluster_stripe();
 
-		coarse = true;
+		coarse[0] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
+												MyDatabaseId, InvalidOid));
 		for (i = 0; i < nheld; i++)
 			if (held[i] == all)
-				cluster = true;
+				coarse[0] = all;
+		held = coarse;
+		nheld = 1;
 	}
 
-	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
-	for (i = 0; i < cc_twophase->nslots; i++)
+	/* the second time round, after releasing the slots of ended ones */
+	for (attempt = 0; attempt < 2 && slot < 0; attempt++)
 	{
-		if (!cc_twophase->slots[i].used)
+		if (attempt > 0)
+			cc_twophase_reap(NULL);
+		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+		for (i = 0; i < cc_twophase->nslots; i++)
 		{
 			CCPreparedSlot *s = &cc_twophase->slots[i];
 
+			if (s->used)
+				continue;
 			s->used = true;
 			s->ready = false;
+			s->restored = false;
 			s->dbid = MyDatabaseId;
-			s->owner_pid = MyProcPid;
-			s->nstripes = coarse ? 0 : nheld;
-			if (!coarse)
-				memcpy(s->stripes, held, sizeof(int) * nheld);
-			s->coarse = coarse;
-			s->cluster = cluster;
+			s->nstripes = nheld;
+			memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->xid = GetTopTransactionIdIfAny();
 			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
+			cc_fence_hold_stripes(s->stripes, s->nstripes);
 			slot = i;
 			break;
 		}
+		LWLockRelease(cc_shared->prepared_lock);
 	}
-	LWLockRelease(cc_shared->prepared_lock);
 
 	if (slot < 0)
 		ereport(ERROR,
@@ -586,32 +737,28 @@ cc_twophase_pre_prepare(void)
 }
 
 /*
- * PREPARE: the transaction is prepared; its slot now owns the marks.  No
- * ERROR is allowed here.
+ * PREPARE: the transaction is prepared; its slot holds its marks until it
+ * is released (the caller clears this backend's).  No ERROR is allowed
+ * here.
  */
 void
 cc_twophase_prepared(void)
 {
 	if (cc_my_slot >= 0)
 	{
-		bool		coarse;
-
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 		cc_twophase->slots[cc_my_slot].ready = true;
-		cc_twophase->slots[cc_my_slot].owner_pid = 0;
-		coarse = cc_twophase->slots[cc_my_slot].coarse;
+		pg_atomic_fetch_add_u32(&cc_twophase->nready, 1);
 		LWLockRelease(cc_shared->prepared_lock);
 		cc_my_slot = -1;
-		/* the slot keeps the marks, unless it is coarse: they end now */
-		if (!coarse)
-			cc_fence_forget();
 	}
 	cc_have_prepare_gid = false;
 }
 
 /*
- * ABORT: a PREPARE that got as far as PRE_PREPARE failed; free its slot
- * (the marks are cleared by the caller as for any abort).
+ * ABORT: a PREPARE that got as far as PRE_PREPARE failed; release its
+ * slot's marks and free it (this backend's are cleared by the caller as for
+ * any abort).  No ERROR is allowed here.
  */
 void
 cc_twophase_abort(void)
@@ -621,6 +768,7 @@ cc_twophase_abort(void)
 		CCPreparedSlot *s = &cc_twophase->slots[cc_my_slot];
 
 		LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
+		cc_fence_release_stripes(s->stripes, s->nstripes);
 		s->used = false;
 		s->ready = false;
 		LWLockRelease(cc_shared->prepared_lock);
