@@ -24,6 +24,7 @@ CC_API_OBJS = \
 	src/api/cascade_cache.o \
 	src/api/cached_query.o \
 	src/api/explain.o \
+	src/api/launcher.o \
 	src/api/monitor.o \
 	src/api/runner.o \
 	src/api/stats.o \

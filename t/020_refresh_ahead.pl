@@ -22,7 +22,8 @@
 #     sessions preload (session_preload_libraries) and a recipe is bounded
 #     by the role's statement_timeout, and by recipe_timeout whatever the
 #     role's settings; a role whose recipes wait on its own lock does not
-#     keep the runner slots from another role's refreshes;
+#     keep the runner slots from another role's refreshes, nor does a
+#     runner that waits to connect;
 #   - a REFETCH by a role that is not a superuser refreshes its own
 #     entries, and other roles' only if they were read since stored.
 use strict;
@@ -893,6 +894,10 @@ $node->safe_psql('postgres', q{
 	CREATE FUNCTION hog_slow(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
 	BEGIN
 		IF (SELECT mode FROM hog_slow_ctl) = 1 THEN PERFORM pg_sleep(1.5); END IF;
+		IF (SELECT mode FROM hog_slow_ctl) = 2 THEN
+			PERFORM pg_advisory_lock_shared(777);
+			PERFORM pg_advisory_unlock_shared(777);
+		END IF;
 		RETURN $1;
 	END $$;
 	ALTER FUNCTION hog_slow(int) OWNER TO hog;
@@ -911,6 +916,85 @@ cmp_ok($took, '<', 12, "another role's refresh ran in ${took}s, not after the ho
 cmp_ok(rstats()->{waiting}, '>', 0, 'the hog still had recipes waiting');
 $node->safe_psql('postgres', 'UPDATE hog_slow_ctl SET mode = 0');
 wait_refresh_idle('hog slow');
+
+# Three roles and one runner slot: the roles are served in turn, least
+# recently first.  The hog's and a second hog's slow recipes are queued
+# before app's refresh; the two hogs' runners must not take the slot in
+# turn while app's waits (it would wait for their 40 recipes of 1.5s).
+$node->safe_psql('postgres', q{
+	CREATE ROLE hog2 LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO hog2;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO hog2;
+	GRANT SELECT ON hog_t TO hog2;
+	GRANT SELECT ON hog_slow_ctl TO hog2;
+});
+for my $hog ('hog', 'hog2')
+{
+	$node->safe_psql('postgres', join('', map {
+		"SELECT cascade_cache.cached_query('SELECT hog_slow(\$1) + count(*) AS n FROM hog_t', '[$_]', NULL, '${hog}Busy');\n"
+	} 1 .. 20), extra_params => [ '-U', $hog ]);
+}
+$node->safe_psql('postgres', qq{
+	BEGIN;
+	UPDATE hog_slow_ctl SET mode = 1;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hogBusy') ]}');
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'hog2Busy') ]}');
+	COMMIT;});
+is(cq($app, $get_user, '[1]', 'appSqueezed'), '[{"v": "squeezed"}]', 'appSqueezed read again');
+set_system('cascade_cache.recipe_workers', '1');
+wait_runner(q{wait_event = 'PgSleep'}, 'the hogs\' slow recipes never ran');
+$t0 = time;
+update_refetch(1, 'third', 'appSqueezed');
+wait_stored('appSqueezed', 'the third role\'s refresh never ran');
+$took = time - $t0;
+cmp_ok($took, '<', 12, "a third role's refresh ran in ${took}s, not after the two hogs' 40 recipes of 1.5s");
+cmp_ok(rstats()->{waiting}, '>', 0, 'the hogs still had recipes waiting');
+$node->safe_psql('postgres', 'UPDATE hog_slow_ctl SET mode = 0');
+wait_refresh_idle('two hogs');
+reset_system('cascade_cache.recipe_workers' => '2');
+
+# A runner that cannot connect (an open ALTER DATABASE ... RENAME holds
+# the database's lock, which connecting waits for) is stopped after
+# recipe_timeout; its pair's fills are dropped, and the other roles'
+# refreshes run.  The hog's runner holds the one runner slot (its recipe
+# waits for advisory lock 777) while database stuck's refresh is queued and
+# its rename begins; then the hog's runner gives way to stuck's.
+set_system('cascade_cache.recipe_timeout', '3s');
+$node->safe_psql('postgres', 'CREATE DATABASE stuck');
+$node->safe_psql('stuck', q{
+	CREATE EXTENSION cascade_cache;
+	CREATE TABLE s (v int); INSERT INTO s VALUES (1);
+	SELECT cascade_cache.cached_query('SELECT v FROM s', '[]', NULL, 'stuckName');});
+my $blocker = $node->background_psql('postgres');
+$blocker->query_safe('SELECT pg_advisory_lock(777)');
+hog_mode_refetch('hog_slow_ctl', 2, 'hogBusy');
+wait_runner(q{wait_event_type = 'Lock'}, 'the hog\'s runner never waited for the advisory lock');
+$node->safe_psql('stuck', qq{
+	BEGIN;
+	UPDATE s SET v = 2;
+	SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', 'stuckName') ]}');
+	COMMIT;});
+my $renamer = $node->background_psql('postgres');
+$renamer->query_safe('BEGIN; ALTER DATABASE stuck RENAME TO stuck_held');
+$blocker->query_safe('SELECT pg_advisory_unlock(777)');
+$node->safe_psql('postgres', 'UPDATE hog_slow_ctl SET mode = 0');
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_locks
+	 WHERE locktype = 'object' AND classid = 'pg_database'::regclass
+	   AND NOT granted})
+  or die 'the runner of database stuck never waited to connect';
+update_refetch(1, 'unstuck', 'appSqueezed');
+wait_stored('appSqueezed', 'a runner waiting to connect kept the slot for ever');
+like(slurp_file($node->logfile),
+	qr/stopped a runner of role \d+ in database \d+ that had not connected after 3000 ms/,
+	'the runner that could not connect was stopped, and the log says so');
+is(cq($app, $get_user, '[1]', 'appSqueezed'), '[{"v": "unstuck"}]', 'and the other role\'s refresh ran');
+$renamer->query_safe('ROLLBACK');
+$renamer->quit;
+$blocker->quit;
+wait_refresh_idle('after the stuck runner');
+reset_system('cascade_cache.recipe_timeout' => '30s');
 
 $app->disconnect;
 $node->stop;

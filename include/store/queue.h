@@ -109,6 +109,7 @@ extern int	cc_runner_attach(Oid dbid, Oid session_userid);
 extern void cc_runner_connected(int slot);
 extern void cc_runner_detach(int slot);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
+extern bool cc_runner_pid_connected(int pid);
 extern void cc_queue_set_runner_limit(int limit);
 extern void cc_queue_set_launch_refused(bool refused);
 

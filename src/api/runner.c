@@ -5,13 +5,8 @@
  *		a warm restart and for refresh-ahead; and their launcher.
  *
  * Fills a runner is to make wait in the recipe queue (src/store/queue.c),
- * each for one (database, session user).  The background worker
- * (worker.c) calls cc_runners_launch() every round and whenever a fill is
- * queued for a pair no runner serves (or whose runners fall behind, while
- * fewer than recipe_workers run: cc_queue_push()): it
- * starts a dynamic background worker for every such pair, and more for a
- * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
- * cascade_cache.recipe_workers at once.
+ * each for one (database, session user); the launcher (launcher.c, in the
+ * background worker) starts the runners.
  *
  * A runner connects to its database AS the session user of its recipes,
  * like a client logging in (BackgroundWorkerInitializeConnectionByOid()):
@@ -85,9 +80,6 @@
 /* A runner with nothing to do for this long exits */
 #define CC_RUNNER_IDLE_MS		1000
 
-/* Queued fills per runner of a pair above which the launcher adds one */
-#define CC_RUNNER_BACKLOG		2
-
 /*
  * Fills a runner runs before it gives its slot to another pair that waits
  * for one (when none is free)
@@ -113,30 +105,11 @@
 #define CC_REFRESH_ATTEMPTS		5
 #define CC_REFRESH_RETRY_MS		20
 
-/* What the launcher hands a runner (bgw_extra) */
-typedef struct CCRunnerArgs
-{
-	Oid			dbid;
-	Oid			session_userid;
-} CCRunnerArgs;
-
-/* A runner the launcher started and has not seen stop yet */
-typedef struct CCLaunched
-{
-	Oid			dbid;
-	Oid			session_userid;
-	BackgroundWorkerHandle *handle;
-} CCLaunched;
-
 /* cascade_cache.recipe_workers */
 int			cc_recipe_workers = 2;
 
 /* cascade_cache.recipe_timeout, in ms: the longest a recipe may run */
-static int	cc_recipe_timeout_ms = 30000;
-
-/* The launcher's runners (in the background worker) */
-static CCLaunched cc_launched[CC_MAX_RUNNERS];
-static int	cc_nlaunched = 0;
+int			cc_recipe_timeout_ms = 30000;
 
 /* The runner's timer for a recipe that outlives its timeout, and its mark */
 static TimeoutId cc_overrun_timeout;
@@ -149,8 +122,6 @@ static CCRecipeOutcome cc_runner_run(CCQueueItem *item,
 static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item,
 										 const List *own_placeholders,
 										 TimestampTz deadline);
-static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
-static void cc_runners_reap(void);
 static int	cc_recipe_timeout(void);
 
 /*
@@ -184,142 +155,6 @@ cc_runner_define_gucs(void)
 							NULL,
 							NULL,
 							NULL);
-}
-
-/* ----------------------------------------------------------------
- * The launcher (runs in the background worker)
- * ----------------------------------------------------------------
- */
-
-/*
- * Start runners for the pairs with queued fills that no runner serves, up
- * to cascade_cache.recipe_workers at once, and drop the fills of pairs
- * whose runner could not connect.  Called by the background worker in its
- * upkeep, outside any transaction.  Can ERROR (out of memory).
- */
-void
-cc_runners_launch(void)
-{
-	CCQueueGroup *groups;
-	Oid			dbid;
-	Oid			userid;
-	int			ngroups;
-	int			round;
-	int			i;
-
-	/* runners that could not connect: their fills cannot run */
-	while (cc_runner_take_failed(&dbid, &userid))
-	{
-		int			dropped[CC_NUM_RECIPE_KINDS] = {0};
-		int			n = cc_queue_drop_group(dbid, userid, dropped);
-
-		cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
-				 dropped[CC_RECIPE_WARM]);
-		cc_count(CC_STAT_REFRESH_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
-				 dropped[CC_RECIPE_REFRESH]);
-		if (n > 0)
-			ereport(LOG,
-					(errmsg("cascade_cache skipped %d queued fills of role %u in database %u",
-							n, userid, dbid),
-					 errdetail("A runner could not connect as that role to that database.")));
-	}
-
-	cc_runners_reap();
-	cc_queue_set_runner_limit(cc_recipe_workers);
-	/* till a start finds no background worker slot, below */
-	cc_queue_set_launch_refused(false);
-	if (cc_nlaunched >= cc_recipe_workers)
-		return;
-
-	groups = palloc(sizeof(CCQueueGroup) * CC_MAX_RUNNERS * 2);
-	ngroups = cc_queue_groups(groups, CC_MAX_RUNNERS * 2);
-
-	/* first a runner for every pair that has none, then more for backlogs */
-	for (round = 0; round < 2; round++)
-		for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
-		{
-			int			launched = 0;
-			int			j;
-
-			for (j = 0; j < cc_nlaunched; j++)
-				if (cc_launched[j].dbid == groups[i].dbid &&
-					cc_launched[j].session_userid == groups[i].session_userid)
-					launched++;
-
-			/*
-			 * (a runner counts once it attached, and as launched till it
-			 * exits)
-			 */
-			if (round == 0 ? launched > 0 || groups[i].runners > 0 :
-				groups[i].items <= CC_RUNNER_BACKLOG * Max(launched, 1))
-				continue;
-			if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
-			{
-				/* no background worker slot: busy runners share theirs */
-				cc_queue_set_launch_refused(true);
-				pfree(groups);
-				return;			/* next round */
-			}
-			cc_queue_set_launch_refused(false);
-		}
-	pfree(groups);
-}
-
-/* Forget the runners that stopped. */
-static void
-cc_runners_reap(void)
-{
-	int			i = 0;
-
-	while (i < cc_nlaunched)
-	{
-		pid_t		pid;
-
-		if (GetBackgroundWorkerPid(cc_launched[i].handle, &pid) == BGWH_STOPPED)
-		{
-			pfree(cc_launched[i].handle);
-			cc_launched[i] = cc_launched[--cc_nlaunched];
-		}
-		else
-			i++;
-	}
-}
-
-/* Start a runner for (dbid, session_userid).  false: no worker slot. */
-static bool
-cc_runner_launch_one(Oid dbid, Oid session_userid)
-{
-	BackgroundWorker worker;
-	BackgroundWorkerHandle *handle;
-	CCRunnerArgs args;
-	MemoryContext oldcxt;
-	bool		registered;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_ConsistentState;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cascade_cache");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cc_runner_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "cascade_cache runner");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "cascade_cache runner");
-	args.dbid = dbid;
-	args.session_userid = session_userid;
-	memcpy(worker.bgw_extra, &args, sizeof(args));
-	worker.bgw_notify_pid = MyProcPid;
-
-	/* the handle is palloc'd: keep it across rounds */
-	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
-	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
-	MemoryContextSwitchTo(oldcxt);
-	if (!registered)
-		return false;
-	cc_launched[cc_nlaunched].dbid = dbid;
-	cc_launched[cc_nlaunched].session_userid = session_userid;
-	cc_launched[cc_nlaunched].handle = handle;
-	cc_nlaunched++;
-	return true;
 }
 
 /* ----------------------------------------------------------------

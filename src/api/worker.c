@@ -17,7 +17,7 @@
  *	  gone;
  *	- applies a changed cascade_cache.max_memory to the area;
  *	- queues the recipes of a warm restart (warm.c; every 50 ms while it
- *	  does), starts the recipe runners that queued fills need (runner.c),
+ *	  does), starts the recipe runners that queued fills need (launcher.c),
  *	  and writes the hot set's recipes every cascade_cache.warm_interval.
  *
  * When it starts for the first time in a shared memory lifetime it reads
@@ -54,6 +54,7 @@
 #include "base/shmem.h"
 #include "store/store.h"
 #include "xact/replication.h"
+#include "api/launcher.h"
 #include "api/monitor.h"
 #include "api/runner.h"
 #include "api/warm.h"

@@ -29,7 +29,7 @@
  * process and whether it got connected: a runner that could not connect
  * (its role or database gone, or not allowed to log in) leaves its slot
  * FAILED, and the launcher then drops the group's items
- * (src/api/runner.c).
+ * (src/api/launcher.c).
  *
  * Locking: CCShared->queue_lock, exclusive, around every read or write of
  * the array or the slots; nothing that can ERROR or allocate runs under it
@@ -381,6 +381,24 @@ cc_runner_detach(int slot)
 	r->pid = 0;
 	r->latch = NULL;
 	LWLockRelease(cc_shared->queue_lock);
+}
+
+/*
+ * Has the runner with process 'pid' connected?  (false for a process that
+ * has no slot yet.)
+ */
+bool
+cc_runner_pid_connected(int pid)
+{
+	bool		connected = false;
+	int			i;
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	for (i = 0; i < CC_MAX_RUNNERS && !connected; i++)
+		connected = cc_queue->runners[i].state == CC_RUNNER_CONNECTED &&
+			cc_queue->runners[i].pid == pid;
+	LWLockRelease(cc_shared->queue_lock);
+	return connected;
 }
 
 /*

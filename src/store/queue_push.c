@@ -470,8 +470,8 @@ cc_queue_push_many(CCRecipeKind kind, CCQueuePush *items, int n,
 
 	/*
 	 * No runner serves a pair yet, or its runners fall behind and another may
-	 * start: the background worker launches one (or more, see runner.c). Not
-	 * once per push while every runner runs: the worker's round of upkeep
+	 * start: the background worker launches one (or more, see launcher.c).
+	 * Not once per push while every runner runs: the worker's round of upkeep
 	 * would take CPU from the runners.
 	 */
 	for (i = 0; i < npairs; i++)

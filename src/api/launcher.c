@@ -1,0 +1,330 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *		The launcher of the recipe runners (runner.c), in the background
+ *		worker.
+ *
+ * Fills a runner (runner.c) is to make wait in the recipe queue
+ * (src/store/queue.c), each for one (database, session user).  The
+ * background worker (worker.c) calls cc_runners_launch() every round and
+ * whenever a fill is queued for a pair no runner serves (or whose runners
+ * fall behind, while fewer than recipe_workers run: cc_queue_push()): it
+ * starts a dynamic background worker for every such pair, and more for a
+ * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
+ * cascade_cache.recipe_workers at once; pairs started least recently
+ * first (it remembers the last start of CC_SERVED_PAIRS pairs), so that
+ * any number of roles take the slots in turn.  A runner not connected
+ * cascade_cache.recipe_timeout after its start (connecting waits for the
+ * database's lock, which an open ALTER DATABASE ... RENAME holds) is
+ * terminated.  A runner that could not connect (its role or database gone,
+ * or not allowed to log in, or terminated so) leaves its runner slot FAILED,
+ * and the launcher drops the pair's queued fills, counting them as
+ * skipped.
+ *
+ * The launcher keeps its state (the runners it started, when it last
+ * started one for each pair) in the background worker's own memory; it
+ * reads and writes the queue and the runner slots only through queue.c.
+ *
+ * Copyright (c) 2026, cascade_cache developers
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "postmaster/bgworker.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "cascade_cache.h"
+#include "base/counters.h"
+#include "store/queue.h"
+#include "xact/recipe.h"
+#include "api/launcher.h"
+#include "api/runner.h"
+
+/* Queued fills per runner of a pair above which the launcher adds one */
+#define CC_RUNNER_BACKLOG		2
+
+/* A runner the launcher started and has not seen stop yet */
+typedef struct CCLaunched
+{
+	Oid			dbid;
+	Oid			session_userid;
+	BackgroundWorkerHandle *handle;
+	TimestampTz launched_at;
+	bool		connected;		/* seen connected */
+	bool		terminated;		/* stopped for taking too long to connect */
+} CCLaunched;
+
+/*
+ * When the launcher last started a runner for a pair: pairs waiting for a
+ * runner are served least recently started first
+ */
+typedef struct CCServed
+{
+	Oid			dbid;
+	Oid			session_userid;
+	TimestampTz at;
+} CCServed;
+
+/* Pairs whose last start the launcher remembers (the oldest is forgotten) */
+#define CC_SERVED_PAIRS			64
+
+/* A pair waiting for a runner, with its last start, to be sorted */
+typedef struct CCServedGroup
+{
+	CCQueueGroup group;
+	TimestampTz at;
+	int			position;		/* in the queue's order */
+} CCServedGroup;
+
+/* The launcher's runners (in the background worker) */
+static CCLaunched cc_launched[CC_MAX_RUNNERS];
+static int	cc_nlaunched = 0;
+static CCServed cc_served[CC_SERVED_PAIRS];
+static int	cc_nserved = 0;
+
+static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
+static void cc_runners_reap(void);
+static TimestampTz cc_served_at(Oid dbid, Oid session_userid);
+static void cc_note_served(Oid dbid, Oid session_userid, TimestampTz at);
+static int	cc_served_cmp(const void *a, const void *b);
+
+/* ----------------------------------------------------------------
+ * The launcher (runs in the background worker)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Start runners for the pairs with queued fills that no runner serves, up
+ * to cascade_cache.recipe_workers at once, and drop the fills of pairs
+ * whose runner could not connect.  Called by the background worker in its
+ * upkeep, outside any transaction.  Can ERROR (out of memory).
+ */
+void
+cc_runners_launch(void)
+{
+	CCQueueGroup *groups;
+	Oid			dbid;
+	Oid			userid;
+	int			ngroups;
+	int			round;
+	int			i;
+
+	/* runners that could not connect: their fills cannot run */
+	while (cc_runner_take_failed(&dbid, &userid))
+	{
+		int			dropped[CC_NUM_RECIPE_KINDS] = {0};
+		int			n = cc_queue_drop_group(dbid, userid, dropped);
+
+		cc_count(CC_STAT_WARM_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
+				 dropped[CC_RECIPE_WARM]);
+		cc_count(CC_STAT_REFRESH_OUTCOME_FIRST + CC_RECIPE_SKIPPED,
+				 dropped[CC_RECIPE_REFRESH]);
+		if (n > 0)
+			ereport(LOG,
+					(errmsg("cascade_cache skipped %d queued fills of role %u in database %u",
+							n, userid, dbid),
+					 errdetail("A runner could not connect as that role to that database.")));
+	}
+
+	cc_runners_reap();
+	cc_queue_set_runner_limit(cc_recipe_workers);
+	/* till a start finds no background worker slot, below */
+	cc_queue_set_launch_refused(false);
+	if (cc_nlaunched >= cc_recipe_workers)
+		return;
+
+	groups = palloc(sizeof(CCQueueGroup) * CC_MAX_RUNNERS * 2);
+	ngroups = cc_queue_groups(groups, CC_MAX_RUNNERS * 2);
+
+	/*
+	 * Least recently started first, so that roles take the slots in turn when
+	 * there are more of them than slots (or background workers); among pairs
+	 * started as long ago, or never, in queue order.
+	 */
+	if (ngroups > 1)
+	{
+		CCServedGroup *order = palloc(sizeof(CCServedGroup) * ngroups);
+
+		for (i = 0; i < ngroups; i++)
+		{
+			order[i].group = groups[i];
+			order[i].at = cc_served_at(groups[i].dbid,
+									   groups[i].session_userid);
+			order[i].position = i;
+		}
+		qsort(order, ngroups, sizeof(CCServedGroup), cc_served_cmp);
+		for (i = 0; i < ngroups; i++)
+			groups[i] = order[i].group;
+		pfree(order);
+	}
+
+	/* first a runner for every pair that has none, then more for backlogs */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
+		{
+			int			launched = 0;
+			int			j;
+
+			for (j = 0; j < cc_nlaunched; j++)
+				if (cc_launched[j].dbid == groups[i].dbid &&
+					cc_launched[j].session_userid == groups[i].session_userid)
+					launched++;
+
+			/*
+			 * (a runner counts once it attached, and as launched till it
+			 * exits)
+			 */
+			if (round == 0 ? launched > 0 || groups[i].runners > 0 :
+				groups[i].items <= CC_RUNNER_BACKLOG * Max(launched, 1))
+				continue;
+			if (!cc_runner_launch_one(groups[i].dbid, groups[i].session_userid))
+			{
+				/* no background worker slot: busy runners share theirs */
+				cc_queue_set_launch_refused(true);
+				pfree(groups);
+				return;			/* next round */
+			}
+			cc_queue_set_launch_refused(false);
+		}
+	pfree(groups);
+}
+
+/*
+ * Forget the runners that stopped, and stop those still not connected
+ * cascade_cache.recipe_timeout after their start: connecting waits for the
+ * database's lock (an open ALTER DATABASE ... RENAME holds it), and a
+ * runner waiting there holds a runner slot and serves nothing.  Its pair's
+ * queued fills are then dropped and counted as skipped, as for a role that
+ * may not log in (the runner leaves its slot FAILED).
+ */
+static void
+cc_runners_reap(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			i = 0;
+
+	while (i < cc_nlaunched)
+	{
+		CCLaunched *l = &cc_launched[i];
+		pid_t		pid;
+		BgwHandleStatus status = GetBackgroundWorkerPid(l->handle, &pid);
+
+		if (status == BGWH_STOPPED)
+		{
+			pfree(l->handle);
+			cc_launched[i] = cc_launched[--cc_nlaunched];
+			continue;
+		}
+		if (!l->connected && status == BGWH_STARTED &&
+			cc_runner_pid_connected(pid))
+			l->connected = true;
+		if (!l->connected && !l->terminated && cc_recipe_timeout_ms > 0 &&
+			TimestampDifferenceExceeds(l->launched_at, now,
+									   cc_recipe_timeout_ms))
+		{
+			TerminateBackgroundWorker(l->handle);
+			l->terminated = true;
+			ereport(LOG,
+					(errmsg("cascade_cache stopped a runner of role %u in database %u that had not connected after %d ms",
+							l->session_userid, l->dbid, cc_recipe_timeout_ms),
+					 errdetail("Its connection waited for a lock on the database, or for the server."),
+					 errhint("The runner limit is cascade_cache.recipe_timeout.")));
+		}
+		i++;
+	}
+}
+
+/* When a runner for (dbid, session_userid) was last started; 0: never */
+static TimestampTz
+cc_served_at(Oid dbid, Oid session_userid)
+{
+	int			i;
+
+	for (i = 0; i < cc_nserved; i++)
+		if (cc_served[i].dbid == dbid &&
+			cc_served[i].session_userid == session_userid)
+			return cc_served[i].at;
+	return 0;
+}
+
+/* Remember a start; the pair started longest ago makes room if need be. */
+static void
+cc_note_served(Oid dbid, Oid session_userid, TimestampTz at)
+{
+	int			slot = -1;
+	int			i;
+
+	for (i = 0; i < cc_nserved && slot < 0; i++)
+		if (cc_served[i].dbid == dbid &&
+			cc_served[i].session_userid == session_userid)
+			slot = i;
+	if (slot < 0 && cc_nserved < CC_SERVED_PAIRS)
+		slot = cc_nserved++;
+	if (slot < 0)
+	{
+		slot = 0;
+		for (i = 1; i < cc_nserved; i++)
+			if (cc_served[i].at < cc_served[slot].at)
+				slot = i;
+	}
+	cc_served[slot].dbid = dbid;
+	cc_served[slot].session_userid = session_userid;
+	cc_served[slot].at = at;
+}
+
+/* Order of CCServedGroup: started longest ago first, then queue order */
+static int
+cc_served_cmp(const void *a, const void *b)
+{
+	const CCServedGroup *x = (const CCServedGroup *) a;
+	const CCServedGroup *y = (const CCServedGroup *) b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->position - y->position;
+}
+
+/* Start a runner for (dbid, session_userid).  false: no worker slot. */
+static bool
+cc_runner_launch_one(Oid dbid, Oid session_userid)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	CCRunnerArgs args;
+	MemoryContext oldcxt;
+	bool		registered;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cascade_cache");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cc_runner_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "cascade_cache runner");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "cascade_cache runner");
+	args.dbid = dbid;
+	args.session_userid = session_userid;
+	memcpy(worker.bgw_extra, &args, sizeof(args));
+	worker.bgw_notify_pid = MyProcPid;
+
+	/* the handle is palloc'd: keep it across rounds */
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcxt);
+	if (!registered)
+		return false;
+	cc_launched[cc_nlaunched].dbid = dbid;
+	cc_launched[cc_nlaunched].session_userid = session_userid;
+	cc_launched[cc_nlaunched].handle = handle;
+	cc_launched[cc_nlaunched].launched_at = GetCurrentTimestamp();
+	cc_launched[cc_nlaunched].connected = false;
+	cc_launched[cc_nlaunched].terminated = false;
+	cc_nlaunched++;
+	cc_note_served(dbid, session_userid,
+				   cc_launched[cc_nlaunched - 1].launched_at);
+	return true;
+}
