@@ -227,6 +227,22 @@ privilege_lifted('priv_s2', 'priv_count2', q{
 		  AS 'SELECT priv_count2() + count(*) FROM (VALUES (1)) v';},
 	'SELECT priv_outer() AS n', '[{"n": 2}]', 'nor on the function calling it');
 
+# A verdict that rests on what a name resolves to ends when that name comes
+# to exist: a constant naming a text search configuration not created yet
+# ('x'::regconfig fails, class 42 like a syntax error).
+$node->safe_psql('postgres', q{
+	SET check_function_bodies = off;
+	CREATE FUNCTION late_cfg_count() RETURNS bigint STABLE LANGUAGE sql
+	  AS $$SELECT count(*) FROM items WHERE to_tsvector('late_cfg'::regconfig, 'x') IS NOT NULL$$;});
+my $late_cfg = 'SELECT late_cfg_count() - count(*) + 1 AS n FROM items';
+eval { cq($app, $late_cfg) };
+like($@, qr/text search configuration "late_cfg" does not exist/, 'a missing configuration: the call fails');
+$node->safe_psql('postgres', 'CREATE TEXT SEARCH CONFIGURATION late_cfg (COPY = english)');
+my ($h0, $m0) = split /\|/, stat_of('hits, misses');
+is(cq($app, $late_cfg), '[{"n": 1}]', 'once it is created, the result');
+is(cq($app, $late_cfg), '[{"n": 1}]', 'again');
+is(stat_of("hits - $h0, misses - $m0"), '1|1', 'cached in the same session: the verdict went with the change');
+
 # --- a function that a parallel worker would run, reading a table ---
 # A PARALLEL SAFE function evaluated in a parallel worker starts its own
 # queries there, where no fill records what they read: the fill must run

@@ -122,6 +122,18 @@ cc_cacheability_init(void)
 	CacheRegisterSyscacheCallback(AGGFNOID, cc_type_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, cc_type_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(CONSTROID, cc_type_callback, (Datum) 0);
+
+	/*
+	 * And with what names resolve to: a role, a text search configuration
+	 * or dictionary, a collation that a constant names ('x'::regrole), and
+	 * role membership, which decides which schemas a name is looked up in.
+	 */
+	CacheRegisterSyscacheCallback(AUTHOID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, cc_type_callback,
+								  (Datum) 0);
+	CacheRegisterSyscacheCallback(TSCONFIGOID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(TSDICTOID, cc_type_callback, (Datum) 0);
+	CacheRegisterSyscacheCallback(COLLOID, cc_type_callback, (Datum) 0);
 	cc_rel_init();
 }
 

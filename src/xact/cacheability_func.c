@@ -47,7 +47,8 @@
  * The verdicts are cached per backend in cc_func_verdicts
  * (CacheMemoryContext) and forgotten, by cc_func_forget_all(), whenever
  * pg_proc, pg_type, a relation, pg_cast, pg_operator, pg_aggregate,
- * pg_namespace or pg_constraint changes (the callbacks cacheability.c
+ * pg_namespace, pg_constraint, pg_authid, pg_auth_members, pg_ts_config,
+ * pg_ts_dict or pg_collation changes (the callbacks cacheability.c
  * registers), when trusted_functions is set, and when key_settings (which
  * decides what current_setting() may read) changes.  A verdict that
  * depends on the moment (made outside a transaction, in parallel mode, or
