@@ -485,6 +485,19 @@ ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_
 like(slurp_file($node->logfile, $log_at), qr/ignored the warm restart file .* it is damaged/,
 	'and the log says so');
 
+# --- a cache with no recipe to write keeps the last file ---
+$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(74, 76) g});
+$node->restart;
+wait_warmed('three recipes');
+is(warm_status(), 'done,3,3,0', 'three recipes written and warmed');
+$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+$node->restart;
+wait_warmed('the kept file');
+is(warm_status(), 'done,3,3,0',
+	'a shutdown with an empty cache kept the last file: its three recipes are warmed again');
+is(cc_stats($node, 'entries'), 3, 'and their entries are back');
+
 # --- jsonb parameters of every kind come back under their key ---
 # A recipe keeps them as JSON text, of which jsonb_in() must make the same
 # jsonb again, byte for byte: strings with escapes and non-ASCII

@@ -20,7 +20,9 @@
  * runs as its own role through the normal fill path, and only if the key
  * it computes is exactly the recorded one (src/xact/recipe_run.c).  No
  * write happens until the file's recipes have all been queued and taken by
- * runners, so that a restart while warming does not lose the hot set.
+ * runners, so that a restart while warming does not lose the hot set; nor
+ * when the cache holds no recipe (a cache flushed before a shutdown): the
+ * last file stays.
  *
  * The key hashes are seeded per cluster (CCShared->key_seed): the file
  * keeps the seed, and cc_warm_shmem_init() takes it over when shared
@@ -43,7 +45,6 @@
 #include "access/htup_details.h"
 #include "access/xlog.h"
 #include "funcapi.h"
-#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "port/pg_crc32c.h"
 #include "storage/fd.h"
@@ -150,6 +151,8 @@ static bool cc_warm_skip_check(char **newval, void **extra, GucSource source);
 static void cc_warm_skip_assign(const char *newval, void *extra);
 static bool cc_warm_skip_recipe(const char *recipe, uint32 len);
 static void cc_warm_set(CCWarmState state, uint64 recipes, uint64 queued);
+static void cc_warm_keep_used(bool shutdown);
+static bool cc_warm_write(int fd, const void *data, Size len);
 
 /* Define the warm restart settings.  Called once, from _PG_init. */
 void
@@ -563,11 +566,15 @@ cc_warm_skip_recipe(const char *recipe, uint32 len)
 /*
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
  * it is always time).  Nothing is written while the last file's recipes
- * are still being queued or wait for a runner, or with warm restart off.
- * The file is built in memory (at most CC_WARM_MAX_FILE, and no larger
- * than max_memory: the coldest recipes are left out beyond that), then
- * written to a temporary file, fsync'd and renamed.  A failure to write is
- * logged and leaves the last file in place.  Can ERROR (out of memory).
+ * are still being queued or wait for a runner, or with warm restart off;
+ * nor when the cache holds no recipe to write: the last file is kept (a
+ * flushed cache at shutdown would otherwise start cold).  The recipes are
+ * copied first (at most CC_WARM_MAX_FILE in all, and no more than
+ * max_memory: the coldest that do not fit are left out, a smaller one
+ * after them may still fit), then written, with the checksum computed as
+ * they go, to a temporary file, which is fsync'd and renamed.  A failure
+ * to write is logged and leaves the last file in place.  Can ERROR (out of
+ * memory).
  */
 void
 cc_warm_dump(bool shutdown)
@@ -575,13 +582,15 @@ cc_warm_dump(bool shutdown)
 	TimestampTz now = GetCurrentTimestamp();
 	CCHotEntry *hot;
 	CCWarmHead	head;
-	StringInfoData buf;
+	CCWarmRecord *recs;
+	char	  **recipes;
 	pg_crc32c	crc;
 	int			fd;
 	int			nhot;
 	int			i;
 	uint32		count = 0;
 	Size		max_write;
+	Size		size;
 	bool		ok;
 
 	if (cc_warm_entries == 0)
@@ -589,11 +598,7 @@ cc_warm_dump(bool shutdown)
 	/* not while the last file's recipes are still queued or waiting */
 	if (cc_warm_data != NULL || cc_queue_length(CC_RECIPE_WARM) > 0)
 	{
-		struct stat st;
-
-		/* a clean shutdown meanwhile: the next start warms from it again */
-		if (shutdown && stat(CC_WARM_USED_FILE, &st) == 0)
-			(void) durable_rename(CC_WARM_USED_FILE, CC_WARM_FILE, LOG);
+		cc_warm_keep_used(shutdown);
 		return;
 	}
 	if (!shutdown)
@@ -613,66 +618,70 @@ cc_warm_dump(bool shutdown)
 	cc_warm_last_dump = now;
 
 	max_write = Min(CC_WARM_MAX_FILE, cc_memory_limit_bytes());
+	size = sizeof(head) + sizeof(pg_crc32c);
 	nhot = cc_store_hot(cc_warm_entries, &hot);
-	initStringInfo(&buf);
-	memset(&head, 0, sizeof(head));
-	appendBinaryStringInfo(&buf, (char *) &head, sizeof(head));
+	recs = palloc(sizeof(CCWarmRecord) * Max(nhot, 1));
+	recipes = palloc(sizeof(char *) * Max(nhot, 1));
 	for (i = 0; i < nhot; i++)
 	{
-		CCWarmRecord rec;
 		uint32		len;
 		char	   *recipe;
 
+		CHECK_FOR_INTERRUPTS();
 		recipe = cc_recipe_copy(&hot[i].key, CC_MAX_RECIPE_BYTES, &len);
 		if (recipe == NULL)
 			continue;			/* gone meanwhile */
-		if (cc_warm_skip_recipe(recipe, len))
+		if (cc_warm_skip_recipe(recipe, len) ||
+			size + sizeof(CCWarmRecord) + len > max_write)
 		{
 			pfree(recipe);
 			continue;
 		}
-		if (buf.len + sizeof(rec) + len + sizeof(pg_crc32c) > max_write)
-		{
-			pfree(recipe);
-			break;
-		}
-		memset(&rec, 0, sizeof(rec));
-		rec.key = hot[i].key;
-		rec.hits = hot[i].hits;
-		rec.len = len;
-		appendBinaryStringInfo(&buf, (char *) &rec, sizeof(rec));
-		appendBinaryStringInfo(&buf, recipe, len);
-		pfree(recipe);
+		memset(&recs[count], 0, sizeof(CCWarmRecord));
+		recs[count].key = hot[i].key;
+		recs[count].hits = hot[i].hits;
+		recs[count].len = len;
+		recipes[count] = recipe;
+		size += sizeof(CCWarmRecord) + len;
 		count++;
 	}
 	pfree(hot);
+	if (count == 0)
+	{
+		pfree(recs);
+		pfree(recipes);
+		cc_warm_keep_used(shutdown);
+		return;
+	}
 
+	memset(&head, 0, sizeof(head));
 	head.magic = CC_WARM_MAGIC;
 	head.key_seed = cc_shared->key_seed;
 	head.written_at = now;
 	head.count = count;
-	memcpy(buf.data, &head, sizeof(head));
-	INIT_CRC32C(crc);
-	COMP_CRC32C(crc, buf.data, buf.len);
-	FIN_CRC32C(crc);
-	appendBinaryStringInfo(&buf, (char *) &crc, sizeof(crc));
 
 	/* readable and writable by the server's owner only */
 	fd = OpenTransientFilePerm(CC_WARM_TEMP_FILE,
 							   O_WRONLY | O_CREAT | O_TRUNC | PG_BINARY,
 							   S_IRUSR | S_IWUSR);
 	ok = fd >= 0;
-	if (ok)
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, &head, sizeof(head));
+	ok = ok && cc_warm_write(fd, &head, sizeof(head));
+	for (i = 0; i < (int) count; i++)
 	{
-		errno = 0;
-		ok = write(fd, buf.data, buf.len) == buf.len;
-		if (!ok && errno == 0)
-			errno = ENOSPC;
-		ok = ok && pg_fsync(fd) == 0;
-		if (CloseTransientFile(fd) != 0)
-			ok = false;
+		COMP_CRC32C(crc, &recs[i], sizeof(CCWarmRecord));
+		COMP_CRC32C(crc, recipes[i], recs[i].len);
+		ok = ok && cc_warm_write(fd, &recs[i], sizeof(CCWarmRecord)) &&
+			cc_warm_write(fd, recipes[i], recs[i].len);
+		pfree(recipes[i]);
 	}
-	pfree(buf.data);
+	FIN_CRC32C(crc);
+	ok = ok && cc_warm_write(fd, &crc, sizeof(crc)) && pg_fsync(fd) == 0;
+	if (fd >= 0 && CloseTransientFile(fd) != 0)
+		ok = false;
+	pfree(recs);
+	pfree(recipes);
 	if (!ok || durable_rename(CC_WARM_TEMP_FILE, CC_WARM_FILE, LOG) != 0)
 	{
 		ereport(LOG,
@@ -690,6 +699,32 @@ cc_warm_dump(bool shutdown)
 	cc_warm->last_dump_at = now;
 	cc_warm->last_dump_recipes = count;
 	SpinLockRelease(&cc_warm->mutex);
+}
+
+/*
+ * Nothing is written: at a clean shutdown, put back the file the last warm
+ * restart read (renamed .used while it was), so that the next start warms
+ * from it again.
+ */
+static void
+cc_warm_keep_used(bool shutdown)
+{
+	struct stat st;
+
+	if (shutdown && stat(CC_WARM_USED_FILE, &st) == 0)
+		(void) durable_rename(CC_WARM_USED_FILE, CC_WARM_FILE, LOG);
+}
+
+/* Write all of 'data' to 'fd'; false with errno set on failure. */
+static bool
+cc_warm_write(int fd, const void *data, Size len)
+{
+	errno = 0;
+	if (write(fd, data, len) == (ssize_t) len)
+		return true;
+	if (errno == 0)
+		errno = ENOSPC;
+	return false;
 }
 
 /* ----------------------------------------------------------------
