@@ -284,6 +284,11 @@ my @par_after = map { cq($sa, $_) } @par_q;
 is("@par_after", '[{"n": 2}] [{"n": 2}] [{"n": 2000}] [{"n": 2000}]',
 	'after a write to the table the functions read: every result is fresh');
 is($sa->selectrow_array('SHOW max_parallel_workers'), '8', 'the fill gave the session its settings back');
+# cache_explain()'s dry run runs as a fill does: what the function reads is
+# listed
+like($sa->selectrow_array(q{SELECT string_agg(detail, '; ') FROM cascade_cache.cache_explain('SELECT par_sql_count() AS n') WHERE item = 'depends_on'}),
+	qr/relation par_t/, 'cache_explain lists the table a parallel-safe function reads');
+is($sa->selectrow_array('SHOW max_parallel_workers'), '8', 'and gives the session its settings back');
 $par0 = $node->safe_psql('postgres', $par_bypass);
 is($sa->selectrow_array(q{SELECT par_wrap('SELECT 41 + 1 AS x')::text}), '[{"x": 42}]',
 	'cached_query() in a parallel query, from a PARALLEL SAFE function: the result');

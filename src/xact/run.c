@@ -39,6 +39,7 @@
 
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -622,6 +623,7 @@ cc_explain_run(const char *src, const CCParams *params, const char *name, CCFill
 	ErrorContextCallback errcallback;
 	DestReceiver *dest;
 	Jsonb	   *result;
+	volatile int gucs = 0;
 
 	errcallback.callback = cc_statement_error_callback;
 	errcallback.arg = (void *) src;
@@ -630,6 +632,9 @@ cc_explain_run(const char *src, const CCParams *params, const char *name, CCFill
 
 	dest = cc_create_jsonb_dest(CurrentMemoryContext, false);
 	fill->reason = CC_BYPASS_NONE;
+	/* without parallel workers, as a fill (what a worker reads is not seen) */
+	if (!IsInParallelMode())
+		gucs = cc_fill_serial_begin();
 	cc_fill_push(fill);
 	PG_TRY();
 	{
@@ -649,6 +654,9 @@ cc_explain_run(const char *src, const CCParams *params, const char *name, CCFill
 		cc_fill_pop(fill);
 	}
 	PG_END_TRY();
+	/* (after an ERROR, aborting the (sub)transaction undoes the settings) */
+	if (gucs > 0)
+		AtEOXact_GUC(true, gucs);
 	error_context_stack = errcallback.previous;
 
 	result = cc_jsonb_dest_result(dest);
