@@ -54,6 +54,7 @@ CC_XACT_OBJS = \
 	src/xact/pending.o \
 	src/xact/precise.o \
 	src/xact/precise_fill.o \
+	src/xact/prepared_xacts.o \
 	src/xact/recipe.o \
 	src/xact/recipe_run.o \
 	src/xact/refresh.o \

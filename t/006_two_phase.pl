@@ -169,9 +169,24 @@ is($own_entry->(), 'cached', 'cached again');
 my $entities = join ' ', map {
 	"SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated', (SELECT jsonb_agg(jsonb_build_object('__typename', 'T', 'id', g)) FROM generate_series($_, $_ + 499) g)));"
 } (1, 501, 1001);
+# a session's kept plan of a statement it fills
+my $kept = $node->background_psql('postgres');
+my $kq = 'SELECT v FROM t WHERE id = $1 AND $1 > 0';
+my $generic = qq{SELECT count(*) FROM pg_backend_memory_contexts
+	WHERE ident = '$kq' AND name = 'CachedPlan'};
+$kept->query_safe(qq{SELECT count(cascade_cache.cached_query('$kq', jsonb_build_array(g)))
+	FROM generate_series(1, 8) g});
+is($kept->query_safe($generic), '1', 'a statement filled eight times has a kept generic plan');
 $node->safe_psql('postgres',
 	"BEGIN; $entities PREPARE TRANSACTION 'coarse_db';");
 is($own_entry->(), 'cached', 'a coarse PREPARE removes only what it names');
+# its PREPARE marked the database after the plan was made: the plan goes;
+# the one made while the slot holds the database is kept
+$kept->query_safe(qq{SELECT count(cascade_cache.cached_query('$kq', jsonb_build_array(g)))
+	FROM generate_series(9, 16) g});
+is($kept->query_safe($generic), '1',
+	'while the coarse slot holds the database, a kept plan is used again (it gets its generic plan)');
+$kept->quit;
 $node->safe_psql('postgres', "UPDATE t SET v = 'd'");
 is(cc_query($node, $q), '[{"v": "d"}]', 'while it waits: the new value');
 is($own_entry->(), 'not cached', 'not stored: its database is held');

@@ -227,6 +227,15 @@ privilege_lifted('priv_s2', 'priv_count2', q{
 		  AS 'SELECT priv_count2() + count(*) FROM (VALUES (1)) v';},
 	'SELECT priv_outer() AS n', '[{"n": 2}]', 'nor on the function calling it');
 
+# Without two-phase commit (max_prepared_transactions = 0), a PREPARE of a
+# transaction that invalidated something fails with PostgreSQL's own error
+{
+	my ($rc2, $out2, $err2) = $node->psql('postgres',
+		"BEGIN; UPDATE items SET label = label WHERE id = 1; PREPARE TRANSACTION 'no_2pc';");
+	like($err2, qr/prepared transactions are disabled/,
+		'PREPARE without two-phase commit: PostgreSQL\'s error, not the cache\'s');
+}
+
 # A verdict that rests on what a name resolves to ends when that name comes
 # to exist: a constant naming a text search configuration not created yet
 # ('x'::regconfig fails, class 42 like a syntax error).

@@ -27,7 +27,6 @@
 #define CC_RMGR_ID				199 /* custom WAL resource manager id */
 
 /* replication.c: the primary, writing the records */
-extern void cc_hold_until_xact_end(void);
 extern void cc_wal_log_commit(const uint64 *deps, int ndeps, bool flush_db,
 							  bool flush_all, StringInfo scopes);
 extern void cc_wal_log_now(const uint64 *deps, int ndeps, bool flush_db,

@@ -37,8 +37,7 @@
  * the transaction seen ended) -> FREE; only the process that moved it out
  * of FREE or HELD writes it.  Slots are released by the startup process
  * after each record of ours, by the worker (every 10 ms while any is held)
- * and by every fill that starts (cc_fence_begin).  On a primary, a logical
- * replication apply worker's PREPARE holds a slot too (replication.c).
+ * and by every fill that starts (cc_fence_begin).
  *
  * Redo rules: redo never raises an error, and its work per record is
  * bounded.  Marking is atomic arithmetic on fixed shared memory; too many
@@ -133,6 +132,9 @@ static bool cc_replica_covered(TransactionId xid, const int *stripes,
 static void cc_replica_give_up(const char *what);
 static bool cc_replica_long_pattern(xl_cc_invalidate *xlrec, Size len);
 static void cc_replica_release_in_redo(void);
+static int	cc_replica_claim(void);
+static void cc_replica_publish(int slot, TransactionId xid,
+							   const int *stripes, int nstripes);
 static void cc_rmgr_startup(void);
 static void cc_rmgr_cleanup(void);
 static void cc_rmgr_redo(XLogReaderState *record);
@@ -263,9 +265,8 @@ cc_replica_ready(void)
  * applied), and the marks stay until replay has gone past it.  Called only
  * by the process that holds the slot RELEASING (so a slot reused for
  * another transaction is never given this one's position).  Outside
- * recovery (after a promotion, or a primary's apply worker's slot, whose
- * transaction changes no catalog without a lock its readers wait for) the
- * transaction's end is enough.  Atomics and spinlocks only.
+ * recovery (after a promotion, when no catalog change is replayed any
+ * more) the transaction's end is enough.  Atomics and spinlocks only.
  */
 static bool
 cc_replica_end_replayed(CCReplicaSlot *slot)
@@ -345,7 +346,7 @@ cc_replica_any_held(void)
  * Find a free slot and claim it (FILLING); -1 if there is none.  The
  * caller must publish it with cc_replica_publish().  Atomics only.
  */
-int
+static int
 cc_replica_claim(void)
 {
 	int			i;
@@ -366,7 +367,7 @@ cc_replica_claim(void)
  * (already held, at most CC_REPLICA_MAX_STRIPES) of transaction 'xid', and
  * make it visible as HELD.  Atomics only.
  */
-void
+static void
 cc_replica_publish(int slot, TransactionId xid, const int *stripes,
 				   int nstripes)
 {

@@ -31,14 +31,8 @@
  * primary wrote WAL, that this primary logs invalidations: a standby
  * serves from its cache only after it has replayed a record of ours.
  *
- * A logical replication apply worker's PREPARE holds its fence marks in a
- * replica slot (replay.c) keyed by its xid, as a standby does, because its
- * COMMIT PREPARED and ROLLBACK PREPARED do not pass the utility hook
- * (cc_hold_until_xact_end()).
- *
  * Nothing here takes a lock of its own: the records are written by the
- * committing backend (or the worker) through XLogInsert(); the replica
- * slots are claimed and published with atomics (replay.c).  Only the
+ * committing backend (or the worker) through XLogInsert().  Only the
  * writing of a commit's record may ERROR, which aborts the transaction.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -56,8 +50,6 @@
 #include "utils/builtins.h"
 
 #include "cascade_cache.h"
-#include "base/key.h"
-#include "store/fence.h"
 #include "xact/replication.h"
 
 #include "replication_int.h"
@@ -176,42 +168,4 @@ cc_wal_announce(void)
 	end = XLogInsert(CC_RMGR_ID, XLOG_CC_ANNOUNCE);
 	XLogFlush(end);
 	return end;
-}
-
-/*
- * PRE_PREPARE in a logical replication apply worker (twophase.c): its
- * COMMIT PREPARED and ROLLBACK PREPARED do not pass the utility hook, so
- * instead of a slot keyed by GID the transaction's marks get a held slot
- * keyed by its xid, like a replayed invalidation, released once the
- * prepared transaction has ended.  May ERROR (which aborts the PREPARE).
- */
-void
-cc_hold_until_xact_end(void)
-{
-	TransactionId xid = GetTopTransactionIdIfAny();
-	int		   *held;
-	int			nheld;
-	int			stripes[CC_REPLICA_MAX_STRIPES];
-	int			nstripes = 0;
-	int			slot;
-
-	cc_fence_held(&held, &nheld);
-	if (!TransactionIdIsValid(xid) || nheld == 0)
-		return;
-	if (nheld <= CC_REPLICA_MAX_STRIPES)
-	{
-		memcpy(stripes, held, sizeof(int) * nheld);
-		nstripes = nheld;
-	}
-	else
-		stripes[nstripes++] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
-														  MyDatabaseId,
-														  InvalidOid));
-	slot = cc_replica_claim();
-	if (slot < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("cascade_cache has no free slot to hold the invalidation of a prepared transaction")));
-	cc_fence_hold_stripes(stripes, nstripes);
-	cc_replica_publish(slot, xid, stripes, nstripes);
 }

@@ -45,12 +45,4 @@ typedef struct xl_cc_invalidate
 /* Fence stripes one replica slot holds */
 #define CC_REPLICA_MAX_STRIPES	64
 
-/*
- * The replica slots (replay.c), also used on a primary by
- * cc_hold_until_xact_end() (replication.c).
- */
-extern int	cc_replica_claim(void);
-extern void cc_replica_publish(int slot, TransactionId xid,
-							   const int *stripes, int nstripes);
-
 #endif							/* CC_XACT_REPLICATION_INT_H */

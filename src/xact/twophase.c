@@ -56,8 +56,9 @@
  * it does not cache until those running when redo started have ended
  * (replay.c).
  *
- * A logical replication apply worker's PREPARE holds its marks in a replica
- * slot keyed by its xid instead (replication.c).
+ * A logical replication apply worker's PREPARE, which passes no utility
+ * hook, gets a slot without a GID; its COMMIT PREPARED passes none either,
+ * and the fills' looks release it.
  *
  * Locking: prepared_lock protects the slot array.  It is never held
  * together with any other lock of ours, nor across anything that can
@@ -72,8 +73,6 @@
 #include "access/twophase.h"
 #include "access/xact.h"
 #include "access/xlog.h"
-#include "executor/executor.h"
-#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "replication/logicalworker.h"
@@ -83,8 +82,6 @@
 #include "storage/lwlock.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
-#include "utils/builtins.h"
-#include "utils/fmgroids.h"
 #include "utils/timestamp.h"
 
 #include "cascade_cache.h"
@@ -92,6 +89,7 @@
 #include "base/shmem.h"
 #include "store/fence.h"
 #include "store/store.h"
+#include "xact/prepared_xacts.h"
 #include "xact/replication.h"
 #include "xact/twophase.h"
 
@@ -101,7 +99,7 @@
  */
 #define CC_PREPARED_STRIPES		256
 
-/* Least time between a backend's looks for released transactions */
+/* Least time between two fills' looks for ended transactions */
 #define CC_REAP_INTERVAL_MS		100
 
 /*
@@ -132,18 +130,10 @@ typedef struct CCTwophaseShared
 								 * is held (cc_twophase_shmem_init()) */
 	pg_atomic_uint32 nready;	/* ready slots, read without the lock */
 	pg_atomic_uint32 nrestored; /* restored ones among them */
+	pg_atomic_uint64 last_reap; /* when a fill last looked (TimestampTz) */
 	int			nslots;
 	CCPreparedSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } CCTwophaseShared;
-
-/* A prepared transaction, as pg_prepared_xact() shows it */
-typedef struct CCPreparedXact
-{
-	TransactionId xid;
-	Oid			owner;
-	Oid			dbid;
-	char		gid[GIDSIZE];
-} CCPreparedXact;
 
 /* Set in every process by cc_twophase_shmem_init() */
 static CCTwophaseShared *cc_twophase = NULL;
@@ -155,11 +145,7 @@ static bool cc_have_prepare_gid = false;
 /* Slot this backend filled at PRE_PREPARE, until PREPARE or ABORT */
 static int	cc_my_slot = -1;
 
-/* When this backend last looked for released transactions */
-static TimestampTz cc_last_reap = 0;
-
 static int	cc_find_slot(const char *gid, TransactionId xid);
-static int	cc_prepared_list(CCPreparedXact **xacts);
 static bool cc_xid_lock_free(TransactionId xid);
 static void cc_twophase_reap(const char *gid);
 static void cc_twophase_restore(void);
@@ -214,6 +200,7 @@ cc_twophase_shmem_init(void)
 	cc_twophase->nslots = cc_twophase_nslots();
 	pg_atomic_init_u32(&cc_twophase->nready, 0);
 	pg_atomic_init_u32(&cc_twophase->nrestored, 0);
+	pg_atomic_init_u64(&cc_twophase->last_reap, 0);
 	pg_atomic_init_u32(&cc_twophase->restore, CC_RESTORE_DONE);
 	if (cc_twophase->nslots > 0)
 	{
@@ -230,7 +217,8 @@ cc_twophase_shmem_init(void)
  * A GID is unique among the prepared transactions, not among the slots: a
  * slot outlives its transaction until it is released, and a new PREPARE
  * may reuse the GID in between.  So a slot is found by its GID and its
- * transaction.
+ * transaction (or by its transaction alone, for an apply worker's slot,
+ * which has no GID).
  */
 static int
 cc_find_slot(const char *gid, TransactionId xid)
@@ -240,7 +228,8 @@ cc_find_slot(const char *gid, TransactionId xid)
 	for (i = 0; i < cc_twophase->nslots; i++)
 		if (cc_twophase->slots[i].used &&
 			TransactionIdEquals(cc_twophase->slots[i].xid, xid) &&
-			strcmp(cc_twophase->slots[i].gid, gid) == 0)
+			(strcmp(cc_twophase->slots[i].gid, gid) == 0 ||
+			 cc_twophase->slots[i].gid[0] == '\0'))
 			return i;
 	return -1;
 }
@@ -299,8 +288,15 @@ cc_twophase_reap(const char *gid)
 		}
 	LWLockRelease(cc_shared->prepared_lock);
 
+	/*
+	 * The clog first: a transaction still prepared is neither committed nor
+	 * aborted there, and costs no ProcArrayLock.  (Its status is set before
+	 * it leaves the proc array, and its lock is released after both.)
+	 */
 	for (i = 0; i < n; i++)
-		ended[i] = !TransactionIdIsInProgress(xid[i]) &&
+		ended[i] = (TransactionIdDidCommit(xid[i]) ||
+					TransactionIdDidAbort(xid[i])) &&
+			!TransactionIdIsInProgress(xid[i]) &&
 			cc_xid_lock_free(xid[i]);
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
@@ -351,7 +347,7 @@ cc_twophase_restore(void)
 	{
 		PG_TRY();
 		{
-			nxacts = cc_prepared_list(&xacts);
+			nxacts = cc_prepared_list(NULL, &xacts);
 		}
 		PG_CATCH();
 		{
@@ -368,7 +364,11 @@ cc_twophase_restore(void)
 		int			j;
 
 		/* prepared since the restart: it has its own slot */
-		if (cc_find_slot(xacts[i].gid, xacts[i].xid) >= 0)
+		for (j = 0; j < cc_twophase->nslots; j++)
+			if (cc_twophase->slots[j].used &&
+				TransactionIdEquals(cc_twophase->slots[j].xid, xacts[i].xid))
+				break;
+		if (j < cc_twophase->nslots)
 			continue;
 		slot = -1;
 		for (j = 0; j < cc_twophase->nslots && slot < 0; j++)
@@ -409,90 +409,53 @@ cc_twophase_restore(void)
  * restart asks for it, and release the slots of transactions that have
  * ended, so that a fill is not refused for a hold that has no reason left:
  * every time while a restored slot holds every database (the fill would be
- * refused), otherwise at most every CC_REAP_INTERVAL_MS in a backend (the
- * session that finished a transaction normally released its slot).  May
- * ERROR, which fails the fill.
+ * refused), otherwise at most every CC_REAP_INTERVAL_MS in the cluster
+ * (the session that finished a transaction normally released its slot).
+ * Cannot fail: a failure (out of memory, out of shared memory for locks)
+ * only leaves the holds to a later fill.
  */
 void
 cc_twophase_before_fill(void)
 {
+	MemoryContext oldcxt = CurrentMemoryContext;
+	uint32		holdoff = InterruptHoldoffCount;
 	TimestampTz now;
+	uint64		last;
 
 	if (cc_twophase == NULL || cc_twophase->nslots == 0)
 		return;
-	if (pg_atomic_read_u32(&cc_twophase->restore) != CC_RESTORE_DONE)
-		cc_twophase_restore();
-	if (pg_atomic_read_u32(&cc_twophase->nready) == 0)
-		return;
-	now = GetCurrentTimestamp();
-	if (pg_atomic_read_u32(&cc_twophase->nrestored) == 0 &&
-		!TimestampDifferenceExceeds(cc_last_reap, now, CC_REAP_INTERVAL_MS))
-		return;
-	cc_last_reap = now;
-	cc_twophase_reap(NULL);
-}
-
-/*
- * The prepared transactions, in a palloc'd array set in *xacts; returns
- * their number.  Through pg_prepared_xact() called directly, not a query: a
- * query would take a snapshot (a serializable, read-only, deferrable
- * session's would wait for the very transaction being finished) and
- * resolve its operators on the caller's search_path.  Bounded by
- * max_prepared_transactions.  May ERROR (out of memory).
- */
-static int
-cc_prepared_list(CCPreparedXact **xacts)
-{
-	LOCAL_FCINFO(fcinfo, 0);
-	FmgrInfo	flinfo;
-	ReturnSetInfo rsinfo;
-	ExprContext *econtext = CreateStandaloneExprContext();
-	CCPreparedXact *list = palloc(sizeof(CCPreparedXact) *
-								  Max(max_prepared_xacts, 1));
-	int			n = 0;
-
-	fmgr_info(F_PG_PREPARED_XACT, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
-							 (Node *) &rsinfo);
-	memset(&rsinfo, 0, sizeof(rsinfo));
-	rsinfo.type = T_ReturnSetInfo;
-	rsinfo.econtext = econtext;
-	rsinfo.allowedModes = (int) SFRM_ValuePerCall;
-	rsinfo.returnMode = SFRM_ValuePerCall;
-
-	for (;;)
+	if (pg_atomic_read_u32(&cc_twophase->restore) == CC_RESTORE_DONE)
 	{
-		Datum		row;
-		HeapTupleHeader tuple;
-		bool		isnull;
-		Datum		value;
-
-		rsinfo.isDone = ExprSingleResult;
-		fcinfo->isnull = false;
-		row = FunctionCallInvoke(fcinfo);
-		if (rsinfo.isDone == ExprEndResult)
-			break;
-		if (fcinfo->isnull || n >= max_prepared_xacts)
-			continue;
-		tuple = DatumGetHeapTupleHeader(row);
-		/* (transaction xid, gid text, prepared timestamptz, ownerid, dbid) */
-		value = GetAttributeByNum(tuple, 2, &isnull);
-		if (isnull)
-			continue;
-		text_to_cstring_buffer(DatumGetTextPP(value), list[n].gid, GIDSIZE);
-		value = GetAttributeByNum(tuple, 1, &isnull);
-		list[n].xid = isnull ? InvalidTransactionId :
-			DatumGetTransactionId(value);
-		value = GetAttributeByNum(tuple, 4, &isnull);
-		list[n].owner = isnull ? InvalidOid : DatumGetObjectId(value);
-		value = GetAttributeByNum(tuple, 5, &isnull);
-		list[n].dbid = isnull ? InvalidOid : DatumGetObjectId(value);
-		n++;
+		if (pg_atomic_read_u32(&cc_twophase->nready) == 0)
+			return;
+		if (pg_atomic_read_u32(&cc_twophase->nrestored) == 0)
+		{
+			now = GetCurrentTimestamp();
+			last = pg_atomic_read_u64(&cc_twophase->last_reap);
+			if (!TimestampDifferenceExceeds((TimestampTz) last, now,
+											CC_REAP_INTERVAL_MS) ||
+				!pg_atomic_compare_exchange_u64(&cc_twophase->last_reap,
+												&last, (uint64) now))
+				return;
+		}
 	}
-	/* runs the function's shutdown callback */
-	FreeExprContext(econtext, true);
-	*xacts = list;
-	return n;
+
+	HOLD_INTERRUPTS();
+	PG_TRY();
+	{
+		if (pg_atomic_read_u32(&cc_twophase->restore) != CC_RESTORE_DONE)
+			cc_twophase_restore();
+		cc_twophase_reap(NULL);
+	}
+	PG_CATCH();
+	{
+		LWLockReleaseAll();
+		MemoryContextSwitchTo(oldcxt);
+		FlushErrorState();
+		InterruptHoldoffCount = holdoff + 1;
+	}
+	PG_END_TRY();
+	RESUME_INTERRUPTS();
 }
 
 /*
@@ -504,18 +467,14 @@ cc_prepared_lookup(const char *gid, TransactionId *xid, Oid *owner,
 				   Oid *dbid)
 {
 	CCPreparedXact *xacts;
-	int			n = cc_prepared_list(&xacts);
-	bool		found = false;
-	int			i;
+	bool		found = cc_prepared_list(gid, &xacts) > 0;
 
-	for (i = 0; i < n && !found; i++)
-		if (strcmp(xacts[i].gid, gid) == 0)
-		{
-			*xid = xacts[i].xid;
-			*owner = xacts[i].owner;
-			*dbid = xacts[i].dbid;
-			found = true;
-		}
+	if (found)
+	{
+		*xid = xacts[0].xid;
+		*owner = xacts[0].owner;
+		*dbid = xacts[0].dbid;
+	}
 	pfree(xacts);
 	return found;
 }
@@ -673,17 +632,16 @@ cc_twophase_pre_prepare(void)
 	int			slot = -1;
 	int			attempt;
 
-	/*
-	 * A logical replication apply worker prepares without the utility hook
-	 * and finishes the transaction without it too: hold its marks until the
-	 * transaction ends instead (replication.c).
-	 */
-	if (IsLogicalWorker())
-	{
-		cc_hold_until_xact_end();
+	/* no two-phase commit: PostgreSQL refuses the PREPARE, and says why */
+	if (cc_twophase == NULL || cc_twophase->nslots == 0)
 		return;
-	}
-	if (!cc_have_prepare_gid)
+
+	/*
+	 * A logical replication apply worker prepares without the utility hook:
+	 * its slot has no GID (it is found by its transaction), and is released
+	 * by the fills' looks, as its COMMIT PREPARED passes no hook either.
+	 */
+	if (!cc_have_prepare_gid && !IsLogicalWorker())
 		elog(ERROR, "cascade_cache: PREPARE TRANSACTION without a GID");
 
 	cc_attach();
@@ -720,7 +678,8 @@ cc_twophase_pre_prepare(void)
 			s->nstripes = nheld;
 			memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->xid = GetTopTransactionIdIfAny();
-			strlcpy(s->gid, cc_prepare_gid, GIDSIZE);
+			strlcpy(s->gid, cc_have_prepare_gid ? cc_prepare_gid : "",
+					GIDSIZE);
 			cc_fence_hold_stripes(s->stripes, s->nstripes);
 			slot = i;
 			break;
