@@ -357,6 +357,10 @@ ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_
 	'after the crash-restart: nothing is warmed');
 like(slurp_file($node->logfile, $log_at), qr/does not warm the cache: the last warm restart did not finish/,
 	'and the log says why');
+# a clean restart right after does not warm from that file either (the
+# cache is empty: nothing is written, and the file that crashed is gone)
+$node->restart;
+is((split /,/, warm_status())[1], 0, 'a clean restart after it warms nothing from that file');
 $node->safe_psql('postgres', q{ALTER SYSTEM RESET cascade_cache.warm_rate; SELECT pg_reload_conf();});
 
 # --- a stream of refreshes does not hold a warm restart back ---
@@ -485,17 +489,28 @@ ok( $node->poll_query_until('postgres', q{SELECT state FROM cascade_cache.cache_
 like(slurp_file($node->logfile, $log_at), qr/ignored the warm restart file .* it is damaged/,
 	'and the log says so');
 
-# --- a cache with no recipe to write keeps the last file ---
-$node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+# --- a cache with no recipe to write keeps the last file written ---
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM SET cascade_cache.warm_interval = '1s';
+	SELECT pg_reload_conf();
+	SELECT cascade_cache.cache_flush();
+});
 as_role('app', qq{SELECT count(cascade_cache.cached_query('$by_id', jsonb_build_array(g))) FROM generate_series(74, 76) g});
-$node->restart;
-wait_warmed('three recipes');
-is(warm_status(), 'done,3,3,0', 'three recipes written and warmed');
+my $t1 = $node->safe_psql('postgres', 'SELECT clock_timestamp()');
+ok( $node->poll_query_until('postgres', qq{
+		SELECT last_write_recipes = 3 AND last_write_at > '$t1'
+		  FROM cascade_cache.cache_warm_status()}),
+	'a periodic write recorded the 3 recipes');
 $node->safe_psql('postgres', q{SELECT cascade_cache.cache_flush()});
+sleep 2;    # periodic writes of the empty cache
+$node->safe_psql('postgres', q{
+	ALTER SYSTEM RESET cascade_cache.warm_interval;
+	SELECT pg_reload_conf();
+});
 $node->restart;
 wait_warmed('the kept file');
 is(warm_status(), 'done,3,3,0',
-	'a shutdown with an empty cache kept the last file: its three recipes are warmed again');
+	'the empty cache wrote nothing: the three recipes of the last write are warmed');
 is(cc_stats($node, 'entries'), 3, 'and their entries are back');
 
 # --- jsonb parameters of every kind come back under their key ---

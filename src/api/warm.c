@@ -21,8 +21,8 @@
  * it computes is exactly the recorded one (src/xact/recipe_run.c).  No
  * write happens until the file's recipes have all been queued and taken by
  * runners, so that a restart while warming does not lose the hot set; nor
- * when the cache holds no recipe (a cache flushed before a shutdown): the
- * last file stays.
+ * when the cache holds no recipe (a cache flushed since the last write):
+ * the last file written stays.
  *
  * The key hashes are seeded per cluster (CCShared->key_seed): the file
  * keeps the seed, and cc_warm_shmem_init() takes it over when shared
@@ -567,8 +567,9 @@ cc_warm_skip_recipe(const char *recipe, uint32 len)
  * Write the file if it is time to ('shutdown': at a clean shutdown, when
  * it is always time).  Nothing is written while the last file's recipes
  * are still being queued or wait for a runner, or with warm restart off;
- * nor when the cache holds no recipe to write: the last file is kept (a
- * flushed cache at shutdown would otherwise start cold).  The recipes are
+ * nor when the cache holds no recipe to write: the last file written is
+ * kept (a cache flushed after it would otherwise make the next start
+ * cold), and the one the last warm restart read is removed.  The recipes are
  * copied first (at most CC_WARM_MAX_FILE in all, and no more than
  * max_memory: the coldest that do not fit are left out, a smaller one
  * after them may still fit), then written, with the checksum computed as
@@ -648,9 +649,13 @@ cc_warm_dump(bool shutdown)
 	pfree(hot);
 	if (count == 0)
 	{
+		/*
+		 * The last file stays; the one the last warm restart read (or
+		 * refused, after a crash while warming) is done with.
+		 */
 		pfree(recs);
 		pfree(recipes);
-		cc_warm_keep_used(shutdown);
+		(void) unlink(CC_WARM_USED_FILE);
 		return;
 	}
 
@@ -702,9 +707,9 @@ cc_warm_dump(bool shutdown)
 }
 
 /*
- * Nothing is written: at a clean shutdown, put back the file the last warm
- * restart read (renamed .used while it was), so that the next start warms
- * from it again.
+ * Nothing is written while a warm restart's recipes still run: at a clean
+ * shutdown, put back the file they come from (renamed .used while they
+ * run), so that the next start warms from it again.
  */
 static void
 cc_warm_keep_used(bool shutdown)
