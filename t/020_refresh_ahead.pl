@@ -956,8 +956,8 @@ wait_refresh_idle('two hogs');
 reset_system('cascade_cache.recipe_workers' => '2');
 
 # A runner that cannot connect (an open ALTER DATABASE ... RENAME holds
-# the database's lock, which connecting waits for) is stopped after
-# recipe_timeout; its pair's fills are dropped, and the other roles'
+# the database's lock, which connecting waits for) stops after
+# recipe_timeout; its pair's fills stay queued, and the other roles'
 # refreshes run.  The hog's runner holds the one runner slot (its recipe
 # waits for advisory lock 777) while database stuck's refresh is queued and
 # its rename begins; then the hog's runner gives way to stuck's.
@@ -995,6 +995,10 @@ $renamer->query_safe('ROLLBACK');
 $renamer->quit;
 $blocker->quit;
 wait_refresh_idle('after the stuck runner');
+ok( $node->poll_query_until('stuck', q{
+		SELECT count(*) = 1 FROM cascade_cache.cache_query_stats(100)
+		 WHERE query_name = 'stuckName' AND entries > 0}),
+	'its refresh stayed queued: once the rename is rolled back, it runs');
 reset_system('cascade_cache.recipe_timeout' => '30s');
 
 $app->disconnect;

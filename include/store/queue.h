@@ -99,7 +99,7 @@ extern int	cc_queue_room(CCRecipeKind kind);
 extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 						  CCQueueItem *item);
-extern int	cc_queue_groups(CCQueueGroup *groups, int max);
+extern int	cc_queue_groups(CCQueueGroup *groups, int max, int *index);
 extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid,
 									bool if_no_slot);
 extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,
@@ -107,9 +107,9 @@ extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,
 
 extern int	cc_runner_attach(Oid dbid, Oid session_userid);
 extern void cc_runner_connected(int slot);
-extern void cc_runner_detach(int slot);
+extern void cc_runner_detach(int slot, bool failed);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
-extern bool cc_runner_pid_connected(int pid);
+extern int	cc_runner_slots_in_use(void);
 extern void cc_queue_set_runner_limit(int limit);
 extern void cc_queue_set_launch_refused(bool refused);
 

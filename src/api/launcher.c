@@ -13,13 +13,14 @@
  * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
  * cascade_cache.recipe_workers at once; pairs started least recently
  * first (it remembers the last start of CC_SERVED_PAIRS pairs), so that
- * any number of roles take the slots in turn.  A runner not connected
- * cascade_cache.recipe_timeout after its start (connecting waits for the
- * database's lock, which an open ALTER DATABASE ... RENAME holds) is
- * terminated.  A runner that could not connect (its role or database gone,
- * or not allowed to log in, or terminated so) leaves its runner slot FAILED,
- * and the launcher drops the pair's queued fills, counting them as
- * skipped.
+ * any number of roles take the slots in turn (of the first
+ * CC_LAUNCH_PAIRS pairs in the queue).  A runner that could not connect
+ * (its role or database gone, or not allowed to log in) leaves its runner
+ * slot FAILED, and the launcher drops the pair's queued fills, counting
+ * them as skipped; one that took too long to connect (runner.c) leaves
+ * them queued.  The number running is the larger of those this worker
+ * started and the runner slots taken: a restarted worker knows none of the
+ * runners started before.
  *
  * The launcher keeps its state (the runners it started, when it last
  * started one for each pair) in the background worker's own memory; it
@@ -43,6 +44,12 @@
 #include "api/launcher.h"
 #include "api/runner.h"
 
+/*
+ * Pairs with queued fills the launcher considers at once (those of the
+ * queue's first CC_LAUNCH_PAIRS pairs)
+ */
+#define CC_LAUNCH_PAIRS			1024
+
 /* Queued fills per runner of a pair above which the launcher adds one */
 #define CC_RUNNER_BACKLOG		2
 
@@ -52,9 +59,6 @@ typedef struct CCLaunched
 	Oid			dbid;
 	Oid			session_userid;
 	BackgroundWorkerHandle *handle;
-	TimestampTz launched_at;
-	bool		connected;		/* seen connected */
-	bool		terminated;		/* stopped for taking too long to connect */
 } CCLaunched;
 
 /*
@@ -106,8 +110,10 @@ void
 cc_runners_launch(void)
 {
 	CCQueueGroup *groups;
+	int		   *index;
 	Oid			dbid;
 	Oid			userid;
+	int			running;
 	int			ngroups;
 	int			round;
 	int			i;
@@ -133,11 +139,19 @@ cc_runners_launch(void)
 	cc_queue_set_runner_limit(cc_recipe_workers);
 	/* till a start finds no background worker slot, below */
 	cc_queue_set_launch_refused(false);
-	if (cc_nlaunched >= cc_recipe_workers)
+
+	/*
+	 * Those this worker started, or those in the runner slots if more (a
+	 * restarted worker knows none of the runners it started before)
+	 */
+	running = Max(cc_nlaunched, cc_runner_slots_in_use());
+	if (running >= cc_recipe_workers)
 		return;
 
-	groups = palloc(sizeof(CCQueueGroup) * CC_MAX_RUNNERS * 2);
-	ngroups = cc_queue_groups(groups, CC_MAX_RUNNERS * 2);
+	groups = palloc(sizeof(CCQueueGroup) * CC_LAUNCH_PAIRS);
+	index = palloc(sizeof(int) * CC_LAUNCH_PAIRS * 2);
+	ngroups = cc_queue_groups(groups, CC_LAUNCH_PAIRS, index);
+	pfree(index);
 
 	/*
 	 * Least recently started first, so that roles take the slots in turn when
@@ -163,7 +177,7 @@ cc_runners_launch(void)
 
 	/* first a runner for every pair that has none, then more for backlogs */
 	for (round = 0; round < 2; round++)
-		for (i = 0; i < ngroups && cc_nlaunched < cc_recipe_workers; i++)
+		for (i = 0; i < ngroups && running < cc_recipe_workers; i++)
 		{
 			int			launched = 0;
 			int			j;
@@ -187,53 +201,29 @@ cc_runners_launch(void)
 				pfree(groups);
 				return;			/* next round */
 			}
+			running++;
 			cc_queue_set_launch_refused(false);
 		}
 	pfree(groups);
 }
 
-/*
- * Forget the runners that stopped, and stop those still not connected
- * cascade_cache.recipe_timeout after their start: connecting waits for the
- * database's lock (an open ALTER DATABASE ... RENAME holds it), and a
- * runner waiting there holds a runner slot and serves nothing.  Its pair's
- * queued fills are then dropped and counted as skipped, as for a role that
- * may not log in (the runner leaves its slot FAILED).
- */
+/* Forget the runners that stopped. */
 static void
 cc_runners_reap(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
 	int			i = 0;
 
 	while (i < cc_nlaunched)
 	{
-		CCLaunched *l = &cc_launched[i];
 		pid_t		pid;
-		BgwHandleStatus status = GetBackgroundWorkerPid(l->handle, &pid);
 
-		if (status == BGWH_STOPPED)
+		if (GetBackgroundWorkerPid(cc_launched[i].handle, &pid) == BGWH_STOPPED)
 		{
-			pfree(l->handle);
+			pfree(cc_launched[i].handle);
 			cc_launched[i] = cc_launched[--cc_nlaunched];
-			continue;
 		}
-		if (!l->connected && status == BGWH_STARTED &&
-			cc_runner_pid_connected(pid))
-			l->connected = true;
-		if (!l->connected && !l->terminated && cc_recipe_timeout_ms > 0 &&
-			TimestampDifferenceExceeds(l->launched_at, now,
-									   cc_recipe_timeout_ms))
-		{
-			TerminateBackgroundWorker(l->handle);
-			l->terminated = true;
-			ereport(LOG,
-					(errmsg("cascade_cache stopped a runner of role %u in database %u that had not connected after %d ms",
-							l->session_userid, l->dbid, cc_recipe_timeout_ms),
-					 errdetail("Its connection waited for a lock on the database, or for the server."),
-					 errhint("The runner limit is cascade_cache.recipe_timeout.")));
-		}
-		i++;
+		else
+			i++;
 	}
 }
 
@@ -320,11 +310,7 @@ cc_runner_launch_one(Oid dbid, Oid session_userid)
 	cc_launched[cc_nlaunched].dbid = dbid;
 	cc_launched[cc_nlaunched].session_userid = session_userid;
 	cc_launched[cc_nlaunched].handle = handle;
-	cc_launched[cc_nlaunched].launched_at = GetCurrentTimestamp();
-	cc_launched[cc_nlaunched].connected = false;
-	cc_launched[cc_nlaunched].terminated = false;
 	cc_nlaunched++;
-	cc_note_served(dbid, session_userid,
-				   cc_launched[cc_nlaunched - 1].launched_at);
+	cc_note_served(dbid, session_userid, GetCurrentTimestamp());
 	return true;
 }

@@ -15,6 +15,12 @@
  * not log in, or a database that is gone or does not accept connections,
  * makes the connection fail; the runner's slot is then left FAILED and the
  * launcher drops the pair's queued fills, counting them as skipped.
+ * Connecting is bounded by cascade_cache.recipe_timeout (or
+ * CC_RUNNER_CONNECT_MAX_MS if 0), with a timer of the runner's own: it
+ * waits for the database's lock, which an open ALTER DATABASE ... RENAME
+ * holds, and a runner waiting there serves nothing.  A runner that ran
+ * out of time ends as a termination does and leaves its slot free: its
+ * pair's fills stay queued for a later runner.
  *
  * It also loads the libraries a client session of the role would load
  * (session_preload_libraries, local_preload_libraries), and bounds each
@@ -101,6 +107,9 @@
  */
 #define CC_RECIPE_GRACE_MS		1000
 
+/* Longest a runner may take to connect when recipe_timeout is 0 */
+#define CC_RUNNER_CONNECT_MAX_MS	60000
+
 /* Tries of a refresh the fence refused, and the pause between them */
 #define CC_REFRESH_ATTEMPTS		5
 #define CC_REFRESH_RETRY_MS		20
@@ -111,12 +120,17 @@ int			cc_recipe_workers = 2;
 /* cascade_cache.recipe_timeout, in ms: the longest a recipe may run */
 int			cc_recipe_timeout_ms = 30000;
 
+/* Set when the runner took too long to connect (its timer's mark) */
+static volatile sig_atomic_t cc_runner_connect_expired = false;
+
 /* The runner's timer for a recipe that outlives its timeout, and its mark */
 static TimeoutId cc_overrun_timeout;
 static volatile sig_atomic_t cc_runner_overran = false;
 
 static void cc_runner_exit(int code, Datum arg);
 static void cc_runner_overrun(void);
+static void cc_runner_connect_timeout(void);
+static int	cc_runner_connect_ms(void);
 static CCRecipeOutcome cc_runner_run(CCQueueItem *item,
 									 const List *own_placeholders);
 static CCRecipeOutcome cc_runner_attempt(CCQueueItem *item,
@@ -145,7 +159,7 @@ cc_runner_define_gucs(void)
 							NULL);
 	DefineCustomIntVariable("cascade_cache.recipe_timeout",
 							"Longest a recipe runner may spend on one recipe, whatever its role's statement_timeout.",
-							"Includes waiting for locks and for the commit that queued it. 0: only the role's statement_timeout.",
+							"Includes waiting for locks and for the commit that queued it. 0: only the role's statement_timeout. Also bounds a runner's connection (60 s if 0).",
 							&cc_recipe_timeout_ms,
 							30000,
 							0,
@@ -190,6 +204,19 @@ cc_runner_exit(int code, Datum arg)
 		cc_runner_item_open = false;
 		cc_runner_count(cc_runner_item_kind, CC_RECIPE_FAILED);
 	}
+	if (cc_runner_connect_expired)
+	{
+		CCRunnerArgs args;
+
+		memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+		ereport(LOG,
+				(errmsg("cascade_cache stopped a runner of role %u in database %u that had not connected after %d ms",
+						args.session_userid, args.dbid, cc_runner_connect_ms()),
+				 errdetail("Connecting waited for a lock on the database, held by an ALTER DATABASE say; its recipes stay queued."),
+				 errhint("The limit is cascade_cache.recipe_timeout.")));
+		/* its pair's next runner starts after those of the pairs waiting */
+		(void) cc_queue_others_waiting(args.dbid, args.session_userid, true);
+	}
 	if (cc_runner_overran)
 	{
 		CCRunnerArgs args;
@@ -202,7 +229,36 @@ cc_runner_exit(int code, Datum arg)
 		/* its pair's next runner starts after those of the pairs waiting */
 		(void) cc_queue_others_waiting(args.dbid, args.session_userid, true);
 	}
-	cc_runner_detach(DatumGetInt32(arg));
+	/* a connection that failed (not one stopped for taking long) */
+	cc_runner_detach(DatumGetInt32(arg), !cc_runner_connect_expired);
+}
+
+/*
+ * Timeout handler: the runner is still connecting (waiting for the
+ * database's lock) cc_runner_connect_ms() after it began.  End it as a
+ * termination does; the exit callback leaves its pair's recipes queued.
+ */
+static void
+cc_runner_connect_timeout(void)
+{
+	if (proc_exit_inprogress)
+		return;
+	cc_runner_connect_expired = true;
+	ProcDiePending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+/*
+ * How long a runner may take to connect: recipe_timeout, or
+ * CC_RUNNER_CONNECT_MAX_MS if that is 0 (no role's statement_timeout
+ * applies before the connection).
+ */
+static int
+cc_runner_connect_ms(void)
+{
+	return cc_recipe_timeout_ms > 0 ? cc_recipe_timeout_ms :
+		CC_RUNNER_CONNECT_MAX_MS;
 }
 
 /*
@@ -239,9 +295,11 @@ cc_runner_main(Datum arg)
 	List	   *own_placeholders;
 	int			refresh_streak = 0;
 	int			slot;
+	TimeoutId	connect_timeout;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	cc_overrun_timeout = RegisterTimeout(USER_TIMEOUT, cc_runner_overrun);
+	connect_timeout = RegisterTimeout(USER_TIMEOUT, cc_runner_connect_timeout);
 	pqsignal(SIGTERM, die);
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	BackgroundWorkerUnblockSignals();
@@ -251,8 +309,14 @@ cc_runner_main(Datum arg)
 		proc_exit(0);			/* no slot: the launcher tries again */
 	before_shmem_exit(cc_runner_exit, Int32GetDatum(slot));
 
-	/* as the role, like a client: FATAL if it or the database is gone */
+	/*
+	 * As the role, like a client: FATAL if it or the database is gone.
+	 * Bounded: connecting waits for the database's lock, which an open ALTER
+	 * DATABASE ... RENAME holds, and a runner waiting there serves nothing.
+	 */
+	enable_timeout_after(connect_timeout, cc_runner_connect_ms());
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.session_userid, 0);
+	disable_timeout(connect_timeout, false);
 
 	/*
 	 * And with what a client session of the role loads at its start

@@ -41,6 +41,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "access/transam.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
@@ -209,38 +210,46 @@ cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
  * The (database, session user) pairs with queued items, at most 'max' of
  * them, into 'groups', in the order the launcher is to serve them: the
  * pair whose runner last gave its slot up to others comes last, once that
- * runner has gone (cc_queue_others_waiting()).  Returns how many.  Takes
- * the queue lock; O(queue size * max).
+ * runner has gone (cc_queue_others_waiting()).  'index' is the caller's
+ * room for a hash of the pairs, 2 * max entries.  Returns how many.  Takes
+ * the queue lock; O(queue size + max * runner slots).
  */
 int
-cc_queue_groups(CCQueueGroup *groups, int max)
+cc_queue_groups(CCQueueGroup *groups, int max, int *index)
 {
 	int			n = 0;
 	int			i;
 	int			j;
+	int			size = 2 * max;
 
+	for (i = 0; i < size; i++)
+		index[i] = -1;
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
 	for (i = 0; i < cc_queue->capacity; i++)
 	{
 		CCQueueSlot *slot = &cc_queue->items[i];
+		uint32		h;
 
 		if (!slot->used)
 			continue;
-		for (j = 0; j < n; j++)
-			if (groups[j].dbid == slot->key.dbid &&
-				groups[j].session_userid == slot->session_userid)
-				break;
-		if (j == n)
+		h = (hash_uint32(slot->key.dbid) ^
+			 hash_uint32(slot->session_userid) * 31) % size;
+		while (index[h] >= 0 &&
+			   (groups[index[h]].dbid != slot->key.dbid ||
+				groups[index[h]].session_userid != slot->session_userid))
+			h = (h + 1) % size;
+		if (index[h] < 0)
 		{
 			if (n == max)
 				continue;
+			index[h] = n;
 			groups[n].dbid = slot->key.dbid;
 			groups[n].session_userid = slot->session_userid;
 			groups[n].items = 0;
 			groups[n].runners = 0;
 			n++;
 		}
-		groups[j].items++;
+		groups[index[h]].items++;
 	}
 	for (j = 0; j < n; j++)
 		for (i = 0; i < CC_MAX_RUNNERS; i++)
@@ -368,37 +377,41 @@ cc_runner_connected(int slot)
 
 /*
  * The runner in 'slot' exits: its slot is free again, or FAILED if it
- * never connected (the launcher then drops its group's items and frees
- * the slot).  Called from an exit callback: takes only the queue lock.
+ * never connected and 'failed' (the launcher then drops its group's items
+ * and frees the slot).  Called from an exit callback: takes only the queue
+ * lock.
  */
 void
-cc_runner_detach(int slot)
+cc_runner_detach(int slot, bool failed)
 {
 	CCRunnerSlot *r = &cc_queue->runners[slot];
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
-	r->state = r->state == CC_RUNNER_STARTING ? CC_RUNNER_FAILED : CC_RUNNER_FREE;
+	r->state = r->state == CC_RUNNER_STARTING && failed ?
+		CC_RUNNER_FAILED : CC_RUNNER_FREE;
 	r->pid = 0;
 	r->latch = NULL;
 	LWLockRelease(cc_shared->queue_lock);
 }
 
 /*
- * Has the runner with process 'pid' connected?  (false for a process that
- * has no slot yet.)
+ * How many runner slots are taken (runners starting or connected),
+ * whoever started them: a restarted background worker knows none of the
+ * runners it started before.
  */
-bool
-cc_runner_pid_connected(int pid)
+int
+cc_runner_slots_in_use(void)
 {
-	bool		connected = false;
+	int			n = 0;
 	int			i;
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
-	for (i = 0; i < CC_MAX_RUNNERS && !connected; i++)
-		connected = cc_queue->runners[i].state == CC_RUNNER_CONNECTED &&
-			cc_queue->runners[i].pid == pid;
+	for (i = 0; i < CC_MAX_RUNNERS; i++)
+		if (cc_queue->runners[i].state == CC_RUNNER_STARTING ||
+			cc_queue->runners[i].state == CC_RUNNER_CONNECTED)
+			n++;
 	LWLockRelease(cc_shared->queue_lock);
-	return connected;
+	return n;
 }
 
 /*
