@@ -169,24 +169,9 @@ is($own_entry->(), 'cached', 'cached again');
 my $entities = join ' ', map {
 	"SELECT cascade_cache.cascade_invalidate(jsonb_build_object('updated', (SELECT jsonb_agg(jsonb_build_object('__typename', 'T', 'id', g)) FROM generate_series($_, $_ + 499) g)));"
 } (1, 501, 1001);
-# a session's kept plan of a statement it fills
-my $kept = $node->background_psql('postgres');
-my $kq = 'SELECT v FROM t WHERE id = $1 AND $1 > 0';
-my $generic = qq{SELECT count(*) FROM pg_backend_memory_contexts
-	WHERE ident = '$kq' AND name = 'CachedPlan'};
-$kept->query_safe(qq{SELECT count(cascade_cache.cached_query('$kq', jsonb_build_array(g)))
-	FROM generate_series(1, 8) g});
-is($kept->query_safe($generic), '1', 'a statement filled eight times has a kept generic plan');
 $node->safe_psql('postgres',
 	"BEGIN; $entities PREPARE TRANSACTION 'coarse_db';");
 is($own_entry->(), 'cached', 'a coarse PREPARE removes only what it names');
-# its PREPARE marked the database after the plan was made: the plan goes;
-# the one made while the slot holds the database is kept
-$kept->query_safe(qq{SELECT count(cascade_cache.cached_query('$kq', jsonb_build_array(g)))
-	FROM generate_series(9, 16) g});
-is($kept->query_safe($generic), '1',
-	'while the coarse slot holds the database, a kept plan is used again (it gets its generic plan)');
-$kept->quit;
 $node->safe_psql('postgres', "UPDATE t SET v = 'd'");
 is(cc_query($node, $q), '[{"v": "d"}]', 'while it waits: the new value');
 is($own_entry->(), 'not cached', 'not stored: its database is held');
@@ -292,6 +277,55 @@ is(cc_query($node, $rq), '[{"v": 3}]', 'once COMMIT PREPARED returned');
 is($node->safe_psql('postgres',
 	qq{SELECT detail FROM cascade_cache.cache_explain('$rq') WHERE item = 'entry'}),
 	'cached', 'it is stored');
+
+# A plan a session keeps, made while a prepared transaction holds the
+# database, is not used once that transaction has committed and before its
+# slot is released (here: gdb holds the committing backend at the
+# after-hook, as if the command had been an apply worker's): the prepared
+# transaction changed a text search configuration, which a constant folded
+# into the plan read (to_tsvector(regconfig, text) is immutable), and no
+# plan invalidation of PostgreSQL's covers that.
+$node->safe_psql('postgres', 'CREATE TEXT SEARCH CONFIGURATION tscfg (COPY = simple)');
+my $tsq = q{SELECT to_tsvector('tscfg', 'the cats')::text AS r};
+my $kept = $node->background_psql('postgres');
+$kept->query_safe('SET cascade_cache.enabled = off');
+my $kept_read = sub {
+	return $kept->query_safe(qq{SELECT cascade_cache.cached_query('@{[ $tsq =~ s/'/''/gr ]}')::text});
+};
+$node->safe_psql('postgres', q{BEGIN;
+	ALTER TEXT SEARCH CONFIGURATION tscfg ALTER MAPPING FOR asciiword WITH english_stem;
+	PREPARE TRANSACTION 'tscfg'});
+$kept_read->() for 1 .. 8;    # a kept plan, and its generic plan
+is($kept_read->(), q{[{"r": "'cats':2 'the':1"}]}, 'while prepared: the old configuration');
+my $flag = PostgreSQL::Test::Utils::tempdir() . '/go';
+my ($c_in, $c_out) = ('', '');
+my $committer = IPC::Run::start(
+	[ $node->installed_command('psql'), '-X', '-At', '-h', $node->host, '-p', $node->port,
+	  '-d', 'postgres', '-c', 'SELECT pg_backend_pid()', '-c', 'SELECT pg_sleep(2)',
+	  '-c', "COMMIT PREPARED 'tscfg'" ],
+	'<', \$c_in, '>&', \$c_out,
+	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+$committer->pump until $c_out =~ /^(\d+)$/m;
+my ($g_in, $g_out) = ('', '');
+my $gdb2 = IPC::Run::start(
+	[ 'gdb', '-p', $1, '-batch', '-nx', '-ex', 'break cc_twophase_after', '-ex', 'continue',
+	  '-ex', "shell while [ ! -e $flag ]; do sleep 0.1; done", '-ex', 'detach' ],
+	'<', \$g_in, '>&', \$g_out,
+	IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
+$gdb2->pump until $g_out =~ /Breakpoint 1 at|ptrace|Operation not permitted|No such process/;
+die "gdb could not attach to the backend:\n$g_out" unless $g_out =~ /Breakpoint 1 at/;
+$node->poll_query_until('postgres',
+	q{SELECT count(*) = 0 FROM pg_prepared_xacts WHERE gid = 'tscfg'})
+  or die 'COMMIT PREPARED never finished the transaction';
+$gdb2->pump until $g_out =~ /Breakpoint 1,/;
+is($kept_read->(), q{[{"r": "'cat':2"}]},
+	'committed, its slot not released yet: the kept plan is not used, the new configuration is read');
+open(my $fh, '>', $flag) or die "$flag: $!";
+close $fh;
+$gdb2->finish;
+$committer->finish;
+like($c_out, qr/COMMIT PREPARED/, 'COMMIT PREPARED returned') or diag($c_out);
+$kept->quit;
 
 # COMMIT PREPARED of a transaction whose PREPARE has not returned yet
 # (PostgreSQL refuses it as busy) finds its slot and flushes nothing

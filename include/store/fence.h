@@ -19,7 +19,6 @@ extern void cc_fence_shmem_init(void);
 extern uint64 cc_fence_begin(void);
 extern bool cc_fence_check(const uint64 *deps, int ndeps, uint64 s0,
 						   bool named);
-extern bool cc_fence_moved_since(uint64 s0);
 
 /* Invalidations run by this backend (commits, manual invalidations) */
 extern void cc_fence_reserve(int nstripes);

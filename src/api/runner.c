@@ -317,6 +317,9 @@ cc_runner_main(Datum arg)
 	enable_timeout_after(connect_timeout, cc_runner_connect_ms());
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.session_userid, 0);
 	disable_timeout(connect_timeout, false);
+	/* the timer fired as the connection was made: end before taking work */
+	if (cc_runner_connect_expired)
+		proc_exit(1);
 
 	/*
 	 * And with what a client session of the role loads at its start

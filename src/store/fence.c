@@ -216,28 +216,6 @@ cc_fence_check(const uint64 *deps, int ndeps, uint64 s0, bool named)
 }
 
 /*
- * Has a change of the database or of the whole cluster (a catalog change
- * that flushes them) been marked or ended since s0?  For a kept plan: a
- * change marked before s0 and still in progress (committing, or held by a
- * prepared transaction however long) leaves a plan made after s0 valid, as
- * it was made from catalogs the change has not altered yet; the unmark
- * that ends the change bumps the stripe.  Lock-free.
- */
-bool
-cc_fence_moved_since(uint64 s0)
-{
-	CCStripe   *all = &cc_stripes[cc_stripe_index(cc_dep_hash(CC_DEP_CLUSTER,
-															  InvalidOid,
-															  InvalidOid))];
-	CCStripe   *db = &cc_stripes[cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
-															 MyDatabaseId,
-															 InvalidOid))];
-
-	return pg_atomic_read_u64(&all->gen) > s0 ||
-		pg_atomic_read_u64(&db->gen) > s0;
-}
-
-/*
  * Make room in the held list for 'n' more stripes, and make sure a backend
  * that holds marks clears them when it exits.  (The exit callback is
  * registered by the backend itself: a postmaster child forgets the

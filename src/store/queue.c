@@ -232,8 +232,8 @@ cc_queue_groups(CCQueueGroup *groups, int max, int *index)
 
 		if (!slot->used)
 			continue;
-		h = (hash_uint32(slot->key.dbid) ^
-			 hash_uint32(slot->session_userid) * 31) % size;
+		h = (hash_bytes_uint32(slot->key.dbid) ^
+			 hash_bytes_uint32(slot->session_userid) * 31) % size;
 		while (index[h] >= 0 &&
 			   (groups[index[h]].dbid != slot->key.dbid ||
 				groups[index[h]].session_userid != slot->session_userid))

@@ -23,13 +23,12 @@
  *	- PostgreSQL has not invalidated it (a change of a relation, function
  *	  or type it uses), and its search_path is the current one;
  *	- no catalog change that flushes the database's or the cluster's
- *	  entries has begun committing or ended since before its analysis (the
- *	  generations of the fence's stripes of the database and the cluster
- *	  against the sequence read before it was analyzed,
- *	  cc_fence_moved_since(); one still in progress from before, a
- *	  prepared transaction's, leaves it valid): a new function overload,
- *	  operator or cast can change what a fresh analysis finds without
- *	  invalidating any plan;
+ *	  entries has committed, or is committing (or is held by a prepared
+ *	  transaction), since before its analysis (the fence's stripes of the
+ *	  database and the cluster against the sequence read before it was
+ *	  analyzed, cc_fence_check()): a new function overload, operator or
+ *	  cast can change what a fresh analysis finds without invalidating any
+ *	  plan;
  *	- no function verdict has changed since (cc_function_verdicts_generation():
  *	  a function, type, relation or cast changed, or trusted_functions or
  *	  key_settings did);

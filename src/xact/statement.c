@@ -468,11 +468,11 @@ cc_kept_plan_reanalyzing(ParseState *pstate, CachedPlanSource *plan,
  * invalidated it, the search_path is the one it was made under, the
  * function verdicts are those of then ('verdicts_then' against
  * 'verdicts'), and no catalog change that flushes the database's or the
- * cluster's entries has begun committing or ended since the fence read
- * 's0' before its analysis?  (One marked before s0 and still in progress,
- * a prepared transaction however long it holds its marks, leaves it valid:
- * it was made from catalogs the change has not altered yet.)  See the
- * header comment.  Cannot fail.
+ * cluster's entries has committed, or is committing, since the fence read
+ * 's0' before its analysis?  (Nor is one held: a prepared transaction's
+ * marks stay until its slot is released, which can be a while after its
+ * commit is visible, and a plan made from the catalogs before it must not
+ * be used in between.)  See the header comment.  Cannot fail.
  */
 bool
 cc_kept_plan_usable(CachedPlanSource *plan, bool failed,
@@ -481,7 +481,8 @@ cc_kept_plan_usable(CachedPlanSource *plan, bool failed,
 	return !failed && plan->is_valid &&
 		CC_SEARCH_PATH_MATCHES(plan->search_path) &&
 		verdicts_then == verdicts &&
-		!cc_fence_moved_since(s0);
+	/* no entry here: only the database's and the cluster's stripes */
+		cc_fence_check(NULL, 0, s0, false);
 }
 
 /* The parser setup hook of a pass-through's kept plan */

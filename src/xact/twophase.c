@@ -259,7 +259,7 @@ cc_xid_lock_free(TransactionId xid)
  * Takes prepared_lock to copy the candidates, looks at their transactions
  * with no lock of ours held, and takes it again to release those still of
  * the same transaction.  Bounded by the number of slots.  May ERROR (out of
- * memory, a transaction status lookup, the lock test); nothing is released
+ * memory, out of shared memory for the lock test); nothing is released
  * then.
  */
 static void
@@ -289,15 +289,13 @@ cc_twophase_reap(const char *gid)
 	LWLockRelease(cc_shared->prepared_lock);
 
 	/*
-	 * The clog first: a transaction still prepared is neither committed nor
-	 * aborted there, and costs no ProcArrayLock.  (Its status is set before
-	 * it leaves the proc array, and its lock is released after both.)
+	 * The lock alone: a prepared transaction holds it until it has ended and
+	 * sent its invalidations (and gets it back after a restart).  Neither the
+	 * clog, which vacuum may have truncated below a slot left unreleased for
+	 * long, nor the proc array, whose lock every backend contends for.
 	 */
 	for (i = 0; i < n; i++)
-		ended[i] = (TransactionIdDidCommit(xid[i]) ||
-					TransactionIdDidAbort(xid[i])) &&
-			!TransactionIdIsInProgress(xid[i]) &&
-			cc_xid_lock_free(xid[i]);
+		ended[i] = cc_xid_lock_free(xid[i]);
 
 	LWLockAcquire(cc_shared->prepared_lock, LW_EXCLUSIVE);
 	for (i = 0; i < n; i++)
