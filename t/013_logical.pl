@@ -161,16 +161,31 @@ is($s->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM plain 
 # store it; once committed, the new row
 my ($v9) = $p->selectrow_array('SELECT v FROM item WHERE id = 9');
 my $item9 = q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[9]')};
+
+# On the publisher: add 100 to item 9 in a transaction prepared as $gid;
+# wait until the subscriber's apply worker has prepared it too
+sub prepare_item9
+{
+	my ($gid) = @_;
+	$p->begin_work;
+	$p->do('UPDATE item SET v = v + 100 WHERE id = 9');
+	$p->do(qq{PREPARE TRANSACTION '$gid'});
+	$sub->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_prepared_xacts')
+	  or die 'the apply worker did not prepare the transaction';
+}
+
+# Read item 9 on the subscriber: is it the value $v and is it not stored?
+sub item9_not_stored
+{
+	my ($v, $what) = @_;
+	is($s->selectrow_array($item9), qq{[{"v": $v}]}, $what);
+	like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
+		qr/entry: not cached/, 'and do not store it');
+}
+
 is($s->selectrow_array($item9), qq{[{"v": $v9}]}, 'item 9 is cached on the subscriber');
-$p->begin_work;
-$p->do('UPDATE item SET v = v + 100 WHERE id = 9');
-$p->do(q{PREPARE TRANSACTION 'sub2pc'});
-$sub->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_prepared_xacts')
-  or die 'the apply worker did not prepare the transaction';
-is($s->selectrow_array($item9), qq{[{"v": $v9}]},
-	'while the transaction is prepared on the subscriber, reads see the old row');
-like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
-	qr/entry: not cached/, 'and do not store it');
+prepare_item9('sub2pc');
+item9_not_stored($v9, 'while the transaction is prepared on the subscriber, reads see the old row');
 $p->do(q{COMMIT PREPARED 'sub2pc'});
 write_tx();
 is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
@@ -180,19 +195,12 @@ is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
 # transaction was in shared memory, and the apply worker's COMMIT PREPARED
 # does not pass the utility hook; the transactions still prepared are
 # listed at the first fill, and hold every database until they end
-$p->begin_work;
-$p->do('UPDATE item SET v = v + 100 WHERE id = 9');
-$p->do(q{PREPARE TRANSACTION 'sub2pc_restart'});
-$sub->poll_query_until('postgres', 'SELECT count(*) = 1 FROM pg_prepared_xacts')
-  or die 'the apply worker did not prepare the transaction';
+prepare_item9('sub2pc_restart');
 $s->disconnect;
 $sub->restart;
 $s = cc_dbh($sub);
 $s->do('SET enable_seqscan = off; SET jit = off');
-is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
-	'after a restart of the subscriber, reads see the old row');
-like($s->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[9]'),
-	qr/entry: not cached/, 'and do not store it');
+item9_not_stored($v9 + 100, 'after a restart of the subscriber, reads see the old row');
 $p->do(q{COMMIT PREPARED 'sub2pc_restart'});
 write_tx();
 is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 200) . '}]',

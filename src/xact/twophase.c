@@ -149,6 +149,7 @@ static int	cc_find_slot(const char *gid, TransactionId xid);
 static bool cc_xid_lock_free(TransactionId xid);
 static void cc_twophase_reap(const char *gid);
 static void cc_twophase_restore(void);
+static void cc_twophase_look(const char *gid, bool restore);
 static void cc_prepared_flush(bool cluster);
 
 /* The stripe of every database's entries */
@@ -415,8 +416,6 @@ cc_twophase_restore(void)
 void
 cc_twophase_before_fill(void)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	uint32		holdoff = InterruptHoldoffCount;
 	TimestampTz now;
 	uint64		last;
 
@@ -438,12 +437,28 @@ cc_twophase_before_fill(void)
 		}
 	}
 
+	cc_twophase_look(NULL, true);
+}
+
+/*
+ * Release the slots of 'gid' (all if NULL) whose transactions have ended,
+ * after listing the prepared transactions if 'restore' and a restart asks
+ * for it.  Cannot fail: a failure (out of memory, out of shared memory for
+ * the lock test) is not reported, and leaves the holds to a later look.
+ */
+static void
+cc_twophase_look(const char *gid, bool restore)
+{
+	MemoryContext oldcxt = CurrentMemoryContext;
+	uint32		holdoff = InterruptHoldoffCount;
+
 	HOLD_INTERRUPTS();
 	PG_TRY();
 	{
-		if (pg_atomic_read_u32(&cc_twophase->restore) != CC_RESTORE_DONE)
+		if (restore &&
+			pg_atomic_read_u32(&cc_twophase->restore) != CC_RESTORE_DONE)
 			cc_twophase_restore();
-		cc_twophase_reap(NULL);
+		cc_twophase_reap(gid);
 	}
 	PG_CATCH();
 	{
@@ -569,29 +584,12 @@ cc_twophase_before(TransactionStmt *stmt, bool is_top_level)
 void
 cc_twophase_after(TransactionStmt *stmt)
 {
-	MemoryContext oldcxt = CurrentMemoryContext;
-	uint32		holdoff = InterruptHoldoffCount;
-
 	if (stmt->kind != TRANS_STMT_COMMIT_PREPARED &&
 		stmt->kind != TRANS_STMT_ROLLBACK_PREPARED)
 		return;
 	if (cc_twophase == NULL || cc_twophase->nslots == 0)
 		return;
-
-	HOLD_INTERRUPTS();
-	PG_TRY();
-	{
-		cc_twophase_reap(stmt->gid);
-	}
-	PG_CATCH();
-	{
-		LWLockReleaseAll();
-		MemoryContextSwitchTo(oldcxt);
-		FlushErrorState();
-		InterruptHoldoffCount = holdoff + 1;
-	}
-	PG_END_TRY();
-	RESUME_INTERRUPTS();
+	cc_twophase_look(stmt->gid, false);
 }
 
 /*
