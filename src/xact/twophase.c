@@ -24,11 +24,14 @@
  * slot of the GID finished by another session that has not released its
  * locks yet stays.  Fills also look for ended transactions before they
  * begin (cc_twophase_before_fill(): each fill while a slot restored after
- * a restart holds every database, otherwise at most every
- * CC_REAP_INTERVAL_MS in a backend): that releases the slots whose COMMIT
- * PREPARED the utility hook never saw through (a slot restored after a restart whose
- * transaction a logical replication apply worker finished, or a command
- * that another extension's utility hook failed after ours ran it).
+ * a restart holds every database, otherwise one fill every
+ * CC_REAP_INTERVAL_MS in the cluster): that releases the slots whose
+ * COMMIT PREPARED the utility hook never saw through (a logical
+ * replication apply worker's, one restored after a restart and finished
+ * by an apply worker, or a command that another extension's utility hook
+ * failed after ours ran it).  Until then a held stripe also keeps kept
+ * plans of its database from being used (statement.c): a plan made from
+ * the catalogs before the commit must not serve after it.
  *
  * Every prepared transaction gets a slot, even one that invalidates
  * nothing.  A transaction that marked more stripes than a slot holds
