@@ -83,7 +83,6 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/lwlock.h"
-#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
@@ -114,7 +113,6 @@ typedef struct CCPreparedSlot
 	bool		used;
 	bool		ready;			/* the PREPARE completed (or restored) */
 	bool		restored;		/* given by cc_twophase_restore() */
-	Oid			dbid;
 	int			nstripes;
 	int			stripes[CC_PREPARED_STRIPES];	/* fence stripes held */
 	TransactionId xid;			/* the prepared transaction */
@@ -384,7 +382,6 @@ cc_twophase_restore(void)
 		cc_twophase->slots[slot].used = true;
 		cc_twophase->slots[slot].ready = true;
 		cc_twophase->slots[slot].restored = true;
-		cc_twophase->slots[slot].dbid = xacts[i].dbid;
 		cc_twophase->slots[slot].nstripes = 1;
 		cc_twophase->slots[slot].stripes[0] = all;
 		cc_twophase->slots[slot].xid = xacts[i].xid;
@@ -673,7 +670,6 @@ cc_twophase_pre_prepare(void)
 			s->used = true;
 			s->ready = false;
 			s->restored = false;
-			s->dbid = MyDatabaseId;
 			s->nstripes = nheld;
 			memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->xid = GetTopTransactionIdIfAny();
