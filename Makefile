@@ -64,6 +64,7 @@ CC_XACT_OBJS = \
 	src/xact/replication.o \
 	src/xact/tags.o \
 	src/xact/twophase.o \
+	src/xact/twophase_holds.o \
 	src/xact/xact.o
 CC_STORE_OBJS = \
 	src/store/area.o \
@@ -97,7 +98,8 @@ EXTENSION = cascade_cache
 DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 	sql/cascade_cache--1.1--1.2.sql sql/cascade_cache--1.2--1.3.sql \
 	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql \
-	sql/cascade_cache--1.5--1.6.sql sql/cascade_cache--1.6--1.7.sql
+	sql/cascade_cache--1.5--1.6.sql sql/cascade_cache--1.6--1.7.sql \
+	sql/cascade_cache--1.7--1.8.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include

@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(101);
+SELECT plan(103);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -114,6 +114,8 @@ SELECT function_privs_are('cascade_cache', 'cache_warm_status', '{}'::name[], 'p
 SELECT function_privs_are('cascade_cache', 'cache_warm_status', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_holds', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_holds', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'pg_monitor', ARRAY['SELECT']);
 SELECT table_privs_are('cascade_cache', 'audit_log', 'public', '{}'::text[]);
@@ -139,6 +141,7 @@ SELECT results_eq(
            ('cascade_cache.health_entry_size', '500', 'kB', 'superuser'),
            ('cascade_cache.health_hit_rate_critical', '60', '', 'superuser'),
            ('cascade_cache.health_hit_rate_warning', '70', '', 'superuser'),
+           ('cascade_cache.health_hold', '10', 's', 'superuser'),
            ('cascade_cache.health_inflight', '10000', '', 'superuser'),
            ('cascade_cache.health_memory_pct', '90', '', 'superuser'),
            ('cascade_cache.health_min_lookups', '100', '', 'superuser'),

@@ -16,17 +16,42 @@ my $node = cc_node('twophase', conf => "max_prepared_transactions = 4\nwal_level
 $node->safe_psql('postgres',
 	"CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
 my $q = 'SELECT v FROM t WHERE id = 1';
+# what cache_holds() shows, one line per hold, and cache_health() with
+# health_hold = 0
+my $holds = sub {
+	return $node->safe_psql('postgres', q{
+		SELECT kind, gid, transaction IS NOT NULL, database, scope, stripes > 0, state,
+		       since <= now()
+		  FROM cascade_cache.cache_holds() ORDER BY kind, gid});
+};
+my $health = sub {
+	return $node->safe_psql('postgres', q{
+		SET cascade_cache.health_hold = 0;
+		SELECT status || ' ' || array_to_string(warnings, ' / ') || ' => ' || recommendation
+		  FROM cascade_cache.cache_health()});
+};
 
+# a new shared memory holds every database until the first fill has listed
+# the prepared transactions
+is($holds->(), 'restart||f||cluster|t|held|t',
+	'cache_holds(): before the first fill, the restart holds every database');
 is(cc_query($node, $q), '[{"v": "a"}]', 'cached');
+is($holds->(), '', 'cache_holds(): the first fill listed them');
 # prepared in one session ...
 $node->safe_psql('postgres',
 	"BEGIN; UPDATE t SET v = 'b'; PREPARE TRANSACTION 'tx1';");
+is($holds->(), 'prepared|tx1|t|postgres|rows|t|held|t',
+	'cache_holds(): the prepared transaction holds what it changed');
+like($health->(),
+	qr/^healthy info: prepared transaction 'tx1' keeps the results that depend on what it changed from being stored since .* => System healthy/,
+	'cache_health(): told, not degraded');
 is(cc_stats($node, 'entries'), '0', 'PREPARE removed the entry');
 is(cc_query($node, $q), '[{"v": "a"}]', 'the old value while prepared');
 is(cc_query($node, $q), '[{"v": "a"}]', 'still computed, not stored');
 is(cc_stats($node, 'entries'), '0', 'nothing stored while prepared');
 # ... committed in another
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx1'");
+is($holds->(), '', 'cache_holds(): COMMIT PREPARED released it');
 is(cc_query($node, $q), '[{"v": "b"}]', 'the committed value after COMMIT PREPARED');
 is(cc_query($node, $q), '[{"v": "b"}]', 'and it is cached again');
 is(cc_stats($node, 'entries'), '1', 'one entry');
@@ -52,6 +77,20 @@ $node->safe_psql('postgres', "ROLLBACK PREPARED 'tx3'");
 is(cc_query($node, $q), '[{"v": "c"}]', 'rolled back: the same value');
 is(cc_query($node, $q), '[{"v": "c"}]', 'cached again');
 is(cc_stats($node, 'entries'), '1', 'one entry');
+
+# a prepared transaction that changed a catalog holds its database
+$node->safe_psql('postgres',
+	"BEGIN; CREATE TABLE ddl_t (); PREPARE TRANSACTION 'txddl';");
+is($holds->(), 'prepared|txddl|t|postgres|database|t|held|t',
+	'cache_holds(): a prepared DDL holds its database');
+like($health->(),
+	qr/^degraded warning: prepared transaction 'txddl' keeps every result of database postgres from being stored since .* => finish the prepared transactions/,
+	'cache_health(): degraded, and what to do');
+is($node->safe_psql('postgres', q{
+	SELECT status FROM cascade_cache.cache_health()}), 'healthy',
+	'cache_health(): not before health_hold (10s)');
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'txddl'");
+is($holds->(), '', 'cache_holds(): ROLLBACK PREPARED released it');
 
 # A slot lost in a restart: nothing says what the prepared transaction
 # changed, and it may have been a shared catalog (here role membership,
@@ -114,6 +153,11 @@ is($node->safe_psql('other', $oq), '[{"v": "o"}]', 'another database, after the 
 is($other_entry->(), 'not cached', 'not cached while they wait');
 is(cc_query($node, $q), '[{"v": "c"}]', 'this database');
 is($own_entry->(), 'not cached', 'not cached either');
+is($holds->(), "prepared|tx4|t|postgres|cluster|t|held|t\nprepared|tx5|t|postgres|cluster|t|held|t",
+	'cache_holds(): the transactions prepared before the restart hold every database');
+like($health->(),
+	qr/^degraded warning: prepared transaction 'tx4' keeps every result of every database from being stored since .* \/ warning: prepared transaction 'tx5' keeps every result of every database/,
+	'cache_health(): degraded, naming both');
 
 # nor one inside a transaction block (which PostgreSQL refuses), nor one
 # whose finding of the GID mallory's own operators could have answered

@@ -184,10 +184,17 @@ sub item9_not_stored
 }
 
 is($s->selectrow_array($item9), qq{[{"v": $v9}]}, 'item 9 is cached on the subscriber');
+# what cache_holds() shows on the subscriber
+my $sub_holds = q{SELECT kind, gid IS NULL, database, scope, state
+	FROM cascade_cache.cache_holds() ORDER BY kind, gid};
 prepare_item9('sub2pc');
 item9_not_stored($v9, 'while the transaction is prepared on the subscriber, reads see the old row');
+is($sub->safe_psql('postgres', $sub_holds), 'apply|t|postgres|rows|held',
+	'cache_holds(): the apply worker\'s prepared transaction holds what it changed');
 $p->do(q{COMMIT PREPARED 'sub2pc'});
 write_tx();
+is($sub->safe_psql('postgres', $sub_holds), 'apply|t|postgres|rows|ended',
+	'cache_holds(): once it is committed, its hold waits for a fill to release it');
 is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 100) . '}]',
 	'after COMMIT PREPARED the subscriber reads the new row');
 
@@ -201,6 +208,8 @@ $sub->restart;
 $s = cc_dbh($sub);
 $s->do('SET enable_seqscan = off; SET jit = off');
 item9_not_stored($v9 + 100, 'after a restart of the subscriber, reads see the old row');
+is($sub->safe_psql('postgres', $sub_holds), 'prepared|f|postgres|cluster|held',
+	'cache_holds(): listed after the restart, it holds every database');
 $p->do(q{COMMIT PREPARED 'sub2pc_restart'});
 write_tx();
 is($s->selectrow_array($item9), '[{"v": ' . ($v9 + 200) . '}]',

@@ -53,6 +53,7 @@ static int	cc_health_entry_size_kb = 500;
 static int	cc_health_read_qps = 20000;
 static int	cc_health_mutation_qps = 5000;
 static int	cc_health_mixed_ops = 8000;
+static int	cc_health_hold_s = 10;
 
 /*
  * The worker's samples of the counters.  CC_RATE_SAMPLES samples, one a
@@ -134,6 +135,9 @@ cc_monitor_define_gucs(void)
 	cc_define_threshold("cascade_cache.health_mixed_ops",
 						"cache_health() warns above this many reads and mutations per second when mutations are at least a tenth of them.",
 						&cc_health_mixed_ops, 8000, INT_MAX, 0);
+	cc_define_threshold("cascade_cache.health_hold",
+						"cache_health() reports a prepared transaction that has kept results from being stored for longer than this.",
+						&cc_health_hold_s, 10, INT_MAX, GUC_UNIT_S);
 }
 
 /*

@@ -2,7 +2,8 @@
  *
  * stats.c
  *		The statistics functions: cache_stats(), cache_bypass_stats(),
- *		cache_stats_reset().
+ *		cache_stats_reset(), cache_recipe_stats(), and cache_holds() (what
+ *		prepared transactions keep from being stored).
  *
  * The counters themselves, and how they are kept without a shared cache
  * line on the hit path, are in src/base/counters.c.
@@ -13,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "commands/dbcommands.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -25,11 +27,13 @@
 #include "store/store.h"
 #include "xact/coalesce.h"
 #include "xact/recipe.h"
+#include "xact/twophase.h"
 
 PG_FUNCTION_INFO_V1(cache_stats);
 PG_FUNCTION_INFO_V1(cache_bypass_stats);
 PG_FUNCTION_INFO_V1(cache_stats_reset);
 PG_FUNCTION_INFO_V1(cache_recipe_stats);
+PG_FUNCTION_INFO_V1(cache_holds);
 
 /* Columns of cache_stats() */
 #define CC_CACHE_STATS_COLUMNS	29
@@ -179,4 +183,58 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 	cc_check_loaded();
 	cc_counters_reset();
 	PG_RETURN_VOID();
+}
+
+/*
+ * cache_holds(): one row per hold that keeps results from being stored
+ * (src/xact/twophase_holds.c): kind (restart, prepared, apply), the GID,
+ * the transaction, its database, the scope (rows: what it changed;
+ * database; cluster: every database), the fence stripes held, the state
+ * (preparing, held, ended: released by the next fill) and since when.
+ */
+Datum
+cache_holds(PG_FUNCTION_ARGS)
+{
+	static const char *const kinds[] = {"restart", "prepared", "apply"};
+	static const char *const scopes[] = {"rows", "database", "cluster"};
+	static const char *const states[] = {"preparing", "held", "ended"};
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CCHold	   *holds;
+	int			n;
+	int			k;
+
+	cc_check_loaded();
+	InitMaterializedSRF(fcinfo, 0);
+	n = cc_twophase_holds(&holds);
+
+	for (k = 0; k < n; k++)
+	{
+		CCHold	   *h = &holds[k];
+		Datum		values[8] = {0};
+		bool		nulls[8];
+		char	   *datname = NULL;
+
+		memset(nulls, 0, sizeof(nulls));
+		if (OidIsValid(h->dbid))
+			datname = get_database_name(h->dbid);
+		values[0] = CStringGetTextDatum(kinds[h->kind]);
+		values[1] = CStringGetTextDatum(h->gid);
+		nulls[1] = h->kind != CC_HOLD_PREPARED;
+		values[2] = TransactionIdGetDatum(h->xid);
+		nulls[2] = !TransactionIdIsValid(h->xid);
+		nulls[3] = datname == NULL;
+		if (datname != NULL)
+		{
+			NameData   *name = palloc0(sizeof(NameData));
+
+			namestrcpy(name, datname);
+			values[3] = NameGetDatum(name);
+		}
+		values[4] = CStringGetTextDatum(scopes[h->scope]);
+		values[5] = Int32GetDatum(h->nstripes);
+		values[6] = CStringGetTextDatum(states[h->state]);
+		values[7] = TimestampTzGetDatum(h->since);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

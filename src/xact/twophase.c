@@ -63,6 +63,9 @@
  * hook, gets a slot without a GID; its COMMIT PREPARED passes none either,
  * and the fills' looks release it.
  *
+ * What the slots hold is shown by cache_holds() (twophase_holds.c, which
+ * shares the slots' layout through twophase_int.h).
+ *
  * Locking: prepared_lock protects the slot array.  It is never held
  * together with any other lock of ours, nor across anything that can
  * ERROR: the transaction lookups and lock tests run on copies, without it.
@@ -94,50 +97,13 @@
 #include "xact/prepared_xacts.h"
 #include "xact/replication.h"
 #include "xact/twophase.h"
-
-/*
- * Fence stripes a slot holds: a prepared transaction that marked more
- * holds its database's stripe (or the cluster's) instead
- */
-#define CC_PREPARED_STRIPES		256
+#include "xact/twophase_int.h"
 
 /* Least time between two fills' looks for ended transactions */
 #define CC_REAP_INTERVAL_MS		100
 
-/*
- * A prepared transaction's invalidation, held until its transaction has
- * ended and released its locks.
- */
-typedef struct CCPreparedSlot
-{
-	bool		used;
-	bool		ready;			/* the PREPARE completed (or restored) */
-	bool		restored;		/* given by cc_twophase_restore() */
-	int			nstripes;
-	int			stripes[CC_PREPARED_STRIPES];	/* fence stripes held */
-	TransactionId xid;			/* the prepared transaction */
-	char		gid[GIDSIZE];
-} CCPreparedSlot;
-
-/* States of the listing of prepared transactions after a restart */
-#define CC_RESTORE_NEEDED		0
-#define CC_RESTORE_RUNNING		1
-#define CC_RESTORE_DONE			2
-
-/* The slots, in fixed shared memory of their own, under prepared_lock */
-typedef struct CCTwophaseShared
-{
-	pg_atomic_uint32 restore;	/* CC_RESTORE_*; NEEDED: the cluster's stripe
-								 * is held (cc_twophase_shmem_init()) */
-	pg_atomic_uint32 nready;	/* ready slots, read without the lock */
-	pg_atomic_uint32 nrestored; /* restored ones among them */
-	pg_atomic_uint64 last_reap; /* when a fill last looked (TimestampTz) */
-	int			nslots;
-	CCPreparedSlot slots[FLEXIBLE_ARRAY_MEMBER];
-} CCTwophaseShared;
-
 /* Set in every process by cc_twophase_shmem_init() */
-static CCTwophaseShared *cc_twophase = NULL;
+CCTwophaseShared *cc_twophase = NULL;
 
 /* GID of the PREPARE TRANSACTION being executed, seen by the utility hook */
 static char cc_prepare_gid[GIDSIZE];
@@ -147,7 +113,6 @@ static bool cc_have_prepare_gid = false;
 static int	cc_my_slot = -1;
 
 static int	cc_find_slot(const char *gid, TransactionId xid);
-static bool cc_xid_lock_free(TransactionId xid);
 static void cc_twophase_reap(const char *gid);
 static void cc_twophase_restore(void);
 static void cc_twophase_look(const char *gid, bool restore);
@@ -204,6 +169,7 @@ cc_twophase_shmem_init(void)
 	pg_atomic_init_u32(&cc_twophase->nrestored, 0);
 	pg_atomic_init_u64(&cc_twophase->last_reap, 0);
 	pg_atomic_init_u32(&cc_twophase->restore, CC_RESTORE_DONE);
+	cc_twophase->created = GetCurrentTimestamp();
 	if (cc_twophase->nslots > 0)
 	{
 		all = cc_cluster_stripe();
@@ -243,7 +209,7 @@ cc_find_slot(const char *gid, TransactionId xid)
  * invalidations were sent.  Never waits; may ERROR (out of shared memory
  * for locks).  Needs a transaction.
  */
-static bool
+bool
 cc_xid_lock_free(TransactionId xid)
 {
 	LOCKTAG		tag;
@@ -338,6 +304,7 @@ cc_twophase_restore(void)
 	int			nxacts = 0;
 	int			all = cc_cluster_stripe();
 	bool		complete = true;
+	TimestampTz now = GetCurrentTimestamp();
 	int			i;
 
 	if (!pg_atomic_compare_exchange_u32(&cc_twophase->restore, &expected,
@@ -382,9 +349,12 @@ cc_twophase_restore(void)
 		cc_twophase->slots[slot].used = true;
 		cc_twophase->slots[slot].ready = true;
 		cc_twophase->slots[slot].restored = true;
+		cc_twophase->slots[slot].scope = CC_HOLD_CLUSTER;
 		cc_twophase->slots[slot].nstripes = 1;
 		cc_twophase->slots[slot].stripes[0] = all;
 		cc_twophase->slots[slot].xid = xacts[i].xid;
+		cc_twophase->slots[slot].dbid = xacts[i].dbid;
+		cc_twophase->slots[slot].since = now;
 		strlcpy(cc_twophase->slots[slot].gid, xacts[i].gid, GIDSIZE);
 		cc_fence_hold_stripes(&all, 1);
 		pg_atomic_fetch_add_u32(&cc_twophase->nready, 1);
@@ -624,6 +594,10 @@ cc_twophase_pre_prepare(void)
 	int		   *held;
 	int			nheld;
 	int			coarse[1];
+	int			all;
+	int			database;
+	CCHoldScope scope = CC_HOLD_ROWS;
+	TimestampTz now = GetCurrentTimestamp();
 	int			i;
 	int			slot = -1;
 	int			attempt;
@@ -642,15 +616,21 @@ cc_twophase_pre_prepare(void)
 
 	cc_attach();
 	cc_fence_held(&held, &nheld);
+	all = cc_cluster_stripe();
+	database = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE, MyDatabaseId,
+										   InvalidOid));
+	for (i = 0; i < nheld; i++)
+	{
+		if (held[i] == all)
+			scope = CC_HOLD_CLUSTER;
+		else if (held[i] == database && scope == CC_HOLD_ROWS)
+			scope = CC_HOLD_DATABASE;
+	}
 	if (nheld > CC_PREPARED_STRIPES)
 	{
-		int			all = cc_cluster_stripe();
-
-		coarse[0] = cc_stripe_index(cc_dep_hash(CC_DEP_DATABASE,
-												MyDatabaseId, InvalidOid));
-		for (i = 0; i < nheld; i++)
-			if (held[i] == all)
-				coarse[0] = all;
+		if (scope == CC_HOLD_ROWS)
+			scope = CC_HOLD_DATABASE;
+		coarse[0] = scope == CC_HOLD_CLUSTER ? all : database;
 		held = coarse;
 		nheld = 1;
 	}
@@ -670,9 +650,12 @@ cc_twophase_pre_prepare(void)
 			s->used = true;
 			s->ready = false;
 			s->restored = false;
+			s->scope = scope;
 			s->nstripes = nheld;
 			memcpy(s->stripes, held, sizeof(int) * nheld);
 			s->xid = GetTopTransactionIdIfAny();
+			s->dbid = MyDatabaseId;
+			s->since = now;
 			strlcpy(s->gid, cc_have_prepare_gid ? cc_prepare_gid : "",
 					GIDSIZE);
 			cc_fence_hold_stripes(s->stripes, s->nstripes);
