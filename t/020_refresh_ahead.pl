@@ -1001,6 +1001,82 @@ ok( $node->poll_query_until('stuck', q{
 	'its refresh stayed queued: once the rename is rolled back, it runs');
 reset_system('cascade_cache.recipe_timeout' => '30s');
 
+# Served in turn by when a pair was last served, not when its runner
+# started: the hog's runner starts first and waits (advisory lock 778,
+# held here); hog2's starts after it, in the second runner slot, and ends.
+# With one runner slot left, hog2 and hog3 queue a refresh each, and the
+# lock is let go: the hog's runner gives its slot up, hog3 (never served)
+# goes first, and then hog2, served before the hog's runner stopped, though
+# started after it.  Each recipe logs its role as it begins.
+$node->append_conf('postgresql.conf', "max_worker_processes = 8\n");
+$app->disconnect;
+$node->restart;
+$app = app_dbh();
+$node->safe_psql('postgres', q{
+	CREATE ROLE hog3 LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO hog3;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO hog3;
+	GRANT SELECT ON hog_t TO hog3;
+	CREATE FUNCTION turn_log(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+	BEGIN
+		RAISE LOG 'turn of %', current_user;
+		RETURN $1;
+	END $$;
+	CREATE FUNCTION turn_wait(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+	BEGIN
+		PERFORM pg_advisory_lock_shared(778);
+		PERFORM pg_advisory_unlock_shared(778);
+		RETURN $1;
+	END $$;
+});
+# store, then read (a REFETCH refreshes what was read since it was stored)
+my $store_turns = sub {
+	my ($role, $name, $q, @ids) = @_;
+	$node->safe_psql('postgres', join('', map {
+		"SELECT cascade_cache.cached_query('$q', '[$_]', NULL, '$name');\n" x 2
+	} @ids), extra_params => [ '-U', $role ]);
+};
+# two: more would be a backlog, for which a second runner starts
+$store_turns->('hog', 'aWait', 'SELECT turn_log($1) + turn_wait($1) + count(*) AS n FROM hog_t', 1 .. 2);
+$store_turns->($_->[0], $_->[1], 'SELECT turn_log($1) + count(*) AS n FROM hog_t', 1)
+  for ([ 'hog2', 'bOne' ], [ 'hog3', 'cOne' ]);
+my $refetch_as = sub {
+	my ($role, $name) = @_;
+	$node->safe_psql('postgres',
+		"SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', $name) ]}')",
+		extra_params => [ '-U', $role ]);
+};
+my $waiter = $node->background_psql('postgres');
+$waiter->query_safe('SELECT pg_advisory_lock(778)');
+$refetch_as->('hog', 'aWait');
+wait_runner(q{wait_event_type = 'Lock'}, 'the hog\'s runner never waited for advisory lock 778');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'}),
+	'1', 'one runner for the hog');
+my $log_from = -s $node->logfile;
+$refetch_as->('hog2', 'bOne');
+wait_stored('bOne', 'hog2\'s refresh never ran');
+like(substr(slurp_file($node->logfile), $log_from), qr/turn of hog2/,
+	'hog2\'s refresh ran beside the hog\'s runner');
+$node->poll_query_until('postgres', q{
+	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
+  or die 'hog2\'s runner never stopped';
+set_system('cascade_cache.recipe_workers', '1');
+$refetch_as->('hog2', 'bOne');
+$refetch_as->('hog3', 'cOne');
+$log_from = -s $node->logfile;
+$waiter->query_safe('SELECT pg_advisory_unlock(778)');
+wait_stored($_, "the refresh of $_ never ran") for ('bOne', 'cOne');
+my @turns = substr(slurp_file($node->logfile), $log_from) =~ /turn of (hog\d?)/g;
+shift @turns while @turns && $turns[0] eq 'hog';
+is(join(' ', grep { defined } @turns[0 .. 1]), 'hog3 hog2',
+	'the hog\'s runner gave way, and hog2 was served before it again, though started after it')
+  or diag(join(' ', @turns));
+$waiter->quit;
+wait_refresh_idle('turns');
+reset_system('cascade_cache.recipe_workers' => '2');
+
 $app->disconnect;
 $node->stop;
 unlike(slurp_file($node->logfile), qr/TRAP:|terminated by signal|server process .* was terminated/,

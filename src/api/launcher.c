@@ -11,10 +11,12 @@
  * fall behind, while fewer than recipe_workers run: cc_queue_push()): it
  * starts a dynamic background worker for every such pair, and more for a
  * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
- * cascade_cache.recipe_workers at once; pairs started least recently
- * first (it remembers the last start of CC_SERVED_PAIRS pairs), so that
- * any number of roles take the slots in turn (of the first
- * CC_LAUNCH_PAIRS pairs in the queue).  A runner that could not connect
+ * cascade_cache.recipe_workers at once; pairs served least recently
+ * first (it remembers, for CC_SERVED_PAIRS pairs, when it last saw a
+ * runner of theirs stop, or started one), so that any number of roles
+ * take the slots in turn (of the first CC_LAUNCH_PAIRS pairs in the
+ * queue): a runner that gives its slot up to others, or stops for any
+ * other reason, puts its pair after every pair served before.  A runner that could not connect
  * (its role or database gone, or not allowed to log in) leaves its runner
  * slot FAILED, and the launcher drops the pair's queued fills, counting
  * them as skipped; one that took too long to connect (runner.c) leaves
@@ -23,7 +25,7 @@
  * runners started before.
  *
  * The launcher keeps its state (the runners it started, when it last
- * started one for each pair) in the background worker's own memory; it
+ * served each pair) in the background worker's own memory; it
  * reads and writes the queue and the runner slots only through queue.c.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -62,8 +64,9 @@ typedef struct CCLaunched
 } CCLaunched;
 
 /*
- * When the launcher last started a runner for a pair: pairs waiting for a
- * runner are served least recently started first
+ * When the launcher last served a pair (saw a runner of its stop, or
+ * started one): pairs waiting for a runner are served least recently
+ * served first
  */
 typedef struct CCServed
 {
@@ -72,10 +75,10 @@ typedef struct CCServed
 	TimestampTz at;
 } CCServed;
 
-/* Pairs whose last start the launcher remembers (the oldest is forgotten) */
+/* Pairs whose last service the launcher remembers (the oldest is forgotten) */
 #define CC_SERVED_PAIRS			64
 
-/* A pair waiting for a runner, with its last start, to be sorted */
+/* A pair waiting for a runner, with its last service, to be sorted */
 typedef struct CCServedGroup
 {
 	CCQueueGroup group;
@@ -154,9 +157,9 @@ cc_runners_launch(void)
 	pfree(index);
 
 	/*
-	 * Least recently started first, so that roles take the slots in turn when
+	 * Least recently served first, so that roles take the slots in turn when
 	 * there are more of them than slots (or background workers); among pairs
-	 * started as long ago, or never, in queue order.
+	 * served as long ago, or never, in queue order.
 	 */
 	if (ngroups > 1)
 	{
@@ -207,10 +210,15 @@ cc_runners_launch(void)
 	pfree(groups);
 }
 
-/* Forget the runners that stopped. */
+/*
+ * Forget the runners that stopped, noting that their pairs were served
+ * until now: a runner that ran long and gave its slot up to other pairs
+ * then comes after them, whenever it started.
+ */
 static void
 cc_runners_reap(void)
 {
+	TimestampTz now = GetCurrentTimestamp();
 	int			i = 0;
 
 	while (i < cc_nlaunched)
@@ -219,6 +227,8 @@ cc_runners_reap(void)
 
 		if (GetBackgroundWorkerPid(cc_launched[i].handle, &pid) == BGWH_STOPPED)
 		{
+			cc_note_served(cc_launched[i].dbid, cc_launched[i].session_userid,
+						   now);
 			pfree(cc_launched[i].handle);
 			cc_launched[i] = cc_launched[--cc_nlaunched];
 		}
@@ -227,7 +237,7 @@ cc_runners_reap(void)
 	}
 }
 
-/* When a runner for (dbid, session_userid) was last started; 0: never */
+/* When (dbid, session_userid) was last served; 0: never (or forgotten) */
 static TimestampTz
 cc_served_at(Oid dbid, Oid session_userid)
 {
@@ -240,7 +250,10 @@ cc_served_at(Oid dbid, Oid session_userid)
 	return 0;
 }
 
-/* Remember a start; the pair started longest ago makes room if need be. */
+/*
+ * Remember a service (a start, or a stop seen); the pair served longest
+ * ago makes room if need be.
+ */
 static void
 cc_note_served(Oid dbid, Oid session_userid, TimestampTz at)
 {
@@ -265,7 +278,7 @@ cc_note_served(Oid dbid, Oid session_userid, TimestampTz at)
 	cc_served[slot].at = at;
 }
 
-/* Order of CCServedGroup: started longest ago first, then queue order */
+/* Order of CCServedGroup: served longest ago first, then queue order */
 static int
 cc_served_cmp(const void *a, const void *b)
 {

@@ -214,8 +214,6 @@ cc_runner_exit(int code, Datum arg)
 						args.session_userid, args.dbid, cc_runner_connect_ms()),
 				 errdetail("Connecting waited for a lock on the database, held by an ALTER DATABASE say; its recipes stay queued."),
 				 errhint("The limit is cascade_cache.recipe_timeout.")));
-		/* its pair's next runner starts after those of the pairs waiting */
-		(void) cc_queue_others_waiting(args.dbid, args.session_userid, true);
 	}
 	if (cc_runner_overran)
 	{
@@ -226,8 +224,6 @@ cc_runner_exit(int code, Datum arg)
 				(errmsg("cascade_cache stopped a runner of role %u in database %u: a recipe went on for %d ms past its timeout",
 						args.session_userid, args.dbid, CC_RECIPE_GRACE_MS),
 				 errdetail("The recipe did not stop when it was cancelled.")));
-		/* its pair's next runner starts after those of the pairs waiting */
-		(void) cc_queue_others_waiting(args.dbid, args.session_userid, true);
 	}
 	/* a connection that failed (not one stopped for taking long) */
 	cc_runner_detach(DatumGetInt32(arg), !cc_runner_connect_expired);

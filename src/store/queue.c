@@ -208,9 +208,9 @@ cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 
 /*
  * The (database, session user) pairs with queued items, at most 'max' of
- * them, into 'groups', in the order the launcher is to serve them: the
- * pair whose runner last gave its slot up to others comes last, once that
- * runner has gone (cc_queue_others_waiting()).  'index' is the caller's
+ * them, into 'groups', in the order they are first found in the queue, with
+ * how many items each has and how many runners serve it (the launcher
+ * orders them by when it last served them).  'index' is the caller's
  * room for a hash of the pairs, 2 * max entries.  Returns how many.  Takes
  * the queue lock; O(queue size + max * runner slots).
  */
@@ -262,35 +262,6 @@ cc_queue_groups(CCQueueGroup *groups, int max, int *index)
 				r->session_userid == groups[j].session_userid)
 				groups[j].runners++;
 		}
-	if (OidIsValid(cc_queue->yielded_dbid))
-	{
-		bool		keep = false;
-
-		for (j = 0; j < n; j++)
-		{
-			CCQueueGroup yielded = groups[j];
-
-			if (yielded.dbid != cc_queue->yielded_dbid ||
-				yielded.session_userid != cc_queue->yielded_userid)
-				continue;
-			/* until its runner has gone, the mark waits */
-			keep = yielded.runners > 0;
-			if (!keep)
-			{
-				/* the launch its runner gave way for: after the others */
-				memmove(&groups[j], &groups[j + 1],
-						sizeof(CCQueueGroup) * (n - j - 1));
-				groups[n - 1] = yielded;
-			}
-			break;
-		}
-		/* consumed, or the pair has nothing queued any more */
-		if (!keep)
-		{
-			cc_queue->yielded_dbid = InvalidOid;
-			cc_queue->yielded_userid = InvalidOid;
-		}
-	}
 	LWLockRelease(cc_shared->queue_lock);
 	return n;
 }
@@ -492,12 +463,6 @@ cc_queue_others_waiting(Oid dbid, Oid session_userid, bool if_no_slot)
 				r->session_userid == slot->session_userid;
 		}
 		waiting = !served;
-	}
-	/* a busy runner gives its slot up: its pair is launched after the others */
-	if (waiting && if_no_slot)
-	{
-		cc_queue->yielded_dbid = dbid;
-		cc_queue->yielded_userid = session_userid;
 	}
 	LWLockRelease(cc_shared->queue_lock);
 	return waiting;

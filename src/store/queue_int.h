@@ -54,8 +54,6 @@ typedef struct CCQueueShared
 								 * no background worker slot */
 	int			count[CC_NUM_RECIPE_KINDS];
 	uint64		next_seq;
-	Oid			yielded_dbid;	/* the pair whose runner last gave its slot */
-	Oid			yielded_userid; /* up (InvalidOid: none), launched last */
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
 	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
 } CCQueueShared;
