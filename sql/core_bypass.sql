@@ -241,5 +241,37 @@ RESET cascade_cache.enabled;
 DROP SCHEMA pt_a, pt_b CASCADE;
 DROP TABLE pt;
 
+-- a function's verdict holds in the session context it was made in, not
+-- under a list of what it read: a body lexed under another
+-- standard_conforming_strings is another body (here a call of the clock
+-- instead of a literal) ...
+SET escape_string_warning = off;
+CREATE FUNCTION vc_scs() RETURNS TABLE(a text, b text) LANGUAGE sql STABLE
+  AS $body$ SELECT 'a\' AS c1, ' AS c2, clock_timestamp()::text AS c3 -- ' $body$;
+SELECT cached_query('SELECT * FROM vc_scs()') AS scs_on;
+SELECT count AS volatile_before FROM cache_bypass_stats()
+ WHERE reason = 'volatile_function' \gset
+SET standard_conforming_strings = off;
+SELECT cached_query('SELECT * FROM vc_scs()') IS NOT NULL AS scs_off_ran;
+SELECT count - :volatile_before AS scs_off_not_cached FROM cache_bypass_stats()
+ WHERE reason = 'volatile_function';
+RESET standard_conforming_strings;
+RESET escape_string_warning;
+-- ... and whether current_setting() may read an extension's setting
+-- depends on its value: at its boot value it is left out of the key (a
+-- session that has not loaded the extension has the same keys)
+CREATE FUNCTION vc_setting() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT current_setting('plpgsql.variable_conflict', true) $$;
+DO $$ BEGIN END $$;
+SET plpgsql.variable_conflict = use_column;
+SELECT cached_query('SELECT vc_setting() AS v') AS not_at_boot;
+RESET plpgsql.variable_conflict;
+SELECT count AS session_before FROM cache_bypass_stats()
+ WHERE reason = 'session_function' \gset
+SELECT cached_query('SELECT vc_setting() AS v') AS at_boot;
+SELECT count - :session_before AS at_boot_not_cached FROM cache_bypass_stats()
+ WHERE reason = 'session_function';
+DROP FUNCTION vc_scs(), vc_setting();
+
 -- every reason seen in this file
 SELECT reason FROM cache_bypass_stats() WHERE count > 0 ORDER BY reason;

@@ -67,7 +67,8 @@ typedef struct CCVerdictInfo
 {
 	bool		cacheable;		/* false: depends on the moment (parallel
 								 * mode, nesting): do not keep it */
-	bool		path_dependent; /* valid for this role and search_path only */
+	bool		path_dependent; /* a SQL body was analyzed: valid in this
+								 * session context only */
 } CCVerdictInfo;
 
 /* cacheability_func.c */
@@ -89,6 +90,8 @@ extern void cc_type_forget_all(void);
 extern bool cc_type_shows_catalog(Oid typid);
 extern void cc_note_unkept_verdict(void);
 extern uint64 cc_unkept_verdicts(void);
+extern void cc_note_context_judgment(void);
+extern uint64 cc_context_judgments(void);
 extern CCBypassReason cc_type_check_reason(Oid typid);
 extern bool cc_collation_is_temporary(Oid collid);
 extern bool cc_operator_is_temporary(Oid opno);

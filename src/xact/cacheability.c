@@ -124,9 +124,9 @@ cc_cacheability_init(void)
 	CacheRegisterSyscacheCallback(CONSTROID, cc_type_callback, (Datum) 0);
 
 	/*
-	 * And with what names resolve to: a role, a text search configuration
-	 * or dictionary, a collation that a constant names ('x'::regrole), and
-	 * role membership, which decides which schemas a name is looked up in.
+	 * And with what names resolve to: a role, a text search configuration or
+	 * dictionary, a collation that a constant names ('x'::regrole), and role
+	 * membership, which decides which schemas a name is looked up in.
 	 */
 	CacheRegisterSyscacheCallback(AUTHOID, cc_type_callback, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, cc_type_callback,
@@ -487,6 +487,12 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 					{
 						char	   *name = TextDatumGetCString(((Const *) arg)->constvalue);
 
+						/*
+						 * whether it exists, or holds an extension's boot
+						 * value, is this session context's: so is a verdict
+						 * on a function whose body reads it
+						 */
+						cc_note_context_judgment();
 						if (cc_setting_readable(name))
 							return expression_tree_walker(node, cc_query_walker,
 														  (void *) ctx);

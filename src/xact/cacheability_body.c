@@ -21,8 +21,11 @@
  *	  CC_MAX_BODY_DEPTH: untrusted for now (the caller does not keep the
  *	  verdict).
  * Names in the body resolve with the function's own search_path or the
- * caller's, and what it may read depends on the role: a verdict holds for
- * the role and search_path it was made under (info->path_dependent).
+ * caller's, its literals lex under standard_conforming_strings, and what it
+ * may read depends on the role: a verdict holds in the session context it
+ * was made in (info->path_dependent; cacheability_func.c keeps it under
+ * cc_compute_context(), every keyed setting, the role and the session
+ * user, rather than under a list of what parsing reads).
  *
  * The analysis runs in an internal subtransaction that is always rolled
  * back: the locks it takes, the settings it applies and any error it
@@ -100,8 +103,9 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 
 	/*
 	 * Names in the body resolve with the function's own search_path (which
-	 * can say "$user") or the caller's, and what the body may read depends on
-	 * the role: the verdict holds for this role and search_path only.
+	 * can say "$user") or the caller's, it lexes under the session's
+	 * standard_conforming_strings, and what the body may read depends on the
+	 * role: the verdict holds in this session context only.
 	 */
 	proconfig = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_proconfig,
 								&config_isnull);

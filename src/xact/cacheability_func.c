@@ -20,8 +20,8 @@
  *	- LANGUAGE sql, built in or not: the body is parsed, analyzed and
  *	  checked like a query, recursively (its verdict is the worst of what
  *	  it calls), with the function's own SET options applied
- *	  (cacheability_body.c); the verdict holds for the role and search_path
- *	  it was made under; a result coerced to a domain return type adds the
+ *	  (cacheability_body.c); the verdict holds in the session context it
+ *	  was made in (below); a result coerced to a domain return type adds the
  *	  domain's checks;
  *	- IMMUTABLE in another language: trusted, as PostgreSQL trusts it;
  *	- STABLE built in (C or internal): by its implementation, with the
@@ -52,7 +52,11 @@
  * registers), when trusted_functions is set, and when key_settings (which
  * decides what current_setting() may read) changes.  A verdict that
  * depends on the moment (made outside a transaction, in parallel mode, or
- * too deep) is not kept.
+ * too deep) is not kept.  One that rests on the session context (a SQL
+ * body's analysis; what current_setting() may read), or on such a verdict,
+ * is kept under that context, cc_compute_context(): every keyed setting,
+ * the role, the session user, not a list of what it read (a type's is not
+ * kept: cc_note_context_judgment()); CC_FUNC_VERDICTS_MAX in all.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -82,23 +86,42 @@
 #include "xact/cacheability_int.h"
 #include "xact/fill.h"
 
+/*
+ * A verdict is kept under its function and, if it holds in one session
+ * context only (it rests on a SQL body's analysis, or on what
+ * current_setting() may read), that context; else under a zeroed context
+ */
+typedef struct CCFuncKey
+{
+	Oid			funcid;
+	CCKey		context;		/* cc_compute_context(""), or zeroes */
+} CCFuncKey;
+
 typedef struct CCFuncEntry
 {
-	Oid			funcid;			/* hash key */
+	CCFuncKey	key;			/* hash key */
 	CCFuncVerdict verdict;
 	CCFuncVerdict defaults_verdict; /* of its argument defaults */
 	int16		nargs;			/* pronargs */
 	bool		builtin;		/* in pg_catalog */
-	bool		in_progress;	/* being computed (a cycle) */
-	bool		path_dependent; /* a SQL body resolved with the caller's
-								 * search_path: valid for path_hash only */
-	uint64		path_hash;
+	bool		in_progress;	/* being computed (a cycle); under the zeroed
+								 * context only */
 } CCFuncEntry;
 
 /* Initial size of the per-backend table of function verdicts */
 #define CC_FUNC_VERDICTS_INITIAL	256
 
+/*
+ * Verdicts kept at most (a session switching among many contexts, one
+ * tenant after another, keeps one verdict per function and context): the
+ * table is emptied when it would hold more
+ */
+#define CC_FUNC_VERDICTS_MAX		8192
+
 static HTAB *cc_func_verdicts = NULL;
+
+/* Verdicts being computed, one inside the other */
+static int	cc_func_computing = 0;
 
 /* cascade_cache.key_settings' generation the verdicts were made under */
 static uint64 cc_func_key_generation = 0;
@@ -126,7 +149,6 @@ static CCFuncVerdict cc_reason_verdict(CCBypassReason reason);
 static char *cc_func_prosrc(HeapTuple proctup);
 static bool cc_func_is_text_output(HeapTuple proctup);
 static CCBypassReason cc_reached_reason(Oid funcid);
-static uint64 cc_search_path_hash(void);
 static bool cc_is_trusted(Form_pg_proc proc);
 static bool cc_needs_fmgr_hook(Oid fn_oid);
 static void cc_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo,
@@ -251,7 +273,10 @@ cc_verdict_reason(CCFuncVerdict verdict)
 
 /*
  * The cached verdict of one function, computed if need be.  The entry
- * returned is a copy, valid until the next call.  Can ERROR.
+ * returned is a copy, valid until the next call.  A verdict that holds in
+ * one session context only is kept under that context (and its use counts
+ * as a judgment of the context, for the verdicts that rest on it).  Can
+ * ERROR.
  */
 static CCFuncEntry *
 cc_function_entry(Oid funcid)
@@ -260,9 +285,13 @@ cc_function_entry(Oid funcid)
 	CCFuncEntry computed;
 	CCFuncEntry *entry;
 	CCVerdictInfo info;
+	CCFuncKey	key;
+	CCFuncKey	context_key;
 	bool		found;
+	bool		in_context;
 	uint64		generation;
 	uint64		unkept;
+	uint64		context_judged;
 	uint64		key_generation = cc_key_settings_generation();
 
 	/* whether current_setting(x) is in the key has changed */
@@ -273,12 +302,21 @@ cc_function_entry(Oid funcid)
 	}
 
 	if (cc_func_verdicts == NULL)
-		cc_func_verdicts = cc_oid_table("cascade_cache function verdicts",
-										sizeof(CCFuncEntry),
-										CC_FUNC_VERDICTS_INITIAL,
-										CacheMemoryContext);
+	{
+		HASHCTL		ctl;
 
-	entry = hash_search(cc_func_verdicts, &funcid, HASH_FIND, NULL);
+		ctl.keysize = sizeof(CCFuncKey);
+		ctl.entrysize = sizeof(CCFuncEntry);
+		ctl.hcxt = CacheMemoryContext;
+		cc_func_verdicts = hash_create("cascade_cache function verdicts",
+									   CC_FUNC_VERDICTS_INITIAL, &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	/* zeroed, padding included: the keys are hashed and compared as bytes */
+	memset(&key, 0, sizeof(key));
+	key.funcid = funcid;
+	entry = hash_search(cc_func_verdicts, &key, HASH_FIND, NULL);
 	if (entry != NULL && entry->in_progress)
 	{
 		/* a function reached again while its own verdict is computed */
@@ -287,49 +325,66 @@ cc_function_entry(Oid funcid)
 		result.defaults_verdict = CC_FUNC_UNTRUSTED;
 		return &result;
 	}
-	if (entry != NULL &&
-		(!entry->path_dependent || entry->path_hash == cc_search_path_hash()))
+	if (entry != NULL)
 	{
 		result = *entry;
 		return &result;
 	}
+	memset(&context_key, 0, sizeof(context_key));
+	context_key.funcid = funcid;
+	cc_compute_context("", &context_key.context);
+	entry = hash_search(cc_func_verdicts, &context_key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		cc_note_context_judgment();
+		result = *entry;
+		return &result;
+	}
 
-	entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
+	/* the marker of a verdict being computed, which a cycle finds */
+	entry = hash_search(cc_func_verdicts, &key, HASH_ENTER, &found);
 	memset(entry, 0, sizeof(CCFuncEntry));
-	entry->funcid = funcid;
+	entry->key = key;
 	entry->in_progress = true;
 	entry->verdict = CC_FUNC_UNTRUSTED;
 
 	/* nested calls reuse 'result': compute into a local copy */
 	generation = cc_func_generation;
 	unkept = cc_unkept_verdicts();
+	context_judged = cc_context_judgments();
 	memset(&computed, 0, sizeof(computed));
-	computed.funcid = funcid;
 	info.cacheable = true;
 	info.path_dependent = false;
+	cc_func_computing++;
 	PG_TRY();
 	{
 		computed.verdict = cc_compute_verdict(funcid, &computed, &info);
 	}
 	PG_CATCH();
 	{
+		cc_func_computing--;
 		/* the table may be gone (invalidation); else drop our marker */
 		if (cc_func_verdicts != NULL)
-			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
+			(void) hash_search(cc_func_verdicts, &key, HASH_REMOVE, NULL);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	cc_func_computing--;
 	computed.in_progress = false;
-	computed.path_dependent = info.path_dependent;
 
 	/*
 	 * A verdict this one rests on held for this use only (a function it calls
 	 * whose body failed with an error of the moment, say): so does this one.
+	 * One that rests on the session context (its own SQL body, a setting
+	 * current_setting() may read, a verdict kept for one context) holds in
+	 * this context only, and so does any verdict that rests on it.
 	 */
 	if (cc_unkept_verdicts() != unkept)
 		info.cacheable = false;
 	if (info.path_dependent)
-		computed.path_hash = cc_search_path_hash();
+		cc_note_context_judgment();
+	in_context = cc_context_judgments() != context_judged;
+	computed.key = in_context ? context_key : key;
 	result = computed;
 
 	/*
@@ -343,26 +398,29 @@ cc_function_entry(Oid funcid)
 	{
 		cc_note_unkept_verdict();
 		if (cc_func_verdicts != NULL)
-			(void) hash_search(cc_func_verdicts, &funcid, HASH_REMOVE, NULL);
+			(void) hash_search(cc_func_verdicts, &key, HASH_REMOVE, NULL);
 	}
 	else if (cc_func_verdicts != NULL)
 	{
-		entry = hash_search(cc_func_verdicts, &funcid, HASH_ENTER, &found);
-		*entry = result;
+		(void) hash_search(cc_func_verdicts, &key, HASH_REMOVE, NULL);
+		if (hash_get_num_entries(cc_func_verdicts) >= CC_FUNC_VERDICTS_MAX &&
+			cc_func_computing == 0)
+		{
+			/*
+			 * Emptied, not forgotten (what was judged still holds), and only
+			 * when no verdict is being computed, whose marker would go.
+			 */
+			hash_destroy(cc_func_verdicts);
+			cc_func_verdicts = NULL;
+		}
+		else
+		{
+			entry = hash_search(cc_func_verdicts, &computed.key, HASH_ENTER,
+								&found);
+			*entry = result;
+		}
 	}
 	return &result;
-}
-
-/* The search_path a SQL body resolves its names with, and the role. */
-static uint64
-cc_search_path_hash(void)
-{
-	Oid			userid = GetUserId();
-	uint64		h = hash_bytes_extended((const unsigned char *) &userid,
-										sizeof(userid), 0);
-
-	return hash_bytes_extended((const unsigned char *) namespace_search_path,
-							   strlen(namespace_search_path), h);
 }
 
 /*

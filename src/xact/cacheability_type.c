@@ -107,6 +107,9 @@ static uint64 cc_type_generation = 0;
 /* Verdicts computed for one use only and not kept (cc_unkept_verdicts()) */
 static uint64 cc_unkept = 0;
 
+/* Judgments that hold in one session context only (cc_context_judgments()) */
+static uint64 cc_context_judged = 0;
+
 /* cacheability.c's check, for domain constraints; NULL before init */
 static CCNodeChecker cc_type_checker = NULL;
 
@@ -315,6 +318,7 @@ cc_type_flags(Oid typid, int depth)
 	bool		found;
 	uint64		generation;
 	uint64		unkept;
+	uint64		context_judged;
 
 	switch (typid)
 	{
@@ -353,6 +357,7 @@ cc_type_flags(Oid typid, int depth)
 
 	generation = cc_type_generation;
 	unkept = cc_unkept_verdicts();
+	context_judged = cc_context_judgments();
 	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	if (!HeapTupleIsValid(tuple))
 		return CC_TYPE_WORST;	/* gone meanwhile */
@@ -401,12 +406,14 @@ cc_type_flags(Oid typid, int depth)
 
 	/*
 	 * Kept only if no invalidation was processed while we looked things up
-	 * (else the flags may come from catalog rows older than it), and no
-	 * function verdict they rest on held for one use only: else they are good
-	 * for this use only.
+	 * (else the flags may come from catalog rows older than it), no function
+	 * verdict they rest on held for one use only, and nothing they rest on
+	 * held in this session context only (a domain's CHECK reading a setting,
+	 * or calling a SQL function): else they are good for this use only.
 	 */
 	if (generation == cc_type_generation &&
-		unkept == cc_unkept_verdicts() && cc_type_verdicts != NULL)
+		unkept == cc_unkept_verdicts() &&
+		context_judged == cc_context_judgments() && cc_type_verdicts != NULL)
 	{
 		entry = hash_search(cc_type_verdicts, &typid, HASH_ENTER, &found);
 		entry->flags = flags;
@@ -477,4 +484,30 @@ uint64
 cc_unkept_verdicts(void)
 {
 	return cc_unkept;
+}
+
+/*
+ * Count a judgment that holds in the current session context only
+ * (cc_compute_context(): every keyed setting, the role, the session user,
+ * a temporary schema): a SQL body parsed and analyzed (names resolve with
+ * search_path, literals lex under standard_conforming_strings, privileges
+ * are the role's), whether current_setting() may read a setting (whether
+ * it exists, or holds an extension's boot value), or the use of a verdict
+ * kept for one context.  Cannot fail.
+ */
+void
+cc_note_context_judgment(void)
+{
+	cc_context_judged++;
+}
+
+/*
+ * How many judgments that hold in one session context only were made so
+ * far: a verdict whose computation saw this number change holds in that
+ * context only too.  Cannot fail.
+ */
+uint64
+cc_context_judgments(void)
+{
+	return cc_context_judged;
 }
