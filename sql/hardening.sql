@@ -455,6 +455,15 @@ SELECT audit_rows_dropped AS dropped0 FROM cascade_metrics \gset
 SELECT cascade_invalidate('{"updated": [{"__typename": "Uq", "id": 1}]}');
 SELECT audit_rows_dropped - :dropped0 AS dropped FROM cascade_metrics;
 DROP INDEX cascade_cache.hard_audit_uq;
+-- so does a sequence at its limit (set by hand), foreseen rather than
+-- caught, in a transaction block too
+SELECT last_value AS audit_last FROM cascade_cache.audit_seq \gset
+ALTER SEQUENCE cascade_cache.audit_seq MAXVALUE :audit_last;
+BEGIN;
+SELECT cascade_invalidate('{"updated": [{"__typename": "Spent", "id": 1}]}');
+COMMIT;
+SELECT audit_rows_dropped - :dropped0 AS dropped FROM cascade_metrics;
+ALTER SEQUENCE cascade_cache.audit_seq NO MAXVALUE;
 -- the audit never fails a commit: many large cascades in one transaction
 -- are kept as a note of their size
 BEGIN;
@@ -620,6 +629,44 @@ DROP CAST (pg_temp.hard_tmp_pair AS text);
 DROP OPERATOR pg_temp.=== (pg_temp.hard_tmp_pair, pg_temp.hard_tmp_pair);
 DISCARD TEMP;
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+
+-- subtransactions rolled back while a transaction block commits or is
+-- prepared: the analysis of a SQL function's body (always rolled back) in
+-- a WITH HOLD cursor run at COMMIT; a kept plan's generic plan that fails,
+-- in a deferred trigger at COMMIT and at PREPARE TRANSACTION.  (Rolled
+-- back into the committing block, they would trip an assertion of
+-- PostgreSQL 15 in assert-enabled builds: the debug suite runs this.)
+CREATE FUNCTION hard_hold_f(int) RETURNS int LANGUAGE sql STABLE
+  AS 'SELECT $1 + 1';
+BEGIN;
+DECLARE hard_hold CURSOR WITH HOLD FOR
+  SELECT cached_query('SELECT hard_hold_f(1) AS v') AS r;
+COMMIT;
+FETCH ALL FROM hard_hold;
+CLOSE hard_hold;
+CREATE TABLE hard_deferred (id int);
+CREATE FUNCTION hard_deferred_trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE NOTICE 'deferred: %', cascade_cache.cached_query(
+    format('SELECT CASE WHEN $1 > 0 THEN 1 ELSE %s / 0 END AS x', NEW.id), '[1]');
+  RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER hard_deferred_t AFTER INSERT ON hard_deferred
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION hard_deferred_trg();
+SET plan_cache_mode = force_generic_plan;
+SELECT cached_query('SELECT CASE WHEN $1 > 0 THEN 1 ELSE 1 / 0 END AS x', '[1]') AS kept1,
+       cached_query('SELECT CASE WHEN $1 > 0 THEN 1 ELSE 2 / 0 END AS x', '[1]') AS kept2;
+BEGIN;
+INSERT INTO hard_deferred VALUES (1);
+COMMIT;
+BEGIN;
+INSERT INTO hard_deferred VALUES (2);
+PREPARE TRANSACTION 'hard_deferred';
+COMMIT PREPARED 'hard_deferred';
+RESET plan_cache_mode;
+SELECT count(*) AS deferred_rows FROM hard_deferred;
+DROP TABLE hard_deferred;
+DROP FUNCTION hard_deferred_trg(), hard_hold_f(int);
 
 -- every reason seen in this file
 SELECT reason FROM cache_bypass_stats() WHERE count > 0 ORDER BY reason;

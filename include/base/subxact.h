@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * subxact.h
- *		Leaving an internal subtransaction that raised an ERROR
- *		(src/base/subxact.c).
+ *		Internal subtransactions that may be rolled back anywhere, and
+ *		leaving one that raised an ERROR (src/base/subxact.c).
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -15,7 +15,11 @@
 #include "utils/palloc.h"
 #include "utils/resowner.h"
 
-extern ErrorData *cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner);
+extern int	cc_subxact_begin(void);
+extern void cc_subxact_release(int levels);
+extern void cc_subxact_rollback(int levels);
+extern ErrorData *cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner,
+									 int levels);
 extern bool cc_error_is_transient(const ErrorData *edata);
 extern bool cc_error_is_lasting(const ErrorData *edata);
 

@@ -1,13 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * subxact.c
- *		Leaving an internal subtransaction that raised an ERROR.
+ *		Internal subtransactions: beginning one that may be rolled back
+ *		anywhere, and leaving one that raised an ERROR.
  *
  * Three places run code in an internal subtransaction so that an ERROR it
  * raises can be handled instead of failing the caller: the store's taking
  * of shared memory (store/guard.c), the audit's protected writes
  * (xact/audit_table.c) and the first generic plan of a kept plan
- * (xact/statement.c).  Each catches the ERROR with PG_CATCH() and calls
+ * (xact/statement.c); a fourth always rolls it back (the analysis of a SQL
+ * function's body, xact/cacheability_body.c).  Each begins it with
+ * cc_subxact_begin(), catches the ERROR with PG_CATCH() and calls
  * cc_subxact_abandon(), which copies the error, rolls the subtransaction
  * back and puts the caller's memory context and resource owner back; the
  * caller then decides whether to raise it again; cc_error_is_transient()
@@ -15,6 +18,20 @@
  * cc_error_is_lasting() those on which a caller may keep a verdict (the
  * body of a SQL function judged untrusted, a plan source made custom-only,
  * xact/cacheability_body.c and xact/statement.c).
+ *
+ * Rolling back anywhere.  Any of them can run while an explicit
+ * transaction block commits or is prepared (a deferred trigger, a WITH
+ * HOLD cursor run to completion at COMMIT, the audit at PRE_COMMIT).
+ * PostgreSQL supports rolling a subtransaction back then, but PostgreSQL
+ * 15's RollbackAndReleaseCurrentSubTransaction() asserts that the parent
+ * it returns to is in progress, which a block being committed (TBLOCK_END)
+ * or prepared (TBLOCK_PREPARE) is not: an assertion failure in
+ * assert-enabled builds (a PL/pgSQL EXCEPTION block in a deferred trigger
+ * trips it too).  So at the top level of a transaction block,
+ * cc_subxact_begin() first begins a second subtransaction, a shield, that
+ * is only ever released (ReleaseCurrentSubTransaction() asserts nothing of
+ * its parent's block): a rollback then returns to the shield.  The shield
+ * costs one more subtransaction, without a transaction id, only there.
  *
  * No state, no locks.
  *
@@ -30,25 +47,71 @@
 #include "base/subxact.h"
 
 /*
- * In a PG_CATCH() block of code run by BeginInternalSubTransaction() from
- * memory context 'cxt' and resource owner 'owner': copy the error (into
- * 'cxt'), clear the error state, roll the subtransaction back (which
- * releases its locks, LWLocks included) and switch back to 'cxt' and
- * 'owner'.  Returns the error, for the caller to raise again
+ * Begin an internal subtransaction, behind a shield at the top level of a
+ * transaction block (see the header comment).  Returns the levels begun,
+ * for cc_subxact_release(), cc_subxact_rollback() and
+ * cc_subxact_abandon().  Leaves CurrentMemoryContext and
+ * CurrentResourceOwner to the subtransaction's, as
+ * BeginInternalSubTransaction() does.  Can ERROR as that can.
+ */
+int
+cc_subxact_begin(void)
+{
+	int			levels = 1;
+
+	if (IsTransactionBlock() && GetCurrentTransactionNestLevel() == 1)
+	{
+		BeginInternalSubTransaction(NULL);
+		levels = 2;
+	}
+	BeginInternalSubTransaction(NULL);
+	return levels;
+}
+
+/*
+ * Commit what cc_subxact_begin() began ('levels').  Can ERROR as
+ * ReleaseCurrentSubTransaction() can.
+ */
+void
+cc_subxact_release(int levels)
+{
+	ReleaseCurrentSubTransaction();
+	if (levels == 2)
+		ReleaseCurrentSubTransaction();
+}
+
+/*
+ * Roll back the subtransaction cc_subxact_begin() began ('levels'), and
+ * release its shield.  Can ERROR as rolling back can.
+ */
+void
+cc_subxact_rollback(int levels)
+{
+	RollbackAndReleaseCurrentSubTransaction();
+	if (levels == 2)
+		ReleaseCurrentSubTransaction();
+}
+
+/*
+ * In a PG_CATCH() block of code run in cc_subxact_begin()'s subtransaction
+ * ('levels') from memory context 'cxt' and resource owner 'owner': copy
+ * the error (into 'cxt'), clear the error state, roll the subtransaction
+ * back (which releases its locks, LWLocks included) and switch back to
+ * 'cxt' and 'owner'.  Returns the error, for the caller to raise again
  * (ReThrowError()) or to free (FreeErrorData()).  The interrupt holdoff
  * counts are left as errfinish() left them: a caller that does not raise
  * the error again restores its own.  Can ERROR only as copying the error
  * or rolling back can.
  */
 ErrorData *
-cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner)
+cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner, int levels)
 {
 	ErrorData  *edata;
 
 	MemoryContextSwitchTo(cxt);
 	edata = CopyErrorData();
 	FlushErrorState();
-	RollbackAndReleaseCurrentSubTransaction();
+	cc_subxact_rollback(levels);
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	return edata;

@@ -47,12 +47,9 @@
  *
  * Outside a transaction (a runner between two recipes) and in parallel
  * mode, where no subtransaction can start, the code runs unguarded, and
- * such an error is raised.  Rolling a subtransaction back at PRE_COMMIT of
- * an explicit transaction block is supported by PostgreSQL, but trips an
- * assertion at the end of PostgreSQL 15's
- * RollbackAndReleaseCurrentSubTransaction() (it expects no TBLOCK_END) in
- * assert-enabled builds; the audit's protected writes (audit_table.c) have
- * the same limit.
+ * such an error is raised.  The subtransaction is begun by
+ * cc_subxact_begin(), so that it may be rolled back while an explicit
+ * transaction block commits (src/base/subxact.c).
  *
  * State: backend-local flags: memory being taken (and how much), what the
  * last guarded call was refused, whether the back-off applies.  Locks:
@@ -288,6 +285,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 	uint32		holdoff = InterruptHoldoffCount;
 	uint32		cancel_holdoff = QueryCancelHoldoffCount;
 	volatile bool ok = true;
+	int			levels;
 
 	cc_area_taking = false;
 	cc_area_refusal = CC_AREA_NOT_REFUSED;
@@ -300,12 +298,12 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		return true;
 	}
 
-	BeginInternalSubTransaction(NULL);
+	levels = cc_subxact_begin();
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
 		fn(arg);
-		ReleaseCurrentSubTransaction();
+		cc_subxact_release(levels);
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -316,7 +314,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		ErrorData  *edata;
 
 		cc_area_taking = false;
-		edata = cc_subxact_abandon(oldcxt, oldowner);
+		edata = cc_subxact_abandon(oldcxt, oldowner, levels);
 		if (!taking || !cc_area_is_shortage(edata))
 			ReThrowError(edata);
 		/* errfinish() zeroed these for the error this swallows */

@@ -55,11 +55,7 @@
  * subtransaction can start: the store then makes sure a chunk of every item's
  * size is free first, and should dshash run out all the same (another backend
  * took the room, or a table grows its bucket array) it raises ERROR, and the
- * (sub)transaction abort callbacks end the store.  Rolling the guard's
- * subtransaction back while an explicit transaction block commits (a WITH HOLD
- * cursor run to completion at COMMIT) is supported by PostgreSQL but trips an
- * assertion in PostgreSQL 15's RollbackAndReleaseCurrentSubTransaction() in
- * assert-enabled builds (guard.c).
+ * (sub)transaction abort callbacks end the store.
  *
  * When the area is exhausted (the accounting budget normally prevents it,
  * allocator fragmentation can still cause it) the store evicts a tenth of

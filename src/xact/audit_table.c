@@ -39,8 +39,10 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/nbtree.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -48,6 +50,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/sequence.h"
@@ -120,6 +123,7 @@ static bool cc_audit_protected(void (*fn) (void *), void *arg,
 							   const char *what);
 static const char *cc_audit_prepare(CCAuditRow *row, CCAuditInsert *ins);
 static const char *cc_audit_lock(Oid relid, LOCKMODE mode);
+static bool cc_audit_sequence_spent(Relation seq);
 static const char *cc_audit_lock_indexes(Relation rel, LOCKMODE mode,
 										 bool plain);
 static void cc_audit_insert(void *arg);
@@ -183,13 +187,9 @@ cc_text_array(List *list, int max)
  * subtransaction (cc_audit_prepare()): the locks, taken only if they are
  * free at once, a read-only transaction, what was done to the table by
  * hand.  Only the insertion itself runs in a subtransaction
- * (cc_audit_protected()), for what cannot be foreseen (out of memory, a
- * sequence at its maximum, ...).  Rolling a subtransaction back while the
- * transaction is committing an explicit transaction block or being
- * prepared is supported by PostgreSQL (a deferred trigger's PL/pgSQL
- * exception block does it) but trips an assertion in PostgreSQL 15's
- * RollbackAndReleaseCurrentSubTransaction() in assert-enabled builds, so
- * it is kept for the unforeseeable.
+ * (cc_audit_protected()), for what cannot be foreseen (out of memory, ...),
+ * begun by cc_subxact_begin() so that it may be rolled back while an
+ * explicit transaction block commits or is prepared (src/base/subxact.c).
  */
 void
 cc_audit_write(CCAuditRow *row)
@@ -251,20 +251,21 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 	ResourceOwner oldowner = CurrentResourceOwner;
 	uint32		holdoff = InterruptHoldoffCount;
 	volatile bool ok = true;
+	int			levels;
 
 	HOLD_INTERRUPTS();
-	BeginInternalSubTransaction(NULL);
+	levels = cc_subxact_begin();
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
 		fn(arg);
 		PopActiveSnapshot();
-		ReleaseCurrentSubTransaction();
+		cc_subxact_release(levels);
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner);
+		ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner, levels);
 
 		InterruptHoldoffCount = holdoff + 1;
 		ereport(WARNING,
@@ -279,6 +280,56 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 	CurrentResourceOwner = oldowner;
 	RESUME_INTERRUPTS();
 	return ok;
+}
+
+/*
+ * Would nextval() of the audit table's sequence fail, at its maximum (or
+ * minimum) with NO CYCLE (set by hand)?  Read as "SELECT last_value,
+ * is_called FROM audit_seq" reads it, with the bounds of pg_sequence: an
+ * ERROR of nextval() could only be caught in a subtransaction, whose
+ * rollback while an explicit transaction block commits trips an assertion
+ * of PostgreSQL 15 (see cc_audit_write()).  Values this backend has cached
+ * (CACHE above 1) are not seen: they may make it say "spent" early, which
+ * costs a row, never the commit.  Raises no ERROR but for a broken catalog.
+ * The caller holds a lock on the sequence.
+ */
+static bool
+cc_audit_sequence_spent(Relation seq)
+{
+	HeapTuple	params;
+	Form_pg_sequence form;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	bool		spent = true;
+
+	params = SearchSysCache1(SEQRELID, ObjectIdGetDatum(RelationGetRelid(seq)));
+	if (!HeapTupleIsValid(params))
+		return true;
+	form = (Form_pg_sequence) GETSTRUCT(params);
+	scan = table_beginscan(seq, SnapshotAny, 0, NULL);
+	tuple = heap_getnext(scan, ForwardScanDirection);
+	if (tuple != NULL && RelationGetDescr(seq)->natts >= 3)
+	{
+		bool		isnull;
+		int64		last = DatumGetInt64(heap_getattr(tuple, 1,
+													  RelationGetDescr(seq),
+													  &isnull));
+		bool		called = DatumGetBool(heap_getattr(tuple, 3,
+													   RelationGetDescr(seq),
+													   &isnull));
+		int64		incr = form->seqincrement;
+
+		if (form->seqcycle)
+			spent = false;
+		else if (!called)
+			spent = incr > 0 ? last > form->seqmax : last < form->seqmin;
+		else
+			spent = incr > 0 ? last > form->seqmax - incr :
+				last < form->seqmin - incr;
+	}
+	table_endscan(scan);
+	ReleaseSysCache(params);
+	return spent;
 }
 
 /* Lock 'relid' in 'mode' if that can be done at once; else say why not. */
@@ -383,6 +434,14 @@ cc_audit_prepare(CCAuditRow *row, CCAuditInsert *ins)
 		return why;
 	if (get_rel_relkind(ins->seqid) != RELKIND_SEQUENCE)
 		return "\"audit_seq\" is not a sequence";
+	{
+		Relation	seq = relation_open(ins->seqid, NoLock);
+		bool		spent = cc_audit_sequence_spent(seq);
+
+		relation_close(seq, NoLock);
+		if (spent)
+			return "\"audit_seq\" has reached its limit";
+	}
 	ins->rel = rel = table_open(relid, NoLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		return psprintf("\"%s\" is not a table", RelationGetRelationName(rel));

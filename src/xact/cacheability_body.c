@@ -89,6 +89,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile CCBypassReason result = CC_BYPASS_NONE;
 	HeapTuple	copy;
+	int			levels;
 	bool		config_isnull;
 	Datum		proconfig;
 	bool		has_config;
@@ -113,7 +114,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 	info->path_dependent = true;
 
 	copy = heap_copytuple(proctup);
-	BeginInternalSubTransaction(NULL);
+	levels = cc_subxact_begin();
 	MemoryContextSwitchTo(oldcxt);
 	cc_body_depth++;
 	PG_TRY();
@@ -200,7 +201,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 		result = reason;
 		cc_body_depth--;
 		/* the settings go with the subtransaction (AtEOSubXact_GUC) */
-		RollbackAndReleaseCurrentSubTransaction();
+		cc_subxact_rollback(levels);
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 	}
@@ -215,7 +216,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 		if (cc_error_is_transient(edata))
 		{
 			FreeErrorData(edata);
-			RollbackAndReleaseCurrentSubTransaction();
+			cc_subxact_rollback(levels);
 			MemoryContextSwitchTo(oldcxt);
 			CurrentResourceOwner = oldowner;
 			PG_RE_THROW();
@@ -225,7 +226,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 			info->cacheable = false;
 		FlushErrorState();
 		FreeErrorData(edata);
-		RollbackAndReleaseCurrentSubTransaction();
+		cc_subxact_rollback(levels);
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 		result = CC_BYPASS_UNTRUSTED_FUNCTION;

@@ -383,11 +383,9 @@ cc_kept_plan_get_custom(CachedPlanSource *plan, ParamListInfo paramLI)
  *
  * Limits: a generic plan that GetCachedPlan() itself drops and makes again
  * (an invalidation taken in while it locks) is made outside the
- * subtransaction; and rolling the subtransaction back while the
- * transaction commits (a deferred trigger's cached_query() at COMMIT)
- * trips PostgreSQL 15's assertion in RollbackAndReleaseCurrentSubTransaction()
- * on assert-enabled builds only, as a PL/pgSQL EXCEPTION block there does
- * (guard.c has the same limit).
+ * subtransaction.  (The subtransaction is cc_subxact_begin()'s, which may
+ * be rolled back while a transaction block commits: a deferred trigger's
+ * cached_query() at COMMIT.)
  */
 CachedPlan *
 cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
@@ -400,8 +398,8 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 		uint32		holdoff = InterruptHoldoffCount;
 		uint32		cancel_holdoff = QueryCancelHoldoffCount;
 		volatile bool lasting = true;
+		int			levels = cc_subxact_begin();
 
-		BeginInternalSubTransaction(NULL);
 		MemoryContextSwitchTo(oldcxt);
 		PG_TRY();
 		{
@@ -409,13 +407,13 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 											  CurrentResourceOwner, NULL);
 
 			ReleaseCachedPlan(cplan, CurrentResourceOwner);
-			ReleaseCurrentSubTransaction();
+			cc_subxact_release(levels);
 			MemoryContextSwitchTo(oldcxt);
 			CurrentResourceOwner = oldowner;
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner);
+			ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner, levels);
 
 			if (cc_error_is_transient(edata))
 				ReThrowError(edata);
