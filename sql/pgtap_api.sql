@@ -7,7 +7,7 @@ SET search_path = public, cascade_cache;
 \pset format unaligned
 \pset tuples_only on
 
-SELECT plan(103);
+SELECT plan(105);
 
 -- objects
 SELECT has_schema('cascade_cache');
@@ -116,6 +116,8 @@ SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], '
 SELECT function_privs_are('cascade_cache', 'cache_recipe_stats', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT function_privs_are('cascade_cache', 'cache_holds', '{}'::name[], 'public', '{}'::text[]);
 SELECT function_privs_are('cascade_cache', 'cache_holds', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
+SELECT function_privs_are('cascade_cache', 'cache_health_1_7', '{}'::name[], 'public', '{}'::text[]);
+SELECT function_privs_are('cascade_cache', 'cache_health_1_7', '{}'::name[], 'pg_monitor', ARRAY['EXECUTE']);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'public', '{}'::text[]);
 SELECT table_privs_are('cascade_cache', 'cascade_audit', 'pg_monitor', ARRAY['SELECT']);
 SELECT table_privs_are('cascade_cache', 'audit_log', 'public', '{}'::text[]);
