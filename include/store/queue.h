@@ -109,7 +109,7 @@ extern int	cc_runner_attach(Oid dbid, Oid session_userid);
 extern void cc_runner_connected(int slot);
 extern void cc_runner_detach(int slot, bool failed);
 extern bool cc_runner_take_failed(Oid *dbid, Oid *session_userid);
-extern int	cc_runner_slots_in_use(void);
+extern int	cc_runner_slots_in_use(const int *pids, int npids);
 extern void cc_queue_set_runner_limit(int limit);
 extern void cc_queue_set_launch_refused(bool refused);
 

@@ -20,9 +20,9 @@
  * (its role or database gone, or not allowed to log in) leaves its runner
  * slot FAILED, and the launcher drops the pair's queued fills, counting
  * them as skipped; one that took too long to connect (runner.c) leaves
- * them queued.  The number running is the larger of those this worker
- * started and the runner slots taken: a restarted worker knows none of the
- * runners started before.
+ * them queued.  The number running is the runner slots taken plus the
+ * runners this worker started that have not taken one yet: a restarted
+ * worker knows none of the runners started before.
  *
  * The launcher keeps its state (the runners it started, when it last
  * served each pair) in the background worker's own memory; it
@@ -117,6 +117,8 @@ cc_runners_launch(void)
 	Oid			dbid;
 	Oid			userid;
 	int			running;
+	int			pids[CC_MAX_RUNNERS];
+	int			npids;
 	int			ngroups;
 	int			round;
 	int			i;
@@ -144,10 +146,28 @@ cc_runners_launch(void)
 	cc_queue_set_launch_refused(false);
 
 	/*
-	 * Those this worker started, or those in the runner slots if more (a
-	 * restarted worker knows none of the runners it started before)
+	 * The runner slots taken, whoever started them (a restarted worker knows
+	 * none of the runners it started before), and those this worker started
+	 * that have no slot yet
 	 */
-	running = Max(cc_nlaunched, cc_runner_slots_in_use());
+	npids = 0;
+	for (i = 0; i < cc_nlaunched; i++)
+	{
+		pid_t		pid;
+
+		switch (GetBackgroundWorkerPid(cc_launched[i].handle, &pid))
+		{
+			case BGWH_STARTED:
+				pids[npids++] = (int) pid;
+				break;
+			case BGWH_NOT_YET_STARTED:
+				pids[npids++] = 0;
+				break;
+			default:
+				break;			/* stopped since cc_runners_reap() */
+		}
+	}
+	running = cc_runner_slots_in_use(pids, npids);
 	if (running >= cc_recipe_workers)
 		return;
 

@@ -368,19 +368,34 @@ cc_runner_detach(int slot, bool failed)
 /*
  * How many runner slots are taken (runners starting or connected),
  * whoever started them: a restarted background worker knows none of the
- * runners it started before.
+ * runners it started before.  Of the 'npids' processes in 'pids', those
+ * that have no slot (started and not attached yet, or detached and not
+ * stopped yet) are added, so that a runner is counted once from its
+ * launch: 0 for "not started" counts as one without a slot.
  */
 int
-cc_runner_slots_in_use(void)
+cc_runner_slots_in_use(const int *pids, int npids)
 {
 	int			n = 0;
 	int			i;
+	int			j;
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
 	for (i = 0; i < CC_MAX_RUNNERS; i++)
 		if (cc_queue->runners[i].state == CC_RUNNER_STARTING ||
 			cc_queue->runners[i].state == CC_RUNNER_CONNECTED)
 			n++;
+	for (j = 0; j < npids; j++)
+	{
+		bool		attached = false;
+
+		for (i = 0; i < CC_MAX_RUNNERS && !attached && pids[j] != 0; i++)
+			attached = cc_queue->runners[i].pid == pids[j] &&
+				(cc_queue->runners[i].state == CC_RUNNER_STARTING ||
+				 cc_queue->runners[i].state == CC_RUNNER_CONNECTED);
+		if (!attached)
+			n++;
+	}
 	LWLockRelease(cc_shared->queue_lock);
 	return n;
 }
