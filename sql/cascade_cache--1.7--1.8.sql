@@ -10,7 +10,8 @@
 -- first fill has listed the prepared transactions); gid, transaction and
 -- database: the prepared transaction's; scope: rows (the results that
 -- depend on what it changed), database (every result of its database) or
--- cluster (every result); stripes: the fence stripes held; state:
+-- cluster (every result); stripes: the fence stripes held (0: it holds
+-- nothing, a transaction that changed nothing cached); state:
 -- preparing (PREPARE TRANSACTION has not returned), held, or ended (the
 -- transaction has ended; the next fill releases the hold); since: when the
 -- hold began (for a transaction prepared before a restart, the first fill
@@ -71,7 +72,7 @@ BEGIN
     -- than health_hold: those that hold a database or every database
     -- (degraded), those that hold what they changed (info)
     FOR h IN SELECT * FROM cascade_cache.cache_holds()
-              WHERE kind <> 'restart' AND state = 'held'
+              WHERE kind <> 'restart' AND state = 'held' AND stripes > 0
                 AND since < now() - current_setting('cascade_cache.health_hold')::interval
               ORDER BY scope = 'rows', since, gid
     LOOP

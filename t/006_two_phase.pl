@@ -52,6 +52,12 @@ is(cc_stats($node, 'entries'), '0', 'nothing stored while prepared');
 # ... committed in another
 $node->safe_psql('postgres', "COMMIT PREPARED 'tx1'");
 is($holds->(), '', 'cache_holds(): COMMIT PREPARED released it');
+# one that changed nothing holds nothing, and is not reported
+$node->safe_psql('postgres', "BEGIN; SELECT 1; PREPARE TRANSACTION 'txro';");
+is($holds->(), 'prepared|txro|t|postgres|rows|f|held|t',
+	'cache_holds(): a read-only prepared transaction holds no stripe');
+like($health->(), qr/^healthy  => System healthy/, 'cache_health(): and says nothing of it');
+$node->safe_psql('postgres', "ROLLBACK PREPARED 'txro'");
 is(cc_query($node, $q), '[{"v": "b"}]', 'the committed value after COMMIT PREPARED');
 is(cc_query($node, $q), '[{"v": "b"}]', 'and it is cached again');
 is(cc_stats($node, 'entries'), '1', 'one entry');

@@ -16,7 +16,7 @@
 #include "utils/resowner.h"
 
 extern int	cc_subxact_begin(void);
-extern void cc_subxact_release(int levels);
+extern void cc_subxact_end(int levels);
 extern void cc_subxact_rollback(int levels);
 extern ErrorData *cc_subxact_abandon(MemoryContext cxt, ResourceOwner owner,
 									 int levels);

@@ -31,7 +31,17 @@
  * cc_subxact_begin() first begins a second subtransaction, a shield, that
  * is only ever released (ReleaseCurrentSubTransaction() asserts nothing of
  * its parent's block): a rollback then returns to the shield.  The shield
- * costs one more subtransaction, without a transaction id, only there.
+ * costs one more subtransaction, only there (and one more subtransaction
+ * id when the code writes, as the audit does: a child's id is assigned
+ * after its parents').
+ *
+ * Who ends what.  In the PG_TRY() block the caller ends its subtransaction
+ * itself (ReleaseCurrentSubTransaction(), as PL/pgSQL does, so that an
+ * ERROR while committing it is caught and rolled back), and once PG_TRY()
+ * is over calls cc_subxact_end() for the shield; or the caller rolls back
+ * with cc_subxact_rollback() after PG_TRY() (a subtransaction that is
+ * always rolled back).  In PG_CATCH(), cc_subxact_abandon() or
+ * cc_subxact_rollback() ends both.  So no cleanup is ever run twice.
  *
  * No state, no locks.
  *
@@ -49,33 +59,50 @@
 /*
  * Begin an internal subtransaction, behind a shield at the top level of a
  * transaction block (see the header comment).  Returns the levels begun,
- * for cc_subxact_release(), cc_subxact_rollback() and
- * cc_subxact_abandon().  Leaves CurrentMemoryContext and
- * CurrentResourceOwner to the subtransaction's, as
- * BeginInternalSubTransaction() does.  Can ERROR as that can.
+ * for cc_subxact_end(), cc_subxact_rollback() and cc_subxact_abandon().
+ * Leaves CurrentMemoryContext and CurrentResourceOwner to the
+ * subtransaction's, as BeginInternalSubTransaction() does.  Can ERROR as
+ * that can; if the second one fails, the shield is released first.
  */
 int
 cc_subxact_begin(void)
 {
-	int			levels = 1;
+	MemoryContext oldcxt = CurrentMemoryContext;
 
-	if (IsTransactionBlock() && GetCurrentTransactionNestLevel() == 1)
+	if (!IsTransactionBlock() || GetCurrentTransactionNestLevel() != 1)
 	{
 		BeginInternalSubTransaction(NULL);
-		levels = 2;
+		return 1;
 	}
 	BeginInternalSubTransaction(NULL);
-	return levels;
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		BeginInternalSubTransaction(NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return 2;
 }
 
 /*
- * Commit what cc_subxact_begin() began ('levels').  Can ERROR as
+ * After the caller released its subtransaction ('levels' from
+ * cc_subxact_begin()): release the shield, if any.  Can ERROR as
  * ReleaseCurrentSubTransaction() can.
  */
 void
-cc_subxact_release(int levels)
+cc_subxact_end(int levels)
 {
-	ReleaseCurrentSubTransaction();
 	if (levels == 2)
 		ReleaseCurrentSubTransaction();
 }
@@ -88,8 +115,7 @@ void
 cc_subxact_rollback(int levels)
 {
 	RollbackAndReleaseCurrentSubTransaction();
-	if (levels == 2)
-		ReleaseCurrentSubTransaction();
+	cc_subxact_end(levels);
 }
 
 /*

@@ -303,9 +303,7 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 	PG_TRY();
 	{
 		fn(arg);
-		cc_subxact_release(levels);
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
+		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
@@ -325,6 +323,12 @@ cc_area_guarded(void (*fn) (void *), void *arg)
 		ok = false;
 	}
 	PG_END_TRY();
+	if (ok)
+	{
+		cc_subxact_end(levels);
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
 	return ok;
 }
 

@@ -14,7 +14,7 @@
  * then, only if it is free at once, and a read-only transaction, a table
  * or index changed by hand are noticed.  The insertion itself runs in a
  * subtransaction with interrupts held off (cc_audit_protected()), for what
- * cannot be foreseen (out of memory, a sequence at its maximum, ...).
+ * cannot be foreseen (out of memory, ...).
  * Either way a failure raises a WARNING and counts the row as dropped, and
  * the transaction goes on.
  *
@@ -261,13 +261,15 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 		PushActiveSnapshot(GetTransactionSnapshot());
 		fn(arg);
 		PopActiveSnapshot();
-		cc_subxact_release(levels);
+		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner, levels);
+		ErrorData  *edata;
 
+		/* never raised again: interrupts stay held off while rolling back */
 		InterruptHoldoffCount = holdoff + 1;
+		edata = cc_subxact_abandon(oldcxt, oldowner, levels);
 		ereport(WARNING,
 				(errcode(edata->sqlerrcode),
 				 errmsg("cascade_cache could not %s: %s", what, edata->message),
@@ -276,6 +278,8 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 		ok = false;
 	}
 	PG_END_TRY();
+	if (ok)
+		cc_subxact_end(levels);
 	MemoryContextSwitchTo(oldcxt);
 	CurrentResourceOwner = oldowner;
 	RESUME_INTERRUPTS();
@@ -285,10 +289,9 @@ cc_audit_protected(void (*fn) (void *), void *arg, const char *what)
 /*
  * Would nextval() of the audit table's sequence fail, at its maximum (or
  * minimum) with NO CYCLE (set by hand)?  Read as "SELECT last_value,
- * is_called FROM audit_seq" reads it, with the bounds of pg_sequence: an
- * ERROR of nextval() could only be caught in a subtransaction, whose
- * rollback while an explicit transaction block commits trips an assertion
- * of PostgreSQL 15 (see cc_audit_write()).  Values this backend has cached
+ * is_called FROM audit_seq" reads it, with the bounds of pg_sequence:
+ * foreseen, a spent sequence is said as such, where nextval()'s ERROR
+ * would only be caught by the protected write.  Values this backend has cached
  * (CACHE above 1) are not seen: they may make it say "spent" early, which
  * costs a row, never the commit.  Raises no ERROR but for a broken catalog.
  * The caller holds a lock on the sequence.

@@ -88,6 +88,7 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 	volatile CCBypassReason result = CC_BYPASS_NONE;
+	volatile bool caught = false;
 	HeapTuple	copy;
 	int			levels;
 	bool		config_isnull;
@@ -199,11 +200,6 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 		}
 
 		result = reason;
-		cc_body_depth--;
-		/* the settings go with the subtransaction (AtEOSubXact_GUC) */
-		cc_subxact_rollback(levels);
-		MemoryContextSwitchTo(oldcxt);
-		CurrentResourceOwner = oldowner;
 	}
 	PG_CATCH();
 	{
@@ -230,8 +226,17 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 		MemoryContextSwitchTo(oldcxt);
 		CurrentResourceOwner = oldowner;
 		result = CC_BYPASS_UNTRUSTED_FUNCTION;
+		caught = true;
 	}
 	PG_END_TRY();
+	if (!caught)
+	{
+		cc_body_depth--;
+		/* the settings go with the subtransaction (AtEOSubXact_GUC) */
+		cc_subxact_rollback(levels);
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
 
 	heap_freetuple(copy);
 	return result;

@@ -398,6 +398,7 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 		uint32		holdoff = InterruptHoldoffCount;
 		uint32		cancel_holdoff = QueryCancelHoldoffCount;
 		volatile bool lasting = true;
+		volatile bool failed = false;
 		int			levels = cc_subxact_begin();
 
 		MemoryContextSwitchTo(oldcxt);
@@ -407,14 +408,13 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 											  CurrentResourceOwner, NULL);
 
 			ReleaseCachedPlan(cplan, CurrentResourceOwner);
-			cc_subxact_release(levels);
-			MemoryContextSwitchTo(oldcxt);
-			CurrentResourceOwner = oldowner;
+			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
 		{
 			ErrorData  *edata = cc_subxact_abandon(oldcxt, oldowner, levels);
 
+			failed = true;
 			if (cc_error_is_transient(edata))
 				ReThrowError(edata);
 			/* errfinish() zeroed these for the error this forgets */
@@ -432,6 +432,12 @@ cc_kept_plan_get(CachedPlanSource *plan, ParamListInfo paramLI)
 			}
 		}
 		PG_END_TRY();
+		if (!failed)
+		{
+			cc_subxact_end(levels);
+			MemoryContextSwitchTo(oldcxt);
+			CurrentResourceOwner = oldowner;
+		}
 		if (!lasting)
 			return cc_kept_plan_get_custom(plan, paramLI);
 	}
