@@ -58,11 +58,13 @@
  * (sub)transaction abort callbacks end the store.
  *
  * When the area is exhausted (the accounting budget normally prevents it,
- * allocator fragmentation can still cause it) the store evicts a tenth of
- * the cache and tries once more, then gives up: CC_STORE_NO_MEMORY.  So
- * too when the system refused a segment, but for a result larger than a
- * tenth of what the cache holds, or one the back-off refused (guard.c):
- * then it gives up at once, evicting nothing.
+ * allocator fragmentation can still cause it: a dshash table growing its
+ * bucket array needs contiguous pages) the store evicts a tenth of the
+ * cache and tries again, twice at most, then gives up: CC_STORE_NO_MEMORY.
+ * When the system refused a segment, it evicts a tenth and tries once
+ * more; but for a result larger than a tenth of what the cache holds, or
+ * one the back-off refused (guard.c), it gives up at once, evicting
+ * nothing.
  * Outside parallel mode the cache never raises an error for lack of room.
  *
  * Copyright (c) 2026, cascade_cache developers
@@ -82,8 +84,11 @@
 /* Tries of cc_allocate_blob(), each after evicting */
 #define CC_ALLOCATE_TRIES		4
 
-/* Attempts of cc_store_prepare(), the second after making real room */
-#define CC_STORE_ATTEMPTS		2
+/*
+ * Attempts of cc_store_prepare(), each after the first after making real
+ * room (after a segment the system refused, two at most)
+ */
+#define CC_STORE_ATTEMPTS		3
 
 /* Victims a backend evicts, at most, to make room for its own blob */
 #define CC_EVICT_FOR_STORE		(CC_EVICT_BATCH * 4)
@@ -387,7 +392,8 @@ cc_store_prepare(const CCKey *key, struct varlena *payload, bool compress,
 			 VARSIZE(stored) > cc_store_bytes_used() / 10))
 			break;
 		/* no try follows: evicting now would only empty the cache */
-		if (attempt == CC_STORE_ATTEMPTS - 1)
+		if (attempt == CC_STORE_ATTEMPTS - 1 ||
+			(attempt > 0 && refusal == CC_AREA_REFUSED))
 			break;
 		refused = refusal == CC_AREA_REFUSED;
 		if (refused)
