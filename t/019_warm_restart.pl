@@ -348,7 +348,7 @@ ok( $node->poll_query_until('postgres',
 	'warming at 1 recipe a second is under way');
 ok(-f "$warm_file.used" && !-f $warm_file, 'the file is renamed .used while it is warmed from');
 my $log_at = -s $node->logfile;
-my $victim = $node->background_psql('postgres', on_error_stop => 0);
+$victim = $node->background_psql('postgres', on_error_stop => 0);
 my $vpid = $victim->query_safe('SELECT pg_backend_pid()');
 kill 'KILL', $vpid;
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_at);
@@ -453,9 +453,9 @@ $node->safe_psql('postgres', qq{
 	SELECT cascade_cache.cached_query('SELECT jsonb_typeof(\$1) AS t', $deep);
 	SELECT cascade_cache.cached_query('SELECT jsonb_typeof(\$1) AS t', $deep);
 });
-my $written = $node->safe_psql('postgres', q{SELECT now()});
+my $deep_at = $node->safe_psql('postgres', q{SELECT now()});
 ok( $node->poll_query_until('postgres',
-		qq{SELECT (pg_stat_file('cascade_cache.warm')).modification > '$written'::timestamptz + interval '1s'}),
+		qq{SELECT (pg_stat_file('cascade_cache.warm')).modification > '$deep_at'::timestamptz + interval '1s'}),
 	'deep: the file was written since');
 cmp_ok(-s $warm_file, '>', 2 * $deep_n, 'deep: with the recipe of the deep entry');
 is(cc_worker_pid($node), $worker, 'deep: the worker is the same process');
