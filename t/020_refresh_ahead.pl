@@ -1047,35 +1047,51 @@ my $refetch_as = sub {
 		"SELECT cascade_cache.cascade_invalidate('@{[ inval('REFETCH', 'EXACT', $name) ]}')",
 		extra_params => [ '-U', $role ]);
 };
-my $waiter = $node->background_psql('postgres');
-$waiter->query_safe('SELECT pg_advisory_lock(778)');
-$refetch_as->('hog', 'aWait');
-wait_runner(q{wait_event_type = 'Lock'}, 'the hog\'s runner never waited for advisory lock 778');
-is($node->safe_psql('postgres', q{
-	SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'}),
-	'1', 'one runner for the hog');
-my $log_from = -s $node->logfile;
-$refetch_as->('hog2', 'bOne');
-wait_stored('bOne', 'hog2\'s refresh never ran');
-like(substr(slurp_file($node->logfile), $log_from), qr/turn of hog2/,
-	'hog2\'s refresh ran beside the hog\'s runner');
-$node->poll_query_until('postgres', q{
-	SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
-  or die 'hog2\'s runner never stopped';
-set_system('cascade_cache.recipe_workers', '1');
-$refetch_as->('hog2', 'bOne');
-$refetch_as->('hog3', 'cOne');
-$log_from = -s $node->logfile;
-$waiter->query_safe('SELECT pg_advisory_unlock(778)');
-wait_stored($_, "the refresh of $_ never ran") for ('bOne', 'cOne');
-my @turns = substr(slurp_file($node->logfile), $log_from) =~ /turn of (hog\d?)/g;
-shift @turns while @turns && $turns[0] eq 'hog';
-is(join(' ', grep { defined } @turns[0 .. 1]), 'hog3 hog2',
-	'the hog\'s runner gave way, and hog2 was served before it again, though started after it')
-  or diag(join(' ', @turns));
-$waiter->quit;
-wait_refresh_idle('turns');
-reset_system('cascade_cache.recipe_workers' => '2');
+# The second time, the background worker is restarted once hog2's runner
+# has stopped: the times of service are in shared memory, and the runner
+# it did not start counts too.
+for my $restart (0, 1)
+{
+	my $what = $restart ? ' (after a worker restart)' : '';
+	my $waiter = $node->background_psql('postgres');
+	$waiter->query_safe('SELECT pg_advisory_lock(778)');
+	$refetch_as->('hog', 'aWait');
+	wait_runner(q{wait_event_type = 'Lock'}, 'the hog\'s runner never waited for advisory lock 778');
+	is($node->safe_psql('postgres', q{
+		SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'}),
+		'1', "one runner for the hog$what");
+	my $log_from = -s $node->logfile;
+	$refetch_as->('hog2', 'bOne');
+	wait_stored('bOne', 'hog2\'s refresh never ran');
+	like(substr(slurp_file($node->logfile), $log_from), qr/turn of hog2/,
+		"hog2's refresh ran beside the hog's runner$what");
+	$node->poll_query_until('postgres', q{
+		SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'cascade_cache runner'})
+	  or die 'hog2\'s runner never stopped';
+	if ($restart)
+	{
+		my $old = cc_worker_pid($node);
+		$node->safe_psql('postgres', "SELECT pg_terminate_backend($old)");
+		$node->poll_query_until('postgres', qq{
+			SELECT count(*) = 1 FROM pg_stat_activity
+			 WHERE backend_type = 'cascade_cache worker' AND pid <> $old})
+		  or die 'the worker did not restart';
+	}
+	set_system('cascade_cache.recipe_workers', '1');
+	$refetch_as->('hog2', 'bOne');
+	$refetch_as->('hog3', 'cOne');
+	$log_from = -s $node->logfile;
+	$waiter->query_safe('SELECT pg_advisory_unlock(778)');
+	wait_stored($_, "the refresh of $_ never ran") for ('bOne', 'cOne');
+	my @turns = substr(slurp_file($node->logfile), $log_from) =~ /turn of (hog\d?)/g;
+	shift @turns while @turns && $turns[0] eq 'hog';
+	is(join(' ', grep { defined } @turns[0 .. 1]), 'hog3 hog2',
+		"the hog's runner gave way, and hog2 was served before it again, though started after it$what")
+	  or diag(join(' ', @turns));
+	$waiter->quit;
+	wait_refresh_idle('turns');
+	reset_system('cascade_cache.recipe_workers' => '2');
+}
 
 $app->disconnect;
 $node->stop;

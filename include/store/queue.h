@@ -85,6 +85,7 @@ typedef struct CCQueueGroup
 	Oid			session_userid;
 	int			items;
 	int			runners;		/* runner slots that serve it */
+	TimestampTz served_at;		/* its last service (0: none remembered) */
 } CCQueueGroup;
 
 extern Size cc_queue_shmem_size(void);
@@ -100,6 +101,7 @@ extern int	cc_queue_length(CCRecipeKind kind);
 extern bool cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 						  CCQueueItem *item);
 extern int	cc_queue_groups(CCQueueGroup *groups, int max, int *index);
+extern void cc_queue_note_served(Oid dbid, Oid session_userid);
 extern bool cc_queue_others_waiting(Oid dbid, Oid session_userid,
 									bool if_no_slot);
 extern int	cc_queue_drop_group(Oid dbid, Oid session_userid,

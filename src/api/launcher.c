@@ -12,21 +12,22 @@
  * starts a dynamic background worker for every such pair, and more for a
  * pair with more than CC_RUNNER_BACKLOG fills waiting per runner, at most
  * cascade_cache.recipe_workers at once; pairs served least recently
- * first (it remembers, for CC_SERVED_PAIRS pairs, when it last saw a
- * runner of theirs stop, or started one), so that any number of roles
- * take the slots in turn (of the first CC_LAUNCH_PAIRS pairs in the
- * queue): a runner that gives its slot up to others, or stops for any
- * other reason, puts its pair after every pair served before.  A runner that could not connect
- * (its role or database gone, or not allowed to log in) leaves its runner
+ * first (queue.c remembers, in shared memory, when a runner of a pair last
+ * started or stopped, so a restarted worker knows it too), so that any
+ * number of roles take the slots in turn (of the first CC_LAUNCH_PAIRS
+ * pairs in the queue): a runner that gives its slot up to others, or stops
+ * for any other reason, puts its pair after every pair served before.  A
+ * runner that could not connect (its role or database gone, or not
+ * allowed to log in) leaves its runner
  * slot FAILED, and the launcher drops the pair's queued fills, counting
  * them as skipped; one that took too long to connect (runner.c) leaves
  * them queued.  The number running is the runner slots taken plus the
  * runners this worker started that have not taken one yet: a restarted
  * worker knows none of the runners started before.
  *
- * The launcher keeps its state (the runners it started, when it last
- * served each pair) in the background worker's own memory; it
- * reads and writes the queue and the runner slots only through queue.c.
+ * The launcher keeps the runners it started in the background worker's
+ * own memory; it reads and writes the queue, the runner slots and the
+ * times of service only through queue.c.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -37,7 +38,6 @@
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
 #include "utils/memutils.h"
-#include "utils/timestamp.h"
 
 #include "cascade_cache.h"
 #include "base/counters.h"
@@ -63,39 +63,19 @@ typedef struct CCLaunched
 	BackgroundWorkerHandle *handle;
 } CCLaunched;
 
-/*
- * When the launcher last served a pair (saw a runner of its stop, or
- * started one): pairs waiting for a runner are served least recently
- * served first
- */
-typedef struct CCServed
-{
-	Oid			dbid;
-	Oid			session_userid;
-	TimestampTz at;
-} CCServed;
-
-/* Pairs whose last service the launcher remembers (the oldest is forgotten) */
-#define CC_SERVED_PAIRS			64
-
-/* A pair waiting for a runner, with its last service, to be sorted */
+/* A pair waiting for a runner, with its place in the queue, to be sorted */
 typedef struct CCServedGroup
 {
 	CCQueueGroup group;
-	TimestampTz at;
 	int			position;		/* in the queue's order */
 } CCServedGroup;
 
 /* The launcher's runners (in the background worker) */
 static CCLaunched cc_launched[CC_MAX_RUNNERS];
 static int	cc_nlaunched = 0;
-static CCServed cc_served[CC_SERVED_PAIRS];
-static int	cc_nserved = 0;
 
 static bool cc_runner_launch_one(Oid dbid, Oid session_userid);
 static void cc_runners_reap(void);
-static TimestampTz cc_served_at(Oid dbid, Oid session_userid);
-static void cc_note_served(Oid dbid, Oid session_userid, TimestampTz at);
 static int	cc_served_cmp(const void *a, const void *b);
 
 /* ----------------------------------------------------------------
@@ -188,8 +168,6 @@ cc_runners_launch(void)
 		for (i = 0; i < ngroups; i++)
 		{
 			order[i].group = groups[i];
-			order[i].at = cc_served_at(groups[i].dbid,
-									   groups[i].session_userid);
 			order[i].position = i;
 		}
 		qsort(order, ngroups, sizeof(CCServedGroup), cc_served_cmp);
@@ -230,15 +208,10 @@ cc_runners_launch(void)
 	pfree(groups);
 }
 
-/*
- * Forget the runners that stopped, noting that their pairs were served
- * until now: a runner that ran long and gave its slot up to other pairs
- * then comes after them, whenever it started.
- */
+/* Forget the runners that stopped. */
 static void
 cc_runners_reap(void)
 {
-	TimestampTz now = GetCurrentTimestamp();
 	int			i = 0;
 
 	while (i < cc_nlaunched)
@@ -247,55 +220,12 @@ cc_runners_reap(void)
 
 		if (GetBackgroundWorkerPid(cc_launched[i].handle, &pid) == BGWH_STOPPED)
 		{
-			cc_note_served(cc_launched[i].dbid, cc_launched[i].session_userid,
-						   now);
 			pfree(cc_launched[i].handle);
 			cc_launched[i] = cc_launched[--cc_nlaunched];
 		}
 		else
 			i++;
 	}
-}
-
-/* When (dbid, session_userid) was last served; 0: never (or forgotten) */
-static TimestampTz
-cc_served_at(Oid dbid, Oid session_userid)
-{
-	int			i;
-
-	for (i = 0; i < cc_nserved; i++)
-		if (cc_served[i].dbid == dbid &&
-			cc_served[i].session_userid == session_userid)
-			return cc_served[i].at;
-	return 0;
-}
-
-/*
- * Remember a service (a start, or a stop seen); the pair served longest
- * ago makes room if need be.
- */
-static void
-cc_note_served(Oid dbid, Oid session_userid, TimestampTz at)
-{
-	int			slot = -1;
-	int			i;
-
-	for (i = 0; i < cc_nserved && slot < 0; i++)
-		if (cc_served[i].dbid == dbid &&
-			cc_served[i].session_userid == session_userid)
-			slot = i;
-	if (slot < 0 && cc_nserved < CC_SERVED_PAIRS)
-		slot = cc_nserved++;
-	if (slot < 0)
-	{
-		slot = 0;
-		for (i = 1; i < cc_nserved; i++)
-			if (cc_served[i].at < cc_served[slot].at)
-				slot = i;
-	}
-	cc_served[slot].dbid = dbid;
-	cc_served[slot].session_userid = session_userid;
-	cc_served[slot].at = at;
 }
 
 /* Order of CCServedGroup: served longest ago first, then queue order */
@@ -305,8 +235,8 @@ cc_served_cmp(const void *a, const void *b)
 	const CCServedGroup *x = (const CCServedGroup *) a;
 	const CCServedGroup *y = (const CCServedGroup *) b;
 
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
+	if (x->group.served_at != y->group.served_at)
+		return x->group.served_at < y->group.served_at ? -1 : 1;
 	return x->position - y->position;
 }
 
@@ -344,6 +274,6 @@ cc_runner_launch_one(Oid dbid, Oid session_userid)
 	cc_launched[cc_nlaunched].session_userid = session_userid;
 	cc_launched[cc_nlaunched].handle = handle;
 	cc_nlaunched++;
-	cc_note_served(dbid, session_userid, GetCurrentTimestamp());
+	cc_queue_note_served(dbid, session_userid);
 	return true;
 }

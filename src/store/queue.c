@@ -209,10 +209,11 @@ cc_queue_take(Oid dbid, Oid session_userid, int *refresh_streak,
 /*
  * The (database, session user) pairs with queued items, at most 'max' of
  * them, into 'groups', in the order they are first found in the queue, with
- * how many items each has and how many runners serve it (the launcher
- * orders them by when it last served them).  'index' is the caller's
- * room for a hash of the pairs, 2 * max entries.  Returns how many.  Takes
- * the queue lock; O(queue size + max * runner slots).
+ * how many items each has, how many runners serve it, and when it was last
+ * served (cc_queue_note_served(); the launcher orders them by that).
+ * 'index' is the caller's room for a hash of the pairs, 2 * max entries.
+ * Returns how many.  Takes the queue lock; O(queue size + max * (runner
+ * slots + CC_QUEUE_SERVED)).
  */
 int
 cc_queue_groups(CCQueueGroup *groups, int max, int *index)
@@ -250,6 +251,14 @@ cc_queue_groups(CCQueueGroup *groups, int max, int *index)
 			n++;
 		}
 		groups[index[h]].items++;
+	}
+	for (j = 0; j < n; j++)
+	{
+		groups[j].served_at = 0;
+		for (i = 0; i < cc_queue->nserved; i++)
+			if (cc_queue->served[i].dbid == groups[j].dbid &&
+				cc_queue->served[i].session_userid == groups[j].session_userid)
+				groups[j].served_at = cc_queue->served[i].at;
 	}
 	for (j = 0; j < n; j++)
 		for (i = 0; i < CC_MAX_RUNNERS; i++)
@@ -310,6 +319,50 @@ cc_queue_drop_group(Oid dbid, Oid session_userid, int *dropped_by_kind)
  */
 
 /*
+ * Note that (dbid, session_userid) was served at 'at' (a runner of it
+ * started or stopped); the pair served longest ago makes room if need be.
+ * Caller holds the queue lock exclusively.
+ */
+static void
+cc_queue_served(Oid dbid, Oid session_userid, TimestampTz at)
+{
+	int			slot = -1;
+	int			i;
+
+	for (i = 0; i < cc_queue->nserved && slot < 0; i++)
+		if (cc_queue->served[i].dbid == dbid &&
+			cc_queue->served[i].session_userid == session_userid)
+			slot = i;
+	if (slot < 0 && cc_queue->nserved < CC_QUEUE_SERVED)
+		slot = cc_queue->nserved++;
+	if (slot < 0)
+	{
+		slot = 0;
+		for (i = 1; i < cc_queue->nserved; i++)
+			if (cc_queue->served[i].at < cc_queue->served[slot].at)
+				slot = i;
+	}
+	cc_queue->served[slot].dbid = dbid;
+	cc_queue->served[slot].session_userid = session_userid;
+	cc_queue->served[slot].at = at;
+}
+
+/*
+ * The launcher started a runner for (dbid, session_userid): it is served
+ * from now.  (A runner's stop is noted by cc_runner_detach().)  Takes the
+ * queue lock.
+ */
+void
+cc_queue_note_served(Oid dbid, Oid session_userid)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	cc_queue_served(dbid, session_userid, now);
+	LWLockRelease(cc_shared->queue_lock);
+}
+
+/*
  * Claim a slot for this process, about to connect as a runner of (dbid,
  * session_userid).  Returns its index, or -1 if no slot is free.
  */
@@ -349,15 +402,17 @@ cc_runner_connected(int slot)
 /*
  * The runner in 'slot' exits: its slot is free again, or FAILED if it
  * never connected and 'failed' (the launcher then drops its group's items
- * and frees the slot).  Called from an exit callback: takes only the queue
- * lock.
+ * and frees the slot); its pair was served until now.  Called from an exit
+ * callback: takes only the queue lock.
  */
 void
 cc_runner_detach(int slot, bool failed)
 {
 	CCRunnerSlot *r = &cc_queue->runners[slot];
+	TimestampTz now = GetCurrentTimestamp();
 
 	LWLockAcquire(cc_shared->queue_lock, LW_EXCLUSIVE);
+	cc_queue_served(r->dbid, r->session_userid, now);
 	r->state = r->state == CC_RUNNER_STARTING && failed ?
 		CC_RUNNER_FAILED : CC_RUNNER_FREE;
 	r->pid = 0;

@@ -15,6 +15,7 @@
 #define CC_STORE_QUEUE_INT_H
 
 #include "store/queue.h"
+#include "utils/timestamp.h"
 
 /* The states of a runner slot */
 #define CC_RUNNER_FREE			0
@@ -45,6 +46,21 @@ typedef struct CCRunnerSlot
 	Latch	   *latch;
 } CCRunnerSlot;
 
+/*
+ * When a (database, session user) was last served: a runner of it started
+ * or stopped.  In shared memory, so that a restarted background worker
+ * still knows who was served when.
+ */
+typedef struct CCQueueServed
+{
+	Oid			dbid;
+	Oid			session_userid;
+	TimestampTz at;
+} CCQueueServed;
+
+/* Pairs whose last service is remembered (the oldest is forgotten) */
+#define CC_QUEUE_SERVED			64
+
 typedef struct CCQueueShared
 {
 	int			capacity;
@@ -55,6 +71,8 @@ typedef struct CCQueueShared
 	int			count[CC_NUM_RECIPE_KINDS];
 	uint64		next_seq;
 	CCRunnerSlot runners[CC_MAX_RUNNERS];
+	int			nserved;
+	CCQueueServed served[CC_QUEUE_SERVED];
 	CCQueueSlot items[FLEXIBLE_ARRAY_MEMBER];
 } CCQueueShared;
 
