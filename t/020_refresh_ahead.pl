@@ -180,6 +180,17 @@ sub update_refetch
 		COMMIT;});
 }
 
+# SQL creating a login role that may call cached_query() and
+# cascade_invalidate()
+sub caller_role
+{
+	my ($role) = @_;
+	return qq{CREATE ROLE $role LOGIN;
+	GRANT USAGE ON SCHEMA cascade_cache TO $role;
+	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
+	                          cascade_cache.cascade_invalidate(jsonb) TO $role;};
+}
+
 # Wait until an entry named $name is stored; die with $why if it never is
 sub wait_stored
 {
@@ -748,11 +759,8 @@ is($node->safe_psql('postgres', q{
 # lock it holds itself (or are slow) cannot keep the runners from another
 # role's refreshes (one runner slot here, so that the hog's runner holds
 # them all)
+$node->safe_psql('postgres', caller_role('hog'));
 $node->safe_psql('postgres', q{
-	CREATE ROLE hog LOGIN;
-	GRANT USAGE ON SCHEMA cascade_cache TO hog;
-	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
-	                          cascade_cache.cascade_invalidate(jsonb) TO hog;
 	CREATE TABLE hog_t (v int); INSERT INTO hog_t VALUES (1);
 	ALTER TABLE hog_t OWNER TO hog;
 });
@@ -921,11 +929,8 @@ wait_refresh_idle('hog slow');
 # recently first.  The hog's and a second hog's slow recipes are queued
 # before app's refresh; the two hogs' runners must not take the slot in
 # turn while app's waits (it would wait for their 40 recipes of 1.5s).
+$node->safe_psql('postgres', caller_role('hog2'));
 $node->safe_psql('postgres', q{
-	CREATE ROLE hog2 LOGIN;
-	GRANT USAGE ON SCHEMA cascade_cache TO hog2;
-	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
-	                          cascade_cache.cascade_invalidate(jsonb) TO hog2;
 	GRANT SELECT ON hog_t TO hog2;
 	GRANT SELECT ON hog_slow_ctl TO hog2;
 });
@@ -1012,11 +1017,8 @@ $node->append_conf('postgresql.conf', "max_worker_processes = 8\n");
 $app->disconnect;
 $node->restart;
 $app = app_dbh();
+$node->safe_psql('postgres', caller_role('hog3'));
 $node->safe_psql('postgres', q{
-	CREATE ROLE hog3 LOGIN;
-	GRANT USAGE ON SCHEMA cascade_cache TO hog3;
-	GRANT EXECUTE ON FUNCTION cascade_cache.cached_query(text, jsonb, interval, text),
-	                          cascade_cache.cascade_invalidate(jsonb) TO hog3;
 	GRANT SELECT ON hog_t TO hog3;
 	CREATE FUNCTION turn_log(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
 	BEGIN
