@@ -59,6 +59,7 @@ CC_XACT_OBJS = \
 	src/xact/recipe_run.o \
 	src/xact/refresh.o \
 	src/xact/replay.o \
+	src/xact/replay_holds.o \
 	src/xact/run.o \
 	src/xact/statement.o \
 	src/xact/replication.o \
@@ -99,7 +100,7 @@ DATA = sql/cascade_cache--1.0.sql sql/cascade_cache--1.0--1.1.sql \
 	sql/cascade_cache--1.1--1.2.sql sql/cascade_cache--1.2--1.3.sql \
 	sql/cascade_cache--1.3--1.4.sql sql/cascade_cache--1.4--1.5.sql \
 	sql/cascade_cache--1.5--1.6.sql sql/cascade_cache--1.6--1.7.sql \
-	sql/cascade_cache--1.7--1.8.sql
+	sql/cascade_cache--1.7--1.8.sql sql/cascade_cache--1.8--1.9.sql
 PGFILEDESC = "cascade_cache - shared-memory query result cache"
 
 PG_CPPFLAGS = -I$(srcdir)/include

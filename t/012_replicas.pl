@@ -221,6 +221,51 @@ $p->do(q{PREPARE TRANSACTION 'window'});
 wait_replay();
 is($s[0]->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[22]', undef),
 	'not cached', 'the invalidation is applied at once on the standby');
+
+# what holds the standby's cache, and its health
+my ($window_xid) = $p->selectrow_array(q{SELECT transaction FROM pg_prepared_xacts WHERE gid = 'window'});
+# (a committed transaction's hold lasts until the next look, 10 ms at most)
+my $holds = q{SELECT string_agg(concat_ws('/', kind, coalesce(gid, '-'), transaction, database, scope, stripes > 0, state), ',') FROM cascade_cache.cache_holds() WHERE transaction = ?};
+is($s[0]->selectrow_array($holds, undef, $window_xid), "replay/-/$window_xid/postgres/rows/t/held",
+	'cache_holds() on the standby shows the hold of the replayed prepared transaction');
+$s[0]->do(q{SET cascade_cache.health_hold = 0});
+like(join("\n", @{ ($s[0]->selectrow_array(q{SELECT warnings FROM cascade_cache.cache_health()}))[0] // [] }),
+	qr/info: transaction $window_xid, replayed from the primary, keeps the results that depend on what it changed from being stored since/,
+	'cache_health() on the standby tells of it');
+$s[0]->do(q{RESET cascade_cache.health_hold});
+
+# a standby that (re)starts while a transaction is prepared on the primary
+# caches nothing until it ends: cache_holds() and cache_health() say so.
+# (Its replay starts at a restartpoint after the PREPARE: had it replayed
+# the invalidation, it would hold only what that changed, as above.)
+$p->do('CHECKPOINT');
+wait_replay();
+$w[1]->do('CHECKPOINT');		# a restartpoint
+$s[1]->disconnect;
+$w[1]->disconnect;
+$standbys[1]->restart;
+$s[1] = cc_dbh($standbys[1]);
+$w[1] = cc_dbh($standbys[1]);
+$s[1]->do('SET enable_seqscan = off; SET jit = off');
+$p->do('SELECT cascade_cache.cache_flush()');	# a record of ours to replay
+wait_replay();
+is($s[1]->selectrow_array(q{SELECT concat_ws('/', kind, transaction, scope, coalesce(stripes::text, '-'), state, since IS NOT NULL) FROM cascade_cache.cache_holds() WHERE kind = 'standby'}),
+	"standby/$window_xid/cluster/-/held/t",
+	'cache_holds() on the restarted standby: it waits for the prepared transaction');
+my ($bypass0) = $s[1]->selectrow_array(q{SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'standby'});
+$s[1]->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[23]')});
+is($s[1]->selectrow_array(q{SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'standby'}),
+	$bypass0 + 1, 'and runs every call uncached meanwhile');
+$s[1]->do(q{SET cascade_cache.health_hold = 0});
+my ($h_status, $h_warnings, $h_rec) = $s[1]->selectrow_array(q{SELECT status, array_to_string(warnings, E'\n'), recommendation FROM cascade_cache.cache_health()});
+is($h_status, 'degraded', 'cache_health() on that standby is degraded');
+like($h_warnings,
+	qr/warning: this standby caches nothing: it waits for the end of transaction $window_xid, which was running on the primary when its replay began/,
+	'and names the transaction it waits for');
+like($h_rec, qr/end the transactions named above on the primary/, 'and says what to do');
+$s[1]->do(q{RESET cascade_cache.health_hold});
+($h_status) = $s[1]->selectrow_array(q{SELECT status FROM cascade_cache.cache_health()});
+isnt($h_status, 'degraded', 'not before health_hold');
 my ($before) = $s[0]->selectrow_array($stats);
 is($s[0]->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[22]')}),
 	qq{[{"v": $v22}]}, 'a read in the window sees the row as it was (the commit is not replayed)');
@@ -233,6 +278,17 @@ is($s[0]->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM ite
 	'[{"v": ' . ($v22 + 1) . '}]', 'once the commit is replayed the read has the new value');
 is($s[0]->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[22]', undef),
 	'cached', 'and is cached again');
+ok($s[0]->selectrow_array(q{SELECT count(*) = 0 FROM cascade_cache.cache_holds()}),
+	'and the hold is gone from cache_holds()');
+$standbys[1]->poll_query_until('postgres', q{SELECT count(*) = 0 FROM cascade_cache.cache_holds() WHERE kind = 'standby'})
+  or die 'the restarted standby still waits: '
+  . $standbys[1]->safe_psql('postgres', 'SELECT * FROM cascade_cache.cache_holds()');
+is($s[1]->selectrow_array(q{SELECT cascade_cache.cached_query('SELECT v FROM item WHERE id = $1', '[22]')}),
+	'[{"v": ' . ($v22 + 1) . '}]', 'the restarted standby reads once the prepared transaction has ended');
+is($s[1]->selectrow_array($explain, undef, 'SELECT v FROM item WHERE id = $1', '[22]', undef),
+	'cached', 'and caches again');
+is($s[1]->selectrow_array(q{SELECT string_agg(kind, ',') FROM cascade_cache.cache_holds()}),
+	undef, 'its first fill ended the hold of its new shared memory (kind restart) too');
 
 # promotion: the promoted standby caches and invalidates as a primary
 $_->disconnect for ($p, @s, @w, $holder);

@@ -4,7 +4,8 @@
  *		Invalidations in the WAL, replayed on hot standbys: the primary side
  *		writes them (src/xact/replication.c), the standby side replays them
  *		and holds their fence stripes until their transaction's end is
- *		replayed (src/xact/replay.c).
+ *		replayed (src/xact/replay.c); the report of what it holds
+ *		(src/xact/replay_holds.c).
  *
  * Copyright (c) 2026, cascade_cache developers
  *
@@ -15,6 +16,8 @@
 
 #include "access/xlogdefs.h"
 #include "lib/stringinfo.h"
+
+#include "xact/holds.h"
 
 /*
  * The first byte of each query-name scope in an invalidation record, after
@@ -42,5 +45,8 @@ extern void cc_replication_shmem_init(void);
 extern bool cc_replica_ready(void);
 extern void cc_replica_release(void);
 extern bool cc_replica_any_held(void);
+
+/* replay_holds.c: what the standby holds, for cache_holds() */
+extern int	cc_replica_holds(CCHold **holds);
 
 #endif							/* CC_XACT_REPLICATION_H */

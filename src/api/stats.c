@@ -3,7 +3,8 @@
  * stats.c
  *		The statistics functions: cache_stats(), cache_bypass_stats(),
  *		cache_stats_reset(), cache_recipe_stats(), and cache_holds() (what
- *		prepared transactions keep from being stored).
+ *		prepared transactions, and on a hot standby replayed ones, keep
+ *		from being stored).
  *
  * The counters themselves, and how they are kept without a shared cache
  * line on the hit path, are in src/base/counters.c.
@@ -27,6 +28,7 @@
 #include "store/store.h"
 #include "xact/coalesce.h"
 #include "xact/recipe.h"
+#include "xact/replication.h"
 #include "xact/twophase.h"
 
 PG_FUNCTION_INFO_V1(cache_stats);
@@ -187,29 +189,35 @@ cache_stats_reset(PG_FUNCTION_ARGS)
 
 /*
  * cache_holds(): one row per hold that keeps results from being stored
- * (src/xact/twophase_holds.c): kind (restart, prepared, apply), the GID,
- * the transaction, its database, the scope (rows: what it changed;
- * database; cluster: every database), the fence stripes held, the state
- * (preparing, held, ended: released by the next fill) and since when.
+ * (src/xact/twophase_holds.c, and on a hot standby src/xact/replay_holds.c):
+ * kind (restart, prepared, apply; replay, standby), the GID, the
+ * transaction, its database, the scope (rows: what it changed; database;
+ * cluster: every database), the fence stripes held (NULL for a standby that
+ * does not cache yet), the state (preparing, held, ended: released by the
+ * next look) and since when.
  */
 Datum
 cache_holds(PG_FUNCTION_ARGS)
 {
-	static const char *const kinds[] = {"restart", "prepared", "apply"};
+	static const char *const kinds[] = {"restart", "prepared", "apply",
+	"replay", "standby"};
 	static const char *const scopes[] = {"rows", "database", "cluster"};
 	static const char *const states[] = {"preparing", "held", "ended"};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CCHold	   *holds;
-	int			n;
+	CCHold	   *prepared;
+	CCHold	   *replayed;
+	int			nprepared;
+	int			nreplayed;
 	int			k;
 
 	cc_check_loaded();
 	InitMaterializedSRF(fcinfo, 0);
-	n = cc_twophase_holds(&holds);
+	nprepared = cc_twophase_holds(&prepared);
+	nreplayed = cc_replica_holds(&replayed);
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < nprepared + nreplayed; k++)
 	{
-		CCHold	   *h = &holds[k];
+		CCHold	   *h = k < nprepared ? &prepared[k] : &replayed[k - nprepared];
 		Datum		values[8] = {0};
 		bool		nulls[8];
 		char	   *datname = NULL;
@@ -232,8 +240,10 @@ cache_holds(PG_FUNCTION_ARGS)
 		}
 		values[4] = CStringGetTextDatum(scopes[h->scope]);
 		values[5] = Int32GetDatum(h->nstripes);
+		nulls[5] = h->nstripes < 0;
 		values[6] = CStringGetTextDatum(states[h->state]);
 		values[7] = TimestampTzGetDatum(h->since);
+		nulls[7] = h->since == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

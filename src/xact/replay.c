@@ -77,42 +77,10 @@
 #include "xact/replication.h"
 
 #include "replication_int.h"
-
-/* The states of a replica slot; see the file header */
-typedef enum CCReplicaSlotState
-{
-	CC_SLOT_FREE = 0,
-	CC_SLOT_FILLING,			/* claimed, being written */
-	CC_SLOT_HELD,				/* holds its stripes until xid ends */
-	CC_SLOT_RELEASING			/* being released by one process */
-} CCReplicaSlotState;
-
-/* The marks of one transaction's invalidation, held until it ends */
-typedef struct CCReplicaSlot
-{
-	pg_atomic_uint32 state;		/* CCReplicaSlotState */
-	TransactionId xid;
-	pg_atomic_uint64 ended_by;	/* once xid was seen ended in recovery: the
-								 * end of the record then being replayed;
-								 * InvalidXLogRecPtr before */
-	int			nstripes;
-	int			stripes[CC_REPLICA_MAX_STRIPES];
-} CCReplicaSlot;
-
-/* This module's shared memory */
-typedef struct CCReplicaShared
-{
-	pg_atomic_uint32 held;		/* slots in state HELD (or going) */
-	pg_atomic_uint32 primary_logs;	/* a record of ours was replayed */
-	pg_atomic_uint32 ready;		/* and older transactions ended */
-	pg_atomic_uint64 ready_at;	/* ... seen at this replay position */
-	TransactionId horizon;		/* set by the startup process */
-	int			nslots;
-	CCReplicaSlot slots[FLEXIBLE_ARRAY_MEMBER];
-} CCReplicaShared;
+#include "replay_int.h"
 
 /* Set in every process by cc_replication_shmem_init() */
-static CCReplicaShared *cc_replica = NULL;
+CCReplicaShared *cc_replica = NULL;
 
 /*
  * Redo's work per record is bounded: a record with more keys than a slot
@@ -133,8 +101,9 @@ static void cc_replica_give_up(const char *what);
 static bool cc_replica_long_pattern(xl_cc_invalidate *xlrec, Size len);
 static void cc_replica_release_in_redo(void);
 static int	cc_replica_claim(void);
-static void cc_replica_publish(int slot, TransactionId xid,
-							   const int *stripes, int nstripes);
+static void cc_replica_publish(int slot, TransactionId xid, Oid dbid,
+							   CCHoldScope scope, const int *stripes,
+							   int nstripes);
 static void cc_rmgr_startup(void);
 static void cc_rmgr_cleanup(void);
 static void cc_rmgr_redo(XLogReaderState *record);
@@ -209,6 +178,7 @@ cc_replication_shmem_init(void)
 	pg_atomic_init_u32(&cc_replica->ready, 0);
 	pg_atomic_init_u64(&cc_replica->ready_at, InvalidXLogRecPtr);
 	cc_replica->horizon = FirstNormalTransactionId;
+	cc_replica->redo_started = 0;
 }
 
 /*
@@ -364,16 +334,20 @@ cc_replica_claim(void)
 
 /*
  * Fill the slot claimed by cc_replica_claim() with the marks 'stripes'
- * (already held, at most CC_REPLICA_MAX_STRIPES) of transaction 'xid', and
- * make it visible as HELD.  Atomics only.
+ * (already held, at most CC_REPLICA_MAX_STRIPES) of transaction 'xid' in
+ * database 'dbid', standing for 'scope', and make it visible as HELD.
+ * Atomics and the clock only.
  */
 static void
-cc_replica_publish(int slot, TransactionId xid, const int *stripes,
-				   int nstripes)
+cc_replica_publish(int slot, TransactionId xid, Oid dbid, CCHoldScope scope,
+				   const int *stripes, int nstripes)
 {
 	CCReplicaSlot *s = &cc_replica->slots[slot];
 
 	s->xid = xid;
+	s->dbid = dbid;
+	s->scope = scope;
+	s->since = GetCurrentTimestamp();
 	pg_atomic_write_u64(&s->ended_by, InvalidXLogRecPtr);
 	s->nstripes = nstripes;
 	memcpy(s->stripes, stripes, sizeof(int) * nstripes);
@@ -551,7 +525,11 @@ cc_replica_apply(xl_cc_invalidate *xlrec, Size len)
 		slot = cc_replica_claim();
 	}
 	if (slot >= 0)
-		cc_replica_publish(slot, xlrec->xid, stripes, nstripes);
+		cc_replica_publish(slot, xlrec->xid, xlrec->dbid,
+						   (xlrec->flags & CC_WAL_FLUSH_ALL) ? CC_HOLD_CLUSTER :
+						   (coarse || (xlrec->flags & CC_WAL_FLUSH_DB)) ?
+						   CC_HOLD_DATABASE : CC_HOLD_ROWS,
+						   stripes, nstripes);
 	else
 	{
 		/*
@@ -611,6 +589,7 @@ static void
 cc_rmgr_startup(void)
 {
 	cc_replica->horizon = XidFromFullTransactionId(CC_NEXT_FULL_XID());
+	cc_replica->redo_started = GetCurrentTimestamp();
 	cc_redo_cxt = AllocSetContextCreate(TopMemoryContext,
 										"cascade_cache redo",
 										ALLOCSET_SMALL_SIZES);
