@@ -37,6 +37,7 @@ DECLARE
     degraded bool := false;
     on_primary bool := false;
     on_standby bool := false;
+    no_record bool := false;
     who text;
     hold interval := current_setting('cascade_cache.health_hold')::interval;
 BEGIN
@@ -51,6 +52,7 @@ BEGIN
     LOOP
         degraded := true;
         IF h.transaction IS NULL THEN
+            no_record := true;
             warnings := array_append(warnings, format('warning: this standby caches nothing: since its replay began at %s it has not replayed a record showing that its primary logs invalidations (the primary needs cascade_cache in shared_preload_libraries; its worker writes one when it starts and once a minute in which the primary writes)',
                 h.since));
         ELSE
@@ -104,6 +106,10 @@ BEGIN
         IF on_primary THEN
             recommendation := concat_ws('; ', recommendation,
                 'finish the prepared transactions that hold the cache with COMMIT PREPARED or ROLLBACK PREPARED (SELECT h.*, p.owner, p.prepared FROM cascade_cache.cache_holds() h JOIN pg_prepared_xacts p USING (transaction) shows them with their owners)');
+        END IF;
+        IF no_record THEN
+            recommendation := concat_ws('; ', recommendation,
+                'check that the primary has cascade_cache in shared_preload_libraries; a write on the primary makes its worker announce itself within a minute');
         END IF;
         IF on_standby THEN
             recommendation := concat_ws('; ', recommendation,

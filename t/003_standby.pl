@@ -83,6 +83,15 @@ is(cc_stats($plain_standby, 'hits, misses'), '0,0', 'without its cache');
 is($plain_standby->safe_psql('postgres',
 		"SELECT count FROM cascade_cache.cache_bypass_stats() WHERE reason = 'standby'"),
 	'2', 'both calls counted as standby bypasses');
+is($plain_standby->safe_psql('postgres',
+		q{SELECT concat_ws('/', kind, coalesce(transaction::text, '-'), scope, coalesce(stripes::text, '-'), state) FROM cascade_cache.cache_holds() WHERE kind = 'standby'}),
+	'standby/-/cluster/-/held', 'cache_holds() shows that it waits (for no transaction)');
+my ($status, $warnings, $rec) = split /\|/, $plain_standby->safe_psql('postgres',
+	q{SET cascade_cache.health_hold = 0; SELECT status, array_to_string(warnings, ' / '), recommendation FROM cascade_cache.cache_health()});
+is($status, 'degraded', 'cache_health() is degraded');
+like($warnings, qr/warning: this standby caches nothing: since its replay began at .* it has not replayed a record showing that its primary logs invalidations/,
+	'and says why');
+like($rec, qr/check that the primary has cascade_cache in shared_preload_libraries/, 'and what to check');
 $plain->safe_psql('postgres', "UPDATE t SET v = 'b' WHERE id = 1");
 $plain->wait_for_catchup($plain_standby);
 is(cc_query($plain_standby, $q), '[{"v": "b"}]', 'and sees replayed changes at once');
