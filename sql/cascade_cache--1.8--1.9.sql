@@ -4,25 +4,40 @@
 \echo Use "ALTER EXTENSION cascade_cache UPDATE TO '1.9'" to load this file. \quit
 
 --
--- cache_holds() is unchanged in shape.  Two kinds are new, both on a hot
--- standby: replay (a transaction replayed from the primary whose end has
--- not been replayed yet: a prepared one, as long as nobody finishes it on
--- the primary, where pg_prepared_xacts names it), and standby
--- (the standby caches nothing yet: transaction is the oldest of those
--- running on the primary when its replay began that it still waits for,
--- NULL when it waits only for the primary's first record, or for replay
--- to finish the record that ended the last of them; scope cluster,
--- stripes NULL, since: when its replay began).
+-- cache_holds() is unchanged in shape, and its C function new (that of
+-- 1.8, which a standby runs until the primary has updated the extension,
+-- shows none of these).  Two kinds are new, both on a hot standby: replay
+-- (a transaction replayed from the primary whose end has not been
+-- replayed yet: a prepared one, as long as nobody finishes it on the
+-- primary, where pg_prepared_xacts names it), and standby (the standby
+-- caches nothing yet: transaction is the oldest of those running on the
+-- primary when its replay began that it still waits for, NULL when it
+-- waits only for the primary's first record, or for replay to finish the
+-- record that ended the last of them; scope cluster, stripes NULL, since:
+-- when its replay began).
 --
+CREATE OR REPLACE FUNCTION cache_holds(
+    OUT kind text,
+    OUT gid text,
+    OUT transaction xid,
+    OUT database name,
+    OUT scope text,
+    OUT stripes integer,
+    OUT state text,
+    OUT since timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'cache_holds_1_9'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
 COMMENT ON FUNCTION cache_holds() IS
 'What keeps results from being stored for a while: prepared transactions (kind prepared, apply, restart) and, on a hot standby, replayed ones (replay) and the wait before it caches (standby); their GID, database, scope (rows, database, cluster), state and since when';
 
 --
 -- cache_health(): as in 1.8, and on a hot standby also degraded when it
 -- has cached nothing for longer than cascade_cache.health_hold (the
--- transaction it waits for is named), and when a replayed prepared transaction has kept a database or
--- every database from being stored for that long (info for one that holds
--- only what it changed).
+-- transaction it waits for is named), and when a replayed prepared
+-- transaction has kept a database or every database from being stored for
+-- that long (info for one that holds only what it changed).
 --
 CREATE OR REPLACE FUNCTION cache_health(OUT status text, OUT warnings text[],
                                         OUT recommendation text)

@@ -31,6 +31,9 @@ $primary->safe_psql('postgres', q{
 	CREATE TABLE doc (id int PRIMARY KEY, data jsonb NOT NULL);
 	INSERT INTO doc SELECT g, jsonb_build_object('__typename', 'Doc', 'id', g, 'n', 0) FROM generate_series(1, 10) g;
 	CREATE TABLE flush_wal (n int);
+	CREATE FUNCTION holds_1_8(OUT kind text, OUT gid text, OUT transaction xid, OUT database name,
+	  OUT scope text, OUT stripes integer, OUT state text, OUT since timestamptz)
+	  RETURNS SETOF record AS '$libdir/cascade_cache', 'cache_holds' LANGUAGE C;
 	CREATE TABLE side (id int PRIMARY KEY, label text);
 	INSERT INTO side VALUES (1, 'one');
 	CREATE FUNCTION fresh(q text, p jsonb) RETURNS jsonb LANGUAGE sql VOLATILE
@@ -228,6 +231,8 @@ my ($window_xid) = $p->selectrow_array(q{SELECT transaction FROM pg_prepared_xac
 my $holds = q{SELECT string_agg(concat_ws('/', kind, coalesce(gid, '-'), transaction, database, scope, stripes > 0, state), ',') FROM cascade_cache.cache_holds() WHERE transaction = ?};
 is($s[0]->selectrow_array($holds, undef, $window_xid), "replay/-/$window_xid/postgres/rows/t/held",
 	'cache_holds() on the standby shows the hold of the replayed prepared transaction');
+is($s[0]->selectrow_array(q{SELECT count(*) FROM holds_1_8() WHERE kind = 'replay'}), 0,
+	"the C function of 1.8's cache_holds() does not (a standby runs it until the primary updates)");
 $s[0]->do(q{SET cascade_cache.health_hold = 0});
 like(join("\n", @{ ($s[0]->selectrow_array(q{SELECT warnings FROM cascade_cache.cache_health()}))[0] // [] }),
 	qr/info: transaction $window_xid, replayed from the primary, keeps the results that depend on what it changed from being stored since/,

@@ -36,6 +36,7 @@ PG_FUNCTION_INFO_V1(cache_bypass_stats);
 PG_FUNCTION_INFO_V1(cache_stats_reset);
 PG_FUNCTION_INFO_V1(cache_recipe_stats);
 PG_FUNCTION_INFO_V1(cache_holds);
+PG_FUNCTION_INFO_V1(cache_holds_1_9);
 
 /* Columns of cache_stats() */
 #define CC_CACHE_STATS_COLUMNS	29
@@ -194,10 +195,13 @@ cache_stats_reset(PG_FUNCTION_ARGS)
  * transaction, its database, the scope (rows: what it changed; database;
  * cluster: every database), the fence stripes held (NULL for a standby that
  * does not cache yet), the state (preparing, held, ended: released by the
- * next look) and since when.
+ * next look) and since when.  The SQL function of 1.9 is cache_holds_1_9;
+ * that of 1.8 (cache_holds), which a standby runs until its primary has
+ * updated the extension, shows no standby's hold: its cache_health() would
+ * not read them right.
  */
-Datum
-cache_holds(PG_FUNCTION_ARGS)
+static void
+cc_cache_holds(FunctionCallInfo fcinfo, bool standby_holds)
 {
 	static const char *const kinds[] = {"restart", "prepared", "apply",
 	"replay", "standby"};
@@ -213,7 +217,7 @@ cache_holds(PG_FUNCTION_ARGS)
 	cc_check_loaded();
 	InitMaterializedSRF(fcinfo, 0);
 	nprepared = cc_twophase_holds(&prepared);
-	nreplayed = cc_replica_holds(&replayed);
+	nreplayed = standby_holds ? cc_replica_holds(&replayed) : 0;
 
 	for (k = 0; k < nprepared + nreplayed; k++)
 	{
@@ -246,5 +250,20 @@ cache_holds(PG_FUNCTION_ARGS)
 		nulls[7] = h->since == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+}
+
+/* cache_holds() of 1.8: prepared transactions only */
+Datum
+cache_holds(PG_FUNCTION_ARGS)
+{
+	cc_cache_holds(fcinfo, false);
+	return (Datum) 0;
+}
+
+/* cache_holds() of 1.9: and on a hot standby, what replay holds */
+Datum
+cache_holds_1_9(PG_FUNCTION_ARGS)
+{
+	cc_cache_holds(fcinfo, true);
 	return (Datum) 0;
 }
