@@ -168,6 +168,14 @@ scenario_refetch() {
 	done
 	REFETCH_TPS_INVALIDATE=$(printf '%s\n' "${tps_invalidate[@]}" | median_run)
 	REFETCH_TPS_REFETCH=$(printf '%s\n' "${tps_refetch[@]}" | median_run)
+	# and round by round, each variant against the other in its round
+	local paired=() i
+	for i in "${!tps_refetch[@]}"; do
+		paired+=("$(ratio "${tps_refetch[$i]}" "${tps_invalidate[$i]:-0}")")
+	done
+	REFETCH_ROUNDS=$(printf '%s×, ' "${paired[@]}")
+	REFETCH_ROUNDS=${REFETCH_ROUNDS%, }
+	REFETCH_GEOMEAN=$(printf '%s\n' "${paired[@]}" | awk '$1 + 0 > 0 { s += log($1); n++ } END { if (n) printf "%.2f", exp(s / n); else print "n/a" }')
 	bpsql -c "ALTER SYSTEM RESET cascade_cache.refetch_names" >/dev/null
 	bval "SELECT pg_reload_conf()" >/dev/null
 	bpsql -c "SELECT cascade_cache.cascade_unwatch('tb_user'), cascade_cache.cascade_unwatch('tb_post'), cascade_cache.cascade_unwatch('bench_version')" >/dev/null
@@ -189,5 +197,7 @@ Read after its mutation, hit rate: INVALIDATE **${REFETCH_AFTER_INVALIDATE:-n/a}
 **${REFETCH_AFTER_REFETCH:-n/a}%** [target ≥ 90%: $(at_least "${REFETCH_AFTER_REFETCH:-n/a}" 90)]. Stale
 reads with REFETCH: **${REFETCH_STALE_REFETCH:-n/a}** [target 0]. Mixed throughput at full
 speed, REFETCH ÷ INVALIDATE: **$(ratio "${REFETCH_TPS_REFETCH:-0}" "${REFETCH_TPS_INVALIDATE:-0}")×** [target ≥ 1.0:
-$(at_least "$(ratio "${REFETCH_TPS_REFETCH:-0}" "${REFETCH_TPS_INVALIDATE:-0}")" 1.0)]."
+$(at_least "$(ratio "${REFETCH_TPS_REFETCH:-0}" "${REFETCH_TPS_INVALIDATE:-0}")" 1.0)]. Round by round (each
+variant against the other in its round): ${REFETCH_ROUNDS:-n/a}; their geometric
+mean ${REFETCH_GEOMEAN:-n/a}×."
 }
