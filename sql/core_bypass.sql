@@ -26,6 +26,11 @@ SELECT probe('SELECT count(*) FROM items WHERE $1::timestamptz < now()', '["2000
 SELECT probe('SELECT pg_backend_pid() > 0 AS t');
 SELECT probe('SELECT has_table_privilege(''items'', ''SELECT'') AS t');
 SELECT probe('SELECT to_regclass(''items'') IS NOT NULL AS t');
+-- an aclitem shows its roles by name, or a role's OID as a number until
+-- a CREATE ROLE (which flushes nothing) takes it
+SELECT probe('SELECT makeaclitem(10, 10, ''SELECT'', false) AS a');
+SELECT probe('SELECT makeaclitem(10, 10, ''SELECT'', false)::text AS a');
+SELECT probe('SELECT ARRAY[makeaclitem(10, 10, ''SELECT'', false)] AS a');
 SELECT probe('SELECT current_setting(''application_name'') IS NOT NULL AS t');
 SELECT probe('SELECT age(''2000-01-01''::timestamp) IS NOT NULL AS t');
 -- ... but settings that are part of the key, and stable functions of the

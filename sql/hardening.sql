@@ -80,6 +80,19 @@ SELECT probe('SELECT ''Now is the time'' AS t, ''2020-01-01''::date AS d');
 SELECT probe('SELECT $1::timestamptz AS t', '["2020-01-01 00:00+00"]');
 SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
 SELECT probe('SELECT count(*) FROM jsonb_to_recordset(''[{"a": 1}]'') AS r(a int)');
+-- timetz read from text takes its zone's offset on today's date (with a
+-- zone that changes to summer time tomorrow, '12:00' reads differently):
+-- every literal or parameter of it, or of a type built from it, is the
+-- clock, whatever its text; a timetz read from a table is not
+SELECT probe('SELECT ''12:00''::timetz AS t');
+SELECT probe('SELECT ''12:00+02''::timetz AS t');
+SELECT probe('SELECT ARRAY[''12:00'']::timetz[] AS t');
+SELECT probe('SELECT $1::timetz AS t', '["12:00"]');
+SELECT probe('SELECT $1::timetz[] AS t', '[["12:00+02"]]');
+CREATE TABLE tz_stored (t timetz);
+INSERT INTO tz_stored VALUES ('12:00+02');
+SELECT probe('SELECT t FROM tz_stored');
+SELECT probe('SELECT t FROM tz_stored');
 -- SQL/JSON (PostgreSQL 17 and later) converts to its RETURNING type with
 -- the type's input function: a JSON string "today" is the clock too.  (On
 -- 15 the same outcomes are printed without running the queries.)

@@ -38,6 +38,8 @@ extern List *cc_clock_literals(Node *raw);
 
 /* cacheability_type.c: types */
 extern bool cc_type_reads_clock(Oid typid);
+extern bool cc_type_input_reads_date(Oid typid);
+extern bool cc_text_input_reads_clock(const char *text, Oid typid);
 extern bool cc_type_is_temporary(Oid typid);
 
 /* cacheability_rel.c: relations */

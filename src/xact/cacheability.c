@@ -193,14 +193,21 @@ cc_check_node(Node *node, List *clock_literals)
 	return ctx.reason;
 }
 
-/* Is a constant of this type at this location a literal naming the clock? */
+/*
+ * Is a constant of this type at this location a literal naming the clock,
+ * or a value of a type that any text is read as differently from one day
+ * to the next (timetz: cc_type_input_reads_date())?
+ */
 static bool
 cc_const_names_clock(Const *con, CCQueryCheck *ctx)
 {
 	ListCell   *lc;
 
-	if (ctx->clock_literals == NIL || con->constisnull ||
-		!cc_type_reads_clock(con->consttype))
+	if (con->constisnull)
+		return false;
+	if (cc_type_input_reads_date(con->consttype))
+		return true;
+	if (ctx->clock_literals == NIL || !cc_type_reads_clock(con->consttype))
 		return false;
 	/* a constant of unknown origin could be any of them */
 	if (con->location < 0)

@@ -49,11 +49,11 @@
  * bsearch().  Built-ins written in SQL are judged by their bodies, and
  * every other STABLE built-in is a bypass: see cc_compute_verdict() in
  * cacheability_func.c.  The output functions of the reg* types are not
- * here: a value that shows a catalog object by name is not cached
- * (cc_type_flags() in cacheability_type.c).
+ * here, nor aclitem's: a value that shows a catalog object by name is not
+ * cached (cc_type_flags() in cacheability_type.c).
  */
 static const char *const cc_stable_builtins[] = {
-	"PG_char_to_encoding", "PG_encoding_to_char", "aclitemin", "aclitemout",
+	"PG_char_to_encoding", "PG_encoding_to_char", "aclitemin",
 	"anyarray_out", "anyarray_recv", "anyarray_send",
 	"anycompatiblearray_out", "anycompatiblearray_recv",
 	"anycompatiblearray_send", "anycompatiblemultirange_out",

@@ -577,13 +577,13 @@ cc_aggregate_verdict(Oid funcid)
 	/* initial states go through the state type's input function */
 	init = SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_agginitval,
 						   &isnull);
-	if (!isnull && cc_text_names_clock(TextDatumGetCString(init)) &&
-		cc_type_reads_clock(agg->aggtranstype))
+	if (!isnull && cc_text_input_reads_clock(TextDatumGetCString(init),
+											 agg->aggtranstype))
 		verdict = Max(verdict, CC_FUNC_CLOCK);
 	init = SysCacheGetAttr(AGGFNOID, tuple, Anum_pg_aggregate_aggminitval,
 						   &isnull);
-	if (!isnull && cc_text_names_clock(TextDatumGetCString(init)) &&
-		cc_type_reads_clock(agg->aggmtranstype))
+	if (!isnull && cc_text_input_reads_clock(TextDatumGetCString(init),
+											 agg->aggmtranstype))
 		verdict = Max(verdict, CC_FUNC_CLOCK);
 	ReleaseSysCache(tuple);
 	return verdict;

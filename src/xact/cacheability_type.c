@@ -13,11 +13,15 @@
  *	  pseudo-types, whose contents are unknown; and, failing closed, every
  *	  other base type whose input function is not IMMUTABLE, except the
  *	  built-ins known not to read the clock, cacheability_builtins.c);
+ *	  CC_TYPE_INPUT_READS_DATE with it: any text converted to it depends on
+ *	  the current date, whatever it says (timetz, and what contains it; and
+ *	  those other base types but enums, whose input could read anything);
  *	- CC_TYPE_TEMPORARY: it, or a type it is built from, lives in a
  *	  temporary schema (another session's pg_temp.t is another type);
  *	- CC_TYPE_CATALOG: its text shows a catalog object by name (regclass
- *	  and the other reg* types, and what contains them), which can change
- *	  without a flush;
+ *	  and the other reg* types, aclitem's roles, and what contains them),
+ *	  which can change without a flush (an aclitem of a role's OID shows
+ *	  the number until CREATE ROLE, which flushes nothing, takes it);
  *	- CC_TYPE_CHECK_*: converting a value to it runs a domain CHECK
  *	  constraint (of it or of a type it contains) that reads the clock,
  *	  the session or the catalogs, uses a temporary object, calls an
@@ -70,17 +74,19 @@
 #define CC_TYPE_READS_CLOCK		0x01	/* its input accepts 'now' & co */
 #define CC_TYPE_TEMPORARY		0x02	/* lives in a temporary schema */
 #define CC_TYPE_CATALOG			0x04	/* a value shows a catalog object by
-										 * name (the reg* types) */
+										 * name (the reg* types, aclitem) */
 /* A domain CHECK constraint (of it or a type it contains) that ... */
 #define CC_TYPE_CHECK_CLOCK		0x08	/* reads the clock */
 #define CC_TYPE_CHECK_SESSION	0x10	/* reads the session or catalogs */
 #define CC_TYPE_CHECK_TEMPORARY	0x20	/* uses a temporary object */
 #define CC_TYPE_CHECK_UNTRUSTED	0x40	/* calls an untrusted function */
 #define CC_TYPE_CHECK_VOLATILE	0x80	/* is volatile */
+#define CC_TYPE_INPUT_READS_DATE 0x100	/* any text read as it depends on the
+										 * current date (with READS_CLOCK) */
 /* What a type that cannot be judged gets */
 #define CC_TYPE_WORST \
-	(CC_TYPE_READS_CLOCK | CC_TYPE_TEMPORARY | CC_TYPE_CATALOG | \
-	 CC_TYPE_CHECK_VOLATILE)
+	(CC_TYPE_READS_CLOCK | CC_TYPE_INPUT_READS_DATE | CC_TYPE_TEMPORARY | \
+	 CC_TYPE_CATALOG | CC_TYPE_CHECK_VOLATILE)
 
 /* Domains whose constraints are being checked (a check can use its domain) */
 #define CC_MAX_DOMAIN_DEPTH		8
@@ -154,6 +160,38 @@ bool
 cc_type_reads_clock(Oid typid)
 {
 	return (cc_type_flags(typid, 0) & CC_TYPE_READS_CLOCK) != 0;
+}
+
+/*
+ * Does a value of this type read from ANY text depend on the current date,
+ * whatever the text says?  timetz does (a time without a zone, or with a
+ * zone's name, takes the zone's offset on today's date: DecodeTimeOnly()),
+ * and so do arrays, ranges, domains and composites that contain one; and,
+ * failing closed, any base type but an enum whose input function is not
+ * IMMUTABLE and is not known, which could read anything.  Such types also read the clock
+ * (cc_type_reads_clock()).  Can ERROR (catalog access).
+ */
+bool
+cc_type_input_reads_date(Oid typid)
+{
+	return (cc_type_flags(typid, 0) & CC_TYPE_INPUT_READS_DATE) != 0;
+}
+
+/*
+ * Does reading 'text' as a value of this type depend on the clock: does it
+ * name the current time (cc_text_names_clock()) for a type whose input
+ * accepts that, or is it read as a type whose input always depends on the
+ * date?  For parameters and aggregate initial states, converted by the
+ * type's input function.  Can ERROR (catalog access).
+ */
+bool
+cc_text_input_reads_clock(const char *text, Oid typid)
+{
+	int			flags = cc_type_flags(typid, 0);
+
+	if (flags & CC_TYPE_INPUT_READS_DATE)
+		return true;
+	return (flags & CC_TYPE_READS_CLOCK) != 0 && cc_text_names_clock(text);
 }
 
 /*
@@ -324,10 +362,12 @@ cc_type_flags(Oid typid, int depth)
 	{
 		case DATEOID:
 		case TIMEOID:
-		case TIMETZOID:
 		case TIMESTAMPOID:
 		case TIMESTAMPTZOID:
 			return CC_TYPE_READS_CLOCK;
+		case TIMETZOID:
+			return CC_TYPE_READS_CLOCK | CC_TYPE_INPUT_READS_DATE;
+		case ACLITEMOID:
 		case REGCLASSOID:
 		case REGCOLLATIONOID:
 		case REGCONFIGOID:
@@ -399,9 +439,14 @@ cc_type_flags(Oid typid, int depth)
 			RelationClose(rel);
 		}
 	}
+	else if (typ->typtype == TYPTYPE_ENUM)
+	{
+		/* enum_in() looks the label up; a change of the labels flushes */
+		flags |= CC_TYPE_READS_CLOCK;
+	}
 	else if (func_volatile(typ->typinput) != PROVOLATILE_IMMUTABLE &&
 			 !cc_input_is_clockless(typid))
-		flags |= CC_TYPE_READS_CLOCK;
+		flags |= CC_TYPE_READS_CLOCK | CC_TYPE_INPUT_READS_DATE;
 	ReleaseSysCache(tuple);
 
 	/*

@@ -295,8 +295,7 @@ cc_input(char *str, Oid type, CCBindState *state)
 	Oid			typinput;
 	Oid			typioparam;
 
-	if (!state->reads_clock && cc_text_names_clock(str) &&
-		cc_type_reads_clock(type))
+	if (!state->reads_clock && cc_text_input_reads_clock(str, type))
 		state->reads_clock = true;
 	getTypeInputInfo(type, &typinput, &typioparam);
 	return OidInputFunctionCall(typinput, str, typioparam, -1);
