@@ -45,6 +45,12 @@ SELECT probe('SELECT b::text AS b FROM ev');
 SET bytea_output = 'escape';
 SELECT probe('SELECT b::text AS b FROM ev');
 RESET bytea_output;
+-- client_encoding: the send functions convert text to it (textsend)
+SELECT probe('SELECT textsend(''abc'') AS b');
+SET client_encoding = 'LATIN1';
+SELECT probe('SELECT textsend(''abc'') AS b');
+RESET client_encoding;
+SELECT probe('SELECT textsend(''abc'') AS b');
 SET IntervalStyle = 'postgres';
 SELECT probe('SELECT i::text AS i FROM ev');
 SET IntervalStyle = 'iso_8601';

@@ -308,6 +308,30 @@ CREATE INDEX hard_x ON hard_s1.hard_shadow (src);
 DROP INDEX hard_s1.hard_x;
 COMMIT;
 SELECT probe('SELECT src FROM hard_shadow');
+-- an index created with, or renamed to, the name of a relation of a schema
+-- later on the search_path hides it (the query now fails): that flushes.
+-- An index whose name no other relation has flushes nothing.
+CREATE FUNCTION probe_or_state(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN probe(q);
+EXCEPTION WHEN OTHERS THEN
+  RETURN 'error ' || SQLSTATE;
+END $$;
+CREATE TABLE public.hard_hidden (v int);
+INSERT INTO public.hard_hidden VALUES (42);
+CREATE TABLE public.hard_hidden2 (v int);
+INSERT INTO public.hard_hidden2 VALUES (43);
+CREATE TABLE hard_s1.hard_other (x int);
+SELECT probe_or_state('SELECT v FROM hard_hidden');
+SELECT probe_or_state('SELECT v FROM hard_hidden');
+CREATE INDEX hard_other_x ON hard_s1.hard_other (x);
+SELECT probe_or_state('SELECT v FROM hard_hidden');
+CREATE INDEX hard_hidden ON hard_s1.hard_other (x);
+SELECT probe_or_state('SELECT v FROM hard_hidden');
+SELECT probe_or_state('SELECT v FROM hard_hidden2');
+SELECT probe_or_state('SELECT v FROM hard_hidden2');
+ALTER INDEX hard_s1.hard_other_x RENAME TO hard_hidden2;
+SELECT probe_or_state('SELECT v FROM hard_hidden2');
 SET search_path = public, cascade_cache;
 -- an enum label renamed
 CREATE TYPE hard_mood AS ENUM ('sad', 'ok');
@@ -636,6 +660,18 @@ SELECT probe('SELECT ROW(1)::pg_temp.hard_tmp_pair OPERATOR(pg_temp.===) ROW(1):
 SELECT probe('SELECT 5::pg_temp.hard_tmp_dom AS d');
 SELECT probe('SELECT pg_temp.hard_sum(g) AS s FROM generate_series(1, 3) g');
 SELECT probe('SELECT ''a'' < ''b'' COLLATE pg_temp.hard_coll AS lt');
+-- reg* values that name them, read as OIDs while the query is analyzed
+-- or its parameters bound, and a default_text_search_config naming one
+SELECT probe('SELECT to_tsvector(''pg_temp.hard_tcfg'', ''fat cats'') AS v');
+SELECT probe('SELECT to_tsvector($1::regconfig, ''fat cats'') AS v', '["pg_temp.hard_tcfg"]');
+SELECT probe('SELECT ''pg_temp.hard_tmp_pair''::regtype::oid > 0 AS t');
+SELECT probe('SELECT $1::regtype::oid > 0 AS t', '["pg_temp.hard_tmp_pair"]');
+SELECT probe('SELECT array_length($1::regconfig[], 1) AS n', '[["simple", "pg_temp.hard_tcfg"]]');
+SET default_text_search_config = 'pg_temp.hard_tcfg';
+SELECT probe('SELECT to_tsvector(''fat cats'') AS v');
+RESET default_text_search_config;
+SELECT probe('SELECT to_tsvector(''simple'', ''fat cats'') AS v');
+SELECT probe('SELECT to_tsvector(''simple'', ''fat cats'') AS v');
 -- this session's keys are its own now; dropping the objects flushes nothing
 SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
 DROP CAST (pg_temp.hard_tmp_pair AS text);

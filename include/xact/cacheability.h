@@ -41,6 +41,7 @@ extern bool cc_type_reads_clock(Oid typid);
 extern bool cc_type_input_reads_date(Oid typid);
 extern bool cc_text_input_reads_clock(const char *text, Oid typid);
 extern bool cc_type_is_temporary(Oid typid);
+extern bool cc_reg_value_is_temporary(Oid typid, Datum value);
 
 /* cacheability_rel.c: relations */
 extern CCBypassReason cc_check_relation(Oid relid, char relkind);

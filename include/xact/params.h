@@ -18,6 +18,6 @@
 #include "cascade_cache.h"
 
 extern ParamListInfo cc_bind_params(const CCParams *params, Oid *types,
-									int nparams, bool *reads_clock);
+									int nparams, CCBypassReason *bypass);
 
 #endif							/* CC_XACT_PARAMS_H */

@@ -39,7 +39,6 @@
  *	  plan only changes the order of rows of a query without ORDER BY (or
  *	  which rows a LIMIT without ORDER BY keeps), which PostgreSQL itself
  *	  does not fix from one run to the next (synchronize_seqscans);
- *	- client_encoding: the result is converted when it is sent;
  *	- transaction characteristics: other isolation levels than READ
  *	  COMMITTED bypass the cache; read-only-ness does not change a read;
  *	- settings that only affect DDL, writes, vacuum, WAL, replication,
@@ -55,9 +54,9 @@ static const char *const cc_unkeyed_settings[] = {
 	"application_name", "archive_*", "authentication_timeout",
 	"autovacuum*", "backend_flush_after", "backtrace_functions",
 	"bgwriter_*", "cascade_cache.*", "check_function_bodies", "checkpoint_*",
-	"client_connection_check_interval", "client_encoding",
-	"client_min_messages", "commit_delay", "commit_siblings",
-	"commit_timestamp_buffers", "compute_query_id", "constraint_exclusion",
+	"client_connection_check_interval", "client_min_messages",
+	"commit_delay", "commit_siblings", "commit_timestamp_buffers",
+	"compute_query_id", "constraint_exclusion",
 	"cpu_index_tuple_cost", "cpu_operator_cost", "cpu_tuple_cost",
 	"cursor_tuple_fraction", "db_user_namespace", "deadlock_timeout",
 	"debug_discard_caches", "debug_parallel_query", "debug_pretty_print",

@@ -65,6 +65,7 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rowsecurity.h"
+#include "tsearch/ts_cache.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -170,10 +171,21 @@ cc_relation_callback(Datum arg, Oid relid)
  * of its raw parse tree).  Returns CC_BYPASS_NONE if nothing in it
  * prevents caching, else the first reason found.  Can ERROR (catalog
  * access).
+ *
+ * The text search functions called without a configuration use
+ * default_text_search_config, which the key holds by name: a name that
+ * resolves to a configuration of a temporary schema (this session's, or
+ * another's named with its schema) means an object whose changes flush
+ * nothing, so no query of the session is stored meanwhile.
  */
 CCBypassReason
 cc_check_query(Query *query, List *clock_literals)
 {
+	Oid			cfg = getTSCurrentConfig(false);
+
+	if (OidIsValid(cfg) &&
+		cc_reg_value_is_temporary(REGCONFIGOID, ObjectIdGetDatum(cfg)))
+		return CC_BYPASS_TEMPORARY_OBJECT;
 	return cc_check_node((Node *) query, clock_literals);
 }
 
@@ -402,6 +414,11 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 		case T_Const:
 			if (cc_const_names_clock((Const *) node, ctx))
 				return cc_fail(ctx, CC_BYPASS_CLOCK);
+			/* 'pg_temp_3.cfg'::regconfig: another session's object */
+			if (!((Const *) node)->constisnull &&
+				cc_reg_value_is_temporary(((Const *) node)->consttype,
+										  ((Const *) node)->constvalue))
+				return cc_fail(ctx, CC_BYPASS_TEMPORARY_OBJECT);
 			break;
 
 		case T_RangeTblFunction:

@@ -50,7 +50,8 @@
  * every other STABLE built-in is a bypass: see cc_compute_verdict() in
  * cacheability_func.c.  The output functions of the reg* types are not
  * here, nor aclitem's: a value that shows a catalog object by name is not
- * cached (cc_type_flags() in cacheability_type.c).
+ * cached (cc_type_flags() in cacheability_type.c).  Nor pg_get_keywords(),
+ * whose categories are translated (lc_messages, not in the key).
  */
 static const char *const cc_stable_builtins[] = {
 	"PG_char_to_encoding", "PG_encoding_to_char", "aclitemin",
@@ -85,7 +86,7 @@ static const char *const cc_stable_builtins[] = {
 	"multirange_recv", "multirange_send", "namerecv", "namesend",
 	"numeric_cash", "numeric_to_char", "numeric_to_number",
 	"pg_collation_for", "pg_convert", "pg_convert_from", "pg_convert_to",
-	"pg_dependencies_recv", "pg_dependencies_send", "pg_get_keywords",
+	"pg_dependencies_recv", "pg_dependencies_send",
 	"pg_mcv_list_recv", "pg_mcv_list_send", "pg_ndistinct_recv",
 	"pg_ndistinct_send", "pg_node_tree_recv", "pg_node_tree_send",
 	"pg_options_to_table", "pg_typeof", "pgsql_version", "phraseto_tsquery",

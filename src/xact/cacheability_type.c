@@ -58,7 +58,10 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_ts_config.h"
+#include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -120,6 +123,7 @@ static uint64 cc_context_judged = 0;
 static CCNodeChecker cc_type_checker = NULL;
 
 static int	cc_type_flags(Oid typid, int depth);
+static bool cc_reg_type(Oid typid);
 static int	cc_domain_check_flags(Oid typid);
 static int	cc_domain_constraint_flags(Oid typid);
 
@@ -192,6 +196,141 @@ cc_text_input_reads_clock(const char *text, Oid typid)
 	if (flags & CC_TYPE_INPUT_READS_DATE)
 		return true;
 	return (flags & CC_TYPE_READS_CLOCK) != 0 && cc_text_names_clock(text);
+}
+
+/*
+ * Does a value of a reg* type (or an array of one) name an object of a
+ * temporary schema, this session's or another's?  A name such as
+ * 'pg_temp_3.cfg' is read as the object's OID while the query is analyzed
+ * or its parameters bound; that object's changes and drop flush nothing
+ * (catalog_explain.c), so a result computed with it is not stored.  False
+ * for other types and for objects that do not exist.  Can ERROR (catalog
+ * access).
+ */
+bool
+cc_reg_value_is_temporary(Oid typid, Datum value)
+{
+	Oid			elemtype = InvalidOid;
+	Oid			oid;
+	Oid			nspid = InvalidOid;
+	HeapTuple	tuple;
+
+	/* quickly, for the many constants of other built-in types */
+	if (typid >= FirstNormalObjectId)
+	{
+		/* a domain over one, or an array of domains over one */
+		Oid			base = getBaseType(typid);
+
+		if (base != typid)
+			return cc_reg_value_is_temporary(base, value);
+		elemtype = get_element_type(typid);
+		if (!OidIsValid(elemtype) || !cc_reg_type(getBaseType(elemtype)))
+			return false;
+	}
+	else
+	{
+		switch (typid)
+		{
+			case REGCLASSARRAYOID:
+			case REGTYPEARRAYOID:
+			case REGPROCARRAYOID:
+			case REGPROCEDUREARRAYOID:
+			case REGOPERARRAYOID:
+			case REGOPERATORARRAYOID:
+			case REGCOLLATIONARRAYOID:
+			case REGCONFIGARRAYOID:
+			case REGDICTIONARYARRAYOID:
+			case REGNAMESPACEARRAYOID:
+				elemtype = get_element_type(typid);
+				break;
+			default:
+				if (!cc_reg_type(typid))
+					return false;
+				break;
+		}
+	}
+
+	if (OidIsValid(elemtype))
+	{
+		ArrayType  *array;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			nelems;
+		int			i;
+
+		array = DatumGetArrayTypeP(value);
+		deconstruct_array(array, elemtype, sizeof(Oid), true, TYPALIGN_INT,
+						  &elems, &nulls, &nelems);
+		for (i = 0; i < nelems; i++)
+			if (!nulls[i] && cc_reg_value_is_temporary(elemtype, elems[i]))
+				return true;
+		return false;
+	}
+
+	oid = DatumGetObjectId(value);
+	if (!OidIsValid(oid) || oid < FirstNormalObjectId)
+		return false;
+	switch (typid)
+	{
+		case REGCLASSOID:
+			nspid = get_rel_namespace(oid);
+			break;
+		case REGTYPEOID:
+			return cc_type_is_temporary(oid);
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+			nspid = get_func_namespace(oid);
+			break;
+		case REGOPEROID:
+		case REGOPERATOROID:
+			return cc_operator_is_temporary(oid);
+		case REGCOLLATIONOID:
+			return cc_collation_is_temporary(oid);
+		case REGCONFIGOID:
+			tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(oid));
+			if (HeapTupleIsValid(tuple))
+			{
+				nspid = ((Form_pg_ts_config) GETSTRUCT(tuple))->cfgnamespace;
+				ReleaseSysCache(tuple);
+			}
+			break;
+		case REGDICTIONARYOID:
+			tuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(oid));
+			if (HeapTupleIsValid(tuple))
+			{
+				nspid = ((Form_pg_ts_dict) GETSTRUCT(tuple))->dictnamespace;
+				ReleaseSysCache(tuple);
+			}
+			break;
+		case REGNAMESPACEOID:
+			nspid = oid;
+			break;
+		default:
+			return false;
+	}
+	return OidIsValid(nspid) && isAnyTempNamespace(nspid);
+}
+
+/* Is 'typid' one of the reg* types that name an object of a schema? */
+static bool
+cc_reg_type(Oid typid)
+{
+	switch (typid)
+	{
+		case REGCLASSOID:
+		case REGTYPEOID:
+		case REGPROCOID:
+		case REGPROCEDUREOID:
+		case REGOPEROID:
+		case REGOPERATOROID:
+		case REGCOLLATIONOID:
+		case REGCONFIGOID:
+		case REGDICTIONARYOID:
+		case REGNAMESPACEOID:
+			return true;
+		default:
+			return false;
+	}
 }
 
 /*

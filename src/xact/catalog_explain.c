@@ -14,7 +14,9 @@
  *	  operators, collations, conversions, text search configurations and
  *	  dictionaries, constraints, casts of temporary types, rules of
  *	  temporary relations, and the temporary schema itself), and indexes
- *	  and TOAST tables (cc_explain_object());
+ *	  and TOAST tables (cc_explain_object()): the name of one of these not
+ *	  if a relation queries name has it in another schema, which it may
+ *	  hide (cc_name_shadows());
  *	- a relation's own pg_class row under its current name and its rules
  *	  (cc_explain_relation_row());
  *	- a role (cc_explain_role()) and a database (cc_explain_database()).
@@ -71,6 +73,7 @@
 static HTAB *cc_explained = NULL;
 
 static void cc_explain(int cacheid, uint32 hashvalue);
+static bool cc_name_shadows(NameData *name, Oid nspid);
 static void cc_explain_linked(Oid classid, Oid objid, bool follow);
 static void cc_explain_rule(HeapTuple tuple);
 
@@ -211,6 +214,38 @@ cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
 }
 
 /*
+ * Is 'name' also the name of a relation in a schema other than 'nspid' that
+ * a query can name (not an index, not a TOAST table)?  A relation of that
+ * name in 'nspid', earlier in a search_path than that one, hides it from
+ * the queries that named it.  One index scan of pg_class by name.  Can
+ * ERROR (catalog access).
+ */
+static bool
+cc_name_shadows(NameData *name, Oid nspid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		shadows = false;
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
+				NameGetDatum(name));
+	scan = systable_beginscan(rel, ClassNameNspIndexId, true, NULL, 1, &key);
+	while (!shadows && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class other = (Form_pg_class) GETSTRUCT(tuple);
+
+		shadows = other->relnamespace != nspid &&
+			!cc_never_named(other->relkind);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return shadows;
+}
+
+/*
  * An index or a TOAST table: a relation no query names or reads as such.
  * Cannot fail.
  */
@@ -256,9 +291,17 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 				{
 					cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
 															 ObjectIdGetDatum(objid)));
-					cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
-																 NameGetDatum(&rel->relname),
-																 ObjectIdGetDatum(rel->relnamespace)));
+
+					/*
+					 * Its name, unless a relation queries name has it in
+					 * another schema: then, earlier in a search_path, it
+					 * hides that one (a query naming it now fails).
+					 */
+					if (rel->relpersistence == RELPERSISTENCE_TEMP ||
+						!cc_name_shadows(&rel->relname, rel->relnamespace))
+						cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+																	 NameGetDatum(&rel->relname),
+																	 ObjectIdGetDatum(rel->relnamespace)));
 					cc_explain_list(ATTNUM, objid, cc_explain_attribute);
 					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
 					/* its row type, renamed with it */
@@ -552,9 +595,18 @@ cc_explain_relation_row(Oid relid)
 
 		cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
 												 ObjectIdGetDatum(relid)));
-		cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
-													 NameGetDatum(&rel->relname),
-													 ObjectIdGetDatum(rel->relnamespace)));
+
+		/*
+		 * Its name; an index's row is also how its creation shows (it is not
+		 * among the relations created, which are never explained): not if the
+		 * name hides a relation of another schema (cc_name_shadows())
+		 */
+		if (!cc_never_named(rel->relkind) ||
+			rel->relpersistence == RELPERSISTENCE_TEMP ||
+			!cc_name_shadows(&rel->relname, rel->relnamespace))
+			cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+														 NameGetDatum(&rel->relname),
+														 ObjectIdGetDatum(rel->relnamespace)));
 		ReleaseSysCache(tuple);
 		/* a view redefined: its readers depend on it already */
 		cc_explain_list(RULERELNAME, relid, cc_explain_rule);

@@ -442,15 +442,15 @@ cc_fill_plan_bind(CCFillPlan *fp, const CCParams *params,
 				  CCBypassReason *reason)
 {
 	ParamListInfo paramLI;
-	bool		reads_clock;
+	CCBypassReason bound;
 
 	Assert(list_length(fp->plan->query_list) == 1);
 	paramLI = cc_bind_params(params, fp->plan->param_types,
-							 fp->plan->num_params, &reads_clock);
+							 fp->plan->num_params, &bound);
 	*reason = cc_check_query(linitial_node(Query, fp->plan->query_list),
 							 fp->clock_literals);
-	if (*reason == CC_BYPASS_NONE && reads_clock)
-		*reason = CC_BYPASS_CLOCK;
+	if (*reason == CC_BYPASS_NONE)
+		*reason = bound;
 	return paramLI;
 }
 

@@ -27,7 +27,9 @@
  * 'tomorrow' and 'yesterday'.  A value given to the input function of a
  * type that can hold such a value (cc_type_reads_clock()) is checked for
  * those words (cc_text_names_clock()), and the caller is told, so that a
- * result computed from the current time is not stored.
+ * result computed from the current time is not stored; so is any value
+ * read as a timetz (cc_text_input_reads_clock()).  And a reg* value that
+ * names an object of a temporary schema (cc_reg_value_is_temporary()).
  *
  * Native values (the _args functions) bind as they are: parse analysis was
  * given their types (statement.c), so $n has the type of the n-th value.
@@ -70,7 +72,8 @@ typedef struct CCParamErrorArg
 /* What binding found out about the values */
 typedef struct CCBindState
 {
-	bool		reads_clock;	/* an input function was given a clock word */
+	bool		reads_clock;	/* a value depends on the current time */
+	bool		temporary;		/* a value names a temporary object */
 } CCBindState;
 
 static Datum cc_json_to_datum(JsonbValue *v, Oid type, bool *isnull,
@@ -96,12 +99,15 @@ static Datum cc_native_to_datum(const CCParams *params, int i, Oid type,
 /*
  * Build the ParamListInfo for 'params' given the types parse analysis
  * determined ('types', 'nparams').  There must be exactly 'nparams'
- * values.  Sets *reads_clock if a value depends on the current time.
- * ERRORs (with the parameter named) on any value the type rejects.
+ * values.  Sets *bypass to why a result computed with them must not be
+ * stored: CC_BYPASS_CLOCK if a value depends on the current time,
+ * CC_BYPASS_TEMPORARY_OBJECT if one names an object of a temporary schema
+ * (a reg* value), else CC_BYPASS_NONE.  ERRORs (with the parameter named)
+ * on any value the type rejects.
  */
 ParamListInfo
 cc_bind_params(const CCParams *params, Oid *types, int nparams,
-			   bool *reads_clock)
+			   CCBypassReason *bypass)
 {
 	ParamListInfo paramLI;
 	bool		native = CC_PARAMS_ARE_NATIVE(params);
@@ -111,8 +117,9 @@ cc_bind_params(const CCParams *params, Oid *types, int nparams,
 	CCBindState state;
 	int			i;
 
-	*reads_clock = false;
+	*bypass = CC_BYPASS_NONE;
 	state.reads_clock = false;
+	state.temporary = false;
 
 	if (native)
 		nvalues = params->nargs;
@@ -160,10 +167,17 @@ cc_bind_params(const CCParams *params, Oid *types, int nparams,
 		else
 			prm->value = cc_json_to_datum(getIthJsonbValueFromContainer(&params->json->root, i),
 										  types[i], &prm->isnull, &state);
+		/* a native reg* value: an OID of another session's object */
+		if (native && !prm->isnull && !state.temporary &&
+			cc_reg_value_is_temporary(types[i], prm->value))
+			state.temporary = true;
 	}
 
 	error_context_stack = errcallback.previous;
-	*reads_clock = state.reads_clock;
+	if (state.reads_clock)
+		*bypass = CC_BYPASS_CLOCK;
+	else if (state.temporary)
+		*bypass = CC_BYPASS_TEMPORARY_OBJECT;
 	return paramLI;
 }
 
@@ -295,10 +309,16 @@ cc_input(char *str, Oid type, CCBindState *state)
 	Oid			typinput;
 	Oid			typioparam;
 
+	Datum		value;
+
 	if (!state->reads_clock && cc_text_input_reads_clock(str, type))
 		state->reads_clock = true;
 	getTypeInputInfo(type, &typinput, &typioparam);
-	return OidInputFunctionCall(typinput, str, typioparam, -1);
+	value = OidInputFunctionCall(typinput, str, typioparam, -1);
+	/* a reg* value of a name such as 'pg_temp_3.cfg' */
+	if (!state->temporary && cc_reg_value_is_temporary(type, value))
+		state->temporary = true;
+	return value;
 }
 
 /* The text a scalar JSON value is given to an input function as. */

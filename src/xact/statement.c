@@ -207,7 +207,7 @@ cc_statement_parse(const char *src, const CCParams *params,
 	Oid		   *types = NULL;
 	int			ntypes = 0;
 	List	   *clock_literals = NIL;
-	bool		reads_clock;
+	CCBypassReason bound;
 
 	/* native values come with their types */
 	if (CC_PARAMS_ARE_NATIVE(params) && params->nargs > 0)
@@ -241,13 +241,13 @@ cc_statement_parse(const char *src, const CCParams *params,
 								i)));
 		bms_free(used);
 	}
-	*paramLI = cc_bind_params(params, types, ntypes, &reads_clock);
+	*paramLI = cc_bind_params(params, types, ntypes, &bound);
 
 	if (reason != NULL)
 	{
 		*reason = cc_check_query(query, clock_literals);
-		if (*reason == CC_BYPASS_NONE && reads_clock)
-			*reason = CC_BYPASS_CLOCK;
+		if (*reason == CC_BYPASS_NONE)
+			*reason = bound;
 	}
 
 	/*
@@ -632,10 +632,10 @@ cc_saved_execute(CCSavedPlan *slot, const char *src, const CCParams *params,
 	PG_TRY();
 	{
 		ParamListInfo paramLI;
-		bool		reads_clock;
+		CCBypassReason bound;	/* the pass-through stores nothing */
 
 		paramLI = cc_bind_params(params, slot->plan->param_types,
-								 slot->plan->num_params, &reads_clock);
+								 slot->plan->num_params, &bound);
 		if (!cc_saved_usable(slot, cc_function_verdicts_generation()))
 			slot->failed = true;
 		else
