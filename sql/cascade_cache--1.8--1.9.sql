@@ -11,10 +11,10 @@
 -- replayed yet: a prepared one, as long as nobody finishes it on the
 -- primary, where pg_prepared_xacts names it), and standby (the standby
 -- caches nothing yet: transaction is the oldest of those running on the
--- primary when its replay began that it still waits for, NULL when it
--- waits only for the primary's first record, or for replay to finish the
--- record that ended the last of them; scope cluster, stripes NULL, since:
--- when its replay began).
+-- primary when its replay began that it still waits for; NULL when it
+-- waits for the primary's first record, or, for a moment, for replay to
+-- finish the record that ended the last of them; scope cluster, stripes
+-- NULL, since: when its replay began).
 --
 CREATE OR REPLACE FUNCTION cache_holds(
     OUT kind text,

@@ -106,6 +106,20 @@ SELECT since_17($q$SELECT * FROM JSON_TABLE('[{"d": "now"}]', '$[*]' COLUMNS (d 
                 'bypass:clock') AS json_table;
 SELECT since_17($q$SELECT JSON_VALUE('"2020-01-01"', '$' RETURNING int DEFAULT 0 ON ERROR) AS n$q$, 'miss') AS json_int;
 SELECT since_17($q$SELECT JSON_VALUE('"2020-01-01"', '$' RETURNING int DEFAULT 0 ON ERROR) AS n$q$, 'hit') AS json_int;
+-- XMLTABLE fills its columns with their types' input functions while the
+-- query runs (without XML support, the same outcomes are printed)
+CREATE FUNCTION with_xml(q text, outcome_without text) RETURNS text
+  LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM '<a/>'::xml;
+  RETURN split_part(probe(q), ' ', 1);
+EXCEPTION WHEN feature_not_supported THEN
+  RETURN outcome_without;
+END $$;
+SELECT with_xml($q$SELECT * FROM XMLTABLE('/r' PASSING ('<r><d>today</d></r>'::xml) COLUMNS d date PATH 'd')$q$, 'bypass:clock') AS xml_date;
+SELECT with_xml($q$SELECT * FROM XMLTABLE('/r' PASSING ('<r><t>12:00</t></r>'::xml) COLUMNS t timetz PATH 't')$q$, 'bypass:clock') AS xml_timetz;
+SELECT with_xml($q$SELECT * FROM XMLTABLE('/r' PASSING ('<r><n>1</n></r>'::xml) COLUMNS n int PATH 'n')$q$, 'miss') AS xml_int;
+SELECT with_xml($q$SELECT * FROM XMLTABLE('/r' PASSING ('<r><n>1</n></r>'::xml) COLUMNS n int PATH 'n')$q$, 'hit') AS xml_int;
 -- TABLESAMPLE without REPEATABLE is random
 CREATE TABLE sample_t AS SELECT g AS id FROM generate_series(1, 10) g;
 SELECT probe('SELECT count(*) >= 0 AS t FROM sample_t TABLESAMPLE BERNOULLI (50)');
@@ -634,11 +648,6 @@ CREATE OPERATOR pg_temp.=== (LEFTARG = pg_temp.hard_tmp_pair,
 CREATE CAST (pg_temp.hard_tmp_pair AS text) WITH INOUT;
 CREATE AGGREGATE pg_temp.hard_sum(int) (SFUNC = int4pl, STYPE = int);
 CREATE COLLATION pg_temp.hard_coll (provider = libc, locale = 'C');
-CREATE TEXT SEARCH DICTIONARY pg_temp.hard_tdict (TEMPLATE = simple);
-CREATE TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg (COPY = simple);
-ALTER TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg
-  ALTER MAPPING FOR asciiword WITH pg_temp.hard_tdict;
-CREATE CONVERSION pg_temp.hard_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
 CREATE TYPE pg_temp.hard_range AS RANGE (subtype = int4);
 -- renaming them too
 CREATE TEMP TABLE hard_tmp_named (x int);
@@ -650,6 +659,23 @@ CREATE TYPE pg_temp.type_to_rename AS (a int);
 ALTER TYPE pg_temp.type_to_rename RENAME TO type_renamed;
 -- creating them flushed nothing
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+-- but text search configurations, dictionaries and conversions of a
+-- temporary schema flush: a query reaches them unseen (a regconfig
+-- column, an integer cast to regconfig, default_text_search_config,
+-- convert())
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT invalidations AS i1 FROM cache_stats() \gset
+CREATE TEXT SEARCH DICTIONARY pg_temp.hard_tdict (TEMPLATE = simple, STOPWORDS = english);
+SELECT invalidations > :i1 AS flushed FROM cache_stats();
+CREATE TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg (COPY = simple);
+CREATE CONVERSION pg_temp.hard_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE TABLE hard_tsdocs (cfg regconfig, body text);
+INSERT INTO hard_tsdocs VALUES ('pg_temp.hard_tcfg', 'the fat cats');
+SELECT probe('SELECT to_tsvector(cfg, body) AS v FROM hard_tsdocs');
+SELECT probe('SELECT to_tsvector(cfg, body) AS v FROM hard_tsdocs');
+ALTER TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg
+  ALTER MAPPING FOR asciiword WITH pg_temp.hard_tdict;
+SELECT probe('SELECT to_tsvector(cfg, body) AS v FROM hard_tsdocs');
 -- and nothing that uses them is cached
 SELECT probe('SELECT pg_temp.secret() AS s');
 CREATE FUNCTION uses_temp() RETURNS int LANGUAGE sql STABLE AS 'SELECT pg_temp.secret()';
@@ -661,17 +687,26 @@ SELECT probe('SELECT 5::pg_temp.hard_tmp_dom AS d');
 SELECT probe('SELECT pg_temp.hard_sum(g) AS s FROM generate_series(1, 3) g');
 SELECT probe('SELECT ''a'' < ''b'' COLLATE pg_temp.hard_coll AS lt');
 -- reg* values that name them, read as OIDs while the query is analyzed
--- or its parameters bound, and a default_text_search_config naming one
+-- or its parameters bound
 SELECT probe('SELECT to_tsvector(''pg_temp.hard_tcfg'', ''fat cats'') AS v');
 SELECT probe('SELECT to_tsvector($1::regconfig, ''fat cats'') AS v', '["pg_temp.hard_tcfg"]');
 SELECT probe('SELECT ''pg_temp.hard_tmp_pair''::regtype::oid > 0 AS t');
 SELECT probe('SELECT $1::regtype::oid > 0 AS t', '["pg_temp.hard_tmp_pair"]');
 SELECT probe('SELECT array_length($1::regconfig[], 1) AS n', '[["simple", "pg_temp.hard_tcfg"]]');
+-- a default_text_search_config naming one: cached, and its change flushes
 SET default_text_search_config = 'pg_temp.hard_tcfg';
-SELECT probe('SELECT to_tsvector(''fat cats'') AS v');
+SELECT probe('SELECT to_tsvector(''the fat cats'') AS v');
+SELECT probe('SELECT to_tsvector(''the fat cats'') AS v');
+ALTER TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg
+  ALTER MAPPING FOR asciiword WITH simple;
+SELECT probe('SELECT to_tsvector(''the fat cats'') AS v');
 RESET default_text_search_config;
 SELECT probe('SELECT to_tsvector(''simple'', ''fat cats'') AS v');
 SELECT probe('SELECT to_tsvector(''simple'', ''fat cats'') AS v');
+DROP TABLE hard_tsdocs;
+DROP TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg;
+DROP TEXT SEARCH DICTIONARY pg_temp.hard_tdict;
+DROP CONVERSION pg_temp.hard_conv;
 -- this session's keys are its own now; dropping the objects flushes nothing
 SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
 DROP CAST (pg_temp.hard_tmp_pair AS text);

@@ -65,7 +65,6 @@
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "rewrite/rowsecurity.h"
-#include "tsearch/ts_cache.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -171,21 +170,10 @@ cc_relation_callback(Datum arg, Oid relid)
  * of its raw parse tree).  Returns CC_BYPASS_NONE if nothing in it
  * prevents caching, else the first reason found.  Can ERROR (catalog
  * access).
- *
- * The text search functions called without a configuration use
- * default_text_search_config, which the key holds by name: a name that
- * resolves to a configuration of a temporary schema (this session's, or
- * another's named with its schema) means an object whose changes flush
- * nothing, so no query of the session is stored meanwhile.
  */
 CCBypassReason
 cc_check_query(Query *query, List *clock_literals)
 {
-	Oid			cfg = getTSCurrentConfig(false);
-
-	if (OidIsValid(cfg) &&
-		cc_reg_value_is_temporary(REGCONFIGOID, ObjectIdGetDatum(cfg)))
-		return CC_BYPASS_TEMPORARY_OBJECT;
 	return cc_check_node((Node *) query, clock_literals);
 }
 
@@ -464,6 +452,31 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 											  (void *) ctx);
 			}
 #endif
+
+		case T_TableFunc:
+			{
+				TableFunc  *tf = (TableFunc *) node;
+				ListCell   *lc;
+
+				/*
+				 * XMLTABLE (and JSON_TABLE) fill their columns with the
+				 * columns' input functions while the query runs: as a text
+				 * cast to each column's type.
+				 */
+				foreach(lc, tf->coltypes)
+				{
+					Oid			type = lfirst_oid(lc);
+					CCBypassReason reason;
+
+					if (cc_type_reads_clock(type))
+						return cc_fail(ctx, CC_BYPASS_CLOCK);
+					reason = cc_type_check_reason(type);
+					if (reason != CC_BYPASS_NONE)
+						return cc_fail(ctx, reason);
+				}
+				return expression_tree_walker(node, cc_query_walker,
+											  (void *) ctx);
+			}
 
 		case T_CoerceViaIO:
 			{

@@ -11,10 +11,11 @@
  *
  *	- objects of a temporary schema (tables, views, sequences, indexes,
  *	  types with their row and array types, functions, aggregates,
- *	  operators, collations, conversions, text search configurations and
- *	  dictionaries, constraints, casts of temporary types, rules of
- *	  temporary relations, and the temporary schema itself), and indexes
- *	  and TOAST tables (cc_explain_object()): the name of one of these not
+ *	  operators, collations, constraints, casts of temporary types, rules
+ *	  of temporary relations, and the temporary schema itself; not
+ *	  conversions, text search configurations and dictionaries, which a
+ *	  query can reach unseen), and indexes and TOAST tables
+ *	  (cc_explain_object()): the name of one of these not
  *	  if a relation queries name has it in another schema, which it may
  *	  hide (cc_name_shadows());
  *	- a relation's own pg_class row under its current name and its rules
@@ -50,13 +51,13 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_rewrite.h"
 #include "catalog/pg_ts_config.h"
-#include "catalog/pg_ts_config_map.h"
 #include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
 #include "utils/catcache.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "xact/cacheability.h"
@@ -181,18 +182,6 @@ cc_explain_enum(HeapTuple tuple)
 													 NameGetDatum(&e->enumlabel)));
 }
 
-/* Explain a text search configuration mapping's message. */
-static void
-cc_explain_ts_map(HeapTuple tuple)
-{
-	Form_pg_ts_config_map map = (Form_pg_ts_config_map) GETSTRUCT(tuple);
-
-	cc_explain(TSCONFIGMAP, GetSysCacheHashValue3(TSCONFIGMAP,
-												  ObjectIdGetDatum(map->mapcfg),
-												  Int32GetDatum(map->maptokentype),
-												  Int32GetDatum(map->mapseqno)));
-}
-
 /* Look a row of a catalog without a catalog cache up by its OID. */
 static HeapTuple
 cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
@@ -217,8 +206,10 @@ cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
  * Is 'name' also the name of a relation in a schema other than 'nspid' that
  * a query can name (not an index, not a TOAST table)?  A relation of that
  * name in 'nspid', earlier in a search_path than that one, hides it from
- * the queries that named it.  One index scan of pg_class by name.  Can
- * ERROR (catalog access).
+ * the queries that named it.  One index scan of pg_class by name, with a
+ * dirty snapshot: a relation of that name that another transaction is
+ * creating counts too (it may commit, and be filled, before this commit).
+ * Can ERROR (catalog access).
  */
 static bool
 cc_name_shadows(NameData *name, Oid nspid)
@@ -226,13 +217,15 @@ cc_name_shadows(NameData *name, Oid nspid)
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
+	SnapshotData dirty;
 	HeapTuple	tuple;
 	bool		shadows = false;
 
 	rel = table_open(RelationRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
 				NameGetDatum(name));
-	scan = systable_beginscan(rel, ClassNameNspIndexId, true, NULL, 1, &key);
+	InitDirtySnapshot(dirty);
+	scan = systable_beginscan(rel, ClassNameNspIndexId, true, &dirty, 1, &key);
 	while (!shadows && HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_class other = (Form_pg_class) GETSTRUCT(tuple);
@@ -446,68 +439,16 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			break;
 
 		case ConversionRelationId:
-			tuple = SearchSysCache1(CONVOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_conversion conv = (Form_pg_conversion) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(conv->connamespace))
-				{
-					cc_explain(CONVOID, GetSysCacheHashValue1(CONVOID,
-															  ObjectIdGetDatum(objid)));
-					cc_explain(CONNAMENSP,
-							   GetSysCacheHashValue2(CONNAMENSP,
-													 NameGetDatum(&conv->conname),
-													 ObjectIdGetDatum(conv->connamespace)));
-					cc_explain(CONDEFAULT,
-							   GetSysCacheHashValue4(CONDEFAULT,
-													 ObjectIdGetDatum(conv->connamespace),
-													 Int32GetDatum(conv->conforencoding),
-													 Int32GetDatum(conv->contoencoding),
-													 ObjectIdGetDatum(objid)));
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
 		case TSConfigRelationId:
-			tuple = SearchSysCache1(TSCONFIGOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_ts_config cfg = (Form_pg_ts_config) GETSTRUCT(tuple);
-
-				if (isAnyTempNamespace(cfg->cfgnamespace))
-				{
-					cc_explain(TSCONFIGOID, GetSysCacheHashValue1(TSCONFIGOID,
-																  ObjectIdGetDatum(objid)));
-					cc_explain(TSCONFIGNAMENSP,
-							   GetSysCacheHashValue2(TSCONFIGNAMENSP,
-													 NameGetDatum(&cfg->cfgname),
-													 ObjectIdGetDatum(cfg->cfgnamespace)));
-					/* its mappings as they are now; dropped ones flush */
-					cc_explain_list(TSCONFIGMAP, objid, cc_explain_ts_map);
-				}
-				ReleaseSysCache(tuple);
-			}
-			break;
-
 		case TSDictionaryRelationId:
-			tuple = SearchSysCache1(TSDICTOID, ObjectIdGetDatum(objid));
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_ts_dict dict = (Form_pg_ts_dict) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(dict->dictnamespace))
-				{
-					cc_explain(TSDICTOID, GetSysCacheHashValue1(TSDICTOID,
-																ObjectIdGetDatum(objid)));
-					cc_explain(TSDICTNAMENSP,
-							   GetSysCacheHashValue2(TSDICTNAMENSP,
-													 NameGetDatum(&dict->dictname),
-													 ObjectIdGetDatum(dict->dictnamespace)));
-				}
-				ReleaseSysCache(tuple);
-			}
+			/*
+			 * Not even of a temporary schema: a query reaches them while it
+			 * runs, by a lookup on the search_path (convert(), a
+			 * default_text_search_config naming one) or by an OID no check
+			 * sees (a regconfig column, an integer cast to regconfig).  Their
+			 * changes flush.
+			 */
 			break;
 
 		case CastRelationId:

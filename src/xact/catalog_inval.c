@@ -28,9 +28,8 @@
  *		(ATTNAME, ATTNUM: its row type can be used without reading it);
  *	  - objects of a temporary schema (tables, views, sequences, indexes,
  *		types with their row and array types, functions, aggregates,
- *		operators, collations, conversions, text search configurations and
- *		dictionaries, constraints, casts of temporary types, and the
- *		temporary schema itself): no cached result can depend on them,
+ *		operators, collations, constraints, casts of temporary types, and
+ *		the temporary schema itself): no cached result can depend on them,
  *		because a fill that uses one is never stored (cacheability.c), and
  *		a session with a temporary schema has session-private keys
  *		(src/base/key.c).  The old names of such an object being renamed are

@@ -12,8 +12,8 @@
  * that was running when its replay began has ended: a transaction left
  * prepared on the primary keeps a standby that (re)starts meanwhile from
  * caching at all.  Both are correct and can last: the DBA needs to see
- * them, on the standby, where pg_prepared_xacts also lists the prepared
- * transactions replay knows of.
+ * them on the standby (whose pg_prepared_xacts does not list the prepared
+ * transactions replay knows of: the primary's names them).
  *
  * Locking: none.  The slots are read as replay.c's rules allow (file
  * header of replay_int.h): a HELD slot is copied, then kept only if it is
