@@ -194,6 +194,21 @@ cc_check_node(Node *node, List *clock_literals)
 }
 
 /*
+ * Why a value converted from text to 'type' while the query runs keeps the
+ * result out (CC_BYPASS_NONE if nothing does): text to a date or time type
+ * can read the clock, and converting to a domain, or a type holding one,
+ * runs its checks.  A text cast, a JSON expression's RETURNING type, an
+ * XMLTABLE column.  Can ERROR (catalog access).
+ */
+static CCBypassReason
+cc_text_cast_reason(Oid type)
+{
+	if (cc_type_reads_clock(type))
+		return CC_BYPASS_CLOCK;
+	return cc_type_check_reason(type);
+}
+
+/*
  * Is a constant of this type at this location a literal naming the clock,
  * or a value of a type that any text is read as differently from one day
  * to the next (timetz: cc_type_input_reads_date())?
@@ -443,9 +458,7 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				 * function (or, for a composite or an array, by those of its
 				 * parts), on a JSON string such as "today": as a text cast.
 				 */
-				if (cc_type_reads_clock(type))
-					return cc_fail(ctx, CC_BYPASS_CLOCK);
-				reason = cc_type_check_reason(type);
+				reason = cc_text_cast_reason(type);
 				if (reason != CC_BYPASS_NONE)
 					return cc_fail(ctx, reason);
 				return expression_tree_walker(node, cc_query_walker,
@@ -465,12 +478,8 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 				 */
 				foreach(lc, tf->coltypes)
 				{
-					Oid			type = lfirst_oid(lc);
-					CCBypassReason reason;
+					CCBypassReason reason = cc_text_cast_reason(lfirst_oid(lc));
 
-					if (cc_type_reads_clock(type))
-						return cc_fail(ctx, CC_BYPASS_CLOCK);
-					reason = cc_type_check_reason(type);
 					if (reason != CC_BYPASS_NONE)
 						return cc_fail(ctx, reason);
 				}
@@ -487,11 +496,7 @@ cc_query_walker(Node *node, CCQueryCheck *ctx)
 
 				CCBypassReason reason;
 
-				/* text to a date or time at run time can read the clock */
-				if (cc_type_reads_clock(iocoerce->resulttype))
-					return cc_fail(ctx, CC_BYPASS_CLOCK);
-				/* and to a domain, or a type holding one, runs its checks */
-				reason = cc_type_check_reason(iocoerce->resulttype);
+				reason = cc_text_cast_reason(iocoerce->resulttype);
 				if (reason != CC_BYPASS_NONE)
 					return cc_fail(ctx, reason);
 				getTypeOutputInfo(exprType((Node *) iocoerce->arg), &iofunc,
