@@ -172,8 +172,8 @@ cc_type_reads_clock(Oid typid)
  * zone's name, takes the zone's offset on today's date: DecodeTimeOnly()),
  * and so do arrays, ranges, domains and composites that contain one; and,
  * failing closed, any base type but an enum whose input function is not
- * IMMUTABLE and is not known, which could read anything.  Such types also read the clock
- * (cc_type_reads_clock()).  Can ERROR (catalog access).
+ * IMMUTABLE and is not known, which could read anything.  Such types also
+ * read the clock (cc_type_reads_clock()).  Can ERROR (catalog access).
  */
 bool
 cc_type_input_reads_date(Oid typid)
@@ -202,10 +202,10 @@ cc_text_input_reads_clock(const char *text, Oid typid)
  * Does a value of a reg* type (or an array of one) name an object of a
  * temporary schema, this session's or another's?  A name such as
  * 'pg_temp_3.cfg' is read as the object's OID while the query is analyzed
- * or its parameters bound; that object's changes and drop flush nothing
- * (catalog_explain.c), so a result computed with it is not stored.  False
- * for other types and for objects that do not exist.  Can ERROR (catalog
- * access).
+ * or its parameters bound; the changes and drop of most temporary objects
+ * flush nothing (catalog_explain.c), so a result computed with one is not
+ * stored.  False for other types and for objects that do not exist.  Can
+ * ERROR (catalog access).
  */
 bool
 cc_reg_value_is_temporary(Oid typid, Datum value)

@@ -15,9 +15,9 @@
  *	  of temporary relations, and the temporary schema itself; not
  *	  conversions, text search configurations and dictionaries, which a
  *	  query can reach unseen), and indexes and TOAST tables
- *	  (cc_explain_object()): the name of one of these not
- *	  if a relation queries name has it in another schema, which it may
- *	  hide (cc_name_shadows());
+ *	  (cc_explain_object()); but not the name of an index that a relation
+ *	  queries name has in another schema, which the index may hide
+ *	  (cc_name_shadows());
  *	- a relation's own pg_class row under its current name and its rules
  *	  (cc_explain_relation_row());
  *	- a role (cc_explain_role()) and a database (cc_explain_database()).
