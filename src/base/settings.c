@@ -156,7 +156,7 @@ cc_settings_define_gucs(void)
 
 	DefineCustomIntVariable("cascade_cache.recipe_queue",
 							"Number of fills that can wait for a background runner.",
-							"Refresh-ahead and warm restart queue their fills here; warm restart uses at most half.  A refresh that finds it full is dropped and counted.",
+							"Refresh-ahead and warm restart queue their fills here; warm restart uses at most half.  A refresh that finds it full takes the place of the oldest queued refresh, which is dropped and counted.",
 							&cc_recipe_queue_size,
 							1024,
 							16,
