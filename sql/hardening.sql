@@ -380,6 +380,32 @@ REINDEX TABLE hard_quiet;
 DROP INDEX hard_quiet_id;
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
 SELECT probe('SELECT 40 + 2 AS answer');
+-- nor do CLUSTER, VACUUM FULL and REFRESH MATERIALIZED VIEW, whose new
+-- copy of the table is created and dropped unseen, nor OWNER TO (the row
+-- type's owner); the readers of the relation itself are invalidated
+CREATE INDEX hard_quiet_id ON hard_quiet (id);
+CREATE MATERIALIZED VIEW hard_quiet_mv AS SELECT * FROM hard_quiet;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT v FROM hard_quiet WHERE id = 1');
+SELECT probe('SELECT count(*) AS n FROM hard_quiet_mv');
+SELECT entries AS e0 FROM cache_stats() \gset
+CLUSTER hard_quiet USING hard_quiet_id;
+SELECT entries = :e0 - 1 AS only_its_reader FROM cache_stats();
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT v FROM hard_quiet WHERE id = 1');
+VACUUM FULL hard_quiet;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT v FROM hard_quiet WHERE id = 1');
+INSERT INTO hard_quiet VALUES (2, 'r');
+REFRESH MATERIALIZED VIEW hard_quiet_mv;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT count(*) AS n FROM hard_quiet_mv');
+ALTER TABLE hard_quiet OWNER TO hard_app;
+ALTER TABLE hard_quiet OWNER TO CURRENT_USER;
+ALTER MATERIALIZED VIEW hard_quiet_mv OWNER TO hard_app;
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT probe('SELECT count(*) AS n FROM hard_quiet_mv');
+DROP MATERIALIZED VIEW hard_quiet_mv;
 
 -- a partition detached concurrently (the first of its transactions sees it
 -- as a partition whose parent no longer lists it)

@@ -75,7 +75,9 @@ static HTAB *cc_explained = NULL;
 
 static void cc_explain(int cacheid, uint32 hashvalue);
 static bool cc_name_shadows(NameData *name, Oid nspid);
-static void cc_explain_linked(Oid classid, Oid objid, bool follow);
+static void cc_explain_type_row(Oid typid);
+static void cc_explain_linked(Oid classid, Oid objid, bool follow,
+							  bool unseen);
 static void cc_explain_rule(HeapTuple tuple);
 
 /*
@@ -203,6 +205,32 @@ cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol, Oid objid)
 }
 
 /*
+ * A type's own row, and its array type's, under their current names: for
+ * a relation's row type rewritten with the relation (its owner changed).
+ * Can ERROR (catalog access).
+ */
+static void
+cc_explain_type_row(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_type typ = (Form_pg_type) GETSTRUCT(tuple);
+		Oid			array = typ->typarray;
+
+		cc_explain(TYPEOID, GetSysCacheHashValue1(TYPEOID,
+												  ObjectIdGetDatum(typid)));
+		cc_explain(TYPENAMENSP, GetSysCacheHashValue2(TYPENAMENSP,
+													  NameGetDatum(&typ->typname),
+													  ObjectIdGetDatum(typ->typnamespace)));
+		ReleaseSysCache(tuple);
+		if (OidIsValid(array))
+			cc_explain_type_row(array);
+	}
+}
+
+/*
  * Is 'name' also the name of a relation in a schema other than 'nspid' that
  * a query can name (not an index, not a TOAST table)?  A relation of that
  * name in 'nspid', earlier in a search_path than that one, hides it from
@@ -259,15 +287,51 @@ cc_never_named(char relkind)
 void
 cc_explain_object(Oid classid, Oid objid)
 {
-	cc_explain_linked(classid, objid, true);
+	cc_explain_linked(classid, objid, true, false);
+}
+
+/*
+ * An object this transaction created and now drops (the new copy of a
+ * table that CLUSTER, VACUUM FULL and REFRESH MATERIALIZED VIEW build and
+ * swap in): no other session has seen it, nor can a result stored by
+ * anyone depend on it, whatever its schema.  Explain the messages of its
+ * creation and drop, as those of a temporary object, while it can still be
+ * looked up.  Can ERROR (catalog access).
+ */
+void
+cc_explain_unseen(Oid classid, Oid objid)
+{
+	cc_explain_linked(classid, objid, true, true);
+
+	/*
+	 * The names its TOAST table and that one's index were created under:
+	 * PostgreSQL renames them when the new copy's TOAST table takes the old
+	 * table's name (finish_heap_swap()).  No query names a relation of
+	 * pg_toast.
+	 */
+	if (classid == RelationRelationId)
+	{
+		NameData	name;
+
+		memset(&name, 0, sizeof(name));
+		snprintf(NameStr(name), NAMEDATALEN, "pg_toast_%u", objid);
+		cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+													 NameGetDatum(&name),
+													 ObjectIdGetDatum(PG_TOAST_NAMESPACE)));
+		snprintf(NameStr(name), NAMEDATALEN, "pg_toast_%u_index", objid);
+		cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
+													 NameGetDatum(&name),
+													 ObjectIdGetDatum(PG_TOAST_NAMESPACE)));
+	}
 }
 
 /*
  * cc_explain_object(), and if 'follow', the objects renamed together with
- * it (a relation's row type, a composite type's relation).
+ * it (a relation's row type, a composite type's relation); if 'unseen',
+ * whatever its schema (cc_explain_unseen()).
  */
 static void
-cc_explain_linked(Oid classid, Oid objid, bool follow)
+cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 {
 	HeapTuple	tuple;
 
@@ -279,7 +343,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_class rel = (Form_pg_class) GETSTRUCT(tuple);
 
-				if (rel->relpersistence == RELPERSISTENCE_TEMP ||
+				if (unseen || rel->relpersistence == RELPERSISTENCE_TEMP ||
 					cc_never_named(rel->relkind))
 				{
 					cc_explain(RELOID, GetSysCacheHashValue1(RELOID,
@@ -290,7 +354,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 					 * another schema: then, earlier in a search_path, it
 					 * hides that one (a query naming it now fails).
 					 */
-					if (rel->relpersistence == RELPERSISTENCE_TEMP ||
+					if (unseen || rel->relpersistence == RELPERSISTENCE_TEMP ||
 						!cc_name_shadows(&rel->relname, rel->relnamespace))
 						cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
 																	 NameGetDatum(&rel->relname),
@@ -299,7 +363,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
 					/* its row type, renamed with it */
 					if (OidIsValid(rel->reltype) && follow)
-						cc_explain_linked(TypeRelationId, rel->reltype, false);
+						cc_explain_linked(TypeRelationId, rel->reltype, false, unseen);
 				}
 				ReleaseSysCache(tuple);
 			}
@@ -311,7 +375,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_type typ = (Form_pg_type) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(typ->typnamespace))
+				if (unseen || isAnyTempNamespace(typ->typnamespace))
 				{
 					cc_explain(TYPEOID, GetSysCacheHashValue1(TYPEOID,
 															  ObjectIdGetDatum(objid)));
@@ -320,10 +384,10 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 																  ObjectIdGetDatum(typ->typnamespace)));
 					/* its array type, and a composite's relation */
 					if (OidIsValid(typ->typarray))
-						cc_explain_linked(TypeRelationId, typ->typarray, false);
+						cc_explain_linked(TypeRelationId, typ->typarray, false, unseen);
 					if (OidIsValid(typ->typrelid) && follow)
 						cc_explain_linked(RelationRelationId, typ->typrelid,
-										  false);
+										  false, unseen);
 					if (typ->typtype == TYPTYPE_ENUM)
 						cc_explain_list(ENUMTYPOIDNAME, objid, cc_explain_enum);
 					if (typ->typtype == TYPTYPE_RANGE)
@@ -345,7 +409,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(proc->pronamespace))
+				if (unseen || isAnyTempNamespace(proc->pronamespace))
 				{
 					cc_explain(PROCOID, GetSysCacheHashValue1(PROCOID,
 															  ObjectIdGetDatum(objid)));
@@ -368,7 +432,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_operator op = (Form_pg_operator) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(op->oprnamespace))
+				if (unseen || isAnyTempNamespace(op->oprnamespace))
 				{
 					cc_explain(OPEROID, GetSysCacheHashValue1(OPEROID,
 															  ObjectIdGetDatum(objid)));
@@ -389,7 +453,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(con->connamespace))
+				if (unseen || isAnyTempNamespace(con->connamespace))
 					cc_explain(CONSTROID, GetSysCacheHashValue1(CONSTROID,
 																ObjectIdGetDatum(objid)));
 				ReleaseSysCache(tuple);
@@ -424,7 +488,7 @@ cc_explain_linked(Oid classid, Oid objid, bool follow)
 			{
 				Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tuple);
 
-				if (isAnyTempNamespace(coll->collnamespace))
+				if (unseen || isAnyTempNamespace(coll->collnamespace))
 				{
 					cc_explain(COLLOID, GetSysCacheHashValue1(COLLOID,
 															  ObjectIdGetDatum(objid)));
@@ -548,6 +612,9 @@ cc_explain_relation_row(Oid relid)
 			cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
 														 NameGetDatum(&rel->relname),
 														 ObjectIdGetDatum(rel->relnamespace)));
+		/* its row type and that one's array type, rewritten (OWNER TO) */
+		if (OidIsValid(rel->reltype))
+			cc_explain_type_row(rel->reltype);
 		ReleaseSysCache(tuple);
 		/* a view redefined: its readers depend on it already */
 		cc_explain_list(RULERELNAME, relid, cc_explain_rule);

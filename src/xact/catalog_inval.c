@@ -19,8 +19,9 @@
  *	  cached result.  The explained changes are
  *	  - a relation's own pg_class row rewritten in place of itself (same
  *		name and schema: statistics, VACUUM, TRUNCATE, GRANT, ALTER TABLE
- *		SET, row-level security), and its rules under their current names
- *		(a view redefined), when the commit also sends that relation's
+ *		SET, row-level security, OWNER TO with its row type's rows), and
+ *		its rules under their current names (a view redefined), when the
+ *		commit also sends that relation's
  *		relcache message, which invalidates its readers; a relation
  *		created in this transaction is not explained (a new name can
  *		shadow another one on a search_path), nor is a rename, whose old
@@ -35,7 +36,12 @@
  *		(src/base/key.c).  The old names of such an object being renamed are
  *		explained before the statement runs (cc_catalog_note_utility);
  *	  - indexes and TOAST tables, whose names no cached result shows (a
- *		reg* value shown as text is not cached, cacheability.c);
+ *		reg* value shown as text is not cached, cacheability.c), unless an
+ *		index takes the name of a relation of another schema;
+ *	  - an object the transaction created and drops, which nobody else saw:
+ *		the new copy of a table that CLUSTER, VACUUM FULL and REFRESH
+ *		MATERIALIZED VIEW build and swap in, and its TOAST table's first
+ *		names (explained when it is dropped, cc_explain_unseen());
  *	  - a new database, and VACUUM (or autovacuum) advancing this
  *		database's datfrozenxid in place;
  *	  - ALTER ROLE that changes only a password, its expiry, the
@@ -148,6 +154,7 @@ static bool cc_catalog_touched = false; /* any change noted (never undone by a
  */
 static bool cc_vacuum_running = false;
 
+static bool cc_created_here(Oid classid, Oid objid);
 static void cc_object_access(ObjectAccessType access, Oid classId,
 							 Oid objectId, int subId, void *arg);
 
@@ -251,7 +258,12 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	 * column event (a dropped column is renamed).
 	 */
 	if (access == OAT_DROP)
-		cc_explain_object(classId, objectId);
+	{
+		if (subId == 0 && cc_created_here(classId, objectId))
+			cc_explain_unseen(classId, objectId);
+		else
+			cc_explain_object(classId, objectId);
+	}
 	if (access != OAT_DROP || subId != 0)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
@@ -263,6 +275,25 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		cc_changed = lappend(cc_changed, obj);
 		MemoryContextSwitchTo(oldcxt);
 	}
+}
+
+/*
+ * Did this transaction create the object (classid, objid)?  Linear in what
+ * it created and altered.  Cannot fail.
+ */
+static bool
+cc_created_here(Oid classid, Oid objid)
+{
+	ListCell   *lc;
+
+	foreach(lc, cc_changed)
+	{
+		CCChangedObject *obj = (CCChangedObject *) lfirst(lc);
+
+		if (obj->created && obj->classid == classid && obj->objid == objid)
+			return true;
+	}
+	return false;
 }
 
 /*
