@@ -32,7 +32,7 @@ SELECT probe('SELECT makeaclitem(10, 10, ''SELECT'', false) AS a');
 SELECT probe('SELECT makeaclitem(10, 10, ''SELECT'', false)::text AS a');
 SELECT probe('SELECT ARRAY[makeaclitem(10, 10, ''SELECT'', false)] AS a');
 -- pg_get_keywords() translates its categories (lc_messages)
-SELECT probe('SELECT count(*) AS n FROM pg_get_keywords()');
+SELECT probe('SELECT count(*) > 400 AS many FROM pg_get_keywords()');
 SELECT probe('SELECT current_setting(''application_name'') IS NOT NULL AS t');
 SELECT probe('SELECT age(''2000-01-01''::timestamp) IS NOT NULL AS t');
 -- ... but settings that are part of the key, and stable functions of the
