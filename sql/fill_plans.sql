@@ -154,6 +154,24 @@ UPDATE fp_conf SET v = 'newer';
 SELECT cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v', '[-1]');
 SELECT cached_query('SELECT CASE WHEN $1::int > 0 THEN $$x$$ ELSE fp_conf_v(1) END AS v', '[-2]');
 
+-- the same through the pass-through's kept plans (the cache off): a plan
+-- whose planning ran the function's query is used once, never again (a
+-- statement without parameters gets its generic plan at once)
+SET cascade_cache.enabled = off;
+UPDATE fp_conf SET v = 'pt1';
+SELECT string_agg(cached_query('SELECT fp_conf_v(1) AS v')->0->>'v', ' ')
+  FROM generate_series(1, 3) g;
+UPDATE fp_conf SET v = 'pt2';
+SELECT cached_query('SELECT fp_conf_v(1) AS v');
+SELECT string_agg(cached_query('SELECT fp_conf_v(1) AS v, $1::int AS n',
+                               jsonb_build_array(g))->0->>'v', ' ' ORDER BY g)
+  FROM generate_series(1, 8) g;
+UPDATE fp_conf SET v = 'pt3';
+SELECT string_agg(cached_query('SELECT fp_conf_v(1) AS v, $1::int AS n',
+                               jsonb_build_array(g))->0->>'v', ' ' ORDER BY g)
+  FROM generate_series(1, 3) g;
+RESET cascade_cache.enabled;
+
 -- what the planner folded was judged under the verdicts of then: a
 -- function it calls no longer trusted is judged again, as a fresh parse would
 CREATE FUNCTION fp_h() RETURNS text STABLE LANGUAGE plpgsql

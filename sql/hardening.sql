@@ -406,6 +406,37 @@ ALTER MATERIALIZED VIEW hard_quiet_mv OWNER TO hard_app;
 SELECT probe('SELECT 40 + 2 AS answer');
 SELECT probe('SELECT count(*) AS n FROM hard_quiet_mv');
 DROP MATERIALIZED VIEW hard_quiet_mv;
+-- but an existing function replaced and then dropped in one transaction was
+-- seen by everyone: CREATE OR REPLACE runs the creation hook too, and only
+-- a new catalog row counts as created here
+CREATE FUNCTION hard_rd(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+CREATE FUNCTION hard_rd(numeric) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 2';
+CREATE FUNCTION hard_rd0() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7';
+CREATE AGGREGATE hard_rd_agg(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0');
+SELECT probe('SELECT hard_rd(1) AS x');
+SELECT probe('SELECT hard_rd0() AS y');
+SELECT probe('SELECT hard_rd_agg(x) AS s FROM (VALUES (1), (2)) v(x)');
+BEGIN;
+CREATE OR REPLACE FUNCTION hard_rd(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+DROP FUNCTION hard_rd(int);
+CREATE OR REPLACE FUNCTION hard_rd0() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 7';
+DROP FUNCTION hard_rd0();
+CREATE OR REPLACE AGGREGATE hard_rd_agg(int) (SFUNC = int4pl, STYPE = int, INITCOND = '0');
+DROP AGGREGATE hard_rd_agg(int);
+COMMIT;
+SELECT probe('SELECT hard_rd(1) AS x');
+SELECT hard_s1.probe_or_state('SELECT hard_rd0() AS y');
+SELECT hard_s1.probe_or_state('SELECT hard_rd_agg(x) AS s FROM (VALUES (1), (2)) v(x)');
+-- one created, replaced and dropped in one transaction was seen by nobody
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
+BEGIN;
+CREATE FUNCTION hard_rd_new() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE OR REPLACE FUNCTION hard_rd_new() RETURNS int LANGUAGE sql AS 'SELECT 2';
+DROP FUNCTION hard_rd_new();
+COMMIT;
+SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
+DROP FUNCTION hard_rd(numeric);
 
 -- a partition detached concurrently (the first of its transactions sees it
 -- as a partition whose parent no longer lists it)

@@ -11,5 +11,6 @@
 #define CC_XACT_HOOKS_H
 
 extern void cc_hooks_init(void);
+extern uint64 cc_executor_starts(void);
 
 #endif							/* CC_XACT_HOOKS_H */

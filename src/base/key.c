@@ -10,6 +10,7 @@
  * derived from one random per-cluster seed (CCShared->key_seed), of
  *
  *	- the session user (policies may read session_user);
+ *	- the schemas the search path resolves to (cc_search_path_state());
  *	- for a session that has a temporary schema, the session itself (its
  *	  process id and start time) and a count of the catalog changes it has
  *	  made: names in its queries may resolve to its own temporary objects,
@@ -33,7 +34,9 @@
  * seed, so boundaries between components are unambiguous (small parameters
  * are copied next to the two bytes that follow them, the format and
  * whether a name follows, and hashed with them in one call).  Nothing here
- * touches the catalogs: this runs on every call, hit or miss.
+ * touches the catalogs, but for resolving a search path that a change
+ * outdated (as the next name lookup would): this runs on every call, hit
+ * or miss.
  *
  * Everything up to the query text is session state, which rarely changes
  * between two calls, so the two hashes after it are memoized together with
@@ -83,6 +86,9 @@
 
 /* Parameters up to this size are hashed in one call with the format */
 #define CC_KEY_TAIL_BUF			256
+
+/* Schemas of the resolved search path kept as they are in the memo */
+#define CC_KEY_PATH_SCHEMAS		16
 
 /* The key_settings generation the keyed settings were found with */
 static uint64 cc_keyed_gen = 0;
@@ -180,6 +186,9 @@ typedef struct CCSessionState
 	int32		temp_pid;		/* a session with a temporary schema: */
 	TimestampTz temp_started;	/* ... which one */
 	uint64		temp_changes;	/* ... and its catalog changes */
+	int32		npath;			/* schemas the search path resolves to */
+	Oid			path[CC_KEY_PATH_SCHEMAS];	/* ... the first of them */
+	uint64		path_rest;		/* ... a hash of the others, if more */
 } CCSessionState;
 
 /*
@@ -495,6 +504,39 @@ cc_hash_native(CCKeyHasher *h, const CCParams *params)
 }
 
 /*
+ * The schemas the session's search path resolves to now, pg_catalog
+ * included and its temporary schema left out (that one is in the key
+ * otherwise): the first CC_KEY_PATH_SCHEMAS of them, and a hash of the
+ * others.  The search_path setting alone is not enough: which schemas a
+ * role may use is decided when the path is resolved, and PostgreSQL
+ * resolves it again when search_path, the role or a schema changes, but
+ * not when a role membership does.  A session that resolved it before a
+ * REVOKE of the membership that let it use a schema goes on finding names
+ * there, where a new session with the same role and setting does not; the
+ * two must not share results.  Resolving an outdated path reads the
+ * catalogs (can ERROR); an up-to-date one is read as it is.
+ */
+static void
+cc_search_path_state(CCSessionState *fixed)
+{
+	int			n;
+
+	n = fetch_search_path_array(fixed->path, CC_KEY_PATH_SCHEMAS);
+	fixed->npath = n;
+	if (n > CC_KEY_PATH_SCHEMAS)
+	{
+		Oid		   *all = palloc(sizeof(Oid) * n);
+
+		(void) fetch_search_path_array(all, n);
+		fixed->path_rest =
+			hash_bytes_extended((const unsigned char *) (all + CC_KEY_PATH_SCHEMAS),
+								sizeof(Oid) * (n - CC_KEY_PATH_SCHEMAS),
+								cc_shared->key_seed);
+		pfree(all);
+	}
+}
+
+/*
  * The key's database and role, and the hashes of the session state and
  * the query text 'query' ('len' bytes) on top of it: the part of the key
  * that comes before the parameters.  Can ERROR as cc_compute_key() does.
@@ -521,6 +563,7 @@ cc_key_prefix(const char *query, Size len, CCKey *key, CCKeyHasher *h)
 		fixed.temp_started = MyStartTimestamp;
 		fixed.temp_changes = cc_session_catalog_changes;
 	}
+	cc_search_path_state(&fixed);
 
 	cc_session_hash(&fixed, h);
 	cc_query_hash(query, len, h);

@@ -38,7 +38,8 @@
  *	  - indexes and TOAST tables, whose names no cached result shows (a
  *		reg* value shown as text is not cached, cacheability.c), unless an
  *		index takes the name of a relation of another schema;
- *	  - an object the transaction created and drops, which nobody else saw:
+ *	  - an object the transaction created (inserted its catalog row: not one
+ *		it replaced with CREATE OR REPLACE) and drops, which nobody else saw:
  *		the new copy of a table that CLUSTER, VACUUM FULL and REFRESH
  *		MATERIALIZED VIEW build and swap in, and its TOAST table's first
  *		names (explained when it is dropped, cc_explain_unseen());
@@ -70,11 +71,14 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_conversion.h"
@@ -94,7 +98,9 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/fmgroids.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "compat.h"
@@ -155,6 +161,7 @@ static bool cc_catalog_touched = false; /* any change noted (never undone by a
 static bool cc_vacuum_running = false;
 
 static bool cc_created_here(Oid classid, Oid objid);
+static bool cc_catalog_row_inserted(Oid classid, Oid objid);
 static void cc_object_access(ObjectAccessType access, Oid classId,
 							 Oid objectId, int subId, void *arg);
 
@@ -271,10 +278,55 @@ cc_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 		obj->classid = classId;
 		obj->objid = objectId;
-		obj->created = (access == OAT_POST_CREATE && subId == 0);
+		obj->created = false;
 		cc_changed = lappend(cc_changed, obj);
 		MemoryContextSwitchTo(oldcxt);
+
+		/*
+		 * Created here only if its row is new: CREATE OR REPLACE (of a
+		 * function, an aggregate, a rule, a trigger, a transform, a
+		 * language) and the completion of a shell type or operator update
+		 * an existing row, which others have seen, and call the hook as a
+		 * CREATE does.
+		 */
+		if (access == OAT_POST_CREATE && subId == 0)
+			obj->created = cc_catalog_row_inserted(classId, objectId);
 	}
+}
+
+/*
+ * Is the catalog row of the object (classid, objid), as the current command
+ * has left it, a row this transaction inserted, rather than a new version of
+ * a row that existed before (heap_update() marks those HEAP_UPDATED)?  False,
+ * failing closed, for a catalog that cannot be searched by OID.  Scans the
+ * catalog with SnapshotSelf, which sees the current command's own changes
+ * (the post-create hook runs before they are made visible).  Can ERROR as a
+ * catalog scan does; called from the object access hook.
+ */
+static bool
+cc_catalog_row_inserted(Oid classid, Oid objid)
+{
+	Relation	rel;
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		inserted = false;
+
+	if (!is_objectclass_supported(classid) ||
+		!OidIsValid(get_object_oid_index(classid)))
+		return false;
+	rel = table_open(classid, AccessShareLock);
+	ScanKeyInit(&skey, get_object_attnum_oid(classid),
+				BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(objid));
+	scan = systable_beginscan(rel, get_object_oid_index(classid), true,
+							  SnapshotSelf, 1, &skey);
+	tuple = systable_getnext(scan);
+	if (HeapTupleIsValid(tuple))
+		inserted = (tuple->t_data->t_infomask & HEAP_UPDATED) == 0 &&
+			TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(tuple->t_data));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return inserted;
 }
 
 /*

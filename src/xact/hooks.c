@@ -48,6 +48,9 @@
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/* Plans this backend started (cc_executor_starts()) */
+static uint64 cc_nexecutor_starts = 0;
+
 static void cc_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void cc_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -65,6 +68,18 @@ cc_hooks_init(void)
 }
 
 /*
+ * How many plans this backend has started so far: a planning during which
+ * it grew ran queries (an IMMUTABLE function that reads a table, folded
+ * into the plan), which a plan that is kept must not have (statement.c).
+ * Cannot fail.
+ */
+uint64
+cc_executor_starts(void)
+{
+	return cc_nexecutor_starts;
+}
+
+/*
  * ExecutorStart hook: record written relations, and the relations a fill
  * reads.
  */
@@ -75,6 +90,7 @@ cc_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	CCFill	   *fill;
 	ListCell   *lc;
 
+	cc_nexecutor_starts++;
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else

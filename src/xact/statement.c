@@ -39,6 +39,9 @@
  *	  fails while running from it, it is dropped;
  *	- a generic plan only if making it raises no error: planning without
  *	  the values folds what they would have pruned (cc_kept_plan_get());
+ *	- not again once a planning of it ran queries (a function labeled
+ *	  IMMUTABLE that reads a table, folded into the plan with what it read
+ *	  then: cc_executor_starts());
  *	- a plan analyzed after the catalog caches caught up with every commit
  *	  before the fence was read, and a slot that counts as running from
  *	  before its values are bound (a domain's CHECK can call cached_query()
@@ -74,6 +77,7 @@
 #include "store/fence.h"
 #include "xact/cacheability.h"
 #include "xact/catalog_inval.h"
+#include "xact/hooks.h"
 #include "xact/params.h"
 #include "xact/statement.h"
 
@@ -640,8 +644,16 @@ cc_saved_execute(CCSavedPlan *slot, const char *src, const CCParams *params,
 			slot->failed = true;
 		else
 		{
+			uint64		starts = cc_executor_starts();
 			CachedPlan *cplan = cc_kept_plan_get(slot->plan, paramLI);
 
+			/*
+			 * A planning that ran queries folded what they read into the
+			 * plan: this run may use it (it was just made), a later one
+			 * must not.
+			 */
+			if (cc_executor_starts() != starts)
+				slot->failed = true;
 			if (slot->reanalyzed ||
 				cc_function_verdicts_generation() != slot->verdicts)
 				slot->failed = true;
