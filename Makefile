@@ -89,6 +89,7 @@ CC_BASE_OBJS = \
 	src/base/key.o \
 	src/base/keyed.o \
 	src/base/levelset.o \
+	src/base/search_path.o \
 	src/base/settings.o \
 	src/base/shmem.o \
 	src/base/subxact.o \
@@ -110,7 +111,7 @@ PG_CPPFLAGS = -I$(srcdir)/include
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow=compatible-local
 
 REGRESS = core_api core_bypass core_invalidation core_keys cascade precise monitor pgtap_api hardening json_api document_api native_args recipes fill_plans
-ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts fill_plan_ddl policy_walk verdict_race passthrough_ddl search_path_membership
+ISOLATION = fence_stale_fill commit_visibility coalesce cascade_fence precise_fence catalog_fence hit_counts fill_plan_ddl policy_walk verdict_race passthrough_ddl search_path_membership temp_schema_reach
 ISOLATION_OPTS = --temp-config=$(srcdir)/test/cascade_cache.conf \
 	--temp-instance=./tmp_check_iso
 

@@ -437,6 +437,34 @@ DROP FUNCTION hard_rd_new();
 COMMIT;
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
 DROP FUNCTION hard_rd(numeric);
+-- nor the name of one created and dropped that another object took or left
+-- in the same transaction: an index renamed to it, which hides a table of
+-- a later schema; an array type PostgreSQL moved out of its way
+CREATE SCHEMA hard_un1;
+CREATE SCHEMA hard_un2;
+CREATE TABLE hard_un2.w (x int);
+INSERT INTO hard_un2.w VALUES (1);
+CREATE TABLE hard_un2.v (x int);
+CREATE TABLE hard_un1.holder (x int);
+CREATE INDEX holder_x ON hard_un1.holder (x);
+SET search_path = hard_un1, hard_un2, public, cascade_cache;
+SELECT probe('SELECT x FROM w');
+SELECT probe($q$SELECT '{"(1)"}'::_v AS a$q$);
+BEGIN;
+CREATE TABLE hard_un1.w (x int);
+DROP TABLE hard_un1.w;
+ALTER INDEX hard_un1.holder_x RENAME TO w;
+COMMIT;
+SELECT hard_s1.probe_or_state('SELECT x FROM w');
+BEGIN;
+CREATE TYPE hard_un2._v AS ENUM ('z');
+DROP TYPE hard_un2._v;
+ANALYZE hard_un2.v;
+COMMIT;
+SELECT hard_s1.probe_or_state($q$SELECT '{"(1)"}'::_v AS a$q$);
+SET search_path = public, cascade_cache;
+DROP SCHEMA hard_un1 CASCADE;
+DROP SCHEMA hard_un2 CASCADE;
 
 -- a partition detached concurrently (the first of its transactions sees it
 -- as a partition whose parent no longer lists it)
@@ -764,7 +792,19 @@ DROP TABLE hard_tsdocs;
 DROP TEXT SEARCH CONFIGURATION pg_temp.hard_tcfg;
 DROP TEXT SEARCH DICTIONARY pg_temp.hard_tdict;
 DROP CONVERSION pg_temp.hard_conv;
+-- a cast to a temporary type from another type flushes: a permanent
+-- function can take a temporary type, and the cast changes which function
+-- another session's call resolves to (specs/temp_schema_reach.spec)
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0 FROM cache_stats() \gset
+CREATE CAST (int AS pg_temp.hard_tmp_enum) WITH INOUT AS IMPLICIT;
+SELECT entries < :e0 AS flushed FROM cache_stats();
+SELECT probe('SELECT 40 + 2 AS answer');
+SELECT entries AS e0 FROM cache_stats() \gset
+DROP CAST (int AS pg_temp.hard_tmp_enum);
+SELECT entries < :e0 AS flushed FROM cache_stats();
 -- this session's keys are its own now; dropping the objects flushes nothing
+SELECT probe('SELECT 40 + 2 AS answer');
 SELECT entries AS e0, invalidations AS i0 FROM cache_stats() \gset
 DROP CAST (pg_temp.hard_tmp_pair AS text);
 DROP OPERATOR pg_temp.=== (pg_temp.hard_tmp_pair, pg_temp.hard_tmp_pair);

@@ -20,6 +20,7 @@
 extern void cc_explain_reset(void);
 extern void cc_explain_object(Oid classid, Oid objid);
 extern void cc_explain_unseen(Oid classid, Oid objid);
+extern void cc_explain_unseen_names(void);
 extern void cc_explain_role(const char *name);
 extern void cc_explain_database(Oid dbid);
 extern void cc_explain_relation_row(Oid relid);

@@ -10,7 +10,7 @@
  * derived from one random per-cluster seed (CCShared->key_seed), of
  *
  *	- the session user (policies may read session_user);
- *	- the schemas the search path resolves to (cc_search_path_state());
+ *	- the schemas the search path resolves to (base/search_path.c);
  *	- for a session that has a temporary schema, the session itself (its
  *	  process id and start time) and a count of the catalog changes it has
  *	  made: names in its queries may resolve to its own temporary objects,
@@ -75,6 +75,7 @@
 #include "cascade_cache.h"
 #include "base/gucset.h"
 #include "base/key.h"
+#include "base/search_path.h"
 #include "base/settings.h"
 #include "base/shmem.h"
 
@@ -412,7 +413,8 @@ cc_query_hash(const char *text, Size len, CCKeyHasher *h)
 
 	cc_hash_bytes(h, text, len);
 
-	if (len > CC_QUERY_MEMO_MAX)
+	/* nor an empty text, the verdicts' context, between a statement's calls */
+	if (len > CC_QUERY_MEMO_MAX || len == 0)
 		return;
 	cc_qmemo_serial = 0;
 	if (cc_qmemo_space < len || cc_qmemo_text == NULL)
@@ -504,39 +506,6 @@ cc_hash_native(CCKeyHasher *h, const CCParams *params)
 }
 
 /*
- * The schemas the session's search path resolves to now, pg_catalog
- * included and its temporary schema left out (that one is in the key
- * otherwise): the first CC_KEY_PATH_SCHEMAS of them, and a hash of the
- * others.  The search_path setting alone is not enough: which schemas a
- * role may use is decided when the path is resolved, and PostgreSQL
- * resolves it again when search_path, the role or a schema changes, but
- * not when a role membership does.  A session that resolved it before a
- * REVOKE of the membership that let it use a schema goes on finding names
- * there, where a new session with the same role and setting does not; the
- * two must not share results.  Resolving an outdated path reads the
- * catalogs (can ERROR); an up-to-date one is read as it is.
- */
-static void
-cc_search_path_state(CCSessionState *fixed)
-{
-	int			n;
-
-	n = fetch_search_path_array(fixed->path, CC_KEY_PATH_SCHEMAS);
-	fixed->npath = n;
-	if (n > CC_KEY_PATH_SCHEMAS)
-	{
-		Oid		   *all = palloc(sizeof(Oid) * n);
-
-		(void) fetch_search_path_array(all, n);
-		fixed->path_rest =
-			hash_bytes_extended((const unsigned char *) (all + CC_KEY_PATH_SCHEMAS),
-								sizeof(Oid) * (n - CC_KEY_PATH_SCHEMAS),
-								cc_shared->key_seed);
-		pfree(all);
-	}
-}
-
-/*
  * The key's database and role, and the hashes of the session state and
  * the query text 'query' ('len' bytes) on top of it: the part of the key
  * that comes before the parameters.  Can ERROR as cc_compute_key() does.
@@ -563,7 +532,9 @@ cc_key_prefix(const char *query, Size len, CCKey *key, CCKeyHasher *h)
 		fixed.temp_started = MyStartTimestamp;
 		fixed.temp_changes = cc_session_catalog_changes;
 	}
-	cc_search_path_state(&fixed);
+	fixed.npath = cc_search_path_schemas(fixed.path, CC_KEY_PATH_SCHEMAS,
+										 cc_shared->key_seed,
+										 &fixed.path_rest);
 
 	cc_session_hash(&fixed, h);
 	cc_query_hash(query, len, h);

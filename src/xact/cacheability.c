@@ -75,6 +75,7 @@
 #include "cascade_cache.h"
 #include "compat.h"
 #include "base/key.h"
+#include "base/search_path.h"
 #include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
 
@@ -167,14 +168,14 @@ cc_relation_callback(Datum arg, Oid relid)
 /*
  * Check an analyzed, rewritten SELECT; 'clock_literals' are the locations
  * of its string literals that name the current time (cc_clock_literals()
- * of its raw parse tree).  Returns CC_BYPASS_NONE if nothing in it
- * prevents caching, else the first reason found.  Can ERROR (catalog
- * access).
+ * of its raw parse tree).  Returns CC_BYPASS_NONE if nothing in it (or its
+ * search path) prevents caching, else the first reason.  Can ERROR.
  */
 CCBypassReason
 cc_check_query(Query *query, List *clock_literals)
 {
-	return cc_check_node((Node *) query, clock_literals);
+	return cc_search_path_names_temp() ? CC_BYPASS_TEMPORARY_OBJECT :
+		cc_check_node((Node *) query, clock_literals);
 }
 
 /*

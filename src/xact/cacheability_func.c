@@ -272,23 +272,6 @@ cc_verdict_reason(CCFuncVerdict verdict)
 }
 
 /*
- * Create the table of verdicts (cc_func_verdicts), empty.  Can ERROR (out of
- * memory).
- */
-static void
-cc_func_verdicts_create(void)
-{
-	HASHCTL		ctl;
-
-	ctl.keysize = sizeof(CCFuncKey);
-	ctl.entrysize = sizeof(CCFuncEntry);
-	ctl.hcxt = CacheMemoryContext;
-	cc_func_verdicts = hash_create("cascade_cache function verdicts",
-								   CC_FUNC_VERDICTS_INITIAL, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-}
-
-/*
  * The cached verdict of one function, computed if need be.  The entry
  * returned is a copy, valid until the next call.  A verdict that holds in
  * one session context only is kept under that context (and its use counts
@@ -309,17 +292,29 @@ cc_function_entry(Oid funcid)
 	uint64		generation;
 	uint64		unkept;
 	uint64		context_judged;
-	uint64		key_generation = cc_key_settings_generation();
 
-	/* whether current_setting(x) is in the key has changed */
-	if (key_generation != cc_func_key_generation)
-	{
-		cc_func_forget_all();
-		cc_func_key_generation = key_generation;
-	}
+	/* forgets the verdicts if what current_setting(x) may read changed */
+	(void) cc_function_verdicts_generation();
 
+	/*
+	 * The context first: computing it can read the catalogs (a search path
+	 * to resolve again), and so run invalidation callbacks that forget every
+	 * verdict.
+	 */
+	memset(&context_key, 0, sizeof(context_key));
+	context_key.funcid = funcid;
+	cc_compute_context("", &context_key.context);
 	if (cc_func_verdicts == NULL)
-		cc_func_verdicts_create();
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(CCFuncKey);
+		ctl.entrysize = sizeof(CCFuncEntry);
+		ctl.hcxt = CacheMemoryContext;
+		cc_func_verdicts = hash_create("cascade_cache function verdicts",
+									   CC_FUNC_VERDICTS_INITIAL, &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
 
 	/* zeroed, padding included: the keys are hashed and compared as bytes */
 	memset(&key, 0, sizeof(key));
@@ -338,16 +333,6 @@ cc_function_entry(Oid funcid)
 		result = *entry;
 		return &result;
 	}
-	/*
-	 * Computing the context can read the catalogs (a search path to resolve
-	 * again), and so run invalidation callbacks that forget every verdict:
-	 * the table is made again if need be.
-	 */
-	memset(&context_key, 0, sizeof(context_key));
-	context_key.funcid = funcid;
-	cc_compute_context("", &context_key.context);
-	if (cc_func_verdicts == NULL)
-		cc_func_verdicts_create();
 	entry = hash_search(cc_func_verdicts, &context_key, HASH_FIND, NULL);
 	if (entry != NULL)
 	{

@@ -11,10 +11,12 @@
  *
  *	- objects of a temporary schema (tables, views, sequences, indexes,
  *	  types with their row and array types, functions, aggregates,
- *	  operators, collations, constraints, casts of temporary types, rules
- *	  of temporary relations, and the temporary schema itself; not
- *	  conversions, text search configurations and dictionaries, which a
- *	  query can reach unseen), and indexes and TOAST tables
+ *	  operators, collations, constraints, casts from temporary types, rules
+ *	  of temporary relations, and the temporary schema itself; not casts to
+ *	  them from other types, conversions, text search configurations and
+ *	  dictionaries, which a query can reach unseen; a session whose search
+ *	  path names another session's temporary schema stores nothing), and
+ *	  indexes and TOAST tables
  *	  (cc_explain_object()); but not the name of an index that a relation
  *	  queries name has in another schema, which the index may hide
  *	  (cc_name_shadows());
@@ -38,6 +40,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_cast.h"
@@ -53,10 +56,12 @@
 #include "catalog/pg_ts_config.h"
 #include "catalog/pg_ts_dict.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/catcache.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -72,6 +77,25 @@
 
 /* This transaction's explanations, in TopTransactionContext, or NULL */
 static HTAB *cc_explained = NULL;
+
+/*
+ * A name of an object this transaction created and dropped, whose message
+ * is explained at commit only if no other object's row of that name was
+ * inserted or deleted by this transaction (cc_explain_unseen_names()): the
+ * message of a name does not tell whose it is.
+ */
+typedef struct CCUnseenName
+{
+	int			cacheid;
+	uint32		hashvalue;
+	Oid			classid;		/* the catalog */
+	Oid			objid;			/* the object created and dropped */
+	NameData	name;
+	Oid			nspid;
+} CCUnseenName;
+
+/* This transaction's CCUnseenNames, in TopTransactionContext */
+static List *cc_unseen_names = NIL;
 
 static void cc_explain(int cacheid, uint32 hashvalue);
 static bool cc_name_shadows(NameData *name, Oid nspid);
@@ -99,6 +123,143 @@ void
 cc_explain_reset(void)
 {
 	cc_explained = NULL;
+	cc_unseen_names = NIL;
+}
+
+/*
+ * Explain the message (cacheid, hashvalue) of the name 'name' in 'nspid' of
+ * the object (classid, objid): now, or if 'unseen' (the object was created
+ * and is dropped by this transaction) at commit, unless another object had
+ * that name in this transaction (cc_explain_unseen_names()).  Can ERROR (out
+ * of memory).
+ */
+static void
+cc_explain_name(bool unseen, int cacheid, uint32 hashvalue, Oid classid,
+				Oid objid, const NameData *name, Oid nspid)
+{
+	MemoryContext oldcxt;
+	CCUnseenName *u;
+
+	if (!unseen)
+	{
+		cc_explain(cacheid, hashvalue);
+		return;
+	}
+	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	u = palloc(sizeof(CCUnseenName));
+	u->cacheid = cacheid;
+	u->hashvalue = hashvalue;
+	u->classid = classid;
+	u->objid = objid;
+	u->name = *name;
+	u->nspid = nspid;
+	cc_unseen_names = lappend(cc_unseen_names, u);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * Did this transaction insert or delete a row of a catalog with the name of
+ * 'u' in its schema, for another object than u's?  (An index renamed to the
+ * name of a table created and dropped; an array type moved out of the way of
+ * a type created and dropped.)  Scans the catalog's name index with
+ * SnapshotAny, so that rows this transaction replaced are seen.  True,
+ * failing closed, for a catalog it does not know.  Can ERROR (catalog
+ * access).
+ */
+static bool
+cc_name_taken_here(const CCUnseenName *u)
+{
+	Oid			index;
+	AttrNumber	nameatt;
+	AttrNumber	nspatt;
+	AttrNumber	oidatt;
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	bool		taken = false;
+
+	switch (u->classid)
+	{
+		case RelationRelationId:
+			index = ClassNameNspIndexId;
+			nameatt = Anum_pg_class_relname;
+			nspatt = Anum_pg_class_relnamespace;
+			oidatt = Anum_pg_class_oid;
+			break;
+		case TypeRelationId:
+			index = TypeNameNspIndexId;
+			nameatt = Anum_pg_type_typname;
+			nspatt = Anum_pg_type_typnamespace;
+			oidatt = Anum_pg_type_oid;
+			break;
+		case ProcedureRelationId:
+			index = ProcedureNameArgsNspIndexId;
+			nameatt = Anum_pg_proc_proname;
+			nspatt = Anum_pg_proc_pronamespace;
+			oidatt = Anum_pg_proc_oid;
+			break;
+		case OperatorRelationId:
+			index = OperatorNameNspIndexId;
+			nameatt = Anum_pg_operator_oprname;
+			nspatt = Anum_pg_operator_oprnamespace;
+			oidatt = Anum_pg_operator_oid;
+			break;
+		case CollationRelationId:
+			index = CollationNameEncNspIndexId;
+			nameatt = Anum_pg_collation_collname;
+			nspatt = Anum_pg_collation_collnamespace;
+			oidatt = Anum_pg_collation_oid;
+			break;
+		default:
+			return true;
+	}
+
+	rel = table_open(u->classid, AccessShareLock);
+	ScanKeyInit(&key, nameatt, BTEqualStrategyNumber, F_NAMEEQ,
+				NameGetDatum(&u->name));
+	scan = systable_beginscan(rel, index, true, SnapshotAny, 1, &key);
+	while (!taken && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		HeapTupleHeader htup = tuple->t_data;
+		bool		isnull;
+		Oid			nsp;
+		Oid			oid;
+
+		nsp = DatumGetObjectId(heap_getattr(tuple, nspatt,
+											RelationGetDescr(rel), &isnull));
+		oid = DatumGetObjectId(heap_getattr(tuple, oidatt,
+											RelationGetDescr(rel), &isnull));
+		if (nsp != u->nspid || oid == u->objid)
+			continue;
+		taken = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(htup)) ||
+			(!(htup->t_infomask & HEAP_XMAX_INVALID) &&
+			 !HEAP_XMAX_IS_LOCKED_ONLY(htup->t_infomask) &&
+			 TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(htup)));
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return taken;
+}
+
+/*
+ * At commit: explain the names of the objects this transaction created and
+ * dropped that no other object had in it (cc_name_taken_here()).  Can ERROR
+ * (catalog access).
+ */
+void
+cc_explain_unseen_names(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, cc_unseen_names)
+	{
+		CCUnseenName *u = (CCUnseenName *) lfirst(lc);
+
+		CHECK_FOR_INTERRUPTS();
+		if (!cc_name_taken_here(u))
+			cc_explain(u->cacheid, u->hashvalue);
+	}
 }
 
 /* Explain the message (cacheid, hashvalue).  Can ERROR (out of memory). */
@@ -356,9 +517,12 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 					 */
 					if (unseen || rel->relpersistence == RELPERSISTENCE_TEMP ||
 						!cc_name_shadows(&rel->relname, rel->relnamespace))
-						cc_explain(RELNAMENSP, GetSysCacheHashValue2(RELNAMENSP,
-																	 NameGetDatum(&rel->relname),
-																	 ObjectIdGetDatum(rel->relnamespace)));
+						cc_explain_name(unseen, RELNAMENSP,
+										GetSysCacheHashValue2(RELNAMENSP,
+															  NameGetDatum(&rel->relname),
+															  ObjectIdGetDatum(rel->relnamespace)),
+										RelationRelationId, objid,
+										&rel->relname, rel->relnamespace);
 					cc_explain_list(ATTNUM, objid, cc_explain_attribute);
 					cc_explain_list(RULERELNAME, objid, cc_explain_rule);
 					/* its row type, renamed with it */
@@ -379,9 +543,12 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 				{
 					cc_explain(TYPEOID, GetSysCacheHashValue1(TYPEOID,
 															  ObjectIdGetDatum(objid)));
-					cc_explain(TYPENAMENSP, GetSysCacheHashValue2(TYPENAMENSP,
-																  NameGetDatum(&typ->typname),
-																  ObjectIdGetDatum(typ->typnamespace)));
+					cc_explain_name(unseen, TYPENAMENSP,
+									GetSysCacheHashValue2(TYPENAMENSP,
+														  NameGetDatum(&typ->typname),
+														  ObjectIdGetDatum(typ->typnamespace)),
+									TypeRelationId, objid,
+									&typ->typname, typ->typnamespace);
 					/* its array type, and a composite's relation */
 					if (OidIsValid(typ->typarray))
 						cc_explain_linked(TypeRelationId, typ->typarray, false, unseen);
@@ -413,11 +580,13 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 				{
 					cc_explain(PROCOID, GetSysCacheHashValue1(PROCOID,
 															  ObjectIdGetDatum(objid)));
-					cc_explain(PROCNAMEARGSNSP,
-							   GetSysCacheHashValue3(PROCNAMEARGSNSP,
-													 NameGetDatum(&proc->proname),
-													 PointerGetDatum(&proc->proargtypes),
-													 ObjectIdGetDatum(proc->pronamespace)));
+					cc_explain_name(unseen, PROCNAMEARGSNSP,
+									GetSysCacheHashValue3(PROCNAMEARGSNSP,
+														  NameGetDatum(&proc->proname),
+														  PointerGetDatum(&proc->proargtypes),
+														  ObjectIdGetDatum(proc->pronamespace)),
+									ProcedureRelationId, objid,
+									&proc->proname, proc->pronamespace);
 					if (proc->prokind == PROKIND_AGGREGATE)
 						cc_explain(AGGFNOID, GetSysCacheHashValue1(AGGFNOID,
 																   ObjectIdGetDatum(objid)));
@@ -436,12 +605,14 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 				{
 					cc_explain(OPEROID, GetSysCacheHashValue1(OPEROID,
 															  ObjectIdGetDatum(objid)));
-					cc_explain(OPERNAMENSP,
-							   GetSysCacheHashValue4(OPERNAMENSP,
-													 NameGetDatum(&op->oprname),
-													 ObjectIdGetDatum(op->oprleft),
-													 ObjectIdGetDatum(op->oprright),
-													 ObjectIdGetDatum(op->oprnamespace)));
+					cc_explain_name(unseen, OPERNAMENSP,
+									GetSysCacheHashValue4(OPERNAMENSP,
+														  NameGetDatum(&op->oprname),
+														  ObjectIdGetDatum(op->oprleft),
+														  ObjectIdGetDatum(op->oprright),
+														  ObjectIdGetDatum(op->oprnamespace)),
+									OperatorRelationId, objid,
+									&op->oprname, op->oprnamespace);
 				}
 				ReleaseSysCache(tuple);
 			}
@@ -492,11 +663,13 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 				{
 					cc_explain(COLLOID, GetSysCacheHashValue1(COLLOID,
 															  ObjectIdGetDatum(objid)));
-					cc_explain(COLLNAMEENCNSP,
-							   GetSysCacheHashValue3(COLLNAMEENCNSP,
-													 NameGetDatum(&coll->collname),
-													 Int32GetDatum(coll->collencoding),
-													 ObjectIdGetDatum(coll->collnamespace)));
+					cc_explain_name(unseen, COLLNAMEENCNSP,
+									GetSysCacheHashValue3(COLLNAMEENCNSP,
+														  NameGetDatum(&coll->collname),
+														  Int32GetDatum(coll->collencoding),
+														  ObjectIdGetDatum(coll->collnamespace)),
+									CollationRelationId, objid,
+									&coll->collname, coll->collnamespace);
 				}
 				ReleaseSysCache(tuple);
 			}
@@ -522,9 +695,14 @@ cc_explain_linked(Oid classid, Oid objid, bool follow, bool unseen)
 			{
 				Form_pg_cast cast = (Form_pg_cast) GETSTRUCT(tuple);
 
-				/* a cast of a temporary type goes with the type */
-				if (cc_type_is_temporary(cast->castsource) ||
-					cc_type_is_temporary(cast->casttarget))
+				/*
+				 * A cast from a temporary type (a range type's to its
+				 * multirange) applies only to values of that type, which no
+				 * stored result has; not one to it from another type: a
+				 * permanent function can take a temporary type, and the cast
+				 * changes what another session's call of it resolves to.
+				 */
+				if (cc_type_is_temporary(cast->castsource))
 					cc_explain(CASTSOURCETARGET,
 							   GetSysCacheHashValue2(CASTSOURCETARGET,
 													 ObjectIdGetDatum(cast->castsource),

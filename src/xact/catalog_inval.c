@@ -29,11 +29,13 @@
  *		(ATTNAME, ATTNUM: its row type can be used without reading it);
  *	  - objects of a temporary schema (tables, views, sequences, indexes,
  *		types with their row and array types, functions, aggregates,
- *		operators, collations, constraints, casts of temporary types, and
- *		the temporary schema itself): no cached result can depend on them,
- *		because a fill that uses one is never stored (cacheability.c), and
- *		a session with a temporary schema has session-private keys
- *		(src/base/key.c).  The old names of such an object being renamed are
+ *		operators, collations, constraints, casts from temporary types,
+ *		and the temporary schema itself; not casts to them from other
+ *		types): no cached result can
+ *		depend on them, because a fill that uses one is never stored, nor
+ *		is one whose search path names another session's temporary schema
+ *		(cacheability.c), and a session with a temporary schema has
+ *		session-private keys (src/base/key.c).  The old names of such an object being renamed are
  *		explained before the statement runs (cc_catalog_note_utility);
  *	  - indexes and TOAST tables, whose names no cached result shows (a
  *		reg* value shown as text is not cached, cacheability.c), unless an
@@ -654,6 +656,9 @@ cc_catalog_commit_verdict(SharedInvalidationMessage *msgs, int nmsgs,
 	if (!cc_roles_unexplained)
 		foreach(lc, cc_harmless_roles)
 			cc_explain_role((const char *) lfirst(lc));
+
+	/* the names of objects created and dropped here that nobody else had */
+	cc_explain_unseen_names();
 
 	/* VACUUM advancing this database's datfrozenxid (in place) */
 	if ((cc_vacuum_running || CC_IS_AUTOVACUUM_WORKER()) &&
