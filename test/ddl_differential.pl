@@ -162,7 +162,7 @@ for my $sqlst (
 	"INSERT INTO s2.docs VALUES (1, 'the cats are running'), (2, 'a dog runs'), (3, 'simple words here')",
 	"CREATE MATERIALIZED VIEW s2.mv AS SELECT v, count(*) AS n FROM s2.t GROUP BY v",
 	"CREATE UNIQUE INDEX mv_v ON s2.mv (v)",
-	# --- ddl_differential2: operators, casts, aggregates, operator classes
+	# operators, casts, aggregates, operator classes
 	"CREATE FUNCTION s2.op_eq3(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT \$1 * 10 + \$2'",
 	"CREATE FUNCTION s2.op_neg(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT -(\$1 * 10 + \$2)'",
 	"CREATE FUNCTION s2.op_eq3n(int, numeric) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT -1'",
@@ -277,7 +277,7 @@ my @pool = (
 	[ 'SELECT f_clock() AS c', sub { '[]' } ],
 	[ 'SELECT f_def() AS d', sub { '[]' } ],
 	[ 'SELECT id, name FROM v1 WHERE v < 2 ORDER BY id', sub { '[]' } ],
-	[ 'SELECT count(*) AS n FROM secret', sub { '[]' } ],	# --- ddl_differential2
+	[ 'SELECT count(*) AS n FROM secret', sub { '[]' } ],
 	[ 'SELECT 3 === 4 AS o', sub { '[]' } ],
 	[ 'SELECT 3 === 4.5 AS o', sub { '[]' } ],
 	[ 'SELECT $1::int === 2 AS o', sub { '[' . rnd(1, 3) . ']' } ],
@@ -697,7 +697,7 @@ sub random_ddl
 		[ "CREATE TRIGGER trg_u BEFORE INSERT ON s2.u FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()" ],
 		[ "DROP TRIGGER IF EXISTS trg_u ON s2.u" ],
 		[ "SELECT set_config('search_path', 's2', true)", "CREATE OR REPLACE VIEW v2 AS SELECT t.id, u.w FROM t JOIN u ON u.t_id = t.id" ],
-		# --- ddl_differential2: operators
+		# operators, casts, aggregates, ...
 		[ "CREATE OPERATOR s1.=== (LEFTARG = int, RIGHTARG = int, FUNCTION = s2.op_neg)" ],
 		[ "DROP OPERATOR IF EXISTS s1.=== (int, int)" ],
 		[ "CREATE OPERATOR s1.=== (LEFTARG = int, RIGHTARG = numeric, FUNCTION = s2.op_eq3n)" ],
