@@ -44,6 +44,7 @@ CC_XACT_OBJS = \
 	src/xact/cacheability_type.o \
 	src/xact/cascade.o \
 	src/xact/catalog_explain.o \
+	src/xact/catalog_names.o \
 	src/xact/catalog_inval.o \
 	src/xact/coalesce.o \
 	src/xact/fill.o \

@@ -436,7 +436,15 @@ CREATE OR REPLACE FUNCTION hard_rd_new() RETURNS int LANGUAGE sql AS 'SELECT 2';
 DROP FUNCTION hard_rd_new();
 COMMIT;
 SELECT entries = :e0 AS kept, invalidations = :i0 AS nothing_invalidated FROM cache_stats();
-DROP FUNCTION hard_rd(numeric);
+-- nor one whose drop a rolled-back subtransaction undid: it exists, new
+SELECT probe('SELECT hard_rd(1) AS x');
+BEGIN;
+CREATE FUNCTION hard_rd(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1';
+SAVEPOINT s;
+DROP FUNCTION hard_rd(int);
+ROLLBACK TO SAVEPOINT s;
+COMMIT;
+SELECT probe('SELECT hard_rd(1) AS x');
 -- nor the name of one created and dropped that another object took or left
 -- in the same transaction: an index renamed to it, which hides a table of
 -- a later schema; an array type PostgreSQL moved out of its way
@@ -463,6 +471,8 @@ ANALYZE hard_un2.v;
 COMMIT;
 SELECT hard_s1.probe_or_state($q$SELECT '{"(1)"}'::_v AS a$q$);
 SET search_path = public, cascade_cache;
+DROP FUNCTION hard_rd(int);
+DROP FUNCTION hard_rd(numeric);
 DROP SCHEMA hard_un1 CASCADE;
 DROP SCHEMA hard_un2 CASCADE;
 

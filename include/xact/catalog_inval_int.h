@@ -25,6 +25,12 @@ extern void cc_explain_role(const char *name);
 extern void cc_explain_database(Oid dbid);
 extern void cc_explain_relation_row(Oid relid);
 extern bool cc_is_explained(int cacheid, uint32 hashvalue);
+
+/* catalog_names.c */
 extern bool cc_never_named(char relkind);
+extern bool cc_object_exists(Oid classid, Oid objid);
+extern bool cc_name_shadows(NameData *name, Oid nspid);
+extern bool cc_name_changed_here(Oid classid, Oid objid, const NameData *name,
+								 Oid nspid);
 
 #endif							/* CC_XACT_CATALOG_INVAL_INT_H */

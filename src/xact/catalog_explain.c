@@ -42,6 +42,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_cast.h"
 #include "catalog/pg_class.h"
@@ -88,8 +89,11 @@ typedef struct CCUnseenName
 {
 	int			cacheid;
 	uint32		hashvalue;
+	Oid			dropped_classid;	/* the object cc_explain_unseen() got */
+	Oid			dropped_objid;
+	bool		is_name;		/* a name: the fields below are set */
 	Oid			classid;		/* the catalog */
-	Oid			objid;			/* the object created and dropped */
+	Oid			objid;			/* the object (or one dropped with it) */
 	NameData	name;
 	Oid			nspid;
 } CCUnseenName;
@@ -97,8 +101,15 @@ typedef struct CCUnseenName
 /* This transaction's CCUnseenNames, in TopTransactionContext */
 static List *cc_unseen_names = NIL;
 
+/* Inside cc_explain_unseen(): the object being dropped, else InvalidOid */
+static Oid	cc_unseen_classid = InvalidOid;
+static Oid	cc_unseen_objid = InvalidOid;
+
 static void cc_explain(int cacheid, uint32 hashvalue);
-static bool cc_name_shadows(NameData *name, Oid nspid);
+static CCUnseenName *cc_unseen_note(int cacheid, uint32 hashvalue);
+static HeapTuple cc_catalog_row(Oid catalog, Oid index, AttrNumber oidcol,
+								Oid objid);
+static void cc_explain_unseen_linked(Oid classid, Oid objid);
 static void cc_explain_type_row(Oid typid);
 static void cc_explain_linked(Oid classid, Oid objid, bool follow,
 							  bool unseen);
@@ -124,6 +135,8 @@ cc_explain_reset(void)
 {
 	cc_explained = NULL;
 	cc_unseen_names = NIL;
+	cc_unseen_classid = InvalidOid;
+	cc_unseen_objid = InvalidOid;
 }
 
 /*
@@ -137,115 +150,48 @@ static void
 cc_explain_name(bool unseen, int cacheid, uint32 hashvalue, Oid classid,
 				Oid objid, const NameData *name, Oid nspid)
 {
-	MemoryContext oldcxt;
 	CCUnseenName *u;
 
-	if (!unseen)
+	if (!unseen || !OidIsValid(cc_unseen_classid))
 	{
 		cc_explain(cacheid, hashvalue);
 		return;
 	}
-	oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-	u = palloc(sizeof(CCUnseenName));
-	u->cacheid = cacheid;
-	u->hashvalue = hashvalue;
+	u = cc_unseen_note(cacheid, hashvalue);
+	u->is_name = true;
 	u->classid = classid;
 	u->objid = objid;
 	u->name = *name;
 	u->nspid = nspid;
+}
+
+/*
+ * Note an explanation of the object cc_explain_unseen() explains, to be
+ * made at commit (cc_explain_unseen_names()).  Can ERROR (out of memory).
+ */
+static CCUnseenName *
+cc_unseen_note(int cacheid, uint32 hashvalue)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+	CCUnseenName *u = palloc0(sizeof(CCUnseenName));
+
+	u->cacheid = cacheid;
+	u->hashvalue = hashvalue;
+	u->dropped_classid = cc_unseen_classid;
+	u->dropped_objid = cc_unseen_objid;
 	cc_unseen_names = lappend(cc_unseen_names, u);
 	MemoryContextSwitchTo(oldcxt);
+	return u;
 }
 
-/*
- * Did this transaction insert or delete a row of a catalog with the name of
- * 'u' in its schema, for another object than u's?  (An index renamed to the
- * name of a table created and dropped; an array type moved out of the way of
- * a type created and dropped.)  Scans the catalog's name index with
- * SnapshotAny, so that rows this transaction replaced are seen.  True,
- * failing closed, for a catalog it does not know.  Can ERROR (catalog
- * access).
- */
-static bool
-cc_name_taken_here(const CCUnseenName *u)
-{
-	Oid			index;
-	AttrNumber	nameatt;
-	AttrNumber	nspatt;
-	AttrNumber	oidatt;
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	HeapTuple	tuple;
-	bool		taken = false;
 
-	switch (u->classid)
-	{
-		case RelationRelationId:
-			index = ClassNameNspIndexId;
-			nameatt = Anum_pg_class_relname;
-			nspatt = Anum_pg_class_relnamespace;
-			oidatt = Anum_pg_class_oid;
-			break;
-		case TypeRelationId:
-			index = TypeNameNspIndexId;
-			nameatt = Anum_pg_type_typname;
-			nspatt = Anum_pg_type_typnamespace;
-			oidatt = Anum_pg_type_oid;
-			break;
-		case ProcedureRelationId:
-			index = ProcedureNameArgsNspIndexId;
-			nameatt = Anum_pg_proc_proname;
-			nspatt = Anum_pg_proc_pronamespace;
-			oidatt = Anum_pg_proc_oid;
-			break;
-		case OperatorRelationId:
-			index = OperatorNameNspIndexId;
-			nameatt = Anum_pg_operator_oprname;
-			nspatt = Anum_pg_operator_oprnamespace;
-			oidatt = Anum_pg_operator_oid;
-			break;
-		case CollationRelationId:
-			index = CollationNameEncNspIndexId;
-			nameatt = Anum_pg_collation_collname;
-			nspatt = Anum_pg_collation_collnamespace;
-			oidatt = Anum_pg_collation_oid;
-			break;
-		default:
-			return true;
-	}
-
-	rel = table_open(u->classid, AccessShareLock);
-	ScanKeyInit(&key, nameatt, BTEqualStrategyNumber, F_NAMEEQ,
-				NameGetDatum(&u->name));
-	scan = systable_beginscan(rel, index, true, SnapshotAny, 1, &key);
-	while (!taken && HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		HeapTupleHeader htup = tuple->t_data;
-		bool		isnull;
-		Oid			nsp;
-		Oid			oid;
-
-		nsp = DatumGetObjectId(heap_getattr(tuple, nspatt,
-											RelationGetDescr(rel), &isnull));
-		oid = DatumGetObjectId(heap_getattr(tuple, oidatt,
-											RelationGetDescr(rel), &isnull));
-		if (nsp != u->nspid || oid == u->objid)
-			continue;
-		taken = TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(htup)) ||
-			(!(htup->t_infomask & HEAP_XMAX_INVALID) &&
-			 !HEAP_XMAX_IS_LOCKED_ONLY(htup->t_infomask) &&
-			 TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetUpdateXid(htup)));
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return taken;
-}
 
 /*
- * At commit: explain the names of the objects this transaction created and
- * dropped that no other object had in it (cc_name_taken_here()).  Can ERROR
- * (catalog access).
+ * At commit: the explanations of the objects this transaction created and
+ * dropped, for those that are gone (a drop in a subtransaction rolled back
+ * left the object, whose creation's messages are left unexplained), and of
+ * their names only those that no other object had in the transaction
+ * (cc_name_taken_here()).  Can ERROR (catalog access).
  */
 void
 cc_explain_unseen_names(void)
@@ -257,7 +203,10 @@ cc_explain_unseen_names(void)
 		CCUnseenName *u = (CCUnseenName *) lfirst(lc);
 
 		CHECK_FOR_INTERRUPTS();
-		if (!cc_name_taken_here(u))
+		if (cc_object_exists(u->dropped_classid, u->dropped_objid))
+			continue;
+		if (!u->is_name ||
+			!cc_name_changed_here(u->classid, u->objid, &u->name, u->nspid))
 			cc_explain(u->cacheid, u->hashvalue);
 	}
 }
@@ -268,6 +217,12 @@ cc_explain(int cacheid, uint32 hashvalue)
 {
 	uint64		key = cc_explained_key(cacheid, hashvalue);
 
+	/* of an object created and dropped: at commit, if it is gone */
+	if (OidIsValid(cc_unseen_classid))
+	{
+		(void) cc_unseen_note(cacheid, hashvalue);
+		return;
+	}
 	if (cc_explained == NULL)
 	{
 		HASHCTL		ctl;
@@ -391,52 +346,7 @@ cc_explain_type_row(Oid typid)
 	}
 }
 
-/*
- * Is 'name' also the name of a relation in a schema other than 'nspid' that
- * a query can name (not an index, not a TOAST table)?  A relation of that
- * name in 'nspid', earlier in a search_path than that one, hides it from
- * the queries that named it.  One index scan of pg_class by name, with a
- * dirty snapshot: a relation of that name that another transaction is
- * creating counts too (it may commit, and be filled, before this commit).
- * Can ERROR (catalog access).
- */
-static bool
-cc_name_shadows(NameData *name, Oid nspid)
-{
-	Relation	rel;
-	SysScanDesc scan;
-	ScanKeyData key;
-	SnapshotData dirty;
-	HeapTuple	tuple;
-	bool		shadows = false;
 
-	rel = table_open(RelationRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_class_relname, BTEqualStrategyNumber, F_NAMEEQ,
-				NameGetDatum(name));
-	InitDirtySnapshot(dirty);
-	scan = systable_beginscan(rel, ClassNameNspIndexId, true, &dirty, 1, &key);
-	while (!shadows && HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_class other = (Form_pg_class) GETSTRUCT(tuple);
-
-		shadows = other->relnamespace != nspid &&
-			!cc_never_named(other->relkind);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return shadows;
-}
-
-/*
- * An index or a TOAST table: a relation no query names or reads as such.
- * Cannot fail.
- */
-bool
-cc_never_named(char relkind)
-{
-	return relkind == RELKIND_INDEX || relkind == RELKIND_PARTITIONED_INDEX ||
-		relkind == RELKIND_TOASTVALUE;
-}
 
 /*
  * If the object lives in a temporary schema (or is an index or a TOAST
@@ -461,6 +371,24 @@ cc_explain_object(Oid classid, Oid objid)
  */
 void
 cc_explain_unseen(Oid classid, Oid objid)
+{
+	cc_unseen_classid = classid;
+	cc_unseen_objid = objid;
+	PG_TRY();
+	{
+		cc_explain_unseen_linked(classid, objid);
+	}
+	PG_FINALLY();
+	{
+		cc_unseen_classid = InvalidOid;
+		cc_unseen_objid = InvalidOid;
+	}
+	PG_END_TRY();
+}
+
+/* cc_explain_unseen(), with its explanations noted for the commit */
+static void
+cc_explain_unseen_linked(Oid classid, Oid objid)
 {
 	cc_explain_linked(classid, objid, true, true);
 

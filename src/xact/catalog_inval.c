@@ -44,7 +44,8 @@
  *		it replaced with CREATE OR REPLACE) and drops, which nobody else saw:
  *		the new copy of a table that CLUSTER, VACUUM FULL and REFRESH
  *		MATERIALIZED VIEW build and swap in, and its TOAST table's first
- *		names (explained when it is dropped, cc_explain_unseen());
+ *		names (noted when it is dropped, cc_explain_unseen(), and
+ *		explained at commit if it is gone then);
  *	  - a new database, and VACUUM (or autovacuum) advancing this
  *		database's datfrozenxid in place;
  *	  - ALTER ROLE that changes only a password, its expiry, the
