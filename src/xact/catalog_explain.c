@@ -378,12 +378,15 @@ cc_explain_unseen(Oid classid, Oid objid)
 	{
 		cc_explain_unseen_linked(classid, objid);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		cc_unseen_classid = InvalidOid;
 		cc_unseen_objid = InvalidOid;
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	cc_unseen_classid = InvalidOid;
+	cc_unseen_objid = InvalidOid;
 }
 
 /* cc_explain_unseen(), with its explanations noted for the commit */
