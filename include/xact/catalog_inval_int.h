@@ -2,10 +2,12 @@
  *
  * catalog_inval_int.h
  *		Declarations shared only by catalog_inval.c (what a transaction
- *		did, and the commit verdict) and catalog_explain.c (the catalog
- *		cache messages a given change sends).
+ *		did, and the commit verdict), catalog_explain.c (the catalog
+ *		cache messages a given change sends) and catalog_names.c (the
+ *		catalog lookups both make).
  *
- * catalog_inval.c calls catalog_explain.c, never the other way round.
+ * catalog_inval.c calls catalog_explain.c, never the other way round; both
+ * call catalog_names.c, which calls neither.
  *
  * Copyright (c) 2026, cascade_cache developers
  *
