@@ -80,10 +80,12 @@
 static HTAB *cc_explained = NULL;
 
 /*
- * A name of an object this transaction created and dropped, whose message
- * is explained at commit only if no other object's row of that name was
- * inserted or deleted by this transaction (cc_explain_unseen_names()): the
- * message of a name does not tell whose it is.
+ * An explanation of an object this transaction created and dropped, noted
+ * at the drop and made at commit if the object is gone then (a drop in a
+ * subtransaction that rolled back left it); of a name, only if no other
+ * object's row of that name was inserted or deleted by this transaction:
+ * the message of a name does not tell whose it is
+ * (cc_explain_unseen_names()).
  */
 typedef struct CCUnseenName
 {
@@ -184,14 +186,12 @@ cc_unseen_note(int cacheid, uint32 hashvalue)
 	return u;
 }
 
-
-
 /*
  * At commit: the explanations of the objects this transaction created and
  * dropped, for those that are gone (a drop in a subtransaction rolled back
  * left the object, whose creation's messages are left unexplained), and of
  * their names only those that no other object had in the transaction
- * (cc_name_taken_here()).  Can ERROR (catalog access).
+ * (cc_name_changed_here()).  Can ERROR (catalog access).
  */
 void
 cc_explain_unseen_names(void)
