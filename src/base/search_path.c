@@ -43,26 +43,41 @@
 
 /*
  * The schemas the search path resolves to now, pg_catalog included and the
- * session's own temporary schema left out: the first 'nfirst' of them into
- * 'first', and if there are more, a hash of the others (seeded with 'seed')
- * into *rest_hash, which is left as it is otherwise.  Returns how many
- * there are.  Can ERROR (catalog access, out of memory).
+ * session's own temporary schema left out, and their number in *n: 'buf'
+ * if they fit, else a palloc'd array of all of them, which the caller
+ * frees (the first 'nbuf' are in 'buf' then too).  Can ERROR (catalog access, out of memory).
+ */
+static Oid *
+cc_fetch_path(Oid *buf, int nbuf, int *n)
+{
+	Oid		   *all;
+
+	*n = fetch_search_path_array(buf, nbuf);
+	if (*n <= nbuf)
+		return buf;
+	all = palloc(sizeof(Oid) * *n);
+	(void) fetch_search_path_array(all, *n);
+	return all;
+}
+
+/*
+ * The resolved search path (cc_fetch_path()): the first 'nfirst' schemas
+ * into 'first', and if there are more, a hash of the others (seeded with
+ * 'seed') into *rest_hash, which is left as it is otherwise.  Returns how
+ * many there are.  Can ERROR (catalog access, out of memory).
  */
 int
 cc_search_path_schemas(Oid *first, int nfirst, uint64 seed,
 					   uint64 *rest_hash)
 {
 	int			n;
+	Oid		   *path = cc_fetch_path(first, nfirst, &n);
 
-	n = fetch_search_path_array(first, nfirst);
-	if (n > nfirst)
+	if (path != first)
 	{
-		Oid		   *all = palloc(sizeof(Oid) * n);
-
-		(void) fetch_search_path_array(all, n);
-		*rest_hash = hash_bytes_extended((const unsigned char *) (all + nfirst),
+		*rest_hash = hash_bytes_extended((const unsigned char *) (path + nfirst),
 										 sizeof(Oid) * (n - nfirst), seed);
-		pfree(all);
+		pfree(path);
 	}
 	return n;
 }
@@ -75,17 +90,12 @@ bool
 cc_search_path_names_temp(void)
 {
 	Oid			inline_path[CC_PATH_INLINE];
-	Oid		   *path = inline_path;
+	Oid		   *path;
 	int			n;
 	int			i;
 	bool		temp = false;
 
-	n = fetch_search_path_array(inline_path, CC_PATH_INLINE);
-	if (n > CC_PATH_INLINE)
-	{
-		path = palloc(sizeof(Oid) * n);
-		(void) fetch_search_path_array(path, n);
-	}
+	path = cc_fetch_path(inline_path, CC_PATH_INLINE, &n);
 	for (i = 0; i < n && !temp; i++)
 		temp = isAnyTempNamespace(path[i]);
 	if (path != inline_path)
