@@ -22,10 +22,11 @@
  * forms have no ttl and no name (nothing can follow VARIADIC): the default
  * ttl applies.
  *
- * The hit path does no parsing, no catalog access and no SPI: it computes
- * the key, looks it up under one shared dshash partition lock and returns a
- * copy of the stored bytes (jsonb, or JSON text); a stored empty document
- * is returned as NULL.
+ * The hit path does no parsing and no SPI, and reads the catalogs only to
+ * resolve a search path that a change outdated: it computes the key, looks
+ * it up under one shared dshash partition lock and returns a copy of the
+ * stored bytes (jsonb, or JSON text); a stored empty document is returned
+ * as NULL.
  * A miss, and a call that must not use the cache (cascade_cache.enabled
  * off, a transaction that has written, REPEATABLE READ or SERIALIZABLE, a
  * hot standby that does not cache yet, or a call nested inside another

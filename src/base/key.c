@@ -547,7 +547,9 @@ cc_key_prefix(const char *query, Size len, CCKey *key, CCKeyHasher *h)
  * setting, the session user, a temporary schema), without the parameters,
  * the format or the name.  Two calls under one context parse, analyze and
  * plan the text alike (xact/fill_plans.c).  Can ERROR (out of memory) only
- * when the session state or the GUC array changed.
+ * when the session state or the GUC array changed, and (catalog access)
+ * while resolving a search path that a change outdated
+ * (base/search_path.c).
  */
 void
 cc_compute_context(const char *query, CCKey *context)
@@ -564,7 +566,8 @@ cc_compute_context(const char *query, CCKey *context)
  * for a result in 'format' (each form is stored under a key of its own).
  * JSON parameters and native ones never share a key.  Can ERROR (out of
  * memory) only when the session state or the GUC array changed, or while
- * flattening a native value.
+ * flattening a native value, and (catalog access) while resolving a search
+ * path that a change outdated (base/search_path.c).
  */
 void
 cc_compute_key(text *query, const CCParams *params, const char *name,

@@ -19,9 +19,12 @@
  * (pg_temp_3): names then resolve to that session's objects, whose
  * creation and drop flush nothing (xact/catalog_inval.c explains the
  * changes of temporary objects), so such a session stores nothing
- * (cc_search_path_names_temp(), called by xact/cacheability.c).  The
- * session's own temporary schema is left out of the resolved path here; a
- * session that has one gets keys of its own (key.c).
+ * (cc_search_path_names_temp(), called by xact/cacheability.c for a
+ * query, and for a SQL function's body under the function's own SET
+ * options).  The name counts whether the schema exists yet or not: the
+ * creation of a temporary schema flushes nothing either.  The session's
+ * own temporary schema is left out of the resolved path here; a session
+ * that has one gets keys of its own (key.c).
  *
  * Resolving a path that a change outdated reads the catalogs, as the next
  * name lookup would; an up-to-date path is read as it is.  Backend-local;
@@ -35,28 +38,54 @@
 
 #include "catalog/namespace.h"
 #include "common/hashfn.h"
+#include "nodes/pg_list.h"
+#include "utils/varlena.h"
 
 #include "base/search_path.h"
 
 /* Schemas looked at without allocating */
 #define CC_PATH_INLINE		16
 
+/* Reads of a path that is resolved again meanwhile, before giving up */
+#define CC_PATH_TRIES		8
+
 /*
  * The schemas the search path resolves to now, pg_catalog included and the
  * session's own temporary schema left out, and their number in *n: 'buf'
  * if they fit, else a palloc'd array of all of them, which the caller
- * frees (the first 'nbuf' are in 'buf' then too).  Can ERROR (catalog access, out of memory).
+ * frees (the first 'nbuf' are in 'buf' then too).  Resolving the path
+ * reads the catalogs and can take in invalidations, so the second read,
+ * into an array sized by the first, may find a path resolved again:
+ * read until the array holds it all (CC_PATH_TRIES times at most).  Can
+ * ERROR (catalog access, out of memory).
  */
 static Oid *
 cc_fetch_path(Oid *buf, int nbuf, int *n)
 {
-	Oid		   *all;
+	Oid		   *all = buf;
+	int			size = nbuf;
+	int			count;
+	int			tries = 0;
 
-	*n = fetch_search_path_array(buf, nbuf);
-	if (*n <= nbuf)
-		return buf;
-	all = palloc(sizeof(Oid) * *n);
-	(void) fetch_search_path_array(all, *n);
+	while ((count = fetch_search_path_array(all, size)) > size)
+	{
+		if (++tries >= CC_PATH_TRIES)
+			elog(ERROR, "cascade_cache: the search path keeps changing");
+		if (all != buf)
+			pfree(all);
+		size = count;
+		all = palloc(sizeof(Oid) * size);
+	}
+	*n = count;
+	if (all != buf)
+	{
+		memcpy(buf, all, sizeof(Oid) * Min(count, nbuf));
+		if (count <= nbuf)
+		{
+			pfree(all);
+			return buf;
+		}
+	}
 	return all;
 }
 
@@ -83,8 +112,51 @@ cc_search_path_schemas(Oid *first, int nfirst, uint64 seed,
 }
 
 /*
- * Does the search path resolve to a temporary schema (another session's,
- * named on it)?  Can ERROR (catalog access, out of memory).
+ * Does the search_path setting name a temporary schema, pg_temp_N or
+ * pg_toast_temp_N, whether it exists yet or not?  One that does not exist
+ * yet resolves to nothing now, but the backend that takes that slot
+ * creates it, and its creation flushes nothing; a session that resolved
+ * its path before taking that in would then store, or hit, what the new
+ * schema's objects change.  Names beginning with "pg_" are reserved, so
+ * such a name can only be a temporary schema's.  A setting that does not
+ * split (its check hook lets none through) counts as naming one.  Can
+ * ERROR (out of memory).
+ */
+static bool
+cc_setting_names_temp(void)
+{
+	char	   *raw = pstrdup(namespace_search_path);
+	List	   *names;
+	ListCell   *lc;
+	bool		temp = false;
+
+	if (!SplitIdentifierString(raw, ',', &names))
+		temp = true;
+	else
+	{
+		foreach(lc, names)
+		{
+			const char *name = (const char *) lfirst(lc);
+
+			if (strncmp(name, "pg_temp_", 8) == 0 ||
+				strncmp(name, "pg_toast_temp_", 14) == 0)
+			{
+				temp = true;
+				break;
+			}
+		}
+	}
+	list_free(names);
+	pfree(raw);
+	return temp;
+}
+
+/*
+ * Does the search path name a temporary schema (another session's; the
+ * session's own counts only under its pg_temp_N name), or resolve to one?
+ * Checked where names are about to be resolved under the current setting:
+ * for a query, and for a SQL function's body under its own SET options.
+ * Can ERROR (catalog access, out of memory).
  */
 bool
 cc_search_path_names_temp(void)
@@ -93,8 +165,11 @@ cc_search_path_names_temp(void)
 	Oid		   *path;
 	int			n;
 	int			i;
-	bool		temp = false;
+	bool		temp;
 
+	temp = cc_setting_names_temp();
+	if (temp)
+		return true;
 	path = cc_fetch_path(inline_path, CC_PATH_INLINE, &n);
 	for (i = 0; i < n && !temp; i++)
 		temp = isAnyTempNamespace(path[i]);

@@ -21,9 +21,11 @@
  *	  CC_MAX_BODY_DEPTH: untrusted for now (the caller does not keep the
  *	  verdict).
  * Names in the body resolve with the function's own search_path or the
- * caller's, its literals lex under standard_conforming_strings, and what it
- * may read depends on the role: a verdict holds in the session context it
- * was made in (info->path_dependent; cacheability_func.c keeps it under
+ * caller's (one of its own that names or reaches a temporary schema makes
+ * the function temporary_object, as it makes a session's query), its
+ * literals lex under standard_conforming_strings, and what it may read
+ * depends on the role: a verdict holds in the session context it was made
+ * in (info->path_dependent; cacheability_func.c keeps it under
  * cc_compute_context(), every keyed setting, the role and the session
  * user, rather than under a list of what parsing reads).
  *
@@ -55,6 +57,7 @@
 #include "utils/syscache.h"
 
 #include "cascade_cache.h"
+#include "base/search_path.h"
 #include "base/subxact.h"
 #include "xact/cacheability.h"
 #include "xact/cacheability_int.h"
@@ -138,7 +141,15 @@ cc_sql_body_reason(HeapTuple proctup, CCNodeChecker checker,
 
 		body = SysCacheGetAttr(PROCOID, copy, Anum_pg_proc_prosqlbody,
 							   &isnull);
-		if (!isnull)
+		if (has_config && cc_search_path_names_temp())
+		{
+			/*
+			 * Its own search_path names another session's temporary schema,
+			 * whose objects' changes flush nothing (base/search_path.c)
+			 */
+			reason = CC_BYPASS_TEMPORARY_OBJECT;
+		}
+		else if (!isnull)
 		{
 			/* BEGIN ATOMIC: stored analyzed; its literals were evaluated */
 			Node	   *n = stringToNode(TextDatumGetCString(body));
