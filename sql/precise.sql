@@ -126,11 +126,37 @@ SELECT invalidated();
 INSERT INTO post VALUES (10, 1, 'notes', true, 10), (11, 2, 'more notes', true, 20),
                         (20, 2, 'COBOL', true, 30), (21, 2, 'draft', true, 40);
 SELECT survivors() IS NOT NULL AS refilled;
--- a disabled watch trigger,
+-- a disabled watch trigger (the ALTER itself invalidates author's readers:
+-- they are filled again before the write),
 ALTER TABLE author DISABLE TRIGGER cascade_cache_watch;
+SELECT invalidated() IS NOT NULL AS refilled;
 UPDATE author SET country = 'UK' WHERE id = 1;
-ALTER TABLE author ENABLE ALWAYS TRIGGER cascade_cache_watch;
 SELECT invalidated();
+ALTER TABLE author ENABLE ALWAYS TRIGGER cascade_cache_watch;
+SELECT invalidated() IS NOT NULL AS refilled;
+-- a watch trigger enabled on origin only: whether it fires is decided row
+-- by row, under session_replication_role as it is then, and a function the
+-- statement calls can set that (here while it computes row 1's new
+-- version: no row is reported, and their readers must go all the same),
+ALTER TABLE author ENABLE TRIGGER cascade_cache_watch;
+CREATE FUNCTION flip_role(i int) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  IF i = 1 THEN
+    PERFORM set_config('session_replication_role', 'replica', true);
+  END IF;
+  RETURN '';
+END $$;
+SELECT invalidated() IS NOT NULL AS refilled;
+BEGIN;
+UPDATE author SET name = name || flip_role(id) || '+' WHERE id IN (1, 2);
+COMMIT;
+SHOW session_replication_role;
+SELECT cached_query('SELECT name FROM author WHERE id = $1', '[2]') AS a2;
+SELECT invalidated();
+ALTER TABLE author ENABLE ALWAYS TRIGGER cascade_cache_watch;
+DROP FUNCTION flip_role(int);
+UPDATE author SET name = rtrim(name, '+') WHERE id IN (1, 2);
+SELECT invalidated() IS NOT NULL AS refilled;
 -- COPY,
 COPY author FROM stdin;
 4	barbara	us

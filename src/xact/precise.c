@@ -35,16 +35,17 @@
  *
  * Eligibility.  A relation is eligible when it is a plain table (not a
  * partition or partitioned table), watched by the cascade_cache_watch row
- * trigger for INSERT, UPDATE and DELETE, enabled (ALWAYS, or ORIGIN when
- * session_replication_role is not replica), and precise_invalidation is
- * on.  Its key columns are the plain columns of its btree and hash indexes
- * (including ones still being built concurrently, so that a writer that
- * started before an index became usable still covers it) whose operator
- * family is the type's default, whose collation is the column's and
- * deterministic, and whose type has a default hash function consistent
- * with its equality: the value of a key is that hash function's result, so
- * values equal for the index are equal keys.  Anything else stays at the
- * relation level, which is always safe.
+ * trigger for INSERT, UPDATE and DELETE, and precise_invalidation is on; a
+ * write is described row by row only while the trigger is enabled ALWAYS
+ * (cc_relinfo_fires()), as cascade_watch() creates it.  Its key columns
+ * are the plain columns of its btree and hash indexes (including ones
+ * still being built concurrently, so that a writer that started before an
+ * index became usable still covers it) whose operator family is the
+ * type's default, whose collation is the column's and deterministic, and
+ * whose type has a default hash function consistent with its equality:
+ * the value of a key is that hash function's result, so values equal for
+ * the index are equal keys.  Anything else stays at the relation level,
+ * which is always safe.
  *
  * Recording lookups is the fill side, precise_fill.c; this file keeps what
  * both sides need (which relations are eligible and their key columns, the
@@ -340,17 +341,18 @@ cc_key_column(CCRelInfo *info, AttrNumber attnum)
 	return NULL;
 }
 
-/* Will the watch trigger fire for a write to this relation now? */
+/*
+ * Will the watch trigger fire for every row the statement being started
+ * writes to this relation?  Only if it is enabled ALWAYS: PostgreSQL asks
+ * whether a trigger enabled on origin (or on replica) fires as it queues
+ * each row's event, under session_replication_role as it is then, and a
+ * function the statement calls can set that in between (a superuser, or a
+ * role granted SET on it), so that the rows after it go unreported.
+ */
 static bool
 cc_relinfo_fires(CCRelInfo *info)
 {
-	if (!info->eligible)
-		return false;
-	if (info->tgenabled == TRIGGER_FIRES_ALWAYS)
-		return true;
-	if (info->tgenabled == TRIGGER_FIRES_ON_ORIGIN)
-		return SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA;
-	return false;
+	return info->eligible && info->tgenabled == TRIGGER_FIRES_ALWAYS;
 }
 
 /* ----------------------------------------------------------------
