@@ -4,7 +4,8 @@
 # partitions, row-level security, domains, enums, collations and text
 # search, named unqualified through a two-schema search_path; writers run
 # random transactions of DDL and DML (shadowing, renames, replaced views
-# and functions, policies, grants, memberships, rewrites); after every
+# and functions, policies, grants, memberships, rewrites), some of them
+# prepared and finished later, and cascades; after every
 # commit every cached call is compared with a fresh run.  There must be no
 # difference.  CC_DDL_DIFF_OPS (default 1000) and CC_DDL_DIFF_SEED
 # (default: random, printed) control the run; a failure prints the seed to
@@ -21,7 +22,8 @@ use IPC::Run;
 
 my $ops = $ENV{CC_DDL_DIFF_OPS} // 1000;
 my $node = cc_node('ddl_differential',
-	conf => "max_connections = 40\ncascade_cache.key_settings = 'app.tenant'\n");
+	conf => "max_connections = 40\nmax_prepared_transactions = 10\n"
+	  . "cascade_cache.key_settings = 'app.tenant'\n");
 
 my @cmd = ($^X, "$FindBin::RealBin/../test/ddl_differential.pl",
 	'--host', $node->host, '--port', $node->port, '--ops', $ops, '--quiet');

@@ -4,6 +4,8 @@
 #   test/ddl_differential.pl --host H --port P [--dbname D] [--user U]
 #                            [--ops N] [--seed S] [--stop] [--plain]
 #                            [--quiet] [--verbose]
+#                            [--standby-host H] [--standby-port P]
+#                            [--prepared F] [--cascades F] [--watch]
 #
 # Objects in two schemas (s1 before s2 on every session's search_path):
 # tables with a domain column, an enum column, a generated column and a
@@ -20,8 +22,22 @@
 # cached_query(): the superuser, a login role "ddl_alice" (not a superuser)
 # and the superuser after SET ROLE ddl_bob.  Two writer sessions run random
 # transactions of DML and DDL (commit, rollback, savepoints rolled back or
-# released); some transactions also compare cached_query() with a fresh run
-# inside the transaction, before it commits.
+# released, or a share --prepared of them, 0.12 by default, prepared and
+# later committed or rolled back by another session); some transactions
+# also compare cached_query() with a fresh run inside the transaction,
+# before it commits.  A share --cascades of the writers' steps (0.05) are
+# cascades, relation invalidations and flushes; --watch watches two tables
+# (precise invalidation) and adds DDL that disables their triggers,
+# unwatches and watches them, sets session_replication_role and
+# precise_invalidation, and creates and drops an index.
+#
+# With --standby-port, the readers and the checks run on a hot standby of
+# the server (--standby-host, by default --host): before every check the
+# checker waits until the standby has replayed the primary's WAL insert
+# position.  Readers wait at most 50 ms for a lock (a prepared transaction,
+# or on a standby a replayed lock, can hold one); a comparison where a side
+# fails with a lock timeout, a recovery conflict or a cancel is skipped and
+# counted (lock_skipped).
 #
 # After every commit, for every (query, params, reader) called so far,
 # cached_query() is compared with a fresh run of the same call in the same
@@ -35,17 +51,22 @@
 #
 # Summary line:
 #   ddl_differential: seed=S ops=N commits=C rollbacks=R checks=K compared=M
-#                     hits=H differences=D
+#                     hits=H unstable_skipped=U transient_mismatches=T
+#                     differences=D prepared=P standby_hits=SH lock_skipped=L
+# (hits: on the primary; standby_hits: on the standby, 0 without one)
 use strict;
 use warnings;
 use DBI;
 use Getopt::Long;
+$| = 1;
 
 my %opt = (host => '127.0.0.1', port => 5432, dbname => 'postgres',
 	user => undef, ops => 2000, seed => undef, quiet => 0, stop => 0,
-	verbose => 0, plain => 0);
+	verbose => 0, plain => 0, 'standby-host' => undef, 'standby-port' => undef,
+	prepared => 0.12, cascades => 0.05, watch => 0);
 GetOptions(\%opt, 'host=s', 'port=i', 'dbname=s', 'user=s', 'ops=i',
-	'seed=i', 'quiet', 'stop', 'verbose', 'plain')
+	'seed=i', 'quiet', 'stop', 'verbose', 'plain', 'standby-host=s',
+	'standby-port=i', 'prepared=f', 'cascades=f', 'watch')
   or die "usage: $0 --host H --port P [--ops N] [--seed S] [--stop]\n";
 my $seed = $opt{seed} // (time() ^ ($$ << 8)) % 1000000000;
 srand($seed);
@@ -66,7 +87,11 @@ sub pick { return $_[ int(rand(@_)) ]; }
 sub connect_session
 {
 	my ($name, $user, %set) = @_;
-	my $dsn = "dbi:Pg:dbname=$opt{dbname};host=$opt{host};port=$opt{port}";
+	my $standby = delete $set{_standby};
+	my ($h, $pt) = ($standby && defined $opt{'standby-port'})
+	  ? ($opt{'standby-host'} // $opt{host}, $opt{'standby-port'})
+	  : ($opt{host}, $opt{port});
+	my $dsn = "dbi:Pg:dbname=$opt{dbname};host=$h;port=$pt";
 	my $dbh = DBI->connect($dsn, $user // $opt{user}, undef,
 		{ AutoCommit => 1, RaiseError => 1, PrintError => 0, PrintWarn => 0 })
 	  or die "cannot connect: $DBI::errstr\n";
@@ -101,6 +126,25 @@ my @base_views = (
 
 my $admin = connect_session('admin');
 my $d = $admin->{dbh};
+my $waiter = defined $opt{'standby-port'}
+  ? connect_session('waiter', undef, _standby => 1) : undef;
+my %rstats = (wait_s => 0, waits => 0, lockskip => 0);
+
+# wait until the standby has replayed everything the primary has inserted
+# (nothing to wait for without one)
+sub wait_replay
+{
+	return unless $waiter;
+	my ($lsn) = $admin->{dbh}->selectrow_array('SELECT pg_current_wal_insert_lsn()');
+	my $t0 = time;
+	for (my $i = 0;; $i++)
+	{
+		last if $waiter->{dbh}->selectrow_array('SELECT pg_last_wal_replay_lsn() >= ?::pg_lsn', undef, $lsn);
+		die "replay does not catch up to $lsn\n" if $i > 60000;
+		select(undef, undef, undef, 0.001);
+	}
+	$rstats{waits}++;
+}
 for my $r (qw(ddl_alice ddl_bob ddl_boss))
 {
 	if ($d->selectrow_array("SELECT 1 FROM pg_roles WHERE rolname = ?", undef, $r))
@@ -228,6 +272,7 @@ for my $sqlst (
 	"GRANT SELECT ON s2.t TO ddl_boss",
 	"REVOKE SELECT ON s2.u FROM ddl_bob",
 	"ANALYZE",
+	($opt{watch} ? ("SELECT cascade_cache.cascade_watch('s2.t')", "SELECT cascade_cache.cascade_watch('s2.u')") : ()),
 	"SELECT cascade_cache.cache_flush()")
 {
 	eval { $d->do($sqlst); 1 } or die "setup failed: $sqlst: " . $d->errstr . "\n";
@@ -313,12 +358,14 @@ my @pool = (
 	[ q{SELECT '{"(1,a)"}'::_pair2 AS a}, sub { '[]' } ],
 );
 
-# reader contexts
+# reader contexts, on the standby, once it has replayed the setup
+wait_replay();
 my @readers = (
-	connect_session('su', undef, 'app.tenant' => 'a'),
-	connect_session('alice', 'ddl_alice', 'app.tenant' => 'a'),
-	connect_session('bob', undef, 'app.tenant' => 'b'),
+	connect_session('su', undef, 'app.tenant' => 'a', _standby => 1),
+	connect_session('alice', 'ddl_alice', 'app.tenant' => 'a', _standby => 1),
+	connect_session('bob', undef, 'app.tenant' => 'b', _standby => 1),
 );
+$_->{dbh}->do("SET lock_timeout = '50ms'") for @readers;
 $readers[2]{dbh}->do("SET ROLE ddl_bob");
 my %tracked;    # reader name => { "q\tp" => 1 }
 my %order;      # reader name => [ keys ]
@@ -421,12 +468,14 @@ sub report
 		exit 1;
 	}
 	$admin->{dbh}->do("SELECT cascade_cache.cache_flush()");
+	wait_replay();
 }
 
 sub check_all
 {
 	my ($why) = @_;
 	$stats{checks}++;
+	wait_replay();
 	for my $s (@readers)
 	{
 		for my $k (@{ $order{ $s->{name} } // [] })
@@ -442,6 +491,11 @@ sub check_all
 				next;
 			}
 			my $f = fresh($s->{dbh}, $q, $p);
+			if (grep { /^ERROR (55P03|40001|57014)/ } ($c, $c0, $f))
+			{
+				$rstats{lockskip}++;
+				next;
+			}
 			$stats{compared}++;
 			if ($c ne $f)
 			{
@@ -811,6 +865,15 @@ sub random_ddl
 		[ pick(@base_functions) ],
 		[ pick(@base_views) ],
 		[ "ALTER TABLE s2.t ALTER COLUMN v DROP DEFAULT" ],
+		($opt{watch} ? (
+			[ "ALTER TABLE s2." . pick('t', 'u') . " " . pick('DISABLE', 'ENABLE') . " TRIGGER ALL" ],
+			[ "SELECT cascade_cache.cascade_unwatch('s2." . pick('t', 'u') . "')" ],
+			[ "SELECT cascade_cache.cascade_watch('s2." . pick('t', 'u') . "')" ],
+			[ "SET LOCAL session_replication_role = " . pick('replica', 'origin') ],
+			[ "SET LOCAL cascade_cache.precise_invalidation = " . pick('on', 'off') ],
+			[ "CREATE UNIQUE INDEX IF NOT EXISTS t_name_u ON s2.t (name, id)" ],
+			[ "DROP INDEX IF EXISTS s2.t_name_u" ],
+		) : ()),
 	);
 	return @{ pick(@d) };
 }
@@ -823,6 +886,10 @@ my @non_xact = (
 );
 
 my @writers = (connect_session('writer1'), connect_session('writer2'));
+my @pending;
+my $gid_n = 0;
+$admin->{dbh}->do("ROLLBACK PREPARED '$_'") for @{ $admin->{dbh}->selectcol_arrayref(
+	"SELECT gid FROM pg_prepared_xacts WHERE gid LIKE 'ddlg%'") };
 
 # one transaction of a writer: 1..4 steps, each under a savepoint
 sub writer_xact
@@ -835,7 +902,8 @@ sub writer_xact
 	note_op("$w->{name}: BEGIN");
 	for my $i (1 .. $nsteps)
 	{
-		my @stmts = rand() < 0.55 ? random_ddl() : (random_dml());
+		my @stmts = rand() < $opt{cascades} ? (random_cascade())
+		  : rand() < 0.55 ? random_ddl() : (random_dml());
 		my $sp = rand() < 0.7;
 		$dbh->do("SAVEPOINT s$i") if $sp;
 		my $ok = 1;
@@ -882,6 +950,26 @@ sub writer_xact
 		$stats{rollbacks}++;
 		return;
 	}
+	if (rand() < $opt{prepared})
+	{
+		my $gid = 'ddlg' . $seed . '_' . (++$gid_n);
+		if (eval { $dbh->do("PREPARE TRANSACTION '$gid'"); 1 })
+		{
+			eval { $dbh->commit unless $dbh->{AutoCommit}; };
+			note_op("$w->{name}: PREPARE TRANSACTION '$gid'");
+			$stats{prepared}++;
+			push @pending, $gid;
+			check_all("PREPARE TRANSACTION '$gid'");
+		}
+		else
+		{
+			my $e = $dbh->errstr // '';
+			$e =~ s/\n.*//s;
+			note_op("$w->{name}: PREPARE TRANSACTION failed: $e");
+			eval { $dbh->rollback unless $dbh->{AutoCommit} };
+		}
+		return;
+	}
 	if (eval { $dbh->commit; 1 })
 	{
 		note_op("$w->{name}: COMMIT");
@@ -893,6 +981,36 @@ sub writer_xact
 		note_op("$w->{name}: COMMIT failed: " . ($dbh->errstr // ''));
 		eval { $dbh->rollback };
 	}
+}
+
+# end a prepared transaction from the admin session
+sub resolve_prepared
+{
+	my $gid = splice(@pending, int(rand(@pending)), 1);
+	my $how = rand() < 0.7 ? 'COMMIT' : 'ROLLBACK';
+	if (eval { $admin->{dbh}->do("$how PREPARED '$gid'"); 1 })
+	{
+		note_op("admin: $how PREPARED '$gid'");
+		$stats{commits}++ if $how eq 'COMMIT';
+		check_all("$how PREPARED '$gid'");
+	}
+	else
+	{
+		note_op("admin: $how PREPARED '$gid' failed: " . ($admin->{dbh}->errstr // ''));
+	}
+}
+
+sub random_cascade
+{
+	my $id = rnd(1, 22);
+	return pick(
+		q{SELECT cascade_cache.cascade_invalidate('{"invalidations": [{"queryName": "x", "scope": "ALL"}]}')},
+		qq{SELECT cascade_cache.cascade_invalidate('{"updated": [{"__typename": "T", "id": $id}]}')},
+		qq{SELECT cascade_cache.cascade_invalidate('{"deleted": [{"__typename": "U", "id": $id}]}')},
+		q{SELECT cascade_cache.cascade_invalidate('{"invalidations": [{"queryPattern": "*", "scope": "PATTERN"}]}')},
+		q{SELECT cascade_cache.cache_invalidate_relation('s2.t')},
+		q{SELECT cascade_cache.cache_flush()},
+	);
 }
 
 sub non_xact_op
@@ -921,16 +1039,22 @@ my ($h0) = $admin->{dbh}->selectrow_array("SELECT hits FROM cascade_cache.cache_
 for my $op (1 .. $opt{ops})
 {
 	$stats{ops} = $op;
+	resolve_prepared() if @pending && (rand() < 0.4 || @pending > 2);
 	my $r = rand();
 	if ($r < 0.45) { read_op(); }
 	elsif ($r < 0.97) { writer_xact(); }
 	else { non_xact_op(); }
 }
+resolve_prepared() while @pending;
 check_all('the end');
 
 my ($h1) = $admin->{dbh}->selectrow_array("SELECT hits FROM cascade_cache.cache_stats()");
-printf "ddl_differential: seed=%d ops=%d commits=%d rollbacks=%d checks=%d compared=%d hits=%d unstable_skipped=%d transient_mismatches=%d differences=%d\n",
+my ($sh) = $waiter
+  ? $readers[0]{dbh}->selectrow_array("SELECT hits FROM cascade_cache.cache_stats()")
+  : (0);
+printf "ddl_differential: seed=%d ops=%d commits=%d rollbacks=%d checks=%d compared=%d hits=%d unstable_skipped=%d transient_mismatches=%d differences=%d prepared=%d standby_hits=%d lock_skipped=%d\n",
   $seed, $stats{ops}, $stats{commits}, $stats{rollbacks}, $stats{checks},
-  $stats{compared}, $h1 - $h0, $stats{unstable}, $stats{transient}, $stats{differences};
-$_->{dbh}->disconnect for (@readers, @writers, $admin);
+  $stats{compared}, $h1 - $h0, $stats{unstable}, $stats{transient}, $stats{differences},
+  $stats{prepared} // 0, $sh, $rstats{lockskip};
+$_->{dbh}->disconnect for (grep { defined } @readers, @writers, $admin, $waiter);
 exit($stats{differences} ? 1 : 0);
